@@ -1,0 +1,22 @@
+// Package money is the amount type of overdue: a decimal amount with an ISO 4217
+// currency.
+//
+// Amounts are exact decimals (github.com/shopspring/decimal), never floats. A
+// Currency knows its minor unit (2 digits for EUR and USD, 0 for JPY, 3 for
+// KWD), and Money.Round rounds half away from zero to that unit: that is the one
+// place in the library where rounding to the currency happens, so fees,
+// interest and notices all round the same way.
+//
+// Arithmetic between two amounts requires the same currency. Add and Sub return
+// ErrCurrencyMismatch (wrapped in a *MismatchError naming both codes) instead of
+// silently mixing currencies; the Sum helper adds many amounts of one currency.
+//
+// Money marshals to JSON as {"amount":"12.30","currency":"EUR"}, the amount a
+// string fixed at the currency's minor unit so no JSON decoder turns it into a
+// float.
+//
+// This package lives below dunning so that packages which need money but not
+// the dunning engine (fee and interest calculators, metrics) can import it
+// without importing the engine; dunning re-exports Money and Currency as
+// aliases.
+package money
