@@ -1,0 +1,315 @@
+package notice
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	htemplate "html/template"
+	"strings"
+	ttemplate "text/template"
+
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
+)
+
+// Template is the Go template source of a notice: Subject and Text use
+// text/template, HTML uses html/template (so every value is escaped), and
+// SMS, when set, is the short text sent instead of Text on the SMS channel.
+// Templates see a View.
+type Template struct {
+	Subject string `json:"subject"`
+	Text    string `json:"text"`
+	HTML    string `json:"html,omitempty"`
+	SMS     string `json:"sms,omitempty"`
+}
+
+// Key selects a template: a template set name (from segmentation), a
+// workflow, a step, a language and a stage. Empty strings are wildcards used
+// by the fallback order of Resolve.
+type Key struct {
+	Templates string `json:"templates,omitempty"`
+	Workflow  string `json:"workflow,omitempty"`
+	Step      string `json:"step,omitempty"`
+	Language  string `json:"language"`
+	Stage     Stage  `json:"stage"`
+}
+
+func (k Key) String() string {
+	return fmt.Sprintf("%s/%s/%s/%s/%s", k.Templates, k.Workflow, k.Step, k.Language, k.Stage)
+}
+
+type parsed struct {
+	subject, text, sms *ttemplate.Template
+	html               *htemplate.Template
+}
+
+// Set is a collection of templates. It is immutable once built (Add is for
+// building) and safe for concurrent rendering.
+type Set struct {
+	m        map[Key]*parsed
+	fallback *Set
+}
+
+// NewSet returns an empty set.
+func NewSet() *Set { return &Set{m: map[Key]*parsed{}} }
+
+// TemplateError reports a template that does not parse.
+type TemplateError struct {
+	Key  Key
+	Part string // "subject", "text", "html" or "sms"
+	Err  error
+}
+
+// Error implements error.
+func (e *TemplateError) Error() string {
+	return fmt.Sprintf("notice: template %s %s: %v", e.Key, e.Part, e.Err)
+}
+
+// Unwrap returns the parse error.
+func (e *TemplateError) Unwrap() error { return e.Err }
+
+var funcs = map[string]any{
+	"upper": strings.ToUpper,
+}
+
+// Add parses t and stores it under k. The key's language is lower-cased.
+func (s *Set) Add(k Key, t Template) error {
+	if !k.Stage.Valid() {
+		return &TemplateError{Key: k, Part: "stage", Err: fmt.Errorf("invalid stage %d", k.Stage)}
+	}
+	if k.Language == "" {
+		return &TemplateError{Key: k, Part: "language", Err: fmt.Errorf("language must be set")}
+	}
+	k.Language = strings.ToLower(k.Language)
+	var p parsed
+	var err error
+	if p.subject, err = ttemplate.New("subject").Funcs(funcs).Option("missingkey=error").Parse(t.Subject); err != nil {
+		return &TemplateError{Key: k, Part: "subject", Err: err}
+	}
+	if strings.TrimSpace(t.Text) == "" {
+		return &TemplateError{Key: k, Part: "text", Err: fmt.Errorf("the text template is empty")}
+	}
+	if p.text, err = ttemplate.New("text").Funcs(funcs).Option("missingkey=error").Parse(t.Text); err != nil {
+		return &TemplateError{Key: k, Part: "text", Err: err}
+	}
+	if t.HTML != "" {
+		if p.html, err = htemplate.New("html").Funcs(funcs).Option("missingkey=error").Parse(t.HTML); err != nil {
+			return &TemplateError{Key: k, Part: "html", Err: err}
+		}
+	}
+	if t.SMS != "" {
+		if p.sms, err = ttemplate.New("sms").Funcs(funcs).Option("missingkey=error").Parse(t.SMS); err != nil {
+			return &TemplateError{Key: k, Part: "sms", Err: err}
+		}
+	}
+	s.m[k] = &p
+	return nil
+}
+
+// With returns a set that looks in s first and then in fallback.
+func (s *Set) With(fallback *Set) *Set {
+	return &Set{m: s.m, fallback: fallback}
+}
+
+type fileTemplate struct {
+	Key
+	Template
+}
+
+// ParseSet reads templates from JSON:
+//
+//	{"templates": [{"language": "de", "stage": "final-notice", "workflow": "",
+//	  "step": "", "templates": "", "subject": "...", "text": "...", "html": "..."}]}
+//
+// Unknown fields are refused; errors name the entry.
+func ParseSet(data []byte) (*Set, error) {
+	var f struct {
+		Templates []fileTemplate `json:"templates"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("notice: templates: %w", err)
+	}
+	s := NewSet()
+	for i, t := range f.Templates {
+		if err := s.Add(t.Key, t.Template); err != nil {
+			return nil, fmt.Errorf("notice: templates[%d]: %w", i, err)
+		}
+	}
+	return s, nil
+}
+
+func langCandidates(l string) []string {
+	l = strings.ToLower(strings.TrimSpace(l))
+	out := []string{}
+	if l != "" {
+		out = append(out, l)
+	}
+	if b := baseLang(l); b != "" && b != l {
+		out = append(out, b)
+	}
+	if l != "en" && baseLang(l) != "en" {
+		out = append(out, "en")
+	}
+	return out
+}
+
+func (s *Set) lookup(k Key) *parsed {
+	for set := s; set != nil; set = set.fallback {
+		if p, ok := set.m[k]; ok {
+			return p
+		}
+	}
+	return nil
+}
+
+// Resolve returns the key of the template a notice with key k gets. For
+// each language in turn (the exact tag "de-AT", its base "de", then "en") it
+// tries the key as given, then without the step, then without the workflow,
+// then without the template set (the stage default); in each, s before its
+// fallbacks.
+func (s *Set) Resolve(k Key) (Key, error) {
+	_, key, err := s.resolve(k)
+	return key, err
+}
+
+func (s *Set) resolve(k Key) (*parsed, Key, error) {
+	for _, l := range langCandidates(k.Language) {
+		variants := []Key{
+			{k.Templates, k.Workflow, k.Step, l, k.Stage},
+			{k.Templates, k.Workflow, "", l, k.Stage},
+			{k.Templates, "", "", l, k.Stage},
+			{"", "", "", l, k.Stage},
+		}
+		for _, v := range variants {
+			if p := s.lookup(v); p != nil {
+				return p, v, nil
+			}
+		}
+	}
+	return nil, Key{}, fmt.Errorf("notice: no template for %s", k)
+}
+
+// Render resolves the notice's template and fills Subject, Text and HTML.
+// A set without a match for the notice falls back to Builtin().
+func (s *Set) Render(n *Notice) error {
+	k := Key{Templates: n.Templates, Workflow: n.Workflow, Step: n.Step, Language: n.Language, Stage: n.Stage}
+	p, _, err := s.resolve(k)
+	if err != nil {
+		if p, _, err = Builtin().resolve(k); err != nil {
+			return err
+		}
+	}
+	v := NewView(n)
+	var b strings.Builder
+	if n.Channel == SMS && p.sms != nil {
+		if err := p.sms.Execute(&b, v); err != nil {
+			return fmt.Errorf("notice: render sms: %w", err)
+		}
+		n.Subject, n.Text, n.HTML = "", strings.TrimSpace(b.String()), ""
+		return nil
+	}
+	if err := p.subject.Execute(&b, v); err != nil {
+		return fmt.Errorf("notice: render subject: %w", err)
+	}
+	subject := strings.Join(strings.Fields(b.String()), " ")
+	b.Reset()
+	if err := p.text.Execute(&b, v); err != nil {
+		return fmt.Errorf("notice: render text: %w", err)
+	}
+	text := b.String()
+	html := ""
+	if p.html != nil {
+		b.Reset()
+		if err := p.html.Execute(&b, v); err != nil {
+			return fmt.Errorf("notice: render html: %w", err)
+		}
+		html = b.String()
+	}
+	n.Subject, n.Text, n.HTML = subject, text, html
+	return nil
+}
+
+// LineView is a notice line formatted for a language.
+type LineView struct {
+	Number, Issued, Due, Description, Amount, Open string
+	DaysOverdue                                    int
+}
+
+// ChargeView is a fee or interest amount formatted for a language.
+type ChargeView struct {
+	Label, Invoice, Amount, Rate, From, To string
+}
+
+// View is what templates see: the notice itself (as N) and its values
+// formatted for the notice's language.
+type View struct {
+	N                                         *Notice
+	Lang                                      string
+	Creditor, Debtor                          Party
+	Date, PayBy, Key                          string
+	Lines                                     []LineView
+	Fees, Interest                            []ChargeView
+	Principal, FeeTotal, InterestTotal, Total string
+	Payment                                   Payment
+	Options                                   string
+	MaxDaysOverdue                            int
+}
+
+// NewView formats a notice for its templates.
+func NewView(n *Notice) *View {
+	l := n.Language
+	m := func(d decimal.Decimal) string { return FormatMoney(l, d, n.Currency, n.MinorUnits) }
+	dt := func(d date.Date) string { return FormatDate(l, d) }
+	v := &View{
+		N: n, Lang: baseLang(l), Creditor: n.Creditor, Debtor: n.Debtor, Date: dt(n.Date), PayBy: dt(n.PayBy), Key: n.Key,
+		Principal: m(n.Principal()), FeeTotal: m(n.FeeTotal()), InterestTotal: m(n.InterestTotal()), Total: m(n.Total),
+		Payment: n.Payment, Options: strings.Join(n.Payment.Options, ", "),
+	}
+	for _, x := range n.Lines {
+		v.Lines = append(v.Lines, LineView{Number: x.Number, Issued: dt(x.IssueDate), Due: dt(x.DueDate), Description: x.Description, Amount: m(x.Amount), Open: m(x.Open), DaysOverdue: x.DaysOverdue})
+		v.MaxDaysOverdue = max(v.MaxDaysOverdue, x.DaysOverdue)
+	}
+	cv := func(c Charge) ChargeView {
+		r := ""
+		if !c.Rate.IsZero() {
+			r = FormatRate(l, c.Rate)
+		}
+		return ChargeView{Label: chargeLabel(v.Lang, c.Label), Invoice: c.Invoice, Amount: m(c.Amount), Rate: r, From: dt(c.From), To: dt(c.To)}
+	}
+	for _, c := range n.Fees {
+		v.Fees = append(v.Fees, cv(c))
+	}
+	for _, c := range n.Interest {
+		v.Interest = append(v.Interest, cv(c))
+	}
+	return v
+}
+
+func chargeLabel(lang, label string) string {
+	de := lang == "de"
+	switch label {
+	case "fee":
+		if de {
+			return "Mahngebühr"
+		}
+		return "Late fee"
+	case "fees-earlier":
+		if de {
+			return "Gebühren aus früheren Mahnungen"
+		}
+		return "Fees from earlier notices"
+	case "compensation":
+		if de {
+			return "Pauschale für Beitreibungskosten"
+		}
+		return "Fixed compensation for recovery costs"
+	case "interest":
+		if de {
+			return "Verzugszinsen"
+		}
+		return "Late payment interest"
+	}
+	return label
+}
