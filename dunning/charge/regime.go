@@ -1,0 +1,131 @@
+package charge
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/overduehq/overdue/dunning/money"
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
+)
+
+// Regime is a statutory late-payment regime. Its reference rates are data
+// the app supplies as a RateTable (ECB main refinancing rate, Bank of
+// England base rate, Bundesbank Basiszinssatz).
+type Regime string
+
+const (
+	// EU: Directive 2011/7/EU art. 2(5)-(6) and 6: the ECB main refinancing
+	// rate in force on 1 January (for January-June) or 1 July (July-December),
+	// plus 8 points, following the half-years of the delay; EUR 40 per
+	// invoice.
+	EU Regime = "eu"
+	// UK: Late Payment of Commercial Debts (Interest) Act 1998 and the Rate
+	// of Interest (No. 3) Order 2002: the Bank of England base rate in force
+	// on 31 December (for delays starting January-June) or 30 June
+	// (July-December), fixed for the whole debt, plus 8 %; s.5A fixed sums
+	// GBP 40 (under 1,000), 70 (1,000 to 9,999.99), 100 (10,000 or more).
+	UK Regime = "uk"
+	// DEB2B: BGB §288(2) and §247: the Basiszinssatz of each half-year plus 9
+	// points; §288(5) EUR 40.
+	DEB2B Regime = "de-b2b"
+	// DEB2C: BGB §288(1): the Basiszinssatz plus 5 points; no lump sum.
+	DEB2C Regime = "de-b2c"
+	// FR: Code de commerce L441-10: the ECB rate in force on 1 January
+	// (first half-year) or 1 July (second), plus 10 points; EUR 40.
+	FR Regime = "fr"
+)
+
+type regimeRule struct {
+	margin decimal.Decimal
+	cur    money.Currency
+	fixed  bool // UK: rate fixed at the start of the delay
+}
+
+var regimes = map[Regime]regimeRule{
+	EU:    {decimal.NewFromInt(8), "EUR", false},
+	UK:    {decimal.NewFromInt(8), "GBP", true},
+	DEB2B: {decimal.NewFromInt(9), "EUR", false},
+	DEB2C: {decimal.NewFromInt(5), "EUR", false},
+	FR:    {decimal.NewFromInt(10), "EUR", false},
+}
+
+func (r Regime) rule() (regimeRule, error) {
+	rr, ok := regimes[r]
+	if !ok {
+		return regimeRule{}, &Error{Field: "regime", Value: string(r), Reason: `want "eu", "uk", "de-b2b", "de-b2c" or "fr"`}
+	}
+	return rr, nil
+}
+
+func (r Regime) compensationRule() (regimeRule, bool, error) {
+	rr, err := r.rule()
+	return rr, err == nil, err
+}
+
+// Margin returns the points added to the reference rate.
+func (r Regime) Margin() decimal.Decimal {
+	rr, _ := r.rule()
+	return rr.margin
+}
+
+// referenceDay returns the day whose table rate applies on day d of a delay
+// that started on start.
+func (r Regime) referenceDay(start, d date.Date) date.Date {
+	if r == UK {
+		// Base rate on 31 December or 30 June before the start, fixed.
+		y, m, _ := start.Date()
+		if m <= time.June {
+			return date.New(y-1, time.December, 31)
+		}
+		return date.New(y, time.June, 30)
+	}
+	y, m, _ := d.Date()
+	if m <= time.June {
+		return date.New(y, time.January, 1)
+	}
+	return date.New(y, time.July, 1)
+}
+
+// RateOn returns the statutory annual rate in percent for day d of a delay
+// that started on start: the reference rate of the regime's reference day
+// plus the margin.
+func (r Regime) RateOn(rates RateTable, start, d date.Date) (decimal.Decimal, error) {
+	rr, err := r.rule()
+	if err != nil {
+		return decimal.Zero, err
+	}
+	ref := r.referenceDay(start, d)
+	v, ok := rates.At(ref)
+	if !ok {
+		return decimal.Zero, fmt.Errorf("%w: regime %s needs the reference rate in force on %s", ErrNoRate, r, ref)
+	}
+	return v.Add(rr.margin), nil
+}
+
+// Compensation returns the fixed compensation for recovery costs the regime
+// grants per invoice: EUR 40 (EU, FR, DE B2B), GBP 40/70/100 by the debt
+// (UK), nothing for consumers and for DE B2C. The invoice must be in the
+// regime's currency.
+func (r Regime) Compensation(cur money.Currency, open decimal.Decimal, consumer bool) (money.Money, error) {
+	rr, err := r.rule()
+	if err != nil {
+		return money.Money{}, err
+	}
+	if cur != rr.cur {
+		return money.Money{}, &Error{Field: "currency", Value: string(cur), Reason: fmt.Sprintf("regime %s grants its compensation in %s", r, rr.cur)}
+	}
+	if consumer || r == DEB2C {
+		return money.Zero(cur), nil
+	}
+	if r == UK {
+		switch {
+		case open.LessThan(decimal.NewFromInt(1000)):
+			return money.New(decimal.NewFromInt(40), cur), nil
+		case open.LessThan(decimal.NewFromInt(10000)):
+			return money.New(decimal.NewFromInt(70), cur), nil
+		}
+		return money.New(decimal.NewFromInt(100), cur), nil
+	}
+	return money.New(decimal.NewFromInt(40), cur), nil
+}
