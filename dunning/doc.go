@@ -1,0 +1,51 @@
+// Package dunning is the domain and the engine of overdue.
+//
+// # The domain
+//
+// A Customer owes Invoices under an Agreement (terms such as net 30, a
+// currency, how to pay, grace days, late fees and interest). An invoice's
+// open balance is its amount less the payments and credits dated on or
+// before the day asked about (Invoice.Open): that one definition feeds
+// thresholds, notices, fees, interest and metrics alike.
+//
+// A Workflow is an ordered list of Steps, each an offset from an invoice date
+// ("due-7", "due+14", see package schedule) and an action: an email, letter
+// or SMS notice, a collector task, an internal or external escalation, or a
+// hold. A Policy holds the workflows, the segment rules that route each
+// customer to one, the notice templates, the business calendar, the
+// creditor, and the late fees and interest.
+//
+// # Planning
+//
+// Plan(asOf, policy, portfolio) returns the actions due on day asOf. It is
+// pure and deterministic: the same inputs give the same actions in the same
+// order. For every invoice it recomputes every step's date from the
+// invoice's own dates (never "now + interval"), so a payment, credit,
+// dispute or hold changes the next plan at once. It honours:
+//   - don't-dun signals: paid, written off, in litigation, disputed,
+//     customer or invoice on hold (optionally until a day), a promise to pay
+//     whose date has not passed;
+//   - grace days (steps after the due date move by them);
+//   - minimum amounts per step (absolute, and as a share of the customer's
+//     open items) and per customer and currency;
+//   - grouping: a notice per invoice, or per customer listing every overdue
+//     invoice;
+//   - catch-up when several steps are due at once: Progressive, HighestOnly
+//     or SendAllMissed, and a minimum gap between two notices;
+//   - reminders (steps on or before the due date) that were missed until
+//     the next step fell due are passed over, never sent late;
+//   - a broken promise resumes the workflow or escalates at once.
+//
+// Each Action carries a stable idempotency key (customer, invoices,
+// workflow, step, cycle), the rendered notice or the collector task, the fees
+// and interest it adds, and a Reason in words. Explain answers why an
+// invoice has no action on a day and when its next step falls.
+//
+// # Running
+//
+// A Runner plans (Plan is the dry run), then for each action claims its key
+// in the Store with a lease, sends the notice through the Sender with the
+// key, and records the outcome; see Runner for the exactly-once guarantee
+// and its one documented window. Stores: store/memory, store/sqlstore
+// (PostgreSQL); both pass store/storetest.
+package dunning

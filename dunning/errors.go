@@ -1,0 +1,52 @@
+package dunning
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// FieldError reports bad input: which field, what value, and why.
+type FieldError struct {
+	Field  string // a path such as "workflows[1].steps[2].at"
+	Value  string
+	Reason string
+}
+
+// Error implements error.
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("dunning: %s: %q %s", e.Field, e.Value, e.Reason)
+}
+
+// Unwrap lets errors.Is match ErrInvalid.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// Sentinel errors a caller can branch on with errors.Is.
+var (
+	// ErrInvalid wraps every *FieldError.
+	ErrInvalid = errors.New("dunning: invalid input")
+	// ErrNotFound: the store has no such record.
+	ErrNotFound = errors.New("dunning: not found")
+	// ErrAlreadyDone: the action's key was already completed; nothing to do.
+	ErrAlreadyDone = errors.New("dunning: action already done")
+	// ErrClaimed: another runner holds an unexpired lease on the action.
+	ErrClaimed = errors.New("dunning: action claimed by another runner")
+	// ErrLeaseLost: the lease expired or was taken over before the outcome
+	// was recorded.
+	ErrLeaseLost = errors.New("dunning: lease lost")
+	// ErrPermanent marks a sender error that retrying cannot fix (a bad
+	// address, a hard bounce). Senders wrap it; the runner escalates.
+	ErrPermanent = errors.New("dunning: permanent delivery failure")
+)
+
+func sortStable[T any](s []T, less func(a, b T) bool) {
+	slices.SortStableFunc(s, func(a, b T) int {
+		switch {
+		case less(a, b):
+			return -1
+		case less(b, a):
+			return 1
+		}
+		return 0
+	})
+}

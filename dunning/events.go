@@ -1,0 +1,104 @@
+package dunning
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
+)
+
+// EventKind names something that happened to an invoice or a notice.
+type EventKind string
+
+// The events the app reports. Payment, credit, dispute, promise and hold
+// events change the invoice (Invoice.Apply); delivery events (Delivered,
+// Bounced, Opened, Clicked) are about a notice, named by its action Key, and
+// feed step and template metrics.
+const (
+	PaymentReceived   EventKind = "payment"
+	CreditApplied     EventKind = "credit"
+	DisputeOpened     EventKind = "dispute-opened"
+	DisputeResolved   EventKind = "dispute-resolved"
+	PromiseMade       EventKind = "promise-made"
+	HoldPlaced        EventKind = "hold"
+	HoldReleased      EventKind = "release"
+	NoticeDelivered   EventKind = "delivered"
+	NoticeBounced     EventKind = "bounced"
+	NoticeOpened      EventKind = "opened"
+	NoticeClicked     EventKind = "clicked"
+	PromiseKeptEvent  EventKind = "promise-kept"
+	PromiseBrokeEvent EventKind = "promise-broken"
+)
+
+// Event is one report from the app.
+type Event struct {
+	// ID makes appending idempotent: an event with a stored ID is ignored.
+	ID         string          `json:"id"`
+	Kind       EventKind       `json:"kind"`
+	CustomerID string          `json:"customer_id,omitempty"`
+	InvoiceID  string          `json:"invoice_id,omitempty"`
+	Key        string          `json:"key,omitempty"` // the action key, for delivery events
+	Date       date.Date       `json:"date"`
+	Until      date.Date       `json:"until,omitzero"` // promise pay-by, hold end
+	Amount     decimal.Decimal `json:"amount,omitzero"`
+	Reason     string          `json:"reason,omitempty"`
+	At         time.Time       `json:"at,omitzero"`
+}
+
+// Apply changes the invoice as the event says: a payment or credit is added,
+// a dispute opened or resolved, a promise made, a hold placed or released.
+// Delivery events do not change the invoice and are ignored. Plan reads the
+// changed invoice, so every step is recomputed from the invoice's dates
+// after every event, never from "now + interval".
+func (inv *Invoice) Apply(e Event) error {
+	bad := func(field, value, reason string) error {
+		return &FieldError{Field: "event[" + e.ID + "]." + field, Value: value, Reason: reason}
+	}
+	if e.InvoiceID != "" && e.InvoiceID != inv.ID {
+		return bad("invoice_id", e.InvoiceID, "is not invoice "+inv.ID)
+	}
+	if e.Date == 0 {
+		return bad("date", "", "must be set")
+	}
+	switch e.Kind {
+	case PaymentReceived, CreditApplied:
+		if e.Amount.Sign() <= 0 {
+			return bad("amount", e.Amount.String(), "must be positive")
+		}
+		if e.Kind == PaymentReceived {
+			inv.Payments = append(inv.Payments, Payment{Date: e.Date, Amount: e.Amount, Ref: e.ID})
+		} else {
+			inv.Credits = append(inv.Credits, Credit{Date: e.Date, Amount: e.Amount, Ref: e.ID})
+		}
+	case DisputeOpened:
+		inv.Dispute = &Dispute{Opened: e.Date, Reason: e.Reason}
+	case DisputeResolved:
+		if inv.Dispute == nil {
+			return bad("kind", string(e.Kind), "but the invoice has no open dispute")
+		}
+		d := *inv.Dispute
+		d.Resolved = e.Date
+		inv.Dispute = &d
+	case PromiseMade:
+		if e.Until < e.Date {
+			return bad("until", e.Until.String(), "pay-by date is before the day of the promise")
+		}
+		if e.Amount.Sign() <= 0 {
+			return bad("amount", e.Amount.String(), "must be positive")
+		}
+		inv.Promise = &Promise{Made: e.Date, PayBy: e.Until, Amount: e.Amount}
+	case HoldPlaced:
+		inv.Hold = &Hold{Since: e.Date, Until: e.Until, Reason: e.Reason}
+	case HoldReleased:
+		if inv.Hold != nil {
+			h := *inv.Hold
+			h.Until = e.Date
+			inv.Hold = &h
+		}
+	case NoticeDelivered, NoticeBounced, NoticeOpened, NoticeClicked, PromiseKeptEvent, PromiseBrokeEvent:
+	default:
+		return bad("kind", string(e.Kind), fmt.Sprintf("unknown event kind"))
+	}
+	return nil
+}

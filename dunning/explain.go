@@ -1,0 +1,112 @@
+package dunning
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/overduehq/overdue/segment"
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
+)
+
+// StepStatus is one step of an invoice's workflow as Explain sees it.
+type StepStatus struct {
+	Name    string    `json:"name"`
+	Index   int       `json:"index"`
+	Nominal date.Date `json:"nominal,omitzero"` // anchor + offset (+ grace)
+	Date    date.Date `json:"date,omitzero"`    // rolled onto a business day
+	// Applies is false for a step dated before the invoice was issued.
+	Applies bool `json:"applies"`
+	Done    bool `json:"done"`
+	// PassedOver: a reminder missed until its next step was due too.
+	PassedOver bool `json:"passed_over,omitempty"`
+}
+
+// Explanation says why an invoice has, or has no, action on a day and when
+// its next step falls.
+type Explanation struct {
+	InvoiceID string          `json:"invoice_id"`
+	AsOf      date.Date       `json:"as_of"`
+	Open      decimal.Decimal `json:"open"`
+	Workflow  string          `json:"workflow,omitempty"`
+	Match     segment.Match   `json:"match"`
+	Progress  Progress        `json:"progress"`
+	Steps     []StepStatus    `json:"steps,omitempty"`
+	// Actions are today's actions that cover the invoice (none when Reason
+	// says why not).
+	Actions []Action `json:"actions,omitempty"`
+	// Next and NextStep: the next step and its date, when there is one.
+	Next     date.Date `json:"next,omitzero"`
+	NextStep string    `json:"next_step,omitempty"`
+	Reason   string    `json:"reason"`
+}
+
+// String renders the explanation for a person.
+func (e *Explanation) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "invoice %s on %s: %s\n", e.InvoiceID, e.AsOf, e.Reason)
+	if e.Workflow != "" {
+		rule := "default"
+		if !e.Match.Default {
+			rule = "rule " + e.Match.Rule
+		}
+		fmt.Fprintf(&b, "  workflow %s (%s)\n", e.Workflow, rule)
+	}
+	for _, s := range e.Steps {
+		state := "pending"
+		switch {
+		case !s.Applies:
+			state = "not applicable (before the invoice was issued)"
+		case s.Done:
+			state = "done"
+		case s.PassedOver:
+			state = "passed over"
+		case s.Date <= e.AsOf:
+			state = "due"
+		}
+		fmt.Fprintf(&b, "  %-12s %s  %s\n", s.Name, s.Date, state)
+	}
+	for _, a := range e.Actions {
+		fmt.Fprintf(&b, "  action %s %s\n", a.Kind, a.Key)
+	}
+	if e.NextStep != "" && len(e.Actions) == 0 {
+		fmt.Fprintf(&b, "  next: %s on %s\n", e.NextStep, e.Next)
+	}
+	return b.String()
+}
+
+// Explain answers why the invoice has an action on day asOf or why not, and
+// when its next step falls. It plans the invoice's customer exactly as Plan
+// does.
+func Explain(asOf date.Date, policy *Policy, p Portfolio, invoiceID string) (*Explanation, error) {
+	var cust string
+	for i := range p.Invoices {
+		if p.Invoices[i].ID == invoiceID {
+			cust = p.Invoices[i].CustomerID
+			break
+		}
+	}
+	if cust == "" {
+		return nil, fmt.Errorf("%w: invoice %q", ErrNotFound, invoiceID)
+	}
+	sub := p
+	sub.Invoices = nil
+	for i := range p.Invoices {
+		if p.Invoices[i].CustomerID == cust {
+			sub.Invoices = append(sub.Invoices, p.Invoices[i])
+		}
+	}
+	ex := &Explanation{InvoiceID: invoiceID, AsOf: asOf}
+	acts, err := plan(func(*Customer) date.Date { return asOf }, policy, sub, ex)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range acts {
+		for _, id := range a.InvoiceIDs {
+			if id == invoiceID {
+				ex.Actions = append(ex.Actions, a)
+			}
+		}
+	}
+	return ex, nil
+}

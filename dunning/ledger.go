@@ -1,0 +1,110 @@
+package dunning
+
+import (
+	"strings"
+)
+
+// Advance applies a completed record to the progress of the record's i-th
+// invoice. Every Store implementation calls it inside Complete, so all stores
+// keep progress the same way.
+func Advance(p *Progress, rec Record, i int) {
+	id := rec.InvoiceIDs[i]
+	cycle := 0
+	if i < len(rec.Cycles) {
+		cycle = rec.Cycles[i]
+	}
+	if p.InvoiceID != id || p.Cycle != cycle {
+		*p = Progress{InvoiceID: id, Cycle: cycle, Step: -1}
+	}
+	if rec.Fallback {
+		if p.Bounced == strings.TrimSuffix(rec.Key, "/fallback") {
+			p.Bounced = ""
+		}
+		if rec.Kind.IsNotice() && rec.Date > p.Last {
+			p.Last = rec.Date
+		}
+		return
+	}
+	step := rec.StepIndex
+	if i < len(rec.Steps) {
+		step = rec.Steps[i]
+	}
+	if p.Workflow != rec.Workflow {
+		p.Workflow, p.Step = rec.Workflow, step
+	} else if step > p.Step {
+		p.Step = step
+	}
+	if rec.Kind.IsNotice() && rec.Date > p.Last {
+		p.Last = rec.Date
+	}
+	if rec.Kind == HoldAction {
+		p.Held = true
+	}
+	if i < len(rec.FeesByInvoice) {
+		p.Fees = p.Fees.Add(rec.FeesByInvoice[i])
+	}
+	if rec.Compensation {
+		p.Compensated = true
+	}
+	if rec.Outcome == Failed {
+		p.Bounced = rec.Key
+	}
+}
+
+// MarkBounced records on the progress of the record's i-th invoice that the
+// record's notice bounced, so the next plan sends its fallback. A bounced
+// fallback is not replaced again (a collector task follows it anyway).
+func MarkBounced(p *Progress, rec Record, i int) {
+	if rec.Fallback || !rec.Kind.IsNotice() || p.InvoiceID != rec.InvoiceIDs[i] {
+		return
+	}
+	if i < len(rec.Cycles) && rec.Cycles[i] != p.Cycle {
+		return
+	}
+	p.Bounced = rec.Key
+}
+
+// CheckEvent validates an event before a store keeps it.
+func CheckEvent(e Event) error {
+	bad := func(field, value, reason string) error {
+		return &FieldError{Field: "event." + field, Value: value, Reason: reason}
+	}
+	switch {
+	case e.ID == "":
+		return bad("id", "", "must not be empty: it makes appending idempotent")
+	case e.Date == 0:
+		return bad("date", "", "must be set")
+	}
+	switch e.Kind {
+	case PaymentReceived, CreditApplied, DisputeOpened, DisputeResolved, PromiseMade, HoldPlaced, HoldReleased, PromiseKeptEvent, PromiseBrokeEvent:
+		if e.InvoiceID == "" && e.CustomerID == "" {
+			return bad("invoice_id", "", "an invoice or customer event needs the invoice or customer id")
+		}
+	case NoticeDelivered, NoticeBounced, NoticeOpened, NoticeClicked:
+		if e.Key == "" {
+			return bad("key", "", "a delivery event needs the action key of its notice")
+		}
+	default:
+		return bad("kind", string(e.Kind), "unknown event kind")
+	}
+	if e.Amount.IsNegative() {
+		return bad("amount", e.Amount.String(), "must not be negative")
+	}
+	return nil
+}
+
+// CheckTask validates a collector task before a store keeps it.
+func CheckTask(t CollectorTask) error {
+	switch {
+	case t.ID == "":
+		return &FieldError{Field: "task.id", Value: "", Reason: "must not be empty"}
+	case t.CustomerID == "":
+		return &FieldError{Field: "task[" + t.ID + "].customer_id", Value: "", Reason: "must not be empty"}
+	}
+	switch t.Status {
+	case TaskOpen, TaskDone, TaskCancelled:
+	default:
+		return &FieldError{Field: "task[" + t.ID + "].status", Value: string(t.Status), Reason: `want "open", "done" or "cancelled"`}
+	}
+	return nil
+}

@@ -1,0 +1,875 @@
+package dunning
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/overduehq/overdue/dunning/charge"
+	"github.com/overduehq/overdue/notice"
+	"github.com/overduehq/overdue/schedule"
+	"github.com/overduehq/overdue/segment"
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
+)
+
+// Portfolio is what the app passes to Plan: its customers, agreements and
+// open invoices, and what dunning already did (History, from the store).
+type Portfolio struct {
+	Customers  []Customer
+	Agreements []Agreement
+	Invoices   []Invoice
+	History    History // nil: nothing done yet
+}
+
+// Action is one thing to do today: a notice to send, a task to open, a hold
+// to place. Plan proposes actions; the Runner carries them out.
+type Action struct {
+	// Key identifies the action for idempotency: the same invoices, workflow,
+	// step and cycle give the same key on every run and every day.
+	Key  string     `json:"key"`
+	Kind ActionKind `json:"kind"`
+	// Date is the planning day (the customer's today); Scheduled is the
+	// step's own date, earlier when the action catches up.
+	Date       date.Date `json:"date"`
+	Scheduled  date.Date `json:"scheduled"`
+	CustomerID string    `json:"customer_id"`
+	InvoiceIDs []string  `json:"invoice_ids"`
+	Cycles     []int     `json:"cycles"`
+	Workflow   string    `json:"workflow"`
+	Step       string    `json:"step"`
+	StepIndex  int       `json:"step_index"`
+	// Steps is the step index each invoice reaches, same order as
+	// InvoiceIDs: in a per-customer notice an invoice may be at an earlier
+	// step than the notice's own.
+	Steps []int `json:"steps"`
+	// Skipped names the steps HighestOnly passed over to reach this one.
+	Skipped []string `json:"skipped,omitempty"`
+	// Fallback marks the replacement of a notice that bounced.
+	Fallback bool     `json:"fallback,omitempty"`
+	Currency Currency `json:"currency"`
+	// Open is the open balance of the invoices the step acts on.
+	Open decimal.Decimal `json:"open"`
+	// Fees is what this action charges anew (step fee and statutory
+	// compensation), booked against InvoiceIDs[0]; Interest is the interest
+	// accrued on the notice's invoices up to Date.
+	Fees         decimal.Decimal `json:"fees"`
+	Interest     decimal.Decimal `json:"interest"`
+	Compensation bool            `json:"compensation,omitempty"`
+	// Notice is the rendered notice of email, letter and SMS actions.
+	Notice *notice.Notice `json:"notice,omitempty"`
+	// Task is the collector task of task and escalation actions.
+	Task *CollectorTask `json:"task,omitempty"`
+	// Reason says in words why the action is due.
+	Reason string `json:"reason"`
+	// Problem, when not empty, says why the action cannot be carried out
+	// (a notice that fails notice.Validate, say): the runner skips it and it
+	// stays pending until the data is fixed.
+	Problem string `json:"problem,omitempty"`
+}
+
+// Record returns the ledger record of the action with the given outcome.
+func (a *Action) Record(out Outcome, at time.Time) Record {
+	r := Record{
+		Key: a.Key, CustomerID: a.CustomerID, InvoiceIDs: a.InvoiceIDs, Cycles: a.Cycles,
+		Workflow: a.Workflow, Step: a.Step, StepIndex: a.StepIndex, Steps: a.Steps, Kind: a.Kind, Fallback: a.Fallback,
+		Date: a.Date, Outcome: out, Currency: a.Currency, Fees: a.Fees, Interest: a.Interest,
+		Compensation: a.Compensation, At: at, Amount: a.Open,
+	}
+	if a.Notice != nil {
+		r.Amount = a.Notice.Total
+		r.Template = a.Notice.Templates + "/" + a.Notice.Workflow + "/" + a.Notice.Step + "/" + a.Notice.Language
+	}
+	if a.Fees.Sign() != 0 && len(a.InvoiceIDs) > 0 {
+		r.FeesByInvoice = make([]decimal.Decimal, len(a.InvoiceIDs))
+		r.FeesByInvoice[0] = a.Fees
+	}
+	return r
+}
+
+// Plan returns the actions due on day asOf: pure and deterministic, the same
+// inputs give the same actions in the same order. Every customer is planned
+// on asOf; use PlanAt to take each customer's today in its time zone.
+//
+// The error reports an invalid policy or portfolio (a *FieldError naming the
+// field); an action that cannot be carried out for one customer's data
+// carries its Problem instead, so one bad record does not stop the run.
+func Plan(asOf date.Date, policy *Policy, p Portfolio) ([]Action, error) {
+	return plan(func(*Customer) date.Date { return asOf }, policy, p, nil)
+}
+
+// PlanAt is Plan with each customer's "today" taken at instant now in the
+// customer's time zone.
+func PlanAt(now time.Time, policy *Policy, p Portfolio) ([]Action, error) {
+	var tzErr error
+	days := map[string]date.Date{}
+	for i := range p.Customers {
+		c := &p.Customers[i]
+		d, err := c.Today(now)
+		if err != nil && tzErr == nil {
+			tzErr = err
+		}
+		days[c.TimeZone] = d
+	}
+	if tzErr != nil {
+		return nil, tzErr
+	}
+	return plan(func(c *Customer) date.Date { return days[c.TimeZone] }, policy, p, nil)
+}
+
+// planner holds what one Plan call needs.
+type planner struct {
+	policy     *Policy
+	p          *Portfolio
+	templates  *notice.Set
+	cal        schedule.Calendar
+	agreements map[string]*Agreement
+	explain    *Explanation // when not nil, the invoice to explain
+}
+
+type custState struct {
+	c        *Customer
+	asOf     date.Date
+	invs     []*Invoice
+	match    segment.Match
+	matched  bool
+	subj     subject
+	openByCu map[Currency]decimal.Decimal // open items per currency (lazy)
+}
+
+func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Explanation) ([]Action, error) {
+	if policy == nil {
+		return nil, &FieldError{Field: "policy", Value: "nil", Reason: "a policy is required"}
+	}
+	if policy.byName == nil {
+		if err := policy.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex}
+	if pl.cal == nil {
+		pl.cal = schedule.EveryDay()
+	}
+	pl.agreements = make(map[string]*Agreement, len(p.Agreements))
+	for i := range p.Agreements {
+		a := &p.Agreements[i]
+		if a.ID == "" {
+			return nil, &FieldError{Field: fmt.Sprintf("agreements[%d].id", i), Value: "", Reason: "must not be empty"}
+		}
+		if _, dup := pl.agreements[a.ID]; dup {
+			return nil, &FieldError{Field: fmt.Sprintf("agreements[%d].id", i), Value: a.ID, Reason: "is used by an earlier agreement"}
+		}
+		pl.agreements[a.ID] = a
+	}
+
+	// Group invoices by customer with a counting sort: one map lookup per
+	// invoice and no per-customer slices.
+	custIdx := make(map[string]int32, len(p.Customers))
+	for i := range p.Customers {
+		c := &p.Customers[i]
+		if c.ID == "" {
+			return nil, &FieldError{Field: fmt.Sprintf("customers[%d].id", i), Value: "", Reason: "must not be empty"}
+		}
+		if _, dup := custIdx[c.ID]; dup {
+			return nil, &FieldError{Field: fmt.Sprintf("customers[%d].id", i), Value: c.ID, Reason: "is used by an earlier customer"}
+		}
+		custIdx[c.ID] = int32(i)
+	}
+	owner := make([]int32, len(p.Invoices))
+	start := make([]int32, len(p.Customers)+1)
+	for i := range p.Invoices {
+		inv := &p.Invoices[i]
+		ci, ok := custIdx[inv.CustomerID]
+		if !ok {
+			return nil, &FieldError{Field: fmt.Sprintf("invoices[%d].customer_id", i), Value: inv.CustomerID, Reason: "names no customer of the portfolio"}
+		}
+		owner[i] = ci
+		start[ci+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	order := make([]*Invoice, len(p.Invoices))
+	fill := slices.Clone(start[:len(p.Customers)])
+	for i := range p.Invoices {
+		ci := owner[i]
+		order[fill[ci]] = &p.Invoices[i]
+		fill[ci]++
+	}
+
+	custOrder := make([]int32, len(p.Customers))
+	for i := range custOrder {
+		custOrder[i] = int32(i)
+	}
+	slices.SortFunc(custOrder, func(a, b int32) int { return strings.Compare(p.Customers[a].ID, p.Customers[b].ID) })
+
+	var actions []Action
+	for _, ci := range custOrder {
+		invs := order[start[ci]:start[ci+1]]
+		if len(invs) == 0 {
+			continue
+		}
+		c := &p.Customers[ci]
+		cs := custState{c: c, asOf: asOfFn(c), invs: invs}
+		cs.subj = subject{c: c, invs: invs, asOf: cs.asOf}
+		var err error
+		actions, err = pl.customer(&cs, actions)
+		if err != nil {
+			return nil, err
+		}
+	}
+	// By customer, then in workflow order (so SendAllMissed sends an
+	// invoice's steps in their order), then by key.
+	slices.SortStableFunc(actions, func(a, b Action) int {
+		return cmp.Or(strings.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.StepIndex, b.StepIndex), strings.Compare(a.Key, b.Key))
+	})
+	return actions, nil
+}
+
+// route returns the customer's segment match.
+func (pl *planner) route(cs *custState) segment.Match {
+	if !cs.matched {
+		cs.matched = true
+		if pl.policy.Segments != nil {
+			cs.match = pl.policy.Segments.Match(&cs.subj)
+		} else {
+			cs.match = segment.Match{Target: segment.Target{Workflow: pl.policy.Workflows[0].Name}, Index: -1, Default: true}
+		}
+	}
+	return cs.match
+}
+
+func (pl *planner) openItems(cs *custState, cur Currency) decimal.Decimal {
+	if cs.openByCu == nil {
+		cs.openByCu = map[Currency]decimal.Decimal{}
+		for _, inv := range cs.invs {
+			if inv.WrittenOff != 0 && inv.WrittenOff <= cs.asOf || inv.Issued > cs.asOf {
+				continue
+			}
+			if o := inv.Open(cs.asOf); o.Sign() > 0 {
+				cs.openByCu[inv.Currency] = cs.openByCu[inv.Currency].Add(o)
+			}
+		}
+	}
+	return cs.openByCu[cur]
+}
+
+// decision is what one invoice needs today.
+type decision struct {
+	inv      *Invoice
+	wf       *Workflow
+	open     decimal.Decimal
+	steps    []int // steps to act on (one except for SendAllMissed)
+	skipped  []int
+	dates    []date.Date // date of each step in steps
+	fallback string      // bounced key to replace
+	reason   string
+	prog     Progress
+}
+
+func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
+	var due []decision
+	for _, inv := range cs.invs {
+		d, ok := pl.invoice(cs, inv)
+		if ok {
+			due = append(due, d)
+		}
+	}
+	if len(due) == 0 {
+		return actions, nil
+	}
+	// The policy's floor per customer and currency.
+	if len(pl.policy.MinAmount) > 0 {
+		kept := due[:0]
+		for _, d := range due {
+			floor, ok := pl.policy.MinAmount[d.inv.Currency]
+			if ok && pl.overdueTotal(cs, d.inv.Currency).Cmp(floor) < 0 {
+				pl.note(d.inv, fmt.Sprintf("no action: the customer's overdue items in %s total %s, below the policy minimum %s", d.inv.Currency, pl.overdueTotal(cs, d.inv.Currency).String(), floor.String()))
+				continue
+			}
+			kept = append(kept, d)
+		}
+		due = kept
+	}
+	for _, d := range due {
+		if d.fallback != "" || d.wf.grouping() == PerInvoice || !d.wf.Steps[d.steps[0]].Action.IsNotice() {
+			for k := range d.steps {
+				a, err := pl.action(cs, []decision{d}, k)
+				if err != nil {
+					return nil, err
+				}
+				actions = append(actions, a)
+			}
+		}
+	}
+	// Per-customer grouping: one notice per workflow and currency.
+	type gk struct {
+		wf  string
+		cur Currency
+	}
+	groups := map[gk][]decision{}
+	var keys []gk
+	for _, d := range due {
+		if d.fallback == "" && d.wf.grouping() == PerCustomer && d.wf.Steps[d.steps[0]].Action.IsNotice() {
+			k := gk{d.wf.Name, d.inv.Currency}
+			if _, ok := groups[k]; !ok {
+				keys = append(keys, k)
+			}
+			groups[k] = append(groups[k], d)
+		}
+	}
+	for _, k := range keys {
+		a, err := pl.action(cs, groups[k], -1)
+		if err != nil {
+			return nil, err
+		}
+		actions = append(actions, a)
+	}
+	return actions, nil
+}
+
+func (pl *planner) overdueTotal(cs *custState, cur Currency) decimal.Decimal {
+	t := decimal.Zero
+	for _, inv := range cs.invs {
+		if inv.Currency == cur && inv.Due < cs.asOf && (inv.WrittenOff == 0 || inv.WrittenOff > cs.asOf) {
+			if o := inv.Open(cs.asOf); o.Sign() > 0 {
+				t = t.Add(o)
+			}
+		}
+	}
+	return t
+}
+
+func (pl *planner) note(inv *Invoice, s string) {
+	if pl.explain != nil && pl.explain.InvoiceID == inv.ID {
+		pl.explain.Reason = s
+	}
+}
+
+func (pl *planner) explaining(inv *Invoice) *Explanation {
+	if pl.explain != nil && pl.explain.InvoiceID == inv.ID {
+		return pl.explain
+	}
+	return nil
+}
+
+// stepDate returns step i's date for the invoice (rolled), its nominal
+// date, and whether the step applies to the invoice at all.
+func (pl *planner) stepDate(w *Workflow, i int, inv *Invoice, agr *Agreement) (rolled, nominal date.Date, ok bool) {
+	s := &w.Steps[i]
+	a := schedule.Anchors{Issue: inv.Issued, Due: inv.Due}
+	grace := 0
+	if agr != nil {
+		a.Agreement = agr.Effective
+		grace = agr.GraceDays
+	}
+	n, ok := s.At.From(a)
+	if !ok {
+		return 0, 0, false
+	}
+	if n > inv.Due {
+		n += date.Date(grace)
+	}
+	if n < inv.Issued {
+		return 0, n, false // the step falls before the invoice existed
+	}
+	return w.Roll.Apply(pl.cal, n), n, true
+}
+
+// invoice decides what the invoice needs on the customer's today.
+func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
+	asOf := cs.asOf
+	ex := pl.explaining(inv)
+	stop := func(why string) (decision, bool) {
+		if ex != nil {
+			ex.Reason = why
+		}
+		return decision{}, false
+	}
+	if inv.Issued > asOf {
+		return stop("not issued yet: issued " + inv.Issued.String())
+	}
+	if inv.WrittenOff != 0 && inv.WrittenOff <= asOf {
+		return stop("written off on " + inv.WrittenOff.String())
+	}
+	if inv.Litigation {
+		return stop("in litigation: dunning has handed over")
+	}
+	open := inv.Open(asOf)
+	if ex != nil {
+		ex.Open = open
+	}
+	if open.Sign() <= 0 {
+		return stop("paid: the open balance is " + open.String())
+	}
+	if h := cs.c.Hold; h.ActiveOn(asOf) {
+		return stop(holdText("the customer is on hold", h))
+	}
+	if h := inv.Hold; h.ActiveOn(asOf) {
+		return stop(holdText("the invoice is on hold", h))
+	}
+	if inv.Dispute.OpenOn(asOf) {
+		return stop(fmt.Sprintf("disputed since %s (%s): dunning pauses until the dispute is resolved", inv.Dispute.Opened, inv.Dispute.Reason))
+	}
+	ps := inv.PromiseOn(asOf)
+	if ps == PromisePending {
+		return stop(fmt.Sprintf("promise to pay %s by %s made on %s: dunning waits", inv.Promise.Amount.String(), inv.Promise.PayBy, inv.Promise.Made))
+	}
+
+	var prog Progress
+	has := false
+	if pl.p.History != nil {
+		prog, has = pl.p.History.Progress(inv.ID)
+		if has && prog.Cycle != inv.Cycle {
+			has = false
+		}
+	}
+	var wf *Workflow
+	m := pl.route(cs)
+	if has && !pl.policy.SwitchMidCycle {
+		wf, _ = pl.policy.Workflow(prog.Workflow)
+	}
+	if wf == nil {
+		var ok bool
+		wf, ok = pl.policy.Workflow(m.Workflow)
+		if !ok {
+			return stop("segment routed to unknown workflow " + strconv.Quote(m.Workflow))
+		}
+	}
+	var agr *Agreement
+	if inv.AgreementID != "" {
+		agr = pl.agreements[inv.AgreementID]
+	}
+	done := -1
+	if has {
+		if prog.Workflow == wf.Name {
+			done = prog.Step
+		} else {
+			// Switched mid-cycle: the new workflow's steps dated on or before
+			// the last notice count as done.
+			for i := range wf.Steps {
+				if d, _, ok := pl.stepDate(wf, i, inv, agr); ok && d <= prog.Last {
+					done = i
+				}
+			}
+		}
+	}
+	if ex != nil {
+		ex.Workflow = wf.Name
+		ex.Match = m
+		ex.Progress = prog
+		ex.Steps = ex.Steps[:0]
+		for i := range wf.Steps {
+			d, n, ok := pl.stepDate(wf, i, inv, agr)
+			st := StepStatus{Name: wf.Steps[i].Name, Index: i, Date: d, Nominal: n, Applies: ok, Done: i <= done}
+			ex.Steps = append(ex.Steps, st)
+		}
+	}
+	dec := decision{inv: inv, wf: wf, open: open, prog: prog}
+	if has && prog.Held {
+		return stop("held by a hold step of workflow " + wf.Name)
+	}
+	if has && prog.Bounced != "" {
+		s := wf.StepIndex(stepOfKey(prog.Bounced, wf))
+		if s < 0 {
+			s = max(prog.Step, 0)
+		}
+		dec.steps, dec.dates, dec.fallback = []int{s}, []date.Date{asOf}, prog.Bounced
+		dec.reason = "the notice " + prog.Bounced + " bounced or failed for good: sending its fallback"
+		return dec, true
+	}
+
+	// Pending steps: those after the last done one that apply to the invoice.
+	// A reminder (a step dated on or before the due date) whose date passed
+	// and whose next step is also due is passed over, never sent late; the
+	// dunning levels after the due date are never passed over by Progressive.
+	escalate := ps == PromiseBroken && wf.OnBrokenPromise == EscalateOnBroken && prog.Last <= inv.Promise.PayBy
+	first, last, nextDate, nextStep := -1, -1, date.Date(0), -1
+	var dueIdx [8]int
+	dueSteps := dueIdx[:0]
+	var dueDates [8]date.Date
+	dd := dueDates[:0]
+	for i := done + 1; i < len(wf.Steps); i++ {
+		d, n, ok := pl.stepDate(wf, i, inv, agr)
+		if !ok {
+			continue
+		}
+		if d > asOf {
+			if escalate && len(dueSteps) == 0 {
+				dueSteps, dd = append(dueSteps, i), append(dd, d)
+				break
+			}
+			nextDate, nextStep = d, i
+			break
+		}
+		if n <= inv.Due {
+			// A reminder: stale once the next applicable step is due too.
+			stale := false
+			for j := i + 1; j < len(wf.Steps); j++ {
+				if dj, _, ok := pl.stepDate(wf, j, inv, agr); ok {
+					stale = dj <= asOf
+					break
+				}
+			}
+			if stale {
+				if ex != nil {
+					ex.Steps[i].PassedOver = true
+				}
+				continue
+			}
+		}
+		dueSteps, dd = append(dueSteps, i), append(dd, d)
+	}
+	if ex != nil {
+		if nextStep >= 0 {
+			ex.Next, ex.NextStep = nextDate, wf.Steps[nextStep].Name
+		}
+	}
+	if len(dueSteps) == 0 {
+		if nextStep >= 0 {
+			return stop(fmt.Sprintf("no step due: next is %q on %s", wf.Steps[nextStep].Name, nextDate))
+		}
+		return stop("no step due: workflow " + wf.Name + " has no further step for this invoice")
+	}
+	if !escalate && wf.MinGapDays > 0 && prog.Last != 0 && asOf < prog.Last+date.Date(wf.MinGapDays) {
+		w := prog.Last + date.Date(wf.MinGapDays)
+		if ex != nil {
+			ex.Next, ex.NextStep = w, wf.Steps[dueSteps[0]].Name
+		}
+		return stop(fmt.Sprintf("step %q is due but the last notice went out on %s: the minimum gap of %d days holds it until %s", wf.Steps[dueSteps[0]].Name, prog.Last, wf.MinGapDays, w))
+	}
+	switch wf.catchUp() {
+	case Progressive:
+		first, last = 0, 0
+	case HighestOnly:
+		first, last = len(dueSteps)-1, len(dueSteps)-1
+	case SendAllMissed:
+		first, last = 0, len(dueSteps)-1
+	}
+	// Minimum amounts per step.
+	for k := first; k <= last; k++ {
+		s := &wf.Steps[dueSteps[k]]
+		if s.MinAmount.Sign() > 0 && open.Cmp(s.MinAmount) < 0 {
+			return stop(fmt.Sprintf("step %q is due but the open balance %s is below its minimum %s", s.Name, open.String(), s.MinAmount.String()))
+		}
+		if s.MinShare.Sign() > 0 {
+			total := pl.openItems(cs, inv.Currency)
+			if total.Sign() > 0 && open.Cmp(total.Mul(s.MinShare)) < 0 {
+				return stop(fmt.Sprintf("step %q is due but the open balance %s is below %s of the customer's open items %s", s.Name, open.String(), s.MinShare.String(), total.String()))
+			}
+		}
+	}
+	dec.steps = slices.Clone(dueSteps[first : last+1])
+	dec.dates = slices.Clone(dd[first : last+1])
+	if first > 0 {
+		dec.skipped = slices.Clone(dueSteps[:first])
+	}
+	switch {
+	case escalate:
+		dec.reason = fmt.Sprintf("the promise to pay %s by %s was broken: escalating to %q at once", inv.Promise.Amount.String(), inv.Promise.PayBy, wf.Steps[dueSteps[0]].Name)
+	default:
+		s := wf.Steps[dec.steps[len(dec.steps)-1]]
+		dec.reason = fmt.Sprintf("invoice %s (due %s, open %s %s): step %q of workflow %q fell due on %s", inv.Number, inv.Due, inv.Currency, open.StringFixed(pl.places(inv.Currency)), s.Name, wf.Name, dec.dates[len(dec.dates)-1])
+		if len(dec.skipped) > 0 {
+			dec.reason += fmt.Sprintf("; %d earlier step(s) passed over (catch-up: highest only)", len(dec.skipped))
+		}
+		if ps == PromiseBroken {
+			dec.reason += "; the promise to pay was broken"
+		}
+	}
+	if ex != nil {
+		ex.Reason = dec.reason
+	}
+	return dec, true
+}
+
+func stepOfKey(key string, wf *Workflow) string {
+	parts := strings.Split(key, "/")
+	for i, p := range parts {
+		if u, err := url.PathUnescape(p); err == nil && u == wf.Name && i+1 < len(parts) {
+			s, _ := url.PathUnescape(parts[i+1])
+			return s
+		}
+	}
+	return ""
+}
+
+func holdText(who string, h *Hold) string {
+	s := who + " since " + h.Since.String()
+	if h.Until != 0 {
+		s += " until " + h.Until.String()
+	}
+	if h.Reason != "" {
+		s += " (" + h.Reason + ")"
+	}
+	return s
+}
+
+func esc(s string) string { return url.PathEscape(s) }
+
+// action builds the action for decisions ds: one invoice's step k, or
+// (k = -1) a per-customer notice over several invoices.
+func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
+	d0 := ds[0]
+	wf := d0.wf
+	// The step of the action: the most advanced one among the group.
+	si, sched := -1, date.Date(0)
+	if k >= 0 {
+		si, sched = d0.steps[k], d0.dates[k]
+	} else {
+		for _, d := range ds {
+			s := d.steps[len(d.steps)-1]
+			if s > si {
+				si, sched = s, d.dates[len(d.dates)-1]
+			}
+		}
+	}
+	step := &wf.Steps[si]
+	// Most overdue first.
+	slices.SortStableFunc(ds, func(a, b decision) int {
+		if a.inv.Due != b.inv.Due {
+			return int(a.inv.Due - b.inv.Due)
+		}
+		return strings.Compare(a.inv.ID, b.inv.ID)
+	})
+	a := Action{
+		Kind: step.Action, Date: cs.asOf, Scheduled: sched, CustomerID: cs.c.ID,
+		Workflow: wf.Name, Step: step.Name, StepIndex: si, Currency: d0.inv.Currency,
+	}
+	var reasons []string
+	for _, d := range ds {
+		a.InvoiceIDs = append(a.InvoiceIDs, d.inv.ID)
+		a.Cycles = append(a.Cycles, d.inv.Cycle)
+		if k >= 0 {
+			a.Steps = append(a.Steps, d.steps[k])
+		} else {
+			a.Steps = append(a.Steps, d.steps[len(d.steps)-1])
+		}
+		a.Open = a.Open.Add(d.open)
+		reasons = append(reasons, d.reason)
+		if k < 0 || len(d.steps) == 1 {
+			for _, s := range d.skipped {
+				a.Skipped = append(a.Skipped, wf.Steps[s].Name)
+			}
+		}
+	}
+	a.Reason = strings.Join(reasons, "; ")
+	switch {
+	case d0.fallback != "":
+		a.Key = d0.fallback + "/fallback"
+		a.Fallback = true
+		a.Kind = step.OnBounce
+		if a.Kind == "" {
+			a.Kind = Task
+		}
+	case len(ds) == 1:
+		a.Key = "inv/" + esc(cs.c.ID) + "/" + esc(d0.inv.ID) + "/" + esc(wf.Name) + "/" + esc(step.Name) + "/c" + strconv.Itoa(d0.inv.Cycle)
+	default:
+		h := sha256.New()
+		for i, id := range a.InvoiceIDs {
+			fmt.Fprintf(h, "%d:%s/%d\n", len(id), id, a.Cycles[i])
+		}
+		a.Key = "cust/" + esc(cs.c.ID) + "/" + esc(wf.Name) + "/" + esc(step.Name) + "/" + string(a.Currency) + "/" + hex.EncodeToString(h.Sum(nil)[:8])
+	}
+	if a.Kind.IsNotice() {
+		if err := pl.notice(cs, ds, &a, step, si); err != nil {
+			return Action{}, err
+		}
+	} else {
+		pl.task(cs, &a, step)
+	}
+	return a, nil
+}
+
+func (pl *planner) task(cs *custState, a *Action, step *Step) {
+	verb := map[ActionKind]string{
+		Task: "Follow up with", EscalateInternal: "Escalate internally:", EscalateExternal: "Hand to collection agency:", HoldAction: "Dunning held for", Letter: "Send a letter to", Email: "Email", SMS: "Text",
+	}[a.Kind]
+	title := fmt.Sprintf("%s %s about %d invoice(s), %s %s open (step %s)", verb, cs.c.Name, len(a.InvoiceIDs), a.Currency, a.Open.StringFixed(pl.places(a.Currency)), step.Name)
+	if a.Fallback {
+		title += ": the notice could not be delivered"
+	}
+	a.Task = &CollectorTask{
+		ID: a.Key, CustomerID: cs.c.ID, InvoiceIDs: a.InvoiceIDs, Kind: a.Kind, Title: title,
+		Assignee: step.Assignee, Due: cs.asOf, Status: TaskOpen, Currency: a.Currency, Amount: a.Open,
+	}
+}
+
+func (pl *planner) places(c Currency) int32 {
+	u, ok := c.MinorUnits()
+	if !ok {
+		return 2
+	}
+	return u
+}
+
+func (pl *planner) charges(inv *Invoice) *Charges {
+	if inv.AgreementID != "" {
+		if agr := pl.agreements[inv.AgreementID]; agr != nil && agr.Charges != nil {
+			return agr.Charges
+		}
+	}
+	return pl.policy.Charges
+}
+
+func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, si int) error {
+	c := cs.c
+	cur := a.Currency
+	places := pl.places(cur)
+	m := pl.route(cs)
+	lang := m.Language
+	if lang == "" {
+		lang = c.Language
+	}
+	if lang == "" {
+		lang = "en"
+	}
+	n := &notice.Notice{
+		Key: a.Key, Date: cs.asOf, PayBy: cs.asOf + date.Date(pl.policy.payByDays()),
+		Stage: ds[0].wf.stage(si), Channel: a.Kind.Channel(), Language: lang,
+		Workflow: a.Workflow, Step: step.Name, Templates: m.Templates,
+		Creditor: pl.policy.Creditor,
+		Debtor:   notice.Party{Name: c.Name, Reference: c.ID},
+		Currency: string(cur), MinorUnits: places,
+	}
+	if step.Template != "" {
+		n.Step = step.Template
+	}
+	if len(c.Contacts) > 0 {
+		pc := c.Contacts[0]
+		n.Debtor.Email, n.Debtor.Phone, n.Debtor.Address = pc.Email, pc.Phone, pc.Address
+	}
+	var agr *Agreement
+	opens := make([]decimal.Decimal, 0, len(ds))
+	for _, d := range ds {
+		inv := d.inv
+		if agr == nil && inv.AgreementID != "" {
+			agr = pl.agreements[inv.AgreementID]
+		}
+		desc := make([]string, 0, len(inv.Lines))
+		for _, l := range inv.Lines {
+			desc = append(desc, l.Description)
+		}
+		n.Lines = append(n.Lines, notice.Line{
+			Number: inv.Number, IssueDate: inv.Issued, DueDate: inv.Due, Description: strings.Join(desc, "; "),
+			Amount: inv.Amount, Open: d.open, DaysOverdue: max(0, int(cs.asOf-inv.Due)),
+		})
+		opens = append(opens, d.open)
+		if d.prog.Fees.Sign() > 0 {
+			n.Fees = append(n.Fees, notice.Charge{Label: "fees-earlier", Invoice: inv.Number, Amount: d.prog.Fees})
+		}
+		ch := pl.charges(inv)
+		if ch == nil || ch.Interest == nil {
+			continue
+		}
+		agrGrace := 0
+		if inv.AgreementID != "" {
+			if ag := pl.agreements[inv.AgreementID]; ag != nil {
+				agrGrace = ag.GraceDays
+			}
+		}
+		start := inv.Due + date.Date(agrGrace)
+		if cs.asOf > start {
+			acc, err := ch.Interest.Accrue(cur, start, cs.asOf, inv.Amount, balanceHistory(inv, cs.asOf), ch.Rates)
+			if err != nil {
+				a.Problem = "interest on invoice " + inv.Number + ": " + err.Error()
+			} else if acc.Amount.IsPositive() {
+				first, lastP := acc.Periods[0], acc.Periods[len(acc.Periods)-1]
+				n.Interest = append(n.Interest, notice.Charge{Label: "interest", Invoice: inv.Number, Amount: acc.Amount.Amount, Rate: lastP.RatePercent, From: first.From, To: lastP.To})
+				a.Interest = a.Interest.Add(acc.Amount.Amount)
+			}
+		}
+		if ch.Compensation && !d.prog.Compensated && ch.Interest.Regime != "" && d.inv.Due < cs.asOf {
+			comp, err := ch.Interest.Regime.Compensation(cur, d.open, c.Consumer)
+			if err != nil {
+				a.Problem = "compensation on invoice " + inv.Number + ": " + err.Error()
+			} else if comp.IsPositive() {
+				n.Fees = append(n.Fees, notice.Charge{Label: "compensation", Invoice: inv.Number, Amount: comp.Amount})
+				a.Fees = a.Fees.Add(comp.Amount)
+				a.Compensation = true
+			}
+		}
+	}
+	if step.Fee != nil {
+		fee, err := step.Fee.Compute(cur, opens)
+		if err != nil {
+			a.Problem = "fee of step " + step.Name + ": " + err.Error()
+		} else if fee.IsPositive() {
+			n.Fees = append(n.Fees, notice.Charge{Label: "fee", Amount: fee.Amount})
+			a.Fees = a.Fees.Add(fee.Amount)
+		}
+	}
+	pi := pl.policy.Payment
+	if agr != nil && !agr.Payment.empty() {
+		pi = agr.Payment
+	}
+	n.Payment = notice.Payment{Instructions: pi.Text, Options: pi.Options, IBAN: pi.IBAN, BIC: pi.BIC, URL: pi.URL, Reference: ds[0].inv.Number}
+	n.Total = n.ComputeTotal()
+	a.Notice = n
+	if a.Problem != "" {
+		return nil
+	}
+	if err := n.Validate(); err != nil {
+		a.Problem = err.Error()
+		return nil
+	}
+	if err := pl.templateSet().Render(n); err != nil {
+		a.Problem = "render: " + err.Error()
+	}
+	return nil
+}
+
+func (pl *planner) templateSet() *notice.Set {
+	if pl.templates == nil {
+		pl.templates = pl.policy.templates()
+	}
+	return pl.templates
+}
+
+// balanceHistory returns the invoice's open balance as steps over time, for
+// interest on the open amount.
+func balanceHistory(inv *Invoice, asOf date.Date) []charge.Balance {
+	h := []charge.Balance{{From: inv.Issued, Amount: inv.Amount}}
+	if len(inv.Payments) == 0 && len(inv.Credits) == 0 {
+		return h
+	}
+	days := map[date.Date]bool{}
+	for _, p := range inv.Payments {
+		days[p.Date] = true
+	}
+	for _, c := range inv.Credits {
+		days[c.Date] = true
+	}
+	ds := make([]date.Date, 0, len(days))
+	for d := range days {
+		if d <= asOf {
+			ds = append(ds, d)
+		}
+	}
+	slices.Sort(ds)
+	for _, d := range ds {
+		o := inv.Open(d)
+		if o.IsNegative() {
+			o = decimal.Zero
+		}
+		// Paid on day d: no interest for day d.
+		h = append(h, charge.Balance{From: d, Amount: o})
+	}
+	return h
+}
+
+// Route returns the segment match that routes customer c, whose invoices are
+// invs, on day asOf: the workflow, template set and language Plan will use
+// for invoices that start a cycle that day.
+func (p *Policy) Route(asOf date.Date, c *Customer, invs []*Invoice) segment.Match {
+	if p.Segments == nil {
+		return segment.Match{Target: segment.Target{Workflow: p.Workflows[0].Name}, Index: -1, Default: true}
+	}
+	return p.Segments.Match(&subject{c: c, invs: invs, asOf: asOf})
+}

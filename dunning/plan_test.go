@@ -1,0 +1,371 @@
+package dunning_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/overduehq/overdue/dunning"
+	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/overduehq/overdue/schedule"
+	"github.com/overduehq/overdue/store/memory"
+	"github.com/rickb777/date/v2"
+)
+
+var day = dunningtest.Day
+
+// portfolio of one customer with one EUR invoice under a net-30 agreement
+// effective 2026-03-01: issued 2026-03-02, due 2026-03-31.
+func onePortfolio() dunning.Portfolio {
+	c := dunningtest.Customer("c1")
+	a := dunningtest.Agreement("a1", "c1", day("2026-03-01"), "EUR")
+	inv := dunningtest.Invoice("i1", "c1", day("2026-03-02"), day("2026-03-31"), "100.00", "EUR")
+	inv.AgreementID = "a1"
+	return dunning.Portfolio{Customers: []dunning.Customer{c}, Agreements: []dunning.Agreement{a}, Invoices: []dunning.Invoice{inv}}
+}
+
+func stdPolicy() *dunning.Policy { return dunningtest.Policy(dunning.DefaultWorkflow("standard")) }
+
+// runDay plans and executes day d with a memory store, as the runner does.
+func runDay(t *testing.T, pol *dunning.Policy, st *memory.Store, pf dunning.Portfolio, d date.Date) []dunning.Action {
+	t.Helper()
+	r := &dunning.Runner{Policy: pol, Store: st, Sender: &dunningtest.Sender{}, Clock: dunningtest.ClockAt(d), Owner: "t"}
+	acts, err := r.Plan(context.Background(), pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Execute(context.Background(), acts); err != nil {
+		t.Fatal(err)
+	}
+	return acts
+}
+
+func TestDefaultCadenceDates(t *testing.T) {
+	// Default cadence on the invoice above, every day a business day:
+	// welcome = agreement 2026-03-01 + 3 = 2026-03-04; pre-due = 03-31 - 7 =
+	// 03-24; due = 03-31; overdue-1 = 03-31 + 14 = 04-14; overdue-2 = 03-31 +
+	// 30 = 04-30 (April has 30 days); final = 03-31 + 45 = 05-15.
+	want := map[string]string{
+		"2026-03-04": "welcome", "2026-03-24": "pre-due", "2026-03-31": "due",
+		"2026-04-14": "overdue-1", "2026-04-30": "overdue-2", "2026-05-15": "final",
+	}
+	pol, st, pf := stdPolicy(), memory.New(), onePortfolio()
+	got := map[string]string{}
+	for d := day("2026-03-01"); d <= day("2026-06-30"); d++ {
+		h, _ := st.History(context.Background())
+		pf.History = h
+		for _, a := range runDay(t, pol, st, pf, d) {
+			if a.Scheduled != d {
+				t.Errorf("%s: action %s scheduled %s, want that day", d, a.Key, a.Scheduled)
+			}
+			got[d.String()] = a.Step
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("steps by day (-want +got):\n%s", diff)
+	}
+}
+
+func TestWeekendRollAndLeapYear(t *testing.T) {
+	// 2026-01-01 is a Thursday, so 2026-01-31 (+30 days, 30 mod 7 = 2) is a
+	// Saturday. With Mon-Fri business days and "following":
+	//   due       2026-01-31 Sat -> Mon 2026-02-02
+	//   overdue-1 2026-02-14 Sat -> Mon 2026-02-16
+	//   overdue-2 2026-03-02 (Feb 2026 has 28 days: Jan 31 + 30) is a Monday: stays.
+	// In 2024 (leap year) 2024-01-30 + 30 days = 2024-02-29.
+	wf := dunning.Workflow{Name: "w", Roll: schedule.Following, Steps: []dunning.Step{
+		{Name: "due", At: schedule.Offset{Anchor: schedule.Due}, Action: dunning.Email},
+		{Name: "overdue-1", At: schedule.Offset{Anchor: schedule.Due, Days: 14}, Action: dunning.Email},
+		{Name: "overdue-2", At: schedule.Offset{Anchor: schedule.Due, Days: 30}, Action: dunning.Email},
+	}}
+	pol := dunningtest.Policy(wf)
+	pol.Calendar = schedule.MonToFri()
+	c := dunningtest.Customer("c1")
+	inv := dunningtest.Invoice("i1", "c1", day("2026-01-01"), day("2026-01-31"), "50.00", "EUR")
+	pf := dunning.Portfolio{Customers: []dunning.Customer{c}, Invoices: []dunning.Invoice{inv}}
+	dunningtest.ExpectNothing(t, pol, pf, day("2026-01-31"))
+	dunningtest.ExpectStep(t, pol, pf, "i1", day("2026-02-02"), "due")
+	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "w", Step: 0, Last: day("2026-02-02")}}
+	dunningtest.ExpectNothing(t, pol, pf, day("2026-02-14"))
+	dunningtest.ExpectNothing(t, pol, pf, day("2026-02-15"))
+	dunningtest.ExpectStep(t, pol, pf, "i1", day("2026-02-16"), "overdue-1")
+	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "w", Step: 1, Last: day("2026-02-16")}}
+	dunningtest.ExpectNothing(t, pol, pf, day("2026-03-01"))
+	dunningtest.ExpectStep(t, pol, pf, "i1", day("2026-03-02"), "overdue-2")
+
+	leap := dunningtest.Invoice("i2", "c1", day("2024-01-02"), day("2024-01-30"), "50.00", "EUR")
+	pf2 := dunning.Portfolio{Customers: []dunning.Customer{c}, Invoices: []dunning.Invoice{leap},
+		History: dunning.HistoryMap{"i2": {InvoiceID: "i2", Workflow: "w", Step: 1, Last: day("2024-02-13")}}}
+	dunningtest.ExpectNothing(t, pol, pf2, day("2024-02-28"))
+	dunningtest.ExpectStep(t, pol, pf2, "i2", day("2024-02-29"), "overdue-2")
+}
+
+func TestGraceDaysShiftStepsAfterDue(t *testing.T) {
+	// Grace 3 days: overdue-1 = due 2026-03-31 + 14 + 3 = 2026-04-17; the
+	// due-day step itself is not moved.
+	pf := onePortfolio()
+	pf.Agreements[0].GraceDays = 3
+	pol := stdPolicy()
+	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 2, Last: day("2026-03-31")}}
+	dunningtest.ExpectNothing(t, pol, pf, day("2026-04-14"))
+	dunningtest.ExpectNothing(t, pol, pf, day("2026-04-16"))
+	dunningtest.ExpectStep(t, pol, pf, "i1", day("2026-04-17"), "overdue-1")
+}
+
+func TestCatchUp(t *testing.T) {
+	// First run on 2026-05-20 for the invoice due 2026-03-31: welcome
+	// (03-04), pre-due (03-24) and due (03-31) are reminders whose next step
+	// is due too, so they are passed over; overdue-1 (04-14), overdue-2
+	// (04-30) and final (05-15) are all due.
+	cases := []struct {
+		mode    dunning.CatchUp
+		steps   []string
+		skipped []string
+	}{
+		{dunning.Progressive, []string{"overdue-1"}, nil},
+		{dunning.HighestOnly, []string{"final"}, []string{"overdue-1", "overdue-2"}},
+		{dunning.SendAllMissed, []string{"overdue-1", "overdue-2", "final"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(string(c.mode), func(t *testing.T) {
+			wf := dunning.DefaultWorkflow("standard")
+			wf.CatchUp = c.mode
+			pol := dunningtest.Policy(wf)
+			acts, err := dunning.Plan(day("2026-05-20"), pol, onePortfolio())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var steps, skipped []string
+			for _, a := range acts {
+				steps = append(steps, a.Step)
+				skipped = append(skipped, a.Skipped...)
+			}
+			if diff := cmp.Diff(c.steps, steps); diff != "" {
+				t.Errorf("steps (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(c.skipped, skipped); diff != "" {
+				t.Errorf("skipped (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestProgressiveHonoursMinimumGap(t *testing.T) {
+	// Progressive, gap 5: 05-20 overdue-1; overdue-2 is already due but
+	// waits until 05-20 + 5 = 05-25; final waits until 05-30.
+	pol, st, pf := stdPolicy(), memory.New(), onePortfolio()
+	var got []string
+	for d := day("2026-05-20"); d <= day("2026-06-05"); d++ {
+		h, _ := st.History(context.Background())
+		pf.History = h
+		for _, a := range runDay(t, pol, st, pf, d) {
+			got = append(got, d.String()+" "+a.Step)
+		}
+	}
+	want := []string{"2026-05-20 overdue-1", "2026-05-25 overdue-2", "2026-05-30 final"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	ex, err := dunning.Explain(day("2026-05-22"), pol, pf, "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = ex
+}
+
+func TestDontDunSignals(t *testing.T) {
+	// On 2026-04-14 the invoice would get overdue-1.
+	base := func() dunning.Portfolio {
+		pf := onePortfolio()
+		pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 2, Last: day("2026-03-31")}}
+		return pf
+	}
+	pol := stdPolicy()
+	dunningtest.ExpectStep(t, pol, base(), "i1", day("2026-04-14"), "overdue-1")
+
+	cases := map[string]func(*dunning.Portfolio){
+		"paid": func(p *dunning.Portfolio) {
+			p.Invoices[0].Payments = []dunning.Payment{{Date: day("2026-04-10"), Amount: dunningtest.Amount("100.00")}}
+		},
+		"paid by payment and credit": func(p *dunning.Portfolio) {
+			p.Invoices[0].Payments = []dunning.Payment{{Date: day("2026-04-10"), Amount: dunningtest.Amount("60.00")}}
+			p.Invoices[0].Credits = []dunning.Credit{{Date: day("2026-04-11"), Amount: dunningtest.Amount("40.00")}}
+		},
+		"written off":     func(p *dunning.Portfolio) { p.Invoices[0].WrittenOff = day("2026-04-01") },
+		"litigation":      func(p *dunning.Portfolio) { p.Invoices[0].Litigation = true },
+		"disputed":        func(p *dunning.Portfolio) { p.Invoices[0].Dispute = &dunning.Dispute{Opened: day("2026-04-02")} },
+		"customer held":   func(p *dunning.Portfolio) { p.Customers[0].Hold = &dunning.Hold{Since: day("2026-04-01"), Reason: "bankruptcy"} },
+		"invoice held":    func(p *dunning.Portfolio) { p.Invoices[0].Hold = &dunning.Hold{Since: day("2026-04-01"), Until: day("2026-04-15")} },
+		"promise pending": func(p *dunning.Portfolio) { p.Invoices[0].Promise = &dunning.Promise{Made: day("2026-04-10"), PayBy: day("2026-04-14"), Amount: dunningtest.Amount("100")} },
+	}
+	for name, mut := range cases {
+		t.Run(name, func(t *testing.T) {
+			pf := base()
+			mut(&pf)
+			dunningtest.ExpectNothing(t, pol, pf, day("2026-04-14"))
+		})
+	}
+	// Still partly open: 100 - 60 = 40 open, so it is dunned.
+	pf := base()
+	pf.Invoices[0].Payments = []dunning.Payment{{Date: day("2026-04-10"), Amount: dunningtest.Amount("60.00")}}
+	acts := dunningtest.ExpectStep(t, pol, pf, "i1", day("2026-04-14"), "overdue-1")
+	if got := acts[0].Notice.Lines[0].Open; !got.Equal(dunningtest.Amount("40")) {
+		t.Errorf("open on the notice = %s, want 40.00", got)
+	}
+	// A dispute resolved on 04-14 or a hold ending on 04-15 lets dunning
+	// go on.
+	pf = base()
+	pf.Invoices[0].Dispute = &dunning.Dispute{Opened: day("2026-04-02"), Resolved: day("2026-04-14")}
+	dunningtest.ExpectStep(t, pol, pf, "i1", day("2026-04-14"), "overdue-1")
+	pf = base()
+	pf.Invoices[0].Hold = &dunning.Hold{Since: day("2026-04-01"), Until: day("2026-04-15")}
+	dunningtest.ExpectStep(t, pol, pf, "i1", day("2026-04-15"), "overdue-1")
+	// A promise broken (nothing paid by 04-14) resumes on 04-15.
+	pf = base()
+	pf.Invoices[0].Promise = &dunning.Promise{Made: day("2026-04-10"), PayBy: day("2026-04-14"), Amount: dunningtest.Amount("100")}
+	dunningtest.ExpectStep(t, pol, pf, "i1", day("2026-04-15"), "overdue-1")
+}
+
+func TestMinimumAmounts(t *testing.T) {
+	wf := dunning.DefaultWorkflow("standard")
+	wf.Steps[3].MinAmount = dunningtest.Amount("150") // overdue-1
+	pol := dunningtest.Policy(wf)
+	pf := onePortfolio() // 100.00 open
+	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 2, Last: day("2026-03-31")}}
+	dunningtest.ExpectNothing(t, pol, pf, day("2026-04-14"))
+
+	// Share of open items: a second invoice of 900.00 makes the customer's
+	// open items 1000.00; 100.00 is 10 %, below a 20 % minimum share.
+	wf = dunning.DefaultWorkflow("standard")
+	wf.Steps[3].MinShare = dunningtest.Amount("0.2")
+	pol = dunningtest.Policy(wf)
+	big := dunningtest.Invoice("i2", "c1", day("2026-04-01"), day("2026-05-01"), "900.00", "EUR")
+	pf.Invoices = append(pf.Invoices, big)
+	dunningtest.ExpectNothing(t, pol, pf, day("2026-04-14"))
+	pf.Invoices[1].Amount = dunningtest.Amount("400.00") // 100 / 500 = 20 %: enough
+	dunningtest.ExpectStep(t, pol, pf, "i1", day("2026-04-14"), "overdue-1")
+
+	// Policy floor per currency: overdue items of the customer total 100.00.
+	pol = stdPolicy()
+	pol.MinAmount = map[dunning.Currency]dunningtest.Decimal{"EUR": dunningtest.Amount("100.01")}
+	dunningtest.ExpectNothing(t, pol, onePortfolioAt(2), day("2026-04-14"))
+	pol.MinAmount["EUR"] = dunningtest.Amount("100.00")
+	dunningtest.ExpectStep(t, pol, onePortfolioAt(2), "i1", day("2026-04-14"), "overdue-1")
+}
+
+func onePortfolioAt(step int) dunning.Portfolio {
+	pf := onePortfolio()
+	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: step, Last: day("2026-03-31")}}
+	return pf
+}
+
+func TestPerCustomerGrouping(t *testing.T) {
+	// Two invoices of c1: i1 due 03-31 (overdue-1 on 04-14), i2 due 02-28
+	// (02-28 + 45 = 04-14: final). One notice, stage of the most advanced
+	// step (final), listing both, most overdue first.
+	wf := dunning.DefaultWorkflow("standard")
+	wf.Grouping = dunning.PerCustomer
+	pol := dunningtest.Policy(wf)
+	pf := onePortfolioAt(2)
+	i2 := dunningtest.Invoice("i2", "c1", day("2026-01-29"), day("2026-02-28"), "250.00", "EUR")
+	pf.Invoices = append(pf.Invoices, i2)
+	pf.History.(dunning.HistoryMap)["i2"] = dunning.Progress{InvoiceID: "i2", Workflow: "standard", Step: 4, Last: day("2026-03-30")}
+	acts, err := dunning.Plan(day("2026-04-14"), pol, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 1 {
+		t.Fatalf("want one grouped action, got %d: %+v", len(acts), acts)
+	}
+	a := acts[0]
+	if diff := cmp.Diff([]string{"i2", "i1"}, a.InvoiceIDs); diff != "" {
+		t.Errorf("invoices (-want +got):\n%s", diff)
+	}
+	if a.Step != "final" {
+		t.Errorf("step = %s, want final", a.Step)
+	}
+	// 250.00 + 100.00 open.
+	if !a.Notice.Total.Equal(dunningtest.Amount("350.00")) {
+		t.Errorf("total = %s, want 350.00", a.Notice.Total)
+	}
+	if a.Problem != "" {
+		t.Errorf("problem: %s", a.Problem)
+	}
+}
+
+func TestPlanIsDeterministic(t *testing.T) {
+	pol := stdPolicy()
+	pf := onePortfolio()
+	for i := 2; i <= 30; i++ {
+		id := string(rune('a'+i%26)) + string(rune('0'+i%10))
+		c := dunningtest.Customer("c" + id)
+		pf.Customers = append(pf.Customers, c)
+		pf.Invoices = append(pf.Invoices, dunningtest.Invoice("i"+id, c.ID, day("2026-02-01"), day("2026-03-01")+date.Date(i), "10.00", "EUR"))
+	}
+	a1, err := dunning.Plan(day("2026-04-14"), pol, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reverse the inputs: the plan must not change.
+	rev := pf
+	rev.Customers = append([]dunning.Customer(nil), pf.Customers...)
+	rev.Invoices = append([]dunning.Invoice(nil), pf.Invoices...)
+	for i, j := 0, len(rev.Invoices)-1; i < j; i, j = i+1, j-1 {
+		rev.Invoices[i], rev.Invoices[j] = rev.Invoices[j], rev.Invoices[i]
+	}
+	for i, j := 0, len(rev.Customers)-1; i < j; i, j = i+1, j-1 {
+		rev.Customers[i], rev.Customers[j] = rev.Customers[j], rev.Customers[i]
+	}
+	a2, err := dunning.Plan(day("2026-04-14"), pol, rev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a1) == 0 {
+		t.Fatal("no actions")
+	}
+	if diff := cmp.Diff(a1, a2, dunningtest.CmpOptions()...); diff != "" {
+		t.Errorf("plans differ (-first +second):\n%s", diff)
+	}
+}
+
+func TestRunTwiceSendsOnce(t *testing.T) {
+	pol, st, pf := stdPolicy(), memory.New(), onePortfolio()
+	sender := &dunningtest.Sender{}
+	r := &dunning.Runner{Policy: pol, Store: st, Sender: sender, Clock: dunningtest.ClockAt(day("2026-04-14")), Owner: "t"}
+	for i := 0; i < 3; i++ {
+		if _, err := r.Run(context.Background(), pf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(sender.Sent()); n != 1 {
+		t.Fatalf("sent %d notices, want 1", n)
+	}
+	for _, s := range sender.Sent() {
+		if s.Attempts != 1 {
+			t.Errorf("%s sent %d times", s.Key, s.Attempts)
+		}
+	}
+}
+
+func TestExplainSaysWhy(t *testing.T) {
+	pol := stdPolicy()
+	pf := onePortfolioAt(2)
+	ex, err := dunning.Explain(day("2026-04-10"), pol, pf, "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.NextStep != "overdue-1" || ex.Next != day("2026-04-14") {
+		t.Errorf("next = %s on %s, want overdue-1 on 2026-04-14\n%s", ex.NextStep, ex.Next, ex)
+	}
+	pf.Invoices[0].Dispute = &dunning.Dispute{Opened: day("2026-04-02"), Reason: "wrong quantity"}
+	ex, err = dunning.Explain(day("2026-04-14"), pol, pf, "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "disputed since 2026-04-02 (wrong quantity): dunning pauses until the dispute is resolved"; ex.Reason != want {
+		t.Errorf("reason = %q, want %q", ex.Reason, want)
+	}
+	if _, err := dunning.Explain(day("2026-04-14"), pol, pf, "nope"); err == nil {
+		t.Error("unknown invoice explained")
+	}
+}

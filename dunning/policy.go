@@ -1,0 +1,157 @@
+package dunning
+
+import (
+	"fmt"
+
+	"github.com/overduehq/overdue/dunning/charge"
+	"github.com/overduehq/overdue/notice"
+	"github.com/overduehq/overdue/schedule"
+	"github.com/overduehq/overdue/segment"
+	"github.com/shopspring/decimal"
+)
+
+// Charges are the late fees and interest an agreement or policy applies on
+// top of the per-step fees.
+type Charges struct {
+	// Interest accrues on overdue invoices (nil: none). Contractual (a rate)
+	// or statutory (a regime with the app's rate table).
+	Interest *charge.Interest `json:"interest,omitempty"`
+	// Rates is the reference-rate table the interest regime reads.
+	Rates charge.RateTable `json:"rates,omitempty"`
+	// Compensation adds the statutory regime's fixed compensation (EUR 40,
+	// GBP 40/70/100) once per invoice, on its first overdue notice.
+	Compensation bool `json:"compensation,omitempty"`
+}
+
+// Policy is everything that decides dunning: the workflows, the rules that
+// route customers to them, the notice templates and the business calendar.
+type Policy struct {
+	// Workflows by name; Segments routes customers to them.
+	Workflows []Workflow `json:"workflows"`
+	// Segments picks each customer's workflow, template set and language.
+	// Nil routes everyone to the first workflow.
+	Segments *segment.RuleSet `json:"segments,omitempty"`
+	// Templates renders notices; nil uses notice.Builtin().
+	Templates *notice.Set `json:"-"`
+	// Calendar holds the business days steps roll onto; nil: every day.
+	Calendar schedule.Calendar `json:"-"`
+	// Creditor is the company that is owed; it signs every notice.
+	Creditor notice.Party `json:"creditor"`
+	// Payment is how to pay when an invoice's agreement does not say (or the
+	// invoice has no agreement).
+	Payment PaymentInstructions `json:"payment,omitzero"`
+	// Charges apply to every agreement that has none of its own.
+	Charges *Charges `json:"charges,omitempty"`
+	// MinAmount: no notice for a customer whose open overdue items in a
+	// currency total less than this (per currency code; missing = no floor).
+	MinAmount map[Currency]decimal.Decimal `json:"min_amount,omitempty"`
+	// SwitchMidCycle moves invoices already in a cycle to the workflow the
+	// segment rules choose now. By default an invoice keeps the workflow its
+	// cycle began with until the cycle ends.
+	SwitchMidCycle bool `json:"switch_mid_cycle,omitempty"`
+	// PayByDays is how many days after the notice date the notice's pay-by
+	// date falls (default 7).
+	PayByDays int `json:"pay_by_days,omitempty"`
+
+	byName map[string]int
+}
+
+// Workflow returns the named workflow.
+func (p *Policy) Workflow(name string) (*Workflow, bool) {
+	if p.byName != nil {
+		i, ok := p.byName[name]
+		if !ok {
+			return nil, false
+		}
+		return &p.Workflows[i], true
+	}
+	for i := range p.Workflows {
+		if p.Workflows[i].Name == name {
+			return &p.Workflows[i], true
+		}
+	}
+	return nil, false
+}
+
+// Validate checks the policy and prepares it for planning. Call it once
+// after building a policy and before sharing it between goroutines; Plan
+// calls it on a policy that was not validated.
+func (p *Policy) Validate() error {
+	if len(p.Workflows) == 0 {
+		return &FieldError{Field: "policy.workflows", Value: "[]", Reason: "a policy needs at least one workflow"}
+	}
+	byName := make(map[string]int, len(p.Workflows))
+	for i := range p.Workflows {
+		path := fmt.Sprintf("policy.workflows[%d]", i)
+		if err := p.Workflows[i].Validate(path); err != nil {
+			return err
+		}
+		if _, dup := byName[p.Workflows[i].Name]; dup {
+			return &FieldError{Field: path + ".name", Value: p.Workflows[i].Name, Reason: "is used by an earlier workflow"}
+		}
+		byName[p.Workflows[i].Name] = i
+	}
+	if p.Segments != nil {
+		if err := p.Segments.Validate(); err != nil {
+			return fmt.Errorf("dunning: policy.segments: %w", err)
+		}
+		check := func(path, wf string) error {
+			if _, ok := byName[wf]; !ok {
+				return &FieldError{Field: path, Value: wf, Reason: "names no workflow of the policy"}
+			}
+			return nil
+		}
+		if err := check("policy.segments.default.workflow", p.Segments.Default.Workflow); err != nil {
+			return err
+		}
+		for i, r := range p.Segments.Rules {
+			if err := check(fmt.Sprintf("policy.segments.rules[%d].workflow", i), r.Workflow); err != nil {
+				return err
+			}
+		}
+	}
+	if p.Creditor.Name == "" {
+		return &FieldError{Field: "policy.creditor.name", Value: "", Reason: "must not be empty: every notice names the creditor"}
+	}
+	if p.Charges != nil {
+		if err := p.Charges.validate("policy.charges"); err != nil {
+			return err
+		}
+	}
+	if p.PayByDays < 0 {
+		return &FieldError{Field: "policy.pay_by_days", Value: fmt.Sprint(p.PayByDays), Reason: "must not be negative"}
+	}
+	for c, v := range p.MinAmount {
+		if v.IsNegative() {
+			return &FieldError{Field: "policy.min_amount." + string(c), Value: v.String(), Reason: "must not be negative"}
+		}
+	}
+	p.byName = byName
+	return nil
+}
+
+func (c *Charges) validate(path string) error {
+	if c.Interest != nil {
+		if err := c.Interest.Validate(); err != nil {
+			return &FieldError{Field: path + ".interest", Value: "", Reason: err.Error()}
+		}
+	}
+	if err := c.Rates.Validate(); err != nil {
+		return &FieldError{Field: path + ".rates", Value: "", Reason: err.Error()}
+	}
+	return nil
+}
+
+func (p *Policy) payByDays() int {
+	if p.PayByDays == 0 {
+		return 7
+	}
+	return p.PayByDays
+}
+
+func (p *Policy) templates() *notice.Set {
+	if p.Templates == nil {
+		return notice.Builtin()
+	}
+	return p.Templates
+}

@@ -1,0 +1,108 @@
+package send
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/overduehq/overdue/dunning"
+	"github.com/overduehq/overdue/notice"
+)
+
+// Writer writes each notice's channel, recipient, subject and text to W.
+// It is safe for concurrent use.
+type Writer struct {
+	W  io.Writer
+	mu sync.Mutex
+}
+
+var _ dunning.Sender = (*Writer)(nil)
+
+// Send implements dunning.Sender; the message id is the key.
+func (s *Writer) Send(ctx context.Context, key string, n *notice.Notice) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	to := n.Debtor.Email
+	if n.Channel != notice.Email {
+		to = n.Debtor.Name
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := fmt.Fprintf(s.W, "--- %s to %s [%s]\nSubject: %s\n\n%s\n", n.Channel, to, key, n.Subject, n.Text)
+	return key, err
+}
+
+// Sent is one notice a Recorder received.
+type Sent struct {
+	Key    string
+	Notice notice.Notice
+	// Attempts counts how many times the key was sent; Recorder delivers
+	// only the first.
+	Attempts int
+}
+
+// Recorder keeps every notice it is sent, in order, and delivers a key only
+// once, as an idempotent provider would: a resend with a known key is
+// counted in Attempts and not delivered again. Fail, when set, is called
+// before each send and its error returned instead (to inject faults).
+// It is safe for concurrent use.
+type Recorder struct {
+	Fail func(key string, n *notice.Notice) error
+
+	mu    sync.Mutex
+	sent  []Sent
+	index map[string]int
+}
+
+var _ dunning.Sender = (*Recorder)(nil)
+
+// Send implements dunning.Sender.
+func (r *Recorder) Send(ctx context.Context, key string, n *notice.Notice) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if r.Fail != nil {
+		if err := r.Fail(key, n); err != nil {
+			return "", err
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.index == nil {
+		r.index = map[string]int{}
+	}
+	if i, ok := r.index[key]; ok {
+		r.sent[i].Attempts++
+		return key, nil
+	}
+	r.index[key] = len(r.sent)
+	r.sent = append(r.sent, Sent{Key: key, Notice: *n, Attempts: 1})
+	return key, nil
+}
+
+// Sent returns the delivered notices in delivery order.
+func (r *Recorder) Sent() []Sent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.sent)
+}
+
+// Attempts returns how many times key was sent (0 if never).
+func (r *Recorder) Attempts(key string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i, ok := r.index[key]; ok {
+		return r.sent[i].Attempts
+	}
+	return 0
+}
+
+// Reset forgets everything.
+func (r *Recorder) Reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent, r.index = nil, nil
+}

@@ -1,0 +1,352 @@
+package dunning
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/overduehq/overdue/dunning/money"
+	"github.com/overduehq/overdue/segment"
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
+)
+
+// Money is an exact amount with an ISO 4217 currency; see package money.
+type Money = money.Money
+
+// Currency is an ISO 4217 currency code; see package money.
+type Currency = money.Currency
+
+// Hold stops dunning for a customer or an invoice from Since until the day
+// before Until (a zero Until holds until released).
+type Hold struct {
+	Since  date.Date `json:"since"`
+	Until  date.Date `json:"until,omitzero"`
+	Reason string    `json:"reason"`
+}
+
+// ActiveOn reports whether the hold applies on day d.
+func (h *Hold) ActiveOn(d date.Date) bool {
+	if h == nil {
+		return false
+	}
+	if h.Since != 0 && d < h.Since {
+		return false
+	}
+	return h.Until == 0 || d < h.Until
+}
+
+// Contact is a person or mailbox dunning notices go to.
+type Contact struct {
+	Name    string   `json:"name,omitempty"`
+	Role    string   `json:"role,omitempty"` // e.g. "billing", "ceo"
+	Email   string   `json:"email,omitempty"`
+	Phone   string   `json:"phone,omitempty"`
+	Address []string `json:"address,omitempty"` // postal address lines
+}
+
+// Customer is the debtor. The billing app owns it; dunning reads it.
+type Customer struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Contacts []Contact `json:"contacts,omitempty"` // the first contact is the primary one
+	// Language is a BCP 47 tag ("en", "de-AT") choosing the notice templates.
+	Language string `json:"language,omitempty"`
+	// TimeZone is an IANA zone name ("Europe/Berlin"); the customer's "today"
+	// is taken in it. Empty means UTC.
+	TimeZone string `json:"time_zone,omitempty"`
+	// Attributes feed the segment rules (industry, size, region, ...).
+	Attributes segment.Attrs `json:"attributes,omitempty"`
+	// Consumer marks a natural person (B2C): statutory interest and fees
+	// differ, and some regimes allow no fixed compensation.
+	Consumer bool `json:"consumer,omitempty"`
+	// Hold stops all dunning of the customer while active.
+	Hold *Hold `json:"hold,omitempty"`
+}
+
+// Today returns the customer's civil date at instant now, in its time zone.
+func (c *Customer) Today(now time.Time) (date.Date, error) {
+	loc, err := c.Location()
+	if err != nil {
+		return 0, err
+	}
+	return date.NewAt(now.In(loc)), nil
+}
+
+// Location loads the customer's time zone (UTC when empty).
+func (c *Customer) Location() (*time.Location, error) {
+	if c.TimeZone == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return nil, &FieldError{Field: "customer[" + c.ID + "].time_zone", Value: c.TimeZone, Reason: "not an IANA time zone"}
+	}
+	return loc, nil
+}
+
+// TermsKind says how an invoice's due date follows from its issue date.
+type TermsKind string
+
+const (
+	// Net: due N days after the issue date ("net 30").
+	Net TermsKind = "net"
+	// EndOfMonth: due N days after the end of the issue date's month ("30 EOM").
+	EndOfMonth TermsKind = "eom"
+)
+
+// Terms are payment terms such as net 30.
+type Terms struct {
+	Kind TermsKind `json:"kind"`
+	Days int       `json:"days"`
+}
+
+// DueDate returns the due date of an invoice issued on issued.
+func (t Terms) DueDate(issued date.Date) (date.Date, error) {
+	if t.Days < 0 || t.Days > 3660 {
+		return 0, &FieldError{Field: "terms.days", Value: fmt.Sprint(t.Days), Reason: "must be between 0 and 3660"}
+	}
+	switch t.Kind {
+	case Net, "":
+		return issued + date.Date(t.Days), nil
+	case EndOfMonth:
+		eom := issued + date.Date(issued.LastDayOfMonth()-issued.Day())
+		return eom + date.Date(t.Days), nil
+	default:
+		return 0, &FieldError{Field: "terms.kind", Value: string(t.Kind), Reason: `want "net" or "eom"`}
+	}
+}
+
+// PaymentInstructions tell the debtor how to pay; they are printed on every
+// notice.
+type PaymentInstructions struct {
+	Text    string   `json:"text,omitempty"`
+	Options []string `json:"options,omitempty"` // "bank transfer", "card", "direct debit"
+	IBAN    string   `json:"iban,omitempty"`
+	BIC     string   `json:"bic,omitempty"`
+	URL     string   `json:"url,omitempty"` // a payment link
+}
+
+func (p PaymentInstructions) empty() bool {
+	return p.Text == "" && p.IBAN == "" && p.URL == "" && len(p.Options) == 0
+}
+
+// Agreement is the payment agreement an invoice falls under: terms,
+// currency, how to pay, grace, and what late payment costs.
+type Agreement struct {
+	ID         string    `json:"id"`
+	CustomerID string    `json:"customer_id"`
+	Effective  date.Date `json:"effective"`
+	Terms      Terms     `json:"terms"`
+	Currency   Currency  `json:"currency"`
+	// GraceDays delay every step after the due date (and the start of
+	// interest) by this many days.
+	GraceDays int                 `json:"grace_days,omitempty"`
+	Payment   PaymentInstructions `json:"payment"`
+	// Charges overrides the policy's late fees and interest for this agreement.
+	Charges *Charges `json:"charges,omitempty"`
+}
+
+// Payment is money received against an invoice.
+type Payment struct {
+	Date   date.Date       `json:"date"`
+	Amount decimal.Decimal `json:"amount"`
+	Ref    string          `json:"ref,omitempty"`
+}
+
+// Credit is a credit note applied to an invoice.
+type Credit struct {
+	Date   date.Date       `json:"date"`
+	Amount decimal.Decimal `json:"amount"`
+	Ref    string          `json:"ref,omitempty"`
+}
+
+// Line is one item of goods or services an invoice bills for.
+type Line struct {
+	Description string          `json:"description"`
+	Quantity    decimal.Decimal `json:"quantity,omitzero"`
+	Amount      decimal.Decimal `json:"amount"`
+}
+
+// Dispute is a disagreement about an invoice; dunning pauses while it is open.
+type Dispute struct {
+	Opened   date.Date `json:"opened"`
+	Resolved date.Date `json:"resolved,omitzero"` // zero while open
+	Reason   string    `json:"reason,omitempty"`
+}
+
+// OpenOn reports whether the dispute is open on day d.
+func (d *Dispute) OpenOn(day date.Date) bool {
+	return d != nil && day >= d.Opened && (d.Resolved == 0 || day < d.Resolved)
+}
+
+// Promise is a promise to pay Amount by PayBy, made on Made.
+type Promise struct {
+	Made   date.Date       `json:"made"`
+	PayBy  date.Date       `json:"pay_by"`
+	Amount decimal.Decimal `json:"amount"`
+}
+
+// PromiseState is where a promise to pay stands on a day.
+type PromiseState uint8
+
+const (
+	// NoPromise: there is no promise.
+	NoPromise PromiseState = iota
+	// PromisePending: the pay-by date has not passed; dunning waits.
+	PromisePending
+	// PromiseKept: at least the promised amount arrived by the pay-by date.
+	PromiseKept
+	// PromiseBroken: the pay-by date passed without the promised amount.
+	PromiseBroken
+)
+
+// String returns "none", "pending", "kept" or "broken".
+func (s PromiseState) String() string {
+	return [...]string{"none", "pending", "kept", "broken"}[min(int(s), 3)]
+}
+
+// Invoice is a receivable. The billing app owns it and passes it to Plan.
+type Invoice struct {
+	ID          string          `json:"id"`
+	Number      string          `json:"number"`
+	CustomerID  string          `json:"customer_id"`
+	AgreementID string          `json:"agreement_id,omitempty"`
+	Currency    Currency        `json:"currency"`
+	Issued      date.Date       `json:"issued"`
+	Due         date.Date       `json:"due"`
+	Amount      decimal.Decimal `json:"amount"`
+	Lines       []Line          `json:"lines,omitempty"`
+	Payments    []Payment       `json:"payments,omitempty"`
+	Credits     []Credit        `json:"credits,omitempty"`
+	Dispute     *Dispute        `json:"dispute,omitempty"`
+	Promise     *Promise        `json:"promise,omitempty"`
+	Hold        *Hold           `json:"hold,omitempty"`
+	// WrittenOff is the day the invoice was written off (zero: it was not).
+	WrittenOff date.Date `json:"written_off,omitzero"`
+	// Litigation marks an invoice handed to court or agency: no more dunning.
+	Litigation bool `json:"litigation,omitempty"`
+	// Cycle starts a new dunning cycle when the app increments it (after a
+	// reversed payment reopens a settled invoice, say): steps already done in
+	// an earlier cycle are done again.
+	Cycle int `json:"cycle,omitempty"`
+}
+
+// Open returns the open balance on day asOf: amount - payments - credits
+// dated on or before asOf. This is the one balance definition of the
+// library: thresholds, notices, fees, interest and metrics all use it.
+func (inv *Invoice) Open(asOf date.Date) decimal.Decimal {
+	if len(inv.Payments) == 0 && len(inv.Credits) == 0 {
+		return inv.Amount
+	}
+	open := inv.Amount
+	for i := range inv.Payments {
+		if inv.Payments[i].Date <= asOf {
+			open = open.Sub(inv.Payments[i].Amount)
+		}
+	}
+	for i := range inv.Credits {
+		if inv.Credits[i].Date <= asOf {
+			open = open.Sub(inv.Credits[i].Amount)
+		}
+	}
+	return open
+}
+
+// PaidOn returns the day the open balance first reached zero or below, and
+// whether it has by asOf.
+func (inv *Invoice) PaidOn(asOf date.Date) (date.Date, bool) {
+	type ev struct {
+		d date.Date
+		a decimal.Decimal
+	}
+	evs := make([]ev, 0, len(inv.Payments)+len(inv.Credits))
+	for _, p := range inv.Payments {
+		evs = append(evs, ev{p.Date, p.Amount})
+	}
+	for _, c := range inv.Credits {
+		evs = append(evs, ev{c.Date, c.Amount})
+	}
+	sortStable(evs, func(a, b ev) bool { return a.d < b.d })
+	open := inv.Amount
+	for _, e := range evs {
+		if e.d > asOf {
+			break
+		}
+		open = open.Sub(e.a)
+		if open.Sign() <= 0 {
+			return e.d, true
+		}
+	}
+	if inv.Amount.Sign() <= 0 {
+		return inv.Issued, true
+	}
+	return 0, false
+}
+
+// PromiseOn returns the state of the invoice's promise to pay on day d.
+func (inv *Invoice) PromiseOn(d date.Date) PromiseState {
+	p := inv.Promise
+	if p == nil || d < p.Made {
+		return NoPromise
+	}
+	if d <= p.PayBy {
+		return PromisePending
+	}
+	paid := decimal.Zero
+	for _, pay := range inv.Payments {
+		if pay.Date >= p.Made && pay.Date <= p.PayBy {
+			paid = paid.Add(pay.Amount)
+		}
+	}
+	if paid.Cmp(p.Amount) >= 0 {
+		return PromiseKept
+	}
+	return PromiseBroken
+}
+
+// Validate checks the invoice's fields.
+func (inv *Invoice) Validate() error {
+	f := func(field, value, reason string) error {
+		return &FieldError{Field: "invoice[" + inv.ID + "]." + field, Value: value, Reason: reason}
+	}
+	switch {
+	case inv.ID == "":
+		return &FieldError{Field: "invoice.id", Value: "", Reason: "must not be empty"}
+	case inv.CustomerID == "":
+		return f("customer_id", "", "must not be empty")
+	case inv.Issued == 0:
+		return f("issued", "", "must be set")
+	case inv.Due == 0:
+		return f("due", "", "must be set")
+	case inv.Due < inv.Issued:
+		return f("due", inv.Due.String(), "is before the issue date "+inv.Issued.String())
+	case inv.Amount.IsNegative():
+		return f("amount", inv.Amount.String(), "must not be negative")
+	}
+	if _, err := money.ParseCurrency(string(inv.Currency)); err != nil {
+		return f("currency", string(inv.Currency), "not an ISO 4217 code")
+	}
+	if err := (Money{Amount: inv.Amount, Currency: inv.Currency}).Validate(); err != nil {
+		return f("amount", inv.Amount.String(), "has more decimals than "+string(inv.Currency)+" allows")
+	}
+	for i, p := range inv.Payments {
+		if p.Amount.Sign() <= 0 {
+			return f(fmt.Sprintf("payments[%d].amount", i), p.Amount.String(), "must be positive")
+		}
+		if p.Date == 0 {
+			return f(fmt.Sprintf("payments[%d].date", i), "", "must be set")
+		}
+	}
+	for i, c := range inv.Credits {
+		if c.Amount.Sign() <= 0 {
+			return f(fmt.Sprintf("credits[%d].amount", i), c.Amount.String(), "must be positive")
+		}
+		if c.Date == 0 {
+			return f(fmt.Sprintf("credits[%d].date", i), "", "must be set")
+		}
+	}
+	if p := inv.Promise; p != nil && p.PayBy < p.Made {
+		return f("promise.pay_by", p.PayBy.String(), "is before the day the promise was made")
+	}
+	return nil
+}

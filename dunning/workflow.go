@@ -1,0 +1,255 @@
+package dunning
+
+import (
+	"fmt"
+
+	"github.com/overduehq/overdue/dunning/charge"
+	"github.com/overduehq/overdue/notice"
+	"github.com/overduehq/overdue/schedule"
+	"github.com/shopspring/decimal"
+)
+
+// ActionKind is what a workflow step does.
+type ActionKind string
+
+const (
+	// Email sends a notice by email.
+	Email ActionKind = "email"
+	// Letter sends a notice by post (the app's letter sender prints it).
+	Letter ActionKind = "letter"
+	// SMS sends a short notice by text message.
+	SMS ActionKind = "sms"
+	// EscalateInternal hands the case to someone in the company (a task).
+	EscalateInternal ActionKind = "escalate-internal"
+	// EscalateExternal hands the case to a collection agency or lawyer (a task).
+	EscalateExternal ActionKind = "escalate-external"
+	// Task creates a task for a collector (call the customer, say).
+	Task ActionKind = "task"
+	// HoldAction stops automated dunning of the invoice at this step; only a
+	// new cycle (Invoice.Cycle) starts it again.
+	HoldAction ActionKind = "hold"
+)
+
+// IsNotice reports whether the kind sends a notice to the customer.
+func (k ActionKind) IsNotice() bool { return k == Email || k == Letter || k == SMS }
+
+// Channel maps a notice kind to the notice channel.
+func (k ActionKind) Channel() notice.Channel {
+	switch k {
+	case Letter:
+		return notice.Letter
+	case SMS:
+		return notice.SMS
+	}
+	return notice.Email
+}
+
+func (k ActionKind) valid() bool {
+	switch k {
+	case Email, Letter, SMS, EscalateInternal, EscalateExternal, Task, HoldAction:
+		return true
+	}
+	return false
+}
+
+// Grouping says how many invoices one notice covers.
+type Grouping string
+
+const (
+	// PerInvoice: one notice per invoice and step.
+	PerInvoice Grouping = "invoice"
+	// PerCustomer: one notice per customer, currency and day, listing every
+	// overdue invoice of the customer; the notice takes the stage of the most
+	// advanced step due in it.
+	PerCustomer Grouping = "customer"
+)
+
+// CatchUp says what happens when several steps of one invoice are due at
+// once (the library was switched on late, a run was missed, a dispute or a
+// hold ended). The incumbents disagree, so it is a setting.
+type CatchUp string
+
+const (
+	// Progressive sends the next step only, one level per run, never
+	// skipping a level (Odoo, OCA, SAP S/4HANA).
+	Progressive CatchUp = "progressive"
+	// HighestOnly jumps to the most severe step that is due and passes over
+	// the ones before it (Kill Bill).
+	HighestOnly CatchUp = "highest-only"
+	// SendAllMissed sends every missed step, each as its own action.
+	SendAllMissed CatchUp = "send-all-missed"
+)
+
+// BrokenPromise says what a broken promise to pay does.
+type BrokenPromise string
+
+const (
+	// ResumeOnBroken resumes the workflow where it stood.
+	ResumeOnBroken BrokenPromise = "resume"
+	// EscalateOnBroken sends the next step at once, without waiting for its
+	// date or the minimum gap.
+	EscalateOnBroken BrokenPromise = "escalate"
+)
+
+// Step is one step of a workflow: when, what, and under which conditions.
+type Step struct {
+	// Name identifies the step in keys, the ledger and templates; unique in
+	// its workflow.
+	Name string `json:"name"`
+	// At is the step's date as an offset from an invoice date ("due+14").
+	At     schedule.Offset `json:"at"`
+	Action ActionKind      `json:"action"`
+	// Stage sets the notice's tone and legal weight; zero derives it from the
+	// step's position (before due: friendly reminder; the last notice step:
+	// final notice; else overdue notice).
+	Stage notice.Stage `json:"stage,omitempty"`
+	// Template names a template variant for this step ("" = the step name).
+	Template string `json:"template,omitempty"`
+	// MinAmount: the invoice's open balance must reach it for the step to
+	// act (absolute, in the invoice's currency).
+	MinAmount decimal.Decimal `json:"min_amount,omitzero"`
+	// MinShare: the invoice's open balance must be at least this share
+	// (0..1) of the customer's open items in that currency (SAP's minimum
+	// percentage).
+	MinShare decimal.Decimal `json:"min_share,omitzero"`
+	// Fee is charged with this step's notice (nil: none).
+	Fee *charge.Fee `json:"fee,omitempty"`
+	// Assignee gets the task of a task or escalation step.
+	Assignee string `json:"assignee,omitempty"`
+	// OnBounce is what replaces a notice that bounced or failed for good: a
+	// letter, or a collector task. Empty means Task.
+	OnBounce ActionKind `json:"on_bounce,omitempty"`
+}
+
+// Workflow is a dunning timeline: ordered steps and the rules for running
+// them.
+type Workflow struct {
+	Name     string   `json:"name"`
+	Steps    []Step   `json:"steps"`
+	Grouping Grouping `json:"grouping,omitempty"` // default PerInvoice
+	CatchUp  CatchUp  `json:"catch_up,omitempty"` // default Progressive
+	// MinGapDays is the least number of days between two notices of one
+	// invoice (not applied between the steps SendAllMissed catches up on).
+	MinGapDays int `json:"min_gap_days,omitempty"`
+	// Roll moves step dates that fall on non-business days of the policy's
+	// calendar.
+	Roll schedule.Roll `json:"roll,omitempty"`
+	// OnBrokenPromise: resume (default) or escalate.
+	OnBrokenPromise BrokenPromise `json:"on_broken_promise,omitempty"`
+}
+
+func (w *Workflow) grouping() Grouping {
+	if w.Grouping == "" {
+		return PerInvoice
+	}
+	return w.Grouping
+}
+
+func (w *Workflow) catchUp() CatchUp {
+	if w.CatchUp == "" {
+		return Progressive
+	}
+	return w.CatchUp
+}
+
+// StepIndex returns the index of the named step, or -1.
+func (w *Workflow) StepIndex(name string) int {
+	for i := range w.Steps {
+		if w.Steps[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// stage returns the notice stage of step i.
+func (w *Workflow) stage(i int) notice.Stage {
+	s := &w.Steps[i]
+	if s.Stage != 0 {
+		return s.Stage
+	}
+	if s.At.Anchor != schedule.Due || s.At.Days <= 0 {
+		return notice.FriendlyReminder
+	}
+	last := -1
+	for j := range w.Steps {
+		if w.Steps[j].Action.IsNotice() {
+			last = j
+		}
+	}
+	if i == last {
+		return notice.FinalNotice
+	}
+	return notice.OverdueNotice
+}
+
+// Validate checks the workflow; path prefixes field names in errors.
+func (w *Workflow) Validate(path string) error {
+	if w.Name == "" {
+		return &FieldError{Field: path + ".name", Value: "", Reason: "must not be empty"}
+	}
+	if len(w.Steps) == 0 {
+		return &FieldError{Field: path + ".steps", Value: "[]", Reason: "a workflow needs at least one step"}
+	}
+	switch w.grouping() {
+	case PerInvoice, PerCustomer:
+	default:
+		return &FieldError{Field: path + ".grouping", Value: string(w.Grouping), Reason: `want "invoice" or "customer"`}
+	}
+	switch w.catchUp() {
+	case Progressive, HighestOnly, SendAllMissed:
+	default:
+		return &FieldError{Field: path + ".catch_up", Value: string(w.CatchUp), Reason: `want "progressive", "highest-only" or "send-all-missed"`}
+	}
+	switch w.OnBrokenPromise {
+	case "", ResumeOnBroken, EscalateOnBroken:
+	default:
+		return &FieldError{Field: path + ".on_broken_promise", Value: string(w.OnBrokenPromise), Reason: `want "resume" or "escalate"`}
+	}
+	if w.MinGapDays < 0 {
+		return &FieldError{Field: path + ".min_gap_days", Value: fmt.Sprint(w.MinGapDays), Reason: "must not be negative"}
+	}
+	seen := map[string]bool{}
+	for i := range w.Steps {
+		s := &w.Steps[i]
+		p := fmt.Sprintf("%s.steps[%d]", path, i)
+		if s.Name == "" {
+			return &FieldError{Field: p + ".name", Value: "", Reason: "must not be empty"}
+		}
+		if seen[s.Name] {
+			return &FieldError{Field: p + ".name", Value: s.Name, Reason: "is used by an earlier step"}
+		}
+		seen[s.Name] = true
+		if !s.Action.valid() {
+			return &FieldError{Field: p + ".action", Value: string(s.Action), Reason: "unknown action (email, letter, sms, escalate-internal, escalate-external, task, hold)"}
+		}
+		if s.OnBounce != "" && s.OnBounce != Letter && s.OnBounce != Task && s.OnBounce != EscalateInternal {
+			return &FieldError{Field: p + ".on_bounce", Value: string(s.OnBounce), Reason: `want "letter", "task" or "escalate-internal"`}
+		}
+		if s.MinAmount.IsNegative() {
+			return &FieldError{Field: p + ".min_amount", Value: s.MinAmount.String(), Reason: "must not be negative"}
+		}
+		if s.MinShare.IsNegative() || s.MinShare.GreaterThan(decimal.NewFromInt(1)) {
+			return &FieldError{Field: p + ".min_share", Value: s.MinShare.String(), Reason: "must be between 0 and 1"}
+		}
+		if s.Fee != nil {
+			if err := s.Fee.Validate(); err != nil {
+				return &FieldError{Field: p + ".fee", Value: "", Reason: err.Error()}
+			}
+		}
+	}
+	return nil
+}
+
+// DefaultWorkflow returns the seed's cadence as a workflow: a welcome email
+// three days after the agreement, a reminder seven days before the due date,
+// one on the due date, overdue notices 14 and 30 days after it, and a final
+// notice 45 days after it.
+func DefaultWorkflow(name string) Workflow {
+	steps := schedule.DefaultCadence()
+	w := Workflow{Name: name, CatchUp: Progressive, MinGapDays: 5, Roll: schedule.Following}
+	for _, s := range steps {
+		w.Steps = append(w.Steps, Step{Name: s.Name, At: s.At, Action: Email})
+	}
+	return w
+}
