@@ -1,0 +1,369 @@
+package metrics
+
+import (
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"time"
+
+	"github.com/overduehq/overdue/dunning"
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
+)
+
+// Currency is an ISO 4217 code.
+type Currency = dunning.Currency
+
+// FX converts amount from one currency to another on a day; the app supplies
+// it. Metrics convert each invoice's figures on the day being measured.
+type FX func(amount decimal.Decimal, from, to Currency, on date.Date) (decimal.Decimal, error)
+
+// ErrNoSales is returned by DSO figures over a period without credit sales.
+var ErrNoSales = errors.New("metrics: no credit sales in the period")
+
+// precision is the number of decimals kept in ratios (days, percentages).
+const precision = 4
+
+// Period is an inclusive range of days.
+type Period struct{ From, To date.Date }
+
+// Days returns To-From+1.
+func (p Period) Days() int { return int(p.To-p.From) + 1 }
+
+func (p Period) check() error {
+	if p.From == 0 || p.To == 0 || p.To < p.From {
+		return fmt.Errorf("metrics: period %s..%s: want From <= To, both set", p.From, p.To)
+	}
+	return nil
+}
+
+// live reports whether the invoice is a receivable on day d.
+func live(inv *dunning.Invoice, d date.Date) bool {
+	return inv.Issued <= d && (inv.WrittenOff == 0 || inv.WrittenOff > d)
+}
+
+// arOn returns the open balance counted in AR on day d (zero if none).
+func arOn(inv *dunning.Invoice, d date.Date) decimal.Decimal {
+	if !live(inv, d) {
+		return decimal.Zero
+	}
+	o := inv.Open(d)
+	if o.Sign() <= 0 {
+		return decimal.Zero
+	}
+	return o
+}
+
+// Totals are the sums the DSO family is computed from, for one currency.
+type Totals struct {
+	Currency     Currency        `json:"currency"`
+	Period       Period          `json:"period"`
+	BeginAR      decimal.Decimal `json:"begin_ar"`    // AR(From-1)
+	EndAR        decimal.Decimal `json:"end_ar"`      // AR(To)
+	EndCurrent   decimal.Decimal `json:"end_current"` // not yet due on To
+	Sales        decimal.Decimal `json:"sales"`       // issued From..To
+	MonthlySales []MonthSales    `json:"monthly_sales"`
+}
+
+// MonthSales is one calendar month's credit sales (for countback).
+type MonthSales struct {
+	Year  int             `json:"year"`
+	Month int             `json:"month"`
+	Days  int             `json:"days"` // the month's actual length
+	Sales decimal.Decimal `json:"sales"`
+}
+
+type acc struct {
+	t      Totals
+	months map[int]*MonthSales // key year*12+month-1
+}
+
+// Sum streams invoices once and returns the totals per currency (or, with
+// fx and a target currency, one Totals in that currency).
+func Sum(invs iter.Seq[dunning.Invoice], p Period, fx FX, target Currency) (map[Currency]*Totals, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	accs := map[Currency]*acc{}
+	begin := p.From - 1
+	for inv := range invs {
+		cur := inv.Currency
+		conv := func(a decimal.Decimal, on date.Date) (decimal.Decimal, error) {
+			if fx == nil || cur == target || a.IsZero() {
+				return a, nil
+			}
+			return fx(a, cur, target, on)
+		}
+		key := cur
+		if fx != nil {
+			key = target
+		}
+		a := accs[key]
+		if a == nil {
+			a = &acc{t: Totals{Currency: key, Period: p}, months: map[int]*MonthSales{}}
+			accs[key] = a
+		}
+		if v := arOn(&inv, begin); v.Sign() > 0 {
+			c, err := conv(v, begin)
+			if err != nil {
+				return nil, err
+			}
+			a.t.BeginAR = a.t.BeginAR.Add(c)
+		}
+		if v := arOn(&inv, p.To); v.Sign() > 0 {
+			c, err := conv(v, p.To)
+			if err != nil {
+				return nil, err
+			}
+			a.t.EndAR = a.t.EndAR.Add(c)
+			if inv.Due >= p.To {
+				a.t.EndCurrent = a.t.EndCurrent.Add(c)
+			}
+		}
+		if inv.Issued >= p.From && inv.Issued <= p.To {
+			c, err := conv(inv.Amount, inv.Issued)
+			if err != nil {
+				return nil, err
+			}
+			a.t.Sales = a.t.Sales.Add(c)
+			y, m, _ := inv.Issued.Date()
+			k := y*12 + int(m) - 1
+			ms := a.months[k]
+			if ms == nil {
+				ms = &MonthSales{Year: y, Month: int(m), Days: date.New(y, m, 1).LastDayOfMonth()}
+				a.months[k] = ms
+			}
+			ms.Sales = ms.Sales.Add(c)
+		}
+	}
+	out := make(map[Currency]*Totals, len(accs))
+	for k, a := range accs {
+		// Every month of the period appears, with zero sales if none.
+		fy, fm, _ := p.From.Date()
+		ty, tm, _ := p.To.Date()
+		for m := fy*12 + int(fm) - 1; m <= ty*12+int(tm)-1; m++ {
+			if ms, ok := a.months[m]; ok {
+				a.t.MonthlySales = append(a.t.MonthlySales, *ms)
+			} else {
+				y, mo := m/12, m%12+1
+				a.t.MonthlySales = append(a.t.MonthlySales, MonthSales{Year: y, Month: mo, Days: date.New(y, time.Month(mo), 1).LastDayOfMonth()})
+			}
+		}
+		t := a.t
+		out[k] = &t
+	}
+	return out, nil
+}
+
+func days(n int) decimal.Decimal { return decimal.NewFromInt(int64(n)) }
+
+// DSO is the period method: EndAR / Sales x days.
+func (t *Totals) DSO() (decimal.Decimal, error) {
+	if t.Sales.Sign() <= 0 {
+		return decimal.Zero, ErrNoSales
+	}
+	return t.EndAR.Mul(days(t.Period.Days())).DivRound(t.Sales, precision), nil
+}
+
+// DSOAverage is the average-receivables method: (BeginAR+EndAR)/2 / Sales x days.
+func (t *Totals) DSOAverage() (decimal.Decimal, error) {
+	if t.Sales.Sign() <= 0 {
+		return decimal.Zero, ErrNoSales
+	}
+	avg := t.BeginAR.Add(t.EndAR)
+	return avg.Mul(days(t.Period.Days())).DivRound(t.Sales.Mul(decimal.NewFromInt(2)), precision), nil
+}
+
+// BestPossibleDSO is EndCurrent / Sales x days.
+func (t *Totals) BestPossibleDSO() (decimal.Decimal, error) {
+	if t.Sales.Sign() <= 0 {
+		return decimal.Zero, ErrNoSales
+	}
+	return t.EndCurrent.Mul(days(t.Period.Days())).DivRound(t.Sales, precision), nil
+}
+
+// AverageDaysDelinquent is DSO - BestPossibleDSO.
+func (t *Totals) AverageDaysDelinquent() (decimal.Decimal, error) {
+	d, err := t.DSO()
+	if err != nil {
+		return d, err
+	}
+	b, _ := t.BestPossibleDSO()
+	return d.Sub(b), nil
+}
+
+// MonthLength chooses actual month lengths or 30-day months for countback.
+type MonthLength int
+
+const (
+	// ActualMonths counts each month's real number of days.
+	ActualMonths MonthLength = iota
+	// ThirtyDayMonths counts every month as 30 days.
+	ThirtyDayMonths
+)
+
+// DSOCountback is the countback (exhaustion) method over the period's
+// calendar months, the last month first. exhausted is false when AR is larger
+// than all the period's sales: the result is then the period's total days,
+// a lower bound, and a longer period is needed to measure it.
+func (t *Totals) DSOCountback(ml MonthLength) (dso decimal.Decimal, exhausted bool) {
+	rest := t.EndAR
+	total := decimal.Zero
+	for i := len(t.MonthlySales) - 1; i >= 0; i-- {
+		m := t.MonthlySales[i]
+		n := m.Days
+		if ml == ThirtyDayMonths {
+			n = 30
+		}
+		if rest.Sign() <= 0 {
+			return total, true
+		}
+		if rest.Cmp(m.Sales) >= 0 {
+			rest = rest.Sub(m.Sales)
+			total = total.Add(days(n))
+			continue
+		}
+		return total.Add(rest.Mul(days(n)).DivRound(m.Sales, precision)), true
+	}
+	return total, rest.Sign() <= 0
+}
+
+// CEIConvention chooses the sales term of CEI.
+type CEIConvention int
+
+const (
+	// SalesTotal uses the period's total credit sales.
+	SalesTotal CEIConvention = iota
+	// SalesPerMonth uses the period's average monthly credit sales.
+	SalesPerMonth
+)
+
+// CEI is the collection effectiveness index in percent.
+func (t *Totals) CEI(c CEIConvention) (decimal.Decimal, error) {
+	sales := t.Sales
+	if c == SalesPerMonth {
+		if len(t.MonthlySales) == 0 {
+			return decimal.Zero, ErrNoSales
+		}
+		sales = sales.DivRound(decimal.NewFromInt(int64(len(t.MonthlySales))), 2*precision)
+	}
+	num := t.BeginAR.Add(sales).Sub(t.EndAR)
+	den := t.BeginAR.Add(sales).Sub(t.EndCurrent)
+	if den.Sign() == 0 {
+		return decimal.Zero, errors.New("metrics: CEI undefined: nothing was collectible")
+	}
+	return num.Mul(decimal.NewFromInt(100)).DivRound(den, precision), nil
+}
+
+// AgingBasis chooses what aging counts days from.
+type AgingBasis int
+
+const (
+	// ByDueDate ages by days past due; not yet due is "current".
+	ByDueDate AgingBasis = iota
+	// ByInvoiceDate ages by days since issue.
+	ByInvoiceDate
+)
+
+// Bucket is one aging bucket: days in [Lo, Hi] (Hi -1: no upper end);
+// Current marks the not-yet-due bucket of ByDueDate aging.
+type Bucket struct {
+	Label   string          `json:"label"`
+	Lo, Hi  int             `json:"-"`
+	Current bool            `json:"current,omitempty"`
+	Amount  decimal.Decimal `json:"amount"`
+	Count   int             `json:"count"`
+}
+
+// Aging is the aging report of one currency.
+type Aging struct {
+	Currency Currency        `json:"currency"`
+	AsOf     date.Date       `json:"as_of"`
+	Buckets  []Bucket        `json:"buckets"`
+	Total    decimal.Decimal `json:"total"`
+}
+
+// DefaultEdges are the usual 30/60/90 bucket edges.
+var DefaultEdges = []int{30, 60, 90}
+
+// AgingReport buckets the open balances on asOf. Edges are the upper ends of
+// the buckets in days, ascending: {30, 60, 90} gives 1-30, 31-60, 61-90, 91+
+// (and "current" for ByDueDate, or 0-30 ... for ByInvoiceDate).
+func AgingReport(invs iter.Seq[dunning.Invoice], asOf date.Date, edges []int, basis AgingBasis) (map[Currency]*Aging, error) {
+	if !slices.IsSorted(edges) || len(edges) == 0 || edges[0] < 0 {
+		return nil, fmt.Errorf("metrics: aging edges %v: want ascending non-negative numbers", edges)
+	}
+	for i := 1; i < len(edges); i++ {
+		if edges[i] == edges[i-1] {
+			return nil, fmt.Errorf("metrics: aging edges %v: %d repeats", edges, edges[i])
+		}
+	}
+	proto := bucketsFor(edges, basis)
+	out := map[Currency]*Aging{}
+	for inv := range invs {
+		v := arOn(&inv, asOf)
+		if v.Sign() <= 0 {
+			continue
+		}
+		a := out[inv.Currency]
+		if a == nil {
+			a = &Aging{Currency: inv.Currency, AsOf: asOf, Buckets: slices.Clone(proto)}
+			out[inv.Currency] = a
+		}
+		n := int(asOf - inv.Issued)
+		if basis == ByDueDate {
+			n = int(asOf - inv.Due)
+		}
+		i := bucketIndex(a.Buckets, n)
+		a.Buckets[i].Amount = a.Buckets[i].Amount.Add(v)
+		a.Buckets[i].Count++
+		a.Total = a.Total.Add(v)
+	}
+	return out, nil
+}
+
+func bucketsFor(edges []int, basis AgingBasis) []Bucket {
+	var bs []Bucket
+	lo := 0
+	if basis == ByDueDate {
+		bs = append(bs, Bucket{Label: "current", Lo: -1 << 31, Hi: 0, Current: true})
+		lo = 1
+	}
+	for _, e := range edges {
+		if e < lo {
+			continue
+		}
+		bs = append(bs, Bucket{Label: fmt.Sprintf("%d-%d", lo, e), Lo: lo, Hi: e})
+		lo = e + 1
+	}
+	bs = append(bs, Bucket{Label: fmt.Sprintf("%d+", lo), Lo: lo, Hi: -1})
+	return bs
+}
+
+func bucketIndex(bs []Bucket, n int) int {
+	for i, b := range bs {
+		if n >= b.Lo && (b.Hi < 0 || n <= b.Hi) {
+			return i
+		}
+	}
+	return len(bs) - 1
+}
+
+// Allowance is the allowance for doubtful accounts: each bucket's amount
+// times its loss rate (percent, one per bucket, same order), rounded to
+// minor units of the currency.
+func (a *Aging) Allowance(ratesPercent []decimal.Decimal) (decimal.Decimal, error) {
+	if len(ratesPercent) != len(a.Buckets) {
+		return decimal.Zero, fmt.Errorf("metrics: allowance: %d rates for %d buckets", len(ratesPercent), len(a.Buckets))
+	}
+	places := int32(2)
+	if u, ok := a.Currency.MinorUnits(); ok {
+		places = u
+	}
+	total := decimal.Zero
+	for i, b := range a.Buckets {
+		total = total.Add(b.Amount.Mul(ratesPercent[i]).Div(decimal.NewFromInt(100)))
+	}
+	return total.Round(places), nil
+}

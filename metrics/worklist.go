@@ -1,0 +1,137 @@
+package metrics
+
+import (
+	"cmp"
+	"fmt"
+	"iter"
+	"slices"
+
+	"github.com/overduehq/overdue/dunning"
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
+)
+
+// Weights weigh the four terms of a worklist score; they need not sum to 1.
+type Weights struct {
+	Amount, DaysLate, History, Promises decimal.Decimal
+}
+
+// DefaultWeights: amount 0.4, days late 0.3, payment history 0.2, broken
+// promises 0.1.
+func DefaultWeights() Weights {
+	return Weights{
+		Amount: decimal.RequireFromString("0.4"), DaysLate: decimal.RequireFromString("0.3"),
+		History: decimal.RequireFromString("0.2"), Promises: decimal.RequireFromString("0.1"),
+	}
+}
+
+// WorkItem is one customer (in one currency) on the collector's worklist.
+type WorkItem struct {
+	Rank           int             `json:"rank"`
+	CustomerID     string          `json:"customer_id"`
+	Currency       Currency        `json:"currency"`
+	Overdue        decimal.Decimal `json:"overdue"`
+	OverdueCount   int             `json:"overdue_count"`
+	MaxDaysLate    int             `json:"max_days_late"`
+	AvgDaysLate    decimal.Decimal `json:"avg_days_late"` // history, settled invoices
+	BrokenPromises int             `json:"broken_promises"`
+	// Score is 0..100: 100 x (wA x amount term + wD x days term + wH x
+	// history term + wP x promises term) / (wA+wD+wH+wP), where the amount
+	// term is Overdue / the largest Overdue in the currency, the days term
+	// min(MaxDaysLate, 120)/120, the history term min(AvgDaysLate, 60)/60 and
+	// the promises term min(BrokenPromises, 3)/3.
+	Score decimal.Decimal `json:"score"`
+	// Why lists each term's contribution in words.
+	Why []string `json:"why"`
+	// Tasks are the customer's open collector tasks, oldest due first.
+	Tasks []dunning.CollectorTask `json:"tasks,omitempty"`
+}
+
+// Worklist ranks customers with overdue balances on asOf by risk and value,
+// highest score first (ties: larger amount, then customer id), and attaches
+// their open tasks. A zero Weights uses DefaultWeights.
+func Worklist(asOf date.Date, invs iter.Seq[dunning.Invoice], tasks []dunning.CollectorTask, w Weights) []WorkItem {
+	if w == (Weights{}) {
+		w = DefaultWeights()
+	}
+	byCust := map[string][]*dunning.Invoice{}
+	for inv := range invs {
+		byCust[inv.CustomerID] = append(byCust[inv.CustomerID], &inv)
+	}
+	type ck struct {
+		c   string
+		cur Currency
+	}
+	items := map[ck]*WorkItem{}
+	for cid, list := range byCust {
+		h := dunning.HistoryAttributes(asOf, list)
+		avg := decimal.Zero
+		if v, ok := h[dunning.AttrAvgDaysLate]; ok {
+			avg = v.Num()
+		}
+		broken := int(h[dunning.AttrBrokenPromises].Num().IntPart())
+		for _, inv := range list {
+			if inv.Due >= asOf || inv.Dispute.OpenOn(asOf) {
+				continue
+			}
+			v := arOn(inv, asOf)
+			if v.Sign() <= 0 {
+				continue
+			}
+			k := ck{cid, inv.Currency}
+			it := items[k]
+			if it == nil {
+				it = &WorkItem{CustomerID: cid, Currency: inv.Currency, AvgDaysLate: avg, BrokenPromises: broken}
+				items[k] = it
+			}
+			it.Overdue = it.Overdue.Add(v)
+			it.OverdueCount++
+			it.MaxDaysLate = max(it.MaxDaysLate, int(asOf-inv.Due))
+		}
+	}
+	maxAmt := map[Currency]decimal.Decimal{}
+	for _, it := range items {
+		if it.Overdue.GreaterThan(maxAmt[it.Currency]) {
+			maxAmt[it.Currency] = it.Overdue
+		}
+	}
+	sumW := w.Amount.Add(w.DaysLate).Add(w.History).Add(w.Promises)
+	hundred := decimal.NewFromInt(100)
+	out := make([]WorkItem, 0, len(items))
+	for _, it := range items {
+		amtT := it.Overdue.DivRound(maxAmt[it.Currency], precision)
+		daysT := decimal.NewFromInt(int64(min(it.MaxDaysLate, 120))).DivRound(decimal.NewFromInt(120), precision)
+		histT := decimal.Min(it.AvgDaysLate, decimal.NewFromInt(60)).DivRound(decimal.NewFromInt(60), precision)
+		promT := decimal.NewFromInt(int64(min(it.BrokenPromises, 3))).DivRound(decimal.NewFromInt(3), precision)
+		part := func(wt, term decimal.Decimal) decimal.Decimal {
+			if sumW.Sign() == 0 {
+				return decimal.Zero
+			}
+			return hundred.Mul(wt).Mul(term).DivRound(sumW, 2)
+		}
+		pa, pd, ph, pp := part(w.Amount, amtT), part(w.DaysLate, daysT), part(w.History, histT), part(w.Promises, promT)
+		it.Score = pa.Add(pd).Add(ph).Add(pp)
+		it.Why = []string{
+			fmt.Sprintf("amount: %s %s overdue in %d invoice(s) = %s of the largest -> %s points", it.Currency, it.Overdue.String(), it.OverdueCount, amtT.String(), pa.String()),
+			fmt.Sprintf("days late: oldest %d days -> %s points", it.MaxDaysLate, pd.String()),
+			fmt.Sprintf("history: pays %s days late on average -> %s points", it.AvgDaysLate.String(), ph.String()),
+			fmt.Sprintf("promises: %d broken -> %s points", it.BrokenPromises, pp.String()),
+		}
+		for _, t := range tasks {
+			if t.CustomerID == it.CustomerID && t.Status == dunning.TaskOpen && (t.Currency == "" || t.Currency == it.Currency) {
+				it.Tasks = append(it.Tasks, t)
+			}
+		}
+		slices.SortFunc(it.Tasks, func(a, b dunning.CollectorTask) int {
+			return cmp.Or(cmp.Compare(a.Due, b.Due), cmp.Compare(a.ID, b.ID))
+		})
+		out = append(out, *it)
+	}
+	slices.SortFunc(out, func(a, b WorkItem) int {
+		return cmp.Or(b.Score.Cmp(a.Score), b.Overdue.Cmp(a.Overdue), cmp.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.Currency, b.Currency))
+	})
+	for i := range out {
+		out[i].Rank = i + 1
+	}
+	return out
+}
