@@ -191,12 +191,18 @@ func TestDontDunSignals(t *testing.T) {
 			p.Invoices[0].Payments = []dunning.Payment{{Date: day("2026-04-10"), Amount: dunningtest.Amount("60.00")}}
 			p.Invoices[0].Credits = []dunning.Credit{{Date: day("2026-04-11"), Amount: dunningtest.Amount("40.00")}}
 		},
-		"written off":     func(p *dunning.Portfolio) { p.Invoices[0].WrittenOff = day("2026-04-01") },
-		"litigation":      func(p *dunning.Portfolio) { p.Invoices[0].Litigation = true },
-		"disputed":        func(p *dunning.Portfolio) { p.Invoices[0].Dispute = &dunning.Dispute{Opened: day("2026-04-02")} },
-		"customer held":   func(p *dunning.Portfolio) { p.Customers[0].Hold = &dunning.Hold{Since: day("2026-04-01"), Reason: "bankruptcy"} },
-		"invoice held":    func(p *dunning.Portfolio) { p.Invoices[0].Hold = &dunning.Hold{Since: day("2026-04-01"), Until: day("2026-04-15")} },
-		"promise pending": func(p *dunning.Portfolio) { p.Invoices[0].Promise = &dunning.Promise{Made: day("2026-04-10"), PayBy: day("2026-04-14"), Amount: dunningtest.Amount("100")} },
+		"written off": func(p *dunning.Portfolio) { p.Invoices[0].WrittenOff = day("2026-04-01") },
+		"litigation":  func(p *dunning.Portfolio) { p.Invoices[0].Litigation = true },
+		"disputed":    func(p *dunning.Portfolio) { p.Invoices[0].Dispute = &dunning.Dispute{Opened: day("2026-04-02")} },
+		"customer held": func(p *dunning.Portfolio) {
+			p.Customers[0].Hold = &dunning.Hold{Since: day("2026-04-01"), Reason: "bankruptcy"}
+		},
+		"invoice held": func(p *dunning.Portfolio) {
+			p.Invoices[0].Hold = &dunning.Hold{Since: day("2026-04-01"), Until: day("2026-04-15")}
+		},
+		"promise pending": func(p *dunning.Portfolio) {
+			p.Invoices[0].Promise = &dunning.Promise{Made: day("2026-04-10"), PayBy: day("2026-04-14"), Amount: dunningtest.Amount("100")}
+		},
 	}
 	for name, mut := range cases {
 		t.Run(name, func(t *testing.T) {

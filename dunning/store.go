@@ -60,13 +60,13 @@ const (
 
 // Record is one completed action in the ledger.
 type Record struct {
-	Key        string     `json:"key"`
-	CustomerID string     `json:"customer_id"`
-	InvoiceIDs []string   `json:"invoice_ids"`
-	Cycles     []int      `json:"cycles"` // Invoice.Cycle of each invoice, same order
-	Workflow   string     `json:"workflow"`
-	Step       string     `json:"step"`
-	StepIndex  int        `json:"step_index"`
+	Key        string   `json:"key"`
+	CustomerID string   `json:"customer_id"`
+	InvoiceIDs []string `json:"invoice_ids"`
+	Cycles     []int    `json:"cycles"` // Invoice.Cycle of each invoice, same order
+	Workflow   string   `json:"workflow"`
+	Step       string   `json:"step"`
+	StepIndex  int      `json:"step_index"`
 	// Steps is the step index each invoice reached (same order as
 	// InvoiceIDs); empty means StepIndex for all.
 	Steps []int      `json:"steps,omitempty"`

@@ -151,9 +151,9 @@ func TestPaymentsAndRisk(t *testing.T) {
 	if e.Count != 2 || e.LateCount != 2 {
 		t.Errorf("count %d late %d, want 2 and 2", e.Count, e.LateCount)
 	}
-	eq(t, "days to pay", e.DaysToPay, "38.5")                  // (36+41)/2
+	eq(t, "days to pay", e.DaysToPay, "38.5")                   // (36+41)/2
 	eq(t, "weighted days to pay", e.WeightedDaysToPay, "39.75") // (1000x36 + 3000x41)/4000
-	eq(t, "days late", e.DaysLate, "8.5")                      // (6+11)/2
+	eq(t, "days late", e.DaysLate, "8.5")                       // (6+11)/2
 	eq(t, "weighted days late", e.WeightedDaysLate, "9.75")     // (6000+33000)/4000
 	eq(t, "time to collect", e.TimeToCollect, "8.5")
 	eq(t, "on time", e.OnTimeShare, "0")

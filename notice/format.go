@@ -75,4 +75,3 @@ func FormatRate(lang string, r decimal.Decimal) string {
 	}
 	return s + " %"
 }
-

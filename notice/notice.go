@@ -145,9 +145,9 @@ type Notice struct {
 	Currency   string `json:"currency"`
 	MinorUnits int32  `json:"minor_units"`
 
-	Lines    []Line   `json:"lines"`
-	Fees     []Charge `json:"fees,omitempty"`
-	Interest []Charge `json:"interest,omitempty"`
+	Lines    []Line          `json:"lines"`
+	Fees     []Charge        `json:"fees,omitempty"`
+	Interest []Charge        `json:"interest,omitempty"`
 	Total    decimal.Decimal `json:"total"`
 	Payment  Payment         `json:"payment"`
 

@@ -83,7 +83,7 @@ func Agreement(id, customerID string, eff date.Date, cur dunning.Currency) dunni
 		ID: id, CustomerID: customerID, Effective: eff, Currency: cur,
 		Terms: dunning.Terms{Kind: dunning.Net, Days: 30},
 		Payment: dunning.PaymentInstructions{
-			Text: "Please transfer the amount to our account, quoting the invoice number.",
+			Text:    "Please transfer the amount to our account, quoting the invoice number.",
 			Options: []string{"bank transfer"}, IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX",
 		},
 	}

@@ -26,7 +26,7 @@ func rec(key string, invs []string, step int, kind dunning.ActionKind, out dunni
 		Date: date.New(2026, 4, 14), Outcome: out, Currency: "EUR",
 		Amount: decimal.RequireFromString("100.00"), Fees: decimal.RequireFromString("5.00"),
 		FeesByInvoice: append([]decimal.Decimal{decimal.RequireFromString("5.00")}, make([]decimal.Decimal, len(invs)-1)...),
-		Interest: decimal.RequireFromString("1.23"), At: t0,
+		Interest:      decimal.RequireFromString("1.23"), At: t0,
 	}
 }
 
