@@ -1,0 +1,255 @@
+package send
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"net/smtp"
+	"net/textproto"
+	"strings"
+	"time"
+
+	"github.com/overduehq/overdue/dunning"
+	"github.com/overduehq/overdue/notice"
+)
+
+// SMTP delivers email notices through an SMTP server (a relay or a
+// provider's SMTP endpoint) with the standard library's net/smtp.
+//
+// Each message is multipart/alternative with a text/plain and a text/html
+// part (quoted-printable, UTF-8), and carries the action's idempotency key
+// as its Message-ID, <key@Domain>, plus an X-Overdue-Key header: a provider
+// or mail archive that deduplicates by Message-ID delivers a resend after a
+// crash once.
+//
+// A 5xx reply (unknown mailbox, policy refusal) and a notice without an
+// email address are permanent failures (they wrap dunning.ErrPermanent, so
+// the workflow's OnBounce fallback takes over); connection failures and 4xx
+// replies are transient and retried by the runner.
+//
+// SMTP is safe for concurrent use; it opens one connection per message.
+type SMTP struct {
+	// Addr is host:port of the server, e.g. "smtp.example.com:587".
+	Addr string
+	// From is the envelope sender and From header, e.g.
+	// "Accounts <ar@example.com>".
+	From string
+	// Domain is the right-hand side of Message-IDs; default From's domain.
+	Domain string
+	// Auth, when set, authenticates after STARTTLS (net/smtp refuses PLAIN
+	// auth over an unencrypted connection to a host other than localhost).
+	Auth smtp.Auth
+	// TLS configures STARTTLS, used whenever the server offers it; nil
+	// means a config with ServerName set to Addr's host.
+	TLS *tls.Config
+	// ReplyTo, BCC: optional; BCC addresses get the message too (an
+	// archive mailbox, say) without a header naming them.
+	ReplyTo string
+	BCC     []string
+	// Timeout bounds one message's whole SMTP conversation; default 30s.
+	Timeout time.Duration
+	// Now stamps the Date header; default time.Now.
+	Now func() time.Time
+}
+
+var _ dunning.Sender = (*SMTP)(nil)
+
+// Send implements dunning.Sender. It returns the Message-ID it sent.
+func (s *SMTP) Send(ctx context.Context, key string, n *notice.Notice) (string, error) {
+	if n.Channel != "" && n.Channel != notice.Email {
+		return "", fmt.Errorf("send: SMTP cannot deliver channel %q: %w", n.Channel, dunning.ErrPermanent)
+	}
+	to, err := mail.ParseAddress(n.Debtor.Email)
+	if err != nil {
+		return "", fmt.Errorf("send: debtor email %q: %v: %w", n.Debtor.Email, err, dunning.ErrPermanent)
+	}
+	from, err := mail.ParseAddress(s.From)
+	if err != nil {
+		return "", fmt.Errorf("send: SMTP.From %q: %v: %w", s.From, err, dunning.ErrPermanent)
+	}
+	if to.Name == "" {
+		to.Name = n.Debtor.Name
+	}
+	msgID := s.messageID(key, from.Address)
+	msg, err := s.Message(key, msgID, from, to, n)
+	if err != nil {
+		return "", err
+	}
+	rcpts := append([]string{to.Address}, s.BCC...)
+	if err := s.deliver(ctx, from.Address, rcpts, msg); err != nil {
+		return "", err
+	}
+	return msgID, nil
+}
+
+// messageID makes "<key@domain>" from the key, hashing keys that are not
+// valid Message-ID local parts.
+func (s *SMTP) messageID(key, fromAddr string) string {
+	dom := s.Domain
+	if dom == "" {
+		if i := strings.LastIndexByte(fromAddr, '@'); i >= 0 {
+			dom = fromAddr[i+1:]
+		} else {
+			dom = "overdue.invalid"
+		}
+	}
+	local := key
+	for _, r := range key {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-/=?^_`{|}~.", r)) {
+			sum := sha256.Sum256([]byte(key))
+			local = hex.EncodeToString(sum[:16])
+			break
+		}
+	}
+	return "<" + local + "@" + dom + ">"
+}
+
+// Message builds the RFC 5322 message for n: headers, then a
+// multipart/alternative body with the text and HTML parts (a text/plain body
+// alone when the notice has no HTML). It is exported so apps can archive or
+// preview exactly what is sent.
+func (s *SMTP) Message(key, msgID string, from, to *mail.Address, n *notice.Notice) ([]byte, error) {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	var buf bytes.Buffer
+	h := func(k, v string) { fmt.Fprintf(&buf, "%s: %s\r\n", k, v) }
+	h("From", from.String())
+	h("To", to.String())
+	if s.ReplyTo != "" {
+		h("Reply-To", s.ReplyTo)
+	}
+	h("Subject", mime.QEncoding.Encode("utf-8", n.Subject))
+	h("Date", now().Format(time.RFC1123Z))
+	h("Message-ID", msgID)
+	h("X-Overdue-Key", key)
+	if n.Language != "" {
+		h("Content-Language", n.Language)
+	}
+	h("MIME-Version", "1.0")
+	if n.HTML == "" {
+		h("Content-Type", `text/plain; charset="utf-8"`)
+		h("Content-Transfer-Encoding", "quoted-printable")
+		buf.WriteString("\r\n")
+		if err := writeQP(&buf, n.Text); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	h("Content-Type", `multipart/alternative; boundary="`+mw.Boundary()+`"`)
+	buf.WriteString("\r\n")
+	for _, p := range []struct{ ctype, text string }{{"text/plain", n.Text}, {"text/html", n.HTML}} {
+		pw, err := mw.CreatePart(textproto.MIMEHeader{
+			"Content-Type":              {p.ctype + `; charset="utf-8"`},
+			"Content-Transfer-Encoding": {"quoted-printable"},
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := writeQP(pw, p.text); err != nil {
+			return nil, err
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return nil, err
+	}
+	buf.Write(body.Bytes())
+	return buf.Bytes(), nil
+}
+
+func writeQP(w interface{ Write([]byte) (int, error) }, s string) error {
+	qp := quotedprintable.NewWriter(w)
+	// Line ends in mail are CRLF; quoted-printable keeps hard breaks as is.
+	if _, err := qp.Write([]byte(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n"))); err != nil {
+		return err
+	}
+	return qp.Close()
+}
+
+func (s *SMTP) deliver(ctx context.Context, from string, rcpts []string, msg []byte) error {
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	host, _, err := net.SplitHostPort(s.Addr)
+	if err != nil {
+		return fmt.Errorf("send: SMTP.Addr %q: %v: %w", s.Addr, err, dunning.ErrPermanent)
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("send: dial %s: %w", s.Addr, err)
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		conn.Close()
+		return classify("greeting", err)
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		cfg := s.TLS
+		if cfg == nil {
+			cfg = &tls.Config{ServerName: host}
+		}
+		if err := c.StartTLS(cfg); err != nil {
+			return classify("STARTTLS", err)
+		}
+	}
+	if s.Auth != nil {
+		if err := c.Auth(s.Auth); err != nil {
+			return classify("AUTH", err)
+		}
+	}
+	if err := c.Mail(from); err != nil {
+		return classify("MAIL FROM", err)
+	}
+	for _, r := range rcpts {
+		if err := c.Rcpt(r); err != nil {
+			return classify("RCPT TO "+r, err)
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return classify("DATA", err)
+	}
+	if _, err := w.Write(msg); err != nil {
+		return classify("DATA", err)
+	}
+	if err := w.Close(); err != nil {
+		return classify("end of DATA", err)
+	}
+	// The server has accepted the message; a failed QUIT changes nothing.
+	_ = c.Quit()
+	return nil
+}
+
+// classify wraps 5xx replies as permanent; everything else stays transient.
+func classify(stage string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var te *textproto.Error
+	if errors.As(err, &te) && te.Code >= 500 {
+		return fmt.Errorf("send: SMTP %s: %w: %w", stage, err, dunning.ErrPermanent)
+	}
+	return fmt.Errorf("send: SMTP %s: %w", stage, err)
+}

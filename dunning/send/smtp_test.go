@@ -1,0 +1,335 @@
+package send_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/mail"
+	"net/textproto"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/overduehq/overdue/dunning"
+	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/overduehq/overdue/dunning/send"
+	"github.com/overduehq/overdue/notice"
+	"github.com/overduehq/overdue/store/memory"
+)
+
+// smtpServer is a small but real SMTP server (RFC 5321: greeting, EHLO/HELO,
+// MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT) on 127.0.0.1. It
+// refuses recipients whose local part is "nobody" with 550 and those whose
+// local part is "busy" with 451, and keeps every message it accepts.
+type smtpServer struct {
+	ln   net.Listener
+	mu   sync.Mutex
+	msgs []received
+	wg   sync.WaitGroup
+}
+
+type received struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+func startSMTP(t *testing.T) *smtpServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &smtpServer{ln: ln}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.wg.Add(1)
+			go func() { defer s.wg.Done(); s.serve(c) }()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); s.wg.Wait() })
+	return s
+}
+
+func (s *smtpServer) addr() string { return s.ln.Addr().String() }
+
+func (s *smtpServer) messages() []received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]received(nil), s.msgs...)
+}
+
+func (s *smtpServer) serve(c net.Conn) {
+	defer c.Close()
+	tp := textproto.NewConn(c)
+	reply := func(code int, msg string) { _ = tp.PrintfLine("%d %s", code, msg) }
+	reply(220, "test.local ESMTP ready")
+	var cur received
+	for {
+		line, err := tp.ReadLine()
+		if err != nil {
+			return
+		}
+		verb, arg, _ := strings.Cut(line, " ")
+		switch strings.ToUpper(verb) {
+		case "EHLO":
+			_ = tp.PrintfLine("250-test.local greets %s", arg)
+			_ = tp.PrintfLine("250-8BITMIME")
+			reply(250, "SMTPUTF8")
+		case "HELO":
+			reply(250, "test.local")
+		case "MAIL":
+			cur = received{From: addrArg(arg)}
+			reply(250, "OK")
+		case "RCPT":
+			a := addrArg(arg)
+			switch {
+			case strings.HasPrefix(a, "nobody@"):
+				reply(550, "5.1.1 mailbox unavailable")
+			case strings.HasPrefix(a, "busy@"):
+				reply(451, "4.3.0 try again later")
+			default:
+				cur.To = append(cur.To, a)
+				reply(250, "OK")
+			}
+		case "DATA":
+			reply(354, "end data with <CR><LF>.<CR><LF>")
+			data, err := tp.ReadDotBytes()
+			if err != nil {
+				return
+			}
+			cur.Data = data
+			s.mu.Lock()
+			s.msgs = append(s.msgs, cur)
+			s.mu.Unlock()
+			reply(250, "queued")
+		case "RSET":
+			cur = received{}
+			reply(250, "OK")
+		case "NOOP":
+			reply(250, "OK")
+		case "QUIT":
+			reply(221, "bye")
+			return
+		default:
+			reply(502, "command not implemented")
+		}
+	}
+}
+
+func addrArg(arg string) string {
+	_, a, _ := strings.Cut(arg, ":")
+	a = strings.TrimSpace(a)
+	if i := strings.IndexByte(a, ' '); i >= 0 {
+		a = a[:i]
+	}
+	return strings.Trim(a, "<>")
+}
+
+func testNotice(to string) *notice.Notice {
+	return &notice.Notice{
+		Channel:  notice.Email,
+		Language: "de",
+		Debtor:   notice.Party{Name: "Müller & Söhne GmbH", Email: to},
+		Subject:  "Zahlungserinnerung: Rechnung INV-1 über 1.234,56 EUR",
+		Text:     "Sehr geehrte Damen und Herren,\n\nbitte zahlen Sie 1.234,56 EUR.\n.\nEine Zeile mit Punkt oben.",
+		HTML:     "<p>Sehr geehrte Damen und Herren,</p><p>bitte zahlen Sie <b>1.234,56&nbsp;EUR</b>.</p>",
+	}
+}
+
+func TestSMTPDeliversMultipartWithKeyAsMessageID(t *testing.T) {
+	srv := startSMTP(t)
+	fixed := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
+	s := &send.SMTP{Addr: srv.addr(), From: "Accounts <ar@example.com>", BCC: []string{"archive@example.com"}, Now: func() time.Time { return fixed }}
+	id, err := s.Send(context.Background(), "k1-c1-overdue-1", testNotice("ap@mueller.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id != "<k1-c1-overdue-1@example.com>" {
+		t.Errorf("message id = %q", id)
+	}
+	msgs := srv.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("server got %d messages, want 1", len(msgs))
+	}
+	got := msgs[0]
+	if got.From != "ar@example.com" {
+		t.Errorf("envelope from = %q", got.From)
+	}
+	if strings.Join(got.To, ",") != "ap@mueller.example,archive@example.com" {
+		t.Errorf("envelope to = %v", got.To)
+	}
+	m, err := mail.ReadMessage(strings.NewReader(string(got.Data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dec mime.WordDecoder
+	subj, err := dec.DecodeHeader(m.Header.Get("Subject"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHdr := map[string]string{
+		"Message-ID":       "<k1-c1-overdue-1@example.com>",
+		"X-Overdue-Key":    "k1-c1-overdue-1",
+		"Date":             "Tue, 24 Nov 2026 09:30:00 +0000",
+		"MIME-Version":     "1.0",
+		"Content-Language": "de",
+	}
+	for k, v := range wantHdr {
+		if g := m.Header.Get(k); g != v {
+			t.Errorf("header %s = %q, want %q", k, g, v)
+		}
+	}
+	if subj != "Zahlungserinnerung: Rechnung INV-1 über 1.234,56 EUR" {
+		t.Errorf("subject = %q", subj)
+	}
+	to, err := m.Header.AddressList("To")
+	if err != nil || len(to) != 1 || to[0].Address != "ap@mueller.example" || to[0].Name != "Müller & Söhne GmbH" {
+		t.Errorf("To = %v, %v", to, err)
+	}
+	if m.Header.Get("Bcc") != "" {
+		t.Error("Bcc header must not be sent")
+	}
+	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/alternative" {
+		t.Fatalf("content type %q, %v", mt, err)
+	}
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	var parts []string
+	var bodies []string
+	for {
+		p, err := mr.NextPart() // decodes quoted-printable
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(p)
+		parts = append(parts, p.Header.Get("Content-Type"))
+		bodies = append(bodies, string(b))
+	}
+	if strings.Join(parts, "|") != `text/plain; charset="utf-8"|text/html; charset="utf-8"` {
+		t.Fatalf("parts = %v", parts)
+	}
+	n := testNotice("")
+	// Lines end in CRLF on the wire; the server's dot reader and the
+	// quoted-printable reader give LF. The lone "." line survives the
+	// dot-stuffing both ways.
+	if bodies[0] != n.Text {
+		t.Errorf("text part = %q, want %q", bodies[0], n.Text)
+	}
+	if bodies[1] != n.HTML {
+		t.Errorf("html part = %q, want %q", bodies[1], n.HTML)
+	}
+}
+
+func TestSMTPClassifiesFailures(t *testing.T) {
+	srv := startSMTP(t)
+	s := &send.SMTP{Addr: srv.addr(), From: "ar@example.com"}
+	ctx := context.Background()
+
+	_, err := s.Send(ctx, "k", testNotice("nobody@example.com"))
+	if !errors.Is(err, dunning.ErrPermanent) {
+		t.Errorf("550 on RCPT: %v, want permanent", err)
+	}
+	_, err = s.Send(ctx, "k", testNotice("busy@example.com"))
+	if err == nil || errors.Is(err, dunning.ErrPermanent) {
+		t.Errorf("451 on RCPT: %v, want transient", err)
+	}
+	_, err = s.Send(ctx, "k", testNotice("not an address"))
+	if !errors.Is(err, dunning.ErrPermanent) || !strings.Contains(err.Error(), `"not an address"`) {
+		t.Errorf("bad address: %v, want permanent naming it", err)
+	}
+	letter := testNotice("ap@example.com")
+	letter.Channel = notice.Letter
+	if _, err = s.Send(ctx, "k", letter); !errors.Is(err, dunning.ErrPermanent) {
+		t.Errorf("letter channel: %v, want permanent", err)
+	}
+	if n := len(srv.messages()); n != 0 {
+		t.Errorf("server accepted %d messages, want 0", n)
+	}
+
+	// A closed port is a transient failure: the relay may come back.
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := ln.Addr().String()
+	ln.Close()
+	_, err = (&send.SMTP{Addr: dead, From: "ar@example.com", Timeout: 2 * time.Second}).Send(ctx, "k", testNotice("ap@example.com"))
+	if err == nil || errors.Is(err, dunning.ErrPermanent) {
+		t.Errorf("connection refused: %v, want transient", err)
+	}
+}
+
+func TestSMTPHashesKeysThatAreNotMessageIDs(t *testing.T) {
+	srv := startSMTP(t)
+	s := &send.SMTP{Addr: srv.addr(), From: "ar@example.com", Domain: "mail.example.org"}
+	id, err := s.Send(context.Background(), "key with spaces/åäö", testNotice("ap@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 32 hex digits (the first 16 bytes of SHA-256) @ Domain.
+	if !strings.HasSuffix(id, "@mail.example.org>") || len(id) != len("<@mail.example.org>")+32 {
+		t.Errorf("message id = %q", id)
+	}
+	m, _ := mail.ReadMessage(strings.NewReader(string(srv.messages()[0].Data)))
+	if m.Header.Get("Message-ID") != id {
+		t.Errorf("header Message-ID %q, returned %q", m.Header.Get("Message-ID"), id)
+	}
+}
+
+// The runner with the SMTP sender: the action's key is the Message-ID, a
+// second run sends nothing, and a 550 marks the step failed.
+func TestSMTPUnderRunner(t *testing.T) {
+	srv := startSMTP(t)
+	day := dunningtest.Day
+	good := dunningtest.Customer("c1")
+	bad := dunningtest.Customer("nobody")
+	pf := dunning.Portfolio{Customers: []dunning.Customer{good, bad}}
+	for _, c := range []string{"c1", "nobody"} {
+		pf.Invoices = append(pf.Invoices, dunningtest.Invoice("i-"+c, c, day("2026-03-02"), day("2026-03-31"), "100.00", "EUR"))
+	}
+	st := memory.New()
+	r := &dunning.Runner{
+		Policy: dunningtest.Policy(dunning.DefaultWorkflow("standard")), Store: st,
+		Sender: &send.SMTP{Addr: srv.addr(), From: "ar@example.com"},
+		Clock:  dunningtest.ClockAt(day("2026-04-14")), Owner: "t",
+	}
+	ctx := context.Background()
+	rep, err := r.Run(ctx, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Counts[dunning.StatusSent] < 1 || rep.Counts[dunning.StatusFailed] != 1 {
+		t.Fatalf("first run: %+v", rep.Counts)
+	}
+	msgs := srv.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("server got %d messages, want 1", len(msgs))
+	}
+	var key string
+	for _, res := range rep.Results {
+		if res.Status == dunning.StatusSent && strings.Contains(res.Key, "c1") {
+			key = res.Key
+		}
+	}
+	m, _ := mail.ReadMessage(strings.NewReader(string(msgs[0].Data)))
+	if m.Header.Get("X-Overdue-Key") != key || m.Header.Get("Message-ID") != "<"+key+"@example.com>" {
+		t.Errorf("key %q; headers X-Overdue-Key %q Message-ID %q", key, m.Header.Get("X-Overdue-Key"), m.Header.Get("Message-ID"))
+	}
+	if _, err := r.Run(ctx, pf); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.messages()); n != 1 {
+		t.Errorf("after a second run the server has %d messages, want 1", n)
+	}
+}
