@@ -27,7 +27,7 @@ type faults struct {
 	// recorded: a crash then leaves the outcome unknown.
 	pendingSend string
 	windowHits  map[string]int
-	lastHitKey  string // pendingSend when the last crash hit
+	lastHitKey  string      // pendingSend when the last crash hit
 	transient   func() bool // a transient sender error at this send
 }
 
