@@ -2,11 +2,13 @@ package dunning
 
 import (
 	"context"
-	"crypto/rand"
+	crand "crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/overduehq/overdue/notice"
@@ -79,6 +81,11 @@ type Runner struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Logger, when set, receives one line per action.
 	Logger *slog.Logger
+	// Stagger makes Execute work the actions in an order shuffled by Owner
+	// (the same owner, the same order), so several runners working one plan
+	// on one store seldom contend for the same claims. Off, actions run in
+	// plan order. Either way every action is tried once per Execute.
+	Stagger bool
 }
 
 // Status is what happened to one action in a run.
@@ -126,7 +133,7 @@ func (r *Runner) clock() Clock {
 func (r *Runner) owner() string {
 	if r.Owner == "" {
 		var b [8]byte
-		_, _ = rand.Read(b[:])
+		_, _ = crand.Read(b[:])
 		r.Owner = "runner-" + hex.EncodeToString(b[:])
 	}
 	return r.Owner
@@ -181,9 +188,36 @@ func (r *Runner) Run(ctx context.Context, p Portfolio) (Report, error) {
 // report.
 func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 	rep := Report{Planned: len(acts), Counts: map[Status]int{}}
-	for i := range acts {
+	order := make([]int, len(acts))
+	for i := range order {
+		order[i] = i
+	}
+	if r.Stagger {
+		h := fnv.New64a()
+		h.Write([]byte(r.owner()))
+		rand.New(rand.NewPCG(h.Sum64(), 0x6f766572)).Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	}
+	dc, _ := r.Store.(DoneChecker)
+	var done map[string]bool
+	for j, i := range order {
 		if err := ctx.Err(); err != nil {
 			return rep, err
+		}
+		if dc != nil && j%doneBatch == 0 {
+			batch := order[j:min(j+doneBatch, len(order))]
+			keys := make([]string, len(batch))
+			for k, b := range batch {
+				keys[k] = acts[b].Key
+			}
+			var err error
+			if done, err = dc.Done(ctx, keys); err != nil {
+				return rep, fmt.Errorf("dunning: checking done keys: %w", err)
+			}
+		}
+		if done[acts[i].Key] {
+			rep.Counts[StatusDone]++
+			rep.Results = append(rep.Results, Result{Key: acts[i].Key, Status: StatusDone})
+			continue
 		}
 		res, err := r.one(ctx, &acts[i])
 		if err != nil {
@@ -197,6 +231,9 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 	}
 	return rep, nil
 }
+
+// doneBatch is how many keys Execute asks a DoneChecker about at once.
+const doneBatch = 128
 
 func (r *Runner) one(ctx context.Context, a *Action) (Result, error) {
 	res := Result{Key: a.Key}

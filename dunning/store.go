@@ -174,3 +174,11 @@ type CollectorTask struct {
 	Currency Currency        `json:"currency"`
 	Amount   decimal.Decimal `json:"amount"`
 }
+
+// DoneChecker is an optional Store method. Done reports which of keys are
+// completed; Execute asks it once per batch of actions and skips those,
+// which saves a claim round trip per action when several runners work one
+// plan. It is an optimisation only: Claim stays the authority.
+type DoneChecker interface {
+	Done(ctx context.Context, keys []string) (map[string]bool, error)
+}

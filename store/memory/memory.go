@@ -30,7 +30,10 @@ type lease struct {
 	attempt int
 }
 
-var _ dunning.Store = (*Store)(nil)
+var (
+	_ dunning.Store       = (*Store)(nil)
+	_ dunning.DoneChecker = (*Store)(nil)
+)
 
 // New returns an empty store.
 func New() *Store {
@@ -124,6 +127,22 @@ func (s *Store) Release(ctx context.Context, c dunning.Claim, retryAt time.Time,
 	l := s.leases[c.Key]
 	l.owner, l.expires, l.notTill = "", time.Time{}, retryAt
 	return nil
+}
+
+// Done implements dunning.DoneChecker.
+func (s *Store) Done(ctx context.Context, keys []string) (map[string]bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]bool{}
+	for _, k := range keys {
+		if s.done[k] {
+			out[k] = true
+		}
+	}
+	return out, nil
 }
 
 // Records implements dunning.Store.

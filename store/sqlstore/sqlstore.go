@@ -26,7 +26,10 @@ type Store struct {
 	schema string // quoted identifier
 }
 
-var _ dunning.Store = (*Store)(nil)
+var (
+	_ dunning.Store       = (*Store)(nil)
+	_ dunning.DoneChecker = (*Store)(nil)
+)
 
 // New returns a store keeping its tables in schema (empty: "public"). Call
 // Migrate once before use.
@@ -125,30 +128,59 @@ func (s *Store) History(ctx context.Context) (dunning.History, error) {
 	return h, rows.Err()
 }
 
-// Claim implements dunning.Store with one upsert: the row is taken when
-// new, or when not done, its lease expired and its retry time reached.
+// Claim implements dunning.Store with one statement: an upsert that takes
+// the row when it is new, or not done with its lease expired and its retry
+// time reached; when it takes nothing, the same statement reports whether
+// the key is done (from the statement's snapshot; a row inserted by a
+// concurrent claim since is reported as claimed).
 func (s *Store) Claim(ctx context.Context, key, owner string, now time.Time, lease time.Duration) (dunning.Claim, error) {
 	expires := now.Add(lease)
-	var attempt int
+	var attempt sql.NullInt64
+	var done sql.NullBool
 	err := s.db.QueryRowContext(ctx, s.q(`
-		INSERT INTO {{S}}.overdue_actions AS a (key, owner, expires, attempt) VALUES ($1, $2, $3, 1)
-		ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires = excluded.expires, not_before = NULL, attempt = a.attempt + 1
-		WHERE NOT a.done AND (a.owner IS NULL OR a.expires <= $4) AND (a.not_before IS NULL OR a.not_before <= $4)
-		RETURNING attempt`), key, owner, expires, now).Scan(&attempt)
-	if errors.Is(err, sql.ErrNoRows) {
-		var done bool
-		if err := s.db.QueryRowContext(ctx, s.q(`SELECT done FROM {{S}}.overdue_actions WHERE key = $1`), key).Scan(&done); err != nil {
-			return dunning.Claim{}, fmt.Errorf("sqlstore: claim %s: %w", key, err)
-		}
-		if done {
-			return dunning.Claim{}, dunning.ErrAlreadyDone
-		}
+		WITH ins AS (
+			INSERT INTO {{S}}.overdue_actions AS a (key, owner, expires, attempt) VALUES ($1, $2, $3, 1)
+			ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires = excluded.expires, not_before = NULL, attempt = a.attempt + 1
+			WHERE NOT a.done AND (a.owner IS NULL OR a.expires <= $4) AND (a.not_before IS NULL OR a.not_before <= $4)
+			RETURNING attempt)
+		SELECT (SELECT attempt FROM ins), (SELECT done FROM {{S}}.overdue_actions WHERE key = $1)`), key, owner, expires, now).Scan(&attempt, &done)
+	switch {
+	case err != nil:
+		return dunning.Claim{}, fmt.Errorf("sqlstore: claim %s: %w", key, err)
+	case attempt.Valid:
+		return dunning.Claim{Key: key, Owner: owner, Expires: expires, Attempt: int(attempt.Int64)}, nil
+	case done.Valid && done.Bool:
+		return dunning.Claim{}, dunning.ErrAlreadyDone
+	default:
 		return dunning.Claim{}, dunning.ErrClaimed
 	}
-	if err != nil {
-		return dunning.Claim{}, fmt.Errorf("sqlstore: claim %s: %w", key, err)
+}
+
+// Done implements dunning.DoneChecker with one query.
+func (s *Store) Done(ctx context.Context, keys []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(keys) == 0 {
+		return out, nil
 	}
-	return dunning.Claim{Key: key, Owner: owner, Expires: expires, Attempt: attempt}, nil
+	// The keys travel as one JSON array: portable across drivers, unlike
+	// driver-specific array types.
+	arr, err := json.Marshal(keys)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT key FROM {{S}}.overdue_actions WHERE done AND key IN (SELECT jsonb_array_elements_text($1::jsonb))`), string(arr))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: done: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out[k] = true
+	}
+	return out, rows.Err()
 }
 
 // Complete implements dunning.Store in one transaction.

@@ -37,6 +37,12 @@ func openDB(t testing.TB) *sql.DB {
 
 // newStore returns a migrated store in a fresh schema, dropped after the test.
 func newStore(t testing.TB, db *sql.DB) *sqlstore.Store {
+	s, _ := newSchemaStore(t, db)
+	return s
+}
+
+// newSchemaStore is newStore that also returns the schema's name.
+func newSchemaStore(t testing.TB, db *sql.DB) (*sqlstore.Store, string) {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "overdue_test_" + hex.EncodeToString(b[:])
@@ -49,7 +55,7 @@ func newStore(t testing.TB, db *sql.DB) *sqlstore.Store {
 		t.Fatalf("migrated to version %d, want 1", v)
 	}
 	t.Cleanup(func() { _, _ = db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`) })
-	return s
+	return s, schema
 }
 
 func TestConformance(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/overduehq/overdue/dunning"
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
@@ -276,6 +277,34 @@ func Run(t *testing.T, newStore NewStore) {
 		close(wins)
 		if len(wins) != 1 {
 			t.Errorf("%d claims won, want 1", len(wins))
+		}
+	})
+
+	t.Run("DoneChecker", func(t *testing.T) {
+		s := newStore(t)
+		dc, ok := s.(dunning.DoneChecker)
+		if !ok {
+			t.Skip("store does not implement dunning.DoneChecker (optional)")
+		}
+		c, err := s.Claim(ctx, "done", "a", t0, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Complete(ctx, c, rec("done", []string{"i1"}, 0, dunning.Email, dunning.Sent)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Claim(ctx, "held", "a", t0, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		got, err := dc.Done(ctx, []string{"new", "held", "done"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(map[string]bool{"done": true}, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("Done (-want +got):\n%s", diff)
+		}
+		if got, err := dc.Done(ctx, nil); err != nil || len(got) != 0 {
+			t.Errorf("Done(nil) = %v, %v", got, err)
 		}
 	})
 
