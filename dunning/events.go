@@ -98,7 +98,7 @@ func (inv *Invoice) Apply(e Event) error {
 		}
 	case NoticeDelivered, NoticeBounced, NoticeOpened, NoticeClicked, PromiseKeptEvent, PromiseBrokeEvent:
 	default:
-		return bad("kind", string(e.Kind), fmt.Sprintf("unknown event kind"))
+		return bad("kind", string(e.Kind), "unknown event kind")
 	}
 	return nil
 }
