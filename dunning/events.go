@@ -1,7 +1,6 @@
 package dunning
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/rickb777/date/v2"
