@@ -11,8 +11,10 @@ import (
 )
 
 // benchPortfolio builds nInv open invoices over nCust customers, with due
-// dates spread over 120 days so that on the planning day about one invoice
-// in forty has a step due, as in a real ledger.
+// dates spread over 120 days, and a history in which every step dated
+// before asOf was done (the ledger of a library that ran every day): on
+// asOf only the invoices with a step dated that day get an action, 5 of
+// every 120 (due-7, due, +14, +30, +45), as in a real ledger.
 func benchPortfolio(nCust, nInv int) dunning.Portfolio {
 	pf := dunning.Portfolio{Customers: make([]dunning.Customer, nCust), Invoices: make([]dunning.Invoice, nInv)}
 	for i := range pf.Customers {
@@ -28,8 +30,28 @@ func benchPortfolio(nCust, nInv int) dunning.Portfolio {
 			Lines: []dunning.Line{{Description: "Subscription", Amount: amt}},
 		}
 	}
+	// The default cadence's offsets from the due date; index 0 (welcome,
+	// agreement+3) does not apply without an agreement. Every day is a
+	// business day in the policy, so nothing rolls.
+	offsets := []int{1: -7, 2: 0, 3: 14, 4: 30, 5: 45}
+	h := dunning.HistoryMap{}
+	for i := range pf.Invoices {
+		inv := &pf.Invoices[i]
+		p := dunning.Progress{InvoiceID: inv.ID, Workflow: "standard", Step: -1, Fees: decimal.Zero}
+		for s := 1; s < len(offsets); s++ {
+			if d := inv.Due + date.Date(offsets[s]); d < benchAsOf {
+				p.Step, p.Last = s, d
+			}
+		}
+		if p.Step >= 0 {
+			h[inv.ID] = p
+		}
+	}
+	pf.History = h
 	return pf
 }
+
+var benchAsOf = day("2026-05-01")
 
 // BenchmarkPlan plans 1,000,000 open invoices of 100,000 customers;
 // BenchmarkBareLoop walks the same slice computing each open balance and
@@ -38,7 +60,7 @@ func benchPortfolio(nCust, nInv int) dunning.Portfolio {
 func BenchmarkPlan(b *testing.B) {
 	pf := benchPortfolio(100_000, 1_000_000)
 	pol := stdPolicy()
-	asOf := day("2026-05-01")
+	asOf := benchAsOf
 	b.ReportAllocs()
 	b.ResetTimer()
 	var n int
@@ -51,11 +73,18 @@ func BenchmarkPlan(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ns/invoice")
 	b.ReportMetric(float64(n), "actions")
+	// Invoice i is due 2026-01-01 + i%120. Steps dated 05-01 are +14 (due
+	// 04-17, day 106), +30 (due 04-01, day 90) and +45 (due 03-17, day 75).
+	// 1,000,000 = 120*8,333 + 40, so days 0..39 have 8,334 invoices and
+	// days 40..119 have 8,333: 3 * 8,333 = 24,999 actions.
+	if n != 24_999 {
+		b.Errorf("planned %d actions, want 24,999", n)
+	}
 }
 
 func BenchmarkBareLoop(b *testing.B) {
 	pf := benchPortfolio(100_000, 1_000_000)
-	asOf := day("2026-05-01")
+	asOf := benchAsOf
 	b.ReportAllocs()
 	b.ResetTimer()
 	var n int
@@ -64,6 +93,28 @@ func BenchmarkBareLoop(b *testing.B) {
 		for i := range pf.Invoices {
 			inv := &pf.Invoices[i]
 			if inv.Open(asOf).Sign() > 0 && inv.Due+14 == asOf {
+				n++
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ns/invoice")
+	_ = n
+}
+
+// BenchmarkBareLoopHistory is the bare loop plus the one history lookup per
+// invoice that any planner with a ledger must make.
+func BenchmarkBareLoopHistory(b *testing.B) {
+	pf := benchPortfolio(100_000, 1_000_000)
+	asOf := benchAsOf
+	b.ReportAllocs()
+	b.ResetTimer()
+	var n int
+	for b.Loop() {
+		n = 0
+		for i := range pf.Invoices {
+			inv := &pf.Invoices[i]
+			p, _ := pf.History.Progress(inv.ID)
+			if inv.Open(asOf).Sign() > 0 && inv.Due+14 == asOf && p.Step < 3 {
 				n++
 			}
 		}

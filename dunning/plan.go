@@ -127,7 +127,6 @@ func PlanAt(now time.Time, policy *Policy, p Portfolio) ([]Action, error) {
 type planner struct {
 	policy     *Policy
 	p          *Portfolio
-	templates  *notice.Set
 	cal        schedule.Calendar
 	agreements map[string]*Agreement
 	explain    *Explanation // when not nil, the invoice to explain
@@ -386,40 +385,46 @@ func (pl *planner) stepDate(w *Workflow, i int, inv *Invoice, agr *Agreement) (r
 func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	asOf := cs.asOf
 	ex := pl.explaining(inv)
-	stop := func(why string) (decision, bool) {
+	// stop says why there is no action; the reason is built only when
+	// explaining, since most invoices on most days get none.
+	stop := func(why func() string) (decision, bool) {
 		if ex != nil {
-			ex.Reason = why
+			ex.Reason = why()
 		}
 		return decision{}, false
 	}
 	if inv.Issued > asOf {
-		return stop("not issued yet: issued " + inv.Issued.String())
+		return stop(func() string { return "not issued yet: issued " + inv.Issued.String() })
 	}
 	if inv.WrittenOff != 0 && inv.WrittenOff <= asOf {
-		return stop("written off on " + inv.WrittenOff.String())
+		return stop(func() string { return "written off on " + inv.WrittenOff.String() })
 	}
 	if inv.Litigation {
-		return stop("in litigation: dunning has handed over")
+		return stop(func() string { return "in litigation: dunning has handed over" })
 	}
 	open := inv.Open(asOf)
 	if ex != nil {
 		ex.Open = open
 	}
 	if open.Sign() <= 0 {
-		return stop("paid: the open balance is " + open.String())
+		return stop(func() string { return "paid: the open balance is " + open.String() })
 	}
 	if h := cs.c.Hold; h.ActiveOn(asOf) {
-		return stop(holdText("the customer is on hold", h))
+		return stop(func() string { return holdText("the customer is on hold", h) })
 	}
 	if h := inv.Hold; h.ActiveOn(asOf) {
-		return stop(holdText("the invoice is on hold", h))
+		return stop(func() string { return holdText("the invoice is on hold", h) })
 	}
 	if inv.Dispute.OpenOn(asOf) {
-		return stop(fmt.Sprintf("disputed since %s (%s): dunning pauses until the dispute is resolved", inv.Dispute.Opened, inv.Dispute.Reason))
+		return stop(func() string {
+			return fmt.Sprintf("disputed since %s (%s): dunning pauses until the dispute is resolved", inv.Dispute.Opened, inv.Dispute.Reason)
+		})
 	}
 	ps := inv.PromiseOn(asOf)
 	if ps == PromisePending {
-		return stop(fmt.Sprintf("promise to pay %s by %s made on %s: dunning waits", inv.Promise.Amount.String(), inv.Promise.PayBy, inv.Promise.Made))
+		return stop(func() string {
+			return fmt.Sprintf("promise to pay %s by %s made on %s: dunning waits", inv.Promise.Amount.String(), inv.Promise.PayBy, inv.Promise.Made)
+		})
 	}
 
 	var prog Progress
@@ -439,7 +444,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		var ok bool
 		wf, ok = pl.policy.Workflow(m.Workflow)
 		if !ok {
-			return stop("segment routed to unknown workflow " + strconv.Quote(m.Workflow))
+			return stop(func() string { return "segment routed to unknown workflow " + strconv.Quote(m.Workflow) })
 		}
 	}
 	var agr *Agreement
@@ -473,7 +478,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	}
 	dec := decision{inv: inv, wf: wf, open: open, prog: prog}
 	if has && prog.Held {
-		return stop("held by a hold step of workflow " + wf.Name)
+		return stop(func() string { return "held by a hold step of workflow " + wf.Name })
 	}
 	if has && prog.Bounced != "" {
 		s := wf.StepIndex(stepOfKey(prog.Bounced, wf))
@@ -533,16 +538,18 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	}
 	if len(dueSteps) == 0 {
 		if nextStep >= 0 {
-			return stop(fmt.Sprintf("no step due: next is %q on %s", wf.Steps[nextStep].Name, nextDate))
+			return stop(func() string { return fmt.Sprintf("no step due: next is %q on %s", wf.Steps[nextStep].Name, nextDate) })
 		}
-		return stop("no step due: workflow " + wf.Name + " has no further step for this invoice")
+		return stop(func() string { return "no step due: workflow " + wf.Name + " has no further step for this invoice" })
 	}
 	if !escalate && wf.MinGapDays > 0 && prog.Last != 0 && asOf < prog.Last+date.Date(wf.MinGapDays) {
 		w := prog.Last + date.Date(wf.MinGapDays)
 		if ex != nil {
 			ex.Next, ex.NextStep = w, wf.Steps[dueSteps[0]].Name
 		}
-		return stop(fmt.Sprintf("step %q is due but the last notice went out on %s: the minimum gap of %d days holds it until %s", wf.Steps[dueSteps[0]].Name, prog.Last, wf.MinGapDays, w))
+		return stop(func() string {
+			return fmt.Sprintf("step %q is due but the last notice went out on %s: the minimum gap of %d days holds it until %s", wf.Steps[dueSteps[0]].Name, prog.Last, wf.MinGapDays, w)
+		})
 	}
 	switch wf.catchUp() {
 	case Progressive:
@@ -556,12 +563,16 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	for k := first; k <= last; k++ {
 		s := &wf.Steps[dueSteps[k]]
 		if s.MinAmount.Sign() > 0 && open.Cmp(s.MinAmount) < 0 {
-			return stop(fmt.Sprintf("step %q is due but the open balance %s is below its minimum %s", s.Name, open.String(), s.MinAmount.String()))
+			return stop(func() string {
+				return fmt.Sprintf("step %q is due but the open balance %s is below its minimum %s", s.Name, open.String(), s.MinAmount.String())
+			})
 		}
 		if s.MinShare.Sign() > 0 {
 			total := pl.openItems(cs, inv.Currency)
 			if total.Sign() > 0 && open.Cmp(total.Mul(s.MinShare)) < 0 {
-				return stop(fmt.Sprintf("step %q is due but the open balance %s is below %s of the customer's open items %s", s.Name, open.String(), s.MinShare.String(), total.String()))
+				return stop(func() string {
+					return fmt.Sprintf("step %q is due but the open balance %s is below %s of the customer's open items %s", s.Name, open.String(), s.MinShare.String(), total.String())
+				})
 			}
 		}
 	}
@@ -817,19 +828,8 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	}
 	if err := n.Validate(); err != nil {
 		a.Problem = err.Error()
-		return nil
-	}
-	if err := pl.templateSet().Render(n); err != nil {
-		a.Problem = "render: " + err.Error()
 	}
 	return nil
-}
-
-func (pl *planner) templateSet() *notice.Set {
-	if pl.templates == nil {
-		pl.templates = pl.policy.templates()
-	}
-	return pl.templates
 }
 
 // balanceHistory returns the invoice's open balance as steps over time, for

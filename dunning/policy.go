@@ -149,9 +149,32 @@ func (p *Policy) payByDays() int {
 	return p.PayByDays
 }
 
+// templates returns the policy's template set backed by the built-in one;
+// it parses the built-in templates, so callers keep the result.
 func (p *Policy) templates() *notice.Set {
 	if p.Templates == nil {
 		return notice.Builtin()
 	}
-	return p.Templates
+	return p.Templates.With(notice.Builtin())
+}
+
+// Render fills the Subject, Text and HTML of the notices of acts from the
+// policy's templates (falling back to the built-in ones). Plan leaves
+// notices unrendered, since most planned actions of a dry run are never
+// looked at and the Runner renders each notice it sends; call Render to
+// preview a plan. An action whose notice does not render gets a Problem.
+func (p *Policy) Render(acts []Action) {
+	var set *notice.Set
+	for i := range acts {
+		a := &acts[i]
+		if a.Notice == nil || a.Problem != "" {
+			continue
+		}
+		if set == nil {
+			set = p.templates()
+		}
+		if err := set.Render(a.Notice); err != nil {
+			a.Problem = "render: " + err.Error()
+		}
+	}
 }

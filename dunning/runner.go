@@ -198,6 +198,7 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 		rand.New(rand.NewPCG(h.Sum64(), 0x6f766572)).Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 	}
 	dc, _ := r.Store.(DoneChecker)
+	var set *notice.Set
 	var done map[string]bool
 	for j, i := range order {
 		if err := ctx.Err(); err != nil {
@@ -219,7 +220,7 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 			rep.Results = append(rep.Results, Result{Key: acts[i].Key, Status: StatusDone})
 			continue
 		}
-		res, err := r.one(ctx, &acts[i])
+		res, err := r.one(ctx, &acts[i], &set)
 		if err != nil {
 			return rep, err
 		}
@@ -235,7 +236,9 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 // doneBatch is how many keys Execute asks a DoneChecker about at once.
 const doneBatch = 128
 
-func (r *Runner) one(ctx context.Context, a *Action) (Result, error) {
+// one carries out a; set holds the policy's templates, parsed at first use
+// and kept for the rest of the Execute.
+func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, error) {
 	res := Result{Key: a.Key}
 	if a.Problem != "" {
 		res.Status, res.Error = StatusProblem, a.Problem
@@ -260,6 +263,20 @@ func (r *Runner) one(ctx context.Context, a *Action) (Result, error) {
 	if a.Kind.IsNotice() {
 		if r.Sender == nil {
 			return res, errors.New("dunning: Runner needs a Sender for notices")
+		}
+		if a.Notice.Subject == "" && a.Notice.Text == "" {
+			if *set == nil {
+				*set = r.Policy.templates()
+			}
+			if err := (*set).Render(a.Notice); err != nil {
+				// A template fault: give the claim back at once, report it,
+				// and leave the action pending until the templates are fixed.
+				res.Status, res.Error = StatusProblem, "render: "+err.Error()
+				if rerr := r.Store.Release(ctx, claim, r.clock().Now(), res.Error); rerr != nil && !errors.Is(rerr, ErrLeaseLost) {
+					return res, fmt.Errorf("dunning: release %s: %w", a.Key, rerr)
+				}
+				return res, nil
+			}
 		}
 		id, err := r.send(ctx, a)
 		switch {
