@@ -51,14 +51,14 @@ type World struct {
 const maxNotices = 8
 
 type fate struct {
-	seg      int16
-	natural  date.Date // paid on this day without dunning; 0 = never
-	never    bool
-	dispute  date.Date // dispute opens (0 = none)
-	u        [maxNotices]float32
-	promise  [maxNotices]float32
-	broken   [maxNotices]float32
-	delay    [maxNotices]uint8
+	seg     int16
+	natural date.Date // paid on this day without dunning; 0 = never
+	never   bool
+	dispute date.Date // dispute opens (0 = none)
+	u       [maxNotices]float32
+	promise [maxNotices]float32
+	broken  [maxNotices]float32
+	delay   [maxNotices]uint8
 }
 
 // Generate makes a synthetic portfolio from cfg.Seed: the same config gives
