@@ -1,0 +1,78 @@
+package schedule_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/overduehq/overdue/schedule"
+)
+
+func TestSendWindowValidate(t *testing.T) {
+	for _, tc := range []struct {
+		w  schedule.SendWindow
+		ok bool
+	}{
+		{schedule.SendWindow{}, true},
+		{schedule.SendWindow{Start: 9 * time.Hour, End: 17 * time.Hour}, true},
+		{schedule.SendWindow{Start: 0, End: 24 * time.Hour}, true},
+		{schedule.SendWindow{Start: 17 * time.Hour, End: 9 * time.Hour}, false},
+		{schedule.SendWindow{Start: 9 * time.Hour, End: 9 * time.Hour}, false},
+		{schedule.SendWindow{Start: -time.Hour, End: 9 * time.Hour}, false},
+		{schedule.SendWindow{Start: 9 * time.Hour, End: 25 * time.Hour}, false},
+	} {
+		if err := tc.w.Validate(); (err == nil) != tc.ok {
+			t.Errorf("%+v: err = %v, want ok=%v", tc.w, err, tc.ok)
+		}
+	}
+}
+
+// Europe/Berlin changes to summer time on Sunday 2026-03-29 at 02:00 CET
+// (UTC+1 -> UTC+2) and back on Sunday 2026-10-25 at 03:00 CEST. A window of
+// 09:00-17:00 local time opens at 08:00 UTC in winter and 07:00 UTC in
+// summer.
+func TestSendWindowAcrossDST(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no tzdata:", err)
+	}
+	w := schedule.SendWindow{Days: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}, Start: 9 * time.Hour, End: 17 * time.Hour}
+	utc := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		at     string
+		inside bool
+		next   string
+	}{
+		// Friday 2026-03-27, winter: 07:30 UTC = 08:30 CET, before the window.
+		{"2026-03-27T07:30:00Z", false, "2026-03-27T08:00:00Z"},
+		{"2026-03-27T08:00:00Z", true, "2026-03-27T08:00:00Z"},
+		// Friday 16:30 UTC = 17:30 CET: closed; the weekend is skipped and
+		// Monday 2026-03-30 is summer time: 09:00 CEST = 07:00 UTC.
+		{"2026-03-27T16:30:00Z", false, "2026-03-30T07:00:00Z"},
+		// Sunday of the change: closed all day (not a listed weekday).
+		{"2026-03-29T10:00:00Z", false, "2026-03-30T07:00:00Z"},
+		// Monday 2026-03-30 07:00 UTC = 09:00 CEST: open.
+		{"2026-03-30T07:00:00Z", true, "2026-03-30T07:00:00Z"},
+		// Friday 2026-10-23 summer: 15:30 UTC = 17:30 CEST closed; Monday
+		// 2026-10-26 is winter time again: 09:00 CET = 08:00 UTC.
+		{"2026-10-23T15:30:00Z", false, "2026-10-26T08:00:00Z"},
+		{"2026-10-26T07:30:00Z", false, "2026-10-26T08:00:00Z"},
+	} {
+		at := utc(tc.at)
+		if got := w.Contains(at, berlin); got != tc.inside {
+			t.Errorf("Contains(%s) = %v, want %v", tc.at, got, tc.inside)
+		}
+		if got := w.Next(at, berlin); !got.Equal(utc(tc.next)) {
+			t.Errorf("Next(%s) = %s, want %s", tc.at, got.UTC().Format(time.RFC3339), tc.next)
+		}
+	}
+	// The zero window is always open.
+	if !(schedule.SendWindow{}).Contains(utc("2026-03-29T01:30:00Z"), berlin) {
+		t.Error("zero window closed")
+	}
+}
