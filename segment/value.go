@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
@@ -192,7 +191,8 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("a value object must be {\"date\":\"YYYY-MM-DD\"}: %v", err)
 		}
 		d, err := date.ParseISO(x.Date)
-		if err != nil || !strings.Contains(x.Date, "-") {
+		// ParseISO rolls 2026-02-30 over into March; only a real day passes.
+		if err != nil || d.String() != x.Date {
 			return fmt.Errorf("date %q is not YYYY-MM-DD", x.Date)
 		}
 		*v = Date(d)
