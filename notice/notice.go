@@ -206,7 +206,8 @@ func fits(d decimal.Decimal, u int32) bool { return d.Equal(d.Round(u)) }
 // Validate refuses a notice that lacks what a dunning notice must carry: who
 // is owed and by whom, each invoice with its number, dates, the goods or
 // services rendered, amount and open balance, a consistent total, how to pay,
-// the notice date and stage, and an address for its channel.
+// the notice date and stage (and, for a final notice or a letter before
+// action, a pay-by date after it), and an address for its channel.
 func (n *Notice) Validate() error {
 	var bad []string
 	miss := func(ok bool, field string) {
@@ -219,6 +220,10 @@ func (n *Notice) Validate() error {
 	miss(strings.TrimSpace(n.Debtor.Name) != "", "debtor.name")
 	miss(n.Date != 0, "date")
 	miss(n.Stage.Valid(), "stage")
+	// A final notice or a letter before action sets a deadline.
+	if n.Stage == FinalNotice || n.Stage == LetterBeforeAction {
+		miss(n.PayBy != 0 && n.PayBy > n.Date, "pay_by")
+	}
 	cur := len(n.Currency) == 3
 	for _, r := range n.Currency {
 		cur = cur && r >= 'A' && r <= 'Z'

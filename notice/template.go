@@ -68,8 +68,9 @@ func (e *TemplateError) Error() string {
 // Unwrap returns the parse error.
 func (e *TemplateError) Unwrap() error { return e.Err }
 
-var funcs = map[string]any{
-	"upper": strings.ToUpper,
+// funcs are the functions templates may call.
+func funcs() map[string]any {
+	return map[string]any{"upper": strings.ToUpper}
 }
 
 // Add parses t and stores it under k. The key's language is lower-cased.
@@ -83,22 +84,22 @@ func (s *Set) Add(k Key, t Template) error {
 	k.Language = strings.ToLower(k.Language)
 	var p parsed
 	var err error
-	if p.subject, err = ttemplate.New("subject").Funcs(funcs).Option("missingkey=error").Parse(t.Subject); err != nil {
+	if p.subject, err = ttemplate.New("subject").Funcs(funcs()).Option("missingkey=error").Parse(t.Subject); err != nil {
 		return &TemplateError{Key: k, Part: "subject", Err: err}
 	}
 	if strings.TrimSpace(t.Text) == "" {
 		return &TemplateError{Key: k, Part: "text", Err: fmt.Errorf("the text template is empty")}
 	}
-	if p.text, err = ttemplate.New("text").Funcs(funcs).Option("missingkey=error").Parse(t.Text); err != nil {
+	if p.text, err = ttemplate.New("text").Funcs(funcs()).Option("missingkey=error").Parse(t.Text); err != nil {
 		return &TemplateError{Key: k, Part: "text", Err: err}
 	}
 	if t.HTML != "" {
-		if p.html, err = htemplate.New("html").Funcs(funcs).Option("missingkey=error").Parse(t.HTML); err != nil {
+		if p.html, err = htemplate.New("html").Funcs(funcs()).Option("missingkey=error").Parse(t.HTML); err != nil {
 			return &TemplateError{Key: k, Part: "html", Err: err}
 		}
 	}
 	if t.SMS != "" {
-		if p.sms, err = ttemplate.New("sms").Funcs(funcs).Option("missingkey=error").Parse(t.SMS); err != nil {
+		if p.sms, err = ttemplate.New("sms").Funcs(funcs()).Option("missingkey=error").Parse(t.SMS); err != nil {
 			return &TemplateError{Key: k, Part: "sms", Err: err}
 		}
 	}
