@@ -21,7 +21,8 @@ func (e *Error) Error() string { return fmt.Sprintf("charge: %s: %q %s", e.Field
 // ErrNoRate is returned (wrapped) when a rate table has no rate for a day.
 var ErrNoRate = errors.New("charge: no reference rate for the day")
 
-var hundred = decimal.NewFromInt(100)
+// hundred is 100, for percentages.
+func hundred() decimal.Decimal { return decimal.NewFromInt(100) }
 
 func places(cur money.Currency) (int32, error) {
 	u, ok := cur.MinorUnits()
@@ -60,7 +61,7 @@ func (f Fee) Validate() error {
 			return &Error{Field: "fee.amounts", Value: "", Reason: "a " + string(f.Kind) + " fee needs an amount per currency"}
 		}
 	case Percent:
-		if f.Percent.Sign() <= 0 || f.Percent.GreaterThan(hundred) {
+		if f.Percent.Sign() <= 0 || f.Percent.GreaterThan(hundred()) {
 			return &Error{Field: "fee.percent", Value: f.Percent.String(), Reason: "must be above 0 and at most 100"}
 		}
 	default:
@@ -110,7 +111,7 @@ func (f Fee) Compute(cur money.Currency, opens []decimal.Decimal) (money.Money, 
 			}
 			sum = sum.Add(o)
 		}
-		v = sum.Mul(f.Percent).Div(hundred)
+		v = sum.Mul(f.Percent).Div(hundred())
 		if lo, ok := f.Min[cur]; ok && v.LessThan(lo) {
 			v = lo
 		}

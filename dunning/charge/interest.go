@@ -52,10 +52,10 @@ type Interest struct {
 // Validate checks the interest configuration.
 func (i Interest) Validate() error {
 	if i.Regime != "" {
-		if _, ok := regimes[i.Regime]; !ok {
+		if _, err := i.Regime.rule(); err != nil {
 			return &Error{Field: "interest.regime", Value: string(i.Regime), Reason: `want "eu", "uk", "de-b2b", "de-b2c" or "fr"`}
 		}
-	} else if i.Rate.Sign() <= 0 || i.Rate.GreaterThan(hundred) {
+	} else if i.Rate.Sign() <= 0 || i.Rate.GreaterThan(hundred()) {
 		return &Error{Field: "interest.rate", Value: i.Rate.String(), Reason: "must be above 0 and at most 100 (annual %), or give a regime"}
 	}
 	switch i.DayCount {
@@ -191,10 +191,10 @@ func (i Interest) Accrue(cur money.Currency, due, asOf date.Date, original decim
 			// Each day's interest rounded, times the days (every day of a
 			// period has the same principal and rate). For 30/360 the
 			// counted days stand in for calendar days.
-			daily := p.Mul(r).Div(hundred).Div(decimal.NewFromInt(int64(year))).Round(u)
+			daily := p.Mul(r).Div(hundred()).Div(decimal.NewFromInt(int64(year))).Round(u)
 			amt = daily.Mul(decimal.NewFromInt(int64(n)))
 		} else {
-			amt = p.Mul(r).Mul(decimal.NewFromInt(int64(n))).Div(hundred.Mul(decimal.NewFromInt(int64(year))))
+			amt = p.Mul(r).Mul(decimal.NewFromInt(int64(n))).Div(hundred().Mul(decimal.NewFromInt(int64(year))))
 		}
 		total = total.Add(amt)
 		out.Periods = append(out.Periods, Period{From: from, To: to, Days: n, Principal: p, RatePercent: r, Amount: amt})

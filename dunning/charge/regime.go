@@ -42,20 +42,20 @@ type regimeRule struct {
 	fixed  bool // UK: rate fixed at the start of the delay
 }
 
-var regimes = map[Regime]regimeRule{
-	EU:    {decimal.NewFromInt(8), "EUR", false},
-	UK:    {decimal.NewFromInt(8), "GBP", true},
-	DEB2B: {decimal.NewFromInt(9), "EUR", false},
-	DEB2C: {decimal.NewFromInt(5), "EUR", false},
-	FR:    {decimal.NewFromInt(10), "EUR", false},
-}
-
 func (r Regime) rule() (regimeRule, error) {
-	rr, ok := regimes[r]
-	if !ok {
-		return regimeRule{}, &Error{Field: "regime", Value: string(r), Reason: `want "eu", "uk", "de-b2b", "de-b2c" or "fr"`}
+	switch r {
+	case EU:
+		return regimeRule{decimal.NewFromInt(8), "EUR", false}, nil
+	case UK:
+		return regimeRule{decimal.NewFromInt(8), "GBP", true}, nil
+	case DEB2B:
+		return regimeRule{decimal.NewFromInt(9), "EUR", false}, nil
+	case DEB2C:
+		return regimeRule{decimal.NewFromInt(5), "EUR", false}, nil
+	case FR:
+		return regimeRule{decimal.NewFromInt(10), "EUR", false}, nil
 	}
-	return rr, nil
+	return regimeRule{}, &Error{Field: "regime", Value: string(r), Reason: `want "eu", "uk", "de-b2b", "de-b2c" or "fr"`}
 }
 
 func (r Regime) compensationRule() (regimeRule, bool, error) {
