@@ -34,6 +34,7 @@ type Key struct {
 	Stage     Stage  `json:"stage"`
 }
 
+// String names the key: templates/workflow/step/language/stage.
 func (k Key) String() string {
 	return fmt.Sprintf("%s/%s/%s/%s/%s", k.Templates, k.Workflow, k.Step, k.Language, k.Stage)
 }

@@ -42,15 +42,47 @@ func New(db *sql.DB, schema string) *Store {
 
 func (s *Store) q(query string) string { return strings.ReplaceAll(query, "{{S}}", s.schema) }
 
+// Migration is one embedded schema migration.
+type Migration struct {
+	Version int
+	Name    string // file name, e.g. "0001_init.sql"
+	SQL     string // with the schema filled in
+}
+
+// Migrations returns the embedded migrations in version order, their SQL
+// written for schema (empty: "public"), for teams that apply migrations
+// with their own tool instead of Migrate.
+func Migrations(schema string) ([]Migration, error) {
+	s := New(nil, schema)
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	var out []Migration
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: migration %s: name must start with its version", base)
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Version: v, Name: base, SQL: s.q(string(body))})
+	}
+	return out, nil
+}
+
 // Migrate applies the embedded migrations not yet recorded in
 // overdue_schema_version, each in its own transaction under an advisory
 // lock. It returns the schema version reached.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	ms, err := Migrations(strings.ReplaceAll(strings.Trim(s.schema, `"`), `""`, `"`))
 	if err != nil {
 		return 0, err
 	}
-	slices.Sort(names)
 	if _, err := s.db.ExecContext(ctx, s.q(`CREATE SCHEMA IF NOT EXISTS {{S}}`)); err != nil {
 		return 0, fmt.Errorf("sqlstore: create schema: %w", err)
 	}
@@ -59,16 +91,8 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("sqlstore: create version table: %w", err)
 	}
 	version := 0
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return version, fmt.Errorf("sqlstore: migration %s: name must start with its version", base)
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return version, err
-		}
+	for _, m := range ms {
+		v, base, body := m.Version, m.Name, m.SQL
 		err = s.tx(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7402318821)`); err != nil {
 				return err
@@ -80,7 +104,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 			if done {
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, s.q(string(body))); err != nil {
+			if _, err := tx.ExecContext(ctx, body); err != nil {
 				return fmt.Errorf("migration %s: %w", base, err)
 			}
 			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO {{S}}.overdue_schema_version (version) VALUES ($1)`), v)

@@ -1,0 +1,24 @@
+package sqlstore_test
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/overduehq/overdue/store/sqlstore"
+)
+
+// Teams that run migrations with their own tool take the SQL from
+// Migrations; everyone else calls Store.Migrate at start-up.
+func ExampleMigrations() {
+	ms, err := sqlstore.Migrations("billing")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, m := range ms {
+		first, _, _ := strings.Cut(strings.TrimSpace(m.SQL), "\n")
+		fmt.Println(m.Version, m.Name, first)
+	}
+	// Output:
+	// 1 0001_init.sql CREATE TABLE IF NOT EXISTS "billing".overdue_actions (
+}
