@@ -284,8 +284,8 @@ type Aging struct {
 	Total    decimal.Decimal `json:"total"`
 }
 
-// DefaultEdges are the usual 30/60/90 bucket edges.
-var DefaultEdges = []int{30, 60, 90}
+// DefaultEdges returns the usual 30/60/90 bucket edges.
+func DefaultEdges() []int { return []int{30, 60, 90} }
 
 // AgingReport buckets the open balances on asOf. Edges are the upper ends of
 // the buckets in days, ascending: {30, 60, 90} gives 1-30, 31-60, 61-90, 91+

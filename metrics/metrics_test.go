@@ -112,7 +112,7 @@ func TestFXConverts(t *testing.T) {
 }
 
 func TestAging(t *testing.T) {
-	ag, err := metrics.AgingReport(slices.Values(fixture()), day("2026-03-31"), metrics.DefaultEdges, metrics.ByDueDate)
+	ag, err := metrics.AgingReport(slices.Values(fixture()), day("2026-03-31"), metrics.DefaultEdges(), metrics.ByDueDate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestAging(t *testing.T) {
 	}
 	eq(t, "allowance", al, "146")
 	// By invoice date: C 44 days old (02-15 -> 03-31), D 11, E 26.
-	ag, _ = metrics.AgingReport(slices.Values(fixture()), day("2026-03-31"), metrics.DefaultEdges, metrics.ByInvoiceDate)
+	ag, _ = metrics.AgingReport(slices.Values(fixture()), day("2026-03-31"), metrics.DefaultEdges(), metrics.ByInvoiceDate)
 	want = map[string]string{"0-30": "4600", "31-60": "2000", "61-90": "0", "91+": "0"}
 	for _, b := range ag["EUR"].Buckets {
 		eq(t, "invoice-date bucket "+b.Label, b.Amount, want[b.Label])
