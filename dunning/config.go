@@ -1,0 +1,113 @@
+package dunning
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/overduehq/overdue/notice"
+	"github.com/overduehq/overdue/schedule"
+	"github.com/overduehq/overdue/segment"
+	"github.com/rickb777/date/v2"
+)
+
+// policyFile is the JSON form of a Policy: the Policy's own fields plus the
+// calendar, segments and templates in their JSON forms.
+type policyFile struct {
+	Policy
+	Segments  json.RawMessage `json:"segments,omitempty"`
+	Calendar  *calendarFile   `json:"calendar,omitempty"`
+	Templates json.RawMessage `json:"templates,omitempty"`
+}
+
+// calendarFile is a business calendar: the weekdays off and the holidays.
+type calendarFile struct {
+	Weekend  []string `json:"weekend"`
+	Holidays []string `json:"holidays,omitempty"`
+}
+
+// ParsePolicy reads a policy from JSON and validates it. Besides the
+// Policy's own fields (workflows, creditor, payment, charges, ...) it
+// takes:
+//
+//	"segments":  a segment rule set, as segment.Parse reads it
+//	"calendar":  {"weekend": ["saturday", "sunday"], "holidays": ["2026-12-25"]}
+//	"templates": [{"language": "de", "stage": "final-notice", "subject": ..., "text": ..., "html": ...}]
+//
+// Unknown fields are refused; errors name the field and the value.
+func ParsePolicy(data []byte) (*Policy, error) {
+	var f policyFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return nil, &FieldError{Field: "policy." + strings.TrimPrefix(te.Field, "Policy."), Value: "a JSON " + te.Value, Reason: "is the wrong type: want a " + te.Type.String()}
+		}
+		return nil, fmt.Errorf("dunning: policy JSON: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("dunning: policy JSON: trailing data after the policy")
+	}
+	p := f.Policy
+	if len(bytes.TrimSpace(f.Segments)) > 0 && string(bytes.TrimSpace(f.Segments)) != "null" {
+		rs, err := segment.Parse(f.Segments)
+		if err != nil {
+			return nil, fmt.Errorf("dunning: policy.segments: %w", err)
+		}
+		p.Segments = rs
+	}
+	if f.Calendar != nil {
+		cal, err := f.Calendar.calendar()
+		if err != nil {
+			return nil, err
+		}
+		p.Calendar = cal
+	}
+	if len(bytes.TrimSpace(f.Templates)) > 0 && string(bytes.TrimSpace(f.Templates)) != "null" {
+		set, err := notice.ParseSet([]byte(`{"templates": ` + string(f.Templates) + `}`))
+		if err != nil {
+			return nil, fmt.Errorf("dunning: policy.templates: %w", err)
+		}
+		p.Templates = set
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func (c *calendarFile) calendar() (schedule.Calendar, error) {
+	var off []time.Weekday
+	for i, s := range c.Weekend {
+		wd, ok := weekday(s)
+		if !ok {
+			return nil, &FieldError{Field: fmt.Sprintf("policy.calendar.weekend[%d]", i), Value: s, Reason: "is not a weekday name (monday ... sunday)"}
+		}
+		off = append(off, wd)
+	}
+	if len(off) == 7 {
+		return nil, &FieldError{Field: "policy.calendar.weekend", Value: strings.Join(c.Weekend, ","), Reason: "leaves no business day"}
+	}
+	var hol []date.Date
+	for i, s := range c.Holidays {
+		t, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			return nil, &FieldError{Field: fmt.Sprintf("policy.calendar.holidays[%d]", i), Value: s, Reason: "is not a date (YYYY-MM-DD)"}
+		}
+		hol = append(hol, date.NewAt(t))
+	}
+	return schedule.Combine(schedule.Weekend(off...), schedule.Holidays(hol...)), nil
+}
+
+func weekday(s string) (time.Weekday, bool) {
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.EqualFold(s, d.String()) || strings.EqualFold(s, d.String()[:3]) {
+			return d, true
+		}
+	}
+	return 0, false
+}

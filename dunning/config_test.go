@@ -1,0 +1,124 @@
+package dunning_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/overduehq/overdue/dunning"
+	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/overduehq/overdue/segment"
+)
+
+const policyJSON = `{
+  "workflows": [
+    {"name": "standard", "roll": "following", "min_gap_days": 5, "steps": [
+      {"name": "due", "at": "due", "action": "email"},
+      {"name": "overdue-1", "at": "due+14", "action": "email", "on_bounce": "letter"},
+      {"name": "final", "at": "P30D", "action": "letter", "stage": "final-notice",
+       "fee": {"kind": "per-notice", "amounts": {"EUR": "5.00"}}}]},
+    {"name": "gentle", "grouping": "customer", "catch_up": "highest-only", "steps": [
+      {"name": "overdue-1", "at": "due+21", "action": "email"}]}
+  ],
+  "segments": {"attributes": {"size": "string"},
+    "rules": [{"name": "big", "when": {"attr": "size", "op": "eq", "value": "enterprise"}, "workflow": "gentle"}],
+    "default": {"workflow": "standard"}},
+  "calendar": {"weekend": ["saturday", "sunday"], "holidays": ["2026-04-03"]},
+  "creditor": {"name": "Northwind GmbH", "address": ["Hafenstraße 12", "20457 Hamburg"]},
+  "payment": {"text": "Please transfer the amount due.", "iban": "DE89370400440532013000"},
+  "templates": [{"language": "en", "stage": "overdue-notice", "workflow": "standard",
+    "subject": "Reminder {{.Total}}", "text": "Please pay {{.Total}} by {{.PayBy}}."}]
+}`
+
+func TestParsePolicy(t *testing.T) {
+	pol, err := dunning.ParsePolicy([]byte(policyJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pol.Workflows) != 2 || pol.Workflows[0].Steps[2].At.Days != 30 || pol.Workflows[1].Grouping != dunning.PerCustomer {
+		t.Fatalf("workflows: %+v", pol.Workflows)
+	}
+	// Due 2026-03-20 + 14 = 04-03, Good Friday in the calendar: rolled to
+	// Monday 04-06 (04-04/05 are the weekend).
+	pf := onePortfolio()
+	pf.Invoices[0].Due = day("2026-03-20")
+	pf.Invoices[0].AgreementID = ""
+	ex, err := dunning.Explain(day("2026-03-25"), pol, pf, "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Steps[1].Date != day("2026-04-06") {
+		t.Errorf("overdue-1 falls on %s, want 2026-04-06: %+v", ex.Steps[1].Date, ex.Steps)
+	}
+	// The segment rules route enterprises to "gentle".
+	pf.Customers[0].Attributes = segment.Attrs{"size": segment.String("enterprise")}
+	if ex, _ := dunning.Explain(day("2026-03-25"), pol, pf, "i1"); ex.Workflow != "gentle" {
+		t.Errorf("enterprise routed to %q", ex.Workflow)
+	}
+	// The policy's own template renders the overdue notice.
+	pf.Customers[0].Attributes = nil
+	acts := dunningtest.ExpectStep(t, pol, pf, "i1", day("2026-04-06"), "overdue-1")
+	pol.Render(acts)
+	if acts[0].Notice.Subject != "Reminder EUR 100.00" {
+		t.Errorf("subject %q", acts[0].Notice.Subject)
+	}
+}
+
+func TestParsePolicyErrors(t *testing.T) {
+	for _, tc := range []struct{ edit, want string }{
+		{`"roll": "following"`, ``},
+		{`"at": "due+14"`, `"at": "due+1M"`},
+		{`"weekend": ["saturday", "sunday"]`, `"weekend": ["saturday", "caturday"]`},
+		{`"holidays": ["2026-04-03"]`, `"holidays": ["2026-04-31"]`},
+		{`"op": "eq"`, `"op": "equals"`},
+		{`"stage": "overdue-notice"`, `"stage": "overdue"`},
+		{`"min_gap_days": 5`, `"min_gap_days": "five"`},
+		{`"creditor": {"name": "Northwind GmbH"`, `"creditor": {"name": ""`},
+		{`"workflow": "gentle"}]`, `"workflow": "gentler"}]`},
+		{`"payment":`, `"paymnet":`},
+	} {
+		if tc.want == "" {
+			continue
+		}
+		in := strings.Replace(policyJSON, tc.edit, tc.want, 1)
+		if in == policyJSON {
+			t.Fatalf("edit %q did not apply", tc.edit)
+		}
+		_, err := dunning.ParsePolicy([]byte(in))
+		if err == nil {
+			t.Errorf("accepted %s", tc.want)
+			continue
+		}
+		// The error names the value at fault.
+		val := tc.want[strings.LastIndex(tc.want, ":")+1:]
+		val = strings.Trim(strings.TrimSpace(val), `"[]{}`)
+		if i := strings.LastIndex(val, `", "`); i >= 0 {
+			val = val[i+4:]
+		}
+		if strings.Contains(tc.want, "min_gap_days") {
+			val = "policy.workflows.min_gap_days" // JSON type errors name the field, not the value
+		}
+		if val != "" && !strings.Contains(err.Error(), val) {
+			t.Errorf("%s: error %q does not name %q", tc.want, err, val)
+		}
+	}
+	var fe *dunning.FieldError
+	_, err := dunning.ParsePolicy([]byte(strings.Replace(policyJSON, `["saturday", "sunday"]`, `["saturday", "caturday"]`, 1)))
+	if !errors.As(err, &fe) || fe.Field != "policy.calendar.weekend[1]" {
+		t.Errorf("weekday error %v", err)
+	}
+}
+
+func FuzzParsePolicy(f *testing.F) {
+	f.Add([]byte(policyJSON))
+	f.Add([]byte(`{"workflows": [{"name": "w", "steps": [{"name": "s", "at": "due", "action": "email"}]}], "creditor": {"name": "c"}}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pol, err := dunning.ParsePolicy(b)
+		if err != nil {
+			return
+		}
+		// A policy that parses plans without panicking.
+		_, _ = dunning.Plan(day("2026-04-14"), pol, onePortfolio())
+	})
+}
