@@ -2,6 +2,7 @@ package dunning_test
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -121,4 +122,23 @@ func FuzzParsePolicy(f *testing.F) {
 		// A policy that parses plans without panicking.
 		_, _ = dunning.Plan(day("2026-04-14"), pol, onePortfolio())
 	})
+}
+
+// The README's JSON example is a policy that parses.
+func TestREADMEPolicyParses(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	i := strings.Index(s, "```json\n")
+	if i < 0 {
+		t.Fatal("README has no JSON block")
+	}
+	s = s[i+len("```json\n"):]
+	s = s[:strings.Index(s, "```")]
+	s = strings.ReplaceAll(s, `"subject": "...", "text": "...", "html": "..."`, `"subject": "s", "text": "t", "html": "<p>h</p>"`)
+	if _, err := dunning.ParsePolicy([]byte(s)); err != nil {
+		t.Fatalf("README policy: %v", err)
+	}
 }
