@@ -21,7 +21,7 @@ import (
 
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/dunningtest"
-	"github.com/overduehq/overdue/notice"
+	"github.com/overduehq/overdue/dunning/send"
 	"github.com/overduehq/overdue/store/sqlstore"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the app picks the driver; the store imports none
@@ -44,19 +44,6 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
-}
-
-// counter is a sender that delivers nowhere and counts sends per key.
-type counter struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *counter) Send(_ context.Context, key string, _ *notice.Notice) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n[key]++
-	return key, nil
 }
 
 func run(w io.Writer, dsn, schema string, runners, customers int) error {
@@ -87,7 +74,7 @@ func run(w io.Writer, dsn, schema string, runners, customers int) error {
 	}
 	pol := dunningtest.Policy(dunning.DefaultWorkflow("standard"))
 	clock := dunningtest.ClockAt(dunningtest.Day("2026-11-14"))
-	snd := &counter{n: map[string]int{}}
+	snd := &send.Recorder{} // delivers nowhere; counts every send of a key
 
 	start := time.Now()
 	reports := make([]dunning.Report, runners)
@@ -123,8 +110,8 @@ func run(w io.Writer, dsn, schema string, runners, customers int) error {
 		fmt.Fprintf(w, "runner-%-3d %8d %14d %6d\n", i+1, rep.Counts[dunning.StatusSent], rep.Counts[dunning.StatusDone], rep.Counts[dunning.StatusBusy])
 	}
 	twice := 0
-	for _, n := range snd.n {
-		if n > 1 {
+	for _, s := range snd.Sent() {
+		if s.Attempts > 1 {
 			twice++
 		}
 	}

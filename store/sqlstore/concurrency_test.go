@@ -11,23 +11,9 @@ import (
 
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/dunningtest"
-	"github.com/overduehq/overdue/notice"
+	"github.com/overduehq/overdue/dunning/send"
 	"github.com/overduehq/overdue/store/sqlstore"
 )
-
-// countingSender counts every send per key; it does not deduplicate, so a
-// count above one is a real double send.
-type countingSender struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (s *countingSender) Send(_ context.Context, key string, _ *notice.Notice) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.n[key]++
-	return key, nil
-}
 
 // bigPortfolio has n customers with one invoice each, all at the
 // overdue-1 step (due 2026-03-31 + 14 = 2026-04-14) on 2026-04-14.
@@ -95,7 +81,7 @@ func TestEightRunnersSendEachOnce(t *testing.T) {
 	}
 	st, schema := newSchemaStore(t, db)
 	pf := bigPortfolio(n)
-	snd := &countingSender{n: map[string]int{}}
+	snd := &send.Recorder{} // counts every send of a key in Attempts
 	start := time.Now()
 	reps := runConcurrently(t, schema, 8, pf, snd)
 	took := time.Since(start)
@@ -111,12 +97,13 @@ func TestEightRunnersSendEachOnce(t *testing.T) {
 	if total != n {
 		t.Errorf("runners sent %d in all, want %d", total, n)
 	}
-	if len(snd.n) != n {
-		t.Errorf("%d distinct keys sent, want %d", len(snd.n), n)
+	sent := snd.Sent()
+	if len(sent) != n {
+		t.Errorf("%d distinct keys sent, want %d", len(sent), n)
 	}
-	for k, c := range snd.n {
-		if c != 1 {
-			t.Errorf("key %s sent %d times", k, c)
+	for _, s := range sent {
+		if s.Attempts != 1 {
+			t.Errorf("key %s sent %d times", s.Key, s.Attempts)
 		}
 	}
 	recs, err := st.Records(context.Background())
@@ -145,7 +132,7 @@ func BenchmarkRunners(b *testing.B) {
 				_, schema := newSchemaStore(b, db)
 				b.StartTimer()
 				t0 := time.Now()
-				reps := runConcurrently(b, schema, runners, pf, &countingSender{n: map[string]int{}})
+				reps := runConcurrently(b, schema, runners, pf, &send.Recorder{})
 				busy += time.Since(t0)
 				sent := 0
 				for _, r := range reps {
