@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,9 @@ type calendarFile struct {
 //
 // Unknown fields are refused; errors name the field and the value.
 func ParsePolicy(data []byte) (*Policy, error) {
+	if err := CheckDates(data); err != nil {
+		return nil, err
+	}
 	var f policyFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -110,4 +114,60 @@ func weekday(s string) (time.Weekday, bool) {
 		}
 	}
 	return 0, false
+}
+
+// CheckDates reports the first string in a JSON document that has the form
+// YYYY-MM-DD but is no calendar day ("2026-02-30"), naming its path. The
+// date type's own JSON decoding rolls such a day over into the next month;
+// ParsePolicy runs this check first, and apps that decode invoices or
+// events from JSON should too.
+func CheckDates(data []byte) error {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return nil // not JSON: the decoder proper reports it
+	}
+	return checkDates(v, "$")
+}
+
+func checkDates(v any, path string) error {
+	switch v := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if err := checkDates(v[k], path+"."+k); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if err := checkDates(e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	case string:
+		if looksLikeDate(v) {
+			if _, err := time.Parse("2006-01-02", v); err != nil {
+				return &FieldError{Field: path, Value: v, Reason: "is not a calendar day"}
+			}
+		}
+	}
+	return nil
+}
+
+func looksLikeDate(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	for i, r := range s {
+		if i != 4 && i != 7 && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -77,6 +77,7 @@ func TestParsePolicyErrors(t *testing.T) {
 		{`"creditor": {"name": "Northwind GmbH"`, `"creditor": {"name": ""`},
 		{`"workflow": "gentle"}]`, `"workflow": "gentler"}]`},
 		{`"payment":`, `"paymnet":`},
+		{`"holidays": ["2026-04-03"]`, `"holidays": ["2026-02-29"]`},
 	} {
 		if tc.want == "" {
 			continue
@@ -107,6 +108,17 @@ func TestParsePolicyErrors(t *testing.T) {
 	_, err := dunning.ParsePolicy([]byte(strings.Replace(policyJSON, `["saturday", "sunday"]`, `["saturday", "caturday"]`, 1)))
 	if !errors.As(err, &fe) || fe.Field != "policy.calendar.weekend[1]" {
 		t.Errorf("weekday error %v", err)
+	}
+}
+
+func TestCheckDates(t *testing.T) {
+	err := dunning.CheckDates([]byte(`{"invoices": [{"due": "2026-03-31"}, {"due": "2026-02-30"}], "note": "1234-56-78x"}`))
+	var fe *dunning.FieldError
+	if !errors.As(err, &fe) || fe.Field != "$.invoices[1].due" || fe.Value != "2026-02-30" {
+		t.Errorf("CheckDates: %v", err)
+	}
+	if err := dunning.CheckDates([]byte(`{"d": "2028-02-29", "s": "not-a-date"}`)); err != nil {
+		t.Errorf("a leap day refused: %v", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -202,8 +203,15 @@ func LoadJSON(r io.Reader, m Model, seed uint64) (*World, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := dunning.CheckDates(b); err != nil {
+		return nil, fmt.Errorf("sim: portfolio JSON: %w", err)
+	}
 	var pf portfolioFile
-	dec := json.NewDecoder(r)
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&pf); err != nil {
 		return nil, fmt.Errorf("sim: portfolio JSON: %w", err)

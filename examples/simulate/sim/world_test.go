@@ -118,6 +118,10 @@ func TestLoadJSON(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `customer_id "C9"`) {
 		t.Errorf("unknown customer: %v", err)
 	}
+	_, err = LoadJSON(strings.NewReader(strings.Replace(in, "2026-02-04", "2026-02-30", 1)), DefaultModel(), 1)
+	if err == nil || !strings.Contains(err.Error(), `$.invoices[0].due`) {
+		t.Errorf("impossible date: %v", err)
+	}
 	if _, err := LoadJSON(strings.NewReader(`{"customers": [], "bogus": 1}`), DefaultModel(), 1); err == nil || !strings.Contains(err.Error(), "bogus") {
 		t.Errorf("unknown field: %v", err)
 	}
