@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/overduehq/overdue/dunning"
@@ -196,6 +197,20 @@ func TestWorklist(t *testing.T) {
 	}
 	if len(items[1].Tasks) != 1 || items[1].Tasks[0].ID != "t1" {
 		t.Errorf("cC tasks = %+v, want the open t1", items[1].Tasks)
+	}
+	// cD (rank 1) has a task due later than cC's: rank comes first.
+	items = metrics.Worklist(day("2026-04-30"), slices.Values(fixture()), []dunning.CollectorTask{
+		{ID: "c-late", CustomerID: "cC", Status: dunning.TaskOpen, Due: day("2026-05-02")},
+		{ID: "c-early", CustomerID: "cC", Status: dunning.TaskOpen, Due: day("2026-04-20")},
+		{ID: "d", CustomerID: "cD", Status: dunning.TaskOpen, Due: day("2026-05-10")},
+		{ID: "e", CustomerID: "cE", Status: dunning.TaskOpen, Due: day("2026-04-01")},
+	}, metrics.Weights{})
+	var ids []string
+	for _, tk := range metrics.TaskQueue(items) {
+		ids = append(ids, tk.ID)
+	}
+	if got := strings.Join(ids, " "); got != "d c-early c-late e" {
+		t.Errorf("task queue %q, want \"d c-early c-late e\"", got)
 	}
 }
 

