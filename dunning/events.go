@@ -46,7 +46,8 @@ type Event struct {
 }
 
 // Apply changes the invoice as the event says: a payment or credit is added,
-// a dispute opened or resolved, a promise made, a hold placed or released.
+// a dispute opened or resolved, a promise made, declared kept or broken, a
+// hold placed or released.
 // Delivery events do not change the invoice and are ignored. Plan reads the
 // changed invoice, so every step is recomputed from the invoice's dates
 // after every event, never from "now + interval".
@@ -95,7 +96,18 @@ func (inv *Invoice) Apply(e Event) error {
 			h.Until = e.Date
 			inv.Hold = &h
 		}
-	case NoticeDelivered, NoticeBounced, NoticeOpened, NoticeClicked, PromiseKeptEvent, PromiseBrokeEvent:
+	case PromiseKeptEvent, PromiseBrokeEvent:
+		if inv.Promise == nil {
+			return bad("kind", string(e.Kind), "but the invoice has no promise to pay")
+		}
+		pr := *inv.Promise
+		if e.Kind == PromiseKeptEvent {
+			pr.Kept = e.Date
+		} else {
+			pr.Broken = e.Date
+		}
+		inv.Promise = &pr
+	case NoticeDelivered, NoticeBounced, NoticeOpened, NoticeClicked:
 	default:
 		return bad("kind", string(e.Kind), "unknown event kind")
 	}

@@ -179,11 +179,17 @@ func (d *Dispute) OpenOn(day date.Date) bool {
 	return d != nil && day >= d.Opened && (d.Resolved == 0 || day < d.Resolved)
 }
 
-// Promise is a promise to pay Amount by PayBy, made on Made.
+// Promise is a promise to pay Amount by PayBy, made on Made. Whether it is
+// kept is read from the payments; the app may also say so early: Broken is
+// the day the customer said it will not be kept (a promise-broken event),
+// Kept the day the app declared it kept (a promise-kept event, e.g. for a
+// payment not yet booked).
 type Promise struct {
 	Made   date.Date       `json:"made"`
 	PayBy  date.Date       `json:"pay_by"`
 	Amount decimal.Decimal `json:"amount"`
+	Broken date.Date       `json:"broken,omitzero"`
+	Kept   date.Date       `json:"kept,omitzero"`
 }
 
 // PromiseState is where a promise to pay stands on a day.
@@ -288,6 +294,12 @@ func (inv *Invoice) PromiseOn(d date.Date) PromiseState {
 	p := inv.Promise
 	if p == nil || d < p.Made {
 		return NoPromise
+	}
+	if p.Kept != 0 && d >= p.Kept {
+		return PromiseKept
+	}
+	if p.Broken != 0 && d >= p.Broken {
+		return PromiseBroken
 	}
 	if d <= p.PayBy {
 		return PromisePending
