@@ -1,6 +1,9 @@
 package charge
 
 import (
+	"slices"
+	"time"
+
 	"github.com/overduehq/overdue/dunning/money"
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
@@ -199,7 +202,9 @@ func (i Interest) Accrue(cur money.Currency, due, asOf date.Date, original decim
 		total = total.Add(amt)
 		out.Periods = append(out.Periods, Period{From: from, To: to, Days: n, Principal: p, RatePercent: r, Amount: amt})
 	}
-	for d := start + 1; d <= asOf; d++ {
+	// Principal and rate change only on balance days and, for the
+	// half-yearly regimes, on 1 January and 1 July: visit those days only.
+	for _, d := range changeDays(i, start, asOf, history) {
 		p := principalOn(d)
 		r, err := rateOn(d)
 		if err != nil {
@@ -216,4 +221,30 @@ func (i Interest) Accrue(cur money.Currency, due, asOf date.Date, original decim
 		out.Periods[k].Amount = out.Periods[k].Amount.Round(u + 2)
 	}
 	return out, nil
+}
+
+// changeDays returns, in order, the days in (start, asOf] on which the
+// principal or the rate may change.
+func changeDays(i Interest, start, asOf date.Date, history []Balance) []date.Date {
+	var out []date.Date
+	if i.Basis != OnOriginal {
+		for _, b := range history {
+			if b.From > start && b.From <= asOf {
+				out = append(out, b.From)
+			}
+		}
+	}
+	if i.Regime != "" && i.Regime != UK {
+		y0, _, _ := start.Date()
+		y1, _, _ := asOf.Date()
+		for y := y0; y <= y1; y++ {
+			for _, d := range []date.Date{date.New(y, time.January, 1), date.New(y, time.July, 1)} {
+				if d > start && d <= asOf {
+					out = append(out, d)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
