@@ -87,7 +87,7 @@ func ParsePolicy(data []byte) (*Policy, error) {
 func (c *calendarFile) calendar() (schedule.Calendar, error) {
 	var off []time.Weekday
 	for i, s := range c.Weekend {
-		wd, ok := weekday(s)
+		wd, ok := schedule.ParseWeekday(s)
 		if !ok {
 			return nil, &FieldError{Field: fmt.Sprintf("policy.calendar.weekend[%d]", i), Value: s, Reason: "is not a weekday name (monday ... sunday)"}
 		}
@@ -105,15 +105,6 @@ func (c *calendarFile) calendar() (schedule.Calendar, error) {
 		hol = append(hol, date.NewAt(t))
 	}
 	return schedule.Combine(schedule.Weekend(off...), schedule.Holidays(hol...)), nil
-}
-
-func weekday(s string) (time.Weekday, bool) {
-	for d := time.Sunday; d <= time.Saturday; d++ {
-		if strings.EqualFold(s, d.String()) || strings.EqualFold(s, d.String()[:3]) {
-			return d, true
-		}
-	}
-	return 0, false
 }
 
 // CheckDates reports the first string in a JSON document that has the form

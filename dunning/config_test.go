@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/dunningtest"
@@ -25,6 +26,7 @@ const policyJSON = `{
     "rules": [{"name": "big", "when": {"attr": "size", "op": "eq", "value": "enterprise"}, "workflow": "gentle"}],
     "default": {"workflow": "standard"}},
   "calendar": {"weekend": ["saturday", "sunday"], "holidays": ["2026-04-03"]},
+  "send_window": {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"},
   "creditor": {"name": "Northwind GmbH", "address": ["Hafenstraße 12", "20457 Hamburg"]},
   "payment": {"text": "Please transfer the amount due.", "iban": "DE89370400440532013000"},
   "templates": [{"language": "en", "stage": "overdue-notice", "workflow": "standard",
@@ -35,6 +37,9 @@ func TestParsePolicy(t *testing.T) {
 	pol, err := dunning.ParsePolicy([]byte(policyJSON))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if w := pol.SendWindow; w == nil || len(w.Days) != 5 || w.Start != 9*time.Hour || w.End != 17*time.Hour {
+		t.Errorf("send window %+v", pol.SendWindow)
 	}
 	if len(pol.Workflows) != 2 || pol.Workflows[0].Steps[2].At.Days != 30 || pol.Workflows[1].Grouping != dunning.PerCustomer {
 		t.Fatalf("workflows: %+v", pol.Workflows)
@@ -77,6 +82,7 @@ func TestParsePolicyErrors(t *testing.T) {
 		{`"creditor": {"name": "Northwind GmbH"`, `"creditor": {"name": ""`},
 		{`"workflow": "gentle"}]`, `"workflow": "gentler"}]`},
 		{`"payment":`, `"paymnet":`},
+		{`"end": "17:00"`, `"end": "07:00"`},
 		{`"holidays": ["2026-04-03"]`, `"holidays": ["2026-02-29"]`},
 	} {
 		if tc.want == "" {

@@ -62,7 +62,12 @@ type Action struct {
 	Fees         decimal.Decimal `json:"fees"`
 	Interest     decimal.Decimal `json:"interest"`
 	Compensation bool            `json:"compensation,omitempty"`
-	// Notice is the rendered notice of email, letter and SMS actions.
+	// TimeZone is the customer's IANA zone ("" = UTC): the runner holds
+	// emails and texts outside the policy's send window in it.
+	TimeZone string `json:"time_zone,omitempty"`
+	// Notice is the notice of email, letter and SMS actions, validated;
+	// the Runner renders it (subject, text, HTML) when it sends it, and
+	// Policy.Render renders a plan for review.
 	Notice *notice.Notice `json:"notice,omitempty"`
 	// Task is the collector task of task and escalation actions.
 	Task *CollectorTask `json:"task,omitempty"`
@@ -650,7 +655,7 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		return strings.Compare(a.inv.ID, b.inv.ID)
 	})
 	a := Action{
-		Kind: step.Action, Date: cs.asOf, Scheduled: sched, CustomerID: cs.c.ID,
+		Kind: step.Action, Date: cs.asOf, Scheduled: sched, CustomerID: cs.c.ID, TimeZone: cs.c.TimeZone,
 		Workflow: wf.Name, Step: step.Name, StepIndex: si, Currency: d0.inv.Currency,
 	}
 	var reasons []string

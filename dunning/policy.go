@@ -35,6 +35,11 @@ type Policy struct {
 	Templates *notice.Set `json:"-"`
 	// Calendar holds the business days steps roll onto; nil: every day.
 	Calendar schedule.Calendar `json:"-"`
+	// SendWindow, when set, is when emails and texts may go out, in each
+	// customer's local time ({"days": ["monday", ...], "start": "09:00",
+	// "end": "17:00"}); the Runner defers them outside it. Letters and tasks
+	// are not held.
+	SendWindow *schedule.SendWindow `json:"send_window,omitempty"`
 	// Creditor is the company that is owed; it signs every notice.
 	Creditor notice.Party `json:"creditor"`
 	// Payment is how to pay when an invoice's agreement does not say (or the
@@ -108,6 +113,11 @@ func (p *Policy) Validate() error {
 			if err := check(fmt.Sprintf("policy.segments.rules[%d].workflow", i), r.Workflow); err != nil {
 				return err
 			}
+		}
+	}
+	if p.SendWindow != nil {
+		if err := p.SendWindow.Validate(); err != nil {
+			return fmt.Errorf("dunning: policy.send_window: %w", err)
 		}
 	}
 	if p.Creditor.Name == "" {

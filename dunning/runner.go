@@ -106,6 +106,9 @@ const (
 	StatusProblem Status = "problem"
 	// StatusLeaseLost: the lease expired before the outcome was recorded.
 	StatusLeaseLost Status = "lease-lost"
+	// StatusDeferred: outside the policy's send window in the customer's
+	// time zone; not claimed, so a later run sends it.
+	StatusDeferred Status = "deferred"
 )
 
 // Result is one action's outcome in a run.
@@ -243,6 +246,17 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 	if a.Problem != "" {
 		res.Status, res.Error = StatusProblem, a.Problem
 		return res, nil
+	}
+	if w := r.Policy.SendWindow; w != nil && (a.Kind == Email || a.Kind == SMS) {
+		loc, err := time.LoadLocation(a.TimeZone)
+		if err != nil {
+			res.Status, res.Error = StatusProblem, fmt.Sprintf("customer %s: time zone %q: %v", a.CustomerID, a.TimeZone, err)
+			return res, nil
+		}
+		if now := r.clock().Now(); !w.Contains(now, loc) {
+			res.Status, res.Error = StatusDeferred, "outside the send window until "+w.Next(now, loc).In(loc).Format("2006-01-02 15:04 MST")
+			return res, nil
+		}
 	}
 	lease := r.Lease
 	if lease <= 0 {

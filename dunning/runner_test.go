@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/dunningtest"
 	"github.com/overduehq/overdue/notice"
+	"github.com/overduehq/overdue/schedule"
 	"github.com/overduehq/overdue/store/memory"
 	"github.com/shopspring/decimal"
 )
@@ -207,5 +209,46 @@ func TestRunnerProblemActionsAreReportedNotSent(t *testing.T) {
 	}
 	if rep.Counts[dunning.StatusProblem] != 1 || len(snd.Sent()) != 0 {
 		t.Errorf("counts %v, sent %d", rep.Counts, len(snd.Sent()))
+	}
+}
+
+// A send window of Monday to Friday, 09:00-17:00 in the customer's zone
+// (Europe/Berlin, UTC+2 in April). Tuesday 2026-04-14 at 16:30 UTC is 18:30
+// in Berlin: the email is deferred, unclaimed, to Wednesday 09:00 CEST. At
+// 07:30 UTC on Wednesday (09:30 CEST) it goes out. A letter is not held.
+func TestRunnerHonoursSendWindow(t *testing.T) {
+	if _, err := time.LoadLocation("Europe/Berlin"); err != nil {
+		t.Skip("no tzdata")
+	}
+	pol := stdPolicy()
+	pol.SendWindow = &schedule.SendWindow{Days: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}, Start: 9 * time.Hour, End: 17 * time.Hour}
+	pf := onePortfolio()
+	pf.Customers[0].TimeZone = "Europe/Berlin"
+	st := memory.New()
+	snd := &dunningtest.Sender{}
+	clock := dunningtest.NewClock(time.Date(2026, 4, 14, 16, 30, 0, 0, time.UTC))
+	r := &dunning.Runner{Policy: pol, Store: st, Sender: snd, Clock: clock, Owner: "t"}
+	rep, err := r.Run(context.Background(), pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Counts[dunning.StatusDeferred] != 1 || len(snd.Sent()) != 0 || !strings.Contains(rep.Results[0].Error, "2026-04-15 09:00 CEST") {
+		t.Fatalf("evening run: %+v", rep)
+	}
+	clock.Set(time.Date(2026, 4, 15, 7, 30, 0, 0, time.UTC))
+	rep, _ = r.Run(context.Background(), pf)
+	if rep.Counts[dunning.StatusSent] != 1 || len(snd.Sent()) != 1 {
+		t.Fatalf("morning run: %+v", rep.Counts)
+	}
+	// Letters go out at any hour.
+	wf := dunning.DefaultWorkflow("standard")
+	for i := range wf.Steps {
+		wf.Steps[i].Action = dunning.Letter
+	}
+	pol2 := dunningtest.Policy(wf)
+	pol2.SendWindow = pol.SendWindow
+	r2 := &dunning.Runner{Policy: pol2, Store: memory.New(), Sender: &dunningtest.Sender{}, Clock: dunningtest.NewClock(time.Date(2026, 4, 14, 22, 0, 0, 0, time.UTC)), Owner: "t"}
+	if rep, _ := r2.Run(context.Background(), pf); rep.Counts[dunning.StatusSent] != 1 {
+		t.Errorf("letter at night: %+v", rep.Counts)
 	}
 }

@@ -1,8 +1,11 @@
 package schedule
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -20,7 +23,7 @@ func (w SendWindow) Validate() error {
 		return nil
 	}
 	if w.Start < 0 || w.End > 24*time.Hour || w.Start >= w.End {
-		return fmt.Errorf("schedule: send window %s-%s: want 0 <= start < end <= 24h", w.Start, w.End)
+		return fmt.Errorf("schedule: send window %s-%s: want 00:00 <= start < end <= 24:00", clock(w.Start), clock(w.End))
 	}
 	return nil
 }
@@ -66,4 +69,82 @@ func (w SendWindow) Next(t time.Time, loc *time.Location) time.Time {
 		}
 	}
 	return t
+}
+
+// windowJSON is a send window as JSON: {"days": ["monday", ...], "start":
+// "09:00", "end": "17:30"}.
+type windowJSON struct {
+	Days  []string `json:"days,omitempty"`
+	Start string   `json:"start,omitempty"`
+	End   string   `json:"end,omitempty"`
+}
+
+// MarshalJSON writes the window as {"days": [...], "start": "HH:MM", "end": "HH:MM"}.
+func (w SendWindow) MarshalJSON() ([]byte, error) {
+	var j windowJSON
+	for _, d := range w.Days {
+		j.Days = append(j.Days, strings.ToLower(d.String()))
+	}
+	if !w.always() {
+		j.Start, j.End = clock(w.Start), clock(w.End)
+	}
+	return json.Marshal(j)
+}
+
+func clock(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+// UnmarshalJSON reads what MarshalJSON writes (weekdays in full or as
+// three letters, any case; times as HH:MM, "24:00" for the end of the day)
+// and validates the window.
+func (w *SendWindow) UnmarshalJSON(b []byte) error {
+	var j windowJSON
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&j); err != nil {
+		return fmt.Errorf("schedule: send window: %w", err)
+	}
+	var out SendWindow
+	for _, s := range j.Days {
+		d, ok := ParseWeekday(s)
+		if !ok {
+			return fmt.Errorf("schedule: send window: day %q is not a weekday", s)
+		}
+		out.Days = append(out.Days, d)
+	}
+	var err error
+	if out.Start, err = parseClock(j.Start); err != nil {
+		return fmt.Errorf("schedule: send window: start %q: %v", j.Start, err)
+	}
+	if out.End, err = parseClock(j.End); err != nil {
+		return fmt.Errorf("schedule: send window: end %q: %v", j.End, err)
+	}
+	if err := out.Validate(); err != nil {
+		return err
+	}
+	*w = out
+	return nil
+}
+
+// ParseWeekday reads a weekday's English name, in full or as three letters,
+// in any case ("Saturday", "sat").
+func ParseWeekday(s string) (time.Weekday, bool) {
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.EqualFold(s, d.String()) || strings.EqualFold(s, d.String()[:3]) {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+func parseClock(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	var h, m int
+	if n, err := fmt.Sscanf(s, "%d:%d", &h, &m); err != nil || n != 2 || len(s) != 5 || h < 0 || h > 24 || m < 0 || m > 59 || h == 24 && m != 0 {
+		return 0, fmt.Errorf("want HH:MM")
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, nil
 }

@@ -1,9 +1,11 @@
 package schedule_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/overduehq/overdue/schedule"
 )
 
@@ -74,5 +76,25 @@ func TestSendWindowAcrossDST(t *testing.T) {
 	// The zero window is always open.
 	if !(schedule.SendWindow{}).Contains(utc("2026-03-29T01:30:00Z"), berlin) {
 		t.Error("zero window closed")
+	}
+}
+
+func TestSendWindowJSON(t *testing.T) {
+	var w schedule.SendWindow
+	if err := json.Unmarshal([]byte(`{"days": ["Mon", "tuesday"], "start": "08:30", "end": "24:00"}`), &w); err != nil {
+		t.Fatal(err)
+	}
+	want := schedule.SendWindow{Days: []time.Weekday{time.Monday, time.Tuesday}, Start: 8*time.Hour + 30*time.Minute, End: 24 * time.Hour}
+	if diff := cmp.Diff(want, w); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	b, err := json.Marshal(w)
+	if err != nil || string(b) != `{"days":["monday","tuesday"],"start":"08:30","end":"24:00"}` {
+		t.Errorf("marshal: %s, %v", b, err)
+	}
+	for _, in := range []string{`{"days": ["funday"]}`, `{"start": "9:00", "end": "17:00"}`, `{"start": "17:00", "end": "09:00"}`, `{"start": "09:00", "end": "24:30"}`, `{"from": "09:00"}`} {
+		if err := json.Unmarshal([]byte(in), &w); err == nil {
+			t.Errorf("accepted %s", in)
+		}
 	}
 }
