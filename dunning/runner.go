@@ -191,6 +191,9 @@ func (r *Runner) Run(ctx context.Context, p Portfolio) (Report, error) {
 // report.
 func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 	rep := Report{Planned: len(acts), Counts: map[Status]int{}}
+	if r.Store == nil || r.Policy == nil {
+		return rep, errors.New("dunning: Runner needs a Policy and a Store")
+	}
 	order := make([]int, len(acts))
 	for i := range order {
 		order[i] = i
