@@ -79,7 +79,9 @@ type Action struct {
 	Problem string `json:"problem,omitempty"`
 }
 
-// Record returns the ledger record of the action with the given outcome.
+// Record returns the ledger record of the action with the given outcome. A
+// Failed record charges no fees: what a notice that never reached the
+// customer asked for is not owed.
 func (a *Action) Record(out Outcome, at time.Time) Record {
 	r := Record{
 		Key: a.Key, CustomerID: a.CustomerID, InvoiceIDs: a.InvoiceIDs, Cycles: a.Cycles,
@@ -90,6 +92,13 @@ func (a *Action) Record(out Outcome, at time.Time) Record {
 	if a.Notice != nil {
 		r.Amount = a.Notice.Total
 		r.Template = a.Notice.Templates + "/" + a.Notice.Workflow + "/" + a.Notice.Step + "/" + a.Notice.Language
+	}
+	if out == Failed {
+		// The notice never reached the customer: it charges nothing, so the
+		// fallback that replaces it charges its step's fee (and any
+		// compensation) once.
+		r.Fees, r.Compensation = decimal.Zero, false
+		return r
 	}
 	if a.Fees.Sign() != 0 && len(a.InvoiceIDs) > 0 {
 		r.FeesByInvoice = make([]decimal.Decimal, len(a.InvoiceIDs))

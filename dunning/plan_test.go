@@ -2,6 +2,10 @@ package dunning_test
 
 import (
 	"context"
+	"fmt"
+	"github.com/overduehq/overdue/dunning/charge"
+	"github.com/overduehq/overdue/notice"
+	"github.com/shopspring/decimal"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -373,5 +377,66 @@ func TestExplainSaysWhy(t *testing.T) {
 	}
 	if _, err := dunning.Explain(day("2026-04-14"), pol, pf, "nope"); err == nil {
 		t.Error("unknown invoice explained")
+	}
+}
+
+func TestFailedNoticeChargesNoFeeFallbackChargesOnce(t *testing.T) {
+	// Issue 14 item 6. Invoice 100.00 EUR at step "due" (index 2); on
+	// 2026-04-14 overdue-1 is due with a fee of 5.00 per notice. The email
+	// fails for good, the letter that replaces it asks for
+	// 100.00 + 5.00 = 105.00 (not 100 + 5 earlier + 5 again = 110.00), and
+	// the stored progress holds the 5.00 the customer was asked for.
+	wf := dunning.DefaultWorkflow("standard")
+	for i := range wf.Steps {
+		wf.Steps[i].OnBounce = dunning.Letter
+	}
+	wf.Steps[3].Fee = &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]decimal.Decimal{"EUR": dunningtest.Amount("5")}}
+	pol := dunningtest.Policy(wf)
+	st := memory.New()
+	var letters []*notice.Notice
+	s := dunning.SenderFunc(func(_ context.Context, key string, n *notice.Notice) (string, error) {
+		if n.Channel == notice.Email {
+			return "", fmt.Errorf("550 no such user: %w", dunning.ErrPermanent)
+		}
+		letters = append(letters, n)
+		return key, nil
+	})
+	ctx := context.Background()
+	// Bring the invoice to step "due" through the store.
+	pf := onePortfolio()
+	r := &dunning.Runner{Policy: pol, Store: st, Sender: s, Clock: dunningtest.ClockAt(day("2026-04-14")), Owner: "t"}
+	h := dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 2, Last: day("2026-03-31")}}
+	acts, err := dunning.Plan(day("2026-04-14"), pol, dunning.Portfolio{Customers: pf.Customers, Agreements: pf.Agreements, Invoices: pf.Invoices, History: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 1 || acts[0].Step != "overdue-1" || !acts[0].Notice.Total.Equal(dunningtest.Amount("105.00")) {
+		t.Fatalf("planned %+v", acts)
+	}
+	if _, err := r.Execute(ctx, acts); err != nil {
+		t.Fatal(err)
+	}
+	// The failed email's record charges nothing.
+	hist, _ := st.History(ctx)
+	if p, _ := hist.Progress("i1"); !p.Fees.IsZero() || p.Bounced == "" {
+		t.Fatalf("after the failed email: progress %+v, want fees 0 and a bounce", p)
+	}
+	more, err := r.Plan(ctx, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Execute(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	if len(letters) != 1 {
+		t.Fatalf("letters sent: %d, want 1", len(letters))
+	}
+	if got := letters[0].Total; !got.Equal(dunningtest.Amount("105.00")) {
+		t.Errorf("fallback letter asks for %s, want 105.00 (fees %+v)", got.StringFixed(2), letters[0].Fees)
+	}
+	hist, _ = st.History(ctx)
+	p, _ := hist.Progress("i1")
+	if !p.Fees.Equal(dunningtest.Amount("5")) || p.Bounced != "" {
+		t.Errorf("progress after the fallback: fees %s bounced %q, want fees 5 and no bounce", p.Fees, p.Bounced)
 	}
 }
