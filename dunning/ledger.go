@@ -7,7 +7,8 @@ import (
 // Advance applies a completed record to the progress of the record's i-th
 // invoice. Every Store implementation calls it inside Complete, so all stores
 // keep progress the same way. A fallback's fees and compensation count like
-// any other record's (a Failed record carries none, see Action.Record).
+// any other record's; a Failed record's count for nothing (the notice never
+// reached the customer, see Action.Record).
 func Advance(p *Progress, rec Record, i int) {
 	id := rec.InvoiceIDs[i]
 	cycle := 0
@@ -17,11 +18,13 @@ func Advance(p *Progress, rec Record, i int) {
 	if p.InvoiceID != id || p.Cycle != cycle {
 		*p = Progress{InvoiceID: id, Cycle: cycle, Step: -1}
 	}
-	if i < len(rec.FeesByInvoice) {
-		p.Fees = p.Fees.Add(rec.FeesByInvoice[i])
-	}
-	if rec.Compensation {
-		p.Compensated = true
+	if rec.Outcome != Failed {
+		if i < len(rec.FeesByInvoice) {
+			p.Fees = p.Fees.Add(rec.FeesByInvoice[i])
+		}
+		if rec.Compensation {
+			p.Compensated = true
+		}
 	}
 	if rec.Fallback {
 		if p.Bounced == strings.TrimSuffix(rec.Key, "/fallback") {
