@@ -20,6 +20,9 @@ type StepStatus struct {
 	Done    bool `json:"done"`
 	// PassedOver: a reminder missed until its next step was due too.
 	PassedOver bool `json:"passed_over,omitempty"`
+	// HeldBack says why a due step waits: its minimum amount or share does
+	// not hold (the step stays pending).
+	HeldBack string `json:"held_back,omitempty"`
 }
 
 // Explanation says why an invoice has, or has no, action on a day and when
@@ -61,6 +64,8 @@ func (e *Explanation) String() string {
 			state = "done"
 		case s.PassedOver:
 			state = "passed over"
+		case s.HeldBack != "":
+			state = "held back: " + s.HeldBack
 		case s.Date <= e.AsOf:
 			state = "due"
 		}

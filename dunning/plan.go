@@ -509,7 +509,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	// and whose next step is also due is passed over, never sent late; the
 	// dunning levels after the due date are never passed over by Progressive.
 	escalate := ps == PromiseBroken && wf.OnBrokenPromise == EscalateOnBroken && prog.Last <= inv.Promise.PayBy
-	first, last, nextDate, nextStep := -1, -1, date.Date(0), -1
+	nextDate, nextStep := date.Date(0), -1
 	var dueIdx [8]int
 	dueSteps := dueIdx[:0]
 	var dueDates [8]date.Date
@@ -565,35 +565,59 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 			return fmt.Sprintf("step %q is due but the last notice went out on %s: the minimum gap of %d days holds it until %s", wf.Steps[dueSteps[0]].Name, prog.Last, wf.MinGapDays, w)
 		})
 	}
+	// Minimum amounts per step (SAP): under Progressive the next step waits
+	// until its minimums hold; HighestOnly and SendAllMissed fall back to the
+	// highest due step whose minimums hold, the steps above it staying
+	// pending (held back, not done) and a step below it whose minimums fail
+	// passed over.
+	var sel [8]int
+	chosen := sel[:0]
+	var blocked string
 	switch wf.catchUp() {
 	case Progressive:
-		first, last = 0, 0
-	case HighestOnly:
-		first, last = len(dueSteps)-1, len(dueSteps)-1
-	case SendAllMissed:
-		first, last = 0, len(dueSteps)-1
-	}
-	// Minimum amounts per step.
-	for k := first; k <= last; k++ {
-		s := &wf.Steps[dueSteps[k]]
-		if s.MinAmount.Sign() > 0 && open.Cmp(s.MinAmount) < 0 {
-			return stop(func() string {
-				return fmt.Sprintf("step %q is due but the open balance %s is below its minimum %s", s.Name, open.String(), s.MinAmount.String())
-			})
+		if why := pl.belowMinimum(cs, inv, open, &wf.Steps[dueSteps[0]]); why != "" {
+			if ex != nil {
+				ex.Steps[dueSteps[0]].HeldBack = why
+			}
+			return stop(func() string { return fmt.Sprintf("step %q is due but %s", wf.Steps[dueSteps[0]].Name, why) })
 		}
-		if s.MinShare.Sign() > 0 {
-			total := pl.openItems(cs, inv.Currency)
-			if total.Sign() > 0 && open.Cmp(total.Mul(s.MinShare)) < 0 {
-				return stop(func() string {
-					return fmt.Sprintf("step %q is due but the open balance %s is below %s of the customer's open items %s", s.Name, open.String(), s.MinShare.String(), total.String())
-				})
+		chosen = append(chosen, 0)
+	default:
+		top := -1
+		for k := len(dueSteps) - 1; k >= 0; k-- {
+			why := pl.belowMinimum(cs, inv, open, &wf.Steps[dueSteps[k]])
+			if why == "" {
+				top = k
+				break
+			}
+			if ex != nil {
+				ex.Steps[dueSteps[k]].HeldBack = why
+			}
+			if blocked == "" {
+				blocked = fmt.Sprintf("step %q is held back: %s", wf.Steps[dueSteps[k]].Name, why)
+			}
+		}
+		if top < 0 {
+			return stop(func() string { return blocked + "; no due step's minimums hold" })
+		}
+		if wf.catchUp() == HighestOnly {
+			chosen = append(chosen, top)
+			for k := 0; k < top; k++ {
+				dec.skipped = append(dec.skipped, dueSteps[k])
+			}
+			break
+		}
+		for k := 0; k <= top; k++ {
+			if k == top || pl.belowMinimum(cs, inv, open, &wf.Steps[dueSteps[k]]) == "" {
+				chosen = append(chosen, k)
+			} else {
+				dec.skipped = append(dec.skipped, dueSteps[k])
 			}
 		}
 	}
-	dec.steps = slices.Clone(dueSteps[first : last+1])
-	dec.dates = slices.Clone(dd[first : last+1])
-	if first > 0 {
-		dec.skipped = slices.Clone(dueSteps[:first])
+	for _, k := range chosen {
+		dec.steps = append(dec.steps, dueSteps[k])
+		dec.dates = append(dec.dates, dd[k])
 	}
 	switch {
 	case escalate:
@@ -602,7 +626,10 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		s := wf.Steps[dec.steps[len(dec.steps)-1]]
 		dec.reason = fmt.Sprintf("invoice %s (due %s, open %s %s): step %q of workflow %q fell due on %s", inv.Number, inv.Due, inv.Currency, open.StringFixed(pl.places(inv.Currency)), s.Name, wf.Name, dec.dates[len(dec.dates)-1])
 		if len(dec.skipped) > 0 {
-			dec.reason += fmt.Sprintf("; %d earlier step(s) passed over (catch-up: highest only)", len(dec.skipped))
+			dec.reason += fmt.Sprintf("; %d earlier step(s) passed over (catch-up: %s)", len(dec.skipped), wf.catchUp())
+		}
+		if blocked != "" {
+			dec.reason += "; " + blocked
 		}
 		if ps == PromiseBroken {
 			dec.reason += "; the promise to pay was broken"
@@ -612,6 +639,22 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		ex.Reason = dec.reason
 	}
 	return dec, true
+}
+
+// belowMinimum says why the invoice's open balance fails step s's minimum
+// amount (in the invoice's currency) or minimum share of the customer's
+// open items, or returns "" when both hold.
+func (pl *planner) belowMinimum(cs *custState, inv *Invoice, open decimal.Decimal, s *Step) string {
+	if m, ok := s.MinAmount[inv.Currency]; ok && m.Sign() > 0 && open.Cmp(m) < 0 {
+		return fmt.Sprintf("the open balance %s %s is below its minimum %s %s", inv.Currency, open.String(), inv.Currency, m.String())
+	}
+	if s.MinShare.Sign() > 0 {
+		total := pl.openItems(cs, inv.Currency)
+		if total.Sign() > 0 && open.Cmp(total.Mul(s.MinShare)) < 0 {
+			return fmt.Sprintf("the open balance %s is below %s of the customer's open items %s", open.String(), s.MinShare.String(), total.String())
+		}
+	}
+	return ""
 }
 
 func stepOfKey(key string, wf *Workflow) string {
@@ -678,7 +721,7 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		}
 		a.Open = a.Open.Add(d.open)
 		reasons = append(reasons, d.reason)
-		if k < 0 || len(d.steps) == 1 {
+		if k <= 0 {
 			for _, s := range d.skipped {
 				a.Skipped = append(a.Skipped, wf.Steps[s].Name)
 			}

@@ -6,6 +6,7 @@ import (
 	"github.com/overduehq/overdue/dunning/charge"
 	"github.com/overduehq/overdue/notice"
 	"github.com/shopspring/decimal"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -238,7 +239,7 @@ func TestDontDunSignals(t *testing.T) {
 
 func TestMinimumAmounts(t *testing.T) {
 	wf := dunning.DefaultWorkflow("standard")
-	wf.Steps[3].MinAmount = dunningtest.Amount("150") // overdue-1
+	wf.Steps[3].MinAmount = map[dunning.Currency]decimal.Decimal{"EUR": dunningtest.Amount("150")} // overdue-1
 	pol := dunningtest.Policy(wf)
 	pf := onePortfolio() // 100.00 open
 	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 2, Last: day("2026-03-31")}}
@@ -438,5 +439,104 @@ func TestFailedNoticeChargesNoFeeFallbackChargesOnce(t *testing.T) {
 	p, _ := hist.Progress("i1")
 	if !p.Fees.Equal(dunningtest.Amount("5")) || p.Bounced != "" {
 		t.Errorf("progress after the fallback: fees %s bounced %q, want fees 5 and no bounce", p.Fees, p.Bounced)
+	}
+}
+
+func TestStepMinimumPerCurrency(t *testing.T) {
+	// Issue 14 item 8. overdue-1 has a minimum of EUR 50 and JPY 8000. A
+	// JPY 1000 invoice (about EUR 6) does not pass it, though 1000 > 50;
+	// a USD invoice has no minimum at this step (USD is not named).
+	wf := dunning.DefaultWorkflow("standard")
+	wf.Steps[3].MinAmount = map[dunning.Currency]decimal.Decimal{"EUR": dunningtest.Amount("50"), "JPY": dunningtest.Amount("8000")}
+	pol := dunningtest.Policy(wf)
+	mk := func(amount string, cur dunning.Currency) dunning.Portfolio {
+		pf := onePortfolioAt(2)
+		pf.Agreements[0].Currency = cur
+		pf.Invoices[0].Currency, pf.Invoices[0].Amount = cur, dunningtest.Amount(amount)
+		pf.Invoices[0].Lines[0].Amount = pf.Invoices[0].Amount
+		return pf
+	}
+	dunningtest.ExpectNothing(t, pol, mk("1000", "JPY"), day("2026-04-14"))
+	dunningtest.ExpectStep(t, pol, mk("8000", "JPY"), "i1", day("2026-04-14"), "overdue-1")
+	dunningtest.ExpectNothing(t, pol, mk("49.99", "EUR"), day("2026-04-14"))
+	dunningtest.ExpectStep(t, pol, mk("50.00", "EUR"), "i1", day("2026-04-14"), "overdue-1")
+	dunningtest.ExpectStep(t, pol, mk("1.00", "USD"), "i1", day("2026-04-14"), "overdue-1")
+	ex, err := dunning.Explain(day("2026-04-14"), pol, mk("1000", "JPY"), "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `step "overdue-1" is due but the open balance JPY 1000 is below its minimum JPY 8000`; ex.Reason != want {
+		t.Errorf("reason = %q, want %q", ex.Reason, want)
+	}
+
+	// JSON: a minimum per currency; a bare number is refused.
+	_, err = dunning.ParsePolicy([]byte(`{"creditor": {"name": "X"}, "workflows": [{"name": "w", "steps": [{"name": "s", "at": "due+14", "action": "email", "min_amount": {"EUR": "50", "JPY": 8000}}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = dunning.ParsePolicy([]byte(`{"creditor": {"name": "X"}, "workflows": [{"name": "w", "steps": [{"name": "s", "at": "due+14", "action": "email", "min_amount": 50}]}]}`))
+	if err == nil {
+		t.Error("a minimum without a currency was accepted")
+	}
+	_, err = dunning.ParsePolicy([]byte(`{"creditor": {"name": "X"}, "workflows": [{"name": "w", "steps": [{"name": "s", "at": "due+14", "action": "email", "min_amount": {"EURO": "50"}}]}]}`))
+	if err == nil || !strings.Contains(err.Error(), "min_amount") {
+		t.Errorf("unknown currency: %v", err)
+	}
+}
+
+func TestCatchUpFallsBackBelowMinimum(t *testing.T) {
+	// Issue 14 item 8, SAP fall-back. On 2026-05-20 overdue-1 (04-14),
+	// overdue-2 (04-30) and final (05-15) of the 100.00 EUR invoice are due
+	// (TestCatchUp). final needs EUR 150: it is held back, stays pending,
+	// and the highest level whose minimums hold, overdue-2, is sent.
+	cases := []struct {
+		mode    dunning.CatchUp
+		minStep int // the step with the EUR 150 minimum
+		steps   []string
+		skipped []string
+	}{
+		{dunning.HighestOnly, 5, []string{"overdue-2"}, []string{"overdue-1"}},
+		{dunning.SendAllMissed, 5, []string{"overdue-1", "overdue-2"}, nil},
+		// A blocked level in the middle is passed over by both.
+		{dunning.HighestOnly, 4, []string{"final"}, []string{"overdue-1", "overdue-2"}},
+		{dunning.SendAllMissed, 4, []string{"overdue-1", "final"}, []string{"overdue-2"}},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s/min-at-%d", c.mode, c.minStep), func(t *testing.T) {
+			wf := dunning.DefaultWorkflow("standard")
+			wf.CatchUp = c.mode
+			wf.Steps[c.minStep].MinAmount = map[dunning.Currency]decimal.Decimal{"EUR": dunningtest.Amount("150")}
+			pol := dunningtest.Policy(wf)
+			acts, err := dunning.Plan(day("2026-05-20"), pol, onePortfolio())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var steps, skipped []string
+			for _, a := range acts {
+				steps = append(steps, a.Step)
+				skipped = append(skipped, a.Skipped...)
+			}
+			if diff := cmp.Diff(c.steps, steps); diff != "" {
+				t.Errorf("steps (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(c.skipped, skipped); diff != "" {
+				t.Errorf("skipped (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// After overdue-2 is sent, final stays pending (not done), and Explain
+	// says why it is held back.
+	wf := dunning.DefaultWorkflow("standard")
+	wf.CatchUp = dunning.HighestOnly
+	wf.Steps[5].MinAmount = map[dunning.Currency]decimal.Decimal{"EUR": dunningtest.Amount("150")}
+	pol := dunningtest.Policy(wf)
+	pf := onePortfolio()
+	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 4, Last: day("2026-05-20")}}
+	ex, err := dunning.Explain(day("2026-05-26"), pol, pf, "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Actions) != 0 || ex.Steps[5].Done || ex.Steps[5].HeldBack == "" {
+		t.Errorf("final after overdue-2: %s", ex)
 	}
 }

@@ -2,6 +2,8 @@ package dunning
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/overduehq/overdue/dunning/charge"
 	"github.com/overduehq/overdue/notice"
@@ -105,9 +107,11 @@ type Step struct {
 	Stage notice.Stage `json:"stage,omitempty"`
 	// Template names a template variant for this step ("" = the step name).
 	Template string `json:"template,omitempty"`
-	// MinAmount: the invoice's open balance must reach it for the step to
-	// act (absolute, in the invoice's currency).
-	MinAmount decimal.Decimal `json:"min_amount,omitzero"`
+	// MinAmount is the least open balance, per currency, the invoice must
+	// have for the step to act ({"EUR": "50", "JPY": "8000"}). An invoice in
+	// a currency the map does not name has no minimum at this step: amounts
+	// in different currencies are never compared.
+	MinAmount map[Currency]decimal.Decimal `json:"min_amount,omitempty"`
 	// MinShare: the invoice's open balance must be at least this share
 	// (0..1) of the customer's open items in that currency (SAP's minimum
 	// percentage).
@@ -226,8 +230,13 @@ func (w *Workflow) Validate(path string) error {
 		if s.OnBounce != "" && s.OnBounce != Letter && s.OnBounce != Task && s.OnBounce != EscalateInternal {
 			return &FieldError{Field: p + ".on_bounce", Value: string(s.OnBounce), Reason: `want "letter", "task" or "escalate-internal"`}
 		}
-		if s.MinAmount.IsNegative() {
-			return &FieldError{Field: p + ".min_amount", Value: s.MinAmount.String(), Reason: "must not be negative"}
+		for _, c := range slices.Sorted(maps.Keys(s.MinAmount)) {
+			if _, ok := c.MinorUnits(); !ok {
+				return &FieldError{Field: p + ".min_amount", Value: string(c), Reason: "is not an ISO 4217 currency code"}
+			}
+			if v := s.MinAmount[c]; v.IsNegative() {
+				return &FieldError{Field: p + ".min_amount." + string(c), Value: v.String(), Reason: "must not be negative"}
+			}
 		}
 		if s.MinShare.IsNegative() || s.MinShare.GreaterThan(decimal.NewFromInt(1)) {
 			return &FieldError{Field: p + ".min_share", Value: s.MinShare.String(), Reason: "must be between 0 and 1"}
