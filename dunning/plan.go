@@ -49,6 +49,12 @@ type Action struct {
 	// InvoiceIDs: in a per-customer notice an invoice may be at an earlier
 	// step than the notice's own.
 	Steps []int `json:"steps"`
+	// Listed marks, same order as InvoiceIDs, the overdue invoices a
+	// per-customer notice lists without a step of their own due that day:
+	// their Steps entry is the step they already stand at (-1: none), the
+	// notice does not advance them and its step fee is not charged on them
+	// (nil: none listed).
+	Listed []bool `json:"listed,omitempty"`
 	// Skipped names the steps HighestOnly passed over to reach this one.
 	Skipped []string `json:"skipped,omitempty"`
 	// Fallback marks the replacement of a notice that bounced.
@@ -284,13 +290,22 @@ type decision struct {
 	fallback string      // bounced key to replace
 	reason   string
 	prog     Progress
+	done     int // the last step done (-1: none)
+	// listOnly: an overdue invoice with no step of its own due, listed on
+	// its customer's per-customer notice of the day (it reaches no new
+	// step and adds no step fee).
+	listOnly bool
 }
 
 func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
-	var due []decision
+	var due, listed []decision
 	for _, inv := range cs.invs {
 		d, ok := pl.invoice(cs, inv)
-		if ok {
+		switch {
+		case !ok:
+		case d.listOnly:
+			listed = append(listed, d)
+		default:
 			due = append(due, d)
 		}
 	}
@@ -310,8 +325,26 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 		due = kept
 	}
+	// Fallbacks: one per bounced key, covering the invoices it covered.
+	var fbKeys []string
+	fallbacks := map[string][]decision{}
 	for _, d := range due {
-		if d.fallback != "" || d.wf.grouping() == PerInvoice || !d.wf.Steps[d.steps[0]].Action.IsNotice() {
+		if d.fallback != "" {
+			if _, ok := fallbacks[d.fallback]; !ok {
+				fbKeys = append(fbKeys, d.fallback)
+			}
+			fallbacks[d.fallback] = append(fallbacks[d.fallback], d)
+		}
+	}
+	for _, k := range fbKeys {
+		a, err := pl.action(cs, fallbacks[k], -1)
+		if err != nil {
+			return nil, err
+		}
+		actions = append(actions, a)
+	}
+	for _, d := range due {
+		if d.fallback == "" && (d.wf.grouping() == PerInvoice || !d.wf.Steps[d.steps[0]].Action.IsNotice()) {
 			for k := range d.steps {
 				a, err := pl.action(cs, []decision{d}, k)
 				if err != nil {
@@ -321,7 +354,9 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 			}
 		}
 	}
-	// Per-customer grouping: one notice per workflow and currency.
+	// Per-customer grouping: one notice per workflow and currency, listing
+	// the invoices with a step due and every other overdue invoice of that
+	// workflow and currency (listOnly).
 	type gk struct {
 		wf  string
 		cur Currency
@@ -335,6 +370,13 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 				keys = append(keys, k)
 			}
 			groups[k] = append(groups[k], d)
+		}
+	}
+	for _, d := range listed {
+		k := gk{d.wf.Name, d.inv.Currency}
+		if g, ok := groups[k]; ok {
+			d.reason = fmt.Sprintf("invoice %s (due %s, open %s %s) is overdue and listed: no step of its own is due", d.inv.Number, d.inv.Due, d.inv.Currency, d.open.StringFixed(pl.places(d.inv.Currency)))
+			groups[k] = append(g, d)
 		}
 	}
 	for _, k := range keys {
@@ -490,7 +532,18 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 			ex.Steps = append(ex.Steps, st)
 		}
 	}
-	dec := decision{inv: inv, wf: wf, open: open, prog: prog}
+	dec := decision{inv: inv, wf: wf, open: open, prog: prog, done: done}
+	// listed is stop for an overdue invoice of a per-customer workflow: it
+	// has no step of its own today but goes on the customer's notice if one
+	// goes out in its currency (see customer).
+	listed := func(why func() string) (decision, bool) {
+		stop(why)
+		if inv.Due < asOf && wf.grouping() == PerCustomer {
+			dec.listOnly = true
+			return dec, true
+		}
+		return decision{}, false
+	}
 	if has && prog.Held {
 		return stop(func() string { return "held by a hold step of workflow " + wf.Name })
 	}
@@ -552,16 +605,16 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	}
 	if len(dueSteps) == 0 {
 		if nextStep >= 0 {
-			return stop(func() string { return fmt.Sprintf("no step due: next is %q on %s", wf.Steps[nextStep].Name, nextDate) })
+			return listed(func() string { return fmt.Sprintf("no step due: next is %q on %s", wf.Steps[nextStep].Name, nextDate) })
 		}
-		return stop(func() string { return "no step due: workflow " + wf.Name + " has no further step for this invoice" })
+		return listed(func() string { return "no step due: workflow " + wf.Name + " has no further step for this invoice" })
 	}
 	if !escalate && wf.MinGapDays > 0 && prog.Last != 0 && asOf < prog.Last+date.Date(wf.MinGapDays) {
 		w := prog.Last + date.Date(wf.MinGapDays)
 		if ex != nil {
 			ex.Next, ex.NextStep = w, wf.Steps[dueSteps[0]].Name
 		}
-		return stop(func() string {
+		return listed(func() string {
 			return fmt.Sprintf("step %q is due but the last notice went out on %s: the minimum gap of %d days holds it until %s", wf.Steps[dueSteps[0]].Name, prog.Last, wf.MinGapDays, w)
 		})
 	}
@@ -579,7 +632,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 			if ex != nil {
 				ex.Steps[dueSteps[0]].HeldBack = why
 			}
-			return stop(func() string { return fmt.Sprintf("step %q is due but %s", wf.Steps[dueSteps[0]].Name, why) })
+			return listed(func() string { return fmt.Sprintf("step %q is due but %s", wf.Steps[dueSteps[0]].Name, why) })
 		}
 		chosen = append(chosen, 0)
 	default:
@@ -598,7 +651,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 			}
 		}
 		if top < 0 {
-			return stop(func() string { return blocked + "; no due step's minimums hold" })
+			return listed(func() string { return blocked + "; no due step's minimums hold" })
 		}
 		if wf.catchUp() == HighestOnly {
 			chosen = append(chosen, top)
@@ -692,6 +745,9 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		si, sched = d0.steps[k], d0.dates[k]
 	} else {
 		for _, d := range ds {
+			if d.listOnly {
+				continue
+			}
 			s := d.steps[len(d.steps)-1]
 			if s > si {
 				si, sched = s, d.dates[len(d.dates)-1]
@@ -714,9 +770,16 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 	for _, d := range ds {
 		a.InvoiceIDs = append(a.InvoiceIDs, d.inv.ID)
 		a.Cycles = append(a.Cycles, d.inv.Cycle)
-		if k >= 0 {
+		switch {
+		case d.listOnly:
+			if a.Listed == nil {
+				a.Listed = make([]bool, len(ds))
+			}
+			a.Listed[len(a.Steps)] = true
+			a.Steps = append(a.Steps, d.done) // listed: no step reached
+		case k >= 0:
 			a.Steps = append(a.Steps, d.steps[k])
-		} else {
+		default:
 			a.Steps = append(a.Steps, d.steps[len(d.steps)-1])
 		}
 		a.Open = a.Open.Add(d.open)
@@ -739,9 +802,16 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 	case len(ds) == 1:
 		a.Key = "inv/" + esc(cs.c.ID) + "/" + esc(d0.inv.ID) + "/" + esc(wf.Name) + "/" + esc(step.Name) + "/c" + strconv.Itoa(d0.inv.Cycle)
 	default:
+		// The hash covers each invoice and cycle, and for a listed invoice
+		// the step it stands at: two notices of one step over the same
+		// invoices differ in some invoice's step (every notice advances one).
 		h := sha256.New()
 		for i, id := range a.InvoiceIDs {
-			fmt.Fprintf(h, "%d:%s/%d\n", len(id), id, a.Cycles[i])
+			if ds[i].listOnly {
+				fmt.Fprintf(h, "%d:%s/%d@%d\n", len(id), id, a.Cycles[i], ds[i].done)
+			} else {
+				fmt.Fprintf(h, "%d:%s/%d\n", len(id), id, a.Cycles[i])
+			}
 		}
 		a.Key = "cust/" + esc(cs.c.ID) + "/" + esc(wf.Name) + "/" + esc(step.Name) + "/" + string(a.Currency) + "/" + hex.EncodeToString(h.Sum(nil)[:8])
 	}
@@ -828,7 +898,9 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			Number: inv.Number, IssueDate: inv.Issued, DueDate: inv.Due, Description: strings.Join(desc, "; "),
 			Amount: inv.Amount, Open: d.open, DaysOverdue: max(0, int(cs.asOf-inv.Due)),
 		})
-		opens = append(opens, d.open)
+		if !d.listOnly {
+			opens = append(opens, d.open) // a listed invoice adds no step fee
+		}
 		if d.prog.Fees.Sign() > 0 {
 			n.Fees = append(n.Fees, notice.Charge{Label: "fees-earlier", Invoice: inv.Number, Amount: d.prog.Fees})
 		}

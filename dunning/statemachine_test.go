@@ -106,6 +106,14 @@ func (m *model) run(t *rapid.T) {
 			if m.stopped(inv) {
 				t.Fatalf("%s: action for invoice %s that is paid, disputed, held or promised on %s", a.Key, id, m.today)
 			}
+			if a.Listed != nil && a.Listed[i] {
+				// Listed on a per-customer notice without a step of its own:
+				// it must be overdue.
+				if inv.Due >= m.today {
+					t.Fatalf("%s lists invoice %s due %s, not overdue on %s", a.Key, id, inv.Due, m.today)
+				}
+				continue
+			}
 			step := m.wf.Steps[a.Steps[i]]
 			want, ok := m.stepDate(inv, step)
 			if !ok || want > m.today {
@@ -122,7 +130,9 @@ func (m *model) run(t *rapid.T) {
 	}
 	for _, a := range plan1 {
 		for i, id := range a.InvoiceIDs {
-			m.sent[id] = append(m.sent[id], a.Steps[i])
+			if a.Listed == nil || !a.Listed[i] {
+				m.sent[id] = append(m.sent[id], a.Steps[i])
+			}
 		}
 	}
 	for _, s := range m.sender.Sent() {
