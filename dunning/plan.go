@@ -63,8 +63,8 @@ type Action struct {
 	// Open is the open balance of the invoices the step acts on.
 	Open decimal.Decimal `json:"open"`
 	// Fees is what this action charges anew (step fee and statutory
-	// compensation), booked against InvoiceIDs[0]; Interest is the interest
-	// accrued on the notice's invoices up to Date.
+	// compensation), booked against the first of InvoiceIDs not Listed;
+	// Interest is the interest accrued on the notice's invoices up to Date.
 	Fees         decimal.Decimal `json:"fees"`
 	Interest     decimal.Decimal `json:"interest"`
 	Compensation bool            `json:"compensation,omitempty"`
@@ -107,8 +107,14 @@ func (a *Action) Record(out Outcome, at time.Time) Record {
 		return r
 	}
 	if a.Fees.Sign() != 0 && len(a.InvoiceIDs) > 0 {
+		// Booked against the first invoice with a step of its own, never
+		// against one the notice only lists.
 		r.FeesByInvoice = make([]decimal.Decimal, len(a.InvoiceIDs))
-		r.FeesByInvoice[0] = a.Fees
+		i := 0
+		for i < len(a.Listed)-1 && a.Listed[i] {
+			i++
+		}
+		r.FeesByInvoice[i] = a.Fees
 	}
 	return r
 }
