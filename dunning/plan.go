@@ -423,24 +423,50 @@ func (pl *planner) explaining(inv *Invoice) *Explanation {
 // stepDate returns step i's date for the invoice (rolled), its nominal
 // date, and whether the step applies to the invoice at all.
 func (pl *planner) stepDate(w *Workflow, i int, inv *Invoice, agr *Agreement) (rolled, nominal date.Date, ok bool) {
-	s := &w.Steps[i]
-	a := schedule.Anchors{Issue: inv.Issued, Due: inv.Due}
-	grace := 0
-	if agr != nil {
-		a.Agreement = agr.Effective
-		grace = agr.GraceDays
-	}
-	n, ok := s.At.From(a)
+	n, ok := pl.nominal(w, i, inv, agr)
 	if !ok {
 		return 0, 0, false
-	}
-	if n > inv.Due {
-		n += date.Date(grace)
 	}
 	if n < inv.Issued {
 		return 0, n, false // the step falls before the invoice existed
 	}
 	return w.Roll.Apply(pl.cal, n), n, true
+}
+
+// nominal returns step i's date before rolling: anchor + offset, plus the
+// agreement's grace days when that falls after the due date, then moved to
+// the end of its month for an eom offset. A "previous" offset counts from
+// step i-1's rolled date (grace is already in it), whether or not step i-1
+// applies to the invoice.
+func (pl *planner) nominal(w *Workflow, i int, inv *Invoice, agr *Agreement) (date.Date, bool) {
+	at := w.Steps[i].At
+	var n date.Date
+	if at.Anchor == schedule.Previous {
+		if i == 0 {
+			return 0, false
+		}
+		p, ok := pl.nominal(w, i-1, inv, agr)
+		if !ok {
+			return 0, false
+		}
+		n = w.Roll.Apply(pl.cal, p) + date.Date(at.Days)
+	} else {
+		a := schedule.Anchors{Issue: inv.Issued, Due: inv.Due}
+		if agr != nil {
+			a.Agreement = agr.Effective
+		}
+		var ok bool
+		if n, ok = (schedule.Offset{Anchor: at.Anchor, Days: at.Days}).From(a); !ok {
+			return 0, false
+		}
+		if n > inv.Due && agr != nil {
+			n += date.Date(agr.GraceDays)
+		}
+	}
+	if at.EOM {
+		n = schedule.EndOfMonth(n)
+	}
+	return n, true
 }
 
 // invoice decides what the invoice needs on the customer's today.

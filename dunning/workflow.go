@@ -98,7 +98,9 @@ type Step struct {
 	// Name identifies the step in keys, the ledger and templates; unique in
 	// its workflow.
 	Name string `json:"name"`
-	// At is the step's date as an offset from an invoice date ("due+14").
+	// At is the step's date as an offset from an invoice date ("due+14"),
+	// from the previous step's date ("previous+10"), or either moved to the
+	// end of its month ("eom(due+30)").
 	At     schedule.Offset `json:"at"`
 	Action ActionKind      `json:"action"`
 	// Stage sets the notice's tone and legal weight; zero derives it from the
@@ -172,7 +174,7 @@ func (w *Workflow) stage(i int) notice.Stage {
 	if s.Stage != 0 {
 		return s.Stage
 	}
-	if s.At.Anchor != schedule.Due || s.At.Days <= 0 {
+	if !w.afterDue(i) {
 		return notice.FriendlyReminder
 	}
 	last := -1
@@ -185,6 +187,22 @@ func (w *Workflow) stage(i int) notice.Stage {
 		return notice.FinalNotice
 	}
 	return notice.OverdueNotice
+}
+
+// afterDue reports whether step i falls after the due date by its offset
+// alone: counted from the due date (through any "previous" steps) by a
+// positive number of days, or eom of at least the due date.
+func (w *Workflow) afterDue(i int) bool {
+	days, eom := 0, false
+	for ; i >= 0; i-- {
+		at := w.Steps[i].At
+		days += at.Days
+		eom = eom || at.EOM
+		if at.Anchor != schedule.Previous {
+			return at.Anchor == schedule.Due && (days > 0 || eom && days >= 0)
+		}
+	}
+	return false
 }
 
 // Validate checks the workflow; path prefixes field names in errors.
@@ -224,6 +242,9 @@ func (w *Workflow) Validate(path string) error {
 			return &FieldError{Field: p + ".name", Value: s.Name, Reason: "is used by an earlier step"}
 		}
 		seen[s.Name] = true
+		if i == 0 && s.At.Anchor == schedule.Previous {
+			return &FieldError{Field: p + ".at", Value: s.At.String(), Reason: "the first step has no previous step to count from"}
+		}
 		if !s.Action.valid() {
 			return &FieldError{Field: p + ".action", Value: string(s.Action), Reason: "unknown action (email, letter, sms, escalate-internal, escalate-external, task, hold)"}
 		}

@@ -276,6 +276,8 @@ func TestInterestValidate(t *testing.T) {
 		{charge.Interest{Rate: dec("5"), DayCount: "act/366"}, "interest.day_count"},
 		{charge.Interest{Rate: dec("5"), Basis: "gross"}, "interest.basis"},
 		{charge.Interest{Rate: dec("5"), Rounding: "weekly"}, "interest.rounding"},
+		{charge.Interest{Rate: dec("1.5"), Per: "week"}, "interest.per"},
+		{charge.Interest{Regime: charge.DEB2B, Per: charge.PerMonth}, "interest.per"},
 	} {
 		var ce *charge.Error
 		if err := tc.in.Validate(); !errors.As(err, &ce) || ce.Field != tc.field {
@@ -372,4 +374,39 @@ func TestAccrueMatchesDayByDay(t *testing.T) {
 			t.Fatalf("Accrue %s, day by day %s", got.Amount.Amount, want)
 		}
 	})
+}
+
+func TestInterestPerMonth(t *testing.T) {
+	// 1.5 % a month is 18 % a year, simple. On 1000.00 EUR due 2026-03-31:
+	//   to 04-30 (30 days), act/360: 1000 x 18 x 30 / 36000 = 15.00 (1.5 %
+	//   of 1000 for a 30-day month);
+	//   to 04-30, act/365: 1000 x 18 x 30 / 36500 = 14.794... = 14.79;
+	//   to 05-31 (61 days), act/360: 1000 x 18 x 61 / 36000 = 30.50.
+	for _, tc := range []struct {
+		dc   charge.DayCount
+		asOf string
+		want string
+	}{
+		{charge.Actual360, "2026-04-30", "15.00"},
+		{charge.Actual365, "2026-04-30", "14.79"},
+		{charge.Actual360, "2026-05-31", "30.50"},
+	} {
+		i := charge.Interest{Rate: dec("1.5"), Per: charge.PerMonth, DayCount: tc.dc}
+		acc, err := i.Accrue("EUR", day("2026-03-31"), day(tc.asOf), dec("1000"), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !acc.Amount.Amount.Equal(dec(tc.want)) {
+			t.Errorf("%s to %s: %s, want %s", tc.dc, tc.asOf, acc.Amount.Amount, tc.want)
+		}
+		if r := acc.Periods[0].RatePercent; !r.Equal(dec("18")) {
+			t.Errorf("annual rate %s, want 18", r)
+		}
+	}
+	// The same rate per year is twelve times less.
+	y := charge.Interest{Rate: dec("1.5"), DayCount: charge.Actual360}
+	acc, _ := y.Accrue("EUR", day("2026-03-31"), day("2026-04-30"), dec("1000"), nil, nil)
+	if !acc.Amount.Amount.Equal(dec("1.25")) { // 1000 x 1.5 x 30 / 36000
+		t.Errorf("per year: %s, want 1.25", acc.Amount.Amount)
+	}
 }
