@@ -2,6 +2,8 @@ package dunning
 
 import (
 	"strings"
+
+	"github.com/rickb777/date/v2"
 )
 
 // Advance applies a completed record to the progress of the record's i-th
@@ -19,6 +21,15 @@ func Advance(p *Progress, rec Record, i int) {
 		*p = Progress{InvoiceID: id, Cycle: cycle, Step: -1}
 	}
 	if rec.Outcome != Failed {
+		if rec.Kind.IsNotice() {
+			p.Notices++
+			if n := len(p.Recent); n == 0 || p.Recent[n-1] < rec.Date {
+				// A new slice: snapshots of the progress keep theirs.
+				r := make([]date.Date, 0, min(n+1, MaxRecent))
+				r = append(r, p.Recent[max(0, n+1-MaxRecent):]...)
+				p.Recent = append(r, rec.Date)
+			}
+		}
 		if i < len(rec.FeesByInvoice) {
 			p.Fees = p.Fees.Add(rec.FeesByInvoice[i])
 		}

@@ -304,6 +304,7 @@ type decision struct {
 }
 
 func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
+	first := len(actions)
 	var due, listed []decision
 	for _, inv := range cs.invs {
 		d, ok := pl.invoice(cs, inv)
@@ -392,7 +393,64 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 		actions = append(actions, a)
 	}
+	if l := pl.policy.Customer; l != nil {
+		actions = pl.limit(cs, l, actions, first)
+	}
 	return actions, nil
+}
+
+// limit drops the customer's notices, actions[first:], that the customer
+// limits hold back today (fallbacks excepted), saying why to Explain.
+func (pl *planner) limit(cs *custState, l *CustomerLimits, actions []Action, first int) []Action {
+	notices := false
+	for i := first; i < len(actions); i++ {
+		notices = notices || actions[i].Kind.IsNotice() && !actions[i].Fallback
+	}
+	if !notices || pl.p.History == nil {
+		return actions
+	}
+	// The customer's notice days before today, from its invoices' progress.
+	var last date.Date
+	var days []date.Date
+	for _, inv := range cs.invs {
+		p, ok := pl.p.History.Progress(inv.ID)
+		if !ok {
+			continue
+		}
+		last = max(last, p.Last)
+		for _, d := range p.Recent {
+			if d < cs.asOf && d > cs.asOf-date.Date(l.period()) {
+				days = append(days, d)
+			}
+		}
+	}
+	slices.Sort(days)
+	days = slices.Compact(days)
+	var why string
+	var until date.Date
+	switch {
+	case l.MinGapDays > 0 && last != 0 && last < cs.asOf && cs.asOf < last+date.Date(l.MinGapDays):
+		until = last + date.Date(l.MinGapDays)
+		why = fmt.Sprintf("the customer's last notice went out on %s: the customer gap of %d days holds notices until %s", last, l.MinGapDays, until)
+	case l.MaxNotices > 0 && len(days) >= l.MaxNotices:
+		// The window drops its oldest counted day first.
+		until = days[len(days)-l.MaxNotices] + date.Date(l.period())
+		why = fmt.Sprintf("the customer received notices on %d days in the %d days up to %s, the maximum of %d: notices wait until %s", len(days), l.period(), cs.asOf, l.MaxNotices, until)
+	default:
+		return actions
+	}
+	kept := actions[:first]
+	for _, a := range actions[first:] {
+		if !a.Kind.IsNotice() || a.Fallback {
+			kept = append(kept, a)
+			continue
+		}
+		if ex := pl.explain; ex != nil && slices.Contains(a.InvoiceIDs, ex.InvoiceID) {
+			ex.Reason = fmt.Sprintf("step %q is due but %s", a.Step, why)
+			ex.Next, ex.NextStep = until, a.Step
+		}
+	}
+	return kept
 }
 
 func (pl *planner) overdueTotal(cs *custState, cur Currency) decimal.Decimal {
@@ -565,12 +623,13 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		}
 	}
 	dec := decision{inv: inv, wf: wf, open: open, prog: prog, done: done}
+	atMax := has && wf.MaxNotices > 0 && prog.Notices >= wf.MaxNotices
 	// listed is stop for an overdue invoice of a per-customer workflow: it
 	// has no step of its own today but goes on the customer's notice if one
 	// goes out in its currency (see customer).
 	listed := func(why func() string) (decision, bool) {
 		stop(why)
-		if inv.Due < asOf && wf.grouping() == PerCustomer {
+		if inv.Due < asOf && wf.grouping() == PerCustomer && !atMax {
 			dec.listOnly = true
 			return dec, true
 		}
@@ -634,6 +693,26 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		if nextStep >= 0 {
 			ex.Next, ex.NextStep = nextDate, wf.Steps[nextStep].Name
 		}
+	}
+	if atMax && len(dueSteps) > 0 {
+		// The invoice had its maximum of notices: only the steps that
+		// send none act.
+		kept, keptD := dueSteps[:0], dd[:0]
+		for k, i := range dueSteps {
+			if wf.Steps[i].Action.IsNotice() {
+				if ex != nil {
+					ex.Steps[i].HeldBack = fmt.Sprintf("the invoice had its maximum of %d notices in this cycle", wf.MaxNotices)
+				}
+				continue
+			}
+			kept, keptD = append(kept, i), append(keptD, dd[k])
+		}
+		if len(kept) == 0 {
+			return stop(func() string {
+				return fmt.Sprintf("step %q is due but the invoice had its maximum of %d notices in this cycle (workflow %s)", wf.Steps[dueSteps[0]].Name, wf.MaxNotices, wf.Name)
+			})
+		}
+		dueSteps, dd = kept, keptD
 	}
 	if len(dueSteps) == 0 {
 		if nextStep >= 0 {

@@ -50,6 +50,10 @@ type Policy struct {
 	// MinAmount: no notice for a customer whose open overdue items in a
 	// currency total less than this (per currency code; missing = no floor).
 	MinAmount map[Currency]decimal.Decimal `json:"min_amount,omitempty"`
+	// Customer bounds how often one customer receives notices, across its
+	// invoices, currencies and workflows (nil: no bound but each workflow's
+	// own MinGapDays and MaxNotices per invoice).
+	Customer *CustomerLimits `json:"customer_limits,omitempty"`
 	// SwitchMidCycle moves invoices already in a cycle to the workflow the
 	// segment rules choose now. By default an invoice keeps the workflow its
 	// cycle began with until the cycle ends.
@@ -128,6 +132,11 @@ func (p *Policy) Validate() error {
 			return err
 		}
 	}
+	if p.Customer != nil {
+		if err := p.Customer.validate(); err != nil {
+			return err
+		}
+	}
 	if p.PayByDays < 0 {
 		return &FieldError{Field: "policy.pay_by_days", Value: fmt.Sprint(p.PayByDays), Reason: "must not be negative"}
 	}
@@ -137,6 +146,43 @@ func (p *Policy) Validate() error {
 		}
 	}
 	p.byName = byName
+	return nil
+}
+
+// CustomerLimits bound the notices one customer receives. Plan holds back a
+// day's notices to a customer that a limit forbids, and Explain says which
+// limit and until when. Fallbacks that replace an undelivered notice are not
+// held back. The notices counted are those recorded in the progress of the
+// customer's invoices in the portfolio (Progress.Last and Progress.Recent).
+type CustomerLimits struct {
+	// MinGapDays is the least number of days between two days with notices
+	// to the customer: with 3, a customer notified on the 1st hears nothing
+	// before the 4th.
+	MinGapDays int `json:"min_gap_days,omitempty"`
+	// MaxNotices is the most days with notices to the customer in any
+	// PeriodDays consecutive days (several notices on one day, one per
+	// currency say, count as one); 0 is no maximum. At most MaxRecent.
+	MaxNotices int `json:"max_notices,omitempty"`
+	// PeriodDays is the window of MaxNotices (default 30).
+	PeriodDays int `json:"period_days,omitempty"`
+}
+
+func (l *CustomerLimits) period() int {
+	if l.PeriodDays == 0 {
+		return 30
+	}
+	return l.PeriodDays
+}
+
+func (l *CustomerLimits) validate() error {
+	switch {
+	case l.MinGapDays < 0 || l.MinGapDays > 366:
+		return &FieldError{Field: "policy.customer_limits.min_gap_days", Value: fmt.Sprint(l.MinGapDays), Reason: "must be between 0 and 366"}
+	case l.MaxNotices < 0 || l.MaxNotices > MaxRecent:
+		return &FieldError{Field: "policy.customer_limits.max_notices", Value: fmt.Sprint(l.MaxNotices), Reason: fmt.Sprintf("must be between 0 and %d", MaxRecent)}
+	case l.PeriodDays < 0 || l.PeriodDays > 366:
+		return &FieldError{Field: "policy.customer_limits.period_days", Value: fmt.Sprint(l.PeriodDays), Reason: "must be between 0 (30) and 366"}
+	}
 	return nil
 }
 

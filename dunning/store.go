@@ -30,7 +30,17 @@ type Progress struct {
 	// Bounced is the key of the last notice that bounced or failed for good
 	// and has not been replaced by its fallback yet ("" if none).
 	Bounced string `json:"bounced,omitempty"`
+	// Notices counts the notices sent in this cycle that covered the
+	// invoice (listed on it or at a step of its own; a notice that failed
+	// for good does not count), for Workflow.MaxNotices.
+	Notices int `json:"notices,omitempty"`
+	// Recent holds the days of the invoice's latest notices, oldest first,
+	// at most MaxRecent of them, for the customer limits (CustomerLimits).
+	Recent []date.Date `json:"recent,omitempty"`
 }
+
+// MaxRecent is how many notice days Progress.Recent keeps.
+const MaxRecent = 31
 
 // History answers what dunning already did for an invoice. Plan reads it;
 // stores provide a snapshot of it. A nil History means nothing was done.

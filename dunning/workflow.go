@@ -137,6 +137,11 @@ type Workflow struct {
 	// MinGapDays is the least number of days between two notices of one
 	// invoice (not applied between the steps SendAllMissed catches up on).
 	MinGapDays int `json:"min_gap_days,omitempty"`
+	// MaxNotices is the most notices one invoice receives in a cycle
+	// (listed on a customer's notice or at a step of its own); once reached,
+	// its notice steps are held back and only task, escalation and hold
+	// steps act. 0 is no maximum.
+	MaxNotices int `json:"max_notices,omitempty"`
 	// Roll moves step dates that fall on non-business days of the policy's
 	// calendar.
 	Roll schedule.Roll `json:"roll,omitempty"`
@@ -230,6 +235,9 @@ func (w *Workflow) Validate(path string) error {
 	}
 	if w.MinGapDays < 0 {
 		return &FieldError{Field: path + ".min_gap_days", Value: fmt.Sprint(w.MinGapDays), Reason: "must not be negative"}
+	}
+	if w.MaxNotices < 0 {
+		return &FieldError{Field: path + ".max_notices", Value: fmt.Sprint(w.MaxNotices), Reason: "must not be negative"}
 	}
 	seen := map[string]bool{}
 	for i := range w.Steps {
