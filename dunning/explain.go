@@ -42,6 +42,9 @@ type Explanation struct {
 	Next     date.Date `json:"next,omitzero"`
 	NextStep string    `json:"next_step,omitempty"`
 	Reason   string    `json:"reason"`
+	// Notes say what today's notice leaves off for the invoice and why
+	// (interest or compensation a regime does not give in its currency).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // String renders the explanation for a person.
@@ -73,6 +76,9 @@ func (e *Explanation) String() string {
 	}
 	for _, a := range e.Actions {
 		fmt.Fprintf(&b, "  action %s %s\n", a.Kind, a.Key)
+	}
+	for _, n := range e.Notes {
+		fmt.Fprintf(&b, "  note: %s\n", n)
 	}
 	if e.NextStep != "" && len(e.Actions) == 0 {
 		fmt.Fprintf(&b, "  next: %s on %s\n", e.NextStep, e.Next)

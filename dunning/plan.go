@@ -1026,7 +1026,9 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			}
 		}
 		start := inv.Due + date.Date(agrGrace)
-		if cs.asOf > start {
+		if _, ok := ch.Interest.For(cur); !ok && cs.asOf > start {
+			pl.chargeNote(a, inv, fmt.Sprintf("no interest on invoice %s: regime %s covers %s invoices and the terms give no rate for %s", inv.Number, ch.Interest.Regime, ch.Interest.Regime.Currency(), cur))
+		} else if cs.asOf > start {
 			acc, err := ch.Interest.Accrue(cur, start, cs.asOf, inv.Amount, balanceHistory(inv, cs.asOf), ch.Rates)
 			if err != nil {
 				a.Problem = "interest on invoice " + inv.Number + ": " + err.Error()
@@ -1037,9 +1039,9 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			}
 		}
 		if ch.Compensation && !d.prog.Compensated && ch.Interest.Regime != "" && d.inv.Due < cs.asOf {
-			comp, err := ch.Interest.Regime.Compensation(cur, d.open, c.Consumer)
-			if err != nil {
-				a.Problem = "compensation on invoice " + inv.Number + ": " + err.Error()
+			comp, why := pl.compensation(cs, ch.Interest.Regime, cur, d.open)
+			if why != "" {
+				pl.chargeNote(a, inv, "compensation omitted on invoice "+inv.Number+": "+why)
 			} else if comp.IsPositive() {
 				n.Fees = append(n.Fees, notice.Charge{Label: "compensation", Invoice: inv.Number, Amount: comp.Amount})
 				a.Fees = a.Fees.Add(comp.Amount)
@@ -1070,6 +1072,55 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		a.Problem = err.Error()
 	}
 	return nil
+}
+
+// compensation returns the regime's fixed compensation for an invoice in
+// currency cur with open balance open: in the regime's currency as the
+// regime states it, or for an invoice in another currency converted into
+// cur through the policy's FX at the notice day (the open balance converted
+// into the regime's currency first, for the UK's tiers), rounded to cur's
+// minor unit. When it cannot be given, why says so and the notice goes out
+// without it.
+func (pl *planner) compensation(cs *custState, r charge.Regime, cur Currency, open decimal.Decimal) (comp Money, why string) {
+	rc := r.Currency()
+	if cur == rc {
+		m, err := r.Compensation(cur, open, cs.c.Consumer)
+		if err != nil {
+			return Money{}, err.Error()
+		}
+		return m, ""
+	}
+	if pl.policy.FX == nil {
+		return Money{}, fmt.Sprintf("regime %s grants it in %s and the policy has no FX function to give it in %s", r, rc, cur)
+	}
+	openRC, err := pl.policy.FX(open, cur, rc, cs.asOf)
+	if err != nil {
+		return Money{}, fmt.Sprintf("converting %s %s into %s: %v", cur, open.StringFixed(pl.places(cur)), rc, err)
+	}
+	m, err := r.Compensation(rc, openRC, cs.c.Consumer)
+	if err != nil {
+		return Money{}, err.Error()
+	}
+	if !m.IsPositive() {
+		return Money{Currency: cur}, ""
+	}
+	v, err := pl.policy.FX(m.Amount, rc, cur, cs.asOf)
+	if err != nil {
+		return Money{}, fmt.Sprintf("converting %s %s into %s: %v", rc, m.Amount.StringFixed(pl.places(rc)), cur, err)
+	}
+	if v.Sign() <= 0 {
+		return Money{}, fmt.Sprintf("the FX function gave %s for %s %s", v.String(), rc, m.Amount.String())
+	}
+	return Money{Amount: v.Round(pl.places(cur)), Currency: cur}, ""
+}
+
+// chargeNote adds a note about a charge left off the notice to the action's
+// reason and, when explaining the invoice, to the explanation.
+func (pl *planner) chargeNote(a *Action, inv *Invoice, note string) {
+	a.Reason += "; " + note
+	if ex := pl.explaining(inv); ex != nil {
+		ex.Notes = append(ex.Notes, note)
+	}
 }
 
 // balanceHistory returns the invoice's open balance as steps over time, for

@@ -7,6 +7,7 @@ import (
 	"github.com/overduehq/overdue/notice"
 	"github.com/overduehq/overdue/schedule"
 	"github.com/overduehq/overdue/segment"
+	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
 )
 
@@ -19,9 +20,14 @@ type Charges struct {
 	// Rates is the reference-rate table the interest regime reads.
 	Rates charge.RateTable `json:"rates,omitempty"`
 	// Compensation adds the statutory regime's fixed compensation (EUR 40,
-	// GBP 40/70/100) once per invoice, on its first overdue notice.
+	// GBP 40/70/100) once per invoice, on its first overdue notice; on an
+	// invoice in another currency, converted through Policy.FX.
 	Compensation bool `json:"compensation,omitempty"`
 }
+
+// FX converts amount from one currency to another on a day; the app
+// supplies it (the same shape as metrics.FX).
+type FX func(amount decimal.Decimal, from, to Currency, on date.Date) (decimal.Decimal, error)
 
 // Policy is everything that decides dunning: the workflows, the rules that
 // route customers to them, the notice templates and the business calendar.
@@ -47,6 +53,11 @@ type Policy struct {
 	Payment PaymentInstructions `json:"payment,omitzero"`
 	// Charges apply to every agreement that has none of its own.
 	Charges *Charges `json:"charges,omitempty"`
+	// FX converts amounts between currencies (nil: no conversion). Plan
+	// uses it for a statutory regime's fixed compensation on an invoice in
+	// another currency than the regime's; without it that compensation is
+	// left off the notice and the action's reason (and Explain) says so.
+	FX FX `json:"-"`
 	// MinAmount: no notice for a customer whose open overdue items in a
 	// currency total less than this (per currency code; missing = no floor).
 	MinAmount map[Currency]decimal.Decimal `json:"min_amount,omitempty"`

@@ -56,7 +56,10 @@ const (
 )
 
 // Interest is late-payment interest: a contractual Rate, or a statutory
-// Regime reading an app-supplied reference-rate table.
+// Regime reading an app-supplied reference-rate table. A regime covers the
+// invoices in its currency (Regime.Currency); with a Regime, Rate (when set)
+// is the contractual rate for invoices in other currencies, which otherwise
+// accrue none (see For).
 type Interest struct {
 	// Rate is the contractual rate in percent per Per (per year unless Per
 	// says "month").
@@ -79,8 +82,8 @@ func (i Interest) Validate() error {
 		if _, err := i.Regime.rule(); err != nil {
 			return &Error{Field: "interest.regime", Value: string(i.Regime), Reason: `want "eu", "uk", "de-b2b", "de-b2c" or "fr"`}
 		}
-		if i.Per == PerMonth {
-			return &Error{Field: "interest.per", Value: string(i.Per), Reason: "a statutory regime's rates are annual"}
+		if !i.Rate.IsZero() && (i.Rate.Sign() < 0 || i.Rate.GreaterThan(hundred())) {
+			return &Error{Field: "interest.rate", Value: i.Rate.String(), Reason: "must be above 0 and at most 100 (% a " + string(cmp.Or(i.Per, PerYear)) + ")"}
 		}
 	} else if i.Rate.Sign() <= 0 || i.Rate.GreaterThan(hundred()) {
 		return &Error{Field: "interest.rate", Value: i.Rate.String(), Reason: "must be above 0 and at most 100 (% a " + string(cmp.Or(i.Per, PerYear)) + "), or give a regime"}
@@ -182,6 +185,10 @@ func (i Interest) Accrue(cur money.Currency, due, asOf date.Date, original decim
 	if asOf <= due {
 		return out, nil
 	}
+	i, ok := i.For(cur)
+	if !ok {
+		return out, nil // the regime covers another currency
+	}
 	principalOn := func(d date.Date) decimal.Decimal {
 		if i.Basis == OnOriginal {
 			return original
@@ -247,6 +254,25 @@ func (i Interest) Accrue(cur money.Currency, due, asOf date.Date, original decim
 		out.Periods[k].Amount = out.Periods[k].Amount.Round(u + 2)
 	}
 	return out, nil
+}
+
+// For returns the interest that applies to an invoice in currency cur: the
+// regime for invoices in its currency, the contractual Rate (without the
+// regime) for other currencies, and false when neither applies (a regime,
+// no Rate, another currency).
+func (i Interest) For(cur money.Currency) (Interest, bool) {
+	if i.Regime == "" {
+		return i, true
+	}
+	rr, err := i.Regime.rule()
+	if err != nil || cur == rr.cur {
+		return i, true
+	}
+	if i.Rate.Sign() <= 0 {
+		return Interest{}, false
+	}
+	i.Regime = ""
+	return i, true
 }
 
 // AnnualRate returns the contractual rate as an annual percentage: Rate, or
