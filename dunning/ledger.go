@@ -12,6 +12,9 @@ import (
 // any other record's; a Failed record's count for nothing (the notice never
 // reached the customer, see Action.Record).
 func Advance(p *Progress, rec Record, i int) {
+	if rec.Kind == CancelTask || rec.Kind == DataFix {
+		return // about a collector task, not the invoice's dunning
+	}
 	id := rec.InvoiceIDs[i]
 	cycle := 0
 	if i < len(rec.Cycles) {

@@ -26,6 +26,12 @@ type Portfolio struct {
 	Agreements []Agreement
 	Invoices   []Invoice
 	History    History // nil: nothing done yet
+	// Tasks are the open collector tasks (Store.Tasks(ctx, TaskOpen); the
+	// Runner reads them when nil). Plan cancels a task whose invoices are
+	// all in the portfolio and settled or written off (an invoice missing
+	// from the portfolio is not taken as settled), and one that asked to fix
+	// data once the data is fixed.
+	Tasks []CollectorTask
 }
 
 // Action is one thing to do today: a notice to send, a task to open, a hold
@@ -81,7 +87,8 @@ type Action struct {
 	Reason string `json:"reason"`
 	// Problem, when not empty, says why the action cannot be carried out
 	// (a notice that fails notice.Validate, say): the runner skips it and it
-	// stays pending until the data is fixed.
+	// stays pending until the data is fixed. Plan adds, once, a DataFix
+	// action that opens a collector task to fix it.
 	Problem string `json:"problem,omitempty"`
 }
 
@@ -156,6 +163,7 @@ type planner struct {
 	cal        schedule.Calendar
 	agreements map[string]*Agreement
 	explain    *Explanation // when not nil, the invoice to explain
+	tasks      map[string][]*CollectorTask // open tasks by customer
 }
 
 type custState struct {
@@ -226,6 +234,16 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		ci := owner[i]
 		order[fill[ci]] = &p.Invoices[i]
 		fill[ci]++
+	}
+
+	for i := range p.Tasks {
+		t := &p.Tasks[i]
+		if t.Status == TaskOpen {
+			if pl.tasks == nil {
+				pl.tasks = map[string][]*CollectorTask{}
+			}
+			pl.tasks[t.CustomerID] = append(pl.tasks[t.CustomerID], t)
+		}
 	}
 
 	custOrder := make([]int32, len(p.Customers))
@@ -317,7 +335,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 	}
 	if len(due) == 0 {
-		return actions, nil
+		return pl.tidyTasks(cs, actions, first), nil
 	}
 	// The policy's floor per customer and currency.
 	if len(pl.policy.MinAmount) > 0 {
@@ -396,7 +414,93 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	if l := pl.policy.Customer; l != nil {
 		actions = pl.limit(cs, l, actions, first)
 	}
-	return actions, nil
+	return pl.tidyTasks(cs, actions, first), nil
+}
+
+// tidyTasks adds to the customer's actions, actions[first:], a DataFix
+// action for each one with a Problem (unless its task is open already), and
+// a CancelTask action for each open task of the customer whose invoices are
+// all settled or written off, or that asked to fix data that is now fixed.
+func (pl *planner) tidyTasks(cs *custState, actions []Action, first int) []Action {
+	open := pl.tasks[cs.c.ID]
+	if len(open) == 0 && !slices.ContainsFunc(actions[first:], func(a Action) bool { return a.Problem != "" }) {
+		return actions
+	}
+	isOpen := func(id string) bool {
+		return slices.ContainsFunc(open, func(t *CollectorTask) bool { return t.ID == id })
+	}
+	fixed := map[string]bool{}
+	n := len(actions)
+	for i := first; i < n; i++ {
+		a := &actions[i]
+		if a.Problem == "" {
+			fixed["fix/"+a.Key] = true
+			continue
+		}
+		key := "fix/" + a.Key
+		if isOpen(key) {
+			continue
+		}
+		actions = append(actions, Action{
+			Key: key, Kind: DataFix, Date: cs.asOf, Scheduled: cs.asOf, CustomerID: cs.c.ID, TimeZone: cs.c.TimeZone,
+			Workflow: a.Workflow, Step: a.Step, StepIndex: a.StepIndex, Currency: a.Currency, Open: a.Open,
+			Reason: "the action " + a.Key + " cannot be carried out: " + a.Problem,
+			Task: &CollectorTask{
+				ID: key, CustomerID: cs.c.ID, InvoiceIDs: a.InvoiceIDs, Kind: DataFix,
+				Title: fmt.Sprintf("Fix the data of %s: %s", cs.c.Name, a.Problem),
+				Due:   cs.asOf, Status: TaskOpen, Currency: a.Currency, Amount: a.Open,
+			},
+		})
+	}
+	byID := make(map[string]*Invoice, len(cs.invs))
+	for _, inv := range cs.invs {
+		byID[inv.ID] = inv
+	}
+	for _, t := range open {
+		why := ""
+		switch {
+		case strings.HasPrefix(t.ID, "fix/") && fixed[t.ID]:
+			why = "the data was fixed: the action goes out"
+		case len(t.InvoiceIDs) > 0:
+			why = pl.settled(cs, t, byID)
+		}
+		if why == "" {
+			continue
+		}
+		ct := *t
+		ct.Status, ct.CancelReason = TaskCancelled, why
+		actions = append(actions, Action{
+			Key: "cancel/" + t.ID, Kind: CancelTask, Date: cs.asOf, Scheduled: cs.asOf, CustomerID: cs.c.ID,
+			TimeZone: cs.c.TimeZone, Currency: t.Currency, Reason: "task " + t.ID + " is no longer needed: " + why, Task: &ct,
+		})
+	}
+	return actions
+}
+
+// settled says why every invoice of task t is settled or written off, or
+// returns "" when one is still open or missing from the portfolio.
+func (pl *planner) settled(cs *custState, t *CollectorTask, byID map[string]*Invoice) string {
+	paid, off := 0, 0
+	for _, id := range t.InvoiceIDs {
+		inv := byID[id]
+		switch {
+		case inv == nil:
+			return ""
+		case inv.WrittenOff != 0 && inv.WrittenOff <= cs.asOf:
+			off++
+		case inv.Open(cs.asOf).Sign() <= 0:
+			paid++
+		default:
+			return ""
+		}
+	}
+	switch {
+	case off == 0:
+		return "its invoices are settled"
+	case paid == 0:
+		return "its invoices were written off"
+	}
+	return "its invoices are settled or written off"
 }
 
 // limit drops the customer's notices, actions[first:], that the customer

@@ -153,6 +153,11 @@ func (r *Runner) Plan(ctx context.Context, p Portfolio) ([]Action, error) {
 		return nil, fmt.Errorf("dunning: reading history: %w", err)
 	}
 	p.History = h
+	if p.Tasks == nil {
+		if p.Tasks, err = r.Store.Tasks(ctx, TaskOpen); err != nil {
+			return nil, fmt.Errorf("dunning: reading open tasks: %w", err)
+		}
+	}
 	return PlanAt(r.clock().Now(), r.Policy, p)
 }
 

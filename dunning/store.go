@@ -183,6 +183,9 @@ type CollectorTask struct {
 	// Currency and Amount are the open amount the task is about.
 	Currency Currency        `json:"currency"`
 	Amount   decimal.Decimal `json:"amount"`
+	// CancelReason says why a cancelled task is no longer needed ("the
+	// invoices were paid").
+	CancelReason string `json:"cancel_reason,omitempty"`
 }
 
 // DoneChecker is an optional Store method. Done reports which of keys are

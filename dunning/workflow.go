@@ -30,6 +30,16 @@ const (
 	// HoldAction stops automated dunning of the invoice at this step; only a
 	// new cycle (Invoice.Cycle) starts it again.
 	HoldAction ActionKind = "hold"
+
+	// CancelTask is no step's action: Plan emits it to cancel an open
+	// collector task whose invoices are all settled, or a DataFix task
+	// whose data was fixed. Its Task is the task with status cancelled
+	// and CancelReason set; the Runner saves it.
+	CancelTask ActionKind = "cancel-task"
+	// DataFix is no step's action: Plan emits it, once per action that
+	// carries a Problem (no invoice lines, no contact, ...), to open a
+	// collector task to fix the data. Its key is "fix/" + the action's key.
+	DataFix ActionKind = "fix-data"
 )
 
 // IsNotice reports whether the kind sends a notice to the customer.
