@@ -98,11 +98,11 @@ func (c *calendarFile) calendar() (schedule.Calendar, error) {
 	}
 	var hol []date.Date
 	for i, s := range c.Holidays {
-		t, err := time.Parse("2006-01-02", s)
+		d, err := parseDay(s)
 		if err != nil {
 			return nil, &FieldError{Field: fmt.Sprintf("policy.calendar.holidays[%d]", i), Value: s, Reason: "is not a date (YYYY-MM-DD)"}
 		}
-		hol = append(hol, date.NewAt(t))
+		hol = append(hol, d)
 	}
 	return schedule.Combine(schedule.Weekend(off...), schedule.Holidays(hol...)), nil
 }
@@ -112,14 +112,17 @@ func (c *calendarFile) calendar() (schedule.Calendar, error) {
 // date type's own JSON decoding rolls such a day over into the next month;
 // ParsePolicy runs this check first, and apps that decode invoices or
 // events from JSON should too.
-func CheckDates(data []byte) error {
+func CheckDates(data []byte) error { return checkDatesAt(data, "$") }
+
+// checkDatesAt is CheckDates with paths starting at root.
+func checkDatesAt(data []byte, root string) error {
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil {
 		return nil // not JSON: the decoder proper reports it
 	}
-	return checkDates(v, "$")
+	return checkDates(v, root)
 }
 
 func checkDates(v any, path string) error {
@@ -143,7 +146,7 @@ func checkDates(v any, path string) error {
 		}
 	case string:
 		if looksLikeDate(v) {
-			if _, err := time.Parse("2006-01-02", v); err != nil {
+			if _, err := parseDay(v); err != nil {
 				return &FieldError{Field: path, Value: v, Reason: "is not a calendar day"}
 			}
 		}

@@ -1215,7 +1215,7 @@ func (pl *planner) compensation(cs *custState, r charge.Regime, cur Currency, op
 	if v.Sign() <= 0 {
 		return Money{}, fmt.Sprintf("the FX function gave %s for %s %s", v.String(), rc, m.Amount.String())
 	}
-	return Money{Amount: v.Round(pl.places(cur)), Currency: cur}, ""
+	return Money{Amount: v, Currency: cur}.Round(), ""
 }
 
 // chargeNote adds a note about a charge left off the notice to the action's

@@ -171,11 +171,17 @@ func TestProgressiveHonoursMinimumGap(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+	// On 05-22, with the ledger as it stood that morning (overdue-1, step 3,
+	// sent 05-20), Explain says overdue-2 waits for the gap: 05-20 + 5 = 05-25.
+	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 3, Last: day("2026-05-20")}}
 	ex, err := dunning.Explain(day("2026-05-22"), pol, pf, "i1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = ex
+	want22 := `step "overdue-2" is due but the last notice went out on 2026-05-20: the minimum gap of 5 days holds it until 2026-05-25`
+	if ex.NextStep != "overdue-2" || ex.Next != day("2026-05-25") || ex.Reason != want22 || !ex.Steps[3].Done || ex.Steps[4].Done {
+		t.Errorf("Explain on 05-22: next %s on %s, reason %q, want overdue-2 on 2026-05-25, %q\n%s", ex.NextStep, ex.Next, ex.Reason, want22, ex)
+	}
 }
 
 func TestDontDunSignals(t *testing.T) {

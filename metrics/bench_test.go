@@ -37,33 +37,116 @@ func stream(n int) iter.Seq[dunning.Invoice] {
 	}
 }
 
-// BenchmarkSum10M computes the DSO family's totals over 10,000,000
-// streamed invoices; BenchmarkBareSum10M streams the same invoices and
-// only adds up their open balances at the period's end.
-func BenchmarkSum10M(b *testing.B) {
-	p := metrics.Period{From: date.New(2026, 10, 1), To: date.New(2026, 12, 31)}
-	b.ReportAllocs()
-	for b.Loop() {
-		tots, err := metrics.Sum(stream(benchN), p, nil, "")
-		if err != nil {
-			b.Fatal(err)
+// benchWant are the totals of stream(n) over the fourth quarter of 2026,
+// worked out with integer arithmetic on the stream's definition (invoice i
+// issued on day i%365 of 2026, due 30 days later, amount 100 + i%900,
+// paid in full 40 days after issue when i%3 == 0), without Invoice, Open or
+// decimals.
+type benchWant struct {
+	beginAR, endAR, endCurrent, sales int64
+	monthly                           [3]int64 // October, November, December
+}
+
+func wantTotals(n int) benchWant {
+	base := date.New(2026, 1, 1)
+	oct, nov, dec := int(date.New(2026, 10, 1)-base), int(date.New(2026, 11, 1)-base), int(date.New(2026, 12, 1)-base)
+	last := int(date.New(2026, 12, 31) - base) // 364
+	var w benchWant
+	for i := range n {
+		iss, amt := i%365, int64(100+i%900)
+		paidOn := -1 // day of year the invoice is paid (-1: never)
+		if i%3 == 0 {
+			paidOn = iss + 40
 		}
-		if tots["EUR"].Sales.IsZero() {
-			b.Fatal("no sales")
+		openOn := func(d int) bool { return iss <= d && (paidOn < 0 || paidOn > d) }
+		if openOn(oct - 1) {
+			w.beginAR += amt
+		}
+		if openOn(last) {
+			w.endAR += amt
+			if iss+30 >= last {
+				w.endCurrent += amt
+			}
+		}
+		switch {
+		case iss >= dec:
+			w.monthly[2] += amt
+		case iss >= nov:
+			w.monthly[1] += amt
+		case iss >= oct:
+			w.monthly[0] += amt
+		}
+	}
+	w.sales = w.monthly[0] + w.monthly[1] + w.monthly[2]
+	return w
+}
+
+func (w benchWant) check(b *testing.B, beginAR, endAR, endCurrent, sales decimal.Decimal, monthly [3]decimal.Decimal) {
+	b.Helper()
+	got := []decimal.Decimal{beginAR, endAR, endCurrent, sales, monthly[0], monthly[1], monthly[2]}
+	want := []int64{w.beginAR, w.endAR, w.endCurrent, w.sales, w.monthly[0], w.monthly[1], w.monthly[2]}
+	names := []string{"begin AR", "end AR", "end current", "sales", "October", "November", "December"}
+	for i := range got {
+		if !got[i].Equal(decimal.NewFromInt(want[i])) {
+			b.Errorf("%s = %s, want %d", names[i], got[i], want[i])
 		}
 	}
 }
 
-func BenchmarkBareSum10M(b *testing.B) {
-	end := date.New(2026, 12, 31)
+// BenchmarkSum10M computes the DSO family's totals over 10,000,000
+// streamed invoices; BenchmarkBareSum10M streams the same invoices and
+// adds up the same totals in a hand-written loop (begin and end AR, end
+// current, sales per month), without metrics.Sum. Both are checked against
+// wantTotals.
+func BenchmarkSum10M(b *testing.B) {
+	p := metrics.Period{From: date.New(2026, 10, 1), To: date.New(2026, 12, 31)}
+	want := wantTotals(benchN)
 	b.ReportAllocs()
+	b.ResetTimer()
+	var tots map[metrics.Currency]*metrics.Totals
 	for b.Loop() {
-		total := decimal.Zero
-		for inv := range stream(benchN) {
-			total = total.Add(inv.Open(end))
-		}
-		if total.IsZero() {
-			b.Fatal("zero")
+		var err error
+		tots, err = metrics.Sum(stream(benchN), p, nil, "")
+		if err != nil {
+			b.Fatal(err)
 		}
 	}
+	t := tots["EUR"]
+	if len(tots) != 1 || t == nil || len(t.MonthlySales) != 3 {
+		b.Fatalf("totals %+v", tots)
+	}
+	want.check(b, t.BeginAR, t.EndAR, t.EndCurrent, t.Sales, [3]decimal.Decimal{t.MonthlySales[0].Sales, t.MonthlySales[1].Sales, t.MonthlySales[2].Sales})
+}
+
+func BenchmarkBareSum10M(b *testing.B) {
+	from, end := date.New(2026, 10, 1), date.New(2026, 12, 31)
+	begin := from - 1
+	want := wantTotals(benchN)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var beginAR, endAR, endCurrent, sales decimal.Decimal
+	var monthly [3]decimal.Decimal
+	for b.Loop() {
+		beginAR, endAR, endCurrent, sales = decimal.Zero, decimal.Zero, decimal.Zero, decimal.Zero
+		monthly = [3]decimal.Decimal{}
+		for inv := range stream(benchN) {
+			if inv.Issued <= begin {
+				if o := inv.Open(begin); o.Sign() > 0 {
+					beginAR = beginAR.Add(o)
+				}
+			}
+			if o := inv.Open(end); o.Sign() > 0 {
+				endAR = endAR.Add(o)
+				if inv.Due >= end {
+					endCurrent = endCurrent.Add(o)
+				}
+			}
+			if inv.Issued >= from {
+				sales = sales.Add(inv.Amount)
+				_, m, _ := inv.Issued.Date()
+				monthly[m-10] = monthly[m-10].Add(inv.Amount)
+			}
+		}
+	}
+	want.check(b, beginAR, endAR, endCurrent, sales, monthly)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/overduehq/overdue/dunning"
+	"github.com/overduehq/overdue/dunning/money"
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
 )
@@ -351,19 +352,16 @@ func bucketIndex(bs []Bucket, n int) int {
 }
 
 // Allowance is the allowance for doubtful accounts: each bucket's amount
-// times its loss rate (percent, one per bucket, same order), rounded to
-// minor units of the currency.
+// times its loss rate (percent, one per bucket, same order), the sum
+// rounded by money.Money.Round (half away from zero to the currency's minor
+// unit; 2 digits for an unknown code).
 func (a *Aging) Allowance(ratesPercent []decimal.Decimal) (decimal.Decimal, error) {
 	if len(ratesPercent) != len(a.Buckets) {
 		return decimal.Zero, fmt.Errorf("metrics: allowance: %d rates for %d buckets", len(ratesPercent), len(a.Buckets))
-	}
-	places := int32(2)
-	if u, ok := a.Currency.MinorUnits(); ok {
-		places = u
 	}
 	total := decimal.Zero
 	for i, b := range a.Buckets {
 		total = total.Add(b.Amount.Mul(ratesPercent[i]).Div(decimal.NewFromInt(100)))
 	}
-	return total.Round(places), nil
+	return money.New(total, a.Currency).Round().Amount, nil
 }

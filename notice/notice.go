@@ -156,13 +156,19 @@ type Notice struct {
 	HTML    string `json:"html,omitempty"`
 }
 
-// Principal is the sum of the lines' open balances.
+// roundMinor rounds d half away from zero to u decimals, the rule of
+// money.Money.Round. It is the one place this package rounds (the package
+// imports no other package of overdue, so it cannot call Money.Round).
+func roundMinor(d decimal.Decimal, u int32) decimal.Decimal { return d.Round(u) }
+
+// Principal is the sum of the lines' open balances, rounded half away from
+// zero to MinorUnits.
 func (n *Notice) Principal() decimal.Decimal {
 	s := decimal.Zero
 	for _, l := range n.Lines {
 		s = s.Add(l.Open)
 	}
-	return s.Round(n.MinorUnits)
+	return roundMinor(s, n.MinorUnits)
 }
 
 func sumCharges(cs []Charge, u int32) decimal.Decimal {
@@ -170,19 +176,21 @@ func sumCharges(cs []Charge, u int32) decimal.Decimal {
 	for _, c := range cs {
 		s = s.Add(c.Amount)
 	}
-	return s.Round(u)
+	return roundMinor(s, u)
 }
 
-// FeeTotal is the sum of the fees.
+// FeeTotal is the sum of the fees, rounded half away from zero to
+// MinorUnits.
 func (n *Notice) FeeTotal() decimal.Decimal { return sumCharges(n.Fees, n.MinorUnits) }
 
-// InterestTotal is the sum of the interest amounts.
+// InterestTotal is the sum of the interest amounts, rounded half away from
+// zero to MinorUnits.
 func (n *Notice) InterestTotal() decimal.Decimal { return sumCharges(n.Interest, n.MinorUnits) }
 
-// ComputeTotal is Principal + FeeTotal + InterestTotal, rounded to the
-// currency's minor unit.
+// ComputeTotal is Principal + FeeTotal + InterestTotal: each rounded on its
+// own, so the total is exactly the three figures a notice shows, added.
 func (n *Notice) ComputeTotal() decimal.Decimal {
-	return n.Principal().Add(n.FeeTotal()).Add(n.InterestTotal()).Round(n.MinorUnits)
+	return n.Principal().Add(n.FeeTotal()).Add(n.InterestTotal())
 }
 
 // ErrInvalid is wrapped by every *ValidationError.
@@ -201,7 +209,7 @@ func (e *ValidationError) Error() string {
 // Unwrap lets errors.Is match ErrInvalid.
 func (e *ValidationError) Unwrap() error { return ErrInvalid }
 
-func fits(d decimal.Decimal, u int32) bool { return d.Equal(d.Round(u)) }
+func fits(d decimal.Decimal, u int32) bool { return d.Equal(roundMinor(d, u)) }
 
 // Validate refuses a notice that lacks what a dunning notice must carry: who
 // is owed and by whom, each invoice with its number, dates, the goods or

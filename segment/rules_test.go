@@ -209,12 +209,22 @@ func TestExplain(t *testing.T) {
 // genValue draws a value of a random kind from a small domain, so that
 // random rules and subjects meet often.
 func genValue(t *rapid.T, label string) segment.Value {
-	switch rapid.IntRange(0, 3).Draw(t, label+"-kind") {
-	case 0:
+	return genValueOf(t, label, segment.Kind(rapid.IntRange(1, 4).Draw(t, label+"-kind")))
+}
+
+// genValueOf draws a value of kind k from the same small domains.
+func genValueOf(t *rapid.T, label string, k segment.Kind) segment.Value {
+	switch k {
+	case segment.KindString:
 		return segment.String(rapid.SampledFrom([]string{"a", "ab", "b", ""}).Draw(t, label))
-	case 1:
-		return segment.Int(int64(rapid.IntRange(-2, 2).Draw(t, label)))
-	case 2:
+	case segment.KindNumber:
+		// Integers and the same integers written with decimals (1 = 1.0).
+		n := int64(rapid.IntRange(-2, 2).Draw(t, label))
+		if rapid.Bool().Draw(t, label+"-scaled") {
+			return segment.Number(decimal.New(n*10, -1))
+		}
+		return segment.Int(n)
+	case segment.KindDate:
 		return segment.Date(date.New(2026, 1, 1) + date.Date(rapid.IntRange(0, 3).Draw(t, label)))
 	}
 	return segment.Bool(rapid.Bool().Draw(t, label))
@@ -256,9 +266,17 @@ func genCond(t *rapid.T, depth int) segment.Cond {
 	case segment.Exists:
 		return segment.Cond{Attr: attr, Op: op}
 	case segment.In, segment.NotIn:
-		return segment.Cond{Attr: attr, Op: op, Values: []segment.Value{v, v}}
+		vs := []segment.Value{v}
+		for range rapid.IntRange(0, 2).Draw(t, "more") {
+			vs = append(vs, genValueOf(t, "v", v.Kind()))
+		}
+		return segment.Cond{Attr: attr, Op: op, Values: vs}
 	case segment.Between:
-		return segment.Cond{Attr: attr, Op: op, Values: []segment.Value{v, v}}
+		lo, hi := v, genValueOf(t, "hi", v.Kind())
+		if modelCmp(lo, hi) > 0 {
+			lo, hi = hi, lo
+		}
+		return segment.Cond{Attr: attr, Op: op, Values: []segment.Value{lo, hi}}
 	}
 	return segment.Cond{Attr: attr, Op: op, Value: &v}
 }
@@ -273,13 +291,169 @@ func genSubject(t *rapid.T) segment.Attrs {
 	return s
 }
 
-// Properties: evaluation is deterministic, not(not(p)) == p, not(p) ==
-// !p, and a rule set survives a JSON round trip with the same matches.
+// modelCmp orders two values of one kind, numbers by their value (1 and
+// 1.0 are equal), dates by day, strings by bytes, false before true.
+func modelCmp(a, b segment.Value) int {
+	switch a.Kind() {
+	case segment.KindNumber:
+		return a.Num().Cmp(b.Num())
+	case segment.KindDate:
+		return int(a.Day()) - int(b.Day())
+	case segment.KindString:
+		return strings.Compare(a.Str(), b.Str())
+	}
+	x, y := 0, 0
+	if a.Truth() {
+		x = 1
+	}
+	if b.Truth() {
+		y = 1
+	}
+	return x - y
+}
+
+// modelEval is the operators as the package doc states them, written here
+// without the package's evaluator: a predicate on a missing attribute, or
+// on one of another kind than its operand, is false (ne and not_in too);
+// exists tests presence; eq, ne, in, not_in compare any kind by value;
+// lt, lte, gt, gte and between (inclusive) order numbers and dates only;
+// prefix is for strings.
+func modelEval(c segment.Cond, s segment.Attrs) bool {
+	switch {
+	case c.All != nil:
+		for _, x := range c.All {
+			if !modelEval(x, s) {
+				return false
+			}
+		}
+		return true
+	case c.Any != nil:
+		for _, x := range c.Any {
+			if modelEval(x, s) {
+				return true
+			}
+		}
+		return false
+	case c.Not != nil:
+		return !modelEval(*c.Not, s)
+	}
+	v, ok := s[c.Attr]
+	if c.Op == segment.Exists {
+		return ok
+	}
+	if !ok {
+		return false
+	}
+	operand := c.Value
+	if operand == nil {
+		operand = &c.Values[0]
+	}
+	if v.Kind() != operand.Kind() {
+		return false
+	}
+	ordered := v.Kind() == segment.KindNumber || v.Kind() == segment.KindDate
+	switch c.Op {
+	case segment.Eq:
+		return modelCmp(v, *c.Value) == 0
+	case segment.Ne:
+		return modelCmp(v, *c.Value) != 0
+	case segment.In, segment.NotIn:
+		found := false
+		for _, x := range c.Values {
+			found = found || modelCmp(v, x) == 0
+		}
+		return found == (c.Op == segment.In)
+	case segment.Lt:
+		return ordered && modelCmp(v, *c.Value) < 0
+	case segment.Lte:
+		return ordered && modelCmp(v, *c.Value) <= 0
+	case segment.Gt:
+		return ordered && modelCmp(v, *c.Value) > 0
+	case segment.Gte:
+		return ordered && modelCmp(v, *c.Value) >= 0
+	case segment.Between:
+		return ordered && modelCmp(c.Values[0], v) <= 0 && modelCmp(v, c.Values[1]) <= 0
+	case segment.Prefix:
+		return v.Kind() == segment.KindString && strings.HasPrefix(v.Str(), c.Value.Str())
+	}
+	panic("model: unknown operator " + string(c.Op))
+}
+
+// TestOperatorsMatchModel: every operator, on every operand and every
+// subject value of the small domains (and a missing attribute), matches as
+// modelEval says.
+func TestOperatorsMatchModel(t *testing.T) {
+	var vals []segment.Value
+	for _, s := range []string{"", "a", "ab", "b"} {
+		vals = append(vals, segment.String(s))
+	}
+	for n := int64(-2); n <= 2; n++ {
+		vals = append(vals, segment.Int(n), segment.Number(decimal.New(n*10, -1)))
+	}
+	for i := range 4 {
+		vals = append(vals, segment.Date(date.New(2026, 1, 1)+date.Date(i)))
+	}
+	vals = append(vals, segment.Bool(false), segment.Bool(true))
+	ordered := func(v segment.Value) bool { return v.Kind() == segment.KindNumber || v.Kind() == segment.KindDate }
+	var conds []segment.Cond
+	conds = append(conds, segment.Cond{Attr: "x", Op: segment.Exists})
+	for i := range vals {
+		v := &vals[i]
+		conds = append(conds, segment.Cond{Attr: "x", Op: segment.Eq, Value: v}, segment.Cond{Attr: "x", Op: segment.Ne, Value: v})
+		if ordered(*v) {
+			for _, op := range []segment.Op{segment.Lt, segment.Lte, segment.Gt, segment.Gte} {
+				conds = append(conds, segment.Cond{Attr: "x", Op: op, Value: v})
+			}
+		}
+		if v.Kind() == segment.KindString {
+			conds = append(conds, segment.Cond{Attr: "x", Op: segment.Prefix, Value: v})
+		}
+		for _, w := range vals {
+			if w.Kind() != v.Kind() {
+				continue
+			}
+			conds = append(conds, segment.Cond{Attr: "x", Op: segment.In, Values: []segment.Value{*v, w}}, segment.Cond{Attr: "x", Op: segment.NotIn, Values: []segment.Value{w, *v}})
+			if ordered(*v) && modelCmp(*v, w) <= 0 {
+				conds = append(conds, segment.Cond{Attr: "x", Op: segment.Between, Values: []segment.Value{*v, w}})
+			}
+		}
+	}
+	subjects := []segment.Attrs{{"y": segment.Int(0)}}
+	for _, v := range vals {
+		subjects = append(subjects, segment.Attrs{"x": v})
+	}
+	n := 0
+	for _, c := range conds {
+		rs := segment.RuleSet{Rules: []segment.Rule{{Name: "r", When: c, Target: segment.Target{Workflow: "hit"}}}, Default: segment.Target{Workflow: "miss"}}
+		if err := rs.Validate(); err != nil {
+			t.Fatalf("condition %+v invalid: %v", c, err)
+		}
+		for _, s := range subjects {
+			got := !rs.Match(s).Default
+			if want := modelEval(c, s); got != want {
+				b, _ := json.Marshal(c)
+				t.Errorf("%s on %v: matched %v, the model says %v", b, s, got, want)
+			}
+			n++
+		}
+	}
+	if n < 5000 {
+		t.Fatalf("only %d cases", n)
+	}
+}
+
+// Properties: every condition evaluates as the independent model says;
+// evaluation is deterministic, not(not(p)) == p, not(p) == !p, and a rule
+// set survives a JSON round trip with the same matches.
 func TestRuleProperties(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		c := genCond(t, 0)
 		s := genSubject(t)
 		p := match(c, s)
+		if want := modelEval(c, s); p != want {
+			b, _ := json.Marshal(c)
+			t.Fatalf("condition %s on subject %v: matched %v, the model says %v", b, s, p, want)
+		}
 		if match(c, s) != p {
 			t.Fatal("evaluation is not deterministic")
 		}

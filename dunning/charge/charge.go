@@ -93,8 +93,7 @@ func (f Fee) Validate() error {
 // A fixed or per-invoice fee with no amount for cur is zero: a fee is only
 // charged in the currencies it names.
 func (f Fee) Compute(cur money.Currency, opens []decimal.Decimal) (money.Money, error) {
-	u, err := places(cur)
-	if err != nil {
+	if _, err := places(cur); err != nil {
 		return money.Money{}, err
 	}
 	var v decimal.Decimal
@@ -121,7 +120,7 @@ func (f Fee) Compute(cur money.Currency, opens []decimal.Decimal) (money.Money, 
 	default:
 		return money.Money{}, f.Validate()
 	}
-	return money.New(v.Round(u), cur), nil
+	return money.New(v, cur).Round(), nil
 }
 
 // RatePoint is a reference rate (annual %) in force from a day on.

@@ -8,6 +8,7 @@
 //
 // All functions are pure. Reference-rate tables (ECB, Bank of England,
 // Bundesbank Basiszinssatz) are data the app supplies as a RateTable.
-// Amounts round half away from zero to the currency's minor unit, once, as
-// package money does.
+// Fees and interest round half away from zero to the currency's minor unit
+// through money.Money.Round: a fee once, interest once on the total
+// (RoundTotal, the default) or once per day (RoundDaily).
 package charge

@@ -119,7 +119,10 @@ type Period struct {
 	Days        int       // days counted (30/360 days for Thirty360)
 	Principal   decimal.Decimal
 	RatePercent decimal.Decimal
-	Amount      decimal.Decimal // interest of the period, rounded per the policy
+	// Amount is the period's interest: whole minor units with RoundDaily;
+	// with RoundTotal the exact figure kept to two digits beyond the minor
+	// unit, for showing how the total (Accrual.Amount, rounded once) arose.
+	Amount decimal.Decimal
 }
 
 // Accrual is interest accrued up to a day.
@@ -227,7 +230,7 @@ func (i Interest) Accrue(cur money.Currency, due, asOf date.Date, original decim
 			// Each day's interest rounded, times the days (every day of a
 			// period has the same principal and rate). For 30/360 the
 			// counted days stand in for calendar days.
-			daily := p.Mul(r).Div(hundred()).Div(decimal.NewFromInt(int64(year))).Round(u)
+			daily := money.New(p.Mul(r).Div(hundred()).Div(decimal.NewFromInt(int64(year))), cur).Round().Amount
 			amt = daily.Mul(decimal.NewFromInt(int64(n)))
 		} else {
 			amt = p.Mul(r).Mul(decimal.NewFromInt(int64(n))).Div(hundred().Mul(decimal.NewFromInt(int64(year))))
@@ -249,7 +252,9 @@ func (i Interest) Accrue(cur money.Currency, due, asOf date.Date, original decim
 		}
 	}
 	flush(start, asOf, p0, r0)
-	out.Amount = money.New(total.Round(u), cur)
+	out.Amount = money.New(total, cur).Round()
+	// Periods show two digits beyond the minor unit (an explanation, not an
+	// amount charged: only out.Amount is).
 	for k := range out.Periods {
 		out.Periods[k].Amount = out.Periods[k].Amount.Round(u + 2)
 	}

@@ -3,9 +3,13 @@
 //
 // Amounts are exact decimals (github.com/shopspring/decimal), never floats. A
 // Currency knows its minor unit (2 digits for EUR and USD, 0 for JPY, 3 for
-// KWD), and Money.Round rounds half away from zero to that unit: that is the one
-// place in the library where rounding to the currency happens, so fees,
-// interest and notices all round the same way.
+// KWD), and Money.Round rounds half away from zero to that unit. Packages
+// dunning, dunning/charge and metrics round amounts to a currency only
+// through Money.Round; package notice, which imports no other package of
+// overdue, rounds its sums in one helper of its own with the same rule; and
+// an interest period (charge.Period.Amount) is shown with two digits more
+// than the currency has. TestRoundingGoesThroughOneFunction (claims_test.go
+// in the module root) fails on any other call of decimal's Round.
 //
 // Arithmetic between two amounts requires the same currency. Add and Sub return
 // ErrCurrencyMismatch (wrapped in a *MismatchError naming both codes) instead of

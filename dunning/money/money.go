@@ -42,8 +42,10 @@ func New(amount decimal.Decimal, c Currency) Money { return Money{Amount: amount
 // Zero returns a zero amount in currency c.
 func Zero(c Currency) Money { return Money{Currency: c} }
 
-// Parse reads "12.30 EUR" or "EUR 12.30". The amount may not carry more
-// digits than the currency's minor unit.
+// Parse reads "12.30 EUR" or "EUR 12.30". The amount may have at most
+// MaxIntegerDigits (15) digits before the decimal point and no more digits
+// after it than the currency's minor unit (trailing zeros aside); anything
+// else is refused with an error naming the input.
 func Parse(s string) (Money, error) {
 	f := strings.Fields(s)
 	if len(f) != 2 {
@@ -63,17 +65,22 @@ func Parse(s string) (Money, error) {
 	}
 	m := Money{Amount: d, Currency: c}
 	if err := m.Validate(); err != nil {
-		return Money{}, err
+		return Money{}, fmt.Errorf("money: %q: %w", s, err)
 	}
 	return m, nil
 }
 
-// Validate checks that the currency is known and that the amount has no more
-// decimals than the currency's minor unit.
+// Validate checks that the currency is known, that the amount is within
+// the bounds (see CheckBounds: at most 15 integer digits) and that it has no
+// more decimals than the currency's minor unit (12.300 EUR is fine, 12.305
+// EUR is not).
 func (m Money) Validate() error {
 	u, ok := m.Currency.MinorUnits()
 	if !ok {
 		return &CurrencyError{Code: string(m.Currency)}
+	}
+	if err := CheckBounds(m.Amount); err != nil {
+		return err
 	}
 	if -m.Amount.Exponent() > u && !m.Amount.Equal(m.Amount.Round(u)) {
 		return fmt.Errorf("money: amount %s has more decimals than %s allows (%d)", m.Amount.String(), m.Currency, u)
@@ -178,8 +185,8 @@ func (m Money) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads {"amount":"12.30","currency":"EUR"}; the amount may also
-// be a JSON number. The currency must be known and the amount must fit its
-// minor unit.
+// be a JSON number. The currency must be known and the amount within the
+// bounds of Validate.
 func (m *Money) UnmarshalJSON(b []byte) error {
 	var raw struct {
 		Amount   json.RawMessage `json:"amount"`

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,9 +18,11 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/notice"
+	"golang.org/x/text/language"
 )
 
 // SMTP delivers email notices through an SMTP server (a relay or a
@@ -117,10 +120,35 @@ func (s *SMTP) messageID(key, fromAddr string) string {
 // multipart/alternative body with the text and HTML parts (a text/plain body
 // alone when the notice has no HTML). It is exported so apps can archive or
 // preview exactly what is sent.
+//
+// No data can add or alter a header: names and the subject are RFC 2047
+// encoded, and every other header value (the key, the Message-ID, Reply-To,
+// the language) is refused with an error when it holds a CR, LF or other
+// control character. The notice's Language must be a well-formed BCP 47 tag
+// (golang.org/x/text/language); it is written in its canonical form. A
+// refusal caused by the notice or the key wraps dunning.ErrPermanent, since
+// resending the same notice cannot fix it; one caused by the sender's own
+// settings (ReplyTo) does not.
 func (s *SMTP) Message(key, msgID string, from, to *mail.Address, n *notice.Notice) ([]byte, error) {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
+	}
+	var lang string
+	if n.Language != "" {
+		tag, err := language.Parse(n.Language)
+		if err != nil || hasControl(n.Language) {
+			return nil, fmt.Errorf("send: notice language %q is not a BCP 47 tag: %w", n.Language, dunning.ErrPermanent)
+		}
+		lang = tag.String()
+	}
+	for _, f := range []struct{ name, v string }{{"key", key}, {"Message-ID", msgID}, {"recipient address", to.Address}, {"sender address", from.Address}} {
+		if hasControl(f.v) {
+			return nil, fmt.Errorf("send: %s %q holds a control character and cannot go in a header: %w", f.name, f.v, dunning.ErrPermanent)
+		}
+	}
+	if hasControl(s.ReplyTo) {
+		return nil, fmt.Errorf("send: SMTP.ReplyTo %q holds a control character and cannot go in a header", s.ReplyTo)
 	}
 	var buf bytes.Buffer
 	h := func(k, v string) { fmt.Fprintf(&buf, "%s: %s\r\n", k, v) }
@@ -129,12 +157,12 @@ func (s *SMTP) Message(key, msgID string, from, to *mail.Address, n *notice.Noti
 	if s.ReplyTo != "" {
 		h("Reply-To", s.ReplyTo)
 	}
-	h("Subject", mime.QEncoding.Encode("utf-8", n.Subject))
+	h("Subject", encodeSubject(n.Subject))
 	h("Date", now().Format(time.RFC1123Z))
 	h("Message-ID", msgID)
 	h("X-Overdue-Key", key)
-	if n.Language != "" {
-		h("Content-Language", n.Language)
+	if lang != "" {
+		h("Content-Language", lang)
 	}
 	h("MIME-Version", "1.0")
 	if n.HTML == "" {
@@ -167,6 +195,41 @@ func (s *SMTP) Message(key, msgID string, from, to *mail.Address, n *notice.Noti
 	}
 	buf.Write(body.Bytes())
 	return buf.Bytes(), nil
+}
+
+// encodeSubject RFC 2047-encodes the subject where it needs it, and always
+// when it holds "=?": text that merely looks like an encoded word would be
+// decoded by the reader into something else (a line break, say).
+func encodeSubject(subj string) string {
+	if !strings.Contains(subj, "=?") {
+		return mime.QEncoding.Encode("utf-8", subj)
+	}
+	// Base64 encoded words of at most 45 bytes each (75 characters with
+	// the charset), split between runes.
+	var words []string
+	for len(subj) > 0 {
+		n := min(len(subj), 45)
+		for n < len(subj) && n > 0 && !utf8.RuneStart(subj[n]) {
+			n--
+		}
+		if n == 0 {
+			n = min(len(subj), 45)
+		}
+		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(subj[:n]))+"?=")
+		subj = subj[n:]
+	}
+	return strings.Join(words, " ")
+}
+
+// hasControl reports whether s holds a CR, LF or any other control
+// character, which would end or fold a header line.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
+			return true
+		}
+	}
+	return false
 }
 
 func writeQP(w interface{ Write([]byte) (int, error) }, s string) error {

@@ -1,0 +1,102 @@
+package money
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// TestParseBounds: the bounds stated in CheckBounds, at and past each edge.
+// Each refusal must come back fast and name the input.
+func TestParseBounds(t *testing.T) {
+	ok := []string{
+		"999999999999999 JPY",          // 15 integer digits
+		"999999999999999.99 EUR",       // 15 + minor unit
+		"1e14 JPY",                     // 100,000,000,000,000: 15 digits
+		"1.000000000000000000 EUR",     // 18 decimals, trailing zeros
+		"-999999999999999 JPY",         // negative amounts parse (refunds); policies refuse them
+		"0.001 KWD",                    // 3-decimal currency
+		"12.300 EUR",                   // trailing zero beyond the minor unit
+		"100000000000000000000e-6 JPY", // 10^14 written with a long coefficient
+		"0 EUR",
+	}
+	for _, s := range ok {
+		if _, err := Parse(s); err != nil {
+			t.Errorf("Parse(%q): %v", s, err)
+		}
+	}
+	bad := []struct {
+		in    string
+		sent  error
+		quote string // what the message must name
+	}{
+		{"1e50000000 JPY", ErrOutOfRange, "1e50000000"},
+		{"1e-50000000 EUR", ErrOutOfRange, "1e-50000000"},
+		{"0e50000000 EUR", ErrOutOfRange, "0e50000000"},
+		{"1000000000000000 JPY", ErrOutOfRange, "1000000000000000"},
+		{"1e15 JPY", ErrOutOfRange, "1e15"},
+		{"-1e15 JPY", ErrOutOfRange, "-1e15"},
+		{"1.0000000000000000000 EUR", ErrOutOfRange, "1.0000000000000000000"},
+		{strings.Repeat("9", 5000) + " EUR", ErrOutOfRange, "EUR"},
+		{"1.005 EUR", nil, "1.005"},
+		{"1.5 JPY", nil, "1.5"},
+		{"12 XXQ", ErrUnknownCurrency, "XXQ"},
+		{"12 ABC", ErrUnknownCurrency, "ABC"},
+	}
+	for _, c := range bad {
+		start := time.Now()
+		_, err := Parse(c.in)
+		if el := time.Since(start); el > 50*time.Millisecond {
+			t.Errorf("Parse(%.30q) took %v", c.in, el)
+		}
+		if err == nil {
+			t.Errorf("Parse(%.30q) succeeded", c.in)
+			continue
+		}
+		if c.sent != nil && !errors.Is(err, c.sent) {
+			t.Errorf("Parse(%.30q) = %v, want %v", c.in, err, c.sent)
+		}
+		if !strings.Contains(err.Error(), c.quote) || len(err.Error()) > 300 && !strings.HasPrefix(c.in, "999") {
+			t.Errorf("Parse(%.30q) error %.200q does not name %q", c.in, err.Error(), c.quote)
+		}
+	}
+}
+
+// TestJSONBounds: the JSON path refuses the same numbers, quickly.
+func TestJSONBounds(t *testing.T) {
+	for _, in := range []string{
+		`{"amount":"1e50000000","currency":"JPY"}`,
+		`{"amount":1e50000000,"currency":"JPY"}`,
+		`{"amount":"1e-50000000","currency":"EUR"}`,
+		`{"amount":"1.005","currency":"EUR"}`,
+	} {
+		start := time.Now()
+		var m Money
+		if err := m.UnmarshalJSON([]byte(in)); err == nil {
+			t.Errorf("UnmarshalJSON(%s) succeeded: %v", in, m)
+		}
+		if el := time.Since(start); el > 50*time.Millisecond {
+			t.Errorf("UnmarshalJSON(%s) took %v", in, el)
+		}
+	}
+}
+
+// TestCheckCharged: what may be charged in a currency.
+func TestCheckCharged(t *testing.T) {
+	for _, c := range []struct {
+		v   string
+		cur Currency
+		ok  bool
+	}{
+		{"1.00", "EUR", true}, {"1.005", "EUR", false}, {"1.005", "KWD", true}, {"5", "JPY", true},
+		{"5.5", "JPY", false}, {"-1", "EUR", false}, {"1e50000000", "EUR", false}, {"1", "XXQ", false},
+	} {
+		err := CheckCharged(decimal.RequireFromString(c.v), c.cur)
+		if (err == nil) != c.ok {
+			t.Errorf("CheckCharged(%s %s) = %v, want ok=%v", c.v, c.cur, err, c.ok)
+		}
+	}
+}
