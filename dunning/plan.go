@@ -162,7 +162,7 @@ type planner struct {
 	p          *Portfolio
 	cal        schedule.Calendar
 	agreements map[string]*Agreement
-	explain    *Explanation // when not nil, the invoice to explain
+	explain    *Explanation                // when not nil, the invoice to explain
 	tasks      map[string][]*CollectorTask // open tasks by customer
 }
 
