@@ -70,7 +70,8 @@ func Advance(p *Progress, rec Record, i int) {
 }
 
 // MarkBounced records on the progress of the record's i-th invoice that the
-// record's notice bounced, so the next plan sends its fallback. A bounced
+// record's notice bounced, so the next plan sends its fallback, and takes
+// back the fees the notice charged. A bounced
 // fallback is not replaced again (a collector task follows it anyway).
 func MarkBounced(p *Progress, rec Record, i int) {
 	if rec.Fallback || !rec.Kind.IsNotice() || p.InvoiceID != rec.InvoiceIDs[i] {
@@ -78,6 +79,20 @@ func MarkBounced(p *Progress, rec Record, i int) {
 	}
 	if i < len(rec.Cycles) && rec.Cycles[i] != p.Cycle {
 		return
+	}
+	if p.Refunded != rec.Key {
+		// The notice never reached the customer: its fees are not owed
+		// (taken back once per key, however many bounce events arrive).
+		// Compensation stays marked: the record does not say which invoice
+		// of a grouped notice it was for, and leaving it off is the safe
+		// side.
+		if i < len(rec.FeesByInvoice) {
+			p.Fees = p.Fees.Sub(rec.FeesByInvoice[i])
+		}
+		if rec.Outcome != Failed && p.Notices > 0 {
+			p.Notices-- // nor does it count towards Workflow.MaxNotices
+		}
+		p.Refunded = rec.Key
 	}
 	p.Bounced = rec.Key
 }

@@ -352,9 +352,12 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	}
 	// Fallbacks: one per bounced key, covering the invoices it covered.
 	var fbKeys []string
-	fallbacks := map[string][]decision{}
+	var fallbacks map[string][]decision
 	for _, d := range due {
 		if d.fallback != "" {
+			if fallbacks == nil {
+				fallbacks = map[string][]decision{}
+			}
 			if _, ok := fallbacks[d.fallback]; !ok {
 				fbKeys = append(fbKeys, d.fallback)
 			}

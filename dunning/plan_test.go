@@ -546,3 +546,48 @@ func TestCatchUpFallsBackBelowMinimum(t *testing.T) {
 		t.Errorf("final after overdue-2: %s", ex)
 	}
 }
+
+func TestBouncedNoticeFeeTakenBack(t *testing.T) {
+	// The email of overdue-1 (fee 5.00) is accepted on 04-14 and bounces on
+	// 04-15: the fee is taken back (progress fees 0, also after a second
+	// bounce event), and the fallback letter asks 100.00 + 5.00 = 105.00.
+	wf := dunning.DefaultWorkflow("standard")
+	wf.Steps[3].Fee = &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]decimal.Decimal{"EUR": dunningtest.Amount("5")}}
+	wf.Steps[3].OnBounce = dunning.Letter
+	pol := dunningtest.Policy(wf)
+	st := memory.New()
+	ctx := context.Background()
+	pf := onePortfolio()
+	for d := day("2026-03-01"); d <= day("2026-04-14"); d++ {
+		runOn(t, pol, st, pf, d)
+	}
+	h, _ := st.History(ctx)
+	p, _ := h.Progress("i1")
+	if p.Step != 3 || !p.Fees.Equal(dunningtest.Amount("5")) {
+		t.Fatalf("after overdue-1: %+v", p)
+	}
+	for _, id := range []string{"b1", "b2"} {
+		if err := st.AppendEvent(ctx, dunning.Event{ID: id, Kind: dunning.NoticeBounced, Key: "inv/c1/i1/standard/overdue-1/c0", Date: day("2026-04-15")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, _ = st.History(ctx)
+	if p, _ := h.Progress("i1"); !p.Fees.IsZero() || p.Bounced == "" || p.Notices != 3 {
+		t.Fatalf("after two bounce events: %+v, want fees 0 and 3 notices (welcome, pre-due, due)", p)
+	}
+	r := &dunning.Runner{Policy: pol, Store: st, Sender: &dunningtest.Sender{}, Clock: dunningtest.ClockAt(day("2026-04-15")), Owner: "t"}
+	acts, err := r.Plan(ctx, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 1 || !acts[0].Fallback || !acts[0].Notice.Total.Equal(dunningtest.Amount("105.00")) {
+		t.Fatalf("fallback: %+v", acts)
+	}
+	if _, err := r.Execute(ctx, acts); err != nil {
+		t.Fatal(err)
+	}
+	h, _ = st.History(ctx)
+	if p, _ := h.Progress("i1"); !p.Fees.Equal(dunningtest.Amount("5")) || p.Bounced != "" {
+		t.Errorf("after the fallback: %+v, want fees 5", p)
+	}
+}

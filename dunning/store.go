@@ -30,9 +30,12 @@ type Progress struct {
 	// Bounced is the key of the last notice that bounced or failed for good
 	// and has not been replaced by its fallback yet ("" if none).
 	Bounced string `json:"bounced,omitempty"`
+	// Refunded is the key of the last bounced notice whose fees were taken
+	// back from Fees ("" if none), so a second bounce event takes nothing.
+	Refunded string `json:"refunded,omitempty"`
 	// Notices counts the notices sent in this cycle that covered the
 	// invoice (listed on it or at a step of its own; a notice that failed
-	// for good does not count), for Workflow.MaxNotices.
+	// for good or bounced does not count), for Workflow.MaxNotices.
 	Notices int `json:"notices,omitempty"`
 	// Recent holds the days of the invoice's latest notices, oldest first,
 	// at most MaxRecent of them, for the customer limits (CustomerLimits).
