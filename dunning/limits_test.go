@@ -135,3 +135,39 @@ func TestMaximumNoticesPerInvoice(t *testing.T) {
 		t.Errorf("reason %q, want %q", ex.Reason, want)
 	}
 }
+
+func TestMaximumNoticesCapsSendAllMissed(t *testing.T) {
+	// Send all missed on 2026-05-20 would send overdue-1, overdue-2 and
+	// final (TestCatchUp); with a maximum of 2 notices and none sent yet,
+	// only overdue-1 and overdue-2 go out.
+	wf := overdueOnly()
+	wf.CatchUp, wf.MaxNotices = dunning.SendAllMissed, 2
+	pol := dunningtest.Policy(wf)
+	pf := dunning.Portfolio{Customers: []dunning.Customer{dunningtest.Customer("c1")}, Invoices: []dunning.Invoice{
+		dunningtest.Invoice("i1", "c1", day("2026-03-01"), day("2026-03-31"), "100.00", "EUR"),
+	}}
+	got := simulate(t, pol, pf, day("2026-05-20"), day("2026-06-30"))
+	if diff := cmp.Diff([]string{"2026-05-20 i1 overdue-1", "2026-05-20 i1 overdue-2"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestExplainListedInvoice(t *testing.T) {
+	// i2 (due 03-20, at overdue-1, overdue-2 on 04-19) is listed on
+	// i1's notice of 04-14 (TestPerCustomerNoticeListsEveryOverdueInvoice).
+	wf := overdueOnly()
+	wf.Grouping = dunning.PerCustomer
+	pol := dunningtest.Policy(wf)
+	pf := dunning.Portfolio{Customers: []dunning.Customer{dunningtest.Customer("c1")}, Invoices: []dunning.Invoice{
+		dunningtest.Invoice("i1", "c1", day("2026-03-01"), day("2026-03-31"), "100.00", "EUR"),
+		dunningtest.Invoice("i2", "c1", day("2026-02-18"), day("2026-03-20"), "200.00", "EUR"),
+	}, History: dunning.HistoryMap{"i2": {InvoiceID: "i2", Workflow: "w", Step: 0, Last: day("2026-04-03")}}}
+	ex, err := dunning.Explain(day("2026-04-14"), pol, pf, "i2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `invoice INV-i2 (due 2026-03-20, open EUR 200.00) is overdue and listed: no step of its own is due (no step due: next is "overdue-2" on 2026-04-19)`
+	if ex.Reason != want || len(ex.Actions) != 1 {
+		t.Errorf("explain %s\nwant reason %q", ex, want)
+	}
+}

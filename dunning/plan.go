@@ -404,6 +404,9 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		k := gk{d.wf.Name, d.inv.Currency}
 		if g, ok := groups[k]; ok {
 			d.reason = fmt.Sprintf("invoice %s (due %s, open %s %s) is overdue and listed: no step of its own is due", d.inv.Number, d.inv.Due, d.inv.Currency, d.open.StringFixed(pl.places(d.inv.Currency)))
+			if ex := pl.explaining(d.inv); ex != nil {
+				ex.Reason = d.reason + " (" + ex.Reason + ")"
+			}
 			groups[k] = append(g, d)
 		}
 	}
@@ -730,7 +733,16 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		}
 	}
 	dec := decision{inv: inv, wf: wf, open: open, prog: prog, done: done}
-	atMax := has && wf.MaxNotices > 0 && prog.Notices >= wf.MaxNotices
+	// left is how many more notices the invoice may get this cycle (-1: no
+	// maximum).
+	left := -1
+	if wf.MaxNotices > 0 {
+		left = wf.MaxNotices
+		if has {
+			left = max(0, wf.MaxNotices-prog.Notices)
+		}
+	}
+	atMax := left == 0
 	// listed is stop for an overdue invoice of a per-customer workflow: it
 	// has no step of its own today but goes on the customer's notice if one
 	// goes out in its currency (see customer).
@@ -887,6 +899,17 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		}
 	}
 	for _, k := range chosen {
+		if left >= 0 && wf.Steps[dueSteps[k]].Action.IsNotice() {
+			if left == 0 {
+				// SendAllMissed would pass the maximum: the rest waits
+				// (and, the maximum reached, only non-notice steps follow).
+				if ex != nil {
+					ex.Steps[dueSteps[k]].HeldBack = fmt.Sprintf("the invoice reaches its maximum of %d notices in this cycle", wf.MaxNotices)
+				}
+				continue
+			}
+			left--
+		}
 		dec.steps = append(dec.steps, dueSteps[k])
 		dec.dates = append(dec.dates, dd[k])
 	}
