@@ -14,7 +14,7 @@ func ExampleSet_Render() {
 	}
 	fmt.Println(n.Subject)
 	// Output:
-	// Mahnung: 1.382,21 EUR überfällig
+	// Mahnung: 1.383,86 EUR überfällig
 }
 
 func ExampleNotice_Validate() {
