@@ -151,3 +151,9 @@ func Plural(n int, one, other string) string {
 	}
 	return strconv.Itoa(n) + " " + other
 }
+
+// SameLanguage reports whether two language tags share their base
+// language: "en" and "en-US" do, "de" and "en" do not.
+func SameLanguage(a, b string) bool {
+	return a != "" && baseLang(a) == baseLang(b)
+}
