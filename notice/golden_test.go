@@ -392,3 +392,71 @@ func TestRoundCents(t *testing.T) {
 		}
 	}
 }
+
+// What each golden scenario must and must not say, in both languages: a
+// first notice claims no earlier one, a follow-up names the earlier days,
+// a consequence appears only when Next says so, one invoice is worded in
+// the singular, and a German notice carries no English.
+func TestWordingIsTruthful(t *testing.T) {
+	type rule struct {
+		scenario, lang string
+		must, mustNot  []string
+	}
+	english := []string{"Please", "transfer", "bank transfer", "card", "Invoice", "days", "We do not"}
+	for _, r := range []rule{
+		{"first-reminder", "en", []string{"the following invoice is now due", "1 day overdue", "this invoice"}, []string{"wrote to you", "invoices", "despite", "earlier"}},
+		{"first-reminder", "de", []string{"Die folgende Rechnung ist fällig", "1 Tag überfällig", "zur Rechnung", "Schecks nehmen wir nicht an", "Banküberweisung, Kartenzahlung"}, append([]string{"geschrieben", "trotz", "Rechnungen"}, english...)},
+		{"first-notice", "en", []string{"the following invoices are overdue, the oldest by 14 days"}, []string{"wrote to you", "despite", "our reminder", "earlier"}},
+		{"first-notice", "de", []string{"sind die folgenden Rechnungen überfällig, die älteste seit 14 Tagen"}, append([]string{"geschrieben", "trotz", "Erinnerung"}, english...)},
+		{"follow-up", "en", []string{"We wrote to you about these invoices on 1 April 2026"}, nil},
+		{"follow-up", "en-US", []string{"We wrote to you about these invoices on April 1, 2026", "Date: April 14, 2026"}, []string{"1 April 2026"}},
+		{"follow-up", "de", []string{"wir haben Ihnen am 1. April 2026 wegen dieser Rechnungen geschrieben"}, english},
+		{"final-notice", "en", []string{"We wrote to you about some of these invoices on 14 April 2026", "This is our final notice", "Interest continues to accrue"}, []string{"collection", "agency", "further costs", "costs of", "charged to you", "court", "further steps"}},
+		{"final-notice", "de", []string{"wegen einiger dieser Rechnungen", "Dies ist unsere letzte Mahnung"}, append([]string{"Inkasso", "Kosten gehen", "zu Ihren Lasten", "gerichtlich"}, english...)},
+		{"final-collection", "en", []string{"on 1 April 2026 and 14 April 2026", "pass the claim to a collection agency or a lawyer", "the following invoice remains unpaid"}, []string{"invoices", "further costs", "charged to you"}},
+		{"final-collection", "de", []string{"am 1. April 2026 und 14. April 2026 wegen dieser Rechnung", "Inkassounternehmen"}, append([]string{"Kosten gehen", "zu Ihren Lasten", "Rechnungen"}, english...)},
+		{"letter-before-action", "en", []string{"We wrote to you about these invoices on 14 April 2026 and 28 April 2026", "court proceedings"}, nil},
+		{"letter-before-action", "de", []string{"wegen dieser Rechnungen geschrieben", "Mahnbescheid"}, english},
+	} {
+		var sc *scenario
+		for _, s := range scenarios() {
+			if s.name == r.scenario {
+				sc = &s
+			}
+		}
+		for _, ch := range []notice.Channel{notice.Email, notice.Letter} {
+			n := sc.build(r.lang)
+			n.Channel = ch
+			if err := notice.Builtin().Render(n); err != nil {
+				t.Fatal(err)
+			}
+			// The customer's own data (names, goods) is English in the
+			// fixture: leave it out of the language check.
+			body := n.Subject + "\n" + n.Text + "\n" + n.HTML
+			for _, own := range []string{"CNC spindles (4 units)", "Maintenance, March", "1 Example Street", "Acme Ltd"} {
+				body = strings.ReplaceAll(body, own, "")
+			}
+			for _, w := range r.must {
+				if !strings.Contains(n.Text, w) {
+					t.Errorf("%s %s %s: lacks %q", r.lang, r.scenario, ch, w)
+				}
+			}
+			for _, w := range r.mustNot {
+				if strings.Contains(body, w) {
+					t.Errorf("%s %s %s: says %q", r.lang, r.scenario, ch, w)
+				}
+			}
+		}
+	}
+}
+
+func TestPaymentTextPerLanguage(t *testing.T) {
+	p := notice.Payment{Instructions: "default", ByLanguage: map[string]string{"de": "Deutsch", "de-AT": "Österreich", "EN_us": "US"}}
+	for lang, want := range map[string]string{"de": "Deutsch", "de-DE": "Deutsch", "de-AT": "Österreich", "en-US": "US", "en": "default", "fr": "default"} {
+		n := sample(lang, notice.OverdueNotice)
+		n.Payment.Instructions, n.Payment.ByLanguage = p.Instructions, p.ByLanguage
+		if got := notice.NewView(n).Payment.Instructions; got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+}

@@ -19,8 +19,8 @@ const NumberLen = 10
 // customer sees as the notice's reference and quotes when paying. It is
 // stable (the same key always gives the same number), opaque (a hash: no
 // workflow, segment, step or customer name can be read from it) and
-// checksummed (Luhn mod 32: any one mistyped character and any swap of two
-// adjacent characters is detected). Two keys share a number with
+// checksummed (Luhn mod 32: any one mistyped character is detected, and
+// any swap of two adjacent characters but "0Z" and "Z0"). Two keys share a number with
 // probability 2^-45 per pair, so a number finds its notice together with
 // the customer; the key stays the identity inside the library.
 func NumberFor(key string) string {
