@@ -100,7 +100,11 @@ func TestValidateNamesMissingFields(t *testing.T) {
 		{"interest[0].rounding", func(n *notice.Notice) { n.Interest[0].Rounding = "weekly" }},
 		{"number", func(n *notice.Notice) { n.Number = "" }},
 		{"number", func(n *notice.Notice) { n.Number = n.Key }},
-		{"number", func(n *notice.Notice) { b := []byte(n.Number); b[3] = map[bool]byte{true: 'A', false: 'B'}[b[3] != 'A']; n.Number = string(b) }},
+		{"number", func(n *notice.Notice) {
+			b := []byte(n.Number)
+			b[3] = map[bool]byte{true: 'A', false: 'B'}[b[3] != 'A']
+			n.Number = string(b)
+		}},
 		// A reference naming one of the two invoices does not cover the notice.
 		{"payment.reference", func(n *notice.Notice) { n.Payment.Reference = "INV-1" }},
 		{"payment.reference", func(n *notice.Notice) { n.Payment.Reference = "INV-1 INV-22" }},

@@ -158,7 +158,7 @@ func TestSMTPDeliversMultipartWithKeyAsMessageID(t *testing.T) {
 	}
 	// The Message-ID is the notice number and a hash, never the key.
 	num := notice.NumberFor("k1-c1-overdue-1")
-	if !regexp.MustCompile(`^<` + num + `\.[0-9a-f]{24}@example\.com>$`).MatchString(id) || strings.Contains(id, "overdue") {
+	if !regexp.MustCompile(`^<`+num+`\.[0-9a-f]{24}@example\.com>$`).MatchString(id) || strings.Contains(id, "overdue") {
 		t.Errorf("message id = %q, want <%s.hash@example.com>", id, num)
 	}
 	msgs := srv.messages()
