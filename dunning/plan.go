@@ -871,7 +871,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		pi = agr.Payment
 	}
 	slices.Sort(n.Earlier)
-	n.Payment = notice.Payment{Instructions: pi.Text, Options: pi.Options, IBAN: pi.IBAN, BIC: pi.BIC, URL: pi.URL, Reference: notice.PaymentReference(n.Number, numbers)}
+	n.Payment = notice.Payment{Instructions: pi.Text, ByLanguage: pi.ByLanguage, Options: pi.Options, IBAN: pi.IBAN, BIC: pi.BIC, URL: pi.URL, Reference: notice.PaymentReference(n.Number, numbers)}
 	a.Number = n.Number
 	n.Total = n.ComputeTotal()
 	a.Notice = n
