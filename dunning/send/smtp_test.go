@@ -148,7 +148,7 @@ func testNotice(to string) *notice.Notice {
 	}
 }
 
-func TestSMTPDeliversMultipartWithKeyAsMessageID(t *testing.T) {
+func TestSMTPDeliversMultipartWithNumberInMessageID(t *testing.T) {
 	srv := startSMTP(t)
 	fixed := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
 	s := &send.SMTP{Addr: srv.addr(), From: "Accounts <ar@example.com>", BCC: []string{"archive@example.com"}, Now: func() time.Time { return fixed }}
