@@ -119,14 +119,15 @@ func (t Terms) DueDate(issued date.Date) (date.Date, error) {
 // PaymentInstructions tell the debtor how to pay; they are printed on every
 // notice.
 type PaymentInstructions struct {
-	Text string `json:"text,omitempty"`
+	Text    string   `json:"text,omitempty"`
+	Options []string `json:"options,omitempty"` // "bank transfer", "card", "direct debit"
+	IBAN    string   `json:"iban,omitempty"`
+	BIC     string   `json:"bic,omitempty"`
+	URL     string   `json:"url,omitempty"` // a payment link
+
 	// ByLanguage is Text per language tag ("de", "en-US"): a notice in
 	// that language (or with that base language) shows it instead of Text.
 	ByLanguage map[string]string `json:"by_language,omitempty"`
-	Options    []string          `json:"options,omitempty"` // "bank transfer", "card", "direct debit"
-	IBAN       string            `json:"iban,omitempty"`
-	BIC        string            `json:"bic,omitempty"`
-	URL        string            `json:"url,omitempty"` // a payment link
 }
 
 func (p PaymentInstructions) empty() bool {
