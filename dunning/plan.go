@@ -58,7 +58,8 @@ type Action struct {
 	Open decimal.Decimal `json:"open"`
 	// Fees is what this action charges anew (step fee and statutory
 	// compensation), booked against InvoiceIDs[0]; Interest is the interest
-	// accrued on the notice's invoices up to Date.
+	// accrued on the notice's invoices up to Date: the sum of the notice's
+	// interest lines (one per period), each rounded to the minor unit.
 	Fees         decimal.Decimal `json:"fees"`
 	Interest     decimal.Decimal `json:"interest"`
 	Compensation bool            `json:"compensation,omitempty"`

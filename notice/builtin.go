@@ -117,7 +117,7 @@ const htmlLayout = `<!DOCTYPE html>
 {{end}}{{range .Interest}}<tr><td colspan="5">{{.Label}}{{with .Invoice}} ({{.}}){{end}}: {{.Rate}} × {{.Principal}} × {{.Days}}/{{.Year}}, {{.From}} – {{.To}}</td><td style="text-align:right">{{.Amount}}</td><td></td></tr>
 {{end}}<tr><th colspan="5" style="text-align:left">{{template "total" .}}</th><th style="text-align:right">{{.Total}}</th><th></th></tr>
 </tbody></table>
-<p>{{if or .Payment.IBAN .Payment.URL}}{{template "paytext" .}}<br>{{end}}{{with .Payment.Instructions}}{{.}}<br>{{end}}{{with .Options}}{{.}}<br>{{end}}{{with .Payment.IBAN}}IBAN: {{.}}<br>{{end}}{{with .Payment.BIC}}BIC: {{.}}<br>{{end}}{{with .Payment.Reference}}{{template "payref" .}}: {{.}}<br>{{end}}{{with .Payment.URL}}<a href="{{.}}">{{.}}</a>{{end}}</p>
+<p><b>{{template "howto" .}}</b><br>{{if or .Payment.IBAN .Payment.URL}}{{template "paytext" .}}<br>{{end}}{{with .Payment.Instructions}}{{.}}<br>{{end}}{{with .Options}}{{.}}<br>{{end}}{{with .Payment.IBAN}}IBAN: {{.}}<br>{{end}}{{with .Payment.BIC}}BIC: {{.}}<br>{{end}}{{with .Payment.Reference}}{{template "payref" .}}: {{.}}<br>{{end}}{{with .Payment.URL}}<a href="{{.}}">{{.}}</a>{{end}}</p>
 <p>{{template "closing" .}}</p>
 <p>{{template "regards" .}}<br>{{.Creditor.Name}}{{with .Creditor.Email}}<br>{{.}}{{end}}</p>
 </body></html>
@@ -125,11 +125,11 @@ const htmlLayout = `<!DOCTYPE html>
 
 const htmlWordsEN = `{{define "date"}}Date:{{end}}{{define "ref"}}Our reference:{{end}}{{define "greeting"}}Dear {{.Debtor.Name}},{{end}}` +
 	`{{define "head"}}<th>Invoice</th><th>Issued</th><th>Due</th><th>Goods or services</th><th>Amount</th><th>Open</th><th>Days overdue</th>{{end}}` +
-	`{{define "total"}}Total due{{end}}{{define "payref"}}Payment reference{{end}}{{define "regards"}}Kind regards,{{end}}`
+	`{{define "total"}}Total due{{end}}{{define "howto"}}How to pay{{if .PayBy}} (by {{.PayBy}}){{end}}:{{end}}{{define "payref"}}Payment reference{{end}}{{define "regards"}}Kind regards,{{end}}`
 
 const htmlWordsDE = `{{define "date"}}Datum:{{end}}{{define "ref"}}Unser Zeichen:{{end}}{{define "greeting"}}Sehr geehrte Damen und Herren,{{end}}` +
 	`{{define "head"}}<th>Rechnung</th><th>Datum</th><th>Fällig</th><th>Leistung</th><th>Betrag</th><th>Offen</th><th>Tage überfällig</th>{{end}}` +
-	`{{define "total"}}Gesamtbetrag{{end}}{{define "payref"}}Verwendungszweck{{end}}{{define "regards"}}Mit freundlichen Grüßen{{end}}`
+	`{{define "total"}}Gesamtbetrag{{end}}{{define "howto"}}So zahlen Sie{{if .PayBy}} (bis zum {{.PayBy}}){{end}}:{{end}}{{define "payref"}}Verwendungszweck{{end}}{{define "regards"}}Mit freundlichen Grüßen{{end}}`
 
 var builtinEN = map[Stage]words{
 	FriendlyReminder: {

@@ -358,6 +358,11 @@ func checkFigures(t *testing.T, name, lang, s string) *big.Rat {
 	if total.Cmp(sum) != 0 {
 		t.Errorf("%s: total %s, the open balances, fees and interest add up to %s", name, total.FloatString(2), sum.FloatString(2))
 	}
+	// The deadline the text gives, the HTML gives too.
+	payBy := regexp.MustCompile(`(?:How to pay \(by|So zahlen Sie \(bis zum) ([^)]+)\):`).FindStringSubmatch(text)
+	if payBy == nil || !strings.Contains(html, payBy[0]) {
+		t.Errorf("%s: pay-by %q missing from the text or the HTML", name, payBy)
+	}
 	// The subject and the HTML show the same figures.
 	subject, _, _ := strings.Cut(text, "\n")
 	if m := moneyRe(lang).FindAllString(subject, -1); len(m) != 1 || parseMoney(t, lang, m[0]).Cmp(total) != 0 {
