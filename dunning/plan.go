@@ -792,7 +792,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		// The history of this invoice's cycle only; the last notice of a
 		// fallback never reached the customer, so it is not claimed.
 		prog := d.prog
-		if prog.InvoiceID != inv.ID || prog.Cycle != inv.Cycle {
+		if prog.Cycle != inv.Cycle {
 			prog = Progress{}
 		}
 		last := prog.Last
