@@ -217,3 +217,32 @@ func TestNoticeLocaleFromCustomer(t *testing.T) {
 		t.Errorf("US dates:\n%s", acts[0].Notice.Text)
 	}
 }
+
+// History of an earlier dunning cycle is not this notice's history: a new
+// cycle's first notice claims no earlier notice and no earlier fees; the
+// same history in the current cycle is named.
+func TestNoticeHistoryOfAnotherCycle(t *testing.T) {
+	pol := stdPolicy()
+	pf := onePortfolio()
+	pf.Invoices[0].Cycle = 1
+	old := dunning.Progress{InvoiceID: "i1", Cycle: 0, Workflow: "standard", Step: 2, Last: day("2026-03-31"), Fees: dunningtest.Amount("5.00")}
+	pf.History = dunning.HistoryMap{"i1": old}
+	acts, err := dunning.Plan(day("2026-04-14"), pol, pf)
+	if err != nil || len(acts) != 1 {
+		t.Fatalf("plan: %v, %d actions", err, len(acts))
+	}
+	n := acts[0].Notice
+	if !n.First() || len(n.Fees) != 0 {
+		t.Errorf("new cycle: earlier %v, fees %v; want none", n.Earlier, n.Fees)
+	}
+	old.Cycle = 1
+	pf.History = dunning.HistoryMap{"i1": old}
+	acts, err = dunning.Plan(day("2026-04-14"), pol, pf)
+	if err != nil || len(acts) != 1 {
+		t.Fatalf("plan: %v, %d actions", err, len(acts))
+	}
+	n = acts[0].Notice
+	if !slices.Equal(n.Earlier, []date.Date{day("2026-03-31")}) || len(n.Fees) != 1 || !n.Fees[0].Amount.Equal(dunningtest.Amount("5.00")) {
+		t.Errorf("same cycle: earlier %v, fees %v; want 2026-03-31 and 5.00", n.Earlier, n.Fees)
+	}
+}
