@@ -218,3 +218,33 @@ func TestHTMLEscaping(t *testing.T) {
 		t.Error("the text part mangled the name")
 	}
 }
+
+// A payment reference covers the notice by its number or by every invoice
+// number; and an interest line rounded per day validates when it follows.
+func TestValidateAccepts(t *testing.T) {
+	for _, ref := range []string{"", "NUMBER", "INV-1 INV-2", "INV-2, INV-1", "NUMBER INV-1"} {
+		n := sample("en", notice.OverdueNotice)
+		n.Payment.Reference = strings.ReplaceAll(ref, "NUMBER", n.Number)
+		if err := n.Validate(); err != nil {
+			t.Errorf("reference %q: %v", n.Payment.Reference, err)
+		}
+	}
+	// Daily rounding by hand: 1,234.56 x 10.27 % / 365 = 0.34736... =
+	// 0.35 a day, x 14 days = 4.90 (4.86 rounded once).
+	n := sample("en", notice.OverdueNotice)
+	n.Interest[0].Rounding = "daily"
+	n.Interest[0].Amount = dec("4.90")
+	n.Total = n.ComputeTotal()
+	if err := n.Validate(); err != nil {
+		t.Errorf("daily rounding: %v", err)
+	}
+	// 30/360: 14 days of 360 on the same figures = 4.93 (1,234.56 x 0.1027 x
+	// 14 / 360 = 4.9307).
+	n = sample("en", notice.OverdueNotice)
+	n.Interest[0].DayCount = "30/360"
+	n.Interest[0].Amount = dec("4.93")
+	n.Total = n.ComputeTotal()
+	if err := n.Validate(); err != nil {
+		t.Errorf("30/360: %v", err)
+	}
+}
