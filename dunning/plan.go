@@ -70,13 +70,18 @@ type Action struct {
 	Open decimal.Decimal `json:"open"`
 	// Fees is what this action charges anew (step fee and statutory
 	// compensation), booked against the first of InvoiceIDs not Listed;
-	// Interest is the interest accrued on the notice's invoices up to Date.
+	// Interest is the interest accrued on the notice's invoices up to Date:
+	// the sum of the notice's interest lines (one per period), each rounded
+	// to the minor unit.
 	Fees         decimal.Decimal `json:"fees"`
 	Interest     decimal.Decimal `json:"interest"`
 	Compensation bool            `json:"compensation,omitempty"`
 	// TimeZone is the customer's IANA zone ("" = UTC): the runner holds
 	// emails and texts outside the policy's send window in it.
 	TimeZone string `json:"time_zone,omitempty"`
+	// Number is the notice number the customer sees (notice.NumberFor(Key)):
+	// the reference of email, letter and SMS actions; the key stays internal.
+	Number string `json:"number,omitempty"`
 	// Notice is the notice of email, letter and SMS actions, validated;
 	// the Runner renders it (subject, text, HTML) when it sends it, and
 	// Policy.Render renders a plan for review.
@@ -1103,15 +1108,16 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	places := pl.places(cur)
 	m := pl.route(cs)
 	lang := m.Language
-	if lang == "" {
-		lang = c.Language
+	if lang == "" || (strings.Contains(c.Language, "-") && notice.SameLanguage(lang, c.Language)) {
+		lang = c.Language // the customer's own tag carries its region: "en-US" dates
 	}
 	if lang == "" {
 		lang = "en"
 	}
+	wf := ds[0].wf
 	n := &notice.Notice{
-		Key: a.Key, Date: cs.asOf, PayBy: cs.asOf + date.Date(pl.policy.payByDays()),
-		Stage: ds[0].wf.stage(si), Channel: a.Kind.Channel(), Language: lang,
+		Key: a.Key, Number: notice.NumberFor(a.Key), Date: cs.asOf, PayBy: cs.asOf + date.Date(pl.policy.payByDays()),
+		Stage: wf.stage(si), Channel: a.Kind.Channel(), Language: lang,
 		Workflow: a.Workflow, Step: step.Name, Templates: m.Templates,
 		Creditor: pl.policy.Creditor,
 		Debtor:   notice.Party{Name: c.Name, Reference: c.ID},
@@ -1124,8 +1130,20 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		pc := c.Contacts[0]
 		n.Debtor.Email, n.Debtor.Phone, n.Debtor.Address = pc.Email, pc.Phone, pc.Address
 	}
+	// What the workflow does next if this notice goes unanswered.
+	if si+1 < len(wf.Steps) {
+		switch k := wf.Steps[si+1].Action; {
+		case k.IsNotice():
+			n.Next = notice.Next{Kind: notice.NextNotice, Stage: wf.stage(si + 1)}
+		case k == Task:
+			n.Next = notice.Next{Kind: notice.NextContact}
+		case k == EscalateExternal:
+			n.Next = notice.Next{Kind: notice.NextCollection}
+		}
+	}
 	var agr *Agreement
 	opens := make([]decimal.Decimal, 0, len(ds))
+	numbers := make([]string, 0, len(ds))
 	for _, d := range ds {
 		inv := d.inv
 		if agr == nil && inv.AgreementID != "" {
@@ -1135,15 +1153,29 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		for _, l := range inv.Lines {
 			desc = append(desc, l.Description)
 		}
+		// The history of this invoice's cycle only; the last notice of a
+		// fallback never reached the customer, so it is not claimed.
+		prog := d.prog
+		if prog.Cycle != inv.Cycle {
+			prog = Progress{}
+		}
+		last := prog.Last
+		if d.fallback != "" || prog.Bounced != "" || last >= cs.asOf {
+			last = 0
+		}
 		n.Lines = append(n.Lines, notice.Line{
 			Number: inv.Number, IssueDate: inv.Issued, DueDate: inv.Due, Description: strings.Join(desc, "; "),
-			Amount: inv.Amount, Open: d.open, DaysOverdue: max(0, int(cs.asOf-inv.Due)),
+			Amount: inv.Amount, Open: d.open, DaysOverdue: max(0, int(cs.asOf-inv.Due)), LastNotice: last,
 		})
+		if last != 0 && !slices.Contains(n.Earlier, last) {
+			n.Earlier = append(n.Earlier, last)
+		}
 		if !d.listOnly {
 			opens = append(opens, d.open) // a listed invoice adds no step fee
 		}
-		if d.prog.Fees.Sign() > 0 {
-			n.Fees = append(n.Fees, notice.Charge{Label: "fees-earlier", Invoice: inv.Number, Amount: d.prog.Fees})
+		numbers = append(numbers, inv.Number)
+		if prog.Fees.Sign() > 0 {
+			n.Fees = append(n.Fees, notice.Charge{Label: "fees-earlier", Invoice: inv.Number, Amount: prog.Fees})
 		}
 		ch := pl.charges(inv)
 		if ch == nil || ch.Interest == nil {
@@ -1162,10 +1194,25 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			acc, err := ch.Interest.Accrue(cur, start, cs.asOf, inv.Amount, balanceHistory(inv, cs.asOf), ch.Rates)
 			if err != nil {
 				a.Problem = "interest on invoice " + inv.Number + ": " + err.Error()
-			} else if acc.Amount.IsPositive() {
-				first, lastP := acc.Periods[0], acc.Periods[len(acc.Periods)-1]
-				n.Interest = append(n.Interest, notice.Charge{Label: "interest", Invoice: inv.Number, Amount: acc.Amount.Amount, Rate: lastP.RatePercent, From: first.From, To: lastP.To})
-				a.Interest = a.Interest.Add(acc.Amount.Amount)
+			} else {
+				// One line per period (one principal, one rate), each
+				// showing how its amount follows; the notice asks for the
+				// sum of the lines, and so does the action.
+				dc := ch.Interest.DayCount
+				if dc == "" {
+					dc = charge.Actual365
+				}
+				for _, p := range acc.Periods {
+					l := notice.Charge{Label: "interest", Invoice: inv.Number, Principal: p.Principal, Rate: p.RatePercent,
+						From: p.From, To: p.To, Days: p.Days, DayCount: string(dc), Rounding: string(ch.Interest.Rounding)}
+					amt, ok := l.Expected(places)
+					if !ok || !amt.IsPositive() {
+						continue
+					}
+					l.Amount = amt
+					n.Interest = append(n.Interest, l)
+					a.Interest = a.Interest.Add(amt)
+				}
 			}
 		}
 		if ch.Compensation && !d.prog.Compensated && ch.Interest.Regime != "" && d.inv.Due < cs.asOf {
@@ -1192,7 +1239,9 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	if agr != nil && !agr.Payment.empty() {
 		pi = agr.Payment
 	}
-	n.Payment = notice.Payment{Instructions: pi.Text, Options: pi.Options, IBAN: pi.IBAN, BIC: pi.BIC, URL: pi.URL, Reference: ds[0].inv.Number}
+	slices.Sort(n.Earlier)
+	n.Payment = notice.Payment{Instructions: pi.Text, ByLanguage: pi.ByLanguage, Options: pi.Options, IBAN: pi.IBAN, BIC: pi.BIC, URL: pi.URL, Reference: notice.PaymentReference(n.Number, numbers)}
+	a.Number = n.Number
 	n.Total = n.ComputeTotal()
 	a.Notice = n
 	if a.Problem != "" {

@@ -59,6 +59,7 @@ type modelInv struct {
 	holdUntil    date.Date // held while today < holdUntil (0: no hold)
 	promiseMade  date.Date
 	promisePayBy date.Date // pending while promiseMade <= today <= promisePayBy
+	promiseEnded date.Date // declared kept or broken on this day (0: not)
 	hasPromise   bool
 	done         int       // last step index sent (-1: none)
 	last         date.Date // planning day of the last notice (0: none)
@@ -77,7 +78,8 @@ type model struct {
 	sender    *dunningtest.Sender
 	today     date.Date
 	pf        dunning.Portfolio
-	invs      []*modelInv // same order as pf.Invoices
+	invs      []*modelInv          // same order as pf.Invoices
+	custHold  map[string]date.Date // customer held while today < the date
 }
 
 // stepDate is the model's step date: anchor + offset; a date after the due
@@ -104,12 +106,14 @@ func (m *model) stepDate(inv *modelInv, i int) (rolled date.Date, reminder, ok b
 	return n, reminder, true
 }
 
-// paused is the model's don't-dun rule: paid in full, disputed, on hold, or
-// a promise to pay whose pay-by day has not passed.
+// paused is the model's don't-dun rule: paid in full (payments and
+// credits), disputed, the invoice or its customer on hold, or a promise to
+// pay whose pay-by day has not passed and that was not declared kept or
+// broken.
 func (m *model) paused(inv *modelInv) bool {
 	return inv.amount.Sub(inv.paid).Sign() <= 0 || inv.disputed ||
-		(inv.holdUntil != 0 && m.today < inv.holdUntil) ||
-		(inv.hasPromise && inv.promiseMade <= m.today && m.today <= inv.promisePayBy)
+		(inv.holdUntil != 0 && m.today < inv.holdUntil) || m.today < m.custHold[inv.cust] ||
+		(inv.hasPromise && inv.promiseMade <= m.today && m.today <= inv.promisePayBy && inv.promiseEnded == 0)
 }
 
 // dueSteps returns the steps the invoice gets today, in order, with their
@@ -352,7 +356,8 @@ func TestPlannerStateMachine(t *testing.T) {
 			pol: pol, wf: wf, catchUp: wf.CatchUp, gap: wf.MinGapDays, perCust: wf.Grouping == dunning.PerCustomer,
 			grace: agr.GraceDays, effective: start,
 			st: memory.New(), sender: &dunningtest.Sender{}, today: start,
-			pf: dunning.Portfolio{Customers: []dunning.Customer{dunningtest.Customer("c1"), dunningtest.Customer("c2")}, Agreements: []dunning.Agreement{agr}},
+			pf:       dunning.Portfolio{Customers: []dunning.Customer{dunningtest.Customer("c1"), dunningtest.Customer("c2")}, Agreements: []dunning.Agreement{agr}},
+			custHold: map[string]date.Date{},
 		}
 		n := 0
 		pick := func(t *rapid.T) (*dunning.Invoice, *modelInv) {
@@ -393,10 +398,40 @@ func TestPlannerStateMachine(t *testing.T) {
 					t.Skip("nothing to pay")
 				}
 				n++
-				if err := inv.Apply(dunning.Event{ID: fmt.Sprintf("p%d", n), Kind: dunning.PaymentReceived, Date: m.today, Amount: amt}); err != nil {
+				kind := rapid.SampledFrom([]dunning.EventKind{dunning.PaymentReceived, dunning.CreditApplied}).Draw(t, "kind")
+				if err := inv.Apply(dunning.Event{ID: fmt.Sprintf("p%d", n), Kind: kind, Date: m.today, Amount: amt}); err != nil {
 					t.Fatal(err)
 				}
 				mi.paid = mi.paid.Add(amt)
+				m.run(t)
+			},
+			"release": func(t *rapid.T) {
+				inv, mi := pick(t)
+				if err := inv.Apply(dunning.Event{ID: "r", Kind: dunning.HoldReleased, Date: m.today}); err != nil {
+					t.Fatal(err)
+				}
+				if mi.holdUntil != 0 {
+					mi.holdUntil = m.today // a released hold ends the day it is released
+				}
+				m.run(t)
+			},
+			"customer-hold": func(t *rapid.T) {
+				i := rapid.IntRange(0, len(m.pf.Customers)-1).Draw(t, "customer")
+				until := m.today + date.Date(rapid.IntRange(0, 15).Draw(t, "for"))
+				m.pf.Customers[i].Hold = &dunning.Hold{Since: m.today, Until: until, Reason: "test"}
+				m.custHold[m.pf.Customers[i].ID] = until
+				m.run(t)
+			},
+			"promise-ends": func(t *rapid.T) {
+				inv, mi := pick(t)
+				if !mi.hasPromise {
+					t.Skip("no promise")
+				}
+				kind := rapid.SampledFrom([]dunning.EventKind{dunning.PromiseKeptEvent, dunning.PromiseBrokeEvent}).Draw(t, "kind")
+				if err := inv.Apply(dunning.Event{ID: "pe", Kind: kind, Date: m.today}); err != nil {
+					t.Fatal(err)
+				}
+				mi.promiseEnded = m.today
 				m.run(t)
 			},
 			"dispute": func(t *rapid.T) {
@@ -426,7 +461,7 @@ func TestPlannerStateMachine(t *testing.T) {
 				if err := inv.Apply(dunning.Event{ID: "pr", Kind: dunning.PromiseMade, Date: m.today, Until: payBy, Amount: mi.amount}); err != nil {
 					t.Fatal(err)
 				}
-				mi.hasPromise, mi.promiseMade, mi.promisePayBy = true, m.today, payBy
+				mi.hasPromise, mi.promiseMade, mi.promisePayBy, mi.promiseEnded = true, m.today, payBy, 0
 				m.run(t)
 			},
 		})

@@ -124,10 +124,14 @@ type PaymentInstructions struct {
 	IBAN    string   `json:"iban,omitempty"`
 	BIC     string   `json:"bic,omitempty"`
 	URL     string   `json:"url,omitempty"` // a payment link
+
+	// ByLanguage is Text per language tag ("de", "en-US"): a notice in
+	// that language (or with that base language) shows it instead of Text.
+	ByLanguage map[string]string `json:"by_language,omitempty"`
 }
 
 func (p PaymentInstructions) empty() bool {
-	return p.Text == "" && p.IBAN == "" && p.URL == "" && len(p.Options) == 0
+	return p.Text == "" && len(p.ByLanguage) == 0 && p.IBAN == "" && p.URL == "" && len(p.Options) == 0
 }
 
 // Agreement is the payment agreement an invoice falls under: terms,

@@ -8,6 +8,21 @@ type words struct {
 	subject, opening, closing, sms string
 }
 
+// Every opening and closing is worded for one invoice and for several
+// ({{if .Single}}), for a first notice and a follow-up ({{if .First}}: a
+// follow-up names the days of the earlier notices, a first notice claims
+// none), and states a consequence only where the notice's Next says the
+// workflow has that step.
+
+// commonEN and commonDE are shared by the text and the HTML layouts.
+const commonEN = `{{define "about"}}{{if .Single}}this invoice{{else if .AllEarlier}}these invoices{{else}}some of these invoices{{end}}{{end}}` +
+	`{{define "wrote"}}We wrote to you about {{template "about" .}} on {{.EarlierList}}{{end}}` +
+	`{{define "paytext"}}{{if .Payment.IBAN}}Please transfer the total due to the account below{{if .Payment.Reference}}, quoting the payment reference{{end}}.{{else if .Payment.URL}}Please pay the total due online{{if .Payment.Reference}}, quoting the payment reference{{end}}.{{end}}{{end}}`
+
+const commonDE = `{{define "about"}}{{if .Single}}dieser Rechnung{{else if .AllEarlier}}dieser Rechnungen{{else}}einiger dieser Rechnungen{{end}}{{end}}` +
+	`{{define "wrote"}}wir haben Ihnen am {{.EarlierList}} wegen {{template "about" .}} geschrieben{{end}}` +
+	`{{define "paytext"}}{{if .Payment.IBAN}}Bitte überweisen Sie den Gesamtbetrag auf das folgende Konto{{if .Payment.Reference}} und geben Sie dabei den Verwendungszweck an{{end}}.{{else if .Payment.URL}}Bitte zahlen Sie den Gesamtbetrag online{{if .Payment.Reference}} unter Angabe des Verwendungszwecks{{end}}.{{end}}{{end}}`
+
 const textEN = `{{.Creditor.Name}}
 {{range .Creditor.Address}}{{.}}
 {{end}}
@@ -15,23 +30,24 @@ const textEN = `{{.Creditor.Name}}
 {{range .Debtor.Address}}{{.}}
 {{end}}
 Date: {{.Date}}
-Our reference: {{.Key}}
+Our reference: {{.Number}}
 
 Dear {{.Debtor.Name}},
 
 {{template "opening" .}}
 
 {{range .Lines}}- Invoice {{.Number}} of {{.Issued}}, due {{.Due}}: {{.Description}}
-  amount {{.Amount}}, open {{.Open}}{{if .DaysOverdue}}, {{.DaysOverdue}} days overdue{{end}}
+  amount {{.Amount}}, open {{.Open}}{{if .DaysOverdue}}, {{plural .DaysOverdue "day" "days"}} overdue{{end}}
 {{end}}{{if .Fees}}
 {{range .Fees}}- {{.Label}}{{with .Invoice}} (invoice {{.}}){{end}}: {{.Amount}}
 {{end}}{{end}}{{if .Interest}}
-{{range .Interest}}- {{.Label}}{{with .Invoice}} on invoice {{.}}{{end}}: {{.Rate}} a year from {{.From}} to {{.To}}: {{.Amount}}
+{{range .Interest}}- {{.Label}}{{with .Invoice}} on invoice {{.}}{{end}}: {{.Rate}} a year on {{.Principal}} for {{plural .Days "day" "days"}}, {{.From}} to {{.To}} (day count {{.Days}}/{{.Year}}): {{.Amount}}
 {{end}}{{end}}
 Total due: {{.Total}}
 
 How to pay{{if .PayBy}} (by {{.PayBy}}){{end}}:
-{{with .Payment.Instructions}}{{.}}
+{{if or .Payment.IBAN .Payment.URL}}{{template "paytext" .}}
+{{end}}{{with .Payment.Instructions}}{{.}}
 {{end}}{{with .Options}}Ways to pay: {{.}}
 {{end}}{{with .Payment.IBAN}}IBAN: {{.}}
 {{end}}{{with .Payment.BIC}}BIC: {{.}}
@@ -53,23 +69,24 @@ const textDE = `{{.Creditor.Name}}
 {{range .Debtor.Address}}{{.}}
 {{end}}
 Datum: {{.Date}}
-Unser Zeichen: {{.Key}}
+Unser Zeichen: {{.Number}}
 
 Sehr geehrte Damen und Herren,
 
 {{template "opening" .}}
 
 {{range .Lines}}- Rechnung {{.Number}} vom {{.Issued}}, fällig am {{.Due}}: {{.Description}}
-  Betrag {{.Amount}}, offen {{.Open}}{{if .DaysOverdue}}, {{.DaysOverdue}} Tage überfällig{{end}}
+  Betrag {{.Amount}}, offen {{.Open}}{{if .DaysOverdue}}, {{plural .DaysOverdue "Tag" "Tage"}} überfällig{{end}}
 {{end}}{{if .Fees}}
 {{range .Fees}}- {{.Label}}{{with .Invoice}} (Rechnung {{.}}){{end}}: {{.Amount}}
 {{end}}{{end}}{{if .Interest}}
-{{range .Interest}}- {{.Label}}{{with .Invoice}} auf Rechnung {{.}}{{end}}: {{.Rate}} p. a. vom {{.From}} bis {{.To}}: {{.Amount}}
+{{range .Interest}}- {{.Label}}{{with .Invoice}} auf Rechnung {{.}}{{end}}: {{.Rate}} p. a. auf {{.Principal}} für {{plural .Days "Tag" "Tage"}}, {{.From}} bis {{.To}} (Zinstage {{.Days}}/{{.Year}}): {{.Amount}}
 {{end}}{{end}}
 Gesamtbetrag: {{.Total}}
 
 So zahlen Sie{{if .PayBy}} (bis zum {{.PayBy}}){{end}}:
-{{with .Payment.Instructions}}{{.}}
+{{if or .Payment.IBAN .Payment.URL}}{{template "paytext" .}}
+{{end}}{{with .Payment.Instructions}}{{.}}
 {{end}}{{with .Options}}Zahlungswege: {{.}}
 {{end}}{{with .Payment.IBAN}}IBAN: {{.}}
 {{end}}{{with .Payment.BIC}}BIC: {{.}}
@@ -89,7 +106,7 @@ const htmlLayout = `<!DOCTYPE html>
 <body style="font-family: sans-serif; max-width: 42em">
 <p>{{.Creditor.Name}}{{range .Creditor.Address}}<br>{{.}}{{end}}</p>
 <p>{{.Debtor.Name}}{{range .Debtor.Address}}<br>{{.}}{{end}}</p>
-<p>{{template "date" .}} {{.Date}}<br>{{template "ref" .}} {{.Key}}</p>
+<p>{{template "date" .}} {{.Date}}<br>{{template "ref" .}} {{.Number}}</p>
 <p>{{template "greeting" .}}</p>
 <p>{{template "opening" .}}</p>
 <table style="border-collapse: collapse" border="1" cellpadding="4">
@@ -97,10 +114,10 @@ const htmlLayout = `<!DOCTYPE html>
 <tbody>
 {{range .Lines}}<tr><td>{{.Number}}</td><td>{{.Issued}}</td><td>{{.Due}}</td><td>{{.Description}}</td><td style="text-align:right">{{.Amount}}</td><td style="text-align:right">{{.Open}}</td><td style="text-align:right">{{.DaysOverdue}}</td></tr>
 {{end}}{{range .Fees}}<tr><td colspan="5">{{.Label}}{{with .Invoice}} ({{.}}){{end}}</td><td style="text-align:right">{{.Amount}}</td><td></td></tr>
-{{end}}{{range .Interest}}<tr><td colspan="5">{{.Label}}{{with .Invoice}} ({{.}}){{end}}: {{.Rate}}, {{.From}} – {{.To}}</td><td style="text-align:right">{{.Amount}}</td><td></td></tr>
+{{end}}{{range .Interest}}<tr><td colspan="5">{{.Label}}{{with .Invoice}} ({{.}}){{end}}: {{.Rate}} × {{.Principal}} × {{.Days}}/{{.Year}}, {{.From}} – {{.To}}</td><td style="text-align:right">{{.Amount}}</td><td></td></tr>
 {{end}}<tr><th colspan="5" style="text-align:left">{{template "total" .}}</th><th style="text-align:right">{{.Total}}</th><th></th></tr>
 </tbody></table>
-<p>{{with .Payment.Instructions}}{{.}}<br>{{end}}{{with .Options}}{{.}}<br>{{end}}{{with .Payment.IBAN}}IBAN: {{.}}<br>{{end}}{{with .Payment.BIC}}BIC: {{.}}<br>{{end}}{{with .Payment.Reference}}{{template "payref" .}}: {{.}}<br>{{end}}{{with .Payment.URL}}<a href="{{.}}">{{.}}</a>{{end}}</p>
+<p><b>{{template "howto" .}}</b><br>{{if or .Payment.IBAN .Payment.URL}}{{template "paytext" .}}<br>{{end}}{{with .Payment.Instructions}}{{.}}<br>{{end}}{{with .Options}}{{.}}<br>{{end}}{{with .Payment.IBAN}}IBAN: {{.}}<br>{{end}}{{with .Payment.BIC}}BIC: {{.}}<br>{{end}}{{with .Payment.Reference}}{{template "payref" .}}: {{.}}<br>{{end}}{{with .Payment.URL}}<a href="{{.}}">{{.}}</a>{{end}}</p>
 <p>{{template "closing" .}}</p>
 <p>{{template "regards" .}}<br>{{.Creditor.Name}}{{with .Creditor.Email}}<br>{{.}}{{end}}</p>
 </body></html>
@@ -108,63 +125,79 @@ const htmlLayout = `<!DOCTYPE html>
 
 const htmlWordsEN = `{{define "date"}}Date:{{end}}{{define "ref"}}Our reference:{{end}}{{define "greeting"}}Dear {{.Debtor.Name}},{{end}}` +
 	`{{define "head"}}<th>Invoice</th><th>Issued</th><th>Due</th><th>Goods or services</th><th>Amount</th><th>Open</th><th>Days overdue</th>{{end}}` +
-	`{{define "total"}}Total due{{end}}{{define "payref"}}Payment reference{{end}}{{define "regards"}}Kind regards,{{end}}`
+	`{{define "total"}}Total due{{end}}{{define "howto"}}How to pay{{if .PayBy}} (by {{.PayBy}}){{end}}:{{end}}{{define "payref"}}Payment reference{{end}}{{define "regards"}}Kind regards,{{end}}`
 
 const htmlWordsDE = `{{define "date"}}Datum:{{end}}{{define "ref"}}Unser Zeichen:{{end}}{{define "greeting"}}Sehr geehrte Damen und Herren,{{end}}` +
 	`{{define "head"}}<th>Rechnung</th><th>Datum</th><th>Fällig</th><th>Leistung</th><th>Betrag</th><th>Offen</th><th>Tage überfällig</th>{{end}}` +
-	`{{define "total"}}Gesamtbetrag{{end}}{{define "payref"}}Verwendungszweck{{end}}{{define "regards"}}Mit freundlichen Grüßen{{end}}`
+	`{{define "total"}}Gesamtbetrag{{end}}{{define "howto"}}So zahlen Sie{{if .PayBy}} (bis zum {{.PayBy}}){{end}}:{{end}}{{define "payref"}}Verwendungszweck{{end}}{{define "regards"}}Mit freundlichen Grüßen{{end}}`
 
 var builtinEN = map[Stage]words{
 	FriendlyReminder: {
 		subject: `Friendly reminder: {{.Total}} due to {{.Creditor.Name}}`,
-		opening: `This is a friendly reminder that the following invoices {{if .MaxDaysOverdue}}are now due{{else}}fall due soon{{end}}. If you have already paid, thank you, and please disregard this message: our letters may have crossed.`,
-		closing: `If anything on these invoices is unclear or you believe an amount is wrong, just reply to this message and we will sort it out.`,
-		sms:     `{{.Creditor.Name}}: friendly reminder, {{.Total}} is due{{if .PayBy}} by {{.PayBy}}{{end}}. Ref {{(index .Lines 0).Number}}.{{with .Payment.URL}} Pay: {{.}}{{end}}`,
+		opening: `This is a friendly reminder that {{if .Single}}the following invoice {{if .MaxDaysOverdue}}is now due{{else}}falls due soon{{end}}{{else}}the following invoices {{if .MaxDaysOverdue}}are now due{{else}}fall due soon{{end}}{{end}}.` +
+			`{{if not .First}} We last wrote to you about {{template "about" .}} on {{.LastEarlier}}.{{end}}` +
+			` If you have already paid, thank you, and please disregard this message: our letters may have crossed.`,
+		closing: `If anything on {{if .Single}}this invoice{{else}}these invoices{{end}} is unclear or you believe an amount is wrong, just reply to this message and we will sort it out.`,
+		sms:     `{{.Creditor.Name}}: friendly reminder, {{.Total}} is due{{if .PayBy}} by {{.PayBy}}{{end}}. Ref {{.Number}}.{{with .Payment.URL}} Pay: {{.}}{{end}}`,
 	},
 	OverdueNotice: {
 		subject: `Overdue: {{.Total}} owed to {{.Creditor.Name}}`,
-		opening: `According to our records the following invoices are overdue; the oldest by {{.MaxDaysOverdue}} days. We have not received payment despite our earlier reminder.`,
-		closing: `Please pay the total due by {{.PayBy}}. If you cannot pay in full, contact us before then so we can agree a payment plan; if you dispute an invoice, tell us why and we will pause the reminders while we look into it.`,
-		sms:     `{{.Creditor.Name}}: {{.Total}} is overdue ({{.MaxDaysOverdue}} days). Please pay by {{.PayBy}}.{{with .Payment.URL}} Pay: {{.}}{{end}}`,
+		opening: `{{if .First}}According to our records {{if .Single}}the following invoice is overdue by {{plural .MaxDaysOverdue "day" "days"}}{{else}}the following invoices are overdue, the oldest by {{plural .MaxDaysOverdue "day" "days"}}{{end}}.` +
+			`{{else}}{{template "wrote" .}}, but according to our records {{if .Single}}the following invoice is still unpaid, now {{plural .MaxDaysOverdue "day" "days"}} overdue{{else}}the following invoices are still unpaid, the oldest now {{plural .MaxDaysOverdue "day" "days"}} overdue{{end}}.{{end}}`,
+		closing: `Please pay the total due by {{.PayBy}}. If you cannot pay in full, contact us before then so we can agree a payment plan; if you dispute {{if .Single}}the invoice{{else}}an invoice{{end}}, tell us why and we will pause the reminders while we look into it.`,
+		sms:     `{{.Creditor.Name}}: {{.Total}} is overdue ({{plural .MaxDaysOverdue "day" "days"}}). Please pay by {{.PayBy}}. Ref {{.Number}}.{{with .Payment.URL}} Pay: {{.}}{{end}}`,
 	},
 	FinalNotice: {
 		subject: `Final notice: please pay {{.Total}} by {{.PayBy}}`,
-		opening: `Despite our earlier reminders the following invoices remain unpaid, the oldest {{.MaxDaysOverdue}} days after its due date. This is our final notice before we take further steps.`,
-		closing: `Unless we receive the total due by {{.PayBy}}, we will pass the matter to our collections team{{if .Interest}} and interest will continue to accrue{{end}}, and further costs may be charged to you. If you have paid in the meantime, please let us know.`,
-		sms:     `{{.Creditor.Name}}: FINAL NOTICE. {{.Total}} must be paid by {{.PayBy}} to avoid further action.{{with .Payment.URL}} Pay: {{.}}{{end}}`,
+		opening: `{{if .First}}According to our records {{else}}{{template "wrote" .}}. Still, {{end}}` +
+			`{{if .Single}}the following invoice remains unpaid, {{plural .MaxDaysOverdue "day" "days"}} after its due date{{else}}the following invoices remain unpaid, the oldest {{plural .MaxDaysOverdue "day" "days"}} after its due date{{end}}. This is our final notice.`,
+		closing: `Please make sure the total due reaches us by {{.PayBy}}.` +
+			`{{if eq .Next "collection"}} If it does not, we will pass the claim to a collection agency or a lawyer to recover it.` +
+			`{{else if eq .NextStage "letter-before-action"}} If it does not, our next step will be a letter before action announcing court proceedings.` +
+			`{{else if eq .Next "contact"}} If it does not, we will contact you to discuss how the debt will be settled.{{end}}` +
+			`{{if .Interest}} Interest continues to accrue until payment.{{end}} If you have paid in the meantime, please let us know.`,
+		sms: `{{.Creditor.Name}}: FINAL NOTICE. Please pay {{.Total}} by {{.PayBy}}. Ref {{.Number}}.{{with .Payment.URL}} Pay: {{.}}{{end}}`,
 	},
 	LetterBeforeAction: {
 		subject: `Letter before action: {{.Total}} owed to {{.Creditor.Name}}`,
-		opening: `We have written to you several times about the following debt, which remains unpaid. This letter is formal notice that we intend to begin court proceedings to recover it.`,
+		opening: `{{if .First}}The following debt remains unpaid.{{else}}{{template "wrote" .}}, and the following debt remains unpaid.{{end}} This letter is formal notice that we intend to begin court proceedings to recover it.`,
 		closing: `Unless you pay the total due by {{.PayBy}}, or contact us by then to agree how it will be paid, we will issue a claim against you without further notice. A court judgment may affect your ability to obtain credit, and you may be ordered to pay interest and the costs of the claim. You should consider taking independent advice about this letter.`,
-		sms:     `{{.Creditor.Name}}: letter before action sent. Pay {{.Total}} by {{.PayBy}} or we will start court proceedings.`,
+		sms:     `{{.Creditor.Name}}: formal notice. Unless {{.Total}} is paid by {{.PayBy}}, we intend to start court proceedings. Ref {{.Number}}.`,
 	},
 }
 
 var builtinDE = map[Stage]words{
 	FriendlyReminder: {
 		subject: `Zahlungserinnerung: {{.Total}} an {{.Creditor.Name}}`,
-		opening: `sicher ist es Ihrer Aufmerksamkeit entgangen: Die folgenden Rechnungen {{if .MaxDaysOverdue}}sind fällig{{else}}werden in Kürze fällig{{end}}. Sollten Sie bereits gezahlt haben, danken wir Ihnen und bitten Sie, dieses Schreiben als gegenstandslos zu betrachten.`,
-		closing: `Haben Sie Fragen zu den Rechnungen, antworten Sie uns einfach; wir klären das gern.`,
-		sms:     `{{.Creditor.Name}}: Zahlungserinnerung, {{.Total}} fällig{{if .PayBy}} bis {{.PayBy}}{{end}}. Rechnung {{(index .Lines 0).Number}}.{{with .Payment.URL}} Zahlen: {{.}}{{end}}`,
+		opening: `sicher ist es Ihrer Aufmerksamkeit entgangen: {{if .Single}}Die folgende Rechnung {{if .MaxDaysOverdue}}ist fällig{{else}}wird in Kürze fällig{{end}}{{else}}Die folgenden Rechnungen {{if .MaxDaysOverdue}}sind fällig{{else}}werden in Kürze fällig{{end}}{{end}}.` +
+			`{{if not .First}} Zuletzt haben wir Ihnen am {{.LastEarlier}} wegen {{template "about" .}} geschrieben.{{end}}` +
+			` Sollten Sie bereits gezahlt haben, danken wir Ihnen und bitten Sie, dieses Schreiben als gegenstandslos zu betrachten.`,
+		closing: `Haben Sie Fragen {{if .Single}}zur Rechnung{{else}}zu den Rechnungen{{end}}, antworten Sie uns einfach; wir klären das gern.`,
+		sms:     `{{.Creditor.Name}}: Zahlungserinnerung, {{.Total}} fällig{{if .PayBy}} bis {{.PayBy}}{{end}}. Zeichen {{.Number}}.{{with .Payment.URL}} Zahlen: {{.}}{{end}}`,
 	},
 	OverdueNotice: {
 		subject: `Mahnung: {{.Total}} überfällig`,
-		opening: `trotz unserer Zahlungserinnerung konnten wir für die folgenden Rechnungen noch keinen Zahlungseingang feststellen; die älteste ist seit {{.MaxDaysOverdue}} Tagen überfällig.`,
-		closing: `Bitte überweisen Sie den Gesamtbetrag bis zum {{.PayBy}}. Können Sie nicht in voller Höhe zahlen, sprechen Sie uns bitte vorher an, damit wir eine Ratenzahlung vereinbaren können. Sind Sie mit einer Rechnung nicht einverstanden, teilen Sie uns bitte den Grund mit.`,
-		sms:     `{{.Creditor.Name}}: {{.Total}} seit {{.MaxDaysOverdue}} Tagen überfällig. Bitte zahlen Sie bis {{.PayBy}}.{{with .Payment.URL}} Zahlen: {{.}}{{end}}`,
+		opening: `{{if .First}}nach unseren Unterlagen {{if .Single}}ist die folgende Rechnung seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig{{else}}sind die folgenden Rechnungen überfällig, die älteste seit {{plural .MaxDaysOverdue "Tag" "Tagen"}}{{end}}.` +
+			`{{else}}{{template "wrote" .}}; nach unseren Unterlagen {{if .Single}}ist die folgende Rechnung weiterhin unbezahlt, inzwischen seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig{{else}}sind die folgenden Rechnungen weiterhin unbezahlt, die älteste inzwischen seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig{{end}}.{{end}}`,
+		closing: `Bitte überweisen Sie den Gesamtbetrag bis zum {{.PayBy}}. Können Sie nicht in voller Höhe zahlen, sprechen Sie uns bitte vorher an, damit wir eine Ratenzahlung vereinbaren können. Sind Sie mit {{if .Single}}der Rechnung{{else}}einer Rechnung{{end}} nicht einverstanden, teilen Sie uns bitte den Grund mit; wir setzen die Mahnungen aus, solange wir das prüfen.`,
+		sms:     `{{.Creditor.Name}}: {{.Total}} seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig. Bitte zahlen Sie bis {{.PayBy}}. Zeichen {{.Number}}.{{with .Payment.URL}} Zahlen: {{.}}{{end}}`,
 	},
 	FinalNotice: {
 		subject: `Letzte Mahnung: Bitte zahlen Sie {{.Total}} bis {{.PayBy}}`,
-		opening: `trotz unserer Mahnungen sind die folgenden Rechnungen weiterhin unbezahlt, die älteste seit {{.MaxDaysOverdue}} Tagen. Dies ist unsere letzte Mahnung.`,
-		closing: `Geht der Gesamtbetrag nicht bis zum {{.PayBy}} bei uns ein, übergeben wir die Forderung ohne weitere Ankündigung an unser Inkasso{{if .Interest}}; Verzugszinsen fallen weiter an{{end}}. Die dadurch entstehenden Kosten gehen zu Ihren Lasten. Haben Sie inzwischen gezahlt, geben Sie uns bitte kurz Bescheid.`,
-		sms:     `{{.Creditor.Name}}: LETZTE MAHNUNG. Bitte zahlen Sie {{.Total}} bis {{.PayBy}}.{{with .Payment.URL}} Zahlen: {{.}}{{end}}`,
+		opening: `{{if .First}}nach unseren Unterlagen {{if .Single}}ist die folgende Rechnung weiterhin unbezahlt, seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig{{else}}sind die folgenden Rechnungen weiterhin unbezahlt, die älteste seit {{plural .MaxDaysOverdue "Tag" "Tagen"}}{{end}}.` +
+			`{{else}}{{template "wrote" .}}; dennoch {{if .Single}}ist die folgende Rechnung weiterhin unbezahlt, seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig{{else}}sind die folgenden Rechnungen weiterhin unbezahlt, die älteste seit {{plural .MaxDaysOverdue "Tag" "Tagen"}}{{end}}.{{end}} Dies ist unsere letzte Mahnung.`,
+		closing: `Bitte sorgen Sie dafür, dass der Gesamtbetrag bis zum {{.PayBy}} bei uns eingeht.` +
+			`{{if eq .Next "collection"}} Andernfalls übergeben wir die Forderung einem Inkassounternehmen oder einem Rechtsanwalt.` +
+			`{{else if eq .NextStage "letter-before-action"}} Andernfalls kündigen wir Ihnen als nächsten Schritt gerichtliche Schritte an.` +
+			`{{else if eq .Next "contact"}} Andernfalls setzen wir uns mit Ihnen in Verbindung, um zu besprechen, wie die Forderung beglichen wird.{{end}}` +
+			`{{if .Interest}} Bis zur Zahlung fallen weiter Zinsen an.{{end}} Haben Sie inzwischen gezahlt, geben Sie uns bitte kurz Bescheid.`,
+		sms: `{{.Creditor.Name}}: LETZTE MAHNUNG. Bitte zahlen Sie {{.Total}} bis {{.PayBy}}. Zeichen {{.Number}}.{{with .Payment.URL}} Zahlen: {{.}}{{end}}`,
 	},
 	LetterBeforeAction: {
 		subject: `Ankündigung gerichtlicher Schritte: {{.Total}}`,
-		opening: `wir haben Sie mehrfach an die folgende Forderung erinnert, die weiterhin offen ist. Hiermit kündigen wir an, die Forderung gerichtlich geltend zu machen und einen Antrag auf Erlass eines Mahnbescheids (gerichtliches Mahnverfahren) zu stellen.`,
-		closing: `Zahlen Sie den Gesamtbetrag nicht bis zum {{.PayBy}} oder vereinbaren Sie bis dahin keine Zahlung mit uns, beantragen wir ohne weitere Ankündigung den Mahnbescheid. Die Kosten des Verfahrens und weitere Zinsen haben Sie dann zu tragen.`,
-		sms:     `{{.Creditor.Name}}: Wir kündigen gerichtliche Schritte an. Bitte zahlen Sie {{.Total}} bis {{.PayBy}}.`,
+		opening: `{{if .First}}die folgende Forderung ist weiterhin offen.{{else}}{{template "wrote" .}}; die folgende Forderung ist weiterhin offen.{{end}} Hiermit kündigen wir an, die Forderung gerichtlich geltend zu machen und einen Antrag auf Erlass eines Mahnbescheids (gerichtliches Mahnverfahren) zu stellen.`,
+		closing: `Zahlen Sie den Gesamtbetrag nicht bis zum {{.PayBy}} oder vereinbaren Sie bis dahin keine Zahlung mit uns, beantragen wir ohne weitere Ankündigung den Mahnbescheid. Im gerichtlichen Verfahren können Ihnen dessen Kosten und weitere Zinsen auferlegt werden.`,
+		sms:     `{{.Creditor.Name}}: Wir kündigen gerichtliche Schritte an, falls {{.Total}} nicht bis {{.PayBy}} gezahlt wird. Zeichen {{.Number}}.`,
 	},
 }
 
@@ -174,12 +207,12 @@ var builtinDE = map[Stage]words{
 func Builtin() *Set {
 	s := NewSet()
 	for lang, ws := range map[string]map[Stage]words{"en": builtinEN, "de": builtinDE} {
-		layout, hw := textEN, htmlWordsEN
+		layout, hw, common := textEN, htmlWordsEN, commonEN
 		if lang == "de" {
-			layout, hw = textDE, htmlWordsDE
+			layout, hw, common = textDE, htmlWordsDE, commonDE
 		}
 		for st, w := range ws {
-			defs := `{{define "opening"}}` + w.opening + `{{end}}{{define "closing"}}` + w.closing + `{{end}}{{define "subject"}}` + w.subject + `{{end}}`
+			defs := common + `{{define "opening"}}` + w.opening + `{{end}}{{define "closing"}}` + w.closing + `{{end}}{{define "subject"}}` + w.subject + `{{end}}`
 			t := Template{Subject: w.subject, Text: defs + layout, HTML: defs + hw + htmlLayout, SMS: w.sms}
 			if err := s.Add(Key{Language: lang, Stage: st}, t); err != nil {
 				panic(err) // the built-in templates are constants checked by the tests

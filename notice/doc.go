@@ -8,11 +8,23 @@
 // overdue notice, a final notice, or a letter before action. Validate refuses
 // a notice missing any of it and lists the fields.
 //
+// The customer never sees the notice's Key (it names the workflow and
+// step): the notice's reference is its Number, NumberFor(Key), ten
+// Crockford base-32 characters with a Luhn mod 32 check digit, and the
+// payment reference names that number and every invoice
+// (PaymentReference). A notice knows its history (Earlier, the days of
+// earlier notices about its invoices, and each Line's LastNotice) and what
+// the workflow does next (Next); the built-in texts word a first notice, a
+// follow-up and a final notice from these and nothing else. Every interest
+// line carries its principal, rate, days and day count, and Validate
+// recomputes its amount.
+//
 // Templates render the subject, the plain text and the HTML (html/template,
-// so every value is escaped) in the notice's language, from a View of
-// pre-formatted values: German "1.234,56 EUR" and "31.01.2026", English
-// "EUR 1,234.56" and "31 January 2026", always with the currency's
-// minor-unit digits. A Set resolves templates by template set, workflow,
+// so every value is escaped) in the notice's language and region, from a
+// View of pre-formatted values: German "1.234,56 EUR" and "24. November
+// 2026" (Austrian "Jänner", Swiss "1’234.56"), US English "November 24,
+// 2026", other English "EUR 1,234.56" and "24 November 2026", always with
+// the currency's minor-unit digits; Plural picks "1 day" or "14 days". A Set resolves templates by template set, workflow,
 // step, language and stage, falling back step, workflow, template set, then
 // from "de-AT" to "de" to "en"; Builtin has English and German for every
 // stage, and Render falls back to it.

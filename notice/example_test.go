@@ -2,6 +2,10 @@ package notice_test
 
 import (
 	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rickb777/date/v2"
 
 	"github.com/overduehq/overdue/notice"
 )
@@ -14,7 +18,7 @@ func ExampleSet_Render() {
 	}
 	fmt.Println(n.Subject)
 	// Output:
-	// Mahnung: 1.382,21 EUR überfällig
+	// Mahnung: 1.383,86 EUR überfällig
 }
 
 func ExampleNotice_Validate() {
@@ -34,4 +38,30 @@ func ExampleFormatMoney() {
 	// 1.234,50 EUR
 	// EUR 1,234.50
 	// JPY 385,000
+}
+
+func ExampleNumberFor() {
+	n := notice.NumberFor("inv/c-bistro/inv-2001/high-risk/overdue-1/c0")
+	fmt.Println(n, len(n))
+	p, err := notice.ParseNumber(strings.ToLower(n[:5] + "-" + n[5:]))
+	fmt.Println(p == n, err)
+	fmt.Println(notice.PaymentReference(n, []string{"INV-1", "INV-2"}))
+	// Output:
+	// 9P7QJWHBDA 10
+	// true <nil>
+	// 9P7QJWHBDA INV-1 INV-2
+}
+
+func ExampleFormatDate() {
+	d := date.New(2026, time.November, 24)
+	for _, lang := range []string{"en-US", "en-GB", "de-DE", "de-AT"} {
+		fmt.Println(lang, notice.FormatDate(lang, d))
+	}
+	fmt.Println(notice.Plural(1, "day", "days"), "/", notice.Plural(14, "Tag", "Tage"))
+	// Output:
+	// en-US November 24, 2026
+	// en-GB 24 November 2026
+	// de-DE 24. November 2026
+	// de-AT 24. November 2026
+	// 1 day / 14 Tage
 }

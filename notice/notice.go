@@ -85,6 +85,27 @@ const (
 	SMS Channel = "sms"
 )
 
+// NextKind is what a workflow does after a notice that goes unanswered.
+type NextKind string
+
+const (
+	// NextNothing: nothing further is planned that the customer must know of.
+	NextNothing NextKind = ""
+	// NextNotice: another notice follows, of Next.Stage.
+	NextNotice NextKind = "notice"
+	// NextContact: someone from the creditor will contact the debtor.
+	NextContact NextKind = "contact"
+	// NextCollection: the claim goes to a collection agency or a lawyer.
+	NextCollection NextKind = "collection"
+)
+
+// Next is the workflow's next step after a notice, as the customer may be
+// told of it.
+type Next struct {
+	Kind  NextKind `json:"kind,omitempty"`
+	Stage Stage    `json:"stage,omitempty"` // for NextNotice
+}
+
 // Party is the creditor or the debtor.
 type Party struct {
 	Name      string   `json:"name"`
@@ -104,32 +125,92 @@ type Line struct {
 	Amount      decimal.Decimal `json:"amount"`      // the invoice's original amount
 	Open        decimal.Decimal `json:"open"`        // its open balance
 	DaysOverdue int             `json:"days_overdue"`
+	// LastNotice is the day the last earlier notice about this invoice
+	// reached the customer's channel (zero: this notice is the first).
+	LastNotice date.Date `json:"last_notice,omitzero"`
 }
 
 // Charge is a fee or an interest amount on the notice.
+//
+// An interest line (one with a Rate) shows how its amount follows: Amount =
+// Principal x Rate/100 x Days/year, the year being 365 days for "act/365"
+// and 360 for "act/360" and "30/360", rounded to the currency's minor unit
+// once (Rounding "" or "total") or per day before multiplying by the days
+// (Rounding "daily"). One line covers one period with one principal and one
+// rate; a change of either starts a new line. Validate recomputes it.
 type Charge struct {
 	// Label: "fee", "fees-earlier", "compensation", "interest", or free text.
 	Label   string          `json:"label"`
 	Invoice string          `json:"invoice,omitempty"` // invoice number, "" = the whole notice
 	Amount  decimal.Decimal `json:"amount"`
 	Rate    decimal.Decimal `json:"rate,omitzero"` // annual %, for interest
-	From    date.Date       `json:"from,omitzero"` // interest period
+	From    date.Date       `json:"from,omitzero"` // interest period, both days counted
 	To      date.Date       `json:"to,omitzero"`
+	// Principal is the amount interest runs on during the period.
+	Principal decimal.Decimal `json:"principal,omitzero"`
+	// Days counted in the period (30/360 days under "30/360").
+	Days int `json:"days,omitempty"`
+	// DayCount is "act/365" (the default when empty), "act/360" or "30/360".
+	DayCount string `json:"day_count,omitempty"`
+	// Rounding is "" or "total" (the line's exact amount rounded once) or
+	// "daily" (each day's interest rounded, then times Days).
+	Rounding string `json:"rounding,omitempty"`
 }
 
-// Payment tells the debtor how to pay.
+// yearDays is the denominator of a day-count convention, 0 if unknown.
+func yearDays(dc string) int64 {
+	switch dc {
+	case "", "act/365":
+		return 365
+	case "act/360", "30/360":
+		return 360
+	}
+	return 0
+}
+
+// Expected returns the amount an interest line's figures give (see
+// Charge), rounded to minorUnits, and false when the line lacks them (no
+// rate, principal or days, or an unknown day count or rounding).
+func (c Charge) Expected(minorUnits int32) (decimal.Decimal, bool) {
+	year := yearDays(c.DayCount)
+	if c.Rate.Sign() <= 0 || c.Principal.Sign() <= 0 || c.Days <= 0 || year == 0 {
+		return decimal.Zero, false
+	}
+	days := decimal.NewFromInt(int64(c.Days))
+	den := decimal.NewFromInt(100 * year)
+	switch c.Rounding {
+	case "", "total":
+		return roundMinor(c.Principal.Mul(c.Rate).Mul(days).Div(den), minorUnits), true
+	case "daily":
+		return roundMinor(c.Principal.Mul(c.Rate).Div(den), minorUnits).Mul(days), true
+	}
+	return decimal.Zero, false
+}
+
+// Payment tells the debtor how to pay. Instructions are free text in the
+// notice's language; ByLanguage, when it has an entry for the notice's
+// language tag ("de-AT") or its base ("de"), is shown instead, so a policy
+// written for several languages never puts English text in a German notice.
+// Options name the ways to pay; the built-in templates translate "bank
+// transfer", "card", "direct debit", "cheque" and "payment link".
 type Payment struct {
-	Instructions string   `json:"instructions,omitempty"`
-	Options      []string `json:"options,omitempty"`
-	IBAN         string   `json:"iban,omitempty"`
-	BIC          string   `json:"bic,omitempty"`
-	Reference    string   `json:"reference,omitempty"`
-	URL          string   `json:"url,omitempty"`
+	Instructions string            `json:"instructions,omitempty"`
+	ByLanguage   map[string]string `json:"by_language,omitempty"`
+	Options      []string          `json:"options,omitempty"`
+	IBAN         string            `json:"iban,omitempty"`
+	BIC          string            `json:"bic,omitempty"`
+	Reference    string            `json:"reference,omitempty"`
+	URL          string            `json:"url,omitempty"`
 }
 
 // Notice is a dunning notice: what it must carry, and its rendered text.
 type Notice struct {
-	Key       string    `json:"key"` // idempotency key; also the notice reference
+	// Key is the action's idempotency key: internal, never shown to the
+	// customer (it names the workflow and step).
+	Key string `json:"key"`
+	// Number is what the customer sees as the notice's reference and
+	// quotes when paying: NumberFor(Key).
+	Number    string    `json:"number"`
 	Date      date.Date `json:"date"`
 	PayBy     date.Date `json:"pay_by"`
 	Stage     Stage     `json:"stage"`
@@ -151,6 +232,14 @@ type Notice struct {
 	Total    decimal.Decimal `json:"total"`
 	Payment  Payment         `json:"payment"`
 
+	// Earlier are the days, oldest first and each once, on which earlier
+	// notices about these invoices went out, as far as the history knows
+	// (at least the last one of each invoice); empty on a first notice.
+	Earlier []date.Date `json:"earlier,omitempty"`
+	// Next is what the creditor's workflow does if this notice goes
+	// unanswered; templates state consequences only from it.
+	Next Next `json:"next,omitzero"`
+
 	Subject string `json:"subject,omitempty"`
 	Text    string `json:"text,omitempty"`
 	HTML    string `json:"html,omitempty"`
@@ -160,6 +249,9 @@ type Notice struct {
 // money.Money.Round. It is the one place this package rounds (the package
 // imports no other package of overdue, so it cannot call Money.Round).
 func roundMinor(d decimal.Decimal, u int32) decimal.Decimal { return d.Round(u) }
+
+// First reports whether this is the first notice about its invoices.
+func (n *Notice) First() bool { return len(n.Earlier) == 0 }
 
 // Principal is the sum of the lines' open balances, rounded half away from
 // zero to MinorUnits.
@@ -211,11 +303,61 @@ func (e *ValidationError) Unwrap() error { return ErrInvalid }
 
 func fits(d decimal.Decimal, u int32) bool { return d.Equal(roundMinor(d, u)) }
 
+// checkRate returns the fields of a line charged at a rate whose amount
+// does not follow from its principal, rate, days and day count.
+func (n *Notice) checkRate(c Charge, p string) []string {
+	var bad []string
+	if c.Rate.Sign() <= 0 || c.Rate.GreaterThan(decimal.NewFromInt(100)) {
+		bad = append(bad, p+"rate")
+	}
+	if c.Principal.Sign() <= 0 {
+		bad = append(bad, p+"principal")
+	}
+	if yearDays(c.DayCount) == 0 {
+		bad = append(bad, p+"day_count")
+	}
+	if c.Rounding != "" && c.Rounding != "total" && c.Rounding != "daily" {
+		bad = append(bad, p+"rounding")
+	}
+	// Actual days count both ends of the period.
+	actual := c.DayCount != "30/360"
+	if c.Days <= 0 || c.From == 0 || c.To < c.From || (actual && c.Days != int(c.To-c.From)+1) {
+		bad = append(bad, p+"days")
+	}
+	if len(bad) > 0 {
+		return bad
+	}
+	if want, _ := c.Expected(n.MinorUnits); !want.Equal(c.Amount) {
+		bad = append(bad, p+"amount")
+	}
+	return bad
+}
+
+// referenceCovers reports whether a payment reference names the notice:
+// its number, or every invoice number on it, each as a whole word.
+func (n *Notice) referenceCovers(ref string) bool {
+	words := strings.FieldsFunc(ref, func(r rune) bool { return r == ' ' || r == ',' || r == ';' || r == '/' })
+	if n.Number != "" && slices.Contains(words, n.Number) {
+		return true
+	}
+	for _, l := range n.Lines {
+		if !slices.Contains(words, l.Number) {
+			return false
+		}
+	}
+	return len(n.Lines) > 0
+}
+
 // Validate refuses a notice that lacks what a dunning notice must carry: who
 // is owed and by whom, each invoice with its number, dates, the goods or
 // services rendered, amount and open balance, a consistent total, how to pay,
 // the notice date and stage (and, for a final notice or a letter before
-// action, a pay-by date after it), and an address for its channel.
+// action, a pay-by date after it), and an address for its channel. It
+// recomputes every interest line from its principal, rate, days and day
+// count (see Charge) and refuses one whose amount does not follow; it
+// refuses a notice number whose check digit fails, earlier-notice days not
+// before the notice, and a payment reference that names neither the
+// notice's number nor all of its invoices.
 func (n *Notice) Validate() error {
 	var bad []string
 	miss := func(ok bool, field string) {
@@ -250,14 +392,26 @@ func (n *Notice) Validate() error {
 		miss(l.DaysOverdue >= 0, p+"days_overdue")
 	}
 	for i, c := range n.Fees {
-		miss(c.Amount.Sign() >= 0 && fits(c.Amount, n.MinorUnits), fmt.Sprintf("fees[%d].amount", i))
+		p := fmt.Sprintf("fees[%d].", i)
+		miss(c.Amount.Sign() >= 0 && fits(c.Amount, n.MinorUnits), p+"amount")
+		if !c.Rate.IsZero() && c.Days != 0 { // interest booked as a fee
+			bad = append(bad, n.checkRate(c, p)...)
+		}
 	}
 	for i, c := range n.Interest {
-		miss(c.Amount.Sign() >= 0 && fits(c.Amount, n.MinorUnits), fmt.Sprintf("interest[%d].amount", i))
+		p := fmt.Sprintf("interest[%d].", i)
+		miss(c.Amount.Sign() >= 0 && fits(c.Amount, n.MinorUnits), p+"amount")
+		bad = append(bad, n.checkRate(c, p)...)
 	}
 	miss(n.Total.Equal(n.ComputeTotal()) && fits(n.Total, n.MinorUnits), "total")
+	_, err := ParseNumber(n.Number)
+	miss(err == nil && len(n.Number) == NumberLen, "number")
+	for i, d := range n.Earlier {
+		miss(d != 0 && d < n.Date && (i == 0 || d > n.Earlier[i-1]), fmt.Sprintf("earlier[%d]", i))
+	}
 	pay := n.Payment
 	miss(strings.TrimSpace(pay.Instructions) != "" || pay.IBAN != "" || pay.URL != "", "payment")
+	miss(pay.Reference == "" || n.referenceCovers(pay.Reference), "payment.reference")
 	switch n.Channel {
 	case Email:
 		miss(strings.Contains(n.Debtor.Email, "@"), "debtor.email")

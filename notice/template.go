@@ -7,9 +7,6 @@ import (
 	htemplate "html/template"
 	"strings"
 	ttemplate "text/template"
-
-	"github.com/rickb777/date/v2"
-	"github.com/shopspring/decimal"
 )
 
 // Template is the Go template source of a notice: Subject and Text use
@@ -71,7 +68,7 @@ func (e *TemplateError) Unwrap() error { return e.Err }
 
 // funcs are the functions templates may call.
 func funcs() map[string]any {
-	return map[string]any{"upper": strings.ToUpper}
+	return map[string]any{"upper": strings.ToUpper, "plural": Plural}
 }
 
 // Add parses t and stores it under k. The key's language is lower-cased.
@@ -231,87 +228,4 @@ func (s *Set) Render(n *Notice) error {
 	}
 	n.Subject, n.Text, n.HTML = subject, text, html
 	return nil
-}
-
-// LineView is a notice line formatted for a language.
-type LineView struct {
-	Number, Issued, Due, Description, Amount, Open string
-	DaysOverdue                                    int
-}
-
-// ChargeView is a fee or interest amount formatted for a language.
-type ChargeView struct {
-	Label, Invoice, Amount, Rate, From, To string
-}
-
-// View is what templates see: the notice itself (as N) and its values
-// formatted for the notice's language.
-type View struct {
-	N                                         *Notice
-	Lang                                      string
-	Creditor, Debtor                          Party
-	Date, PayBy, Key                          string
-	Lines                                     []LineView
-	Fees, Interest                            []ChargeView
-	Principal, FeeTotal, InterestTotal, Total string
-	Payment                                   Payment
-	Options                                   string
-	MaxDaysOverdue                            int
-}
-
-// NewView formats a notice for its templates.
-func NewView(n *Notice) *View {
-	l := n.Language
-	m := func(d decimal.Decimal) string { return FormatMoney(l, d, n.Currency, n.MinorUnits) }
-	dt := func(d date.Date) string { return FormatDate(l, d) }
-	v := &View{
-		N: n, Lang: baseLang(l), Creditor: n.Creditor, Debtor: n.Debtor, Date: dt(n.Date), PayBy: dt(n.PayBy), Key: n.Key,
-		Principal: m(n.Principal()), FeeTotal: m(n.FeeTotal()), InterestTotal: m(n.InterestTotal()), Total: m(n.Total),
-		Payment: n.Payment, Options: strings.Join(n.Payment.Options, ", "),
-	}
-	for _, x := range n.Lines {
-		v.Lines = append(v.Lines, LineView{Number: x.Number, Issued: dt(x.IssueDate), Due: dt(x.DueDate), Description: x.Description, Amount: m(x.Amount), Open: m(x.Open), DaysOverdue: x.DaysOverdue})
-		v.MaxDaysOverdue = max(v.MaxDaysOverdue, x.DaysOverdue)
-	}
-	cv := func(c Charge) ChargeView {
-		r := ""
-		if !c.Rate.IsZero() {
-			r = FormatRate(l, c.Rate)
-		}
-		return ChargeView{Label: chargeLabel(v.Lang, c.Label), Invoice: c.Invoice, Amount: m(c.Amount), Rate: r, From: dt(c.From), To: dt(c.To)}
-	}
-	for _, c := range n.Fees {
-		v.Fees = append(v.Fees, cv(c))
-	}
-	for _, c := range n.Interest {
-		v.Interest = append(v.Interest, cv(c))
-	}
-	return v
-}
-
-func chargeLabel(lang, label string) string {
-	de := lang == "de"
-	switch label {
-	case "fee":
-		if de {
-			return "Mahngebühr"
-		}
-		return "Late fee"
-	case "fees-earlier":
-		if de {
-			return "Gebühren aus früheren Mahnungen"
-		}
-		return "Fees from earlier notices"
-	case "compensation":
-		if de {
-			return "Pauschale für Beitreibungskosten"
-		}
-		return "Fixed compensation for recovery costs"
-	case "interest":
-		if de {
-			return "Verzugszinsen"
-		}
-		return "Late payment interest"
-	}
-	return label
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/overduehq/overdue/notice"
-	"github.com/shopspring/decimal"
 )
 
 func TestResolveFallbackOrder(t *testing.T) {
@@ -45,7 +44,7 @@ func TestResolveFallbackOrder(t *testing.T) {
 	}
 	// Rendering falls back to the built-in templates.
 	n := sample("fr", notice.FinalNotice)
-	if err := set.Render(n); err != nil || !strings.Contains(n.Subject, "EUR 1,382.21") {
+	if err := set.Render(n); err != nil || !strings.Contains(n.Subject, "EUR 1,383.86") {
 		t.Errorf("built-in fallback: %q, %v", n.Subject, err)
 	}
 	// A set layered over another looks in itself first.
@@ -121,13 +120,50 @@ func TestFormat(t *testing.T) {
 			t.Errorf("FormatMoney(%s, %s %s) = %q, want %q", tc.lang, tc.amount, tc.cur, got, tc.want)
 		}
 	}
-	if got := notice.FormatDate("de", day("2026-01-05")); got != "05.01.2026" {
-		t.Errorf("de date %q", got)
+	for _, tc := range []struct{ lang, day, want string }{
+		{"en-US", "2026-11-24", "November 24, 2026"},
+		{"en_us", "2026-01-05", "January 5, 2026"},
+		{"en-GB", "2026-11-24", "24 November 2026"},
+		{"en", "2026-01-05", "5 January 2026"},
+		{"de-DE", "2026-11-24", "24. November 2026"},
+		{"de", "2026-03-05", "5. März 2026"},
+		{"de-AT", "2026-01-05", "5. Jänner 2026"},
+		{"de-Latn-AT", "2026-01-05", "5. Jänner 2026"},
+		{"de-CH", "2026-01-05", "5. Januar 2026"},
+		{"fr", "2026-11-24", "24 November 2026"}, // no French formats: British English
+	} {
+		if got := notice.FormatDate(tc.lang, day(tc.day)); got != tc.want {
+			t.Errorf("FormatDate(%s, %s) = %q, want %q", tc.lang, tc.day, got, tc.want)
+		}
 	}
-	if got := notice.FormatDate("en-GB", day("2026-01-05")); got != "5 January 2026" {
-		t.Errorf("en date %q", got)
+	if got := notice.FormatDate("de", 0); got != "" {
+		t.Errorf("zero date %q", got)
 	}
-	if got := notice.FormatRate("de", decimal.RequireFromString("10.27")); got != "10,27 %" {
-		t.Errorf("de rate %q", got)
+	for _, tc := range []struct{ lang, n, want string }{
+		{"en-US", "1234.56", "1,234.56"},
+		{"de-DE", "1234.56", "1.234,56"},
+		{"de-CH", "1234567.5", "1’234’567.50"},
+		{"en-GB", "-0.5", "-0.50"},
+	} {
+		if got := notice.FormatNumber(tc.lang, dec(tc.n), 2); got != tc.want {
+			t.Errorf("FormatNumber(%s, %s) = %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+	if got := notice.FormatMoney("de-CH", dec("1234.5"), "CHF", 2); got != "1’234.50 CHF" {
+		t.Errorf("de-CH money %q", got)
+	}
+	for _, tc := range []struct{ lang, r, want string }{{"de", "10.27", "10,27 %"}, {"en", "10.27", "10.27 %"}, {"de", "8", "8 %"}, {"en", "1234.5", "1,234.5 %"}} {
+		if got := notice.FormatRate(tc.lang, dec(tc.r)); got != tc.want {
+			t.Errorf("FormatRate(%s, %s) = %q, want %q", tc.lang, tc.r, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		n          int
+		one, other string
+		want       string
+	}{{1, "day", "days", "1 day"}, {0, "day", "days", "0 days"}, {2, "day", "days", "2 days"}, {11, "day", "days", "11 days"}, {21, "day", "days", "21 days"}, {1, "Tag", "Tage", "1 Tag"}, {14, "Tag", "Tagen", "14 Tagen"}} {
+		if got := notice.Plural(tc.n, tc.one, tc.other); got != tc.want {
+			t.Errorf("Plural(%d) = %q, want %q", tc.n, got, tc.want)
+		}
 	}
 }

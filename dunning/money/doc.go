@@ -8,8 +8,10 @@
 // through Money.Round; package notice, which imports no other package of
 // overdue, rounds its sums in one helper of its own with the same rule; and
 // an interest period (charge.Period.Amount) is shown with two digits more
-// than the currency has. TestRoundingGoesThroughOneFunction (claims_test.go
-// in the module root) fails on any other call of decimal's Round.
+// than the currency has. Text that shows an amount (decimal's StringFixed,
+// Money.Fixed) formats it at the minor unit, rounding for display only.
+// TestRoundingGoesThroughOneFunction (claims_test.go in the module root)
+// fails on any other call of decimal's Round.
 //
 // Arithmetic between two amounts requires the same currency. Add and Sub return
 // ErrCurrencyMismatch (wrapped in a *MismatchError naming both codes) instead of

@@ -110,7 +110,7 @@ func FuzzSMTPMessage(f *testing.F) {
 		if err != nil {
 			t.Fatalf("net/mail cannot read the message: %v\n%q", err, msg)
 		}
-		want := []string{"Content-Type", "Date", "From", "Message-Id", "Mime-Version", "Reply-To", "Subject", "To", "X-Overdue-Key"}
+		want := []string{"Content-Type", "Date", "From", "Message-Id", "Mime-Version", "Reply-To", "Subject", "To", "X-Overdue-Notice"}
 		if lang != "" {
 			want = append(want, "Content-Language")
 		}
@@ -129,8 +129,8 @@ func FuzzSMTPMessage(f *testing.F) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("headers = %v, want %v\n%q", got, want, msg)
 		}
-		if g := m.Header.Get("X-Overdue-Key"); g != strings.TrimSpace(key) {
-			t.Errorf("X-Overdue-Key = %q, want %q", g, key)
+		if g, want := m.Header.Get("X-Overdue-Notice"), notice.NumberFor(key); g != want {
+			t.Errorf("X-Overdue-Notice = %q, want %q (the notice number, never the key)", g, want)
 		}
 		if g := m.Header.Get("Message-Id"); g != msgID {
 			t.Errorf("Message-ID = %q", g)

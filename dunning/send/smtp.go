@@ -29,10 +29,11 @@ import (
 // provider's SMTP endpoint) with the standard library's net/smtp.
 //
 // Each message is multipart/alternative with a text/plain and a text/html
-// part (quoted-printable, UTF-8), and carries the action's idempotency key
-// as its Message-ID, <key@Domain>, plus an X-Overdue-Key header: a provider
-// or mail archive that deduplicates by Message-ID delivers a resend after a
-// crash once.
+// part (quoted-printable, UTF-8), and carries a Message-ID stable for the
+// action's idempotency key, <number.hash@Domain> (the notice number and 96
+// bits of the key's SHA-256, no internal name), plus an X-Overdue-Notice
+// header with the notice number: a provider or mail archive that
+// deduplicates by Message-ID delivers a resend after a crash once.
 //
 // A 5xx reply (unknown mailbox, policy refusal) and a notice without an
 // email address are permanent failures (they wrap dunning.ErrPermanent, so
@@ -82,7 +83,10 @@ func (s *SMTP) Send(ctx context.Context, key string, n *notice.Notice) (string, 
 	if to.Name == "" {
 		to.Name = n.Debtor.Name
 	}
-	msgID := s.messageID(key, from.Address)
+	// The Message-ID carries the notice number and a longer hash of the key
+	// (unique, stable for the key), never the key's internal names.
+	sum := sha256.Sum256([]byte(key))
+	msgID := s.messageID(notice.NumberFor(key)+"."+hex.EncodeToString(sum[:12]), from.Address)
 	msg, err := s.Message(key, msgID, from, to, n)
 	if err != nil {
 		return "", err
@@ -160,7 +164,7 @@ func (s *SMTP) Message(key, msgID string, from, to *mail.Address, n *notice.Noti
 	h("Subject", encodeSubject(n.Subject))
 	h("Date", now().Format(time.RFC1123Z))
 	h("Message-ID", msgID)
-	h("X-Overdue-Key", key)
+	h("X-Overdue-Notice", notice.NumberFor(key))
 	if lang != "" {
 		h("Content-Language", lang)
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/mail"
 	"net/textproto"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -147,7 +148,7 @@ func testNotice(to string) *notice.Notice {
 	}
 }
 
-func TestSMTPDeliversMultipartWithKeyAsMessageID(t *testing.T) {
+func TestSMTPDeliversMultipartWithNumberInMessageID(t *testing.T) {
 	srv := startSMTP(t)
 	fixed := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
 	s := &send.SMTP{Addr: srv.addr(), From: "Accounts <ar@example.com>", BCC: []string{"archive@example.com"}, Now: func() time.Time { return fixed }}
@@ -155,8 +156,10 @@ func TestSMTPDeliversMultipartWithKeyAsMessageID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id != "<k1-c1-overdue-1@example.com>" {
-		t.Errorf("message id = %q", id)
+	// The Message-ID is the notice number and a hash, never the key.
+	num := notice.NumberFor("k1-c1-overdue-1")
+	if !regexp.MustCompile(`^<`+num+`\.[0-9a-f]{24}@example\.com>$`).MatchString(id) || strings.Contains(id, "overdue") {
+		t.Errorf("message id = %q, want <%s.hash@example.com>", id, num)
 	}
 	msgs := srv.messages()
 	if len(msgs) != 1 {
@@ -179,8 +182,9 @@ func TestSMTPDeliversMultipartWithKeyAsMessageID(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantHdr := map[string]string{
-		"Message-ID":       "<k1-c1-overdue-1@example.com>",
-		"X-Overdue-Key":    "k1-c1-overdue-1",
+		"Message-ID":       id,
+		"X-Overdue-Notice": num,
+		"X-Overdue-Key":    "",
 		"Date":             "Tue, 24 Nov 2026 09:30:00 +0000",
 		"MIME-Version":     "1.0",
 		"Content-Language": "de",
@@ -277,8 +281,8 @@ func TestSMTPHashesKeysThatAreNotMessageIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 32 hex digits (the first 16 bytes of SHA-256) @ Domain.
-	if !strings.HasSuffix(id, "@mail.example.org>") || len(id) != len("<@mail.example.org>")+32 {
+	// Whatever the key: the notice number, a dot, 24 hex digits @ Domain.
+	if !regexp.MustCompile(`^<` + notice.NumberFor("key with spaces/åäö") + `\.[0-9a-f]{24}@mail\.example\.org>$`).MatchString(id) {
 		t.Errorf("message id = %q", id)
 	}
 	m, _ := mail.ReadMessage(strings.NewReader(string(srv.messages()[0].Data)))
@@ -287,7 +291,7 @@ func TestSMTPHashesKeysThatAreNotMessageIDs(t *testing.T) {
 	}
 }
 
-// The runner with the SMTP sender: the action's key is the Message-ID, a
+// The runner with the SMTP sender: the Message-ID follows the key, a
 // second run sends nothing, and a 550 marks the step failed.
 func TestSMTPUnderRunner(t *testing.T) {
 	srv := startSMTP(t)
@@ -323,13 +327,37 @@ func TestSMTPUnderRunner(t *testing.T) {
 		}
 	}
 	m, _ := mail.ReadMessage(strings.NewReader(string(msgs[0].Data)))
-	if m.Header.Get("X-Overdue-Key") != key || m.Header.Get("Message-ID") != "<"+key+"@example.com>" {
-		t.Errorf("key %q; headers X-Overdue-Key %q Message-ID %q", key, m.Header.Get("X-Overdue-Key"), m.Header.Get("Message-ID"))
+	// The customer's headers carry the notice number, not the key (which
+	// names the workflow).
+	hdr := m.Header.Get("X-Overdue-Notice") + " " + m.Header.Get("Message-ID")
+	if m.Header.Get("X-Overdue-Notice") != notice.NumberFor(key) || !strings.HasPrefix(m.Header.Get("Message-ID"), "<"+notice.NumberFor(key)+".") || strings.Contains(hdr, "standard") || strings.Contains(hdr, key) {
+		t.Errorf("key %q; headers X-Overdue-Notice %q Message-ID %q", key, m.Header.Get("X-Overdue-Notice"), m.Header.Get("Message-ID"))
 	}
 	if _, err := r.Run(ctx, pf); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(srv.messages()); n != 1 {
 		t.Errorf("after a second run the server has %d messages, want 1", n)
+	}
+}
+
+// The Message-ID is stable for a key (a resend deduplicates) and differs
+// between keys.
+func TestSMTPMessageIDStablePerKey(t *testing.T) {
+	srv := startSMTP(t)
+	s := &send.SMTP{Addr: srv.addr(), From: "ar@example.com"}
+	var ids []string
+	for _, key := range []string{"inv/c1/i1/high-risk/final/c0", "inv/c1/i1/high-risk/final/c0", "inv/c1/i1/high-risk/final/c1"} {
+		id, err := s.Send(context.Background(), key, testNotice("ap@mueller.example"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(id, "high-risk") || strings.Contains(id, "final") {
+			t.Errorf("message id %q carries an internal name", id)
+		}
+		ids = append(ids, id)
+	}
+	if ids[0] != ids[1] || ids[0] == ids[2] {
+		t.Errorf("ids %q: want the first two equal and the third different", ids)
 	}
 }

@@ -33,6 +33,32 @@ func TestQuickstart(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
+	// What the customers read: the German first notice claims no earlier
+	// reminder and carries no English payment text; the US customer gets US
+	// dates; nobody reads a workflow name.
+	acme := s[strings.Index(s, "--- email to ap@acme.example"):]
+	acme = acme[:strings.Index(acme[1:], "\n--- ")+1]
+	for _, bad := range []string{"trotz", "Please", "Inkasso", "Kosten gehen"} {
+		if strings.Contains(acme, bad) {
+			t.Errorf("Acme's first notice says %q", bad)
+		}
+	}
+	if !strings.Contains(s, "Date: November 24, 2026") {
+		t.Error("the US customer's notice lacks US dates")
+	}
+	// Each notice as the customer gets it: after the writer's header line
+	// (which shows the operator the key), no workflow name and no key.
+	for _, block := range strings.Split(s, "\n--- email to ")[1:] {
+		_, body, _ := strings.Cut(block, "\n")
+		if i := strings.Index(body, "\n== "); i >= 0 {
+			body = body[:i]
+		}
+		for _, internal := range []string{"high-risk", "enterprise", "standard", "inv/", "cust/"} {
+			if strings.Contains(body, internal) {
+				t.Errorf("a notice shows %q:\n%s", internal, body)
+			}
+		}
+	}
 	if n := strings.Count(s, "\n--- email to "); n != 4 {
 		t.Errorf("%d notices written, want 4", n)
 	}

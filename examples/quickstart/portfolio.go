@@ -97,9 +97,10 @@ func inv(id, cust, agr, cur, issued, due, amount, what string) dunning.Invoice {
 // a paid invoice.
 func Portfolio() dunning.Portfolio {
 	bank := dunning.PaymentInstructions{
-		Text:    "Please transfer the amount due, quoting the invoice number.",
-		Options: []string{"bank transfer", "card via the payment link"},
-		IBAN:    "DE89370400440532013000", BIC: "COBADEFFXXX", URL: "https://pay.northwind.example/",
+		Text:       "Questions about an invoice? Just reply to this message.",
+		ByLanguage: map[string]string{"de": "Fragen zu einer Rechnung? Antworten Sie einfach auf diese Nachricht."},
+		Options:    []string{"bank transfer", "card via the payment link"},
+		IBAN:       "DE89370400440532013000", BIC: "COBADEFFXXX", URL: "https://pay.northwind.example/",
 	}
 	contact := func(name, email string, addr ...string) []dunning.Contact {
 		return []dunning.Contact{{Name: name, Role: "billing", Email: email, Address: addr}}
@@ -108,10 +109,10 @@ func Portfolio() dunning.Portfolio {
 		{ID: "c-acme", Name: "Acme Maschinenbau AG", Language: "de", TimeZone: "Europe/Berlin",
 			Contacts:   contact("Kreditorenbuchhaltung", "ap@acme.example", "Industriestraße 5", "70565 Stuttgart"),
 			Attributes: segment.Attrs{"size": segment.String("enterprise"), "industry": segment.String("manufacturing"), "country": segment.String("DE")}},
-		{ID: "c-bistro", Name: "Bistro Lumière Ltd", Language: "en", TimeZone: "Europe/London",
+		{ID: "c-bistro", Name: "Bistro Lumière Ltd", Language: "en-GB", TimeZone: "Europe/London",
 			Contacts:   contact("Claire Dubois", "claire@bistro.example", "4 Dean Street", "London W1D 3RP"),
 			Attributes: segment.Attrs{"size": segment.String("small"), "industry": segment.String("hospitality"), "country": segment.String("GB")}},
-		{ID: "c-corner", Name: "Corner Hardware Inc", Language: "en", TimeZone: "America/New_York",
+		{ID: "c-corner", Name: "Corner Hardware Inc", Language: "en-US", TimeZone: "America/New_York",
 			Contacts:   contact("Accounts Payable", "ap@corner.example", "18 Main St", "Springfield, IL 62701"),
 			Attributes: segment.Attrs{"size": segment.String("small"), "industry": segment.String("retail"), "country": segment.String("US")}},
 		{ID: "c-dental", Name: "Sakura Dental KK", Language: "en", TimeZone: "Asia/Tokyo",

@@ -12,7 +12,8 @@ func creditor() notice.Party {
 }
 
 func payment() dunning.PaymentInstructions {
-	return dunning.PaymentInstructions{Text: "Please transfer the amount due, quoting the invoice number.", IBAN: "DE89370400440532013000", Options: []string{"bank transfer"}}
+	return dunning.PaymentInstructions{Text: "Please transfer the amount due, quoting the payment reference.", IBAN: "DE89370400440532013000", Options: []string{"bank transfer"},
+		ByLanguage: map[string]string{"de": "Bitte überweisen Sie den fälligen Betrag unter Angabe des Verwendungszwecks."}}
 }
 
 // SeedCadence is the classic cadence every customer gets: welcome +3,

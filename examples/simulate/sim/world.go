@@ -78,7 +78,7 @@ func Generate(cfg Config) (*World, error) {
 		return nil, err
 	}
 	industries := []string{"manufacturing", "retail", "software", "logistics", "healthcare", "construction"}
-	regions := []struct{ country, lang string }{{"DE", "de"}, {"GB", "en"}, {"FR", "en"}, {"US", "en"}, {"AT", "de"}}
+	regions := []struct{ country, lang string }{{"DE", "de-DE"}, {"GB", "en-GB"}, {"FR", "en"}, {"US", "en-US"}, {"AT", "de-AT"}}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x5eed))
 	w := &World{Model: cfg.Model}
 	y, m, _ := cfg.Start.Date()

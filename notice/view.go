@@ -1,0 +1,199 @@
+package notice
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
+)
+
+// LineView is a notice line formatted for a language.
+type LineView struct {
+	Number, Issued, Due, Description, Amount, Open string
+	DaysOverdue                                    int
+	// LastNotice is the day of the last earlier notice about the invoice
+	// ("" if none).
+	LastNotice string
+}
+
+// ChargeView is a fee or interest amount formatted for a language. For an
+// interest line, Principal, Days and Year show how Amount follows:
+// Principal x Rate x Days/Year.
+type ChargeView struct {
+	Label, Invoice, Amount, Rate, From, To string
+	Principal, DayCount                    string
+	Days, Year                             int
+}
+
+// View is what templates see: the notice itself (as N) and its values
+// formatted for the notice's language and region.
+type View struct {
+	N *Notice
+	// Lang is the base language ("de"); Locale the full tag ("de-AT").
+	Lang, Locale     string
+	Creditor, Debtor Party
+	Date, PayBy      string
+	// Number is the notice number, the customer's reference. Key is the
+	// same number, for templates written before Number existed: templates
+	// never see the internal idempotency key.
+	Number, Key                               string
+	Lines                                     []LineView
+	Fees, Interest                            []ChargeView
+	Principal, FeeTotal, InterestTotal, Total string
+	// Payment is the notice's payment with Instructions in the notice's
+	// language (from Payment.ByLanguage where it has one); Options are the
+	// ways to pay, translated and joined.
+	Payment        Payment
+	Options        string
+	MaxDaysOverdue int
+	// Single is true on a notice about one invoice (singular wording).
+	Single bool
+	// First is true on the first notice about these invoices; Earlier are
+	// the days of earlier notices, oldest first (AllEarlier: every invoice
+	// on the notice had one), and EarlierList the same
+	// joined in words ("3 April 2026 and 14 April 2026"); LastEarlier is
+	// the most recent.
+	First, AllEarlier        bool
+	Earlier                  []string
+	EarlierList, LastEarlier string
+	// Next is what the workflow does if the notice goes unanswered: "",
+	// "notice", "contact" or "collection" (see NextKind); NextStage names
+	// the next notice's stage ("letter-before-action").
+	Next, NextStage string
+}
+
+// NewView formats a notice for its templates.
+func NewView(n *Notice) *View {
+	l := n.Language
+	m := func(d decimal.Decimal) string { return FormatMoney(l, d, n.Currency, n.MinorUnits) }
+	dt := func(d date.Date) string { return FormatDate(l, d) }
+	lang := baseLang(l)
+	v := &View{
+		N: n, Lang: lang, Locale: l, Creditor: n.Creditor, Debtor: n.Debtor, Date: dt(n.Date), PayBy: dt(n.PayBy),
+		Number: n.Number, Key: n.Number,
+		Principal: m(n.Principal()), FeeTotal: m(n.FeeTotal()), InterestTotal: m(n.InterestTotal()), Total: m(n.Total),
+		Payment: n.Payment, Single: len(n.Lines) == 1, First: n.First(),
+		Next: string(n.Next.Kind),
+	}
+	if n.Next.Kind == NextNotice && n.Next.Stage.Valid() {
+		v.NextStage = n.Next.Stage.String()
+	}
+	v.Payment.Instructions = instructionsFor(n.Payment, l)
+	opts := make([]string, len(n.Payment.Options))
+	for i, o := range n.Payment.Options {
+		opts[i] = optionName(lang, o)
+	}
+	v.Options = strings.Join(opts, ", ")
+	for _, x := range n.Lines {
+		v.Lines = append(v.Lines, LineView{Number: x.Number, Issued: dt(x.IssueDate), Due: dt(x.DueDate), Description: x.Description, Amount: m(x.Amount), Open: m(x.Open), DaysOverdue: x.DaysOverdue, LastNotice: dt(x.LastNotice)})
+		v.MaxDaysOverdue = max(v.MaxDaysOverdue, x.DaysOverdue)
+	}
+	v.AllEarlier = len(n.Lines) > 0
+	for _, x := range n.Lines {
+		v.AllEarlier = v.AllEarlier && x.LastNotice != 0
+	}
+	for _, d := range n.Earlier {
+		v.Earlier = append(v.Earlier, dt(d))
+	}
+	if k := len(v.Earlier); k > 0 {
+		v.LastEarlier = v.Earlier[k-1]
+		and := " and "
+		if lang == "de" {
+			and = " und "
+		}
+		v.EarlierList = v.Earlier[k-1]
+		if k > 1 {
+			v.EarlierList = strings.Join(v.Earlier[:k-1], ", ") + and + v.Earlier[k-1]
+		}
+	}
+	cv := func(c Charge) ChargeView {
+		r, p := "", ""
+		if !c.Rate.IsZero() {
+			r = FormatRate(l, c.Rate)
+		}
+		if !c.Principal.IsZero() {
+			p = m(c.Principal)
+		}
+		dc := c.DayCount
+		if dc == "" && c.Days > 0 {
+			dc = "act/365"
+		}
+		return ChargeView{Label: chargeLabel(lang, c.Label), Invoice: c.Invoice, Amount: m(c.Amount), Rate: r, From: dt(c.From), To: dt(c.To),
+			Principal: p, DayCount: dc, Days: c.Days, Year: int(yearDays(c.DayCount))}
+	}
+	for _, c := range n.Fees {
+		v.Fees = append(v.Fees, cv(c))
+	}
+	for _, c := range n.Interest {
+		v.Interest = append(v.Interest, cv(c))
+	}
+	return v
+}
+
+// instructionsFor picks the payment text for a language tag: the exact
+// tag, then its base language, then Instructions.
+func instructionsFor(p Payment, tag string) string {
+	t := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(tag), "_", "-"))
+	keys := slices.Sorted(maps.Keys(p.ByLanguage))
+	for _, want := range []string{t, baseLang(t)} {
+		for _, k := range keys {
+			if strings.EqualFold(strings.ReplaceAll(strings.TrimSpace(k), "_", "-"), want) {
+				return p.ByLanguage[k]
+			}
+		}
+	}
+	return p.Instructions
+}
+
+// optionName translates the usual ways to pay; any other text is kept.
+func optionName(lang, o string) string {
+	if lang != "de" {
+		return o
+	}
+	switch strings.ToLower(strings.TrimSpace(o)) {
+	case "bank transfer", "transfer":
+		return "Banküberweisung"
+	case "card", "credit card", "card payment":
+		return "Kartenzahlung"
+	case "card via the payment link":
+		return "Kartenzahlung über den Zahlungslink"
+	case "direct debit", "sepa direct debit":
+		return "Lastschrift"
+	case "cheque", "check":
+		return "Scheck"
+	case "payment link":
+		return "Zahlungslink"
+	case "paypal":
+		return "PayPal"
+	}
+	return o
+}
+
+func chargeLabel(lang, label string) string {
+	de := lang == "de"
+	switch label {
+	case "fee":
+		if de {
+			return "Mahngebühr"
+		}
+		return "Late fee"
+	case "fees-earlier":
+		if de {
+			return "Gebühren aus früheren Mahnungen"
+		}
+		return "Fees from earlier notices"
+	case "compensation":
+		if de {
+			return "Pauschale für Beitreibungskosten"
+		}
+		return "Fixed compensation for recovery costs"
+	case "interest":
+		if de {
+			return "Verzugszinsen"
+		}
+		return "Late payment interest"
+	}
+	return label
+}
