@@ -40,14 +40,14 @@ func simulate(t *testing.T, pol *dunning.Policy, pf dunning.Portfolio, from, to 
 }
 
 func TestCustomerGapAcrossInvoices(t *testing.T) {
-	// Issue 14 item 9. i1 due 03-31 (overdue-1 04-14), i2 due 04-01
-	// (overdue-1 04-15): without a customer gap the customer is emailed on
-	// two consecutive days. With a customer gap of 3 days, i2 waits until
+	// Issue 14 item 9. i1 (EUR) due 03-31 (overdue-1 04-14), i2 (USD) due
+	// 04-01 (overdue-1 04-15): without a customer gap the customer is emailed
+	// on two consecutive days. With a customer gap of 3 days, i2 waits until
 	// 04-14 + 3 = 04-17.
 	c := dunningtest.Customer("c1")
 	pf := dunning.Portfolio{Customers: []dunning.Customer{c}, Invoices: []dunning.Invoice{
 		dunningtest.Invoice("i1", "c1", day("2026-03-01"), day("2026-03-31"), "100.00", "EUR"),
-		dunningtest.Invoice("i2", "c1", day("2026-03-02"), day("2026-04-01"), "100.00", "EUR"),
+		dunningtest.Invoice("i2", "c1", day("2026-03-02"), day("2026-04-01"), "100.00", "USD"),
 	}}
 	pol := dunningtest.Policy(overdueOnly())
 	got := simulate(t, pol, pf, day("2026-04-10"), day("2026-04-20"))
