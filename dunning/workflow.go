@@ -70,9 +70,18 @@ type Grouping string
 const (
 	// PerInvoice: one notice per invoice and step.
 	PerInvoice Grouping = "invoice"
-	// PerCustomer: one notice per customer, currency and day, listing every
-	// overdue invoice of the customer; the notice takes the stage of the most
-	// advanced step due in it.
+	// PerCustomer: one notice per customer, workflow, currency and day,
+	// sent when a step of one of the customer's invoices is due, listing
+	// those invoices and every other overdue invoice of the customer in that
+	// workflow and currency (each with its own days overdue); the notice
+	// takes the stage of the most advanced step due in it. An invoice listed
+	// without a step of its own due (Action.Listed) stays at its step, is
+	// charged no step fee (its interest and statutory compensation are
+	// shown as on any notice), counts as notified that day for the gaps and
+	// maxima, and enters the key's hash with its step, so a later notice
+	// over the same invoices has another key. Paused invoices (disputed,
+	// held, promised, written off, in litigation) and those at their
+	// Workflow.MaxNotices are not listed.
 	PerCustomer Grouping = "customer"
 )
 
