@@ -25,13 +25,15 @@ func Advance(p *Progress, rec Record, i int) {
 	}
 	if rec.Outcome != Failed {
 		if rec.Kind.IsNotice() {
-			p.Notices++
-			if n := len(p.Recent); n == 0 || p.Recent[n-1] < rec.Date {
+			l := p.log()
+			l.Count++
+			if n := len(l.Recent); n == 0 || l.Recent[n-1] < rec.Date {
 				// A new slice: snapshots of the progress keep theirs.
 				r := make([]date.Date, 0, min(n+1, MaxRecent))
-				r = append(r, p.Recent[max(0, n+1-MaxRecent):]...)
-				p.Recent = append(r, rec.Date)
+				r = append(r, l.Recent[max(0, n+1-MaxRecent):]...)
+				l.Recent = append(r, rec.Date)
 			}
+			p.Notices = l
 		}
 		if i < len(rec.FeesByInvoice) {
 			p.Fees = p.Fees.Add(rec.FeesByInvoice[i])
@@ -80,7 +82,7 @@ func MarkBounced(p *Progress, rec Record, i int) {
 	if i < len(rec.Cycles) && rec.Cycles[i] != p.Cycle {
 		return
 	}
-	if p.Refunded != rec.Key {
+	if p.Notices == nil || p.Notices.Refunded != rec.Key {
 		// The notice never reached the customer: its fees are not owed
 		// (taken back once per key, however many bounce events arrive).
 		// Compensation stays marked: the record does not say which invoice
@@ -89,10 +91,12 @@ func MarkBounced(p *Progress, rec Record, i int) {
 		if i < len(rec.FeesByInvoice) {
 			p.Fees = p.Fees.Sub(rec.FeesByInvoice[i])
 		}
-		if rec.Outcome != Failed && p.Notices > 0 {
-			p.Notices-- // nor does it count towards Workflow.MaxNotices
+		l := p.log()
+		if rec.Outcome != Failed && l.Count > 0 {
+			l.Count-- // nor does it count towards Workflow.MaxNotices
 		}
-		p.Refunded = rec.Key
+		l.Refunded = rec.Key
+		p.Notices = l
 	}
 	p.Bounced = rec.Key
 }

@@ -59,7 +59,8 @@ func TestCustomerGapAcrossInvoices(t *testing.T) {
 	if diff := cmp.Diff([]string{"2026-04-14 i1 overdue-1", "2026-04-17 i2 overdue-1"}, got); diff != "" {
 		t.Errorf("customer gap 3 (-want +got):\n%s", diff)
 	}
-	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "w", Step: 0, Last: day("2026-04-14"), Notices: 1, Recent: []date.Date{day("2026-04-14")}}}
+	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "w", Step: 0, Last: day("2026-04-14"),
+		Notices: &dunning.NoticeLog{Count: 1, Recent: []date.Date{day("2026-04-14")}}}}
 	ex, err := dunning.Explain(day("2026-04-15"), pol, pf, "i2")
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +130,7 @@ func TestMaximumNoticesPerInvoice(t *testing.T) {
 	if diff := cmp.Diff([]string{"2026-04-14 i1 overdue-1", "2026-04-30 i1 overdue-2", "2026-05-20 i1 call"}, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "w", Step: 1, Last: day("2026-04-30"), Notices: 2}}
+	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "w", Step: 1, Last: day("2026-04-30"), Notices: &dunning.NoticeLog{Count: 2}}}
 	ex, _ := dunning.Explain(day("2026-05-15"), pol, pf, "i1")
 	if want := `step "final" is due but the invoice had its maximum of 2 notices in this cycle (workflow w)`; ex.Reason != want {
 		t.Errorf("reason %q, want %q", ex.Reason, want)

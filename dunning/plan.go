@@ -533,7 +533,10 @@ func (pl *planner) limit(cs *custState, l *CustomerLimits, actions []Action, fir
 			continue
 		}
 		last = max(last, p.Last)
-		for _, d := range p.Recent {
+		if p.Notices == nil {
+			continue
+		}
+		for _, d := range p.Notices.Recent {
 			if d < cs.asOf && d > cs.asOf-date.Date(l.period()) {
 				days = append(days, d)
 			}
@@ -744,7 +747,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	if wf.MaxNotices > 0 {
 		left = wf.MaxNotices
 		if has {
-			left = max(0, wf.MaxNotices-prog.Notices)
+			left = max(0, wf.MaxNotices-prog.count())
 		}
 	}
 	atMax := left == 0

@@ -572,7 +572,7 @@ func TestBouncedNoticeFeeTakenBack(t *testing.T) {
 		}
 	}
 	h, _ = st.History(ctx)
-	if p, _ := h.Progress("i1"); !p.Fees.IsZero() || p.Bounced == "" || p.Notices != 3 {
+	if p, _ := h.Progress("i1"); !p.Fees.IsZero() || p.Bounced == "" || p.Notices == nil || p.Notices.Count != 3 {
 		t.Fatalf("after two bounce events: %+v, want fees 0 and 3 notices (welcome, pre-due, due)", p)
 	}
 	r := &dunning.Runner{Policy: pol, Store: st, Sender: &dunningtest.Sender{}, Clock: dunningtest.ClockAt(day("2026-04-15")), Owner: "t"}

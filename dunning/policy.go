@@ -164,7 +164,7 @@ func (p *Policy) Validate() error {
 // day's notices to a customer that a limit forbids, and Explain says which
 // limit and until when. Fallbacks that replace an undelivered notice are not
 // held back. The notices counted are those recorded in the progress of the
-// customer's invoices in the portfolio (Progress.Last and Progress.Recent).
+// customer's invoices in the portfolio (Progress.Last and NoticeLog.Recent).
 type CustomerLimits struct {
 	// MinGapDays is the least number of days between two days with notices
 	// to the customer: with 3, a customer notified on the 1st hears nothing
