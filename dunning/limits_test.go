@@ -109,6 +109,19 @@ func TestCustomerMaximumNotices(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+	// Explain on 04-25, when i3's overdue-1 is due: notices on 04-14 and
+	// 04-20 fill the window; the next notice may go on 04-14 + 30 = 05-14.
+	pf.History = dunning.HistoryMap{
+		"i1": {InvoiceID: "i1", Workflow: "w", Step: 0, Last: day("2026-04-14"), Notices: &dunning.NoticeLog{Count: 1, Recent: []date.Date{day("2026-04-14")}}},
+		"i2": {InvoiceID: "i2", Workflow: "w", Step: 0, Last: day("2026-04-20"), Notices: &dunning.NoticeLog{Count: 1, Recent: []date.Date{day("2026-04-20")}}},
+	}
+	ex, err := dunning.Explain(day("2026-04-25"), pol, pf, "i3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `step "overdue-1" is due but the customer received notices on 2 days in the 30 days up to 2026-04-25, the maximum of 2: notices wait until 2026-05-14`; ex.Reason != want || ex.Next != day("2026-05-14") {
+		t.Errorf("explain:\n%s\nwant reason %q", ex, want)
+	}
 	if _, err := dunning.ParsePolicy([]byte(`{"creditor": {"name": "X"}, "workflows": [{"name": "w", "steps": [{"name": "s", "at": "due", "action": "email"}]}], "customer_limits": {"max_notices": -1}}`)); err == nil || !strings.Contains(err.Error(), "policy.customer_limits.max_notices") {
 		t.Errorf("negative maximum: %v", err)
 	}
