@@ -170,3 +170,67 @@ func TestGroupedTotalsAddUp(t *testing.T) {
 		}
 	})
 }
+
+// TestMinimumFallBackProperty: for random per-step minimums and a random
+// day, the steps planned are those an independent rule picks from the
+// invoice's due levels (overdue-1 at due+14, overdue-2 at due+30, final at
+// due+45, all after "due" is done): progressive the first due level if its
+// minimum holds; highest-only the highest due level whose minimum holds;
+// send-all-missed every due level up to that one whose minimum holds.
+func TestMinimumFallBackProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		mode := rapid.SampledFrom([]dunning.CatchUp{dunning.Progressive, dunning.HighestOnly, dunning.SendAllMissed}).Draw(t, "mode")
+		wf := dunning.DefaultWorkflow("standard")
+		wf.CatchUp, wf.MinGapDays = mode, 0
+		mins := map[int]int64{}
+		for i := 3; i <= 5; i++ {
+			if rapid.Bool().Draw(t, "has-min") {
+				mins[i] = rapid.Int64Range(1, 300).Draw(t, "min")
+				wf.Steps[i].MinAmount = map[dunning.Currency]decimal.Decimal{"EUR": decimal.NewFromInt(mins[i])}
+			}
+		}
+		pol := dunningtest.Policy(wf)
+		pf := onePortfolioAt(2) // due 2026-03-31, "due" done
+		open := rapid.Int64Range(1, 300).Draw(t, "open")
+		pf.Invoices[0].Amount, pf.Invoices[0].Lines[0].Amount = decimal.NewFromInt(open), decimal.NewFromInt(open)
+		asOf := day("2026-03-31") + date.Date(rapid.IntRange(1, 60).Draw(t, "days"))
+		offsets := map[int]int{3: 14, 4: 30, 5: 45}
+		var due []int
+		for i := 3; i <= 5; i++ {
+			if day("2026-03-31")+date.Date(offsets[i]) <= asOf {
+				due = append(due, i)
+			}
+		}
+		holds := func(i int) bool { return mins[i] <= open }
+		var want []int
+		switch mode {
+		case dunning.Progressive:
+			if len(due) > 0 && holds(due[0]) {
+				want = []int{due[0]}
+			}
+		default:
+			top := -1
+			for _, i := range due {
+				if holds(i) {
+					top = i
+				}
+			}
+			for _, i := range due {
+				if i == top || (mode == dunning.SendAllMissed && i < top && holds(i)) {
+					want = append(want, i)
+				}
+			}
+		}
+		acts, err := dunning.Plan(asOf, pol, pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for _, a := range acts {
+			got = append(got, a.StepIndex)
+		}
+		if !cmp.Equal(want, got) {
+			t.Fatalf("%s, open %d, minimums %v, due levels %v on %s: planned %v, want %v", mode, open, mins, due, asOf, got, want)
+		}
+	})
+}
