@@ -78,17 +78,30 @@ func (p *Policy) Workflow(name string) (*Workflow, bool) {
 	return nil, false
 }
 
-// Validate checks the policy and prepares it for planning. Call it once
+// Validate checks the policy and prepares it for planning. Beyond each
+// field's own rules it refuses numbers beyond money's bounds (15 integer
+// digits, 18 written decimals) and charged amounts (fees, minimums) finer
+// than their currency's minor unit; steps listed out of date order (a step
+// surely earlier than one listed before it, like due+7 after due+14 or
+// issue+10 after due+10, would never fire); step offsets and gaps beyond MaxOffsetDays; pay-by
+// days beyond MaxPayByDays; statutory interest without its rate table; and
+// segment languages that are no BCP 47 tag. Call it once
 // after building a policy and before sharing it between goroutines; Plan
 // calls it on a policy that was not validated.
 func (p *Policy) Validate() error {
 	if len(p.Workflows) == 0 {
 		return &FieldError{Field: "policy.workflows", Value: "[]", Reason: "a policy needs at least one workflow"}
 	}
+	if err := p.checkPolicyNumbers(); err != nil {
+		return err
+	}
 	byName := make(map[string]int, len(p.Workflows))
 	for i := range p.Workflows {
 		path := fmt.Sprintf("policy.workflows[%d]", i)
 		if err := p.Workflows[i].Validate(path); err != nil {
+			return err
+		}
+		if err := checkWorkflowDays(path, &p.Workflows[i]); err != nil {
 			return err
 		}
 		if _, dup := byName[p.Workflows[i].Name]; dup {
@@ -99,6 +112,9 @@ func (p *Policy) Validate() error {
 	if p.Segments != nil {
 		if err := p.Segments.Validate(); err != nil {
 			return fmt.Errorf("dunning: policy.segments: %w", err)
+		}
+		if err := p.checkSegmentLanguages(); err != nil {
+			return err
 		}
 		check := func(path, wf string) error {
 			if _, ok := byName[wf]; !ok {
@@ -128,8 +144,8 @@ func (p *Policy) Validate() error {
 			return err
 		}
 	}
-	if p.PayByDays < 0 {
-		return &FieldError{Field: "policy.pay_by_days", Value: fmt.Sprint(p.PayByDays), Reason: "must not be negative"}
+	if p.PayByDays < 0 || p.PayByDays > MaxPayByDays {
+		return &FieldError{Field: "policy.pay_by_days", Value: fmt.Sprint(p.PayByDays), Reason: fmt.Sprintf("must be between 0 (the default, 7) and %d", MaxPayByDays)}
 	}
 	for c, v := range p.MinAmount {
 		if v.IsNegative() {
@@ -141,6 +157,9 @@ func (p *Policy) Validate() error {
 }
 
 func (c *Charges) validate(path string) error {
+	if err := c.checkNumbers(path); err != nil {
+		return err
+	}
 	if c.Interest != nil {
 		if err := c.Interest.Validate(); err != nil {
 			return &FieldError{Field: path + ".interest", Value: "", Reason: err.Error()}
@@ -149,7 +168,7 @@ func (c *Charges) validate(path string) error {
 	if err := c.Rates.Validate(); err != nil {
 		return &FieldError{Field: path + ".rates", Value: "", Reason: err.Error()}
 	}
-	return nil
+	return c.checkStatutory(path)
 }
 
 func (p *Policy) payByDays() int {

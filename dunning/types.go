@@ -316,11 +316,18 @@ func (inv *Invoice) PromiseOn(d date.Date) PromiseState {
 	return PromiseBroken
 }
 
-// Validate checks the invoice's fields.
+// Validate checks the invoice's fields: IDs; issue and due dates set, in
+// order and between the years 1900 and 9999; an ISO 4217 currency; an
+// amount that is not negative, at most 15 integer digits and no finer than
+// the currency's minor unit; payments, credits and a promise with positive
+// amounts in the same bounds and dates set; a dispute, hold or write-off
+// that does not end before it starts; a cycle that is not negative. Each
+// error is a *FieldError naming the field and the value.
 func (inv *Invoice) Validate() error {
 	f := func(field, value, reason string) error {
 		return &FieldError{Field: "invoice[" + inv.ID + "]." + field, Value: value, Reason: reason}
 	}
+	p := "invoice[" + inv.ID + "]."
 	switch {
 	case inv.ID == "":
 		return &FieldError{Field: "invoice.id", Value: "", Reason: "must not be empty"}
@@ -330,35 +337,101 @@ func (inv *Invoice) Validate() error {
 		return f("issued", "", "must be set")
 	case inv.Due == 0:
 		return f("due", "", "must be set")
-	case inv.Due < inv.Issued:
+	case inv.Cycle < 0:
+		return f("cycle", fmt.Sprint(inv.Cycle), "must not be negative")
+	}
+	for _, d := range []struct {
+		field string
+		d     date.Date
+	}{{"issued", inv.Issued}, {"due", inv.Due}, {"written_off", inv.WrittenOff}} {
+		if err := checkDay(p+d.field, d.d); err != nil {
+			return err
+		}
+	}
+	if inv.Due < inv.Issued {
 		return f("due", inv.Due.String(), "is before the issue date "+inv.Issued.String())
-	case inv.Amount.IsNegative():
-		return f("amount", inv.Amount.String(), "must not be negative")
+	}
+	if inv.WrittenOff != 0 && inv.WrittenOff < inv.Issued {
+		return f("written_off", inv.WrittenOff.String(), "is before the issue date "+inv.Issued.String())
 	}
 	if _, err := money.ParseCurrency(string(inv.Currency)); err != nil {
-		return f("currency", string(inv.Currency), "not an ISO 4217 code")
+		return f("currency", string(inv.Currency), "is not an ISO 4217 code")
 	}
-	if err := (Money{Amount: inv.Amount, Currency: inv.Currency}).Validate(); err != nil {
-		return f("amount", inv.Amount.String(), "has more decimals than "+string(inv.Currency)+" allows")
+	if err := checkAmount(p+"amount", inv.Amount, inv.Currency); err != nil {
+		return err
 	}
-	for i, p := range inv.Payments {
-		if p.Amount.Sign() <= 0 {
-			return f(fmt.Sprintf("payments[%d].amount", i), p.Amount.String(), "must be positive")
+	if inv.Amount.IsNegative() {
+		return f("amount", inv.Amount.String(), "must not be negative (book a credit note as a Credit)")
+	}
+	for i, l := range inv.Lines {
+		if err := checkNumber(fmt.Sprintf("%slines[%d].amount", p, i), l.Amount); err != nil {
+			return err
 		}
-		if p.Date == 0 {
-			return f(fmt.Sprintf("payments[%d].date", i), "", "must be set")
+		if err := checkNumber(fmt.Sprintf("%slines[%d].quantity", p, i), l.Quantity); err != nil {
+			return err
+		}
+	}
+	paid := func(kind string, i int, d date.Date, a decimal.Decimal) error {
+		field := fmt.Sprintf("%s[%d]", kind, i)
+		if err := checkAmount(p+field+".amount", a, inv.Currency); err != nil {
+			return err
+		}
+		if a.Sign() <= 0 {
+			return f(field+".amount", a.String(), "must be positive")
+		}
+		if d == 0 {
+			return f(field+".date", "", "must be set")
+		}
+		return checkDay(p+field+".date", d)
+	}
+	for i, pay := range inv.Payments {
+		if err := paid("payments", i, pay.Date, pay.Amount); err != nil {
+			return err
 		}
 	}
 	for i, c := range inv.Credits {
-		if c.Amount.Sign() <= 0 {
-			return f(fmt.Sprintf("credits[%d].amount", i), c.Amount.String(), "must be positive")
-		}
-		if c.Date == 0 {
-			return f(fmt.Sprintf("credits[%d].date", i), "", "must be set")
+		if err := paid("credits", i, c.Date, c.Amount); err != nil {
+			return err
 		}
 	}
-	if p := inv.Promise; p != nil && p.PayBy < p.Made {
-		return f("promise.pay_by", p.PayBy.String(), "is before the day the promise was made")
+	if d := inv.Dispute; d != nil {
+		if d.Opened == 0 {
+			return f("dispute.opened", "", "must be set")
+		}
+		if err := checkDay(p+"dispute.opened", d.Opened); err != nil {
+			return err
+		}
+		if err := checkDay(p+"dispute.resolved", d.Resolved); err != nil {
+			return err
+		}
+		if d.Resolved != 0 && d.Resolved < d.Opened {
+			return f("dispute.resolved", d.Resolved.String(), "is before the dispute was opened on "+d.Opened.String())
+		}
 	}
-	return nil
+	if pr := inv.Promise; pr != nil {
+		switch {
+		case pr.Made == 0:
+			return f("promise.made", "", "must be set")
+		case pr.PayBy == 0:
+			return f("promise.pay_by", "", "must be set")
+		}
+		for _, d := range []struct {
+			field string
+			d     date.Date
+		}{{"made", pr.Made}, {"pay_by", pr.PayBy}, {"broken", pr.Broken}, {"kept", pr.Kept}} {
+			if err := checkDay(p+"promise."+d.field, d.d); err != nil {
+				return err
+			}
+		}
+		if pr.PayBy < pr.Made {
+			return f("promise.pay_by", pr.PayBy.String(), "is before the day the promise was made")
+		}
+		if err := checkAmount(p+"promise.amount", pr.Amount, inv.Currency); err != nil {
+			return err
+		}
+		if pr.Amount.Sign() <= 0 {
+			return f("promise.amount", pr.Amount.String(), "must be positive")
+		}
+	}
+	return checkHold(p+"hold", inv.Hold)
 }
