@@ -33,6 +33,11 @@ type Policy struct {
 	Segments *segment.RuleSet `json:"segments,omitempty"`
 	// Templates renders notices; nil uses notice.Builtin().
 	Templates *notice.Set `json:"-"`
+	// RenderLimits bound each notice's rendering (output size, default 1
+	// MiB; time, default 1 s): a notice past them is a render error, the
+	// action's Problem, and is never sent. JSON: {"max_bytes": 1048576,
+	// "timeout": "1s"}.
+	RenderLimits notice.Limits `json:"render_limits,omitzero"`
 	// Calendar holds the business days steps roll onto; nil: every day.
 	Calendar schedule.Calendar `json:"-"`
 	// SendWindow, when set, is when emails and texts may go out, in each
@@ -131,6 +136,9 @@ func (p *Policy) Validate() error {
 			}
 		}
 	}
+	if err := p.RenderLimits.Validate(); err != nil {
+		return &FieldError{Field: "policy.render_limits", Value: fmt.Sprintf("%d bytes, %s", p.RenderLimits.MaxBytes, p.RenderLimits.Timeout), Reason: err.Error()}
+	}
 	if p.SendWindow != nil {
 		if err := p.SendWindow.Validate(); err != nil {
 			return fmt.Errorf("dunning: policy.send_window: %w", err)
@@ -180,11 +188,12 @@ func (p *Policy) payByDays() int {
 
 // templates returns the policy's template set backed by the built-in one;
 // it parses the built-in templates, so callers keep the result.
+// The set renders under the policy's RenderLimits.
 func (p *Policy) templates() *notice.Set {
 	if p.Templates == nil {
-		return notice.Builtin()
+		return notice.Builtin().WithLimits(p.RenderLimits)
 	}
-	return p.Templates.With(notice.Builtin())
+	return p.Templates.With(notice.Builtin()).WithLimits(p.RenderLimits)
 }
 
 // Render fills the Subject, Text and HTML of the notices of acts from the
