@@ -82,7 +82,8 @@ func (l Limits) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads what MarshalJSON writes; the timeout is a Go duration
-// ("500ms", "2s"). Unknown fields are refused.
+// ("500ms", "2s"). Unknown fields are refused; the values are checked by
+// Validate (Policy.Validate calls it, naming the field).
 func (l *Limits) UnmarshalJSON(b []byte) error {
 	var j limitsJSON
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -97,9 +98,6 @@ func (l *Limits) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("notice: render limits: timeout %q is not a duration like \"2s\"", j.Timeout)
 		}
 		out.Timeout = d
-	}
-	if err := out.Validate(); err != nil {
-		return err
 	}
 	*l = out
 	return nil

@@ -159,10 +159,14 @@ func TestLimitsConcurrentAndJSON(t *testing.T) {
 	if string(b) != `{"max_bytes":2048,"timeout":"250ms"}` {
 		t.Errorf("Marshal = %s", b)
 	}
-	for _, bad := range []string{`{"max_bytes": -1}`, `{"timeout": "2h"}`, `{"timeout": "soon"}`, `{"max_byte": 1}`} {
-		if err := json.Unmarshal([]byte(bad), &l); err == nil {
-			t.Errorf("Limits JSON %s accepted", bad)
+	for _, bad := range []string{`{"max_bytes": -1}`, `{"max_bytes": 67108865}`, `{"timeout": "2h"}`, `{"timeout": "-1s"}`, `{"timeout": "soon"}`, `{"max_byte": 1}`} {
+		var l notice.Limits
+		if err := json.Unmarshal([]byte(bad), &l); err == nil && l.Validate() == nil {
+			t.Errorf("Limits JSON %s accepted: %+v", bad, l)
 		}
+	}
+	if err := (notice.Limits{MaxBytes: 64 << 20, Timeout: time.Minute}).Validate(); err != nil {
+		t.Errorf("the largest limits: %v", err)
 	}
 	if got := notice.NewSet().Limits(); got != (notice.Limits{MaxBytes: 1 << 20, Timeout: time.Second}) {
 		t.Errorf("default limits = %+v", got)
