@@ -349,9 +349,15 @@ func TestHostileInputs(t *testing.T) {
 		{"SMTP key CRLF", "key", `k\r\nBcc: x`, func(*testing.T) error { return smtpMessage("de", "k\r\nBcc: x", "") }},
 		{"SMTP ReplyTo CRLF", "ReplyTo", `a@b.example\r\nBcc: x`, func(*testing.T) error { return smtpMessage("de", "k", "a@b.example\r\nBcc: x") }},
 		// Runaway rendering.
-		{"template range 30000000", "range", "30000000", func(*testing.T) error { return renderWith(`{{range 30000000}}x{{end}}`, linesNotice(1, 1), notice.Limits{}) }},
-		{"template method call", ".N.Total.Shift", "2000000000", func(*testing.T) error { return renderWith(`{{.N.Total.Shift 2000000000}}`, linesNotice(1, 1), notice.Limits{}) }},
-		{"template printf width", "printf", "999999999", func(*testing.T) error { return renderWith(`{{printf "%0999999999d" 1}}`, linesNotice(1, 1), notice.Limits{}) }},
+		{"template range 30000000", "range", "30000000", func(*testing.T) error {
+			return renderWith(`{{range 30000000}}x{{end}}`, linesNotice(1, 1), notice.Limits{})
+		}},
+		{"template method call", ".N.Total.Shift", "2000000000", func(*testing.T) error {
+			return renderWith(`{{.N.Total.Shift 2000000000}}`, linesNotice(1, 1), notice.Limits{})
+		}},
+		{"template printf width", "printf", "999999999", func(*testing.T) error {
+			return renderWith(`{{printf "%0999999999d" 1}}`, linesNotice(1, 1), notice.Limits{})
+		}},
 		{"render 2 MiB", "size", "1048576 bytes", func(*testing.T) error {
 			return renderWith(`{{range .Lines}}{{.Description}}{{end}}`, linesNotice(20, 100<<10), notice.Limits{})
 		}},
