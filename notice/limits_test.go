@@ -185,3 +185,35 @@ func BenchmarkRenderBuiltin(b *testing.B) {
 		}
 	}
 }
+
+// FuzzRenderLimits: whatever the template and the data, Add refuses it or
+// Render returns within about its time budget, without panicking, and a
+// render that succeeds stays within its size budget.
+func FuzzRenderLimits(f *testing.F) {
+	f.Add(`{{range .Lines}}{{.Description}}{{end}}`, "desc", 3)
+	f.Add(`{{range .Lines}}{{range $.Lines}}{{range $.Lines}}{{end}}{{end}}{{end}}`, "x", 300)
+	f.Add(`{{define "a"}}{{template "a" .}}{{template "a" .}}{{end}}{{template "a" .}}`, "", 1)
+	f.Add(`{{printf "%0999d" 1}}{{range 1000}}{{printf "%999s" "x"}}{{end}}`, "", 1)
+	f.Add(`{{.N.Total.Shift 1000}}{{range 30000000}}{{end}}`, "", 1)
+	f.Add(`{{with .N}}{{.Total.String}}{{.Debtor.Name | upper}}{{end}}{{len .Lines}}`, "y", 2)
+	f.Fuzz(func(t *testing.T, src, desc string, lines int) {
+		lines = min(max(lines, 0), 300)
+		s := notice.NewSet()
+		if err := s.Add(notice.Key{Language: "en", Stage: notice.OverdueNotice}, notice.Template{Subject: "s", Text: src, HTML: src}); err != nil {
+			return
+		}
+		lim := notice.Limits{MaxBytes: 64 << 10, Timeout: 100 * time.Millisecond}
+		n := bigNotice(lines, 0)
+		for i := range n.Lines {
+			n.Lines[i].Description = desc
+		}
+		start := time.Now()
+		err := s.WithLimits(lim).Render(n)
+		if el := time.Since(start); el > 2*time.Second {
+			t.Fatalf("Render took %v (budget %v): %v", el, lim.Timeout, err)
+		}
+		if err == nil && len(n.Subject)+len(n.Text)+len(n.HTML) > lim.MaxBytes {
+			t.Fatalf("rendered %d bytes past a budget of %d", len(n.Subject)+len(n.Text)+len(n.HTML), lim.MaxBytes)
+		}
+	})
+}
