@@ -2,6 +2,7 @@ package dunning
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/overduehq/overdue/dunning/money"
@@ -324,114 +325,110 @@ func (inv *Invoice) PromiseOn(d date.Date) PromiseState {
 // that does not end before it starts; a cycle that is not negative. Each
 // error is a *FieldError naming the field and the value.
 func (inv *Invoice) Validate() error {
-	f := func(field, value, reason string) error {
-		return &FieldError{Field: "invoice[" + inv.ID + "]." + field, Value: value, Reason: reason}
-	}
-	p := "invoice[" + inv.ID + "]."
+	l := func(field string) loc { return loc{rec: "invoice", id: inv.ID, field: field} }
+	li := func(field string, i int) loc { return loc{rec: "invoice", id: inv.ID, field: field, i: i} }
 	switch {
 	case inv.ID == "":
 		return &FieldError{Field: "invoice.id", Value: "", Reason: "must not be empty"}
 	case inv.CustomerID == "":
-		return f("customer_id", "", "must not be empty")
+		return l("customer_id").err("", "must not be empty")
 	case inv.Issued == 0:
-		return f("issued", "", "must be set")
+		return l("issued").err("", "must be set")
 	case inv.Due == 0:
-		return f("due", "", "must be set")
+		return l("due").err("", "must be set")
 	case inv.Cycle < 0:
-		return f("cycle", fmt.Sprint(inv.Cycle), "must not be negative")
+		return l("cycle").err(strconv.Itoa(inv.Cycle), "must not be negative")
 	}
-	for _, d := range []struct {
-		field string
-		d     date.Date
-	}{{"issued", inv.Issued}, {"due", inv.Due}, {"written_off", inv.WrittenOff}} {
-		if err := checkDay(p+d.field, d.d); err != nil {
-			return err
-		}
+	if err := checkDay(l("issued"), inv.Issued); err != nil {
+		return err
+	}
+	if err := checkDay(l("due"), inv.Due); err != nil {
+		return err
+	}
+	if err := checkDay(l("written_off"), inv.WrittenOff); err != nil {
+		return err
 	}
 	if inv.Due < inv.Issued {
-		return f("due", inv.Due.String(), "is before the issue date "+inv.Issued.String())
+		return l("due").err(inv.Due.String(), "is before the issue date "+inv.Issued.String())
 	}
 	if inv.WrittenOff != 0 && inv.WrittenOff < inv.Issued {
-		return f("written_off", inv.WrittenOff.String(), "is before the issue date "+inv.Issued.String())
+		return l("written_off").err(inv.WrittenOff.String(), "is before the issue date "+inv.Issued.String())
 	}
 	if _, err := money.ParseCurrency(string(inv.Currency)); err != nil {
-		return f("currency", string(inv.Currency), "is not an ISO 4217 code")
+		return l("currency").err(string(inv.Currency), "is not an ISO 4217 code")
 	}
-	if err := checkAmount(p+"amount", inv.Amount, inv.Currency); err != nil {
+	if err := checkAmount(l("amount"), inv.Amount, inv.Currency); err != nil {
 		return err
 	}
 	if inv.Amount.IsNegative() {
-		return f("amount", inv.Amount.String(), "must not be negative (book a credit note as a Credit)")
+		return l("amount").err(inv.Amount.String(), "must not be negative (book a credit note as a Credit)")
 	}
-	for i, l := range inv.Lines {
-		if err := checkNumber(fmt.Sprintf("%slines[%d].amount", p, i), l.Amount); err != nil {
+	for i := range inv.Lines {
+		if err := checkNumber(li("lines[%d].amount", i), inv.Lines[i].Amount); err != nil {
 			return err
 		}
-		if err := checkNumber(fmt.Sprintf("%slines[%d].quantity", p, i), l.Quantity); err != nil {
+		if err := checkNumber(li("lines[%d].quantity", i), inv.Lines[i].Quantity); err != nil {
 			return err
 		}
 	}
 	paid := func(kind string, i int, d date.Date, a decimal.Decimal) error {
-		field := fmt.Sprintf("%s[%d]", kind, i)
-		if err := checkAmount(p+field+".amount", a, inv.Currency); err != nil {
+		at := li(kind, i)
+		if err := checkAmount(at.with(".amount"), a, inv.Currency); err != nil {
 			return err
 		}
 		if a.Sign() <= 0 {
-			return f(field+".amount", a.String(), "must be positive")
+			return at.with(".amount").err(a.String(), "must be positive")
 		}
 		if d == 0 {
-			return f(field+".date", "", "must be set")
+			return at.with(".date").err("", "must be set")
 		}
-		return checkDay(p+field+".date", d)
+		return checkDay(at.with(".date"), d)
 	}
-	for i, pay := range inv.Payments {
-		if err := paid("payments", i, pay.Date, pay.Amount); err != nil {
+	for i := range inv.Payments {
+		if err := paid("payments[%d]", i, inv.Payments[i].Date, inv.Payments[i].Amount); err != nil {
 			return err
 		}
 	}
-	for i, c := range inv.Credits {
-		if err := paid("credits", i, c.Date, c.Amount); err != nil {
+	for i := range inv.Credits {
+		if err := paid("credits[%d]", i, inv.Credits[i].Date, inv.Credits[i].Amount); err != nil {
 			return err
 		}
 	}
 	if d := inv.Dispute; d != nil {
 		if d.Opened == 0 {
-			return f("dispute.opened", "", "must be set")
+			return l("dispute.opened").err("", "must be set")
 		}
-		if err := checkDay(p+"dispute.opened", d.Opened); err != nil {
+		if err := checkDay(l("dispute.opened"), d.Opened); err != nil {
 			return err
 		}
-		if err := checkDay(p+"dispute.resolved", d.Resolved); err != nil {
+		if err := checkDay(l("dispute.resolved"), d.Resolved); err != nil {
 			return err
 		}
 		if d.Resolved != 0 && d.Resolved < d.Opened {
-			return f("dispute.resolved", d.Resolved.String(), "is before the dispute was opened on "+d.Opened.String())
+			return l("dispute.resolved").err(d.Resolved.String(), "is before the dispute was opened on "+d.Opened.String())
 		}
 	}
 	if pr := inv.Promise; pr != nil {
 		switch {
 		case pr.Made == 0:
-			return f("promise.made", "", "must be set")
+			return l("promise.made").err("", "must be set")
 		case pr.PayBy == 0:
-			return f("promise.pay_by", "", "must be set")
+			return l("promise.pay_by").err("", "must be set")
 		}
-		for _, d := range []struct {
-			field string
-			d     date.Date
-		}{{"made", pr.Made}, {"pay_by", pr.PayBy}, {"broken", pr.Broken}, {"kept", pr.Kept}} {
-			if err := checkDay(p+"promise."+d.field, d.d); err != nil {
+		for _, err := range []error{checkDay(l("promise.made"), pr.Made), checkDay(l("promise.pay_by"), pr.PayBy), checkDay(l("promise.broken"), pr.Broken), checkDay(l("promise.kept"), pr.Kept)} {
+			if err != nil {
 				return err
 			}
 		}
 		if pr.PayBy < pr.Made {
-			return f("promise.pay_by", pr.PayBy.String(), "is before the day the promise was made")
+			return l("promise.pay_by").err(pr.PayBy.String(), "is before the day the promise was made")
 		}
-		if err := checkAmount(p+"promise.amount", pr.Amount, inv.Currency); err != nil {
+		if err := checkAmount(l("promise.amount"), pr.Amount, inv.Currency); err != nil {
 			return err
 		}
 		if pr.Amount.Sign() <= 0 {
-			return f("promise.amount", pr.Amount.String(), "must be positive")
+			return l("promise.amount").err(pr.Amount.String(), "must be positive")
 		}
 	}
-	return checkHold(p+"hold", inv.Hold)
+	return checkHold(l("hold"), inv.Hold)
 }

@@ -2,7 +2,9 @@ package dunning
 
 import (
 	"fmt"
+	"hash/maphash"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/overduehq/overdue/dunning/money"
@@ -39,62 +41,88 @@ const (
 // minYear and maxYear bound every date in the records Plan reads.
 const minYear, maxYear = 1900, 9999
 
+// loc names a field for an error, built only when there is one: the
+// checks run on every invoice of every plan and must not allocate.
+// String gives rec[id].field (field with i for its %d) followed by sub, or
+// the field alone when rec is empty.
+type loc struct {
+	rec, id, field, sub string
+	i                   int
+}
+
+func (l loc) String() string {
+	f := l.field
+	if strings.Contains(f, "%d") {
+		f = fmt.Sprintf(f, l.i)
+	}
+	if l.rec != "" {
+		f = l.rec + "[" + l.id + "]." + f
+	}
+	return f + l.sub
+}
+
+func (l loc) with(sub string) loc { l.sub += sub; return l }
+
+func (l loc) err(value, reason string) error {
+	return &FieldError{Field: l.String(), Value: value, Reason: reason}
+}
+
 // checkDay refuses a set date outside the years minYear..maxYear.
-func checkDay(field string, d date.Date) error {
+func checkDay(l loc, d date.Date) error {
 	if d == 0 {
 		return nil
 	}
 	if y := d.Year(); y < minYear || y > maxYear {
-		return &FieldError{Field: field, Value: d.String(), Reason: fmt.Sprintf("is outside the years %d to %d", minYear, maxYear)}
+		return l.err(d.String(), fmt.Sprintf("is outside the years %d to %d", minYear, maxYear))
 	}
 	return nil
 }
 
 // checkLanguage refuses a language that is no BCP 47 tag.
-func checkLanguage(field, lang string) error {
+func checkLanguage(l loc, lang string) error {
 	if lang == "" {
 		return nil
 	}
 	if _, err := language.Parse(lang); err != nil {
-		return &FieldError{Field: field, Value: lang, Reason: "is not a BCP 47 language tag (like \"en\" or \"de-AT\")"}
+		return l.err(lang, "is not a BCP 47 language tag (like \"en\" or \"de-AT\")")
 	}
 	return nil
 }
 
 // checkNumber refuses a decimal beyond money's bounds (see
 // money.CheckBounds): at most 15 digits before the point and 18 after.
-func checkNumber(field string, d decimal.Decimal) error {
+func checkNumber(l loc, d decimal.Decimal) error {
 	if err := money.CheckBounds(d); err != nil {
-		return &FieldError{Field: field, Value: money.Short(d), Reason: err.Error()}
+		return l.err(money.Short(d), err.Error())
 	}
 	return nil
 }
 
 // checkAmount refuses an amount in currency c beyond the bounds or with
 // more decimals than the currency's minor unit.
-func checkAmount(field string, d decimal.Decimal, c Currency) error {
-	if err := checkNumber(field, d); err != nil {
+func checkAmount(l loc, d decimal.Decimal, c Currency) error {
+	if err := checkNumber(l, d); err != nil {
 		return err
 	}
 	if err := (Money{Amount: d, Currency: c}).Validate(); err != nil {
-		return &FieldError{Field: field, Value: d.String(), Reason: err.Error()}
+		return l.err(d.String(), err.Error())
 	}
 	return nil
 }
 
-// checkHold refuses a hold ending before it starts.
-func checkHold(path string, h *Hold) error {
+// checkHold refuses a hold ending before it starts; l names the hold.
+func checkHold(l loc, h *Hold) error {
 	if h == nil {
 		return nil
 	}
-	if err := checkDay(path+".since", h.Since); err != nil {
+	if err := checkDay(l.with(".since"), h.Since); err != nil {
 		return err
 	}
-	if err := checkDay(path+".until", h.Until); err != nil {
+	if err := checkDay(l.with(".until"), h.Until); err != nil {
 		return err
 	}
 	if h.Until != 0 && h.Until < h.Since {
-		return &FieldError{Field: path + ".until", Value: h.Until.String(), Reason: "is before the hold's start " + h.Since.String()}
+		return l.with(".until").err(h.Until.String(), "is before the hold's start "+h.Since.String())
 	}
 	return nil
 }
@@ -103,29 +131,36 @@ func checkHold(path string, h *Hold) error {
 // zone and a well-formed hold.
 func (c *Customer) Validate() error { return c.validate(nil) }
 
-// validate is Validate with a cache of time zones already loaded (zone
-// name to error) shared across one plan.
-func (c *Customer) validate(zones map[string]error) error {
+// checked remembers, for one plan, which languages and time zones were
+// found good, since customers share a few of each.
+type checked struct {
+	langs, zones map[string]bool
+}
+
+// validate is Validate with a cache (nil: none) shared across one plan.
+func (c *Customer) validate(ck *checked) error {
 	if c.ID == "" {
 		return &FieldError{Field: "customer.id", Value: "", Reason: "must not be empty"}
 	}
-	p := "customer[" + c.ID + "]"
-	if err := checkLanguage(p+".language", c.Language); err != nil {
-		return err
+	l := loc{rec: "customer", id: c.ID}
+	if ck == nil || !ck.langs[c.Language] {
+		if err := checkLanguage(l.with("language"), c.Language); err != nil {
+			return err
+		}
+		if ck != nil {
+			ck.langs[c.Language] = true
+		}
 	}
-	if c.TimeZone != "" {
-		err, seen := zones[c.TimeZone]
-		if !seen {
-			_, err = c.Location()
-			if zones != nil {
-				zones[c.TimeZone] = err
-			}
+	if c.TimeZone != "" && (ck == nil || !ck.zones[c.TimeZone]) {
+		_, err := c.Location()
+		if err == nil && ck != nil {
+			ck.zones[c.TimeZone] = true
 		}
 		if err != nil {
-			return &FieldError{Field: p + ".time_zone", Value: c.TimeZone, Reason: "is not an IANA time zone"}
+			return l.with("time_zone").err(c.TimeZone, "is not an IANA time zone")
 		}
 	}
-	return checkHold(p+".hold", c.Hold)
+	return checkHold(l.with("hold"), c.Hold)
 }
 
 // Validate checks the agreement: an ID, an ISO 4217 currency, terms, an
@@ -134,27 +169,27 @@ func (a *Agreement) Validate() error {
 	if a.ID == "" {
 		return &FieldError{Field: "agreement.id", Value: "", Reason: "must not be empty"}
 	}
-	p := "agreement[" + a.ID + "]"
+	l := loc{rec: "agreement", id: a.ID}
 	switch {
 	case a.Effective == 0:
-		return &FieldError{Field: p + ".effective", Value: "", Reason: "must be set"}
+		return l.with("effective").err("", "must be set")
 	case a.GraceDays < 0 || a.GraceDays > MaxGraceDays:
-		return &FieldError{Field: p + ".grace_days", Value: strconv.Itoa(a.GraceDays), Reason: fmt.Sprintf("must be between 0 and %d", MaxGraceDays)}
+		return l.with("grace_days").err(strconv.Itoa(a.GraceDays), fmt.Sprintf("must be between 0 and %d", MaxGraceDays))
 	}
 	if _, err := money.ParseCurrency(string(a.Currency)); err != nil {
-		return &FieldError{Field: p + ".currency", Value: string(a.Currency), Reason: "is not an ISO 4217 code"}
+		return l.with("currency").err(string(a.Currency), "is not an ISO 4217 code")
 	}
-	if err := checkDay(p+".effective", a.Effective); err != nil {
+	if err := checkDay(l.with("effective"), a.Effective); err != nil {
 		return err
 	}
 	if _, err := a.Terms.DueDate(a.Effective); err != nil {
 		if fe, ok := err.(*FieldError); ok {
-			return &FieldError{Field: p + "." + fe.Field, Value: fe.Value, Reason: fe.Reason}
+			return l.with(fe.Field).err(fe.Value, fe.Reason)
 		}
 		return err
 	}
 	if a.Charges != nil {
-		return a.Charges.validate(p + ".charges")
+		return a.Charges.validate(l.with("charges").String())
 	}
 	return nil
 }
@@ -164,12 +199,12 @@ func (a *Agreement) Validate() error {
 // minutes).
 func (c *Charges) checkNumbers(path string) error {
 	if c.Interest != nil {
-		if err := checkNumber(path+".interest.rate", c.Interest.Rate); err != nil {
+		if err := checkNumber(loc{field: path + ".interest.rate"}, c.Interest.Rate); err != nil {
 			return err
 		}
 	}
 	for i, r := range c.Rates {
-		if err := checkNumber(fmt.Sprintf("%s.rates[%d].percent", path, i), r.Percent); err != nil {
+		if err := checkNumber(loc{field: fmt.Sprintf("%s.rates[%d].percent", path, i)}, r.Percent); err != nil {
 			return err
 		}
 	}
@@ -200,14 +235,14 @@ func (p *Policy) checkPolicyNumbers() error {
 		for j := range w.Steps {
 			s := &w.Steps[j]
 			path := fmt.Sprintf("policy.workflows[%d].steps[%d]", i, j)
-			if err := checkNumber(path+".min_amount", s.MinAmount); err != nil {
+			if err := checkNumber(loc{field: path + ".min_amount"}, s.MinAmount); err != nil {
 				return err
 			}
-			if err := checkNumber(path+".min_share", s.MinShare); err != nil {
+			if err := checkNumber(loc{field: path + ".min_share"}, s.MinShare); err != nil {
 				return err
 			}
 			if f := s.Fee; f != nil {
-				if err := checkNumber(path+".fee.percent", f.Percent); err != nil {
+				if err := checkNumber(loc{field: path + ".fee.percent"}, f.Percent); err != nil {
 					return err
 				}
 				for _, m := range []struct {
@@ -283,11 +318,11 @@ func (p *Policy) checkSegmentLanguages() error {
 	if p.Segments == nil {
 		return nil
 	}
-	if err := checkLanguage("policy.segments.default.language", p.Segments.Default.Language); err != nil {
+	if err := checkLanguage(loc{field: "policy.segments.default.language"}, p.Segments.Default.Language); err != nil {
 		return err
 	}
 	for i, r := range p.Segments.Rules {
-		if err := checkLanguage(fmt.Sprintf("policy.segments.rules[%d].language", i), r.Language); err != nil {
+		if err := checkLanguage(loc{field: "policy.segments.rules[%d].language", i: i}, r.Language); err != nil {
 			return err
 		}
 	}
@@ -318,190 +353,203 @@ func (s *screen) reject(key string, c *Customer, custID string, invs []string, e
 	}
 }
 
+// recState is what screening found for one customer or agreement.
+type recState struct {
+	n    int32    // records with this ID (on the first one)
+	err  error    // why the record is rejected
+	invs []string // invoices left unplanned because of it
+}
+
 // screenPortfolio validates every customer, agreement and invoice of p. It
 // returns p without the records that fail (and without the invoices that
 // depend on a failed customer or agreement), and one Rejected action per
-// failed record. When nothing fails it returns p itself, allocating
-// nothing per invoice.
+// failed record. When nothing fails it returns p itself; the work per
+// invoice is a few map lookups and allocates nothing.
 func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanation) (Portfolio, []Action) {
 	s := &screen{asOf: asOf, ex: ex}
-	zones := map[string]error{}
+	ck := &checked{langs: map[string]bool{}, zones: map[string]bool{}}
+	bad := false
 
-	type custInfo struct {
-		c     *Customer
-		n     int // how many customers have the ID
-		err   error
-		invs  []string
-		index int
+	cust := make(map[string]int32, len(p.Customers)) // ID -> first index
+	cs := make([]recState, len(p.Customers))
+	for i := range p.Customers {
+		if j, ok := cust[p.Customers[i].ID]; ok {
+			cs[j].n++
+			cs[i].err = loc{rec: "customer", id: p.Customers[i].ID, field: "id"}.err(p.Customers[i].ID, "is used by an earlier customer")
+			continue
+		}
+		cust[p.Customers[i].ID] = int32(i)
+		cs[i].n = 1
 	}
-	custs := make(map[string]*custInfo, len(p.Customers))
-	infos := make([]custInfo, len(p.Customers))
 	for i := range p.Customers {
 		c := &p.Customers[i]
-		ci := &infos[i]
-		ci.c, ci.index = c, i
-		if prev, ok := custs[c.ID]; ok {
-			prev.n++
-			ci.n = prev.n
-			continue
-		}
-		ci.n = 1
-		custs[c.ID] = ci
-	}
-	bad := false
-	for i := range infos {
-		ci := &infos[i]
-		switch first := custs[ci.c.ID]; {
-		case first != ci:
-			ci.err = &FieldError{Field: "customer[" + ci.c.ID + "].id", Value: ci.c.ID, Reason: "is used by an earlier customer"}
-		case ci.n > 1:
-			ci.err = &FieldError{Field: "customer[" + ci.c.ID + "].id", Value: ci.c.ID, Reason: fmt.Sprintf("is used by %d customers", ci.n)}
+		switch {
+		case cs[i].err != nil:
+		case cs[i].n > 1:
+			cs[i].err = loc{rec: "customer", id: c.ID, field: "id"}.err(c.ID, fmt.Sprintf("is used by %d customers", cs[i].n))
 		default:
-			ci.err = ci.c.validate(zones)
+			cs[i].err = c.validate(ck)
 		}
-		bad = bad || ci.err != nil
+		bad = bad || cs[i].err != nil
 	}
 
-	type agrInfo struct {
-		a    *Agreement
-		n    int
-		err  error
-		invs []string
-	}
-	agrs := make(map[string]*agrInfo, len(p.Agreements))
-	ainfos := make([]agrInfo, len(p.Agreements))
+	agr := make(map[string]int32, len(p.Agreements))
+	as := make([]recState, len(p.Agreements))
 	for i := range p.Agreements {
 		a := &p.Agreements[i]
-		ai := &ainfos[i]
-		ai.a = a
-		if prev, ok := agrs[a.ID]; ok {
-			prev.n++
-			ai.n = prev.n
-			ai.err = &FieldError{Field: "agreement[" + a.ID + "].id", Value: a.ID, Reason: "is used by an earlier agreement"}
+		if j, ok := agr[a.ID]; ok {
+			as[j].n++
+			as[i].err = loc{rec: "agreement", id: a.ID, field: "id"}.err(a.ID, "is used by an earlier agreement")
 			continue
 		}
-		ai.n = 1
-		agrs[a.ID] = ai
-		ai.err = a.Validate()
+		agr[a.ID] = int32(i)
+		as[i].n = 1
 	}
-	for i := range ainfos {
-		ai := &ainfos[i]
-		if agrs[ai.a.ID] == ai && ai.n > 1 {
-			ai.err = &FieldError{Field: "agreement[" + ai.a.ID + "].id", Value: ai.a.ID, Reason: fmt.Sprintf("is used by %d agreements", ai.n)}
+	for i := range p.Agreements {
+		switch {
+		case as[i].err != nil:
+		case as[i].n > 1:
+			as[i].err = loc{rec: "agreement", id: p.Agreements[i].ID, field: "id"}.err(p.Agreements[i].ID, fmt.Sprintf("is used by %d agreements", as[i].n))
+		default:
+			as[i].err = p.Agreements[i].Validate()
 		}
-		bad = bad || ai.err != nil
+		bad = bad || as[i].err != nil
 	}
 
-	// Invoices: their own fields, their customer and their agreement.
-	invN := make(map[string]int, len(p.Invoices))
+	// Invoice IDs must be unique: progress and events are kept per ID. The
+	// set holds 64-bit hashes (a third of the memory of the strings); two
+	// IDs with one hash are compared, and different IDs that collide go to
+	// a map of their own.
+	seed := maphash.MakeSeed()
+	first := make(map[uint64]int32, len(p.Invoices))
+	var collided map[string]bool
+	var dups map[string]int // ID -> how many invoices carry it
 	for i := range p.Invoices {
-		invN[p.Invoices[i].ID]++
+		id := p.Invoices[i].ID
+		h := maphash.String(seed, id)
+		j, ok := first[h]
+		if !ok {
+			first[h] = int32(i)
+			continue
+		}
+		if p.Invoices[j].ID != id {
+			if collided == nil {
+				collided = map[string]bool{}
+			}
+			if !collided[id] {
+				collided[id] = true
+				continue
+			}
+		}
+		if dups == nil {
+			dups = map[string]int{}
+		}
+		if dups[id] == 0 {
+			dups[id] = 1
+		}
+		dups[id]++
 	}
-	keep := make([]bool, len(p.Invoices))
+	first = nil
+
+	var drop []bool // invoices not planned; allocated at the first one
+	dropInv := func(i int) {
+		if drop == nil {
+			drop = make([]bool, len(p.Invoices))
+		}
+		drop[i] = true
+		bad = true
+	}
 	seen := map[string]int{}
 	for i := range p.Invoices {
 		inv := &p.Invoices[i]
-		ci := custs[inv.CustomerID]
-		var c *Customer
-		if ci != nil {
-			c = ci.c
+		ci, custOK := cust[inv.CustomerID]
+		err := inv.Validate()
+		switch {
+		case err != nil:
+		case dups[inv.ID] > 1:
+			err = loc{rec: "invoice", id: inv.ID, field: "id"}.err(inv.ID, fmt.Sprintf("is used by %d invoices", dups[inv.ID]))
+		case !custOK:
+			err = loc{rec: "invoice", id: inv.ID, field: "customer_id"}.err(inv.CustomerID, "names no customer of the portfolio")
+		case cs[ci].err != nil:
+			cs[ci].invs = append(cs[ci].invs, inv.ID)
+			dropInv(i)
+			continue
+		case inv.AgreementID != "":
+			ai, ok := agr[inv.AgreementID]
+			switch {
+			case !ok:
+				err = loc{rec: "invoice", id: inv.ID, field: "agreement_id"}.err(inv.AgreementID, "names no agreement of the portfolio")
+			case as[ai].err != nil:
+				as[ai].invs = append(as[ai].invs, inv.ID)
+				dropInv(i)
+				continue
+			case p.Agreements[ai].Currency != inv.Currency:
+				err = loc{rec: "invoice", id: inv.ID, field: "currency"}.err(string(inv.Currency), "differs from the currency "+string(p.Agreements[ai].Currency)+" of agreement "+inv.AgreementID)
+			}
 		}
+		if err == nil {
+			continue
+		}
+		dropInv(i)
 		key := "rejected/invoice/" + esc(inv.CustomerID) + "/" + esc(inv.ID)
-		if invN[inv.ID] > 1 {
+		if dups[inv.ID] > 1 {
 			seen[inv.ID]++
 			key += "/" + strconv.Itoa(seen[inv.ID])
 		}
 		if inv.ID == "" {
 			key += "#" + strconv.Itoa(i)
 		}
-		err := inv.Validate()
-		switch {
-		case err != nil:
-		case invN[inv.ID] > 1:
-			err = &FieldError{Field: "invoice[" + inv.ID + "].id", Value: inv.ID, Reason: fmt.Sprintf("is used by %d invoices", invN[inv.ID])}
-		case ci == nil:
-			err = &FieldError{Field: "invoice[" + inv.ID + "].customer_id", Value: inv.CustomerID, Reason: "names no customer of the portfolio"}
-		case ci.err != nil:
-			ci.invs = append(ci.invs, inv.ID)
-			continue
-		case inv.AgreementID != "":
-			ai := agrs[inv.AgreementID]
-			switch {
-			case ai == nil:
-				err = &FieldError{Field: "invoice[" + inv.ID + "].agreement_id", Value: inv.AgreementID, Reason: "names no agreement of the portfolio"}
-			case ai.err != nil:
-				ai.invs = append(ai.invs, inv.ID)
-				continue
-			case ai.a.Currency != inv.Currency:
-				err = &FieldError{Field: "invoice[" + inv.ID + "].currency", Value: string(inv.Currency), Reason: "differs from the currency " + string(ai.a.Currency) + " of agreement " + ai.a.ID}
-			}
+		var c *Customer
+		if custOK {
+			c = &p.Customers[ci]
 		}
-		if err != nil {
-			bad = true
-			s.reject(key, c, inv.CustomerID, []string{inv.ID}, err)
-			continue
-		}
-		keep[i] = true
+		s.reject(key, c, inv.CustomerID, []string{inv.ID}, err)
 	}
 	if !bad {
 		return p, nil
 	}
-	for i := range infos {
-		ci := &infos[i]
-		if ci.err == nil {
+	for i := range p.Customers {
+		c := &p.Customers[i]
+		if cs[i].err == nil {
 			continue
 		}
-		key := "rejected/customer/" + esc(ci.c.ID)
-		if ci.c.ID == "" || custs[ci.c.ID].n > 1 {
-			key += "#" + strconv.Itoa(ci.index)
-		}
-		invs := ci.invs
-		if custs[ci.c.ID] != ci {
-			invs = nil // the invoices are listed under the first customer of the ID
-		}
-		var c *Customer
-		if ci.c.ID != "" {
-			if _, err := ci.c.Location(); err == nil {
-				c = ci.c
-			}
-		}
-		s.reject(key, c, ci.c.ID, invs, ci.err)
-	}
-	for i := range ainfos {
-		ai := &ainfos[i]
-		if ai.err == nil {
-			continue
-		}
-		key := "rejected/agreement/" + esc(ai.a.ID)
-		if ai.a.ID == "" || agrs[ai.a.ID].n > 1 {
+		key := "rejected/customer/" + esc(c.ID)
+		if c.ID == "" || cs[cust[c.ID]].n > 1 {
 			key += "#" + strconv.Itoa(i)
 		}
-		invs := ai.invs
-		if agrs[ai.a.ID] != ai {
-			invs = nil
+		s.reject(key, c, c.ID, cs[i].invs, cs[i].err)
+	}
+	for i := range p.Agreements {
+		a := &p.Agreements[i]
+		if as[i].err == nil {
+			continue
+		}
+		key := "rejected/agreement/" + esc(a.ID)
+		if a.ID == "" || as[agr[a.ID]].n > 1 {
+			key += "#" + strconv.Itoa(i)
 		}
 		var c *Customer
-		if ci := custs[ai.a.CustomerID]; ci != nil && ci.err == nil {
-			c = ci.c
+		if ci, ok := cust[a.CustomerID]; ok && cs[ci].err == nil {
+			c = &p.Customers[ci]
 		}
-		s.reject(key, c, ai.a.CustomerID, invs, ai.err)
+		s.reject(key, c, a.CustomerID, as[i].invs, as[i].err)
 	}
 	out := p
 	out.Customers = make([]Customer, 0, len(p.Customers))
-	for i := range infos {
-		if infos[i].err == nil {
+	for i := range p.Customers {
+		if cs[i].err == nil {
 			out.Customers = append(out.Customers, p.Customers[i])
 		}
 	}
 	out.Agreements = make([]Agreement, 0, len(p.Agreements))
-	for i := range ainfos {
-		if ainfos[i].err == nil {
+	for i := range p.Agreements {
+		if as[i].err == nil {
 			out.Agreements = append(out.Agreements, p.Agreements[i])
 		}
 	}
 	out.Invoices = make([]Invoice, 0, len(p.Invoices))
 	for i := range p.Invoices {
-		if keep[i] {
+		if drop == nil || !drop[i] {
 			out.Invoices = append(out.Invoices, p.Invoices[i])
 		}
 	}
