@@ -231,14 +231,7 @@ func parseText(name, src string) (*ttemplate.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, x := range t.Templates() {
-		if x.Tree != nil {
-			if err := guard(x.Tree); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return t, nil
+	return t, guardAll(t.Templates(), func(x *ttemplate.Template) *parse.Tree { return x.Tree })
 }
 
 // parseHTML parses an html/template part and makes it safe to run.
@@ -247,14 +240,19 @@ func parseHTML(src string) (*htemplate.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, x := range t.Templates() {
-		if x.Tree != nil {
-			if err := guard(x.Tree); err != nil {
-				return nil, err
+	return t, guardAll(t.Templates(), func(x *htemplate.Template) *parse.Tree { return x.Tree })
+}
+
+// guardAll guards the tree of every template associated with a parsed one.
+func guardAll[T any](ts []T, tree func(T) *parse.Tree) error {
+	for _, x := range ts {
+		if tr := tree(x); tr != nil {
+			if err := guard(tr); err != nil {
+				return err
 			}
 		}
 	}
-	return t, nil
+	return nil
 }
 
 // guard refuses what could spin or blow up without writing: a range over
