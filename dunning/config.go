@@ -109,9 +109,10 @@ func (c *calendarFile) calendar() (schedule.Calendar, error) {
 
 // CheckDates reports the first string in a JSON document that has the form
 // YYYY-MM-DD but is no calendar day ("2026-02-30"), naming its path. The
-// date type's own JSON decoding rolls such a day over into the next month;
-// ParsePolicy runs this check first, and apps that decode invoices or
-// events from JSON should too.
+// date type's own JSON decoding rolls such a day over into the next month.
+// ParsePolicy runs this check first; the library's record types (Invoice,
+// Event, ...) decode their dates strictly by themselves, so apps need it
+// only for documents of their own types.
 func CheckDates(data []byte) error { return checkDatesAt(data, "$") }
 
 // checkDatesAt is CheckDates with paths starting at root.
