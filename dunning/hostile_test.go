@@ -233,8 +233,8 @@ func TestHostileInputs(t *testing.T) {
 		{"policy step offset due+5000", "steps[0].at", "due+5000", func(*testing.T) error {
 			return parsePolicy(`{"name":"far","at":"due+5000","action":"email"}`, "")
 		}},
-		// The offset parser itself refuses this one; its error names the value.
-		{"policy step offset due+99999", "offset", "due+99999", func(*testing.T) error {
+		// The offset parser itself refuses this one, inside the JSON decoder.
+		{"policy step offset due+99999", "policy.workflows[0].steps[0]", "due+99999", func(*testing.T) error {
 			return parsePolicy(`{"name":"far","at":"due+99999","action":"email"}`, "")
 		}},
 		{"policy min_gap_days 2147483647", "min_gap_days", "2147483647", func(*testing.T) error {
