@@ -556,20 +556,20 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 	return out, s.rejected
 }
 
-// todayIn returns, per time zone of the customers, the civil date at now;
-// zones that do not load are left out (Plan rejects their customers).
+// todayIn returns, per time zone of the customers, the civil date at now.
+// A zone that does not load gets the UTC date: its customers are rejected
+// by the validation, and their Rejected action is dated that day.
 func todayIn(now time.Time, cs []Customer) map[string]date.Date {
 	days := map[string]date.Date{}
-	failed := map[string]bool{}
 	for i := range cs {
 		c := &cs[i]
-		if _, ok := days[c.TimeZone]; ok || failed[c.TimeZone] {
+		if _, ok := days[c.TimeZone]; ok {
 			continue
 		}
 		if d, err := c.Today(now); err == nil {
 			days[c.TimeZone] = d
 		} else {
-			failed[c.TimeZone] = true
+			days[c.TimeZone] = date.NewAt(now.UTC())
 		}
 	}
 	return days

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/overduehq/overdue/dunning"
@@ -115,5 +116,31 @@ func TestRecordValidate(t *testing.T) {
 	a.GraceDays = dunning.MaxGraceDays + 1
 	if err := a.Validate(); err == nil {
 		t.Errorf("grace %d accepted", a.GraceDays)
+	}
+}
+
+// TestPlanAtUnknownZone: PlanAt plans every customer whose zone loads, each
+// on its own today, and rejects the one whose zone does not, dated in UTC.
+func TestPlanAtUnknownZone(t *testing.T) {
+	pf := hostilePortfolio()
+	pf.Customers[0].TimeZone = "Pacific/Kiritimati" // UTC+14
+	pf.Customers[1].TimeZone = "Mars/Olympus"
+	// 2026-04-13 11:00 UTC is 2026-04-14 01:00 in Kiritimati: overdue-1
+	// (due 03-31 + 14 = 04-14) is due there, not yet in UTC.
+	now := day("2026-04-13").MidnightUTC().Add(11 * time.Hour)
+	acts, err := dunning.PlanAt(now, hostilePolicy(), pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range acts {
+		got = append(got, a.Key+" "+a.Date.String()+" "+a.Problem)
+	}
+	want := []string{
+		`rejected/customer/bad 2026-04-13 dunning: customer[bad].time_zone: "Mars/Olympus" is not an IANA time zone`,
+		"inv/good/igood/std/overdue-1/c0 2026-04-14 ",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("PlanAt (-want +got):\n%s", diff)
 	}
 }
