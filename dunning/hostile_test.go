@@ -365,6 +365,22 @@ func TestHostileInputs(t *testing.T) {
 			return renderWith(`{{range .Lines}}{{range $.Lines}}{{range $.Lines}}{{end}}{{end}}{{end}}`, linesNotice(1000, 1), notice.Limits{Timeout: 100 * time.Millisecond})
 		}},
 		{"runner: notice over its limits is never sent", "size", "64 bytes", runnerNeverSends},
+		{"Policy.Render: notice over its limits is a problem", "size", "1048576 bytes", func(t *testing.T) error {
+			pol := hostilePolicy()
+			pf := hostilePortfolio()
+			pf.Invoices[1].Lines[0].Description = strings.Repeat("z", 2<<20) // 2 MiB against the default 1 MiB
+			acts, err := dunning.Plan(hostileAsOf, pol, pf)
+			if err != nil {
+				return err
+			}
+			pol.Render(acts)
+			for _, a := range acts {
+				if a.CustomerID == "bad" && a.Problem != "" {
+					return errors.New(a.Problem)
+				}
+			}
+			return nil
+		}},
 	}
 	var clear, panics, silent, unclear int
 	for _, c := range cases {

@@ -7,6 +7,13 @@
 // place in the library where rounding to the currency happens, so fees,
 // interest and notices all round the same way.
 //
+// Amounts from outside are bounded (CheckBounds): at most MaxIntegerDigits
+// (15) digits before the decimal point and MaxDecimals (18) written after
+// it, and an amount in a currency no finer than its minor unit (Validate;
+// "1.005 EUR" is refused, never rounded). The checks look at the exponent
+// and the coefficient's size only, so "1e50000000" is refused at once
+// instead of taking minutes to print.
+//
 // Arithmetic between two amounts requires the same currency. Add and Sub return
 // ErrCurrencyMismatch (wrapped in a *MismatchError naming both codes) instead of
 // silently mixing currencies; the Sum helper adds many amounts of one currency.
