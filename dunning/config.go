@@ -51,6 +51,9 @@ func ParsePolicy(data []byte) (*Policy, error) {
 		if errors.As(err, &te) && te.Field != "" {
 			return nil, &FieldError{Field: "policy." + strings.TrimPrefix(te.Field, "Policy."), Value: "a JSON " + te.Value, Reason: "is the wrong type: want a " + te.Type.String()}
 		}
+		if fe := locateStepError(data); fe != nil {
+			return nil, fe
+		}
 		return nil, fmt.Errorf("dunning: policy JSON: %w", err)
 	}
 	if dec.More() {
@@ -84,6 +87,31 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	return &p, nil
 }
 
+// locateStepError finds the workflow step whose JSON does not decode (an
+// offset like "due+99999" fails inside its own decoder, and encoding/json
+// does not say where), so the error can name it.
+func locateStepError(data []byte) *FieldError {
+	var raw struct {
+		Workflows []struct {
+			Steps []json.RawMessage `json:"steps"`
+		} `json:"workflows"`
+	}
+	if json.Unmarshal(data, &raw) != nil {
+		return nil
+	}
+	for i, w := range raw.Workflows {
+		for j, st := range w.Steps {
+			var s Step
+			dec := json.NewDecoder(bytes.NewReader(st))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&s); err != nil {
+				return &FieldError{Field: fmt.Sprintf("policy.workflows[%d].steps[%d]", i, j), Value: clip(string(st)), Reason: err.Error()}
+			}
+		}
+	}
+	return nil
+}
+
 func (c *calendarFile) calendar() (schedule.Calendar, error) {
 	var off []time.Weekday
 	for i, s := range c.Weekend {
@@ -109,9 +137,10 @@ func (c *calendarFile) calendar() (schedule.Calendar, error) {
 
 // CheckDates reports the first string in a JSON document that has the form
 // YYYY-MM-DD but is no calendar day ("2026-02-30"), naming its path. The
-// date type's own JSON decoding rolls such a day over into the next month;
-// ParsePolicy runs this check first, and apps that decode invoices or
-// events from JSON should too.
+// date type's own JSON decoding rolls such a day over into the next month.
+// ParsePolicy runs this check first; the library's record types (Invoice,
+// Event, ...) decode their dates strictly by themselves, so apps need it
+// only for documents of their own types.
 func CheckDates(data []byte) error { return checkDatesAt(data, "$") }
 
 // checkDatesAt is CheckDates with paths starting at root.

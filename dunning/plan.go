@@ -135,29 +135,22 @@ func (a *Action) Record(out Outcome, at time.Time) Record {
 // inputs give the same actions in the same order. Every customer is planned
 // on asOf; use PlanAt to take each customer's today in its time zone.
 //
-// The error reports an invalid policy or portfolio (a *FieldError naming the
-// field); an action that cannot be carried out for one customer's data
-// carries its Problem instead, so one bad record does not stop the run.
+// The error reports an invalid policy (a *FieldError naming the field).
+// Every customer, agreement and invoice is validated first; a record that
+// fails is not planned and comes back as a Rejected action whose Problem
+// names the field and value (see Rejected), and an action that cannot be
+// carried out for one customer's data carries its Problem too, so one bad
+// record does not stop the run.
 func Plan(asOf date.Date, policy *Policy, p Portfolio) ([]Action, error) {
 	return plan(func(*Customer) date.Date { return asOf }, policy, p, nil)
 }
 
 // PlanAt is Plan with each customer's "today" taken at instant now in the
-// customer's time zone.
+// customer's time zone. A customer whose time zone does not load is
+// rejected like any invalid record (a Rejected action naming the zone);
+// every other customer is planned.
 func PlanAt(now time.Time, policy *Policy, p Portfolio) ([]Action, error) {
-	var tzErr error
-	days := map[string]date.Date{}
-	for i := range p.Customers {
-		c := &p.Customers[i]
-		d, err := c.Today(now)
-		if err != nil && tzErr == nil {
-			tzErr = err
-		}
-		days[c.TimeZone] = d
-	}
-	if tzErr != nil {
-		return nil, tzErr
-	}
+	days := todayIn(now, p.Customers)
 	return plan(func(c *Customer) date.Date { return days[c.TimeZone] }, policy, p, nil)
 }
 
@@ -190,6 +183,7 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 			return nil, err
 		}
 	}
+	p, rejected := screenPortfolio(asOfFn, p, ex)
 	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex}
 	if pl.cal == nil {
 		pl.cal = schedule.EveryDay()
@@ -272,6 +266,7 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 			return nil, err
 		}
 	}
+	actions = append(actions, rejected...)
 	// By customer, then in workflow order (so SendAllMissed sends an
 	// invoice's steps in their order), then by key.
 	slices.SortStableFunc(actions, func(a, b Action) int {

@@ -39,6 +39,11 @@ type Policy struct {
 	Segments *segment.RuleSet `json:"segments,omitempty"`
 	// Templates renders notices; nil uses notice.Builtin().
 	Templates *notice.Set `json:"-"`
+	// RenderLimits bound each notice's rendering (output size, default 1
+	// MiB; time, default 1 s): a notice past them is a render error, the
+	// action's Problem, and is never sent. JSON: {"max_bytes": 1048576,
+	// "timeout": "1s"}.
+	RenderLimits notice.Limits `json:"render_limits,omitzero"`
 	// Calendar holds the business days steps roll onto; nil: every day.
 	Calendar schedule.Calendar `json:"-"`
 	// SendWindow, when set, is when emails and texts may go out, in each
@@ -93,17 +98,30 @@ func (p *Policy) Workflow(name string) (*Workflow, bool) {
 	return nil, false
 }
 
-// Validate checks the policy and prepares it for planning. Call it once
+// Validate checks the policy and prepares it for planning. Beyond each
+// field's own rules it refuses numbers beyond money's bounds (15 integer
+// digits, 18 written decimals) and charged amounts (fees, minimums) finer
+// than their currency's minor unit; steps listed out of date order (a step
+// surely earlier than one listed before it, like due+7 after due+14 or
+// issue+10 after due+10, would never fire); step offsets and gaps beyond MaxOffsetDays; pay-by
+// days beyond MaxPayByDays; statutory interest without its rate table; and
+// segment languages that are no BCP 47 tag. Call it once
 // after building a policy and before sharing it between goroutines; Plan
 // calls it on a policy that was not validated.
 func (p *Policy) Validate() error {
 	if len(p.Workflows) == 0 {
 		return &FieldError{Field: "policy.workflows", Value: "[]", Reason: "a policy needs at least one workflow"}
 	}
+	if err := p.checkPolicyNumbers(); err != nil {
+		return err
+	}
 	byName := make(map[string]int, len(p.Workflows))
 	for i := range p.Workflows {
 		path := fmt.Sprintf("policy.workflows[%d]", i)
 		if err := p.Workflows[i].Validate(path); err != nil {
+			return err
+		}
+		if err := checkWorkflowDays(path, &p.Workflows[i]); err != nil {
 			return err
 		}
 		if _, dup := byName[p.Workflows[i].Name]; dup {
@@ -114,6 +132,9 @@ func (p *Policy) Validate() error {
 	if p.Segments != nil {
 		if err := p.Segments.Validate(); err != nil {
 			return fmt.Errorf("dunning: policy.segments: %w", err)
+		}
+		if err := p.checkSegmentLanguages(); err != nil {
+			return err
 		}
 		check := func(path, wf string) error {
 			if _, ok := byName[wf]; !ok {
@@ -129,6 +150,9 @@ func (p *Policy) Validate() error {
 				return err
 			}
 		}
+	}
+	if err := p.RenderLimits.Validate(); err != nil {
+		return &FieldError{Field: "policy.render_limits", Value: fmt.Sprintf("%d bytes, %s", p.RenderLimits.MaxBytes, p.RenderLimits.Timeout), Reason: err.Error()}
 	}
 	if p.SendWindow != nil {
 		if err := p.SendWindow.Validate(); err != nil {
@@ -148,8 +172,8 @@ func (p *Policy) Validate() error {
 			return err
 		}
 	}
-	if p.PayByDays < 0 {
-		return &FieldError{Field: "policy.pay_by_days", Value: fmt.Sprint(p.PayByDays), Reason: "must not be negative"}
+	if p.PayByDays < 0 || p.PayByDays > MaxPayByDays {
+		return &FieldError{Field: "policy.pay_by_days", Value: fmt.Sprint(p.PayByDays), Reason: fmt.Sprintf("must be between 0 (the default, 7) and %d", MaxPayByDays)}
 	}
 	for c, v := range p.MinAmount {
 		if v.IsNegative() {
@@ -198,6 +222,9 @@ func (l *CustomerLimits) validate() error {
 }
 
 func (c *Charges) validate(path string) error {
+	if err := c.checkNumbers(path); err != nil {
+		return err
+	}
 	if c.Interest != nil {
 		if err := c.Interest.Validate(); err != nil {
 			return &FieldError{Field: path + ".interest", Value: "", Reason: err.Error()}
@@ -206,7 +233,7 @@ func (c *Charges) validate(path string) error {
 	if err := c.Rates.Validate(); err != nil {
 		return &FieldError{Field: path + ".rates", Value: "", Reason: err.Error()}
 	}
-	return nil
+	return c.checkStatutory(path)
 }
 
 func (p *Policy) payByDays() int {
@@ -218,11 +245,12 @@ func (p *Policy) payByDays() int {
 
 // templates returns the policy's template set backed by the built-in one;
 // it parses the built-in templates, so callers keep the result.
+// The set renders under the policy's RenderLimits.
 func (p *Policy) templates() *notice.Set {
 	if p.Templates == nil {
-		return notice.Builtin()
+		return notice.Builtin().WithLimits(p.RenderLimits)
 	}
-	return p.Templates.With(notice.Builtin())
+	return p.Templates.With(notice.Builtin()).WithLimits(p.RenderLimits)
 }
 
 // Render fills the Subject, Text and HTML of the notices of acts from the

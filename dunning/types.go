@@ -2,6 +2,7 @@ package dunning
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/overduehq/overdue/dunning/money"
@@ -320,49 +321,118 @@ func (inv *Invoice) PromiseOn(d date.Date) PromiseState {
 	return PromiseBroken
 }
 
-// Validate checks the invoice's fields.
+// Validate checks the invoice's fields: IDs; issue and due dates set, in
+// order and between the years 1900 and 9999; an ISO 4217 currency; an
+// amount that is not negative, at most 15 integer digits and no finer than
+// the currency's minor unit; payments, credits and a promise with positive
+// amounts in the same bounds and dates set; a dispute, hold or write-off
+// that does not end before it starts; a cycle that is not negative. Each
+// error is a *FieldError naming the field and the value.
 func (inv *Invoice) Validate() error {
-	f := func(field, value, reason string) error {
-		return &FieldError{Field: "invoice[" + inv.ID + "]." + field, Value: value, Reason: reason}
-	}
+	l := func(field string) loc { return loc{rec: "invoice", id: inv.ID, field: field} }
+	li := func(field string, i int) loc { return loc{rec: "invoice", id: inv.ID, field: field, i: i} }
 	switch {
 	case inv.ID == "":
 		return &FieldError{Field: "invoice.id", Value: "", Reason: "must not be empty"}
 	case inv.CustomerID == "":
-		return f("customer_id", "", "must not be empty")
+		return l("customer_id").err("", "must not be empty")
 	case inv.Issued == 0:
-		return f("issued", "", "must be set")
+		return l("issued").err("", "must be set")
 	case inv.Due == 0:
-		return f("due", "", "must be set")
-	case inv.Due < inv.Issued:
-		return f("due", inv.Due.String(), "is before the issue date "+inv.Issued.String())
-	case inv.Amount.IsNegative():
-		return f("amount", inv.Amount.String(), "must not be negative")
+		return l("due").err("", "must be set")
+	case inv.Cycle < 0:
+		return l("cycle").err(strconv.Itoa(inv.Cycle), "must not be negative")
+	}
+	if err := checkDay(l("issued"), inv.Issued); err != nil {
+		return err
+	}
+	if err := checkDay(l("due"), inv.Due); err != nil {
+		return err
+	}
+	if err := checkDay(l("written_off"), inv.WrittenOff); err != nil {
+		return err
+	}
+	if inv.Due < inv.Issued {
+		return l("due").err(inv.Due.String(), "is before the issue date "+inv.Issued.String())
+	}
+	if inv.WrittenOff != 0 && inv.WrittenOff < inv.Issued {
+		return l("written_off").err(inv.WrittenOff.String(), "is before the issue date "+inv.Issued.String())
 	}
 	if _, err := money.ParseCurrency(string(inv.Currency)); err != nil {
-		return f("currency", string(inv.Currency), "not an ISO 4217 code")
+		return l("currency").err(string(inv.Currency), "is not an ISO 4217 code")
 	}
-	if err := (Money{Amount: inv.Amount, Currency: inv.Currency}).Validate(); err != nil {
-		return f("amount", inv.Amount.String(), "has more decimals than "+string(inv.Currency)+" allows")
+	if err := checkAmount(l("amount"), inv.Amount, inv.Currency); err != nil {
+		return err
 	}
-	for i, p := range inv.Payments {
-		if p.Amount.Sign() <= 0 {
-			return f(fmt.Sprintf("payments[%d].amount", i), p.Amount.String(), "must be positive")
-		}
-		if p.Date == 0 {
-			return f(fmt.Sprintf("payments[%d].date", i), "", "must be set")
-		}
+	if inv.Amount.IsNegative() {
+		return l("amount").err(inv.Amount.String(), "must not be negative (book a credit note as a Credit)")
 	}
-	for i, c := range inv.Credits {
-		if c.Amount.Sign() <= 0 {
-			return f(fmt.Sprintf("credits[%d].amount", i), c.Amount.String(), "must be positive")
+	for i := range inv.Lines {
+		if err := checkNumber(li("lines[%d].amount", i), inv.Lines[i].Amount); err != nil {
+			return err
 		}
-		if c.Date == 0 {
-			return f(fmt.Sprintf("credits[%d].date", i), "", "must be set")
+		if err := checkNumber(li("lines[%d].quantity", i), inv.Lines[i].Quantity); err != nil {
+			return err
 		}
 	}
-	if p := inv.Promise; p != nil && p.PayBy < p.Made {
-		return f("promise.pay_by", p.PayBy.String(), "is before the day the promise was made")
+	paid := func(kind string, i int, d date.Date, a decimal.Decimal) error {
+		at := li(kind, i)
+		if err := checkAmount(at.with(".amount"), a, inv.Currency); err != nil {
+			return err
+		}
+		if a.Sign() <= 0 {
+			return at.with(".amount").err(a.String(), "must be positive")
+		}
+		if d == 0 {
+			return at.with(".date").err("", "must be set")
+		}
+		return checkDay(at.with(".date"), d)
 	}
-	return nil
+	for i := range inv.Payments {
+		if err := paid("payments[%d]", i, inv.Payments[i].Date, inv.Payments[i].Amount); err != nil {
+			return err
+		}
+	}
+	for i := range inv.Credits {
+		if err := paid("credits[%d]", i, inv.Credits[i].Date, inv.Credits[i].Amount); err != nil {
+			return err
+		}
+	}
+	if d := inv.Dispute; d != nil {
+		if d.Opened == 0 {
+			return l("dispute.opened").err("", "must be set")
+		}
+		if err := checkDay(l("dispute.opened"), d.Opened); err != nil {
+			return err
+		}
+		if err := checkDay(l("dispute.resolved"), d.Resolved); err != nil {
+			return err
+		}
+		if d.Resolved != 0 && d.Resolved < d.Opened {
+			return l("dispute.resolved").err(d.Resolved.String(), "is before the dispute was opened on "+d.Opened.String())
+		}
+	}
+	if pr := inv.Promise; pr != nil {
+		switch {
+		case pr.Made == 0:
+			return l("promise.made").err("", "must be set")
+		case pr.PayBy == 0:
+			return l("promise.pay_by").err("", "must be set")
+		}
+		for _, err := range []error{checkDay(l("promise.made"), pr.Made), checkDay(l("promise.pay_by"), pr.PayBy), checkDay(l("promise.broken"), pr.Broken), checkDay(l("promise.kept"), pr.Kept)} {
+			if err != nil {
+				return err
+			}
+		}
+		if pr.PayBy < pr.Made {
+			return l("promise.pay_by").err(pr.PayBy.String(), "is before the day the promise was made")
+		}
+		if err := checkAmount(l("promise.amount"), pr.Amount, inv.Currency); err != nil {
+			return err
+		}
+		if pr.Amount.Sign() <= 0 {
+			return l("promise.amount").err(pr.Amount.String(), "must be positive")
+		}
+	}
+	return checkHold(l("hold"), inv.Hold)
 }

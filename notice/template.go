@@ -6,6 +6,7 @@ import (
 	"fmt"
 	htemplate "html/template"
 	"strings"
+	"sync"
 	ttemplate "text/template"
 )
 
@@ -36,16 +37,21 @@ func (k Key) String() string {
 	return fmt.Sprintf("%s/%s/%s/%s/%s", k.Templates, k.Workflow, k.Step, k.Language, k.Stage)
 }
 
+// parsed holds a template's parts as parsed, never executed, and a pool of
+// executable copies, each bound to its own render budget.
 type parsed struct {
 	subject, text, sms *ttemplate.Template
 	html               *htemplate.Template
+	pool               sync.Pool // of *instance
 }
 
 // Set is a collection of templates. It is immutable once built (Add is for
-// building) and safe for concurrent rendering.
+// building) and safe for concurrent rendering. Every render runs under the
+// set's Limits (see WithLimits).
 type Set struct {
 	m        map[Key]*parsed
 	fallback *Set
+	limits   Limits
 }
 
 // NewSet returns an empty set.
@@ -66,9 +72,11 @@ func (e *TemplateError) Error() string {
 // Unwrap returns the parse error.
 func (e *TemplateError) Unwrap() error { return e.Err }
 
-// funcs are the functions templates may call.
+// funcs are the functions templates may call. printf replaces the
+// built-in one to refuse widths and precisions that would make one call
+// write gigabytes; the tick function is bound per render (see instance).
 func funcs() map[string]any {
-	return map[string]any{"upper": strings.ToUpper, "plural": Plural}
+	return map[string]any{"upper": strings.ToUpper, "plural": Plural, "printf": safePrintf, tickFunc: noBudget}
 }
 
 // Add parses t and stores it under k. The key's language is lower-cased.
@@ -80,34 +88,35 @@ func (s *Set) Add(k Key, t Template) error {
 		return &TemplateError{Key: k, Part: "language", Err: fmt.Errorf("language must be set")}
 	}
 	k.Language = strings.ToLower(k.Language)
-	var p parsed
+	p := &parsed{}
 	var err error
-	if p.subject, err = ttemplate.New("subject").Funcs(funcs()).Option("missingkey=error").Parse(t.Subject); err != nil {
+	if p.subject, err = parseText("subject", t.Subject); err != nil {
 		return &TemplateError{Key: k, Part: "subject", Err: err}
 	}
 	if strings.TrimSpace(t.Text) == "" {
 		return &TemplateError{Key: k, Part: "text", Err: fmt.Errorf("the text template is empty")}
 	}
-	if p.text, err = ttemplate.New("text").Funcs(funcs()).Option("missingkey=error").Parse(t.Text); err != nil {
+	if p.text, err = parseText("text", t.Text); err != nil {
 		return &TemplateError{Key: k, Part: "text", Err: err}
 	}
 	if t.HTML != "" {
-		if p.html, err = htemplate.New("html").Funcs(funcs()).Option("missingkey=error").Parse(t.HTML); err != nil {
+		if p.html, err = parseHTML(t.HTML); err != nil {
 			return &TemplateError{Key: k, Part: "html", Err: err}
 		}
 	}
 	if t.SMS != "" {
-		if p.sms, err = ttemplate.New("sms").Funcs(funcs()).Option("missingkey=error").Parse(t.SMS); err != nil {
+		if p.sms, err = parseText("sms", t.SMS); err != nil {
 			return &TemplateError{Key: k, Part: "sms", Err: err}
 		}
 	}
-	s.m[k] = &p
+	s.m[k] = p
 	return nil
 }
 
-// With returns a set that looks in s first and then in fallback.
+// With returns a set that looks in s first and then in fallback; it keeps
+// s's limits.
 func (s *Set) With(fallback *Set) *Set {
-	return &Set{m: s.m, fallback: fallback}
+	return &Set{m: s.m, fallback: fallback, limits: s.limits}
 }
 
 type fileTemplate struct {
@@ -191,7 +200,10 @@ func (s *Set) resolve(k Key) (*parsed, Key, error) {
 }
 
 // Render resolves the notice's template and fills Subject, Text and HTML.
-// A set without a match for the notice falls back to Builtin().
+// A set without a match for the notice falls back to Builtin(). Rendering
+// runs under the set's Limits: output past MaxBytes (subject, text and HTML
+// together) or work past Timeout stops it with an error wrapping ErrLimit,
+// and the notice is left as it was.
 func (s *Set) Render(n *Notice) error {
 	k := Key{Templates: n.Templates, Workflow: n.Workflow, Step: n.Step, Language: n.Language, Stage: n.Stage}
 	p, _, err := s.resolve(k)
@@ -200,28 +212,35 @@ func (s *Set) Render(n *Notice) error {
 			return err
 		}
 	}
+	in, err := p.get()
+	if err != nil {
+		return err
+	}
+	defer p.pool.Put(in)
+	in.b.start(s.limits)
 	v := NewView(n)
 	var b strings.Builder
-	if n.Channel == SMS && p.sms != nil {
-		if err := p.sms.Execute(&b, v); err != nil {
+	w := &limitedWriter{b: in.b, w: &b}
+	if n.Channel == SMS && in.sms != nil {
+		if err := in.sms.Execute(w, v); err != nil {
 			return fmt.Errorf("notice: render sms: %w", err)
 		}
 		n.Subject, n.Text, n.HTML = "", strings.TrimSpace(b.String()), ""
 		return nil
 	}
-	if err := p.subject.Execute(&b, v); err != nil {
+	if err := in.subject.Execute(w, v); err != nil {
 		return fmt.Errorf("notice: render subject: %w", err)
 	}
 	subject := strings.Join(strings.Fields(b.String()), " ")
 	b.Reset()
-	if err := p.text.Execute(&b, v); err != nil {
+	if err := in.text.Execute(w, v); err != nil {
 		return fmt.Errorf("notice: render text: %w", err)
 	}
 	text := b.String()
 	html := ""
-	if p.html != nil {
+	if in.html != nil {
 		b.Reset()
-		if err := p.html.Execute(&b, v); err != nil {
+		if err := in.html.Execute(w, v); err != nil {
 			return fmt.Errorf("notice: render html: %w", err)
 		}
 		html = b.String()

@@ -3,7 +3,6 @@ package money
 import (
 	"errors"
 	"fmt"
-	"math/big"
 
 	"github.com/shopspring/decimal"
 )
@@ -47,18 +46,27 @@ func (e *RangeError) Unwrap() error { return ErrOutOfRange }
 // a number from outside.
 func CheckBounds(d decimal.Decimal) error {
 	exp := int64(d.Exponent())
-	coef := d.Coefficient()
-	if coef.BitLen() > 128 { // more than 38 digits in all: beyond any bound
-		return &RangeError{Value: Short(d), Reason: fmt.Sprintf("has more digits than the %d before and %d after the decimal point allowed", MaxIntegerDigits, MaxDecimals)}
-	}
 	if exp < -MaxDecimals {
-		return &RangeError{Value: Short(d), Reason: fmt.Sprintf("has %d digits after the decimal point; at most %d are allowed", -exp, MaxDecimals)}
+		return &RangeError{Value: Short(d), Reason: fmt.Sprintf("is written with %d digits after the decimal point; at most %d are allowed", -exp, MaxDecimals)}
 	}
-	// Digits of the coefficient, counted exactly (decimal.NumDigits goes
-	// through a float logarithm and miscounts 10^15).
-	digits := int64(len(new(big.Int).Abs(coef).String()))
-	if intDigits := digits + exp; intDigits > MaxIntegerDigits && coef.Sign() != 0 || coef.Sign() == 0 && exp > 0 {
-		return &RangeError{Value: Short(d), Reason: fmt.Sprintf("has %d digits before the decimal point; at most %d are allowed", intDigits, MaxIntegerDigits)}
+	tooBig := func() error {
+		return &RangeError{Value: Short(d), Reason: fmt.Sprintf("has more than %d digits before the decimal point", MaxIntegerDigits)}
+	}
+	if exp > MaxIntegerDigits {
+		return tooBig()
+	}
+	// NumDigits allocates nothing for coefficients that fit an int64 but
+	// goes through a float logarithm and may be off by one (it counts 10^15
+	// as 15 digits), so near the bound the digits are counted exactly.
+	switch est := int64(d.NumDigits()) + exp; {
+	case est < MaxIntegerDigits:
+		return nil
+	case est > MaxIntegerDigits+1:
+		return tooBig()
+	}
+	coef := d.Coefficient()
+	if coef.Sign() != 0 && int64(len(coef.Abs(coef).String()))+exp > MaxIntegerDigits {
+		return tooBig()
 	}
 	return nil
 }

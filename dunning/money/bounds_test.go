@@ -100,3 +100,21 @@ func TestCheckCharged(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckBoundsEdgesAndAllocs: exact at 10^15-1 / 10^15 whatever the
+// float logarithm says, and free of allocations for everyday amounts.
+func TestCheckBoundsEdgesAndAllocs(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"999999999999999": true, "1000000000000000": false, "-999999999999999.99": true,
+		"-1000000000000000": false, "99999999999999.9": true, "9999999999999999e-1": true,
+		"99999999999999999e-1": false, "0": true, "0.000000000000000000": true,
+	} {
+		if err := CheckBounds(decimal.RequireFromString(s)); (err == nil) != ok {
+			t.Errorf("CheckBounds(%s) = %v, want ok=%v", s, err, ok)
+		}
+	}
+	v := decimal.RequireFromString("1234.56")
+	if n := testing.AllocsPerRun(100, func() { _ = CheckBounds(v) }); n != 0 {
+		t.Errorf("CheckBounds(1234.56) allocates %v times", n)
+	}
+}

@@ -13,6 +13,13 @@
 // TestRoundingGoesThroughOneFunction (claims_test.go in the module root)
 // fails on any other call of decimal's Round.
 //
+// Amounts from outside are bounded (CheckBounds): at most MaxIntegerDigits
+// (15) digits before the decimal point and MaxDecimals (18) written after
+// it, and an amount in a currency no finer than its minor unit (Validate;
+// "1.005 EUR" is refused, never rounded). The checks look at the exponent
+// and the coefficient's size only, so "1e50000000" is refused at once
+// instead of taking minutes to print.
+//
 // Arithmetic between two amounts requires the same currency. Add and Sub return
 // ErrCurrencyMismatch (wrapped in a *MismatchError naming both codes) instead of
 // silently mixing currencies; the Sum helper adds many amounts of one currency.

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"time"
+
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/notice"
 	"github.com/overduehq/overdue/schedule"
@@ -16,10 +18,15 @@ func payment() dunning.PaymentInstructions {
 		ByLanguage: map[string]string{"de": "Bitte überweisen Sie den fälligen Betrag unter Angabe des Verwendungszwecks."}}
 }
 
+// renderLimits give each render the longest time budget a policy allows:
+// a simulation must not depend on how busy the machine is, and the
+// built-in templates it renders are trusted.
+func renderLimits() notice.Limits { return notice.Limits{Timeout: time.Minute} }
+
 // SeedCadence is the classic cadence every customer gets: welcome +3,
 // due-7, due, due+14, due+30, due+45, on Monday to Friday.
 func SeedCadence() *dunning.Policy {
-	p := &dunning.Policy{Workflows: []dunning.Workflow{dunning.DefaultWorkflow("seed")}, Calendar: schedule.MonToFri(), Creditor: creditor(), Payment: payment()}
+	p := &dunning.Policy{Workflows: []dunning.Workflow{dunning.DefaultWorkflow("seed")}, Calendar: schedule.MonToFri(), Creditor: creditor(), Payment: payment(), RenderLimits: renderLimits()}
 	if err := p.Validate(); err != nil {
 		panic(err) // constants
 	}
@@ -71,7 +78,7 @@ func Segmented() *dunning.Policy {
 			{Name: "account-manager", At: at("due+50"), Action: dunning.Task, Assignee: "key-accounts"},
 		}}
 	p := &dunning.Policy{Workflows: []dunning.Workflow{dunning.DefaultWorkflow("seed"), tight, gentle}, Segments: seg,
-		Calendar: schedule.MonToFri(), Creditor: creditor(), Payment: payment()}
+		Calendar: schedule.MonToFri(), Creditor: creditor(), Payment: payment(), RenderLimits: renderLimits()}
 	if err := p.Validate(); err != nil {
 		panic(err)
 	}

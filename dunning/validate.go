@@ -1,0 +1,578 @@
+package dunning
+
+import (
+	"fmt"
+	"hash/maphash"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/overduehq/overdue/dunning/money"
+	"github.com/overduehq/overdue/schedule"
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/language"
+)
+
+// Rejected is the kind of the actions Plan returns for records it could not
+// plan from: a customer, agreement or invoice that fails validation (an
+// unknown currency, a negative amount, a missing due date, an unknown time
+// zone, an invoice in another currency than its agreement, ...). Such an
+// action names the record in Key ("rejected/invoice/<customer>/<invoice>",
+// "rejected/customer/<customer>", "rejected/agreement/<agreement>"), lists
+// in InvoiceIDs the invoices left unplanned because of it, and carries the
+// *FieldError's text (field and value) as its Problem. The Runner reports
+// it as StatusProblem and never claims or sends it; the rest of the
+// portfolio is planned as if the record were absent. Fixing the record
+// makes the rejection disappear from the next plan.
+const Rejected ActionKind = "rejected"
+
+// Bounds on day counts in agreements and policies.
+const (
+	// MaxGraceDays is the most grace an agreement may give (a year).
+	MaxGraceDays = 365
+	// MaxPayByDays is the longest pay-by period a policy may set (a year).
+	MaxPayByDays = 365
+	// MaxOffsetDays bounds step offsets and gaps (ten years), so no date
+	// arithmetic leaves the calendar.
+	MaxOffsetDays = 3660
+)
+
+// minYear and maxYear bound every date in the records Plan reads.
+const minYear, maxYear = 1900, 9999
+
+// loc names a field for an error, built only when there is one: the
+// checks run on every invoice of every plan and must not allocate.
+// String gives rec[id].field (field with i for its %d) followed by sub, or
+// the field alone when rec is empty.
+type loc struct {
+	rec, id, field, sub string
+	i                   int
+}
+
+func (l loc) String() string {
+	f := l.field
+	if strings.Contains(f, "%d") {
+		f = fmt.Sprintf(f, l.i)
+	}
+	if l.rec != "" {
+		f = l.rec + "[" + l.id + "]." + f
+	}
+	return f + l.sub
+}
+
+func (l loc) with(sub string) loc { l.sub += sub; return l }
+
+func (l loc) err(value, reason string) error {
+	return &FieldError{Field: l.String(), Value: value, Reason: reason}
+}
+
+// checkDay refuses a set date outside the years minYear..maxYear.
+func checkDay(l loc, d date.Date) error {
+	if d == 0 {
+		return nil
+	}
+	if y := d.Year(); y < minYear || y > maxYear {
+		return l.err(d.String(), fmt.Sprintf("is outside the years %d to %d", minYear, maxYear))
+	}
+	return nil
+}
+
+// checkLanguage refuses a language that is no BCP 47 tag.
+func checkLanguage(l loc, lang string) error {
+	if lang == "" {
+		return nil
+	}
+	if _, err := language.Parse(lang); err != nil {
+		return l.err(lang, "is not a BCP 47 language tag (like \"en\" or \"de-AT\")")
+	}
+	return nil
+}
+
+// checkNumber refuses a decimal beyond money's bounds (see
+// money.CheckBounds): at most 15 digits before the point and 18 after.
+func checkNumber(l loc, d decimal.Decimal) error {
+	if err := money.CheckBounds(d); err != nil {
+		return l.err(money.Short(d), err.Error())
+	}
+	return nil
+}
+
+// checkAmount refuses an amount in currency c beyond the bounds or with
+// more decimals than the currency's minor unit.
+func checkAmount(l loc, d decimal.Decimal, c Currency) error {
+	if err := checkNumber(l, d); err != nil {
+		return err
+	}
+	if err := (Money{Amount: d, Currency: c}).Validate(); err != nil {
+		return l.err(d.String(), err.Error())
+	}
+	return nil
+}
+
+// checkHold refuses a hold ending before it starts; l names the hold.
+func checkHold(l loc, h *Hold) error {
+	if h == nil {
+		return nil
+	}
+	if err := checkDay(l.with(".since"), h.Since); err != nil {
+		return err
+	}
+	if err := checkDay(l.with(".until"), h.Until); err != nil {
+		return err
+	}
+	if h.Until != 0 && h.Until < h.Since {
+		return l.with(".until").err(h.Until.String(), "is before the hold's start "+h.Since.String())
+	}
+	return nil
+}
+
+// Validate checks the customer: an ID, a BCP 47 language, an IANA time
+// zone and a well-formed hold.
+func (c *Customer) Validate() error { return c.validate(nil) }
+
+// checked remembers, for one plan, which languages and time zones were
+// found good, since customers share a few of each.
+type checked struct {
+	langs, zones map[string]bool
+}
+
+// validate is Validate with a cache (nil: none) shared across one plan.
+func (c *Customer) validate(ck *checked) error {
+	if c.ID == "" {
+		return &FieldError{Field: "customer.id", Value: "", Reason: "must not be empty"}
+	}
+	l := loc{rec: "customer", id: c.ID}
+	if ck == nil || !ck.langs[c.Language] {
+		if err := checkLanguage(l.with("language"), c.Language); err != nil {
+			return err
+		}
+		if ck != nil {
+			ck.langs[c.Language] = true
+		}
+	}
+	if c.TimeZone != "" && (ck == nil || !ck.zones[c.TimeZone]) {
+		_, err := c.Location()
+		if err == nil && ck != nil {
+			ck.zones[c.TimeZone] = true
+		}
+		if err != nil {
+			return l.with("time_zone").err(c.TimeZone, "is not an IANA time zone")
+		}
+	}
+	return checkHold(l.with("hold"), c.Hold)
+}
+
+// Validate checks the agreement: an ID, an ISO 4217 currency, terms, an
+// effective date, grace between 0 and MaxGraceDays, and its charges.
+func (a *Agreement) Validate() error {
+	if a.ID == "" {
+		return &FieldError{Field: "agreement.id", Value: "", Reason: "must not be empty"}
+	}
+	l := loc{rec: "agreement", id: a.ID}
+	switch {
+	case a.Effective == 0:
+		return l.with("effective").err("", "must be set")
+	case a.GraceDays < 0 || a.GraceDays > MaxGraceDays:
+		return l.with("grace_days").err(strconv.Itoa(a.GraceDays), fmt.Sprintf("must be between 0 and %d", MaxGraceDays))
+	}
+	if _, err := money.ParseCurrency(string(a.Currency)); err != nil {
+		return l.with("currency").err(string(a.Currency), "is not an ISO 4217 code")
+	}
+	if err := checkDay(l.with("effective"), a.Effective); err != nil {
+		return err
+	}
+	if _, err := a.Terms.DueDate(a.Effective); err != nil {
+		if fe, ok := err.(*FieldError); ok {
+			return l.with(fe.Field).err(fe.Value, fe.Reason)
+		}
+		return err
+	}
+	if a.Charges != nil {
+		return a.Charges.validate(l.with("charges").String())
+	}
+	return nil
+}
+
+// checkNumbers refuses out-of-bounds numbers in charges before anything
+// compares them (a comparison rescales, which for 1e-50000000 takes
+// minutes).
+func (c *Charges) checkNumbers(path string) error {
+	if c.Interest != nil {
+		if err := checkNumber(loc{field: path + ".interest.rate"}, c.Interest.Rate); err != nil {
+			return err
+		}
+	}
+	for i, r := range c.Rates {
+		if err := checkNumber(loc{field: fmt.Sprintf("%s.rates[%d].percent", path, i)}, r.Percent); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkStatutory refuses a statutory regime without the rate table it
+// reads: every regime is a reference rate plus a margin.
+func (c *Charges) checkStatutory(path string) error {
+	if c.Interest != nil && c.Interest.Regime != "" && len(c.Rates) == 0 {
+		return &FieldError{Field: path + ".rates", Value: "[]", Reason: "statutory interest (regime " + string(c.Interest.Regime) + ") needs the reference-rate table"}
+	}
+	return nil
+}
+
+// checkPolicyNumbers refuses out-of-bounds numbers anywhere in the policy
+// and charged amounts finer than their currency's minor unit (a fee of
+// 1.005 EUR is refused, never rounded to 1.01). It runs before anything
+// else in Validate compares a number.
+func (p *Policy) checkPolicyNumbers() error {
+	for c, v := range p.MinAmount {
+		if err := checkCharged("policy.min_amount."+string(c), v, c); err != nil {
+			return err
+		}
+	}
+	for i := range p.Workflows {
+		w := &p.Workflows[i]
+		for j := range w.Steps {
+			s := &w.Steps[j]
+			path := fmt.Sprintf("policy.workflows[%d].steps[%d]", i, j)
+			for c, v := range s.MinAmount {
+				if err := checkCharged(path+".min_amount."+string(c), v, c); err != nil {
+					return err
+				}
+			}
+			if err := checkNumber(loc{field: path + ".min_share"}, s.MinShare); err != nil {
+				return err
+			}
+			if f := s.Fee; f != nil {
+				if err := checkNumber(loc{field: path + ".fee.percent"}, f.Percent); err != nil {
+					return err
+				}
+				for _, m := range []struct {
+					name string
+					v    map[Currency]decimal.Decimal
+				}{{"amounts", f.Amounts}, {"min", f.Min}, {"max", f.Max}} {
+					for c, v := range m.v {
+						if err := checkCharged(path+".fee."+m.name+"."+string(c), v, c); err != nil {
+							return err
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkCharged checks an amount the policy charges or compares in currency
+// c: a known currency, within the bounds, not negative, and no finer than
+// the currency's minor unit.
+func checkCharged(field string, v decimal.Decimal, c Currency) error {
+	if _, err := money.ParseCurrency(string(c)); err != nil {
+		return &FieldError{Field: field, Value: string(c), Reason: "is not an ISO 4217 code"}
+	}
+	if err := money.CheckCharged(v, c); err != nil {
+		return &FieldError{Field: field, Value: money.Short(v), Reason: err.Error()}
+	}
+	return nil
+}
+
+// checkWorkflowDays refuses offsets and gaps beyond MaxOffsetDays, and steps
+// out of date order: a step that is surely earlier than a step listed before
+// it (due+7 after due+14; issue+10 after due+10, since an invoice is never
+// due before it is issued) would never fire, as the planner walks steps in
+// order. Steps on different anchors that cannot be compared without an
+// invoice (the agreement's date against the invoice's) are not refused.
+func checkWorkflowDays(path string, w *Workflow) error {
+	if w.MinGapDays > MaxOffsetDays {
+		return &FieldError{Field: path + ".min_gap_days", Value: strconv.Itoa(w.MinGapDays), Reason: fmt.Sprintf("must be at most %d", MaxOffsetDays)}
+	}
+	for j := range w.Steps {
+		s := &w.Steps[j]
+		if s.At.Days > MaxOffsetDays || s.At.Days < -MaxOffsetDays {
+			return &FieldError{Field: fmt.Sprintf("%s.steps[%d].at", path, j), Value: s.At.String(), Reason: fmt.Sprintf("must be within %d days of its anchor", MaxOffsetDays)}
+		}
+		for i := 0; i < j; i++ {
+			e := &w.Steps[i]
+			if surelyBefore(s.At, e.At) {
+				return &FieldError{Field: fmt.Sprintf("%s.steps[%d].at", path, j), Value: s.At.String(),
+					Reason: fmt.Sprintf("falls before step %q (%s) listed earlier: steps must be in date order", e.Name, e.At)}
+			}
+		}
+	}
+	return nil
+}
+
+// surelyBefore reports whether offset a falls before offset b for every
+// invoice (issue <= due).
+func surelyBefore(a, b schedule.Offset) bool {
+	switch {
+	case a.Anchor == b.Anchor:
+		return a.Days < b.Days
+	case a.Anchor == schedule.Issue && b.Anchor == schedule.Due:
+		return a.Days < b.Days
+	}
+	return false
+}
+
+// checkSegmentLanguages refuses segment targets whose language is no BCP
+// 47 tag: it would end up in the notices' Content-Language.
+func (p *Policy) checkSegmentLanguages() error {
+	if p.Segments == nil {
+		return nil
+	}
+	if err := checkLanguage(loc{field: "policy.segments.default.language"}, p.Segments.Default.Language); err != nil {
+		return err
+	}
+	for i, r := range p.Segments.Rules {
+		if err := checkLanguage(loc{field: "policy.segments.rules[%d].language", i: i}, r.Language); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// screen is one plan's validation of the portfolio.
+type screen struct {
+	asOf     func(*Customer) date.Date
+	rejected []Action
+	ex       *Explanation
+}
+
+func (s *screen) reject(key string, c *Customer, custID string, invs []string, err error) {
+	a := Action{Key: key, Kind: Rejected, CustomerID: custID, InvoiceIDs: invs, Problem: err.Error(),
+		Reason: "not planned: the record is invalid"}
+	if c != nil {
+		a.TimeZone = c.TimeZone
+		a.Date = s.asOf(c)
+	}
+	s.rejected = append(s.rejected, a)
+	if s.ex != nil {
+		for _, id := range invs {
+			if id == s.ex.InvoiceID {
+				s.ex.Reason = "not planned: " + a.Problem
+			}
+		}
+	}
+}
+
+// recState is what screening found for one customer or agreement.
+type recState struct {
+	n    int32    // records with this ID (on the first one)
+	err  error    // why the record is rejected
+	invs []string // invoices left unplanned because of it
+}
+
+// screenPortfolio validates every customer, agreement and invoice of p. It
+// returns p without the records that fail (and without the invoices that
+// depend on a failed customer or agreement), and one Rejected action per
+// failed record. When nothing fails it returns p itself; the work per
+// invoice is a few map lookups and allocates nothing.
+func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanation) (Portfolio, []Action) {
+	s := &screen{asOf: asOf, ex: ex}
+	ck := &checked{langs: map[string]bool{}, zones: map[string]bool{}}
+	bad := false
+
+	cust := make(map[string]int32, len(p.Customers)) // ID -> first index
+	cs := make([]recState, len(p.Customers))
+	for i := range p.Customers {
+		if j, ok := cust[p.Customers[i].ID]; ok {
+			cs[j].n++
+			cs[i].err = loc{rec: "customer", id: p.Customers[i].ID, field: "id"}.err(p.Customers[i].ID, "is used by an earlier customer")
+			continue
+		}
+		cust[p.Customers[i].ID] = int32(i)
+		cs[i].n = 1
+	}
+	for i := range p.Customers {
+		c := &p.Customers[i]
+		switch {
+		case cs[i].err != nil:
+		case cs[i].n > 1:
+			cs[i].err = loc{rec: "customer", id: c.ID, field: "id"}.err(c.ID, fmt.Sprintf("is used by %d customers", cs[i].n))
+		default:
+			cs[i].err = c.validate(ck)
+		}
+		bad = bad || cs[i].err != nil
+	}
+
+	agr := make(map[string]int32, len(p.Agreements))
+	as := make([]recState, len(p.Agreements))
+	for i := range p.Agreements {
+		a := &p.Agreements[i]
+		if j, ok := agr[a.ID]; ok {
+			as[j].n++
+			as[i].err = loc{rec: "agreement", id: a.ID, field: "id"}.err(a.ID, "is used by an earlier agreement")
+			continue
+		}
+		agr[a.ID] = int32(i)
+		as[i].n = 1
+	}
+	for i := range p.Agreements {
+		switch {
+		case as[i].err != nil:
+		case as[i].n > 1:
+			as[i].err = loc{rec: "agreement", id: p.Agreements[i].ID, field: "id"}.err(p.Agreements[i].ID, fmt.Sprintf("is used by %d agreements", as[i].n))
+		default:
+			as[i].err = p.Agreements[i].Validate()
+		}
+		bad = bad || as[i].err != nil
+	}
+
+	// Invoice IDs must be unique: progress and events are kept per ID. The
+	// set holds 64-bit hashes (a third of the memory of the strings); two
+	// IDs with one hash are compared, and different IDs that collide go to
+	// a map of their own.
+	seed := maphash.MakeSeed()
+	first := make(map[uint64]int32, len(p.Invoices))
+	var collided map[string]bool
+	var dups map[string]int // ID -> how many invoices carry it
+	for i := range p.Invoices {
+		id := p.Invoices[i].ID
+		h := maphash.String(seed, id)
+		j, ok := first[h]
+		if !ok {
+			first[h] = int32(i)
+			continue
+		}
+		if p.Invoices[j].ID != id {
+			if collided == nil {
+				collided = map[string]bool{}
+			}
+			if !collided[id] {
+				collided[id] = true
+				continue
+			}
+		}
+		if dups == nil {
+			dups = map[string]int{}
+		}
+		if dups[id] == 0 {
+			dups[id] = 1
+		}
+		dups[id]++
+	}
+	first = nil
+
+	var drop []bool // invoices not planned; allocated at the first one
+	dropInv := func(i int) {
+		if drop == nil {
+			drop = make([]bool, len(p.Invoices))
+		}
+		drop[i] = true
+		bad = true
+	}
+	seen := map[string]int{}
+	for i := range p.Invoices {
+		inv := &p.Invoices[i]
+		ci, custOK := cust[inv.CustomerID]
+		err := inv.Validate()
+		switch {
+		case err != nil:
+		case dups[inv.ID] > 1:
+			err = loc{rec: "invoice", id: inv.ID, field: "id"}.err(inv.ID, fmt.Sprintf("is used by %d invoices", dups[inv.ID]))
+		case !custOK:
+			err = loc{rec: "invoice", id: inv.ID, field: "customer_id"}.err(inv.CustomerID, "names no customer of the portfolio")
+		case cs[ci].err != nil:
+			cs[ci].invs = append(cs[ci].invs, inv.ID)
+			dropInv(i)
+			continue
+		case inv.AgreementID != "":
+			ai, ok := agr[inv.AgreementID]
+			switch {
+			case !ok:
+				err = loc{rec: "invoice", id: inv.ID, field: "agreement_id"}.err(inv.AgreementID, "names no agreement of the portfolio")
+			case as[ai].err != nil:
+				as[ai].invs = append(as[ai].invs, inv.ID)
+				dropInv(i)
+				continue
+			case p.Agreements[ai].Currency != inv.Currency:
+				err = loc{rec: "invoice", id: inv.ID, field: "currency"}.err(string(inv.Currency), "differs from the currency "+string(p.Agreements[ai].Currency)+" of agreement "+inv.AgreementID)
+			}
+		}
+		if err == nil {
+			continue
+		}
+		dropInv(i)
+		key := "rejected/invoice/" + esc(inv.CustomerID) + "/" + esc(inv.ID)
+		if dups[inv.ID] > 1 {
+			seen[inv.ID]++
+			key += "/" + strconv.Itoa(seen[inv.ID])
+		}
+		if inv.ID == "" {
+			key += "#" + strconv.Itoa(i)
+		}
+		var c *Customer
+		if custOK {
+			c = &p.Customers[ci]
+		}
+		s.reject(key, c, inv.CustomerID, []string{inv.ID}, err)
+	}
+	if !bad {
+		return p, nil
+	}
+	for i := range p.Customers {
+		c := &p.Customers[i]
+		if cs[i].err == nil {
+			continue
+		}
+		key := "rejected/customer/" + esc(c.ID)
+		if c.ID == "" || cs[cust[c.ID]].n > 1 {
+			key += "#" + strconv.Itoa(i)
+		}
+		s.reject(key, c, c.ID, cs[i].invs, cs[i].err)
+	}
+	for i := range p.Agreements {
+		a := &p.Agreements[i]
+		if as[i].err == nil {
+			continue
+		}
+		key := "rejected/agreement/" + esc(a.ID)
+		if a.ID == "" || as[agr[a.ID]].n > 1 {
+			key += "#" + strconv.Itoa(i)
+		}
+		var c *Customer
+		if ci, ok := cust[a.CustomerID]; ok && cs[ci].err == nil {
+			c = &p.Customers[ci]
+		}
+		s.reject(key, c, a.CustomerID, as[i].invs, as[i].err)
+	}
+	out := p
+	out.Customers = make([]Customer, 0, len(p.Customers))
+	for i := range p.Customers {
+		if cs[i].err == nil {
+			out.Customers = append(out.Customers, p.Customers[i])
+		}
+	}
+	out.Agreements = make([]Agreement, 0, len(p.Agreements))
+	for i := range p.Agreements {
+		if as[i].err == nil {
+			out.Agreements = append(out.Agreements, p.Agreements[i])
+		}
+	}
+	out.Invoices = make([]Invoice, 0, len(p.Invoices))
+	for i := range p.Invoices {
+		if drop == nil || !drop[i] {
+			out.Invoices = append(out.Invoices, p.Invoices[i])
+		}
+	}
+	return out, s.rejected
+}
+
+// todayIn returns, per time zone of the customers, the civil date at now.
+// A zone that does not load gets the UTC date: its customers are rejected
+// by the validation, and their Rejected action is dated that day.
+func todayIn(now time.Time, cs []Customer) map[string]date.Date {
+	days := map[string]date.Date{}
+	for i := range cs {
+		c := &cs[i]
+		if _, ok := days[c.TimeZone]; ok {
+			continue
+		}
+		if d, err := c.Today(now); err == nil {
+			days[c.TimeZone] = d
+		} else {
+			days[c.TimeZone] = date.NewAt(now.UTC())
+		}
+	}
+	return days
+}

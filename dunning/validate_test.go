@@ -1,0 +1,146 @@
+package dunning_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/overduehq/overdue/dunning"
+	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/overduehq/overdue/store/memory"
+)
+
+// TestRejectedActions pins the shape of a rejection: one action per bad
+// record, keyed by the record, listing the invoices left unplanned because
+// of it, with the field and value in Problem; the Runner reports it and
+// claims nothing.
+func TestRejectedActions(t *testing.T) {
+	pf := hostilePortfolio()
+	pf.Customers[1].TimeZone = "Mars/Olympus"
+	second := pf.Invoices[1]
+	second.ID, second.Number = "ibad2", "INV-ibad2"
+	pf.Invoices = append(pf.Invoices, second)
+	// A third customer with a bad agreement, and an invoice with no due date.
+	pf.Customers = append(pf.Customers, dunningtest.Customer("c3"))
+	a3 := dunningtest.Agreement("a3", "c3", day("2026-03-01"), "EUR")
+	a3.GraceDays = -10
+	pf.Agreements = append(pf.Agreements, a3)
+	i3 := dunningtest.Invoice("i3", "c3", day("2026-03-01"), day("2026-03-31"), "10.00", "EUR")
+	i3.AgreementID = "a3"
+	i4 := dunningtest.Invoice("i4", "c3", day("2026-03-01"), 0, "10.00", "EUR")
+	pf.Invoices = append(pf.Invoices, i3, i4)
+
+	acts, err := dunning.Plan(hostileAsOf, hostilePolicy(), pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type rej struct{ Key, Customer, Invoices, Problem string }
+	var got []rej
+	planned := map[string]bool{}
+	for _, a := range acts {
+		if a.Kind != dunning.Rejected {
+			planned[strings.Join(a.InvoiceIDs, ",")] = true
+			continue
+		}
+		if a.Date != hostileAsOf {
+			t.Errorf("%s: date %s, want the planning day", a.Key, a.Date)
+		}
+		got = append(got, rej{a.Key, a.CustomerID, strings.Join(a.InvoiceIDs, ","), a.Problem})
+	}
+	want := []rej{
+		{"rejected/customer/bad", "bad", "ibad,ibad2", `dunning: customer[bad].time_zone: "Mars/Olympus" is not an IANA time zone`},
+		{"rejected/agreement/a3", "c3", "i3", `dunning: agreement[a3].grace_days: "-10" must be between 0 and 365`},
+		{"rejected/invoice/c3/i4", "c3", "i4", `dunning: invoice[i4].due: "" must be set`},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rejections (-want +got):\n%s", diff)
+	}
+	if !planned["igood"] || len(planned) != 1 {
+		t.Errorf("planned %v, want only igood", planned)
+	}
+
+	st := memory.New()
+	r := &dunning.Runner{Policy: hostilePolicy(), Store: st, Sender: &dunningtest.Sender{}, Clock: dunningtest.ClockAt(hostileAsOf), Owner: "t"}
+	rep, err := r.Execute(context.Background(), acts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Counts[dunning.StatusProblem] != 3 || rep.Counts[dunning.StatusSent] != 1 {
+		t.Errorf("report counts %v, want 3 problems and 1 sent", rep.Counts)
+	}
+	recs, err := st.Records(context.Background())
+	if err != nil || len(recs) != 1 || recs[0].CustomerID != "good" {
+		t.Errorf("records: %+v, %v; want the good customer's one", recs, err)
+	}
+
+	ex, err := dunning.Explain(hostileAsOf, hostilePolicy(), pf, "i4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ex.Reason, "not planned") || !strings.Contains(ex.Reason, "invoice[i4].due") {
+		t.Errorf("Explain(i4).Reason = %q", ex.Reason)
+	}
+}
+
+// TestRecordValidate: the exported Validate methods refuse what Plan
+// rejects and accept the kit's records.
+func TestRecordValidate(t *testing.T) {
+	c := dunningtest.Customer("c1")
+	a := dunningtest.Agreement("a1", "c1", day("2026-03-01"), "EUR")
+	inv := dunningtest.Invoice("i1", "c1", day("2026-03-01"), day("2026-03-31"), "100.00", "EUR")
+	for name, err := range map[string]error{"customer": c.Validate(), "agreement": a.Validate(), "invoice": inv.Validate()} {
+		if err != nil {
+			t.Errorf("kit %s: %v", name, err)
+		}
+	}
+	for _, lang := range []string{"en", "de-AT", "sr-Latn-RS", "zh-Hant-TW", ""} {
+		c.Language = lang
+		if err := c.Validate(); err != nil {
+			t.Errorf("language %q: %v", lang, err)
+		}
+	}
+	for _, lang := range []string{"de\r\nX", "english", "de_AT!", " en"} {
+		c.Language = lang
+		var fe *dunning.FieldError
+		if err := c.Validate(); !errors.As(err, &fe) || fe.Field != "customer[c1].language" || fe.Value != lang {
+			t.Errorf("language %q: %v", lang, err)
+		}
+	}
+	a.GraceDays = dunning.MaxGraceDays
+	if err := a.Validate(); err != nil {
+		t.Errorf("grace %d: %v", dunning.MaxGraceDays, err)
+	}
+	a.GraceDays = dunning.MaxGraceDays + 1
+	if err := a.Validate(); err == nil {
+		t.Errorf("grace %d accepted", a.GraceDays)
+	}
+}
+
+// TestPlanAtUnknownZone: PlanAt plans every customer whose zone loads, each
+// on its own today, and rejects the one whose zone does not, dated in UTC.
+func TestPlanAtUnknownZone(t *testing.T) {
+	pf := hostilePortfolio()
+	pf.Customers[0].TimeZone = "Pacific/Kiritimati" // UTC+14
+	pf.Customers[1].TimeZone = "Mars/Olympus"
+	// 2026-04-13 11:00 UTC is 2026-04-14 01:00 in Kiritimati: overdue-1
+	// (due 03-31 + 14 = 04-14) is due there, not yet in UTC.
+	now := day("2026-04-13").MidnightUTC().Add(11 * time.Hour)
+	acts, err := dunning.PlanAt(now, hostilePolicy(), pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range acts {
+		got = append(got, a.Key+" "+a.Date.String()+" "+a.Problem)
+	}
+	want := []string{
+		`rejected/customer/bad 2026-04-13 dunning: customer[bad].time_zone: "Mars/Olympus" is not an IANA time zone`,
+		"inv/good/igood/std/overdue-1/c0 2026-04-14 ",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("PlanAt (-want +got):\n%s", diff)
+	}
+}
