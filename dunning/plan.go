@@ -134,7 +134,8 @@ type planner struct {
 	p          *Portfolio
 	cal        schedule.Calendar
 	agreements map[string]*Agreement
-	explain    *Explanation // when not nil, the invoice to explain
+	explain    *Explanation         // when not nil, the invoice to explain
+	pending    map[string][]Pending // by customer, built by pendingOf
 }
 
 type custState struct {
@@ -275,6 +276,7 @@ type decision struct {
 	fallback string      // bounced key to replace
 	reason   string
 	prog     Progress
+	key      string // the pending key these invoices are re-issued under (pending.go)
 }
 
 func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
@@ -300,6 +302,10 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 			kept = append(kept, d)
 		}
 		due = kept
+	}
+	due, actions, err := pl.reissue(cs, due, actions)
+	if err != nil {
+		return nil, err
 	}
 	for _, d := range due {
 		if d.fallback != "" || d.wf.grouping() == PerInvoice || !d.wf.Steps[d.steps[0]].Action.IsNotice() {
@@ -684,6 +690,8 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		if a.Kind == "" {
 			a.Kind = Task
 		}
+	case d0.key != "":
+		a.Key = d0.key
 	case len(ds) == 1:
 		a.Key = "inv/" + esc(cs.c.ID) + "/" + esc(d0.inv.ID) + "/" + esc(wf.Name) + "/" + esc(step.Name) + "/c" + strconv.Itoa(d0.inv.Cycle)
 	default:

@@ -60,8 +60,8 @@ func TestRunnerRetriesTransientErrorsWithBackoff(t *testing.T) {
 
 func TestRunnerReleasesAfterLastAttemptAndRetriesLater(t *testing.T) {
 	var sleeps []time.Duration
-	st := memory.New()
 	clock := dunningtest.ClockAt(day("2026-04-14"))
+	st := memory.New(memory.WithClock(clock)) // leases and retry times on the store's clock
 	s := &flaky{fails: 3, err: errors.New("connection refused")}
 	r := overdueRunner(st, s, clock, &sleeps)
 	pf := onePortfolio()
