@@ -594,6 +594,7 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 func (r *Runner) record(ctx context.Context, c Claim, rec Record, leaseEnd time.Time) error {
 	bg := context.WithoutCancel(ctx)
 	wait := r.backoff()
+	var waited time.Duration // counted too, in case Sleep does not really wait
 	for {
 		cctx, cancel := context.WithTimeout(bg, r.recordTimeout())
 		err := r.Store.Complete(cctx, c, rec)
@@ -601,7 +602,8 @@ func (r *Runner) record(ctx context.Context, c Claim, rec Record, leaseEnd time.
 		if err == nil || errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrInvalid) {
 			return err
 		}
-		if !time.Now().Add(wait).Before(leaseEnd) {
+		waited += wait
+		if !time.Now().Add(waited).Before(leaseEnd) {
 			return err
 		}
 		_ = r.sleep(bg, wait)
