@@ -441,3 +441,40 @@ func TestSMTPSetupFailureStopsRunnerAndReleases(t *testing.T) {
 		t.Fatalf("after the fix: %v, %v, %d messages", err, rep.Counts, len(fixed.messages()))
 	}
 }
+
+// SMTP answers look-ups only through Check, asked with the Message-ID Send
+// used; without Check it says it cannot tell. Writer answers for the keys
+// it wrote.
+func TestLookups(t *testing.T) {
+	ctx := context.Background()
+	srv := startSMTP(t)
+	accepted := map[string]bool{}
+	s := &send.SMTP{Addr: srv.addr(), From: "ar@example.com"}
+	if _, _, err := s.Lookup(ctx, "k1"); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("Lookup without Check: %v, want ErrUnsupported", err)
+	}
+	s.Check = func(_ context.Context, id string) (bool, error) { return accepted[id], nil }
+	id, err := s.Send(ctx, "k1", testNotice("ap@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted[id] = true // what an archive of the relay's output would hold
+	if got, found, err := s.Lookup(ctx, "k1"); err != nil || !found || got != "<k1@example.com>" {
+		t.Errorf("Lookup(k1) = %q, %v, %v", got, found, err)
+	}
+	if _, found, err := s.Lookup(ctx, "k2"); err != nil || found {
+		t.Errorf("Lookup(k2) = %v, %v, want not found", found, err)
+	}
+
+	var buf strings.Builder
+	w := &send.Writer{W: &buf}
+	if _, err := w.Send(ctx, "k1", testNotice("ap@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := w.Lookup(ctx, "k1"); !found {
+		t.Error("Writer does not know the key it wrote")
+	}
+	if _, found, _ := w.Lookup(ctx, "k2"); found {
+		t.Error("Writer knows a key it never wrote")
+	}
+}
