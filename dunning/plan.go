@@ -134,8 +134,10 @@ type planner struct {
 	p          *Portfolio
 	cal        schedule.Calendar
 	agreements map[string]*Agreement
-	explain    *Explanation         // when not nil, the invoice to explain
-	pending    map[string][]Pending // by customer, built by pendingOf
+	explain    *Explanation // when not nil, the invoice to explain
+
+	// pending holds the History's pending actions by customer (pending.go).
+	pending map[string][]Pending
 }
 
 type custState struct {
