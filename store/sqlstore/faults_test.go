@@ -161,7 +161,7 @@ func untilDone(ctx context.Context, r *dunning.Runner, pf dunning.Portfolio, dea
 // TestConnectionCuts puts a loopback TCP proxy between the runners and
 // PostgreSQL that cuts connections at random (at least 40 cuts) while 1 or
 // 4 runners work a plan of 400 actions with a sender that delivers every
-// send. After reruns: every key recorded once, delivered exactly once.
+// send. After reruns: every key recorded once and delivered once.
 func TestConnectionCuts(t *testing.T) {
 	db := openDB(t)
 	u, _ := url.Parse(os.Getenv(DSNEnv))
@@ -257,7 +257,7 @@ func mustPlan(t *testing.T, pol *dunning.Policy, pf dunning.Portfolio) []dunning
 // and 10 minutes ahead work one plan of 300 actions with a 2-second lease,
 // a sender that takes 2ms and delivers every send. Leases are on the
 // database's clock, so no two hold a key at once: every key is delivered
-// and recorded exactly once.
+// and recorded once.
 func TestClockSkew(t *testing.T) {
 	db := openDB(t)
 	st, schema := newSchemaStore(t, db)
