@@ -113,7 +113,9 @@ type Runner struct {
 	// share a store need distinct owners.
 	Owner string
 	// Lease is how long a claim lasts on the store's clock (default 5
-	// minutes). It must exceed the longest send including retries.
+	// minutes). It must exceed the longest send including retries. A send
+	// does not start once half of it has passed since the claim was asked
+	// for (a slow store); the action is released for the next run.
 	Lease time.Duration
 	// Attempts is how many times a transient send failure is tried within
 	// one run (default 3), with Backoff doubling between tries (default
@@ -523,6 +525,15 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 				}
 				return res, senderFault, err
 			}
+		}
+		if sendIt && time.Until(leaseEnd) < lease/2 {
+			// No send starts that the lease may not cover: the claim (or the
+			// look-up) took half of it already.
+			res.Status, res.Error = StatusRetry, "the lease ran short before the send"
+			if rerr := release(0, res.Error); rerr != nil {
+				res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
+			}
+			return res, noFault, nil
 		}
 		if sendIt {
 			id, err := r.send(ctx, a)

@@ -594,3 +594,34 @@ func TestRunnerRegroupingAfterUnknownOutcomeKeepsKey(t *testing.T) {
 		})
 	}
 }
+
+// slowClaims is a store whose Claim takes d.
+type slowClaims struct {
+	dunning.Store
+	d time.Duration
+}
+
+func (s slowClaims) Claim(ctx context.Context, p dunning.ClaimParams) (dunning.Claim, error) {
+	time.Sleep(s.d)
+	return s.Store.Claim(ctx, p)
+}
+
+// A claim that took more than half the lease starts no send: the action is
+// released and the next run (with a faster store) sends it.
+func TestRunnerStartsNoSendTheLeaseMayNotCover(t *testing.T) {
+	clock := dunningtest.ClockAt(day("2026-04-14"))
+	mem := memory.New(memory.WithClock(clock))
+	snd := &counting{}
+	r := &dunning.Runner{Policy: stdPolicy(), Store: slowClaims{mem, 30 * time.Millisecond}, Sender: snd, Clock: clock, Owner: "t", Lease: 40 * time.Millisecond}
+	rep, err := r.Run(context.Background(), onePortfolio())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Counts[dunning.StatusRetry] != 1 || len(snd.sent) != 0 {
+		t.Fatalf("slow claim: %+v, sent %v", rep.Results, snd.sent)
+	}
+	r.Store, r.Lease = mem, time.Minute
+	if rep, _ := r.Run(context.Background(), onePortfolio()); rep.Counts[dunning.StatusSent] != 1 {
+		t.Errorf("next run: %+v", rep.Results)
+	}
+}
