@@ -1,6 +1,7 @@
 // Package overdue is an embeddable Go library for dunning: deciding, day by
 // day, which reminder, notice, letter or collector task each overdue invoice
-// needs, sending it exactly once, and measuring how collection goes.
+// needs, sending it and recording it once per key, and measuring how
+// collection goes.
 //
 // The billing app keeps its customers, invoices and payments. It hands them
 // to the library with a policy and gets back actions; the library renders
@@ -11,8 +12,11 @@
 //
 //   - dunning: the domain (customers, agreements, invoices, workflows,
 //     policies), the pure planner Plan(asOf, policy, portfolio) -> []Action,
-//     Explain, and the Runner that claims, sends and records each action
-//     exactly once. dunning/money holds the Money type, dunning/charge the
+//     Explain, and the Runner that claims, sends and records each action:
+//     at most one record per key, every notice delivered at least once, a
+//     duplicate only when a process dies between the provider accepting a
+//     notice and its record (under the same key; none with a sender that
+//     answers look-ups or deduplicates by key). dunning/money holds the Money type, dunning/charge the
 //     late fee, interest and statutory-regime calculators, dunning/send the
 //     writer, recording and SMTP senders, dunning/dunningtest the test kit.
 //   - schedule: step offsets ("due+14", "P14D"), timelines, business-day
@@ -34,7 +38,7 @@
 //	}
 //	r := &dunning.Runner{Policy: pol, Store: memory.New(), Sender: mySender}
 //	plan, _ := r.Plan(ctx, portfolio)   // a dry run: inspect, approve
-//	report, _ := r.Execute(ctx, plan)  // claim, send, record: once per key
+//	report, _ := r.Execute(ctx, plan)  // claim, send, record: one record per key
 //
 // Everything that decides is a pure function of its inputs and an explicit
 // day; everything that touches the world sits behind a small interface.

@@ -51,7 +51,12 @@
 //
 // A Runner plans (Plan is the dry run), then for each action claims its key
 // in the Store with a lease, sends the notice through the Sender with the
-// key, and records the outcome; see Runner for the exactly-once guarantee
-// and its one documented window. Stores: store/memory, store/sqlstore
-// (PostgreSQL); both pass store/storetest.
+// key, and records the outcome. Each key is recorded at most once and each
+// notice delivered at least once; a duplicate can only follow a process
+// dying between the provider accepting a notice and its record, under the
+// same key, and none with a sender that deduplicates by key or answers
+// look-ups (Looker). See Runner for what holds and the tests that prove
+// it. Leases run on the store's clock; a claim remembers its planned action
+// so Plan re-issues the same key while its outcome is unknown. Stores:
+// store/memory, store/sqlstore (PostgreSQL); both pass store/storetest.
 package dunning

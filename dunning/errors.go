@@ -37,6 +37,13 @@ var (
 	// ErrPermanent marks a sender error that retrying cannot fix (a bad
 	// address, a hard bounce). Senders wrap it; the runner escalates.
 	ErrPermanent = errors.New("dunning: permanent delivery failure")
+	// ErrSenderSetup marks a sender error about the sender itself, not the
+	// notice: credentials refused, a sender address, TLS setting or
+	// configuration the provider refuses. Retrying the notice cannot fix
+	// it and it is no fault of the notice: the runner releases the action
+	// (neither failed nor sent, no fallback), stops the run and returns the
+	// error. Senders wrap it.
+	ErrSenderSetup = errors.New("dunning: sender setup failure")
 )
 
 func sortStable[T any](s []T, less func(a, b T) bool) {

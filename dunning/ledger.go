@@ -1,7 +1,9 @@
 package dunning
 
 import (
+	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rickb777/date/v2"
 )
@@ -44,7 +46,7 @@ func Advance(p *Progress, rec Record, i int) {
 	}
 	if rec.Fallback {
 		if p.Bounced == strings.TrimSuffix(rec.Key, "/fallback") {
-			p.Bounced = ""
+			p.Bounced, p.BouncedListed = "", false
 		}
 		if rec.Kind.IsNotice() && rec.Date > p.Last {
 			p.Last = rec.Date
@@ -99,6 +101,7 @@ func MarkBounced(p *Progress, rec Record, i int) {
 		p.Notices = l
 	}
 	p.Bounced = rec.Key
+	p.BouncedListed = i < len(rec.Listed) && rec.Listed[i]
 }
 
 // CheckEvent validates an event before a store keeps it.
@@ -127,7 +130,8 @@ func CheckEvent(e Event) error {
 	if e.Amount.IsNegative() {
 		return bad("amount", e.Amount.String(), "must not be negative")
 	}
-	return nil
+	return checkText("event.", textField{"id", e.ID, MaxKeyLen}, textField{"customer_id", e.CustomerID, MaxIDLen}, textField{"invoice_id", e.InvoiceID, MaxIDLen},
+		textField{"key", e.Key, MaxKeyLen}, textField{"reason", e.Reason, MaxTextLen})
 }
 
 // CheckTask validates a collector task before a store keeps it.
@@ -143,5 +147,160 @@ func CheckTask(t CollectorTask) error {
 	default:
 		return &FieldError{Field: "task[" + t.ID + "].status", Value: string(t.Status), Reason: `want "open", "done" or "cancelled"`}
 	}
+	p := "task[" + quoteBad(strings.ToValidUTF8(strings.ReplaceAll(t.ID, "\x00", ""), "?")) + "]."
+	if err := checkText(p, textField{"id", t.ID, MaxKeyLen}, textField{"customer_id", t.CustomerID, MaxIDLen}, textField{"kind", string(t.Kind), MaxIDLen},
+		textField{"title", t.Title, MaxTextLen}, textField{"assignee", t.Assignee, MaxIDLen}, textField{"currency", string(t.Currency), MaxIDLen}); err != nil {
+		return err
+	}
+	if err := checkIDs(p, t.InvoiceIDs); err != nil {
+		return err
+	}
+	for i, n := range t.Notes {
+		if err := checkText(p, textField{fmt.Sprintf("notes[%d].author", i), n.Author, MaxIDLen}, textField{fmt.Sprintf("notes[%d].text", i), n.Text, MaxTextLen}); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// Limits on what a store keeps, checked by CheckRecord, CheckPending and
+// CheckTask: a key or id longer than this is refused rather than cut.
+const (
+	// MaxKeyLen is the longest action key, in bytes.
+	MaxKeyLen = 1024
+	// MaxIDLen is the longest customer, invoice, workflow or step name, in
+	// bytes.
+	MaxIDLen = 512
+	// MaxTextLen is the longest free text (an error, a task title, a note),
+	// in bytes.
+	MaxTextLen = 16 << 10
+	// MaxInvoices is the most invoices one record or task may name.
+	MaxInvoices = 10000
+)
+
+// storable reports why s cannot be kept as text by every store (PostgreSQL
+// refuses invalid UTF-8 and NUL), or "" if it can.
+func storable(s string, max int) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case strings.IndexByte(s, 0) >= 0:
+		return "contains a NUL byte"
+	case len(s) > max:
+		return fmt.Sprintf("is %d bytes long, more than %d", len(s), max)
+	}
+	return ""
+}
+
+// checkText returns a *FieldError for the first unstorable field.
+func checkText(prefix string, fields ...textField) error {
+	for _, f := range fields {
+		if why := storable(f.v, f.max); why != "" {
+			return &FieldError{Field: prefix + f.name, Value: quoteBad(f.v), Reason: why}
+		}
+	}
+	return nil
+}
+
+type textField struct {
+	name string
+	v    string
+	max  int
+}
+
+// quoteBad shows a refused value readably: invalid bytes and NULs escaped
+// by FieldError's %q, long values cut to 64 bytes.
+func quoteBad(v string) string {
+	if len(v) > 64 {
+		v = strings.ToValidUTF8(v[:64], "") + "..."
+	}
+	return v
+}
+
+func checkIDs(prefix string, ids []string) error {
+	if len(ids) > MaxInvoices {
+		return &FieldError{Field: prefix + "invoice_ids", Value: fmt.Sprint(len(ids)), Reason: fmt.Sprintf("names more than %d invoices", MaxInvoices)}
+	}
+	for i, id := range ids {
+		if id == "" {
+			return &FieldError{Field: fmt.Sprintf("%sinvoice_ids[%d]", prefix, i), Value: "", Reason: "must not be empty"}
+		}
+		if err := checkText(prefix, textField{fmt.Sprintf("invoice_ids[%d]", i), id, MaxIDLen}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckRecord reports, as a *FieldError naming the field, why a store
+// could not keep rec as it is: an empty key or invoice list, a text that
+// is not valid UTF-8, holds a NUL byte or is too long (MaxKeyLen,
+// MaxIDLen, MaxTextLen), or per-invoice lists that do not match
+// InvoiceIDs. Both stores call it in Complete; the Runner calls it before
+// it claims an action, so a notice whose record could not be kept is never
+// sent.
+func CheckRecord(rec Record) error {
+	if rec.Key == "" {
+		return &FieldError{Field: "record.key", Value: "", Reason: "must not be empty"}
+	}
+	p := "record[" + quoteBad(strings.ToValidUTF8(strings.ReplaceAll(rec.Key, "\x00", ""), "?")) + "]."
+	if err := checkText(p, textField{"key", rec.Key, MaxKeyLen}, textField{"customer_id", rec.CustomerID, MaxIDLen},
+		textField{"workflow", rec.Workflow, MaxIDLen}, textField{"step", rec.Step, MaxIDLen}, textField{"kind", string(rec.Kind), MaxIDLen},
+		textField{"outcome", string(rec.Outcome), MaxIDLen}, textField{"message_id", rec.MessageID, MaxIDLen},
+		textField{"error", rec.Error, MaxTextLen}, textField{"template", rec.Template, MaxTextLen}, textField{"currency", string(rec.Currency), MaxIDLen}); err != nil {
+		return err
+	}
+	if len(rec.InvoiceIDs) == 0 && rec.Kind != CancelTask && rec.Kind != DataFix {
+		// Only the task bookkeeping kinds touch no invoice's progress.
+		return &FieldError{Field: p + "invoice_ids", Value: "", Reason: "must name at least one invoice"}
+	}
+	if err := checkIDs(p, rec.InvoiceIDs); err != nil {
+		return err
+	}
+	n := len(rec.InvoiceIDs)
+	for _, l := range []struct {
+		name string
+		len  int
+	}{{"cycles", len(rec.Cycles)}, {"steps", len(rec.Steps)}, {"fees_by_invoice", len(rec.FeesByInvoice)}, {"listed", len(rec.Listed)}} {
+		if l.len != 0 && l.len != n {
+			return &FieldError{Field: p + l.name, Value: fmt.Sprint(l.len), Reason: fmt.Sprintf("entries, want one per invoice (%d)", n)}
+		}
+	}
+	return nil
+}
+
+// CheckPending reports why a store could not keep the planned action of a
+// claim, as CheckRecord does for a record.
+func CheckPending(pe Pending) error {
+	rec := Record{Key: pe.Key, CustomerID: pe.CustomerID, InvoiceIDs: pe.InvoiceIDs, Cycles: pe.Cycles, Workflow: pe.Workflow,
+		Step: pe.Step, Steps: pe.Steps, Kind: pe.Kind, Currency: pe.Currency}
+	return CheckRecord(rec)
+}
+
+// Storable returns s made storable: invalid UTF-8 and NUL bytes replaced
+// by U+FFFD, cut to at most max bytes. The Runner passes what senders
+// return (errors, message ids) through it, since a notice already sent
+// must be recorded whatever its provider answered.
+func Storable(s string, max int) string {
+	if storable(s, max) == "" {
+		return s
+	}
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
+}
+
+// CheckKey reports why a store could not keep key as an action key (empty,
+// not valid UTF-8, a NUL byte, longer than MaxKeyLen).
+func CheckKey(key string) error {
+	if key == "" {
+		return &FieldError{Field: "key", Value: "", Reason: "must not be empty"}
+	}
+	return checkText("", textField{"key", key, MaxKeyLen})
 }

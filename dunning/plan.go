@@ -103,7 +103,7 @@ type Action struct {
 func (a *Action) Record(out Outcome, at time.Time) Record {
 	r := Record{
 		Key: a.Key, CustomerID: a.CustomerID, InvoiceIDs: a.InvoiceIDs, Cycles: a.Cycles,
-		Workflow: a.Workflow, Step: a.Step, StepIndex: a.StepIndex, Steps: a.Steps, Kind: a.Kind, Fallback: a.Fallback,
+		Workflow: a.Workflow, Step: a.Step, StepIndex: a.StepIndex, Steps: a.Steps, Listed: a.Listed, Kind: a.Kind, Fallback: a.Fallback,
 		Date: a.Date, Outcome: out, Currency: a.Currency, Fees: a.Fees, Interest: a.Interest,
 		Compensation: a.Compensation, At: at, Amount: a.Open,
 	}
@@ -162,6 +162,9 @@ type planner struct {
 	agreements map[string]*Agreement
 	explain    *Explanation                // when not nil, the invoice to explain
 	tasks      map[string][]*CollectorTask // open tasks by customer
+
+	// pending holds the History's pending actions by customer (pending.go).
+	pending map[string][]Pending
 }
 
 type custState struct {
@@ -319,6 +322,7 @@ type decision struct {
 	// its customer's per-customer notice of the day (it reaches no new
 	// step and adds no step fee).
 	listOnly bool
+	key      string // the pending key these invoices are re-issued under (pending.go)
 }
 
 func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
@@ -349,6 +353,10 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 			kept = append(kept, d)
 		}
 		due = kept
+	}
+	due, listed, actions, err := pl.reissue(cs, due, listed, actions)
+	if err != nil {
+		return nil, err
 	}
 	// Fallbacks: one per bounced key, covering the invoices it covered.
 	var fbKeys []string
@@ -766,6 +774,9 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 			s = max(prog.Step, 0)
 		}
 		dec.steps, dec.dates, dec.fallback = []int{s}, []date.Date{asOf}, prog.Bounced
+		// An invoice the bounced notice only listed is listed on its
+		// fallback too: no step reached, no fee booked on it.
+		dec.listOnly, dec.done = prog.BouncedListed, prog.Step
 		dec.reason = "the notice " + prog.Bounced + " bounced or failed for good: sending its fallback"
 		return dec, true
 	}
@@ -1043,6 +1054,8 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		if a.Kind == "" {
 			a.Kind = Task
 		}
+	case d0.key != "":
+		a.Key = d0.key
 	case len(ds) == 1:
 		a.Key = "inv/" + esc(cs.c.ID) + "/" + esc(d0.inv.ID) + "/" + esc(wf.Name) + "/" + esc(step.Name) + "/c" + strconv.Itoa(d0.inv.Cycle)
 	default:

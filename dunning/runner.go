@@ -1,6 +1,7 @@
 package dunning
 
 import (
+	"cmp"
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/overduehq/overdue/notice"
@@ -17,10 +19,36 @@ import (
 // Sender delivers a rendered notice. The key is the action's idempotency
 // key: a sender should pass it to its provider (as an SMTP Message-ID, an
 // API idempotency key) so that a resend with the same key after a crash is
-// recognised as the same message. Wrap ErrPermanent for failures a retry
-// cannot fix (bad address, hard bounce); any other error is retried.
+// recognised as the same message.
+//
+// The error decides what the runner does, so it must be true:
+//   - nil: the provider accepted the notice. The runner records it.
+//   - wrapping ErrPermanent: this notice can never be delivered (a bad
+//     address, a recipient the relay refuses for good). The step counts as
+//     done and its OnBounce fallback is planned.
+//   - wrapping ErrSenderSetup: the sender itself cannot work (credentials
+//     refused, a sender address or TLS setting the relay refuses, a bad
+//     configuration). The runner releases the action and stops the run.
+//   - any other error: transient. The runner retries, and at last releases
+//     the action for a later run. Return such an error only when the
+//     provider surely did not accept the notice, or deduplicates by key:
+//     an error after an acceptance leads to a second delivery.
 type Sender interface {
 	Send(ctx context.Context, key string, n *notice.Notice) (messageID string, err error)
+}
+
+// Looker is an optional Sender method that answers "did key go out?".
+// Lookup reports whether the provider accepted a message with the key, and
+// its message id. The runner asks before it sends a notice whose earlier
+// claim ended with its outcome unknown (Claim.Unknown: a runner died or
+// lost its store between send and record): if found, the notice is
+// recorded as sent (Status StatusRecovered, Record.Recovered) and not sent
+// again. With such a sender a crash between send and record causes no
+// duplicate. Lookup returns an error wrapping errors.ErrUnsupported when
+// it cannot tell (the runner then sends again); any other error makes the
+// runner release the action and try again on a later run.
+type Looker interface {
+	Lookup(ctx context.Context, key string) (messageID string, found bool, err error)
 }
 
 // SenderFunc adapts a function to Sender.
@@ -44,30 +72,50 @@ func (SystemClock) Now() time.Time { return time.Now() }
 // the store with a lease, sends the notice (or stores the task), and records
 // the outcome.
 //
-// Guarantees, for runners sharing one Store:
-//   - An action completed in the store is never sent again by any runner:
-//     Claim refuses a completed key.
-//   - Two runners never hold one action at once: the second Claim gets
-//     ErrClaimed until the first lease expires.
-//   - Nothing is skipped: an action stays pending (planned again with the
-//     same key) until its outcome is recorded.
-//   - The one window: a runner that crashes after the sender accepted a
-//     notice and before Complete recorded it leaves the outcome unknown. The
-//     action is retried, with the same key, only after the lease expires.
-//     A sender that deduplicates by key (SMTP Message-ID, provider
-//     idempotency keys) then delivers it once; one that does not may deliver
-//     it twice. That is the "exactly once" of this library: at most once per
-//     key in the ledger, and exactly once at an idempotent receiver.
+// What holds, for runners sharing one Store (each proven by a test that
+// injects the fault: SIGKILL, cut connections, skewed clocks, failed and
+// ambiguous commits, cancellation):
+//   - Each key is recorded at most once: Claim refuses a completed key, and
+//     Complete records only for the key's current claim (owner and
+//     attempt).
+//   - Two runners never hold one key at once, whatever their clocks say:
+//     leases are measured on the store's clock.
+//   - Nothing is skipped: an action stays pending (planned again, with the
+//     same key for the same invoices) until its outcome is recorded, so a
+//     notice is delivered at least once.
+//   - A notice the sender accepted is recorded, even if the run's context
+//     is cancelled: recording runs on a context cancellation cannot cut
+//     short, with its own deadline (RecordTimeout), retried while the lease
+//     holds; a retry after a commit whose reply was lost is recognised.
+//   - What the store cannot keep (an id with a NUL byte or invalid UTF-8,
+//     say) is found before the claim: the action gets StatusProblem and
+//     nothing is sent. A template that fails to render is found then too.
+//   - The one window for a duplicate: a runner that dies (or loses its
+//     store for longer than the lease) after the provider accepted a
+//     notice and before the record leaves its outcome unknown. After the
+//     lease the action is claimed again under the same key (Claim.Unknown)
+//     and sent again (StatusResent, Record.Unknown), unless the sender is a
+//     Looker that confirms the first send (StatusRecovered), or the
+//     provider deduplicates by key. Then there is no duplicate.
+//
+// One action's failure does not stop the run: it is reported in its Result.
+// Execute stops early, with an error naming the cause, when StopAfter
+// actions in a row fail in the store or in the sender, or at once when the
+// sender reports a setup failure (ErrSenderSetup).
 type Runner struct {
 	Policy *Policy
 	Store  Store
 	Sender Sender
-	Clock  Clock // default SystemClock
+	// Clock tells the planning day and the send window (default
+	// SystemClock). It never decides a lease: the store's clock does.
+	Clock Clock
 	// Owner names this runner in leases; default a random id. Runners that
 	// share a store need distinct owners.
 	Owner string
-	// Lease is how long a claim lasts (default 5 minutes). It must exceed
-	// the longest send including retries.
+	// Lease is how long a claim lasts on the store's clock (default 5
+	// minutes). It must exceed the longest send including retries. A send
+	// does not start once half of it has passed since the claim was asked
+	// for (a slow store); the action is released for the next run.
 	Lease time.Duration
 	// Attempts is how many times a transient send failure is tried within
 	// one run (default 3), with Backoff doubling between tries (default
@@ -76,10 +124,22 @@ type Runner struct {
 	Attempts   int
 	Backoff    time.Duration
 	RetryAfter time.Duration
+	// RecordTimeout bounds each try to record an outcome (default 10s).
+	// Recording is retried, with Backoff doubling up to 2s, until it
+	// succeeds or the lease (measured from before the claim on this
+	// machine's monotonic clock) runs out.
+	RecordTimeout time.Duration
+	// StopAfter is how many actions in a row may fail in the store, or in
+	// the sender, before Execute gives up and returns an error naming the
+	// cause (default 3). Failures of single actions below it are reported
+	// per action (StatusError, StatusRetry) and the run goes on.
+	StopAfter int
 	// Sleep waits between attempts; tests replace it. Default: a timer that
 	// honours ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Logger, when set, receives one line per action.
+	// Logger, when set, receives one line per action: Warn for what an
+	// operator must see (lease lost, problem, store error, a resend after
+	// an unknown outcome), Info otherwise.
 	Logger *slog.Logger
 	// Stagger makes Execute work the actions in an order shuffled by Owner
 	// (the same owner, the same order), so several runners working one plan
@@ -98,17 +158,33 @@ const (
 	StatusFailed Status = "failed"
 	// StatusDone: already completed earlier (by this or another runner).
 	StatusDone Status = "already-done"
-	// StatusBusy: another runner holds the lease.
+	// StatusBusy: another runner holds the lease, or a released action's
+	// retry time has not come yet.
 	StatusBusy Status = "busy"
 	// StatusRetry: a transient failure; released for a later run.
 	StatusRetry Status = "retry"
-	// StatusProblem: the action cannot be carried out (Action.Problem).
+	// StatusProblem: the action cannot be carried out (Action.Problem, a
+	// template that does not render, data the store cannot keep); nothing
+	// was claimed or sent.
 	StatusProblem Status = "problem"
-	// StatusLeaseLost: the lease expired before the outcome was recorded.
+	// StatusLeaseLost: the lease was taken over before the outcome was
+	// recorded; the new holder carries the action out.
 	StatusLeaseLost Status = "lease-lost"
 	// StatusDeferred: outside the policy's send window in the customer's
 	// time zone; not claimed, so a later run sends it.
 	StatusDeferred Status = "deferred"
+	// StatusResent: an earlier claim's outcome was unknown and the notice
+	// was sent again and recorded (Record.Unknown): the customer may have
+	// it twice, under the same key.
+	StatusResent Status = "resent"
+	// StatusRecovered: an earlier claim's outcome was unknown, the sender's
+	// look-up (Looker) confirmed the send, and it was recorded without
+	// sending again.
+	StatusRecovered Status = "recovered"
+	// StatusError: the store failed for this action (claim, task or
+	// record). The action stays pending; if it was sent, its outcome is
+	// unknown until a later claim resolves it.
+	StatusError Status = "error"
 )
 
 // Result is one action's outcome in a run.
@@ -140,6 +216,20 @@ func (r *Runner) owner() string {
 		r.Owner = "runner-" + hex.EncodeToString(b[:])
 	}
 	return r.Owner
+}
+
+func (r *Runner) lease() time.Duration   { return cmp.Or(max(r.Lease, 0), 5*time.Minute) }
+func (r *Runner) backoff() time.Duration { return cmp.Or(max(r.Backoff, 0), 200*time.Millisecond) }
+func (r *Runner) stopAfter() int         { return cmp.Or(max(r.StopAfter, 0), 3) }
+func (r *Runner) recordTimeout() time.Duration {
+	return cmp.Or(max(r.RecordTimeout, 0), 10*time.Second)
+}
+
+func (r *Runner) sleep(ctx context.Context, d time.Duration) error {
+	if r.Sleep != nil {
+		return r.Sleep(ctx, d)
+	}
+	return sleepCtx(ctx, d)
 }
 
 // Plan is the dry run: today's actions as the next Run would see them, with
@@ -192,9 +282,21 @@ func (r *Runner) Run(ctx context.Context, p Portfolio) (Report, error) {
 	return rep, err
 }
 
-// Execute carries out actions planned (and perhaps reviewed) earlier. It
-// returns an error only when the store fails; per-action outcomes are in the
-// report.
+// fault is what kind of failure an action met, for StopAfter.
+type fault int
+
+const (
+	noFault     fault = iota
+	storeFault        // a store call failed
+	senderFault       // the sender failed transiently (after its attempts)
+	fatalFault        // stop now: sender setup failure, no sender, cancelled
+)
+
+// Execute carries out actions planned (and perhaps reviewed) earlier.
+// Per-action outcomes are in the report, including per-action store
+// errors (StatusError). It returns an error, with the report so far, when
+// ctx is cancelled, when StopAfter actions in a row failed in the store or
+// in the sender, or when the sender reports a setup failure.
 func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 	rep := Report{Planned: len(acts), Counts: map[Status]int{}}
 	if r.Store == nil || r.Policy == nil {
@@ -205,13 +307,26 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 		order[i] = i
 	}
 	if r.Stagger {
+		// Shuffle customers, keeping each customer's actions in plan order.
 		h := fnv.New64a()
 		h.Write([]byte(r.owner()))
-		rand.New(rand.NewPCG(h.Sum64(), 0x6f766572)).Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		rank := map[string]int{}
+		for _, a := range acts {
+			if _, ok := rank[a.CustomerID]; !ok {
+				rank[a.CustomerID] = len(rank)
+			}
+		}
+		perm := rand.New(rand.NewPCG(h.Sum64(), 0x6f766572)).Perm(len(rank))
+		slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(perm[rank[acts[i].CustomerID]], perm[rank[acts[j].CustomerID]]) })
 	}
+	// An invoice whose action did not complete in this run gets no later
+	// step in it: a later step recorded first would pass the earlier one
+	// over for good.
+	blocked := map[string]string{}
 	dc, _ := r.Store.(DoneChecker)
 	var set *notice.Set
 	var done map[string]bool
+	var storeFails, senderFails int
 	for j, i := range order {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -224,7 +339,11 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 			}
 			var err error
 			if done, err = dc.Done(ctx, keys); err != nil {
-				return rep, fmt.Errorf("dunning: checking done keys: %w", err)
+				// Only an optimisation: Claim still refuses done keys.
+				done = nil
+				if r.Logger != nil {
+					r.Logger.LogAttrs(ctx, slog.LevelWarn, "dunning: checking done keys", slog.String("error", err.Error()))
+				}
 			}
 		}
 		if done[acts[i].Key] {
@@ -232,111 +351,282 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 			rep.Results = append(rep.Results, Result{Key: acts[i].Key, Status: StatusDone})
 			continue
 		}
-		res, err := r.one(ctx, &acts[i], &set)
-		if err != nil {
-			return rep, err
+		var res Result
+		var f fault
+		var err error
+		if k := blockedBy(blocked, &acts[i]); k != "" {
+			res = Result{Key: acts[i].Key, Status: StatusDeferred, Error: "waits for the earlier action " + k + " of its invoices"}
+		} else {
+			res, f, err = r.one(ctx, &acts[i], &set)
 		}
-		rep.Counts[res.Status]++
-		rep.Results = append(rep.Results, res)
-		if r.Logger != nil {
-			r.Logger.LogAttrs(ctx, slog.LevelInfo, "dunning action", slog.String("key", res.Key), slog.String("status", string(res.Status)), slog.String("error", res.Error))
+		switch res.Status {
+		case StatusSent, StatusFailed, StatusDone, StatusResent, StatusRecovered:
+		default:
+			for _, id := range acts[i].InvoiceIDs {
+				if _, ok := blocked[id]; !ok {
+					blocked[id] = acts[i].Key
+				}
+			}
+		}
+		if res.Status != "" {
+			rep.Counts[res.Status]++
+			rep.Results = append(rep.Results, res)
+			r.log(ctx, res)
+		}
+		switch f {
+		case fatalFault:
+			return rep, err
+		case storeFault:
+			storeFails++
+			if storeFails >= r.stopAfter() {
+				return rep, fmt.Errorf("dunning: stopping: the store failed for %d actions in a row, last %s: %w", storeFails, res.Key, err)
+			}
+		case senderFault:
+			senderFails++
+			if senderFails >= r.stopAfter() {
+				return rep, fmt.Errorf("dunning: stopping: the sender failed for %d actions in a row, last %s: %w", senderFails, res.Key, err)
+			}
+		default:
+			if res.Status != StatusProblem && res.Status != StatusDeferred {
+				storeFails, senderFails = 0, 0
+			}
 		}
 	}
 	return rep, nil
+}
+
+// blockedBy returns the key of an earlier action of a's invoices that did
+// not complete in this run ("" if none).
+func blockedBy(blocked map[string]string, a *Action) string {
+	for _, id := range a.InvoiceIDs {
+		if k, ok := blocked[id]; ok {
+			return k
+		}
+	}
+	return ""
+}
+
+func (r *Runner) log(ctx context.Context, res Result) {
+	if r.Logger == nil {
+		return
+	}
+	level := slog.LevelInfo
+	switch res.Status {
+	case StatusLeaseLost, StatusProblem, StatusError, StatusResent:
+		level = slog.LevelWarn
+	}
+	attrs := []slog.Attr{slog.String("key", res.Key), slog.String("status", string(res.Status))}
+	if res.MessageID != "" {
+		attrs = append(attrs, slog.String("message_id", res.MessageID))
+	}
+	if res.Error != "" {
+		attrs = append(attrs, slog.String("error", res.Error))
+	}
+	r.Logger.LogAttrs(ctx, level, "dunning action", attrs...)
 }
 
 // doneBatch is how many keys Execute asks a DoneChecker about at once.
 const doneBatch = 128
 
 // one carries out a; set holds the policy's templates, parsed at first use
-// and kept for the rest of the Execute.
-func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, error) {
+// and kept for the rest of the Execute. It returns the result (Status ""
+// when there is none to report), the kind of failure and its error.
+func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, fault, error) {
 	res := Result{Key: a.Key}
+	problem := func(msg string) (Result, fault, error) {
+		res.Status, res.Error = StatusProblem, msg
+		return res, noFault, nil
+	}
 	if a.Problem != "" {
-		res.Status, res.Error = StatusProblem, a.Problem
-		return res, nil
+		return problem(a.Problem)
 	}
 	if w := r.Policy.SendWindow; w != nil && (a.Kind == Email || a.Kind == SMS) {
 		loc, err := time.LoadLocation(a.TimeZone)
 		if err != nil {
-			res.Status, res.Error = StatusProblem, fmt.Sprintf("customer %s: time zone %q: %v", a.CustomerID, a.TimeZone, err)
-			return res, nil
+			return problem(fmt.Sprintf("customer %s: time zone %q: %v", a.CustomerID, a.TimeZone, err))
 		}
 		if now := r.clock().Now(); !w.Contains(now, loc) {
 			res.Status, res.Error = StatusDeferred, "outside the send window until "+w.Next(now, loc).In(loc).Format("2006-01-02 15:04 MST")
-			return res, nil
+			return res, noFault, nil
 		}
 	}
-	lease := r.Lease
-	if lease <= 0 {
-		lease = 5 * time.Minute
-	}
-	claim, err := r.Store.Claim(ctx, a.Key, r.owner(), r.clock().Now(), lease)
-	switch {
-	case errors.Is(err, ErrAlreadyDone):
-		res.Status = StatusDone
-		return res, nil
-	case errors.Is(err, ErrClaimed):
-		res.Status = StatusBusy
-		return res, nil
-	case err != nil:
-		return res, fmt.Errorf("dunning: claim %s: %w", a.Key, err)
-	}
-	out := Sent
-	if a.Kind.IsNotice() {
+	notices := a.Kind.IsNotice()
+	if notices {
 		if r.Sender == nil {
-			return res, errors.New("dunning: Runner needs a Sender for notices")
+			return Result{}, fatalFault, errors.New("dunning: Runner needs a Sender for notices")
 		}
+		if a.Notice == nil {
+			return problem("no notice to send")
+		}
+		// Render before the claim: a template fault holds no lease.
 		if a.Notice.Subject == "" && a.Notice.Text == "" {
 			if *set == nil {
 				*set = r.Policy.templates()
 			}
 			if err := (*set).Render(a.Notice); err != nil {
-				// A template fault: give the claim back at once, report it,
-				// and leave the action pending until the templates are fixed.
-				res.Status, res.Error = StatusProblem, "render: "+err.Error()
-				if rerr := r.Store.Release(ctx, claim, r.clock().Now(), res.Error); rerr != nil && !errors.Is(rerr, ErrLeaseLost) {
-					return res, fmt.Errorf("dunning: release %s: %w", a.Key, rerr)
-				}
-				return res, nil
+				return problem("render: " + err.Error())
 			}
 		}
-		id, err := r.send(ctx, a)
-		switch {
-		case err == nil:
-			res.MessageID = id
-		case errors.Is(err, ErrPermanent):
-			out, res.Error = Failed, err.Error()
-		default:
-			after := r.RetryAfter
-			if after <= 0 {
-				after = 10 * time.Minute
+	}
+	// Everything the record and the claim will hold must be storable.
+	rec := a.Record(Sent, r.clock().Now())
+	if err := CheckRecord(rec); err != nil {
+		return problem("cannot be recorded: " + err.Error())
+	}
+	if a.Task != nil && !notices {
+		if err := CheckTask(*a.Task); err != nil {
+			return problem("cannot be stored: " + err.Error())
+		}
+	}
+
+	lease := r.lease()
+	leaseEnd := time.Now().Add(lease) // monotonic: no earlier than the store's expiry
+	claim, err := r.Store.Claim(ctx, ClaimParams{Key: a.Key, Owner: r.owner(), Lease: lease, Planned: PendingOf(a)})
+	switch {
+	case errors.Is(err, ErrAlreadyDone):
+		res.Status = StatusDone
+		return res, noFault, nil
+	case errors.Is(err, ErrClaimed):
+		res.Status = StatusBusy
+		return res, noFault, nil
+	case errors.Is(err, ErrInvalid):
+		return problem("cannot be claimed: " + err.Error())
+	case err != nil && ctx.Err() != nil:
+		return Result{}, fatalFault, ctx.Err()
+	case err != nil:
+		res.Status, res.Error = StatusError, Storable("claim: "+err.Error(), MaxTextLen)
+		return res, storeFault, err
+	}
+
+	// release gives the claim back after a failure that sent nothing; it
+	// runs even when ctx is cancelled.
+	release := func(retryIn time.Duration, reason string) error {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.recordTimeout())
+		defer cancel()
+		err := r.Store.Release(rctx, claim, ReleaseParams{RetryIn: retryIn, Reason: Storable(reason, MaxTextLen)})
+		if errors.Is(err, ErrLeaseLost) {
+			return nil
+		}
+		return err
+	}
+	retryAfter := cmp.Or(max(r.RetryAfter, 0), 10*time.Minute)
+
+	out := Sent
+	if notices {
+		rec.Unknown = claim.Unknown
+		sendIt := true
+		if lk, ok := r.Sender.(Looker); ok && claim.Unknown {
+			id, found, err := lk.Lookup(ctx, a.Key)
+			switch {
+			case err == nil && found:
+				sendIt, rec.Recovered, res.MessageID = false, true, Storable(id, MaxIDLen)
+			case err == nil || errors.Is(err, errors.ErrUnsupported):
+			default:
+				res.Status, res.Error = StatusRetry, Storable("look-up: "+err.Error(), MaxTextLen)
+				if rerr := release(retryAfter, res.Error); rerr != nil {
+					res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
+				}
+				if ctx.Err() != nil {
+					return res, fatalFault, ctx.Err()
+				}
+				return res, senderFault, err
 			}
-			res.Status, res.Error = StatusRetry, err.Error()
-			if rerr := r.Store.Release(ctx, claim, r.clock().Now().Add(after), err.Error()); rerr != nil && !errors.Is(rerr, ErrLeaseLost) {
-				return res, fmt.Errorf("dunning: release %s: %w", a.Key, rerr)
+		}
+		if sendIt && time.Until(leaseEnd) < lease/2 {
+			// No send starts that the lease may not cover: the claim (or the
+			// look-up) took half of it already.
+			res.Status, res.Error = StatusRetry, "the lease ran short before the send"
+			if rerr := release(0, res.Error); rerr != nil {
+				res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
 			}
-			return res, nil
+			return res, noFault, nil
+		}
+		if sendIt {
+			id, err := r.send(ctx, a)
+			switch {
+			case err == nil:
+				res.MessageID = Storable(id, MaxIDLen)
+			case errors.Is(err, ErrSenderSetup):
+				res.Status, res.Error = StatusRetry, Storable(err.Error(), MaxTextLen)
+				if rerr := release(0, res.Error); rerr != nil {
+					res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
+				}
+				return res, fatalFault, fmt.Errorf("dunning: stopping: sender setup failure at %s: %w", a.Key, err)
+			case errors.Is(err, ErrPermanent):
+				out, res.Error = Failed, Storable(err.Error(), MaxTextLen)
+			case ctx.Err() != nil:
+				// Cancelled before the provider accepted it: give it back for
+				// the next run at once.
+				res.Status, res.Error = StatusRetry, Storable(err.Error(), MaxTextLen)
+				if rerr := release(0, res.Error); rerr != nil {
+					res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
+				}
+				return res, fatalFault, ctx.Err()
+			default:
+				res.Status, res.Error = StatusRetry, Storable(err.Error(), MaxTextLen)
+				if rerr := release(retryAfter, res.Error); rerr != nil {
+					res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
+				}
+				return res, senderFault, err
+			}
 		}
 	} else if a.Task != nil {
 		if err := r.Store.SaveTask(ctx, *a.Task); err != nil {
-			return res, fmt.Errorf("dunning: save task %s: %w", a.Key, err)
+			res.Status, res.Error = StatusError, Storable("save task: "+err.Error(), MaxTextLen)
+			if rerr := release(0, res.Error); rerr != nil {
+				res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
+			}
+			if ctx.Err() != nil {
+				return res, fatalFault, ctx.Err()
+			}
+			return res, storeFault, err
 		}
 	}
-	rec := a.Record(out, r.clock().Now())
-	rec.MessageID, rec.Error = res.MessageID, res.Error
-	if err := r.Store.Complete(ctx, claim, rec); err != nil {
+	rec.Outcome, rec.MessageID, rec.Error = out, res.MessageID, res.Error
+	if err := r.record(ctx, claim, rec, leaseEnd); err != nil {
 		if errors.Is(err, ErrLeaseLost) {
 			res.Status = StatusLeaseLost
-			return res, nil
+			return res, noFault, nil
 		}
-		return res, fmt.Errorf("dunning: complete %s: %w", a.Key, err)
+		res.Status, res.Error = StatusError, Storable("record: "+err.Error(), MaxTextLen)
+		return res, storeFault, err
 	}
-	res.Status = StatusSent
-	if out == Failed {
+	switch {
+	case out == Failed:
 		res.Status = StatusFailed
+	case rec.Recovered:
+		res.Status = StatusRecovered
+	case rec.Unknown:
+		res.Status = StatusResent
+	default:
+		res.Status = StatusSent
 	}
-	return res, nil
+	return res, noFault, nil
+}
+
+// record completes the claim on a context that ctx's cancellation cannot
+// cut short, each try with its own deadline, retrying until leaseEnd. A
+// retry after a commit whose reply was lost succeeds (the store finds the
+// claim's own record).
+func (r *Runner) record(ctx context.Context, c Claim, rec Record, leaseEnd time.Time) error {
+	bg := context.WithoutCancel(ctx)
+	wait := r.backoff()
+	var unslept time.Duration // waits Sleep did not really take (a test's Sleep), counted as passed
+	for {
+		cctx, cancel := context.WithTimeout(bg, r.recordTimeout())
+		err := r.Store.Complete(cctx, c, rec)
+		cancel()
+		if err == nil || errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrInvalid) {
+			return err
+		}
+		if !time.Now().Add(unslept + wait).Before(leaseEnd) {
+			return err
+		}
+		t0 := time.Now()
+		_ = r.sleep(bg, wait)
+		unslept += max(wait-time.Since(t0), 0)
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 func (r *Runner) send(ctx context.Context, a *Action) (string, error) {
@@ -344,23 +634,16 @@ func (r *Runner) send(ctx context.Context, a *Action) (string, error) {
 	if attempts <= 0 {
 		attempts = 3
 	}
-	backoff := r.Backoff
-	if backoff <= 0 {
-		backoff = 200 * time.Millisecond
-	}
-	sleep := r.Sleep
-	if sleep == nil {
-		sleep = sleepCtx
-	}
+	backoff := r.backoff()
 	var err error
 	for i := 0; i < attempts; i++ {
 		var id string
 		id, err = r.Sender.Send(ctx, a.Key, a.Notice)
-		if err == nil || errors.Is(err, ErrPermanent) {
+		if err == nil || errors.Is(err, ErrPermanent) || errors.Is(err, ErrSenderSetup) {
 			return id, err
 		}
 		if i+1 < attempts {
-			if serr := sleep(ctx, backoff<<i); serr != nil {
+			if serr := r.sleep(ctx, backoff<<i); serr != nil {
 				return "", serr
 			}
 		}

@@ -27,6 +27,10 @@ type Progress struct {
 	Compensated bool `json:"compensated,omitempty"`
 	// Held is true once a hold step was reached.
 	Held bool `json:"held,omitempty"`
+	// BouncedListed is true when the notice Bounced names only listed the
+	// invoice (Record.Listed): its fallback lists it again, without a step
+	// or a fee of its own.
+	BouncedListed bool `json:"bounced_listed,omitempty"`
 	// Bounced is the key of the last notice that bounced or failed for good
 	// and has not been replaced by its fallback yet ("" if none).
 	Bounced string `json:"bounced,omitempty"`
@@ -109,8 +113,11 @@ type Record struct {
 	StepIndex  int      `json:"step_index"`
 	// Steps is the step index each invoice reached (same order as
 	// InvoiceIDs); empty means StepIndex for all.
-	Steps []int      `json:"steps,omitempty"`
-	Kind  ActionKind `json:"kind"`
+	Steps []int `json:"steps,omitempty"`
+	// Listed marks (same order as InvoiceIDs) the invoices the notice only
+	// listed, with no step of their own (Action.Listed); empty means none.
+	Listed []bool     `json:"listed,omitempty"`
+	Kind   ActionKind `json:"kind"`
 	// Fallback marks the replacement of a bounced notice.
 	Fallback bool      `json:"fallback,omitempty"`
 	Date     date.Date `json:"date"`
@@ -129,39 +136,145 @@ type Record struct {
 	Compensation  bool              `json:"compensation,omitempty"`
 	Attempts      int               `json:"attempts"`
 	At            time.Time         `json:"at"`
+	// Unknown marks a record made by a claim after an earlier one whose
+	// outcome was unknown (Claim.Unknown): unless Recovered, the notice was
+	// sent again, and the customer may have it twice under this key.
+	Unknown bool `json:"unknown,omitempty"`
+	// Recovered marks an Unknown record whose earlier send the sender's
+	// look-up (Looker) confirmed: nothing was sent again.
+	Recovered bool `json:"recovered,omitempty"`
 }
 
 // Claim is a lease on one action, held by one runner until Expires.
 type Claim struct {
-	Key     string    `json:"key"`
-	Owner   string    `json:"owner"`
+	Key   string `json:"key"`
+	Owner string `json:"owner"`
+	// Expires is when the lease ends, on the store's clock (the database's
+	// for the SQL store). It is informative: a runner compares it with
+	// nothing of its own, since its clock may differ from the store's.
 	Expires time.Time `json:"expires"`
 	// Attempt counts the claims of this key, 1 for the first. An Attempt
 	// above 1 means an earlier runner claimed the action and either released
-	// it after a transient failure or vanished (its send outcome unknown).
+	// it after a transient failure or vanished.
 	Attempt int `json:"attempt"`
+	// Unknown is true when an earlier claim of this key ended neither in a
+	// record nor in a release: its runner vanished (a crash, a lost
+	// connection) and may have sent the notice. The runner asks a Looker
+	// sender before sending again and marks the record Unknown.
+	Unknown bool `json:"unknown,omitempty"`
 }
+
+// ClaimParams are the arguments of Store.Claim.
+type ClaimParams struct {
+	// Key is the action's idempotency key.
+	Key string
+	// Owner names the runner; Complete and Release must present the same.
+	Owner string
+	// Lease is how long the claim lasts, measured on the store's clock from
+	// the moment the store takes it.
+	Lease time.Duration
+	// Planned, when not nil, is the action being claimed. The store keeps it
+	// with the claim until the key is completed, and returns it as Pending
+	// (see PendingHistory) while the outcome is unknown, so that a later plan
+	// re-issues the same key for the same invoices.
+	Planned *Pending
+}
+
+// ReleaseParams are the arguments of Store.Release.
+type ReleaseParams struct {
+	// RetryIn is how long, on the store's clock, the key may not be claimed
+	// again (0: at once).
+	RetryIn time.Duration
+	// Reason says why (kept for operators).
+	Reason string
+}
+
+// Pending is a claimed action that is not completed yet, as the store
+// remembers it from its claim: which invoices, which step, which key.
+type Pending struct {
+	Key        string     `json:"key"`
+	CustomerID string     `json:"customer_id"`
+	InvoiceIDs []string   `json:"invoice_ids"`
+	Cycles     []int      `json:"cycles"`
+	Workflow   string     `json:"workflow"`
+	Step       string     `json:"step"`
+	StepIndex  int        `json:"step_index"`
+	Steps      []int      `json:"steps,omitempty"`
+	Kind       ActionKind `json:"kind"`
+	Fallback   bool       `json:"fallback,omitempty"`
+	Currency   Currency   `json:"currency"`
+}
+
+// PendingOf returns what a store remembers of a when it is claimed.
+func PendingOf(a *Action) *Pending {
+	return &Pending{
+		Key: a.Key, CustomerID: a.CustomerID, InvoiceIDs: a.InvoiceIDs, Cycles: a.Cycles,
+		Workflow: a.Workflow, Step: a.Step, StepIndex: a.StepIndex, Steps: a.Steps,
+		Kind: a.Kind, Fallback: a.Fallback, Currency: a.Currency,
+	}
+}
+
+// PendingHistory is an optional method of the History a Store returns.
+// Pending lists the actions whose outcome is unknown: claimed and neither
+// completed nor released, or claimed again after such a claim. Plan takes
+// the invoices of each out of its grouping and plans them under the
+// pending key again (see Plan), so a notice whose send may have happened
+// is never re-sent under another key. A History without it plans as if
+// nothing were pending.
+type PendingHistory interface {
+	History
+	Pending() []Pending
+}
+
+// Snapshot is a History with the store's pending actions; the stores in
+// store/ return it.
+type Snapshot struct {
+	HistoryMap
+	Unresolved []Pending
+}
+
+// Pending implements PendingHistory.
+func (s Snapshot) Pending() []Pending { return s.Unresolved }
 
 // Store is the storage the runner needs: the ledger of actions, leases on
 // pending ones, the per-invoice progress, events and collector tasks.
 // Implementations: store/memory and store/sqlstore; store/storetest checks
-// any implementation.
+// any implementation. Every method is safe for concurrent use, by many
+// runners in many processes where the store is shared.
+//
+// Time is the store's: leases and retry delays are durations that the
+// store adds to its own clock (the database's now() for the SQL store), so
+// runners whose clocks disagree never hold one key at once.
 type Store interface {
-	// History returns a snapshot of every invoice's progress.
+	// History returns a snapshot of every invoice's progress. Stores that
+	// keep claims return a PendingHistory (a Snapshot) listing the pending
+	// actions too.
 	History(ctx context.Context) (History, error)
 
-	// Claim leases the action key to owner until now+lease. It returns
+	// Claim leases p.Key to p.Owner for p.Lease on the store's clock and
+	// returns the claim with its Attempt and Expires. It returns
 	// ErrAlreadyDone if the key was completed, and ErrClaimed if another
-	// owner holds an unexpired lease or the key may not be retried before an
-	// earlier Release's retry time. An expired lease may be taken over.
-	Claim(ctx context.Context, key, owner string, now time.Time, lease time.Duration) (Claim, error)
+	// claim is unexpired or the key may not be retried before an earlier
+	// Release's RetryIn ran out. An expired lease may be taken over; the
+	// new claim is then Unknown (the earlier claimer may have sent). It
+	// checks p.Planned with CheckPending and returns a *FieldError for
+	// what it cannot keep. Atomic: of concurrent claims of one key at most
+	// one succeeds.
+	Claim(ctx context.Context, p ClaimParams) (Claim, error)
 	// Complete records the outcome of a claimed action and updates the
-	// progress of its invoices, atomically. It returns ErrLeaseLost if the
-	// claim is no longer held by its owner, and then records nothing.
+	// progress of its invoices, atomically: all of it or none. It returns
+	// ErrLeaseLost if the claim (owner and attempt) is no longer the
+	// key's current one, and then records nothing. If the key was already
+	// completed by this very claim (same owner and attempt: an earlier call
+	// committed but its reply was lost), it returns nil and records nothing
+	// more, so a retry after an ambiguous commit is a success. It refuses a
+	// record that CheckRecord refuses (a *FieldError) and stores nothing.
 	Complete(ctx context.Context, c Claim, rec Record) error
-	// Release gives the lease up after a transient failure: the action stays
-	// pending and cannot be claimed before retryAt.
-	Release(ctx context.Context, c Claim, retryAt time.Time, reason string) error
+	// Release gives the lease up after a failure that surely sent nothing:
+	// the action stays pending and cannot be claimed for p.RetryIn on the
+	// store's clock. It returns ErrLeaseLost if c is no longer the key's
+	// current claim.
+	Release(ctx context.Context, c Claim, p ReleaseParams) error
 
 	// Records lists the ledger in the order actions were completed.
 	Records(ctx context.Context) ([]Record, error)
@@ -173,7 +286,8 @@ type Store interface {
 	// Events lists events in the order they were appended.
 	Events(ctx context.Context) ([]Event, error)
 
-	// SaveTask inserts or updates a collector task by its ID.
+	// SaveTask inserts or updates a collector task by its ID (so saving
+	// one twice is harmless).
 	SaveTask(ctx context.Context, t CollectorTask) error
 	// Tasks lists tasks, ordered by ID; filter by status when status != "".
 	Tasks(ctx context.Context, status TaskStatus) ([]CollectorTask, error)

@@ -12,13 +12,29 @@ import (
 )
 
 // Writer writes each notice's channel, recipient, subject and text to W.
-// It is safe for concurrent use.
+// It is safe for concurrent use. It is a dunning.Looker that knows the keys
+// this Writer value wrote (not those of an earlier process: a Writer whose
+// output must survive a crash is no Looker across it).
 type Writer struct {
-	W  io.Writer
-	mu sync.Mutex
+	W       io.Writer
+	mu      sync.Mutex
+	written map[string]bool
 }
 
-var _ dunning.Sender = (*Writer)(nil)
+var (
+	_ dunning.Sender = (*Writer)(nil)
+	_ dunning.Looker = (*Writer)(nil)
+)
+
+// Lookup implements dunning.Looker: whether this Writer wrote key.
+func (s *Writer) Lookup(ctx context.Context, key string) (string, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.written[key] {
+		return key, true, nil
+	}
+	return "", false, nil
+}
 
 // Send implements dunning.Sender; the message id is the key.
 func (s *Writer) Send(ctx context.Context, key string, n *notice.Notice) (string, error) {
@@ -32,6 +48,12 @@ func (s *Writer) Send(ctx context.Context, key string, n *notice.Notice) (string
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, err := fmt.Fprintf(s.W, "--- %s to %s [%s]\nSubject: %s\n\n%s\n", n.Channel, to, key, n.Subject, n.Text)
+	if err == nil {
+		if s.written == nil {
+			s.written = map[string]bool{}
+		}
+		s.written[key] = true
+	}
 	return key, err
 }
 
@@ -57,7 +79,20 @@ type Recorder struct {
 	index map[string]int
 }
 
-var _ dunning.Sender = (*Recorder)(nil)
+var (
+	_ dunning.Sender = (*Recorder)(nil)
+	_ dunning.Looker = (*Recorder)(nil)
+)
+
+// Lookup implements dunning.Looker: whether key was delivered.
+func (r *Recorder) Lookup(ctx context.Context, key string) (string, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.index[key]; ok {
+		return key, true, nil
+	}
+	return "", false, nil
+}
 
 // Send implements dunning.Sender.
 func (r *Recorder) Send(ctx context.Context, key string, n *notice.Notice) (string, error) {

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -17,6 +18,7 @@ import (
 	"net/smtp"
 	"net/textproto"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -35,10 +37,29 @@ import (
 // header with the notice number: a provider or mail archive that
 // deduplicates by Message-ID delivers a resend after a crash once.
 //
-// A 5xx reply (unknown mailbox, policy refusal) and a notice without an
-// email address are permanent failures (they wrap dunning.ErrPermanent, so
-// the workflow's OnBounce fallback takes over); connection failures and 4xx
-// replies are transient and retried by the runner.
+// Failures are classified by whose fault they are:
+//   - The notice's: a 5xx reply to RCPT TO for the debtor (unknown mailbox),
+//     a 5xx reply to the message itself (DATA), a debtor without a valid
+//     email address, a channel other than email. They wrap
+//     dunning.ErrPermanent, so the step counts as done and the workflow's
+//     OnBounce fallback takes over.
+//   - The sender's: a 5xx reply to the greeting, STARTTLS, AUTH, MAIL FROM
+//     or RCPT TO for a BCC address, a TLS handshake or certificate failure,
+//     AUTH refused locally (no AUTH offered, no TLS), an invalid Addr or
+//     From. They wrap dunning.ErrSenderSetup: the runner releases the
+//     action (neither sent nor failed), stops the run and returns the error.
+//   - Transient: connection failures, timeouts and 4xx replies, retried by
+//     the runner. SMTP returns them only before the server accepted the
+//     message (the reply to the end of DATA): after it, a lost QUIT changes
+//     nothing and Send succeeds.
+//
+// Look-ups: a plain SMTP relay cannot answer "did this Message-ID go
+// out?", so SMTP implements dunning.Looker only through Check, which the app
+// sets when something can (a provider's API searched by Message-ID, the
+// mailbox its BCC copies land in). Without Check, Lookup returns
+// errors.ErrUnsupported and a crash between the server's acceptance and
+// the record can lead to a second delivery under the same Message-ID, which
+// receivers that deduplicate by Message-ID drop.
 //
 // SMTP is safe for concurrent use; it opens one connection per message.
 type SMTP struct {
@@ -63,9 +84,33 @@ type SMTP struct {
 	Timeout time.Duration
 	// Now stamps the Date header; default time.Now.
 	Now func() time.Time
+	// Check, when set, reports whether a message with the given Message-ID
+	// was accepted for delivery (see Lookup); nil means nothing can tell.
+	Check func(ctx context.Context, messageID string) (found bool, err error)
 }
 
-var _ dunning.Sender = (*SMTP)(nil)
+var (
+	_ dunning.Sender = (*SMTP)(nil)
+	_ dunning.Looker = (*SMTP)(nil)
+)
+
+// Lookup implements dunning.Looker through Check, asked with the Message-ID
+// Send uses for key. Without Check it returns errors.ErrUnsupported.
+func (s *SMTP) Lookup(ctx context.Context, key string) (string, bool, error) {
+	if s.Check == nil {
+		return "", false, fmt.Errorf("send: SMTP cannot tell whether %s went out without SMTP.Check: %w", key, errors.ErrUnsupported)
+	}
+	from, err := mail.ParseAddress(s.From)
+	if err != nil {
+		return "", false, fmt.Errorf("send: SMTP.From %q: %v: %w", s.From, err, dunning.ErrSenderSetup)
+	}
+	id := s.messageID(key, from.Address)
+	found, err := s.Check(ctx, id)
+	if err != nil || !found {
+		return "", false, err
+	}
+	return id, true, nil
+}
 
 // Send implements dunning.Sender. It returns the Message-ID it sent.
 func (s *SMTP) Send(ctx context.Context, key string, n *notice.Notice) (string, error) {
@@ -78,28 +123,26 @@ func (s *SMTP) Send(ctx context.Context, key string, n *notice.Notice) (string, 
 	}
 	from, err := mail.ParseAddress(s.From)
 	if err != nil {
-		return "", fmt.Errorf("send: SMTP.From %q: %v: %w", s.From, err, dunning.ErrPermanent)
+		return "", fmt.Errorf("send: SMTP.From %q: %v: %w", s.From, err, dunning.ErrSenderSetup)
 	}
 	if to.Name == "" {
 		to.Name = n.Debtor.Name
 	}
-	// The Message-ID carries the notice number and a longer hash of the key
-	// (unique, stable for the key), never the key's internal names.
-	sum := sha256.Sum256([]byte(key))
-	msgID := s.messageID(notice.NumberFor(key)+"."+hex.EncodeToString(sum[:12]), from.Address)
+	msgID := s.messageID(key, from.Address)
 	msg, err := s.Message(key, msgID, from, to, n)
 	if err != nil {
 		return "", err
 	}
-	rcpts := append([]string{to.Address}, s.BCC...)
-	if err := s.deliver(ctx, from.Address, rcpts, msg); err != nil {
+	if err := s.deliver(ctx, from.Address, to.Address, msg); err != nil {
 		return "", err
 	}
 	return msgID, nil
 }
 
-// messageID makes "<key@domain>" from the key, hashing keys that are not
-// valid Message-ID local parts.
+// messageID is the Message-ID of the notice with this key: the notice
+// number and a longer hash of the key (unique, stable for the key, so a
+// resend deduplicates and Lookup asks for the same id), never the key's
+// internal names; at the domain of SMTP.Domain or else of the sender address.
 func (s *SMTP) messageID(key, fromAddr string) string {
 	dom := s.Domain
 	if dom == "" {
@@ -109,15 +152,8 @@ func (s *SMTP) messageID(key, fromAddr string) string {
 			dom = "overdue.invalid"
 		}
 	}
-	local := key
-	for _, r := range key {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-/=?^_`{|}~.", r)) {
-			sum := sha256.Sum256([]byte(key))
-			local = hex.EncodeToString(sum[:16])
-			break
-		}
-	}
-	return "<" + local + "@" + dom + ">"
+	sum := sha256.Sum256([]byte(key))
+	return "<" + notice.NumberFor(key) + "." + hex.EncodeToString(sum[:12]) + "@" + dom + ">"
 }
 
 // Message builds the RFC 5322 message for n: headers, then a
@@ -245,7 +281,7 @@ func writeQP(w interface{ Write([]byte) (int, error) }, s string) error {
 	return qp.Close()
 }
 
-func (s *SMTP) deliver(ctx context.Context, from string, rcpts []string, msg []byte) error {
+func (s *SMTP) deliver(ctx context.Context, from, debtor string, msg []byte) error {
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -254,7 +290,7 @@ func (s *SMTP) deliver(ctx context.Context, from string, rcpts []string, msg []b
 	defer cancel()
 	host, _, err := net.SplitHostPort(s.Addr)
 	if err != nil {
-		return fmt.Errorf("send: SMTP.Addr %q: %v: %w", s.Addr, err, dunning.ErrPermanent)
+		return fmt.Errorf("send: SMTP.Addr %q: %v: %w", s.Addr, err, dunning.ErrSenderSetup)
 	}
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", s.Addr)
@@ -269,7 +305,7 @@ func (s *SMTP) deliver(ctx context.Context, from string, rcpts []string, msg []b
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
 		conn.Close()
-		return classify("greeting", err)
+		return classify("greeting", err, dunning.ErrSenderSetup)
 	}
 	defer c.Close()
 	if ok, _ := c.Extension("STARTTLS"); ok {
@@ -278,45 +314,59 @@ func (s *SMTP) deliver(ctx context.Context, from string, rcpts []string, msg []b
 			cfg = &tls.Config{ServerName: host}
 		}
 		if err := c.StartTLS(cfg); err != nil {
-			return classify("STARTTLS", err)
+			return classify("STARTTLS", err, dunning.ErrSenderSetup)
 		}
 	}
 	if s.Auth != nil {
 		if err := c.Auth(s.Auth); err != nil {
-			return classify("AUTH", err)
+			return classify("AUTH", err, dunning.ErrSenderSetup)
 		}
 	}
 	if err := c.Mail(from); err != nil {
-		return classify("MAIL FROM", err)
+		return classify("MAIL FROM", err, dunning.ErrSenderSetup)
 	}
-	for _, r := range rcpts {
+	if err := c.Rcpt(debtor); err != nil {
+		return classify("RCPT TO "+debtor, err, dunning.ErrPermanent)
+	}
+	for _, r := range s.BCC {
 		if err := c.Rcpt(r); err != nil {
-			return classify("RCPT TO "+r, err)
+			return classify("RCPT TO "+r+" (BCC)", err, dunning.ErrSenderSetup)
 		}
 	}
 	w, err := c.Data()
 	if err != nil {
-		return classify("DATA", err)
+		return classify("DATA", err, dunning.ErrPermanent)
 	}
 	if _, err := w.Write(msg); err != nil {
-		return classify("DATA", err)
+		return classify("DATA", err, dunning.ErrPermanent)
 	}
 	if err := w.Close(); err != nil {
-		return classify("end of DATA", err)
+		return classify("end of DATA", err, dunning.ErrPermanent)
 	}
 	// The server has accepted the message; a failed QUIT changes nothing.
 	_ = c.Quit()
 	return nil
 }
 
-// classify wraps 5xx replies as permanent; everything else stays transient.
-func classify(stage string, err error) error {
+// classify wraps a 5xx reply in fault (dunning.ErrPermanent: the notice's
+// fault; dunning.ErrSenderSetup: the sender's). A 4xx reply, a network
+// failure or a timeout stays transient. Any other error (a TLS handshake
+// or certificate failure, AUTH refused by net/smtp itself) is a setup
+// failure.
+func classify(stage string, err error, fault error) error {
 	if err == nil {
 		return nil
 	}
 	var te *textproto.Error
-	if errors.As(err, &te) && te.Code >= 500 {
-		return fmt.Errorf("send: SMTP %s: %w: %w", stage, err, dunning.ErrPermanent)
+	var ne net.Error
+	switch {
+	case errors.As(err, &te):
+		if te.Code >= 500 {
+			return fmt.Errorf("send: SMTP %s: %w: %w", stage, err, fault)
+		}
+	case errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET):
+	default:
+		return fmt.Errorf("send: SMTP %s: %w: %w", stage, err, dunning.ErrSenderSetup)
 	}
 	return fmt.Errorf("send: SMTP %s: %w", stage, err)
 }

@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net"
 	"net/mail"
+	"net/smtp"
 	"net/textproto"
 	"regexp"
 	"strings"
@@ -27,6 +28,10 @@ import (
 // refuses recipients whose local part is "nobody" with 550 and those whose
 // local part is "busy" with 451, and keeps every message it accepts.
 type smtpServer struct {
+	// mailCode and authCode, when set, are the replies to every MAIL FROM
+	// and AUTH (AUTH is offered only when authCode is set).
+	mailCode, authCode int
+
 	ln   net.Listener
 	mu   sync.Mutex
 	msgs []received
@@ -39,13 +44,17 @@ type received struct {
 	Data []byte
 }
 
-func startSMTP(t *testing.T) *smtpServer {
+func startSMTP(t *testing.T) *smtpServer { t.Helper(); return startSMTPWith(t, 0, 0) }
+
+// startSMTPWith starts a server answering MAIL FROM with mailCode and AUTH
+// with authCode (0: normally).
+func startSMTPWith(t *testing.T, mailCode, authCode int) *smtpServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &smtpServer{ln: ln}
+	s := &smtpServer{ln: ln, mailCode: mailCode, authCode: authCode}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -86,10 +95,23 @@ func (s *smtpServer) serve(c net.Conn) {
 		case "EHLO":
 			_ = tp.PrintfLine("250-test.local greets %s", arg)
 			_ = tp.PrintfLine("250-8BITMIME")
+			if s.authCode != 0 {
+				_ = tp.PrintfLine("250-AUTH PLAIN")
+			}
 			reply(250, "SMTPUTF8")
+		case "AUTH":
+			if s.authCode >= 300 {
+				reply(s.authCode, "authentication failed")
+			} else {
+				reply(235, "2.7.0 authentication successful")
+			}
 		case "HELO":
 			reply(250, "test.local")
 		case "MAIL":
+			if s.mailCode != 0 {
+				reply(s.mailCode, "sender refused")
+				continue
+			}
 			cur = received{From: addrArg(arg)}
 			reply(250, "OK")
 		case "RCPT":
@@ -359,5 +381,128 @@ func TestSMTPMessageIDStablePerKey(t *testing.T) {
 	}
 	if ids[0] != ids[1] || ids[0] == ids[2] {
 		t.Errorf("ids %q: want the first two equal and the third different", ids)
+	}
+}
+
+// Only a 5xx to the debtor's RCPT TO is the notice's permanent failure; a
+// 5xx to AUTH or MAIL FROM is the sender's setup failure; a 4xx is
+// transient.
+func TestSMTPClassifiesSetupFailures(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name             string
+		mail, auth       int
+		to               string
+		permanent, setup bool
+		transient        bool
+	}{
+		{name: "530 on MAIL FROM", mail: 530, to: "ap@example.com", setup: true},
+		{name: "550 on MAIL FROM", mail: 550, to: "ap@example.com", setup: true},
+		{name: "535 on AUTH", auth: 535, to: "ap@example.com", setup: true},
+		{name: "530 on AUTH", auth: 530, to: "ap@example.com", setup: true},
+		{name: "454 on AUTH", auth: 454, to: "ap@example.com", transient: true},
+		{name: "451 on MAIL FROM", mail: 451, to: "ap@example.com", transient: true},
+		{name: "550 on RCPT TO", to: "nobody@example.com", permanent: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startSMTPWith(t, tc.mail, tc.auth)
+			s := &send.SMTP{Addr: srv.addr(), From: "ar@example.com"}
+			if tc.auth != 0 {
+				s.Auth = smtp.PlainAuth("", "ar", "secret", "127.0.0.1")
+			}
+			_, err := s.Send(ctx, "k", testNotice(tc.to))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := errors.Is(err, dunning.ErrPermanent); got != tc.permanent {
+				t.Errorf("%v: permanent = %v, want %v", err, got, tc.permanent)
+			}
+			if got := errors.Is(err, dunning.ErrSenderSetup); got != tc.setup {
+				t.Errorf("%v: setup = %v, want %v", err, got, tc.setup)
+			}
+			if n := len(srv.messages()); n != 0 {
+				t.Errorf("server accepted %d messages", n)
+			}
+		})
+	}
+	// A bad From is the sender's configuration, not the notice's fault.
+	_, err := (&send.SMTP{Addr: "127.0.0.1:1", From: "not an address"}).Send(ctx, "k", testNotice("ap@example.com"))
+	if !errors.Is(err, dunning.ErrSenderSetup) || errors.Is(err, dunning.ErrPermanent) {
+		t.Errorf("bad From: %v, want a setup failure", err)
+	}
+}
+
+// A relay answering 530 to MAIL FROM (authentication required): the run
+// stops with the error, the action is released (no failed record, no
+// fallback task, the step not done), and once the relay is fixed the next
+// run sends every notice.
+func TestSMTPSetupFailureStopsRunnerAndReleases(t *testing.T) {
+	broken := startSMTPWith(t, 530, 0)
+	day := dunningtest.Day
+	pf := dunning.Portfolio{}
+	for _, c := range []string{"c1", "c2", "c3"} {
+		pf.Customers = append(pf.Customers, dunningtest.Customer(c))
+		pf.Invoices = append(pf.Invoices, dunningtest.Invoice("i-"+c, c, day("2026-03-02"), day("2026-03-31"), "100.00", "EUR"))
+	}
+	clock := dunningtest.ClockAt(day("2026-04-14"))
+	st := memory.New(memory.WithClock(clock))
+	snd := &send.SMTP{Addr: broken.addr(), From: "ar@example.com"}
+	r := &dunning.Runner{Policy: dunningtest.Policy(dunning.DefaultWorkflow("standard")), Store: st, Sender: snd, Clock: clock, Owner: "t",
+		Sleep: func(context.Context, time.Duration) error { return nil }}
+	ctx := context.Background()
+	rep, err := r.Run(ctx, pf)
+	if !errors.Is(err, dunning.ErrSenderSetup) || !strings.Contains(err.Error(), "530") {
+		t.Fatalf("Run: %v, want the 530 setup failure", err)
+	}
+	if len(rep.Results) != 1 || rep.Results[0].Status != dunning.StatusRetry {
+		t.Errorf("results %+v, want one released action and a stop", rep.Results)
+	}
+	recs, _ := st.Records(ctx)
+	tasks, _ := st.Tasks(ctx, "")
+	if len(recs) != 0 || len(tasks) != 0 {
+		t.Fatalf("records %+v, tasks %+v, want none", recs, tasks)
+	}
+	fixed := startSMTP(t)
+	snd.Addr = fixed.addr()
+	rep, err = r.Run(ctx, pf)
+	if err != nil || rep.Counts[dunning.StatusSent] != 3 || len(fixed.messages()) != 3 {
+		t.Fatalf("after the fix: %v, %v, %d messages", err, rep.Counts, len(fixed.messages()))
+	}
+}
+
+// SMTP answers look-ups only through Check, asked with the Message-ID Send
+// used; without Check it says it cannot tell. Writer answers for the keys
+// it wrote.
+func TestLookups(t *testing.T) {
+	ctx := context.Background()
+	srv := startSMTP(t)
+	accepted := map[string]bool{}
+	s := &send.SMTP{Addr: srv.addr(), From: "ar@example.com"}
+	if _, _, err := s.Lookup(ctx, "k1"); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("Lookup without Check: %v, want ErrUnsupported", err)
+	}
+	s.Check = func(_ context.Context, id string) (bool, error) { return accepted[id], nil }
+	id, err := s.Send(ctx, "k1", testNotice("ap@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted[id] = true // what an archive of the relay's output would hold
+	if got, found, err := s.Lookup(ctx, "k1"); err != nil || !found || got != id {
+		t.Errorf("Lookup(k1) = %q, %v, %v", got, found, err)
+	}
+	if _, found, err := s.Lookup(ctx, "k2"); err != nil || found {
+		t.Errorf("Lookup(k2) = %v, %v, want not found", found, err)
+	}
+
+	var buf strings.Builder
+	w := &send.Writer{W: &buf}
+	if _, err := w.Send(ctx, "k1", testNotice("ap@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := w.Lookup(ctx, "k1"); !found {
+		t.Error("Writer does not know the key it wrote")
+	}
+	if _, found, _ := w.Lookup(ctx, "k2"); found {
+		t.Error("Writer knows a key it never wrote")
 	}
 }

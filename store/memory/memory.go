@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -10,12 +11,15 @@ import (
 )
 
 // Store is an in-memory dunning.Store, safe for concurrent use. The zero
-// value is not ready; use New.
+// value is not ready; use New. Leases and retry delays are measured on the
+// store's own clock (WithClock; default the machine's), never on a
+// runner's.
 type Store struct {
+	clock    dunning.Clock
 	mu       sync.Mutex
 	progress map[string]dunning.Progress
 	leases   map[string]*lease
-	done     map[string]bool
+	done     map[string]claimID // completed keys, by the claim that completed them
 	records  []dunning.Record
 	byKey    map[string]int // record index by key
 	events   []dunning.Event
@@ -23,11 +27,18 @@ type Store struct {
 	tasks    map[string]dunning.CollectorTask
 }
 
-type lease struct {
+type claimID struct {
 	owner   string
+	attempt int
+}
+
+type lease struct {
+	owner   string // "" once released
 	expires time.Time
 	notTill time.Time // Release's retry time
 	attempt int
+	unknown bool // a claim ended neither completed nor released
+	planned *dunning.Pending
 }
 
 var (
@@ -35,57 +46,100 @@ var (
 	_ dunning.DoneChecker = (*Store)(nil)
 )
 
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock makes the store measure leases on c (tests pass a controllable
+// clock; default dunning.SystemClock).
+func WithClock(c dunning.Clock) Option { return func(s *Store) { s.clock = c } }
+
 // New returns an empty store.
-func New() *Store {
-	return &Store{
+func New(opts ...Option) *Store {
+	s := &Store{
+		clock:    dunning.SystemClock{},
 		progress: map[string]dunning.Progress{},
 		leases:   map[string]*lease{},
-		done:     map[string]bool{},
+		done:     map[string]claimID{},
 		byKey:    map[string]int{},
 		eventIDs: map[string]bool{},
 		tasks:    map[string]dunning.CollectorTask{},
 	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
-// History returns a copy of every invoice's progress.
+// History returns a copy of every invoice's progress, with the pending
+// actions (a dunning.Snapshot).
 func (s *Store) History(ctx context.Context) (dunning.History, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h := make(dunning.HistoryMap, len(s.progress))
+	h := dunning.Snapshot{HistoryMap: make(dunning.HistoryMap, len(s.progress))}
 	for k, v := range s.progress {
-		h[k] = v
+		h.HistoryMap[k] = v
 	}
+	for _, l := range s.leases {
+		if l.planned != nil && (l.owner != "" || l.unknown) {
+			h.Unresolved = append(h.Unresolved, clonePending(*l.planned))
+		}
+	}
+	slices.SortFunc(h.Unresolved, func(a, b dunning.Pending) int { return strings.Compare(a.Key, b.Key) })
 	return h, nil
 }
 
+func clonePending(p dunning.Pending) dunning.Pending {
+	p.InvoiceIDs, p.Cycles, p.Steps = slices.Clone(p.InvoiceIDs), slices.Clone(p.Cycles), slices.Clone(p.Steps)
+	return p
+}
+
 // Claim implements dunning.Store.
-func (s *Store) Claim(ctx context.Context, key, owner string, now time.Time, d time.Duration) (dunning.Claim, error) {
+func (s *Store) Claim(ctx context.Context, p dunning.ClaimParams) (dunning.Claim, error) {
 	if err := ctx.Err(); err != nil {
 		return dunning.Claim{}, err
 	}
+	if err := dunning.CheckKey(p.Key); err != nil {
+		return dunning.Claim{}, err
+	}
+	if p.Owner == "" {
+		return dunning.Claim{}, &dunning.FieldError{Field: "owner", Value: "", Reason: "must not be empty"}
+	}
+	if p.Planned != nil {
+		if err := dunning.CheckPending(*p.Planned); err != nil {
+			return dunning.Claim{}, err
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.done[key] {
+	if _, ok := s.done[p.Key]; ok {
 		return dunning.Claim{}, dunning.ErrAlreadyDone
 	}
-	l := s.leases[key]
+	now := s.clock.Now()
+	l := s.leases[p.Key]
 	if l == nil {
 		l = &lease{}
-		s.leases[key] = l
+		s.leases[p.Key] = l
 	} else if l.owner != "" && now.Before(l.expires) || now.Before(l.notTill) {
 		return dunning.Claim{}, dunning.ErrClaimed
 	}
-	l.owner, l.expires, l.notTill = owner, now.Add(d), time.Time{}
+	if l.owner != "" {
+		l.unknown = true // the last claimer vanished
+	}
+	l.owner, l.expires, l.notTill = p.Owner, now.Add(p.Lease), time.Time{}
 	l.attempt++
-	return dunning.Claim{Key: key, Owner: owner, Expires: l.expires, Attempt: l.attempt}, nil
+	if p.Planned != nil {
+		pe := clonePending(*p.Planned)
+		l.planned = &pe
+	}
+	return dunning.Claim{Key: p.Key, Owner: p.Owner, Expires: l.expires, Attempt: l.attempt, Unknown: l.unknown}, nil
 }
 
 func (s *Store) holds(c dunning.Claim) bool {
 	l := s.leases[c.Key]
-	return l != nil && l.owner == c.Owner && l.attempt == c.Attempt && !s.done[c.Key]
+	return l != nil && l.owner == c.Owner && l.attempt == c.Attempt
 }
 
 // Complete implements dunning.Store.
@@ -93,21 +147,32 @@ func (s *Store) Complete(ctx context.Context, c dunning.Claim, rec dunning.Recor
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	rec.Key = c.Key
+	if err := dunning.CheckRecord(rec); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if by, ok := s.done[c.Key]; ok {
+		if by == (claimID{c.Owner, c.Attempt}) {
+			return nil // this claim's own record: an earlier call succeeded
+		}
+		return dunning.ErrLeaseLost
+	}
 	if !s.holds(c) {
 		return dunning.ErrLeaseLost
 	}
-	rec.Key = c.Key
 	rec.Attempts = c.Attempt
 	rec.InvoiceIDs = slices.Clone(rec.InvoiceIDs)
 	rec.Cycles = slices.Clone(rec.Cycles)
-	s.done[c.Key] = true
+	rec.Steps = slices.Clone(rec.Steps)
+	rec.FeesByInvoice = slices.Clone(rec.FeesByInvoice)
+	s.done[c.Key] = claimID{c.Owner, c.Attempt}
 	delete(s.leases, c.Key)
 	s.byKey[c.Key] = len(s.records)
 	s.records = append(s.records, rec)
 	for i, id := range rec.InvoiceIDs {
-		p, _ := s.progress[id]
+		p := s.progress[id]
 		dunning.Advance(&p, rec, i)
 		s.progress[id] = p
 	}
@@ -115,17 +180,17 @@ func (s *Store) Complete(ctx context.Context, c dunning.Claim, rec dunning.Recor
 }
 
 // Release implements dunning.Store.
-func (s *Store) Release(ctx context.Context, c dunning.Claim, retryAt time.Time, reason string) error {
+func (s *Store) Release(ctx context.Context, c dunning.Claim, p dunning.ReleaseParams) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.holds(c) {
+	if _, done := s.done[c.Key]; done || !s.holds(c) {
 		return dunning.ErrLeaseLost
 	}
 	l := s.leases[c.Key]
-	l.owner, l.expires, l.notTill = "", time.Time{}, retryAt
+	l.owner, l.expires, l.notTill = "", time.Time{}, s.clock.Now().Add(p.RetryIn)
 	return nil
 }
 
@@ -138,7 +203,7 @@ func (s *Store) Done(ctx context.Context, keys []string) (map[string]bool, error
 	defer s.mu.Unlock()
 	out := map[string]bool{}
 	for _, k := range keys {
-		if s.done[k] {
+		if _, ok := s.done[k]; ok {
 			out[k] = true
 		}
 	}

@@ -71,7 +71,7 @@ func runConcurrently(t testing.TB, schema string, runners int, pf dunning.Portfo
 
 // TestEightRunnersSendEachOnce: 8 runners, each with its own connection
 // pool, work one plan of 10,000 actions on one PostgreSQL schema. Every
-// action is sent exactly once and recorded exactly once, and the runners'
+// action is sent once and recorded once, and the runners'
 // "sent" counts add up to the plan.
 func TestEightRunnersSendEachOnce(t *testing.T) {
 	db := openDB(t)

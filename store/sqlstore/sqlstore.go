@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/overduehq/overdue/dunning"
 )
@@ -48,14 +49,23 @@ func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// History implements dunning.Store: every invoice's progress.
+// History implements dunning.Store: every invoice's progress, with the
+// pending actions (a dunning.Snapshot). The pending actions are read
+// before the progress, so a key completed between the two reads is seen
+// at least once: as pending (its re-issue is refused as done) or in the
+// progress.
 func (s *Store) History(ctx context.Context) (dunning.History, error) {
+	pend, err := list[dunning.Pending](ctx, s.db, s.q(`SELECT planned FROM {{S}}.overdue_actions
+		WHERE NOT done AND planned IS NOT NULL AND (owner IS NOT NULL OR unknown) ORDER BY key COLLATE "C"`))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: history: %w", err)
+	}
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT progress FROM {{S}}.overdue_progress`))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: history: %w", err)
 	}
 	defer rows.Close()
-	h := dunning.HistoryMap{}
+	h := dunning.Snapshot{HistoryMap: dunning.HistoryMap{}, Unresolved: pend}
 	for rows.Next() {
 		var b []byte
 		if err := rows.Scan(&b); err != nil {
@@ -65,32 +75,60 @@ func (s *Store) History(ctx context.Context) (dunning.History, error) {
 		if err := json.Unmarshal(b, &p); err != nil {
 			return nil, fmt.Errorf("sqlstore: history: %w", err)
 		}
-		h[p.InvoiceID] = p
+		h.HistoryMap[p.InvoiceID] = p
 	}
-	return h, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: history: %w", err)
+	}
+	return h, nil
 }
+
+// micros is d in whole microseconds, PostgreSQL's resolution.
+func micros(d time.Duration) int64 { return d.Microseconds() }
 
 // Claim implements dunning.Store with one statement: an upsert that takes
 // the row when it is new, or not done with its lease expired and its retry
-// time reached; when it takes nothing, the same statement reports whether
-// the key is done (from the statement's snapshot; a row inserted by a
-// concurrent claim since is reported as claimed).
-func (s *Store) Claim(ctx context.Context, key, owner string, now time.Time, lease time.Duration) (dunning.Claim, error) {
-	expires := now.Add(lease)
+// time reached, both compared with the database's now(); when it takes
+// nothing, the same statement reports whether the key is done (from the
+// statement's snapshot; a row inserted by a concurrent claim since is
+// reported as claimed). Taking over a lease that was neither completed nor
+// released marks the key unknown.
+func (s *Store) Claim(ctx context.Context, p dunning.ClaimParams) (dunning.Claim, error) {
+	if err := dunning.CheckKey(p.Key); err != nil {
+		return dunning.Claim{}, err
+	}
+	if p.Owner == "" || !utf8.ValidString(p.Owner) || strings.IndexByte(p.Owner, 0) >= 0 {
+		return dunning.Claim{}, &dunning.FieldError{Field: "owner", Value: p.Owner, Reason: "must be non-empty valid UTF-8 without NUL"}
+	}
+	var planned any
+	if p.Planned != nil {
+		if err := dunning.CheckPending(*p.Planned); err != nil {
+			return dunning.Claim{}, err
+		}
+		b, err := json.Marshal(p.Planned)
+		if err != nil {
+			return dunning.Claim{}, fmt.Errorf("sqlstore: claim %s: %w", p.Key, err)
+		}
+		planned = string(b)
+	}
 	var attempt sql.NullInt64
-	var done sql.NullBool
+	var expires sql.NullTime
+	var unknown, done sql.NullBool
 	err := s.db.QueryRowContext(ctx, s.q(`
 		WITH ins AS (
-			INSERT INTO {{S}}.overdue_actions AS a (key, owner, expires, attempt) VALUES ($1, $2, $3, 1)
-			ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires = excluded.expires, not_before = NULL, attempt = a.attempt + 1
-			WHERE NOT a.done AND (a.owner IS NULL OR a.expires <= $4) AND (a.not_before IS NULL OR a.not_before <= $4)
-			RETURNING attempt)
-		SELECT (SELECT attempt FROM ins), (SELECT done FROM {{S}}.overdue_actions WHERE key = $1)`), key, owner, expires, now).Scan(&attempt, &done)
+			INSERT INTO {{S}}.overdue_actions AS a (key, owner, expires, attempt, planned)
+			VALUES ($1, $2, now() + $3::bigint * interval '1 microsecond', 1, $4::jsonb)
+			ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires = excluded.expires, not_before = NULL,
+				attempt = a.attempt + 1, unknown = a.unknown OR a.owner IS NOT NULL, planned = COALESCE(excluded.planned, a.planned)
+			WHERE NOT a.done AND (a.owner IS NULL OR a.expires <= now()) AND (a.not_before IS NULL OR a.not_before <= now())
+			RETURNING attempt, expires, unknown)
+		SELECT (SELECT attempt FROM ins), (SELECT expires FROM ins), (SELECT unknown FROM ins),
+			(SELECT done FROM {{S}}.overdue_actions WHERE key = $1)`), p.Key, p.Owner, micros(p.Lease), planned).Scan(&attempt, &expires, &unknown, &done)
 	switch {
 	case err != nil:
-		return dunning.Claim{}, fmt.Errorf("sqlstore: claim %s: %w", key, err)
+		return dunning.Claim{}, fmt.Errorf("sqlstore: claim %s: %w", p.Key, err)
 	case attempt.Valid:
-		return dunning.Claim{Key: key, Owner: owner, Expires: expires, Attempt: int(attempt.Int64)}, nil
+		return dunning.Claim{Key: p.Key, Owner: p.Owner, Expires: expires.Time, Attempt: int(attempt.Int64), Unknown: unknown.Bool}, nil
 	case done.Valid && done.Bool:
 		return dunning.Claim{}, dunning.ErrAlreadyDone
 	default:
@@ -125,15 +163,21 @@ func (s *Store) Done(ctx context.Context, keys []string) (map[string]bool, error
 	return out, rows.Err()
 }
 
-// Complete implements dunning.Store in one transaction.
+// Complete implements dunning.Store in one transaction. A completed key
+// keeps the owner and attempt that completed it, so that a retry after a
+// commit whose reply was lost finds its own record and succeeds.
 func (s *Store) Complete(ctx context.Context, c dunning.Claim, rec dunning.Record) error {
 	rec.Key, rec.Attempts = c.Key, c.Attempt
+	if err := dunning.CheckRecord(rec); err != nil {
+		return err
+	}
 	body, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("sqlstore: complete %s: %w", c.Key, err)
 	}
+	errOwn := errors.New("own record")
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE {{S}}.overdue_actions SET done = true, owner = NULL, expires = NULL
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE {{S}}.overdue_actions SET done = true, expires = NULL, planned = NULL
 			WHERE key = $1 AND owner = $2 AND attempt = $3 AND NOT done`), c.Key, c.Owner, c.Attempt)
 		if err != nil {
 			return err
@@ -141,14 +185,25 @@ func (s *Store) Complete(ctx context.Context, c dunning.Claim, rec dunning.Recor
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n != 1 {
-			return dunning.ErrLeaseLost
+			var own bool
+			err := tx.QueryRowContext(ctx, s.q(`SELECT done AND owner = $2 AND attempt = $3 FROM {{S}}.overdue_actions WHERE key = $1`), c.Key, c.Owner, c.Attempt).Scan(&own)
+			switch {
+			case err == nil && own:
+				return errOwn
+			case err == nil || errors.Is(err, sql.ErrNoRows):
+				return dunning.ErrLeaseLost
+			}
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO {{S}}.overdue_records (key, customer_id, record) VALUES ($1, $2, $3)`), c.Key, rec.CustomerID, body); err != nil {
 			return err
 		}
 		return s.updateProgress(ctx, tx, rec, dunning.Advance)
 	})
-	if err != nil && !errors.Is(err, dunning.ErrLeaseLost) {
+	switch {
+	case errors.Is(err, errOwn):
+		return nil
+	case err != nil && !errors.Is(err, dunning.ErrLeaseLost):
 		return fmt.Errorf("sqlstore: complete %s: %w", c.Key, err)
 	}
 	return err
@@ -194,10 +249,13 @@ func (s *Store) updateProgress(ctx context.Context, tx *sql.Tx, rec dunning.Reco
 	return nil
 }
 
-// Release implements dunning.Store.
-func (s *Store) Release(ctx context.Context, c dunning.Claim, retryAt time.Time, reason string) error {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE {{S}}.overdue_actions SET owner = NULL, expires = NULL, not_before = $4, reason = $5
-		WHERE key = $1 AND owner = $2 AND attempt = $3 AND NOT done`), c.Key, c.Owner, c.Attempt, retryAt, reason)
+// Release implements dunning.Store; the retry time is the database's
+// now() plus p.RetryIn.
+func (s *Store) Release(ctx context.Context, c dunning.Claim, p dunning.ReleaseParams) error {
+	reason := dunning.Storable(p.Reason, dunning.MaxTextLen)
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE {{S}}.overdue_actions SET owner = NULL, expires = NULL,
+		not_before = now() + $4::bigint * interval '1 microsecond', reason = $5
+		WHERE key = $1 AND owner = $2 AND attempt = $3 AND NOT done`), c.Key, c.Owner, c.Attempt, micros(p.RetryIn), reason)
 	if err != nil {
 		return fmt.Errorf("sqlstore: release %s: %w", c.Key, err)
 	}

@@ -6,9 +6,10 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"os"
+	"sync"
 	"testing"
+	"time"
 
-	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/store/sqlstore"
 	"github.com/overduehq/overdue/store/storetest"
 
@@ -51,23 +52,58 @@ func newSchemaStore(t testing.TB, db *sql.DB) (*sqlstore.Store, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v != 1 {
-		t.Fatalf("migrated to version %d, want 1", v)
+	if v != schemaVersion {
+		t.Fatalf("migrated to version %d, want %d", v, schemaVersion)
 	}
 	t.Cleanup(func() { _, _ = db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`) })
 	return s, schema
 }
 
+// schemaVersion is the number of embedded migrations.
+const schemaVersion = 2
+
+// advancer lets d pass on the schema's clock by moving every stored lease
+// and retry time back by d: each comparison the store makes is with the
+// database's now(), so this is the same as now() moving on by d. now reads
+// the database's clock plus what advance added.
+func advancer(t testing.TB, db *sql.DB, schema string) (advance func(time.Duration), now func() time.Time) {
+	var mu sync.Mutex
+	var shift time.Duration
+	advance = func(d time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		shift += d
+		if _, err := db.Exec(`UPDATE `+schema+`.overdue_actions SET expires = expires - $1::bigint * interval '1 microsecond',
+			not_before = not_before - $1::bigint * interval '1 microsecond'`, d.Microseconds()); err != nil {
+			t.Errorf("advance: %v", err)
+		}
+	}
+	now = func() time.Time {
+		var n time.Time
+		if err := db.QueryRow(`SELECT clock_timestamp()`).Scan(&n); err != nil {
+			t.Errorf("now: %v", err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return n.Add(shift)
+	}
+	return advance, now
+}
+
 func TestConformance(t *testing.T) {
 	db := openDB(t)
-	storetest.Run(t, func(t *testing.T) dunning.Store { return newStore(t, db) })
+	storetest.Run(t, func(t *testing.T) storetest.Kit {
+		s, schema := newSchemaStore(t, db)
+		adv, now := advancer(t, db, schema)
+		return storetest.Kit{Store: s, Advance: adv, Now: now}
+	})
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
 	db := openDB(t)
 	s := newStore(t, db)
 	for i := 0; i < 2; i++ {
-		if v, err := s.Migrate(context.Background()); err != nil || v != 1 {
+		if v, err := s.Migrate(context.Background()); err != nil || v != schemaVersion {
 			t.Fatalf("Migrate again: %d, %v", v, err)
 		}
 	}

@@ -3,7 +3,9 @@ package storetest_test
 import (
 	"testing"
 
-	"github.com/overduehq/overdue/dunning"
+	"time"
+
+	"github.com/overduehq/overdue/dunning/dunningtest"
 	"github.com/overduehq/overdue/store/memory"
 	"github.com/overduehq/overdue/store/storetest"
 )
@@ -11,7 +13,10 @@ import (
 // A store implementation runs the conformance suite from its own test:
 //
 //	func TestConformance(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) dunning.Store { return mystore.New(...) })
+//		storetest.Run(t, func(t *testing.T) storetest.Kit {
+//			clock := dunningtest.NewClock(time.Now())
+//			return storetest.Kit{Store: mystore.New(clock), Advance: clock.Advance, Now: clock.Now}
+//		})
 //	}
 //
 // Run needs the test's *testing.T, so this example is compiled, not run;
@@ -19,6 +24,9 @@ import (
 func ExampleRun() {
 	var t *testing.T // the test's own
 	if t != nil {
-		storetest.Run(t, func(*testing.T) dunning.Store { return memory.New() })
+		storetest.Run(t, func(*testing.T) storetest.Kit {
+			clock := dunningtest.NewClock(time.Date(2026, 4, 14, 9, 0, 0, 0, time.UTC))
+			return storetest.Kit{Store: memory.New(memory.WithClock(clock)), Advance: clock.Advance, Now: clock.Now}
+		})
 	}
 }

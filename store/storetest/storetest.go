@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,10 +16,35 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// NewStore returns an empty store for one subtest.
-type NewStore func(t *testing.T) dunning.Store
+// Kit is one empty store for one subtest, with hooks on the store's clock.
+type Kit struct {
+	Store dunning.Store
+	// Advance lets d pass on the store's clock: the memory store's test
+	// clock moves on; the SQL store's test moves its stored lease and retry
+	// times back by d, which is the same to every comparison with now().
+	// Cases that need it are skipped when it is nil.
+	Advance func(d time.Duration)
+	// Now reads the store's clock (including what Advance added); the
+	// database-clock cases that check Claim.Expires are skipped when nil.
+	Now func() time.Time
+}
+
+// NewStore returns a Kit with an empty store for one subtest. It is called
+// from parallel subtests.
+type NewStore func(t *testing.T) Kit
 
 var t0 = time.Date(2026, 4, 14, 9, 0, 0, 0, time.UTC)
+
+func claimP(key, owner string, lease time.Duration) dunning.ClaimParams {
+	return dunning.ClaimParams{Key: key, Owner: owner, Lease: lease}
+}
+
+func needAdvance(t *testing.T, k Kit) {
+	t.Helper()
+	if k.Advance == nil {
+		t.Skip("the kit cannot advance the store's clock")
+	}
+}
 
 func rec(key string, invs []string, step int, kind dunning.ActionKind, out dunning.Outcome) dunning.Record {
 	return dunning.Record{
@@ -37,25 +63,28 @@ var decEq = cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) })
 func Run(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
 	t.Run("ClaimCompleteOnce", func(t *testing.T) {
-		s := newStore(t)
-		c, err := s.Claim(ctx, "k1", "a", t0, time.Minute)
+		t.Parallel()
+		s := newStore(t).Store
+		c, err := s.Claim(ctx, claimP("k1", "a", time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Attempt != 1 || c.Owner != "a" || c.Key != "k1" || !c.Expires.Equal(t0.Add(time.Minute)) {
+		if c.Attempt != 1 || c.Owner != "a" || c.Key != "k1" || c.Unknown {
 			t.Errorf("claim = %+v", c)
 		}
-		if _, err := s.Claim(ctx, "k1", "b", t0.Add(time.Second), time.Minute); !errors.Is(err, dunning.ErrClaimed) {
+		if _, err := s.Claim(ctx, claimP("k1", "b", time.Minute)); !errors.Is(err, dunning.ErrClaimed) {
 			t.Errorf("second owner during lease: err = %v, want ErrClaimed", err)
 		}
 		if err := s.Complete(ctx, c, rec("k1", []string{"i1"}, 2, dunning.Email, dunning.Sent)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Claim(ctx, "k1", "b", t0.Add(time.Hour), time.Minute); !errors.Is(err, dunning.ErrAlreadyDone) {
+		if _, err := s.Claim(ctx, claimP("k1", "b", time.Minute)); !errors.Is(err, dunning.ErrAlreadyDone) {
 			t.Errorf("claim after complete: err = %v, want ErrAlreadyDone", err)
 		}
-		if err := s.Complete(ctx, c, rec("k1", []string{"i1"}, 2, dunning.Email, dunning.Sent)); !errors.Is(err, dunning.ErrLeaseLost) {
-			t.Errorf("second complete: err = %v, want ErrLeaseLost", err)
+		other := c
+		other.Owner = "b"
+		if err := s.Complete(ctx, other, rec("k1", []string{"i1"}, 2, dunning.Email, dunning.Sent)); !errors.Is(err, dunning.ErrLeaseLost) {
+			t.Errorf("complete by another owner after completion: err = %v, want ErrLeaseLost", err)
 		}
 		rs, err := s.Records(ctx)
 		if err != nil {
@@ -71,23 +100,74 @@ func Run(t *testing.T, newStore NewStore) {
 		}
 	})
 
-	t.Run("ExpiredLeaseTakenOver", func(t *testing.T) {
-		s := newStore(t)
-		a, err := s.Claim(ctx, "k", "a", t0, time.Minute)
+	// A Complete that committed but whose reply was lost is retried by the
+	// runner with the same claim: the store finds the claim's own record and
+	// reports success, records nothing more and advances nothing twice.
+	t.Run("CompleteRetriedAfterAmbiguousCommitSucceeds", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t).Store
+		c, err := s.Claim(ctx, claimP("k1", "a", time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := s.Claim(ctx, "k", "b", t0.Add(time.Minute), time.Minute)
+		r := rec("k1", []string{"i1"}, 2, dunning.Email, dunning.Sent)
+		for i := range 3 {
+			if err := s.Complete(ctx, c, r); err != nil {
+				t.Fatalf("complete #%d: %v", i+1, err)
+			}
+		}
+		if rs, _ := s.Records(ctx); len(rs) != 1 {
+			t.Errorf("records = %d, want 1", len(rs))
+		}
+		h, _ := s.History(ctx)
+		if p, _ := h.Progress("i1"); !p.Fees.Equal(decimal.RequireFromString("5")) {
+			t.Errorf("fees = %s after one record charging 5.00 completed three times", p.Fees)
+		}
+		// Another attempt by the same owner is not the same claim.
+		c2 := c
+		c2.Attempt++
+		if err := s.Complete(ctx, c2, r); !errors.Is(err, dunning.ErrLeaseLost) {
+			t.Errorf("complete with another attempt: err = %v, want ErrLeaseLost", err)
+		}
+	})
+
+	// Leases run on the store's clock: a claim lasts p.Lease from when the
+	// store takes it, whatever the runners' clocks say.
+	t.Run("LeaseMeasuredOnStoreClock", func(t *testing.T) {
+		t.Parallel()
+		k := newStore(t)
+		needAdvance(t, k)
+		s := k.Store
+		var before time.Time
+		if k.Now != nil {
+			before = k.Now()
+		}
+		a, err := s.Claim(ctx, claimP("k", "a", time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.Now != nil {
+			after := k.Now()
+			if a.Expires.Before(before.Add(time.Minute)) || a.Expires.After(after.Add(time.Minute)) {
+				t.Errorf("Expires = %v, want store time of the claim + 1m, in [%v, %v]", a.Expires, before.Add(time.Minute), after.Add(time.Minute))
+			}
+		}
+		k.Advance(50 * time.Second)
+		if _, err := s.Claim(ctx, claimP("k", "b", time.Minute)); !errors.Is(err, dunning.ErrClaimed) {
+			t.Errorf("claim 50s into a 1m lease: err = %v, want ErrClaimed", err)
+		}
+		k.Advance(10 * time.Second)
+		b, err := s.Claim(ctx, claimP("k", "b", time.Minute))
 		if err != nil {
 			t.Fatalf("claim at expiry: %v", err)
 		}
-		if b.Attempt != 2 {
-			t.Errorf("attempt = %d, want 2", b.Attempt)
+		if b.Attempt != 2 || !b.Unknown {
+			t.Errorf("takeover = %+v, want attempt 2, unknown (a neither completed nor released)", b)
 		}
 		if err := s.Complete(ctx, a, rec("k", []string{"i1"}, 0, dunning.Email, dunning.Sent)); !errors.Is(err, dunning.ErrLeaseLost) {
 			t.Errorf("old owner's complete: err = %v, want ErrLeaseLost", err)
 		}
-		if err := s.Release(ctx, a, t0, "x"); !errors.Is(err, dunning.ErrLeaseLost) {
+		if err := s.Release(ctx, a, dunning.ReleaseParams{Reason: "x"}); !errors.Is(err, dunning.ErrLeaseLost) {
 			t.Errorf("old owner's release: err = %v, want ErrLeaseLost", err)
 		}
 		h, _ := s.History(ctx)
@@ -103,29 +183,171 @@ func Run(t *testing.T, newStore NewStore) {
 		}
 	})
 
-	t.Run("ReleaseHoldsUntilRetry", func(t *testing.T) {
-		s := newStore(t)
-		a, _ := s.Claim(ctx, "k", "a", t0, time.Minute)
-		if err := s.Release(ctx, a, t0.Add(10*time.Minute), "smtp 451"); err != nil {
+	t.Run("ReleaseHoldsForRetryIn", func(t *testing.T) {
+		t.Parallel()
+		k := newStore(t)
+		needAdvance(t, k)
+		s := k.Store
+		a, err := s.Claim(ctx, claimP("k", "a", time.Minute))
+		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Claim(ctx, "k", "a", t0.Add(9*time.Minute), time.Minute); !errors.Is(err, dunning.ErrClaimed) {
-			t.Errorf("claim before retry time: err = %v, want ErrClaimed", err)
+		if err := s.Release(ctx, a, dunning.ReleaseParams{RetryIn: 10 * time.Minute, Reason: "smtp 451"}); err != nil {
+			t.Fatal(err)
 		}
-		c, err := s.Claim(ctx, "k", "b", t0.Add(10*time.Minute), time.Minute)
+		k.Advance(9 * time.Minute)
+		if _, err := s.Claim(ctx, claimP("k", "a", time.Minute)); !errors.Is(err, dunning.ErrClaimed) {
+			t.Errorf("claim 9m into a 10m retry delay: err = %v, want ErrClaimed", err)
+		}
+		k.Advance(time.Minute)
+		c, err := s.Claim(ctx, claimP("k", "b", time.Minute))
 		if err != nil {
 			t.Fatalf("claim at retry time: %v", err)
 		}
-		if c.Attempt != 2 {
-			t.Errorf("attempt = %d, want 2", c.Attempt)
+		if c.Attempt != 2 || c.Unknown {
+			t.Errorf("claim after release = %+v, want attempt 2, not unknown", c)
+		}
+		// Released with RetryIn 0: claimable at once.
+		if err := s.Release(ctx, c, dunning.ReleaseParams{}); err != nil {
+			t.Fatal(err)
+		}
+		if c3, err := s.Claim(ctx, claimP("k", "c", time.Minute)); err != nil || c3.Attempt != 3 {
+			t.Errorf("claim right after a release without delay: %+v, %v", c3, err)
+		}
+	})
+
+	// The claim remembers the planned action; while the outcome is unknown
+	// (held, or given up without a record or release) History lists it, so
+	// the planner re-issues the same key for the same invoices.
+	t.Run("ClaimRemembersPlannedAction", func(t *testing.T) {
+		t.Parallel()
+		k := newStore(t)
+		s := k.Store
+		pend := func() []dunning.Pending {
+			t.Helper()
+			h, err := s.History(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ph, ok := h.(dunning.PendingHistory)
+			if !ok {
+				t.Skip("the store's History does not list pending actions (dunning.PendingHistory, optional)")
+			}
+			return ph.Pending()
+		}
+		pe := dunning.Pending{Key: "cust/c1/standard/s3/EUR/abc", CustomerID: "c1", InvoiceIDs: []string{"i2", "i1"}, Cycles: []int{0, 1},
+			Workflow: "standard", Step: "s3", StepIndex: 3, Steps: []int{3, 2}, Kind: dunning.Email, Currency: "EUR"}
+		if got := pend(); len(got) != 0 {
+			t.Fatalf("pending before any claim: %+v", got)
+		}
+		p := claimP(pe.Key, "a", time.Minute)
+		p.Planned = &pe
+		a, err := s.Claim(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pe.InvoiceIDs[0] = "changed" // the store keeps its own copy
+		want := pe
+		want.InvoiceIDs = []string{"i2", "i1"}
+		if diff := cmp.Diff([]dunning.Pending{want}, pend()); diff != "" {
+			t.Errorf("pending while held (-want +got):\n%s", diff)
+		}
+		// A release is a known outcome (nothing sent): not pending.
+		if err := s.Release(ctx, a, dunning.ReleaseParams{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := pend(); len(got) != 0 {
+			t.Errorf("pending after release: %+v", got)
+		}
+		pe.InvoiceIDs[0] = "i2"
+		b, err := s.Claim(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.Advance != nil {
+			// b vanishes: after its lease the outcome is unknown, still pending.
+			k.Advance(time.Minute)
+			if diff := cmp.Diff([]dunning.Pending{want}, pend()); diff != "" {
+				t.Errorf("pending after the lease ran out (-want +got):\n%s", diff)
+			}
+			c, err := s.Claim(ctx, claimP(pe.Key, "c", time.Minute)) // no Planned: keeps the remembered one
+			if err != nil || !c.Unknown {
+				t.Fatalf("takeover: %+v, %v; want unknown", c, err)
+			}
+			if err := s.Release(ctx, c, dunning.ReleaseParams{}); err != nil {
+				t.Fatal(err)
+			}
+			// Released after an unknown outcome: still unknown, still pending.
+			if diff := cmp.Diff([]dunning.Pending{want}, pend()); diff != "" {
+				t.Errorf("pending after a release following an unknown outcome (-want +got):\n%s", diff)
+			}
+			if b, err = s.Claim(ctx, claimP(pe.Key, "d", time.Minute)); err != nil || !b.Unknown {
+				t.Fatalf("claim after release of an unknown: %+v, %v; want unknown", b, err)
+			}
+		}
+		r := rec(pe.Key, []string{"i2", "i1"}, 3, dunning.Email, dunning.Sent)
+		r.Cycles, r.Steps, r.FeesByInvoice = []int{0, 1}, []int{3, 2}, nil
+		if err := s.Complete(ctx, b, r); err != nil {
+			t.Fatal(err)
+		}
+		if got := pend(); len(got) != 0 {
+			t.Errorf("pending after complete: %+v", got)
+		}
+	})
+
+	// What PostgreSQL (and so any store) cannot keep is refused with a
+	// *FieldError before anything is stored: NUL bytes, invalid UTF-8.
+	t.Run("UnstorableRefused", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t).Store
+		for _, key := range []string{"", "k\x00", "k\xff"} {
+			if _, err := s.Claim(ctx, claimP(key, "a", time.Minute)); !errors.Is(err, dunning.ErrInvalid) {
+				t.Errorf("claim %q: err = %v, want ErrInvalid", key, err)
+			}
+		}
+		p := claimP("k", "a", time.Minute)
+		p.Planned = &dunning.Pending{Key: "k", CustomerID: "c\xc3", InvoiceIDs: []string{"i1"}}
+		if _, err := s.Claim(ctx, p); !errors.Is(err, dunning.ErrInvalid) {
+			t.Errorf("claim with invalid UTF-8 in the planned customer id: err = %v, want ErrInvalid", err)
+		}
+		c, err := s.Claim(ctx, claimP("k", "a", time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []func(*dunning.Record){
+			func(r *dunning.Record) { r.InvoiceIDs = []string{"i\x001"} },
+			func(r *dunning.Record) { r.CustomerID = "\xfe" },
+			func(r *dunning.Record) { r.InvoiceIDs = nil },
+			func(r *dunning.Record) { r.Error = strings.Repeat("x", dunning.MaxTextLen+1) },
+		} {
+			r := rec("k", []string{"i1"}, 0, dunning.Email, dunning.Sent)
+			bad(&r)
+			if err := s.Complete(ctx, c, r); !errors.Is(err, dunning.ErrInvalid) {
+				t.Errorf("complete %+v: err = %v, want ErrInvalid", r.InvoiceIDs, err)
+			}
+		}
+		if rs, _ := s.Records(ctx); len(rs) != 0 {
+			t.Errorf("refused records stored: %+v", rs)
+		}
+		if err := s.Complete(ctx, c, rec("k", []string{"i1"}, 0, dunning.Email, dunning.Sent)); err != nil {
+			t.Errorf("the claim survives refused records: %v", err)
+		}
+		task := dunning.CollectorTask{ID: "t", CustomerID: "c1", InvoiceIDs: []string{"i1"}, Title: "call\x00", Status: dunning.TaskOpen}
+		if err := s.SaveTask(ctx, task); !errors.Is(err, dunning.ErrInvalid) {
+			t.Errorf("task with a NUL in its title: err = %v, want ErrInvalid", err)
+		}
+		ev := dunning.Event{ID: "e", Kind: dunning.PaymentReceived, InvoiceID: "i\xff", Date: date.New(2026, 4, 1)}
+		if err := s.AppendEvent(ctx, ev); !errors.Is(err, dunning.ErrInvalid) {
+			t.Errorf("event with invalid UTF-8: err = %v, want ErrInvalid", err)
 		}
 	})
 
 	t.Run("ProgressAdvances", func(t *testing.T) {
-		s := newStore(t)
+		t.Parallel()
+		s := newStore(t).Store
 		do := func(key string, r dunning.Record) {
 			t.Helper()
-			c, err := s.Claim(ctx, key, "a", t0, time.Minute)
+			c, err := s.Claim(ctx, claimP(key, "a", time.Minute))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,8 +391,9 @@ func Run(t *testing.T, newStore NewStore) {
 	})
 
 	t.Run("BounceEventMarksProgress", func(t *testing.T) {
-		s := newStore(t)
-		c, _ := s.Claim(ctx, "k1", "a", t0, time.Minute)
+		t.Parallel()
+		s := newStore(t).Store
+		c, _ := s.Claim(ctx, claimP("k1", "a", time.Minute))
 		if err := s.Complete(ctx, c, rec("k1", []string{"i1"}, 1, dunning.Email, dunning.Sent)); err != nil {
 			t.Fatal(err)
 		}
@@ -200,7 +423,8 @@ func Run(t *testing.T, newStore NewStore) {
 	})
 
 	t.Run("EventsKeepOrderAndFields", func(t *testing.T) {
-		s := newStore(t)
+		t.Parallel()
+		s := newStore(t).Store
 		in := []dunning.Event{
 			{ID: "e1", Kind: dunning.PaymentReceived, CustomerID: "c1", InvoiceID: "i1", Date: date.New(2026, 4, 1), Amount: decimal.RequireFromString("12.50"), At: t0},
 			{ID: "e0", Kind: dunning.NoticeOpened, Key: "k1", Date: date.New(2026, 4, 2)},
@@ -221,7 +445,8 @@ func Run(t *testing.T, newStore NewStore) {
 	})
 
 	t.Run("Tasks", func(t *testing.T) {
-		s := newStore(t)
+		t.Parallel()
+		s := newStore(t).Store
 		task := dunning.CollectorTask{ID: "t2", CustomerID: "c1", InvoiceIDs: []string{"i1"}, Kind: dunning.Task, Title: "call", Assignee: "ana", Due: date.New(2026, 4, 14), Status: dunning.TaskOpen, Currency: "EUR", Amount: decimal.RequireFromString("10.00")}
 		if err := s.SaveTask(ctx, task); err != nil {
 			t.Fatal(err)
@@ -259,7 +484,8 @@ func Run(t *testing.T, newStore NewStore) {
 	})
 
 	t.Run("ConcurrentClaimsOneWinner", func(t *testing.T) {
-		s := newStore(t)
+		t.Parallel()
+		s := newStore(t).Store
 		const n = 8
 		var wg sync.WaitGroup
 		wins := make(chan dunning.Claim, n)
@@ -267,7 +493,7 @@ func Run(t *testing.T, newStore NewStore) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				c, err := s.Claim(ctx, "hot", fmt.Sprintf("r%d", i), t0, time.Minute)
+				c, err := s.Claim(ctx, claimP("hot", fmt.Sprintf("r%d", i), time.Minute))
 				if err == nil {
 					wins <- c
 				} else if !errors.Is(err, dunning.ErrClaimed) {
@@ -283,19 +509,20 @@ func Run(t *testing.T, newStore NewStore) {
 	})
 
 	t.Run("DoneChecker", func(t *testing.T) {
-		s := newStore(t)
+		t.Parallel()
+		s := newStore(t).Store
 		dc, ok := s.(dunning.DoneChecker)
 		if !ok {
 			t.Skip("store does not implement dunning.DoneChecker (optional)")
 		}
-		c, err := s.Claim(ctx, "done", "a", t0, time.Minute)
+		c, err := s.Claim(ctx, claimP("done", "a", time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Complete(ctx, c, rec("done", []string{"i1"}, 0, dunning.Email, dunning.Sent)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Claim(ctx, "held", "a", t0, time.Minute); err != nil {
+		if _, err := s.Claim(ctx, claimP("held", "a", time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		got, err := dc.Done(ctx, []string{"new", "held", "done"})
@@ -311,10 +538,11 @@ func Run(t *testing.T, newStore NewStore) {
 	})
 
 	t.Run("ContextCancelled", func(t *testing.T) {
-		s := newStore(t)
+		t.Parallel()
+		s := newStore(t).Store
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		if _, err := s.Claim(cctx, "k", "a", t0, time.Minute); err == nil {
+		if _, err := s.Claim(cctx, claimP("k", "a", time.Minute)); err == nil {
 			t.Error("claim with a cancelled context succeeded")
 		}
 	})

@@ -163,7 +163,7 @@ func simulate(ctx context.Context, w *World, pol Named, o Options) (Outcome, err
 	}
 	clock := dunningtest.ClockAt(o.From)
 	var r *dunning.Runner
-	st := memory.New()
+	st := memory.New(memory.WithClock(clock))
 	if pol.Policy != nil {
 		r = &dunning.Runner{Policy: pol.Policy, Store: st, Clock: clock, Owner: "sim",
 			Sender: dunning.SenderFunc(func(_ context.Context, key string, nt *notice.Notice) (string, error) {

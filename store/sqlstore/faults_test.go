@@ -1,0 +1,310 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/overduehq/overdue/dunning"
+	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/overduehq/overdue/notice"
+	"github.com/overduehq/overdue/store/sqlstore"
+)
+
+// countingSender delivers every send (no deduplication, no look-up) and
+// counts deliveries per key.
+type countingSender struct {
+	mu    sync.Mutex
+	sent  map[string]int
+	delay time.Duration
+}
+
+func (s *countingSender) Send(ctx context.Context, key string, n *notice.Notice) (string, error) {
+	if s.delay > 0 {
+		time.Sleep(s.delay)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sent == nil {
+		s.sent = map[string]int{}
+	}
+	s.sent[key]++
+	return "msg-" + key, nil
+}
+
+// cutProxy forwards loopback TCP connections to target and cuts live ones
+// (closes both sides) on request.
+type cutProxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	live   map[int]net.Conn // client side, by id
+	next   int
+	cuts   atomic.Int64
+}
+
+func startProxy(t *testing.T, target string) *cutProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{ln: ln, target: target, live: map[int]net.Conn{}}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			id := p.next
+			p.next++
+			p.live[id] = c
+			p.mu.Unlock()
+			wg.Add(2)
+			done := func() {
+				wg.Done()
+				c.Close()
+				s.Close()
+				p.mu.Lock()
+				delete(p.live, id)
+				p.mu.Unlock()
+			}
+			go func() { defer done(); _, _ = io.Copy(s, c) }()
+			go func() { defer done(); _, _ = io.Copy(c, s) }()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		p.mu.Lock()
+		for _, c := range p.live {
+			c.Close()
+		}
+		p.mu.Unlock()
+		wg.Wait()
+	})
+	return p
+}
+
+// cut closes one live connection chosen by rng; false if none is live.
+func (p *cutProxy) cut(rng *rand.Rand) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.live) == 0 {
+		return false
+	}
+	ids := make([]int, 0, len(p.live))
+	for id := range p.live {
+		ids = append(ids, id)
+	}
+	// Map order is random; pick by rng among them for good measure.
+	id := ids[rng.IntN(len(ids))]
+	p.live[id].Close()
+	delete(p.live, id)
+	p.cuts.Add(1)
+	return true
+}
+
+// dsnVia returns the test DSN pointing at addr instead.
+func dsnVia(t *testing.T, addr string) string {
+	u, err := url.Parse(os.Getenv(DSNEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = addr
+	return u.String()
+}
+
+// untilDone runs r on pf until a run leaves nothing pending (or the
+// deadline passes), tolerating the errors of a failing connection.
+func untilDone(ctx context.Context, r *dunning.Runner, pf dunning.Portfolio, deadline time.Time) (runs int, errs int) {
+	for time.Now().Before(deadline) {
+		runs++
+		rep, err := r.Run(ctx, pf)
+		if err != nil {
+			errs++
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		pending := false
+		for _, res := range rep.Results {
+			switch res.Status {
+			case dunning.StatusSent, dunning.StatusDone, dunning.StatusResent, dunning.StatusRecovered:
+			default:
+				pending = true
+			}
+		}
+		if !pending {
+			return runs, errs
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return runs, errs
+}
+
+// TestConnectionCuts puts a loopback TCP proxy between the runners and
+// PostgreSQL that cuts connections at random (at least 40 cuts) while 1 or
+// 4 runners work a plan of 400 actions with a sender that delivers every
+// send. After reruns: every key recorded once and delivered once.
+func TestConnectionCuts(t *testing.T) {
+	db := openDB(t)
+	u, _ := url.Parse(os.Getenv(DSNEnv))
+	for _, runners := range []int{1, 4} {
+		t.Run(fmt.Sprintf("runners=%d", runners), func(t *testing.T) {
+			_, schema := newSchemaStore(t, db)
+			proxy := startProxy(t, u.Host)
+			const n = 400
+			pf := bigPortfolio(n)
+			snd := &countingSender{delay: time.Millisecond}
+			pol := dunningtest.Policy(dunning.DefaultWorkflow("standard"))
+			ctx := context.Background()
+			stop := make(chan struct{})
+			cutterDone := make(chan struct{})
+			go func() {
+				defer close(cutterDone)
+				rng := rand.New(rand.NewPCG(uint64(runners), 99))
+				for proxy.cuts.Load() < 60 {
+					select {
+					case <-stop:
+						return
+					case <-time.After(time.Duration(5+rng.IntN(40)) * time.Millisecond):
+					}
+					proxy.cut(rng)
+				}
+			}()
+			var wg sync.WaitGroup
+			errs := make([]int, runners)
+			for i := range runners {
+				pool, err := sql.Open("pgx", dsnVia(t, proxy.ln.Addr().String()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				pool.SetMaxOpenConns(4)
+				t.Cleanup(func() { pool.Close() })
+				r := &dunning.Runner{Policy: pol, Store: sqlstore.New(pool, schema), Sender: snd, Clock: dunningtest.ClockAt(dunningtest.Day("2026-04-14")),
+					Owner: fmt.Sprintf("runner-%d", i), Stagger: true, Lease: 8 * time.Second, Backoff: 10 * time.Millisecond, RetryAfter: time.Second}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, errs[i] = untilDone(ctx, r, pf, time.Now().Add(90*time.Second))
+				}()
+			}
+			wg.Wait()
+			close(stop)
+			<-cutterDone
+			cuts := proxy.cuts.Load()
+			// A last run on a direct connection finishes what the cut
+			// connections left held (claims whose replies were lost).
+			direct := &dunning.Runner{Policy: pol, Store: sqlstore.New(db, schema), Sender: snd, Clock: dunningtest.ClockAt(dunningtest.Day("2026-04-14")), Owner: "direct", Lease: 5 * time.Second}
+			untilDone(ctx, direct, pf, time.Now().Add(30*time.Second))
+
+			recs, err := sqlstore.New(db, schema).Records(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recorded := map[string]int{}
+			for _, r := range recs {
+				recorded[r.Key]++
+			}
+			missed, dups := 0, 0
+			for _, a := range mustPlan(t, pol, pf) {
+				if recorded[a.Key] != 1 {
+					missed++
+					t.Errorf("%s recorded %d times", a.Key, recorded[a.Key])
+				}
+				switch d := snd.sent[a.Key]; {
+				case d == 0:
+					missed++
+					t.Errorf("%s never delivered", a.Key)
+				case d > 1:
+					dups += d - 1
+					t.Errorf("%s delivered %d times", a.Key, d)
+				}
+			}
+			t.Logf("%d runners, %d cuts, run errors %v, %d duplicates, %d missed", runners, cuts, errs, dups, missed)
+			if cuts < 40 {
+				t.Errorf("only %d cuts, want at least 40", cuts)
+			}
+		})
+	}
+}
+
+func mustPlan(t *testing.T, pol *dunning.Policy, pf dunning.Portfolio) []dunning.Action {
+	acts, err := dunning.Plan(dunningtest.Day("2026-04-14"), pol, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acts
+}
+
+// TestClockSkew: three runners whose clocks read 10 minutes behind, right
+// and 10 minutes ahead work one plan of 300 actions with a 2-second lease,
+// a sender that takes 2ms and delivers every send. Leases are on the
+// database's clock, so no two hold a key at once: every key is delivered
+// and recorded once.
+func TestClockSkew(t *testing.T) {
+	db := openDB(t)
+	st, schema := newSchemaStore(t, db)
+	const n = 300
+	pf := bigPortfolio(n)
+	pol := dunningtest.Policy(dunning.DefaultWorkflow("standard"))
+	snd := &countingSender{delay: 2 * time.Millisecond}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	skews := []time.Duration{-10 * time.Minute, 0, 10 * time.Minute}
+	reps := make([]dunning.Report, len(skews))
+	for i, skew := range skews {
+		clock := dunningtest.ClockAt(dunningtest.Day("2026-04-14"))
+		clock.Advance(skew)
+		r := &dunning.Runner{Policy: pol, Store: sqlstore.New(openPool(t), schema), Sender: snd, Clock: clock, Owner: fmt.Sprintf("skew%v", skew), Lease: 2 * time.Second}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if reps[i], err = r.Run(ctx, pf); err != nil {
+				t.Error(err)
+			}
+			// Whatever a slow machine left pending (a claim that took half
+			// the lease starts no send), a rerun finishes.
+			untilDone(ctx, r, pf, time.Now().Add(30*time.Second))
+		}()
+	}
+	wg.Wait()
+	recs, err := st.Records(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != n {
+		t.Errorf("%d records, want %d", len(recs), n)
+	}
+	dups := 0
+	for k, d := range snd.sent {
+		if d != 1 {
+			dups += d - 1
+			t.Errorf("%s delivered %d times", k, d)
+		}
+	}
+	if len(snd.sent) != n {
+		t.Errorf("%d keys delivered, want %d", len(snd.sent), n)
+	}
+	for i, rep := range reps {
+		t.Logf("clock %+v: sent %d, busy %d, done %d", skews[i], rep.Counts[dunning.StatusSent], rep.Counts[dunning.StatusBusy], rep.Counts[dunning.StatusDone])
+	}
+	t.Logf("skews %v: %d duplicates, %d missed", skews, dups, n-len(snd.sent))
+}
