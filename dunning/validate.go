@@ -9,6 +9,7 @@ import (
 
 	"github.com/overduehq/overdue/dunning/money"
 	"github.com/overduehq/overdue/schedule"
+	"github.com/overduehq/overdue/segment"
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/language"
@@ -160,7 +161,57 @@ func (c *Customer) validate(ck *checked) error {
 			return l.with("time_zone").err(c.TimeZone, "is not an IANA time zone")
 		}
 	}
+	if err := checkAttrNumbers(l, c.Attributes); err != nil {
+		return err
+	}
 	return checkHold(l.with("hold"), c.Hold)
+}
+
+// checkAttrNumbers refuses number attributes beyond money's bounds (the
+// segment rules compare them, and a comparison rescales); of several, the
+// first by name, so the error is the same on every run.
+func checkAttrNumbers(l loc, attrs segment.Attrs) error {
+	bad := ""
+	for k, v := range attrs {
+		if v.Kind() == segment.KindNumber && money.CheckBounds(v.Num()) != nil && (bad == "" || k < bad) {
+			bad = k
+		}
+	}
+	if bad == "" {
+		return nil
+	}
+	return checkNumber(l.with("attributes."+bad), attrs[bad].Num())
+}
+
+// checkRuleNumbers refuses number values beyond money's bounds in the
+// segment rules' conditions.
+func checkRuleNumbers(path string, c *segment.Cond) error {
+	if c.Value != nil && c.Value.Kind() == segment.KindNumber {
+		if err := checkNumber(loc{field: path + ".value"}, c.Value.Num()); err != nil {
+			return err
+		}
+	}
+	for i, v := range c.Values {
+		if v.Kind() == segment.KindNumber {
+			if err := checkNumber(loc{field: fmt.Sprintf("%s.values[%d]", path, i)}, v.Num()); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range c.All {
+		if err := checkRuleNumbers(fmt.Sprintf("%s.all[%d]", path, i), &c.All[i]); err != nil {
+			return err
+		}
+	}
+	for i := range c.Any {
+		if err := checkRuleNumbers(fmt.Sprintf("%s.any[%d]", path, i), &c.Any[i]); err != nil {
+			return err
+		}
+	}
+	if c.Not != nil {
+		return checkRuleNumbers(path+".not", c.Not)
+	}
+	return nil
 }
 
 // Validate checks the agreement: an ID, an ISO 4217 currency, terms, an
@@ -312,9 +363,10 @@ func surelyBefore(a, b schedule.Offset) bool {
 	return false
 }
 
-// checkSegmentLanguages refuses segment targets whose language is no BCP
-// 47 tag: it would end up in the notices' Content-Language.
-func (p *Policy) checkSegmentLanguages() error {
+// checkSegments refuses segment targets whose language is no BCP 47 tag
+// (it would end up in the notices' Content-Language) and rule values beyond
+// money's bounds; it runs before the rule set's own Validate compares any.
+func (p *Policy) checkSegments() error {
 	if p.Segments == nil {
 		return nil
 	}
@@ -323,6 +375,9 @@ func (p *Policy) checkSegmentLanguages() error {
 	}
 	for i, r := range p.Segments.Rules {
 		if err := checkLanguage(loc{field: "policy.segments.rules[%d].language", i: i}, r.Language); err != nil {
+			return err
+		}
+		if err := checkRuleNumbers(fmt.Sprintf("policy.segments.rules[%d].when", i), &p.Segments.Rules[i].When); err != nil {
 			return err
 		}
 	}
