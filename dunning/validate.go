@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/overduehq/overdue/dunning/money"
@@ -44,16 +43,18 @@ const minYear, maxYear = 1900, 9999
 
 // loc names a field for an error, built only when there is one: the
 // checks run on every invoice of every plan and must not allocate.
-// String gives rec[id].field (field with i for its %d) followed by sub, or
-// the field alone when rec is empty.
+// String gives rec[id].field followed by sub, or field and sub alone when
+// rec is empty. When indexed, field is a format with one %d for i; only
+// constant formats go there, never data (an ID or a name may hold a %).
 type loc struct {
 	rec, id, field, sub string
 	i                   int
+	indexed             bool
 }
 
 func (l loc) String() string {
 	f := l.field
-	if strings.Contains(f, "%d") {
+	if l.indexed {
 		f = fmt.Sprintf(f, l.i)
 	}
 	if l.rec != "" {
@@ -374,7 +375,7 @@ func (p *Policy) checkSegments() error {
 		return err
 	}
 	for i, r := range p.Segments.Rules {
-		if err := checkLanguage(loc{field: "policy.segments.rules[%d].language", i: i}, r.Language); err != nil {
+		if err := checkLanguage(loc{field: "policy.segments.rules[%d].language", i: i, indexed: true}, r.Language); err != nil {
 			return err
 		}
 		if err := checkRuleNumbers(fmt.Sprintf("policy.segments.rules[%d].when", i), &p.Segments.Rules[i].When); err != nil {
