@@ -3,6 +3,7 @@ package dunning
 import (
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strconv"
 	"time"
 
@@ -472,40 +473,7 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 		bad = bad || as[i].err != nil
 	}
 
-	// Invoice IDs must be unique: progress and events are kept per ID. The
-	// set holds 64-bit hashes (a third of the memory of the strings); two
-	// IDs with one hash are compared, and different IDs that collide go to
-	// a map of their own.
-	seed := maphash.MakeSeed()
-	first := make(map[uint64]int32, len(p.Invoices))
-	var collided map[string]bool
-	var dups map[string]int // ID -> how many invoices carry it
-	for i := range p.Invoices {
-		id := p.Invoices[i].ID
-		h := maphash.String(seed, id)
-		j, ok := first[h]
-		if !ok {
-			first[h] = int32(i)
-			continue
-		}
-		if p.Invoices[j].ID != id {
-			if collided == nil {
-				collided = map[string]bool{}
-			}
-			if !collided[id] {
-				collided[id] = true
-				continue
-			}
-		}
-		if dups == nil {
-			dups = map[string]int{}
-		}
-		if dups[id] == 0 {
-			dups[id] = 1
-		}
-		dups[id]++
-	}
-	first = nil
+	dups := duplicateIDs(p.Invoices)
 
 	var drop []bool // invoices not planned; allocated at the first one
 	dropInv := func(i int) {
@@ -610,6 +578,48 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 		}
 	}
 	return out, s.rejected
+}
+
+// duplicateIDs returns, for each invoice ID that more than one invoice
+// carries, how many do (nil when none: the common case). Progress and
+// events are kept per invoice ID, so IDs must be unique. It sorts 64-bit
+// hashes of the IDs (a few megabytes and milliseconds for a million
+// invoices, far less than a map of the strings) and counts the strings
+// only for hashes that repeat.
+func duplicateIDs(invs []Invoice) map[string]int {
+	seed := maphash.MakeSeed()
+	hs := make([]uint64, len(invs))
+	for i := range invs {
+		hs[i] = maphash.String(seed, invs[i].ID)
+	}
+	slices.Sort(hs)
+	var repeated map[uint64]bool
+	for i := 1; i < len(hs); i++ {
+		if hs[i] == hs[i-1] {
+			if repeated == nil {
+				repeated = map[uint64]bool{}
+			}
+			repeated[hs[i]] = true
+		}
+	}
+	if repeated == nil {
+		return nil
+	}
+	count := map[string]int{}
+	for i := range invs {
+		if repeated[maphash.String(seed, invs[i].ID)] {
+			count[invs[i].ID]++
+		}
+	}
+	for id, n := range count {
+		if n < 2 {
+			delete(count, id) // a hash collision of different IDs
+		}
+	}
+	if len(count) == 0 {
+		return nil
+	}
+	return count
 }
 
 // todayIn returns, per time zone of the customers, the civil date at now.
