@@ -39,8 +39,13 @@ const (
 	MaxOffsetDays = 3660
 )
 
-// minYear and maxYear bound every date in the records Plan reads.
-const minYear, maxYear = 1900, 9999
+// minYear and maxYear bound every date in the records Plan reads; minDay
+// and maxDay are 1900-01-01 and 9999-12-31 as date.Date day numbers
+// (TestDayBounds checks them), so the check is two comparisons.
+const (
+	minYear, maxYear = 1900, 9999
+	minDay, maxDay   = date.Date(693595), date.Date(3652058)
+)
 
 // loc names a field for an error, built only when there is one: the
 // checks run on every invoice of every plan and must not allocate.
@@ -75,7 +80,7 @@ func checkDay(l loc, d date.Date) error {
 	if d == 0 {
 		return nil
 	}
-	if y := d.Year(); y < minYear || y > maxYear {
+	if d < minDay || d > maxDay {
 		return l.err(d.String(), fmt.Sprintf("is outside the years %d to %d", minYear, maxYear))
 	}
 	return nil
