@@ -255,6 +255,13 @@ func TestHostileInputs(t *testing.T) {
 			pol.Segments = mustRules(t, `{"default":{"workflow":"std","language":"de\r\nX: y"}}`)
 			return pol.Validate()
 		}},
+		{"policy segment value 1e-50000000", "policy.segments.rules[0].when.value", "1e-50000000", func(*testing.T) error {
+			_, err := dunning.ParsePolicy([]byte(fmt.Sprintf(basePolicyJSON, twoSteps, `,"segments":{"attributes":{"size":"number"},"rules":[{"name":"r","when":{"attr":"size","op":"lt","value":1e-50000000},"workflow":"std"}],"default":{"workflow":"std"}}`)))
+			return err
+		}},
+		{"customer attribute 1e-50000000", "customer[bad].attributes.size", "1e-50000000", plan(onBad(func(c *dunning.Customer, _ *dunning.Agreement, _ *dunning.Invoice) {
+			c.Attributes = segment.Attrs{"size": segment.Number(dunningtest.Amount("1e-50000000")), "a": segment.Int(1)}
+		}))},
 		{"policy render_limits negative", "policy.render_limits", "-1 bytes", func(*testing.T) error {
 			return parsePolicy("", `,"render_limits":{"max_bytes":-1}`)
 		}},

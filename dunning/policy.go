@@ -105,7 +105,7 @@ func (p *Policy) Workflow(name string) (*Workflow, bool) {
 // surely earlier than one listed before it, like due+7 after due+14 or
 // issue+10 after due+10, would never fire); step offsets and gaps beyond MaxOffsetDays; pay-by
 // days beyond MaxPayByDays; statutory interest without its rate table; and
-// segment languages that are no BCP 47 tag. Call it once
+// segment languages that are no BCP 47 tag or numbers beyond the bounds. Call it once
 // after building a policy and before sharing it between goroutines; Plan
 // calls it on a policy that was not validated.
 func (p *Policy) Validate() error {
@@ -130,11 +130,11 @@ func (p *Policy) Validate() error {
 		byName[p.Workflows[i].Name] = i
 	}
 	if p.Segments != nil {
+		if err := p.checkSegments(); err != nil {
+			return err
+		}
 		if err := p.Segments.Validate(); err != nil {
 			return fmt.Errorf("dunning: policy.segments: %w", err)
-		}
-		if err := p.checkSegmentLanguages(); err != nil {
-			return err
 		}
 		check := func(path, wf string) error {
 			if _, ok := byName[wf]; !ok {

@@ -330,7 +330,9 @@ func (inv *Invoice) PromiseOn(d date.Date) PromiseState {
 // error is a *FieldError naming the field and the value.
 func (inv *Invoice) Validate() error {
 	l := func(field string) loc { return loc{rec: "invoice", id: inv.ID, field: field} }
-	li := func(field string, i int) loc { return loc{rec: "invoice", id: inv.ID, field: field, i: i} }
+	li := func(field string, i int) loc {
+		return loc{rec: "invoice", id: inv.ID, field: field, i: i, indexed: true}
+	}
 	switch {
 	case inv.ID == "":
 		return &FieldError{Field: "invoice.id", Value: "", Reason: "must not be empty"}

@@ -3,12 +3,13 @@ package dunning
 import (
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/overduehq/overdue/dunning/money"
 	"github.com/overduehq/overdue/schedule"
+	"github.com/overduehq/overdue/segment"
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/language"
@@ -38,21 +39,28 @@ const (
 	MaxOffsetDays = 3660
 )
 
-// minYear and maxYear bound every date in the records Plan reads.
-const minYear, maxYear = 1900, 9999
+// minYear and maxYear bound every date in the records Plan reads; minDay
+// and maxDay are 1900-01-01 and 9999-12-31 as date.Date day numbers
+// (TestDayBounds checks them), so the check is two comparisons.
+const (
+	minYear, maxYear = 1900, 9999
+	minDay, maxDay   = date.Date(693595), date.Date(3652058)
+)
 
 // loc names a field for an error, built only when there is one: the
 // checks run on every invoice of every plan and must not allocate.
-// String gives rec[id].field (field with i for its %d) followed by sub, or
-// the field alone when rec is empty.
+// String gives rec[id].field followed by sub, or field and sub alone when
+// rec is empty. When indexed, field is a format with one %d for i; only
+// constant formats go there, never data (an ID or a name may hold a %).
 type loc struct {
 	rec, id, field, sub string
 	i                   int
+	indexed             bool
 }
 
 func (l loc) String() string {
 	f := l.field
-	if strings.Contains(f, "%d") {
+	if l.indexed {
 		f = fmt.Sprintf(f, l.i)
 	}
 	if l.rec != "" {
@@ -72,7 +80,7 @@ func checkDay(l loc, d date.Date) error {
 	if d == 0 {
 		return nil
 	}
-	if y := d.Year(); y < minYear || y > maxYear {
+	if d < minDay || d > maxDay {
 		return l.err(d.String(), fmt.Sprintf("is outside the years %d to %d", minYear, maxYear))
 	}
 	return nil
@@ -160,7 +168,57 @@ func (c *Customer) validate(ck *checked) error {
 			return l.with("time_zone").err(c.TimeZone, "is not an IANA time zone")
 		}
 	}
+	if err := checkAttrNumbers(l, c.Attributes); err != nil {
+		return err
+	}
 	return checkHold(l.with("hold"), c.Hold)
+}
+
+// checkAttrNumbers refuses number attributes beyond money's bounds (the
+// segment rules compare them, and a comparison rescales); of several, the
+// first by name, so the error is the same on every run.
+func checkAttrNumbers(l loc, attrs segment.Attrs) error {
+	bad := ""
+	for k, v := range attrs {
+		if v.Kind() == segment.KindNumber && money.CheckBounds(v.Num()) != nil && (bad == "" || k < bad) {
+			bad = k
+		}
+	}
+	if bad == "" {
+		return nil
+	}
+	return checkNumber(l.with("attributes."+bad), attrs[bad].Num())
+}
+
+// checkRuleNumbers refuses number values beyond money's bounds in the
+// segment rules' conditions.
+func checkRuleNumbers(path string, c *segment.Cond) error {
+	if c.Value != nil && c.Value.Kind() == segment.KindNumber {
+		if err := checkNumber(loc{field: path + ".value"}, c.Value.Num()); err != nil {
+			return err
+		}
+	}
+	for i, v := range c.Values {
+		if v.Kind() == segment.KindNumber {
+			if err := checkNumber(loc{field: fmt.Sprintf("%s.values[%d]", path, i)}, v.Num()); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range c.All {
+		if err := checkRuleNumbers(fmt.Sprintf("%s.all[%d]", path, i), &c.All[i]); err != nil {
+			return err
+		}
+	}
+	for i := range c.Any {
+		if err := checkRuleNumbers(fmt.Sprintf("%s.any[%d]", path, i), &c.Any[i]); err != nil {
+			return err
+		}
+	}
+	if c.Not != nil {
+		return checkRuleNumbers(path+".not", c.Not)
+	}
+	return nil
 }
 
 // Validate checks the agreement: an ID, an ISO 4217 currency, terms, an
@@ -314,9 +372,10 @@ func surelyBefore(a, b schedule.Offset) bool {
 	return false
 }
 
-// checkSegmentLanguages refuses segment targets whose language is no BCP
-// 47 tag: it would end up in the notices' Content-Language.
-func (p *Policy) checkSegmentLanguages() error {
+// checkSegments refuses segment targets whose language is no BCP 47 tag
+// (it would end up in the notices' Content-Language) and rule values beyond
+// money's bounds; it runs before the rule set's own Validate compares any.
+func (p *Policy) checkSegments() error {
 	if p.Segments == nil {
 		return nil
 	}
@@ -324,7 +383,10 @@ func (p *Policy) checkSegmentLanguages() error {
 		return err
 	}
 	for i, r := range p.Segments.Rules {
-		if err := checkLanguage(loc{field: "policy.segments.rules[%d].language", i: i}, r.Language); err != nil {
+		if err := checkLanguage(loc{field: "policy.segments.rules[%d].language", i: i, indexed: true}, r.Language); err != nil {
+			return err
+		}
+		if err := checkRuleNumbers(fmt.Sprintf("policy.segments.rules[%d].when", i), &p.Segments.Rules[i].When); err != nil {
 			return err
 		}
 	}
@@ -418,40 +480,7 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 		bad = bad || as[i].err != nil
 	}
 
-	// Invoice IDs must be unique: progress and events are kept per ID. The
-	// set holds 64-bit hashes (a third of the memory of the strings); two
-	// IDs with one hash are compared, and different IDs that collide go to
-	// a map of their own.
-	seed := maphash.MakeSeed()
-	first := make(map[uint64]int32, len(p.Invoices))
-	var collided map[string]bool
-	var dups map[string]int // ID -> how many invoices carry it
-	for i := range p.Invoices {
-		id := p.Invoices[i].ID
-		h := maphash.String(seed, id)
-		j, ok := first[h]
-		if !ok {
-			first[h] = int32(i)
-			continue
-		}
-		if p.Invoices[j].ID != id {
-			if collided == nil {
-				collided = map[string]bool{}
-			}
-			if !collided[id] {
-				collided[id] = true
-				continue
-			}
-		}
-		if dups == nil {
-			dups = map[string]int{}
-		}
-		if dups[id] == 0 {
-			dups[id] = 1
-		}
-		dups[id]++
-	}
-	first = nil
+	dups := duplicateIDs(p.Invoices)
 
 	var drop []bool // invoices not planned; allocated at the first one
 	dropInv := func(i int) {
@@ -556,6 +585,48 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 		}
 	}
 	return out, s.rejected
+}
+
+// duplicateIDs returns, for each invoice ID that more than one invoice
+// carries, how many do (nil when none: the common case). Progress and
+// events are kept per invoice ID, so IDs must be unique. It sorts 64-bit
+// hashes of the IDs (a few megabytes and milliseconds for a million
+// invoices, far less than a map of the strings) and counts the strings
+// only for hashes that repeat.
+func duplicateIDs(invs []Invoice) map[string]int {
+	seed := maphash.MakeSeed()
+	hs := make([]uint64, len(invs))
+	for i := range invs {
+		hs[i] = maphash.String(seed, invs[i].ID)
+	}
+	slices.Sort(hs)
+	var repeated map[uint64]bool
+	for i := 1; i < len(hs); i++ {
+		if hs[i] == hs[i-1] {
+			if repeated == nil {
+				repeated = map[uint64]bool{}
+			}
+			repeated[hs[i]] = true
+		}
+	}
+	if repeated == nil {
+		return nil
+	}
+	count := map[string]int{}
+	for i := range invs {
+		if repeated[maphash.String(seed, invs[i].ID)] {
+			count[invs[i].ID]++
+		}
+	}
+	for id, n := range count {
+		if n < 2 {
+			delete(count, id) // a hash collision of different IDs
+		}
+	}
+	if len(count) == 0 {
+		return nil
+	}
+	return count
 }
 
 // todayIn returns, per time zone of the customers, the civil date at now.

@@ -144,3 +144,19 @@ func TestPlanAtUnknownZone(t *testing.T) {
 		t.Errorf("PlanAt (-want +got):\n%s", diff)
 	}
 }
+
+// TestFieldNamesKeepData: IDs and names holding format verbs appear in
+// errors as they are.
+func TestFieldNamesKeepData(t *testing.T) {
+	inv := dunningtest.Invoice("i%d%s", "c1", day("2026-03-01"), day("2026-03-31"), "100.00", "EUR")
+	inv.Payments = []dunning.Payment{{Date: day("2026-03-05"), Amount: dunningtest.Amount("-1")}}
+	var fe *dunning.FieldError
+	if err := inv.Validate(); !errors.As(err, &fe) || fe.Field != "invoice[i%d%s].payments[0].amount" {
+		t.Errorf("Validate: %v", err)
+	}
+	a := dunningtest.Agreement("a%d", "c1", day("2026-03-01"), "EUR")
+	a.Charges = &dunning.Charges{Interest: mustInterest("de-b2b")}
+	if err := a.Validate(); !errors.As(err, &fe) || fe.Field != "agreement[a%d].charges.rates" {
+		t.Errorf("Validate: %v", err)
+	}
+}

@@ -146,7 +146,10 @@ func FuzzSMTPMessage(f *testing.F) {
 		}
 		addrs, err := m.Header.AddressList("To")
 		if err != nil || len(addrs) != 1 || addrs[0].Address != "ap@example.com" {
-			t.Errorf("To = %q: %v %v", m.Header.Get("To"), addrs, err)
+			t.Fatalf("To = %q: %v %v", m.Header.Get("To"), addrs, err)
+		}
+		if want := strings.ToValidUTF8(name, "\uFFFD"); addrs[0].Name != want && strings.Join(strings.Fields(addrs[0].Name), " ") != strings.Join(strings.Fields(want), " ") {
+			t.Errorf("To name = %q, want %q", addrs[0].Name, want)
 		}
 		if utf8.ValidString(subject) {
 			dec, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))

@@ -192,8 +192,8 @@ func (s *SMTP) Message(key, msgID string, from, to *mail.Address, n *notice.Noti
 	}
 	var buf bytes.Buffer
 	h := func(k, v string) { fmt.Fprintf(&buf, "%s: %s\r\n", k, v) }
-	h("From", from.String())
-	h("To", to.String())
+	h("From", formatAddress(from))
+	h("To", formatAddress(to))
 	if s.ReplyTo != "" {
 		h("Reply-To", s.ReplyTo)
 	}
@@ -259,6 +259,21 @@ func encodeSubject(subj string) string {
 		subj = subj[n:]
 	}
 	return strings.Join(words, " ")
+}
+
+// formatAddress writes an address header value. A display name that is
+// not printable ASCII is written as one RFC 2047 base64 word: net/mail's
+// own Address.String uses Q words, which leave phrase specials such as a
+// backslash unencoded, and readers (net/mail among them) cannot parse the
+// result. Invalid UTF-8 in the name becomes U+FFFD.
+func formatAddress(a *mail.Address) string {
+	name := strings.ToValidUTF8(a.Name, "\uFFFD")
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < ' ' || c > '~' {
+			return mime.BEncoding.Encode("utf-8", name) + " " + (&mail.Address{Address: a.Address}).String()
+		}
+	}
+	return (&mail.Address{Name: name, Address: a.Address}).String()
 }
 
 // hasControl reports whether s holds a CR, LF or any other control
