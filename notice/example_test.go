@@ -18,7 +18,7 @@ func ExampleSet_Render() {
 	}
 	fmt.Println(n.Subject)
 	// Output:
-	// Mahnung: 1.383,86 EUR überfällig
+	// Mahnung: 1.378,86 EUR überfällig
 }
 
 func ExampleNotice_Validate() {

@@ -68,7 +68,7 @@ func (e *TemplateError) Unwrap() error { return e.Err }
 
 // funcs are the functions templates may call.
 func funcs() map[string]any {
-	return map[string]any{"upper": strings.ToUpper, "plural": Plural}
+	return map[string]any{"upper": strings.ToUpper, "plural": Plural, "join": strings.Join}
 }
 
 // Add parses t and stores it under k. The key's language is lower-cased.
