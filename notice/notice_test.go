@@ -30,8 +30,8 @@ func sample(lang string, stage notice.Stage) *notice.Notice {
 		Stage: stage, Channel: notice.Email, Language: lang, Workflow: "standard", Step: "overdue-1",
 		Creditor: notice.Party{Name: "Northwind Supplies GmbH", Address: []string{"Hafenstraße 12", "20457 Hamburg"}, Email: "ar@northwind.example", TaxID: "DE123456789",
 			Kind: notice.Company, Country: "DE", Registration: notice.Registration{Form: "GmbH", Office: "Hamburg", Register: "Amtsgericht Hamburg", Number: "HRB 123456", Directors: []string{"Anna Schmidt", "Jan Meyer"}}},
-		Debtor: notice.Party{Name: "Acme Ltd", Address: []string{"1 Example Street", "London EC1A 1AA"}, Email: "ap@acme.example", Reference: "C-1", Kind: notice.Company, Country: "GB"},
-		Law:    notice.DE,
+		Debtor:   notice.Party{Name: "Acme Ltd", Address: []string{"1 Example Street", "London EC1A 1AA"}, Email: "ap@acme.example", Reference: "C-1", Kind: notice.Company, Country: "GB"},
+		Law:      notice.DE,
 		Currency: "EUR", MinorUnits: 2,
 		Lines: []notice.Line{
 			{Number: "INV-1", IssueDate: day("2026-03-01"), DueDate: day("2026-03-31"), Description: "CNC spindles (4 units)", Amount: dec("1234.56"), Open: dec("1234.56"), DaysOverdue: 14},
