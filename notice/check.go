@@ -261,7 +261,7 @@ func phrasesFor(lang string) phrases {
 		mahnbescheid:   []string{"Mahnbescheid", "payment order"},
 		statutory:      []string{"Statutory interest", "statutory interest", "Default interest"},
 		interestGoesOn: []string{"continue"},
-		dispute:        []string{"dispute"},
+		dispute:        []string{"you dispute"},
 		documents:      []string{"documents"},
 		adr:            []string{"alternative dispute resolution", "mediation"},
 		protocol:       []string{"statement of account", "Information Sheet", "Reply Form", "Financial Statement"},
