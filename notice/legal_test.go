@@ -100,7 +100,7 @@ func legalNotice(lw law, stage string, individual bool) *notice.Notice {
 		Key: key, Number: notice.NumberFor(key), Channel: notice.Letter, Language: lw.lang,
 		Creditor: lw.creditor, Debtor: debtor, Law: lw.j, Currency: lw.currency, MinorUnits: 2,
 		Contract: notice.Contract{Reference: "SA-2025-17", Date: day("2025-11-03")},
-		Lines: []notice.Line{{Number: "INV-100", IssueDate: day("2026-02-01"), DueDate: day("2026-03-03"), Description: "Machined parts, lot 7", Amount: dec("1234.56"), Open: dec("1234.56")}},
+		Lines:    []notice.Line{{Number: "INV-100", IssueDate: day("2026-02-01"), DueDate: day("2026-03-03"), Description: "Machined parts, lot 7", Amount: dec("1234.56"), Open: dec("1234.56")}},
 		Payment: notice.Payment{Instructions: "Bank transfer only.", ByLanguage: map[string]string{"de": "Bitte nur per Überweisung."},
 			IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX"},
 	}
@@ -360,14 +360,18 @@ func TestCheckEveryItem(t *testing.T) {
 		{item: notice.ItemCreditorFooter, j: notice.FR, stage: "final", before: func(n *notice.Notice) { n.Creditor.Registration.Number = "" }},
 		{item: notice.ItemUKClaimBasis, j: notice.UK, stage: "letter-before-action", before: func(n *notice.Notice) { n.Contract = notice.Contract{} }},
 		{item: notice.ItemUKInterestContinues, j: notice.UK, stage: "letter-before-action", after: func(n *notice.Notice) { n.Text = strings.ReplaceAll(n.Text, "GBP 0.41", "GBP 0.40") }},
-		{item: notice.ItemUKDispute, j: notice.UK, stage: "letter-before-action", after: func(n *notice.Notice) { n.Text = strings.ReplaceAll(n.Text, "If you dispute the debt", "If you query the debt") }},
+		{item: notice.ItemUKDispute, j: notice.UK, stage: "letter-before-action", after: func(n *notice.Notice) {
+			n.Text = strings.ReplaceAll(n.Text, "If you dispute the debt", "If you query the debt")
+		}},
 		{item: notice.ItemUKADR, j: notice.UK, stage: "letter-before-action", after: func(n *notice.Notice) {
 			n.Text = strings.ReplaceAll(n.Text, "alternative dispute resolution, such as mediation", "talking")
 		}},
 		{item: notice.ItemUKDebtProtocol, j: notice.UK, stage: "letter-before-action", individual: true, before: func(n *notice.Notice) { n.Channel = notice.Email }},
 		{item: notice.ItemUKDebtProtocol, j: notice.UK, stage: "letter-before-action", individual: true, after: func(n *notice.Notice) { n.Text = strings.ReplaceAll(n.Text, "Financial Statement", "") }},
 		{item: notice.ItemSMSStandalone, j: notice.UK, stage: "final", ch: notice.SMS, before: func(n *notice.Notice) { n.Creditor.Phone, n.Creditor.Email = "", "" }},
-		{item: notice.ItemSMSStandalone, j: notice.EU, stage: "final", ch: notice.SMS, after: func(n *notice.Notice) { n.Text = strings.ReplaceAll(n.Text, "EUR 1,234.56 overdue, plus EUR 50.30", "EUR 1,284.86 overdue") }},
+		{item: notice.ItemSMSStandalone, j: notice.EU, stage: "final", ch: notice.SMS, after: func(n *notice.Notice) {
+			n.Text = strings.ReplaceAll(n.Text, "EUR 1,234.56 overdue, plus EUR 50.30", "EUR 1,284.86 overdue")
+		}},
 		{item: notice.ItemSMSNoLetter, j: notice.DE, stage: "final", ch: notice.SMS, after: func(n *notice.Notice) { n.Text += " Brief folgt." }},
 	}
 	covered := map[notice.Item]bool{notice.ItemRendered: true}
