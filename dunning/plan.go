@@ -139,6 +139,7 @@ type planner struct {
 	cal        schedule.Calendar
 	agreements map[string]*Agreement
 	explain    *Explanation // when not nil, the invoice to explain
+	set        *notice.Set  // the policy's templates, for CheckNotices
 }
 
 type custState struct {
@@ -752,13 +753,14 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	}
 	wf := ds[0].wf
 	n := &notice.Notice{
-		Key: a.Key, Number: notice.NumberFor(a.Key), Date: cs.asOf, PayBy: cs.asOf + date.Date(pl.policy.payByDays()),
+		Key: a.Key, Number: notice.NumberFor(a.Key), Date: cs.asOf,
 		Stage: wf.stage(si), Channel: a.Kind.Channel(), Language: lang,
 		Workflow: a.Workflow, Step: step.Name, Templates: m.Templates,
 		Creditor: pl.policy.Creditor,
-		Debtor:   notice.Party{Name: c.Name, Reference: c.ID},
-		Currency: string(cur), MinorUnits: places,
+		Debtor:   notice.Party{Name: c.Name, Reference: c.ID, Kind: c.kind(), Country: c.Country},
+		Currency: string(cur), MinorUnits: places, Law: pl.lawOf(ds[0].inv),
 	}
+	n.PayBy = cs.asOf + date.Date(pl.policy.payByDays(n.Stage, n.Law, n.Debtor.Kind))
 	if step.Template != "" {
 		n.Step = step.Template
 	}
@@ -836,7 +838,8 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 				}
 				for _, p := range acc.Periods {
 					l := notice.Charge{Label: "interest", Invoice: inv.Number, Principal: p.Principal, Rate: p.RatePercent,
-						From: p.From, To: p.To, Days: p.Days, DayCount: string(dc), Rounding: string(ch.Interest.Rounding)}
+						From: p.From, To: p.To, Days: p.Days, DayCount: string(dc), Rounding: string(ch.Interest.Rounding),
+						Basis: ch.Interest.Regime.InterestBasis()}
 					amt, ok := l.Expected(places)
 					if !ok || !amt.IsPositive() {
 						continue
@@ -848,11 +851,13 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			}
 		}
 		if ch.Compensation && !d.prog.Compensated && ch.Interest.Regime != "" && d.inv.Due < cs.asOf {
-			comp, err := ch.Interest.Regime.Compensation(cur, d.open, c.Consumer)
+			comp, err := ch.Interest.Regime.Compensation(cur, d.open, c.consumer())
 			if err != nil {
 				a.Problem = "compensation on invoice " + inv.Number + ": " + err.Error()
 			} else if comp.IsPositive() {
-				n.Fees = append(n.Fees, notice.Charge{Label: "compensation", Invoice: inv.Number, Amount: comp.Amount})
+				// settleCharges nets it against the reminder fees it covers.
+				n.Fees = append(n.Fees, notice.Charge{Label: "compensation", Invoice: inv.Number, Amount: comp.Amount,
+					Statutory: comp.Amount, Basis: ch.Interest.Regime.CompensationBasis()})
 				a.Fees = a.Fees.Add(comp.Amount)
 				a.Compensation = true
 			}
@@ -867,9 +872,16 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			a.Fees = a.Fees.Add(fee.Amount)
 		}
 	}
+	first := ds[0]
+	firstCh := pl.charges(first.inv)
+	settleCharges(n, a, first.prog.Cycle == first.inv.Cycle && first.prog.Compensated &&
+		firstCh != nil && firstCh.Interest != nil && firstCh.Interest.Regime.NetsReminderFees())
 	pi := pl.policy.Payment
 	if agr != nil && !agr.Payment.empty() {
 		pi = agr.Payment
+	}
+	if agr != nil && agr.Reference != "" {
+		n.Contract = notice.Contract{Reference: agr.Reference, Date: agr.Effective}
 	}
 	slices.Sort(n.Earlier)
 	n.Payment = notice.Payment{Instructions: pi.Text, ByLanguage: pi.ByLanguage, Options: pi.Options, IBAN: pi.IBAN, BIC: pi.BIC, URL: pi.URL, Reference: notice.PaymentReference(n.Number, numbers)}
@@ -881,6 +893,8 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	}
 	if err := n.Validate(); err != nil {
 		a.Problem = err.Error()
+	} else if pl.policy.CheckNotices {
+		a.Problem = pl.checkNotice(n)
 	}
 	return nil
 }

@@ -292,11 +292,11 @@ func lawCountry(j Jurisdiction) string {
 	return ""
 }
 
-// feesOn returns the reminder fees a notice charges on an invoice: the
+// FeesOn returns the reminder fees a notice charges on an invoice: the
 // lines labelled "fee" or "fees-earlier" naming it, and those naming no
 // invoice when it is the notice's first (a step fee is booked on the first
-// invoice).
-func (n *Notice) feesOn(inv string) decimal.Decimal {
+// invoice). A compensation line on the invoice covers them (Charge.Covered).
+func (n *Notice) FeesOn(inv string) decimal.Decimal {
 	s := decimal.Zero
 	for _, c := range n.Fees {
 		if c.Label != "fee" && c.Label != "fees-earlier" {
@@ -447,7 +447,7 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 			if !ok {
 				continue // ItemCompensation reports it
 			}
-			fees := n.feesOn(c.Invoice)
+			fees := n.FeesOn(c.Invoice)
 			if allowed := decimal.Max(decimal.Zero, max.Sub(fees)); c.Amount.GreaterThan(allowed) {
 				fail("invoice %s: reminder fees %s beside compensation %s; the fixed sum covers them, at most %s may be added", c.Invoice, money(fees), money(c.Amount), money(allowed))
 			}
