@@ -129,13 +129,21 @@ func TestValidateNamesMissingFields(t *testing.T) {
 		{"channel", func(n *notice.Notice) { n.Channel = "pigeon" }},
 		{"pay_by", func(n *notice.Notice) { n.Stage = notice.FinalNotice; n.PayBy = n.Date }},
 		// A friendly reminder charges nothing.
-		{"fees", func(n *notice.Notice) { n.Stage = notice.FriendlyReminder; n.Interest = nil; n.Total = n.ComputeTotal() }},
+		{"fees", func(n *notice.Notice) {
+			n.Stage = notice.FriendlyReminder
+			n.Interest = nil
+			n.Total = n.ComputeTotal()
+		}},
 		{"interest", func(n *notice.Notice) { n.Stage = notice.FriendlyReminder; n.Fees = nil; n.Total = n.ComputeTotal() }},
 		// The compensation claims the EUR 40 less the 5.00 it covers, 35.00:
 		// the whole 40 beside the fee is refused, and so is a netting that
 		// does not add up.
 		{"fees[1].amount", func(n *notice.Notice) { n.Fees[1].Amount = dec("40.00"); n.Total = n.ComputeTotal() }},
-		{"fees[1].amount", func(n *notice.Notice) { n.Fees[1].Covered = dec("-5"); n.Fees[1].Amount = dec("45.00"); n.Total = n.ComputeTotal() }},
+		{"fees[1].amount", func(n *notice.Notice) {
+			n.Fees[1].Covered = dec("-5")
+			n.Fees[1].Amount = dec("45.00")
+			n.Total = n.ComputeTotal()
+		}},
 	} {
 		n := sample("en", notice.OverdueNotice)
 		tc.mutate(n)
