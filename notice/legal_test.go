@@ -452,3 +452,27 @@ func TestMinPayByDays(t *testing.T) {
 		}
 	}
 }
+
+// The daily interest a letter before action states, by hand: the last
+// period of each invoice counts (the rate changed on 15 April: 1,234.56 x
+// 11.02 % / 365 = 0.37274 -> 0.37, not both periods' 0.72); a second
+// invoice of 10,000 at 12 % act/365 adds 1,200 / 365 = 3.28767: 0.37274 +
+// 3.28767 = 3.66041 -> 3.66 (act/360 would give 3.33 for it).
+func TestDailyInterest(t *testing.T) {
+	n := sample("en", notice.LetterBeforeAction)
+	n.Interest = []notice.Charge{
+		interest("INV-1", "1234.56", "10.27", "2026-04-01", "2026-04-14"),
+		interest("INV-1", "1234.56", "11.02", "2026-04-15", "2026-04-28"),
+	}
+	if got := n.DailyInterest(); !got.Equal(dec("0.37")) {
+		t.Errorf("one invoice: %s, want 0.37", got)
+	}
+	n.Interest = append(n.Interest, interest("INV-2", "10000.00", "12", "2026-04-10", "2026-04-28"))
+	if got := n.DailyInterest(); !got.Equal(dec("3.66")) {
+		t.Errorf("two invoices: %s, want 3.66", got)
+	}
+	n.Interest = nil
+	if got := n.DailyInterest(); !got.IsZero() {
+		t.Errorf("no interest: %s", got)
+	}
+}
