@@ -273,4 +273,10 @@ func TestNoticeCarriesContractAndDebtor(t *testing.T) {
 	if n.Contract != (notice.Contract{Reference: "SA-2026-3", Date: day("2026-03-01")}) || n.Debtor.Kind != notice.SoleTrader || n.Debtor.Country != "GB" {
 		t.Errorf("contract %+v, debtor %+v", n.Contract, n.Debtor)
 	}
+	// A kind the library does not know is the action's problem, named.
+	pf.Customers[0].Kind = "corp"
+	acts, _ = dunning.Plan(day("2026-04-14"), stdPolicy(), pf)
+	if !strings.Contains(acts[0].Problem, "debtor.kind") {
+		t.Errorf("kind \"corp\": problem %q", acts[0].Problem)
+	}
 }

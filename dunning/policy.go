@@ -149,9 +149,7 @@ func (p *Policy) Validate() error {
 			return &FieldError{Field: "policy.pay_by_stage." + st.String(), Value: fmt.Sprint(d), Reason: "must be a stage's name with days not negative"}
 		}
 	}
-	switch p.Law {
-	case "", notice.EU, notice.UK, notice.DE, notice.FR:
-	default:
+	if p.Law != "" && !p.Law.Valid() {
 		return &FieldError{Field: "policy.law", Value: string(p.Law), Reason: `want "eu", "uk", "de" or "fr"`}
 	}
 	for c, v := range p.MinAmount {

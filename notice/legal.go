@@ -144,6 +144,9 @@ const (
 	FR Jurisdiction = "fr"
 )
 
+// Valid reports whether j is one of the four jurisdictions.
+func (j Jurisdiction) Valid() bool { return j == EU || j == UK || j == DE || j == FR }
+
 // Contract is the agreement a claim arises from, as a letter before action
 // states it: its reference and the day it was made. The parties are the
 // notice's creditor and debtor.

@@ -383,7 +383,8 @@ func (n *Notice) referenceCovers(ref string) bool {
 // services rendered, amount and open balance, a consistent total, how to pay,
 // the notice date and stage (and, for a final notice or a letter before
 // action, a pay-by date after it), and an address for its channel; a
-// friendly reminder with fees or interest is refused, and so is a netted
+// friendly reminder with fees or interest is refused, so are a party kind
+// or a law it does not know, and so is a netted
 // compensation line whose amount is not its statutory sum less the fees it
 // covers. It
 // recomputes every interest line from its principal, rate, days and day
@@ -401,6 +402,9 @@ func (n *Notice) Validate() error {
 	miss(strings.TrimSpace(n.Creditor.Name) != "", "creditor.name")
 	miss(len(n.Creditor.Address) > 0, "creditor.address")
 	miss(strings.TrimSpace(n.Debtor.Name) != "", "debtor.name")
+	miss(n.Debtor.Kind == "" || n.Debtor.Kind.Valid(), "debtor.kind")
+	miss(n.Creditor.Kind == "" || n.Creditor.Kind.Valid(), "creditor.kind")
+	miss(n.Law == "" || n.Law.Valid(), "law")
 	miss(n.Date != 0, "date")
 	miss(n.Stage.Valid(), "stage")
 	// A final notice or a letter before action sets a deadline.

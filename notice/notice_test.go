@@ -128,6 +128,9 @@ func TestValidateNamesMissingFields(t *testing.T) {
 		{"debtor.phone", func(n *notice.Notice) { n.Channel = notice.SMS }},
 		{"channel", func(n *notice.Notice) { n.Channel = "pigeon" }},
 		{"pay_by", func(n *notice.Notice) { n.Stage = notice.FinalNotice; n.PayBy = n.Date }},
+		{"debtor.kind", func(n *notice.Notice) { n.Debtor.Kind = "corp" }},
+		{"creditor.kind", func(n *notice.Notice) { n.Creditor.Kind = "Company" }},
+		{"law", func(n *notice.Notice) { n.Law = "gb" }},
 		// A friendly reminder charges nothing.
 		{"fees", func(n *notice.Notice) {
 			n.Stage = notice.FriendlyReminder
