@@ -280,3 +280,30 @@ func TestNoticeCarriesContractAndDebtor(t *testing.T) {
 		t.Errorf("kind \"corp\": problem %q", acts[0].Problem)
 	}
 }
+
+// A text message carries the notice number, the principal apart from the
+// charges, a contact and the link to the full notice, and speaks of no
+// letter: 100.00 overdue plus a 5.00 fee, total 105.00.
+func TestSMSStandsAlone(t *testing.T) {
+	wf := dunning.Workflow{Name: "sms", Steps: []dunning.Step{
+		{Name: "text", At: schedule.Offset{Anchor: schedule.Due, Days: 14}, Action: dunning.SMS, Fee: eurFee("5.00")},
+	}}
+	pol := dunningtest.Policy(wf)
+	pol.NoticeURL = "https://pay.example.com/n/{number}"
+	pf := onePortfolio()
+	pf.Customers[0].Contacts[0].Phone = "+44 20 7946 0000"
+	acts := dunningtest.ExpectStep(t, pol, pf, "i1", day("2026-04-14"), "text")
+	text := render(t, pol, &acts[0])
+	n := acts[0].Notice
+	for _, w := range []string{n.Number, "EUR 100.00 overdue", "plus EUR 5.00 fees and interest, total EUR 105.00", "https://pay.example.com/n/" + n.Number, "ar@example.com"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("SMS %q lacks %q", text, w)
+		}
+	}
+	if strings.Contains(strings.ToLower(text), "letter") {
+		t.Errorf("SMS speaks of a letter: %q", text)
+	}
+	if f := notice.Check(n, ""); len(f) != 0 {
+		t.Errorf("SMS fails its checklist: %v", f)
+	}
+}

@@ -761,6 +761,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		Currency: string(cur), MinorUnits: places, Law: pl.lawOf(ds[0].inv),
 	}
 	n.PayBy = cs.asOf + date.Date(pl.policy.payByDays(n.Stage, n.Law, n.Debtor.Kind))
+	n.Link = strings.ReplaceAll(pl.policy.NoticeURL, "{number}", n.Number)
 	if step.Template != "" {
 		n.Step = step.Template
 	}

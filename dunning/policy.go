@@ -70,6 +70,10 @@ type Policy struct {
 	// templates); a notice that fails it gets a Problem naming the items
 	// and their sources, and is never sent.
 	CheckNotices bool `json:"check_notices,omitempty"`
+	// NoticeURL, when set, is where a customer reads a notice online, with
+	// "{number}" standing for the notice number
+	// ("https://pay.example.com/n/{number}"); text messages point to it.
+	NoticeURL string `json:"notice_url,omitempty"`
 
 	byName map[string]int
 }

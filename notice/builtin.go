@@ -173,13 +173,13 @@ var builtinEN = map[Stage]words{
 			`{{if .Single}}the following invoice remains unpaid, {{plural .MaxDaysOverdue "day" "days"}} after its due date{{else}}the following invoices remain unpaid, the oldest {{plural .MaxDaysOverdue "day" "days"}} after its due date{{end}}. This is our final notice.`,
 		closing: `Please make sure the total due reaches us by {{.PayBy}}.` +
 			`{{if eq .Next "collection"}} If it does not, we will pass the claim to a collection agency or a lawyer to recover it.` +
-			`{{else if eq .NextStage "letter-before-action"}} If it does not, our next step will be a letter before action announcing court proceedings.` +
+			`{{else if eq .NextStage "letter-before-action"}} If it does not, our next step will be {{if eq .Law "uk"}}a letter before action announcing court proceedings{{else}}to announce court proceedings{{end}}.` +
 			`{{else if eq .Next "contact"}} If it does not, we will contact you to discuss how the debt will be settled.{{end}}` +
 			`{{if .Interest}} Interest continues to accrue until payment.{{end}} If you have paid in the meantime, please let us know.`,
 		sms: `{{.Creditor.Name}}: FINAL NOTICE. {{template "inv" .}} {{.Principal}} overdue{{template "charges" .}}. Please pay by {{.PayBy}}. Ref {{.Number}}.{{template "tail" .}}`,
 	},
 	LetterBeforeAction: {
-		subject: `Letter before action: {{.Total}} owed to {{.Creditor.Name}}`,
+		subject: `{{if or (eq .Law "uk") (eq .Law "")}}Letter before action{{else}}Notice of court proceedings{{end}}: {{.Total}} owed to {{.Creditor.Name}}`,
 		opening: `{{if .First}}The following debt remains unpaid.{{else}}{{template "wrote" .}}, and the following debt remains unpaid.{{end}}` +
 			`{{if eq .Law "uk"}} This is a letter before claim: formal notice that we intend to begin court proceedings to recover the debt.` +
 			`{{else if eq .Law "de"}} This letter is formal notice that we intend to recover the debt through the German courts{{if .Domestic}} by applying for a court payment order (Mahnbescheid){{end}}.` +
