@@ -26,12 +26,15 @@
 //     customer or invoice on hold (optionally until a day), a promise to pay
 //     whose date has not passed;
 //   - grace days (steps after the due date move by them);
-//   - minimum amounts per step (absolute, and as a share of the customer's
-//     open items) and per customer and currency;
+//   - minimum amounts per step (per currency, and as a share of the
+//     customer's open items) and per customer and currency; HighestOnly and
+//     SendAllMissed fall back to the highest due level whose minimums hold;
 //   - grouping: a notice per invoice, or per customer listing every overdue
-//     invoice;
+//     invoice of the currency (Action.Listed);
 //   - catch-up when several steps are due at once: Progressive, HighestOnly
-//     or SendAllMissed, and a minimum gap between two notices;
+//     or SendAllMissed, and a minimum gap between two notices of an
+//     invoice; a maximum of notices per invoice (Workflow.MaxNotices); a gap
+//     and a maximum per customer (Policy.Customer);
 //   - reminders (steps on or before the due date) that were missed until
 //     the next step fell due are passed over, never sent late;
 //   - a broken promise resumes the workflow or escalates at once.
@@ -39,7 +42,10 @@
 // Each Action carries a stable idempotency key (customer, invoices,
 // workflow, step, cycle), the rendered notice or the collector task, the fees
 // and interest it adds, and a Reason in words. Explain answers why an
-// invoice has no action on a day and when its next step falls.
+// invoice has no action on a day and when its next step falls. Plan also
+// cancels open collector tasks whose invoices are settled (Portfolio.Tasks,
+// CancelTask actions) and opens one task to fix the data of an action that
+// carries a Problem (DataFix).
 //
 // # Running
 //

@@ -20,6 +20,9 @@ type StepStatus struct {
 	Done    bool `json:"done"`
 	// PassedOver: a reminder missed until its next step was due too.
 	PassedOver bool `json:"passed_over,omitempty"`
+	// HeldBack says why a due step waits: its minimum amount or share does
+	// not hold (the step stays pending).
+	HeldBack string `json:"held_back,omitempty"`
 }
 
 // Explanation says why an invoice has, or has no, action on a day and when
@@ -39,6 +42,9 @@ type Explanation struct {
 	Next     date.Date `json:"next,omitzero"`
 	NextStep string    `json:"next_step,omitempty"`
 	Reason   string    `json:"reason"`
+	// Notes say what today's notice leaves off for the invoice and why
+	// (interest or compensation a regime does not give in its currency).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // String renders the explanation for a person.
@@ -61,6 +67,8 @@ func (e *Explanation) String() string {
 			state = "done"
 		case s.PassedOver:
 			state = "passed over"
+		case s.HeldBack != "":
+			state = "held back: " + s.HeldBack
 		case s.Date <= e.AsOf:
 			state = "due"
 		}
@@ -68,6 +76,9 @@ func (e *Explanation) String() string {
 	}
 	for _, a := range e.Actions {
 		fmt.Fprintf(&b, "  action %s %s\n", a.Kind, a.Key)
+	}
+	for _, n := range e.Notes {
+		fmt.Fprintf(&b, "  note: %s\n", n)
 	}
 	if e.NextStep != "" && len(e.Actions) == 0 {
 		fmt.Fprintf(&b, "  next: %s on %s\n", e.NextStep, e.Next)

@@ -2,12 +2,19 @@ package dunning
 
 import (
 	"strings"
+
+	"github.com/rickb777/date/v2"
 )
 
 // Advance applies a completed record to the progress of the record's i-th
 // invoice. Every Store implementation calls it inside Complete, so all stores
-// keep progress the same way.
+// keep progress the same way. A fallback's fees and compensation count like
+// any other record's; a Failed record's count for nothing (the notice never
+// reached the customer, see Action.Record).
 func Advance(p *Progress, rec Record, i int) {
+	if rec.Kind == CancelTask || rec.Kind == DataFix {
+		return // about a collector task, not the invoice's dunning
+	}
 	id := rec.InvoiceIDs[i]
 	cycle := 0
 	if i < len(rec.Cycles) {
@@ -15,6 +22,25 @@ func Advance(p *Progress, rec Record, i int) {
 	}
 	if p.InvoiceID != id || p.Cycle != cycle {
 		*p = Progress{InvoiceID: id, Cycle: cycle, Step: -1}
+	}
+	if rec.Outcome != Failed {
+		if rec.Kind.IsNotice() {
+			l := p.log()
+			l.Count++
+			if n := len(l.Recent); n == 0 || l.Recent[n-1] < rec.Date {
+				// A new slice: snapshots of the progress keep theirs.
+				r := make([]date.Date, 0, min(n+1, MaxRecent))
+				r = append(r, l.Recent[max(0, n+1-MaxRecent):]...)
+				l.Recent = append(r, rec.Date)
+			}
+			p.Notices = l
+		}
+		if i < len(rec.FeesByInvoice) {
+			p.Fees = p.Fees.Add(rec.FeesByInvoice[i])
+		}
+		if rec.Compensation {
+			p.Compensated = true
+		}
 	}
 	if rec.Fallback {
 		if p.Bounced == strings.TrimSuffix(rec.Key, "/fallback") {
@@ -40,19 +66,14 @@ func Advance(p *Progress, rec Record, i int) {
 	if rec.Kind == HoldAction {
 		p.Held = true
 	}
-	if i < len(rec.FeesByInvoice) {
-		p.Fees = p.Fees.Add(rec.FeesByInvoice[i])
-	}
-	if rec.Compensation {
-		p.Compensated = true
-	}
 	if rec.Outcome == Failed {
 		p.Bounced = rec.Key
 	}
 }
 
 // MarkBounced records on the progress of the record's i-th invoice that the
-// record's notice bounced, so the next plan sends its fallback. A bounced
+// record's notice bounced, so the next plan sends its fallback, and takes
+// back the fees the notice charged. A bounced
 // fallback is not replaced again (a collector task follows it anyway).
 func MarkBounced(p *Progress, rec Record, i int) {
 	if rec.Fallback || !rec.Kind.IsNotice() || p.InvoiceID != rec.InvoiceIDs[i] {
@@ -60,6 +81,22 @@ func MarkBounced(p *Progress, rec Record, i int) {
 	}
 	if i < len(rec.Cycles) && rec.Cycles[i] != p.Cycle {
 		return
+	}
+	if p.Notices == nil || p.Notices.Refunded != rec.Key {
+		// The notice never reached the customer: its fees are not owed
+		// (taken back once per key, however many bounce events arrive).
+		// Compensation stays marked: the record does not say which invoice
+		// of a grouped notice it was for, and leaving it off is the safe
+		// side.
+		if i < len(rec.FeesByInvoice) {
+			p.Fees = p.Fees.Sub(rec.FeesByInvoice[i])
+		}
+		l := p.log()
+		if rec.Outcome != Failed && l.Count > 0 {
+			l.Count-- // nor does it count towards Workflow.MaxNotices
+		}
+		l.Refunded = rec.Key
+		p.Notices = l
 	}
 	p.Bounced = rec.Key
 }

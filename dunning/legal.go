@@ -57,20 +57,21 @@ func (c *Customer) consumer() bool { return c.Consumer || c.Kind == notice.Consu
 //   - a friendly reminder claims nothing: no fee, compensation or interest
 //     (the debtor is not in default yet);
 //   - a compensation line covers the reminder fees on its invoice (the
-//     earlier ones and this step's fee, booked on the first invoice), so it
+//     earlier ones and this step's fee where it is booked on it), so it
 //     claims the statutory sum less them, never below zero (Directive
 //     2011/7/EU Art. 6, CJEU C-287/17, § 288 Abs. 5 S. 3 BGB);
-//   - once the first invoice's compensation was claimed on an earlier
-//     notice under a regime that nets (firstCompensated), this step's fee
-//     is covered by it and not charged.
-func settleCharges(n *notice.Notice, a *Action, firstCompensated bool) {
+//   - once the compensation of the invoice the step fee is booked on was
+//     claimed on an earlier notice under a regime that nets
+//     (feeInvoiceCompensated), this step's fee is covered by it and not
+//     charged.
+func settleCharges(n *notice.Notice, a *Action, feeInvoiceCompensated bool) {
 	if n.Stage == notice.FriendlyReminder {
 		n.Fees, n.Interest = nil, nil
 		a.Fees, a.Interest, a.Compensation = decimal.Zero, decimal.Zero, false
 		return
 	}
-	if firstCompensated {
-		n.Fees = slices.DeleteFunc(n.Fees, func(c notice.Charge) bool { return c.Label == "fee" && c.Invoice == "" })
+	if feeInvoiceCompensated {
+		n.Fees = slices.DeleteFunc(n.Fees, func(c notice.Charge) bool { return c.Label == "fee" })
 	}
 	fees := decimal.Zero
 	for i := range n.Fees {

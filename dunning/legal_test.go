@@ -14,6 +14,18 @@ import (
 	"github.com/rickb777/date/v2"
 )
 
+// noticeActions keeps the notices of a plan (a Problem adds a fix-data
+// task beside its notice).
+func noticeActions(acts []dunning.Action) []dunning.Action {
+	var out []dunning.Action
+	for _, a := range acts {
+		if a.Kind.IsNotice() {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 func eurFee(amount string) *charge.Fee {
 	return &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]dunningtest.Decimal{"EUR": dunningtest.Amount(amount)}}
 }
@@ -226,9 +238,10 @@ func TestPlanChecksNotices(t *testing.T) {
 	pol.CheckNotices = true
 	pf := onePortfolio()
 	acts, err := dunning.Plan(day("2026-04-14"), pol, pf)
-	if err != nil || len(acts) != 1 {
+	if err != nil {
 		t.Fatal(err)
 	}
+	acts = noticeActions(acts)
 	p := acts[0].Problem
 	for _, w := range []string{"creditor-footer", "§ 35a GmbHG", "debtor-kind", "§§ 13, 14, 288 BGB"} {
 		if !strings.Contains(p, w) {
@@ -242,18 +255,21 @@ func TestPlanChecksNotices(t *testing.T) {
 	pol.Creditor.Registration = notice.Registration{Form: "GmbH", Office: "Leeds", Register: "Amtsgericht Hamburg", Number: "HRB 1", Directors: []string{"A. Director"}}
 	pf.Customers[0].Kind, pf.Customers[0].Country = notice.Company, "GB"
 	acts, _ = dunning.Plan(day("2026-04-14"), pol, pf)
+	acts = noticeActions(acts)
 	if acts[0].Problem != "" {
 		t.Errorf("a notice meeting its checklist refused: %s", acts[0].Problem)
 	}
 	// A German consumer charged under the B2B regime fails it.
 	pf.Customers[0].Kind = notice.Consumer
 	acts, _ = dunning.Plan(day("2026-04-14"), pol, pf)
+	acts = noticeActions(acts)
 	if !strings.Contains(acts[0].Problem, "business-only") {
 		t.Errorf("B2B interest from a consumer not refused: %q", acts[0].Problem)
 	}
 	pol.CheckNotices = false
 	pf.Customers[0].Kind = ""
 	acts, _ = dunning.Plan(day("2026-04-14"), pol, pf)
+	acts = noticeActions(acts)
 	if acts[0].Problem != "" {
 		t.Errorf("unchecked: %s", acts[0].Problem)
 	}
@@ -276,7 +292,8 @@ func TestNoticeCarriesContractAndDebtor(t *testing.T) {
 	// A kind the library does not know is the action's problem, named.
 	pf.Customers[0].Kind = "corp"
 	acts, _ = dunning.Plan(day("2026-04-14"), stdPolicy(), pf)
-	if !strings.Contains(acts[0].Problem, "debtor.kind") {
+	acts = noticeActions(acts)
+	if len(acts) != 1 || !strings.Contains(acts[0].Problem, "debtor.kind") {
 		t.Errorf("kind \"corp\": problem %q", acts[0].Problem)
 	}
 }

@@ -26,6 +26,12 @@ type Portfolio struct {
 	Agreements []Agreement
 	Invoices   []Invoice
 	History    History // nil: nothing done yet
+	// Tasks are the open collector tasks (Store.Tasks(ctx, TaskOpen); the
+	// Runner reads them when nil). Plan cancels a task whose invoices are
+	// all in the portfolio and settled or written off (an invoice missing
+	// from the portfolio is not taken as settled), and one that asked to fix
+	// data once the data is fixed.
+	Tasks []CollectorTask
 }
 
 // Action is one thing to do today: a notice to send, a task to open, a hold
@@ -49,6 +55,12 @@ type Action struct {
 	// InvoiceIDs: in a per-customer notice an invoice may be at an earlier
 	// step than the notice's own.
 	Steps []int `json:"steps"`
+	// Listed marks, same order as InvoiceIDs, the overdue invoices a
+	// per-customer notice lists without a step of their own due that day:
+	// their Steps entry is the step they already stand at (-1: none), the
+	// notice does not advance them and its step fee is not charged on them
+	// (nil: none listed).
+	Listed []bool `json:"listed,omitempty"`
 	// Skipped names the steps HighestOnly passed over to reach this one.
 	Skipped []string `json:"skipped,omitempty"`
 	// Fallback marks the replacement of a notice that bounced.
@@ -57,9 +69,10 @@ type Action struct {
 	// Open is the open balance of the invoices the step acts on.
 	Open decimal.Decimal `json:"open"`
 	// Fees is what this action charges anew (step fee and statutory
-	// compensation), booked against InvoiceIDs[0]; Interest is the interest
-	// accrued on the notice's invoices up to Date: the sum of the notice's
-	// interest lines (one per period), each rounded to the minor unit.
+	// compensation), booked against the first of InvoiceIDs not Listed;
+	// Interest is the interest accrued on the notice's invoices up to Date:
+	// the sum of the notice's interest lines (one per period), each rounded
+	// to the minor unit.
 	Fees         decimal.Decimal `json:"fees"`
 	Interest     decimal.Decimal `json:"interest"`
 	Compensation bool            `json:"compensation,omitempty"`
@@ -79,11 +92,14 @@ type Action struct {
 	Reason string `json:"reason"`
 	// Problem, when not empty, says why the action cannot be carried out
 	// (a notice that fails notice.Validate, say): the runner skips it and it
-	// stays pending until the data is fixed.
+	// stays pending until the data is fixed. Plan adds, once, a DataFix
+	// action that opens a collector task to fix it.
 	Problem string `json:"problem,omitempty"`
 }
 
-// Record returns the ledger record of the action with the given outcome.
+// Record returns the ledger record of the action with the given outcome. A
+// Failed record charges no fees: what a notice that never reached the
+// customer asked for is not owed.
 func (a *Action) Record(out Outcome, at time.Time) Record {
 	r := Record{
 		Key: a.Key, CustomerID: a.CustomerID, InvoiceIDs: a.InvoiceIDs, Cycles: a.Cycles,
@@ -95,9 +111,22 @@ func (a *Action) Record(out Outcome, at time.Time) Record {
 		r.Amount = a.Notice.Total
 		r.Template = a.Notice.Templates + "/" + a.Notice.Workflow + "/" + a.Notice.Step + "/" + a.Notice.Language
 	}
+	if out == Failed {
+		// The notice never reached the customer: it charges nothing, so the
+		// fallback that replaces it charges its step's fee (and any
+		// compensation) once.
+		r.Fees, r.Compensation = decimal.Zero, false
+		return r
+	}
 	if a.Fees.Sign() != 0 && len(a.InvoiceIDs) > 0 {
+		// Booked against the first invoice with a step of its own, never
+		// against one the notice only lists.
 		r.FeesByInvoice = make([]decimal.Decimal, len(a.InvoiceIDs))
-		r.FeesByInvoice[0] = a.Fees
+		i := 0
+		for i < len(a.Listed)-1 && a.Listed[i] {
+			i++
+		}
+		r.FeesByInvoice[i] = a.Fees
 	}
 	return r
 }
@@ -138,8 +167,9 @@ type planner struct {
 	p          *Portfolio
 	cal        schedule.Calendar
 	agreements map[string]*Agreement
-	explain    *Explanation // when not nil, the invoice to explain
-	set        *notice.Set  // the policy's templates, for CheckNotices
+	explain    *Explanation                // when not nil, the invoice to explain
+	tasks      map[string][]*CollectorTask // open tasks by customer
+	set        *notice.Set                 // the policy's templates, for CheckNotices
 }
 
 type custState struct {
@@ -212,6 +242,16 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		fill[ci]++
 	}
 
+	for i := range p.Tasks {
+		t := &p.Tasks[i]
+		if t.Status == TaskOpen {
+			if pl.tasks == nil {
+				pl.tasks = map[string][]*CollectorTask{}
+			}
+			pl.tasks[t.CustomerID] = append(pl.tasks[t.CustomerID], t)
+		}
+	}
+
 	custOrder := make([]int32, len(p.Customers))
 	for i := range custOrder {
 		custOrder[i] = int32(i)
@@ -280,18 +320,28 @@ type decision struct {
 	fallback string      // bounced key to replace
 	reason   string
 	prog     Progress
+	done     int // the last step done (-1: none)
+	// listOnly: an overdue invoice with no step of its own due, listed on
+	// its customer's per-customer notice of the day (it reaches no new
+	// step and adds no step fee).
+	listOnly bool
 }
 
 func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
-	var due []decision
+	first := len(actions)
+	var due, listed []decision
 	for _, inv := range cs.invs {
 		d, ok := pl.invoice(cs, inv)
-		if ok {
+		switch {
+		case !ok:
+		case d.listOnly:
+			listed = append(listed, d)
+		default:
 			due = append(due, d)
 		}
 	}
 	if len(due) == 0 {
-		return actions, nil
+		return pl.tidyTasks(cs, actions, first), nil
 	}
 	// The policy's floor per customer and currency.
 	if len(pl.policy.MinAmount) > 0 {
@@ -306,8 +356,29 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 		due = kept
 	}
+	// Fallbacks: one per bounced key, covering the invoices it covered.
+	var fbKeys []string
+	var fallbacks map[string][]decision
 	for _, d := range due {
-		if d.fallback != "" || d.wf.grouping() == PerInvoice || !d.wf.Steps[d.steps[0]].Action.IsNotice() {
+		if d.fallback != "" {
+			if fallbacks == nil {
+				fallbacks = map[string][]decision{}
+			}
+			if _, ok := fallbacks[d.fallback]; !ok {
+				fbKeys = append(fbKeys, d.fallback)
+			}
+			fallbacks[d.fallback] = append(fallbacks[d.fallback], d)
+		}
+	}
+	for _, k := range fbKeys {
+		a, err := pl.action(cs, fallbacks[k], -1)
+		if err != nil {
+			return nil, err
+		}
+		actions = append(actions, a)
+	}
+	for _, d := range due {
+		if d.fallback == "" && (d.wf.grouping() == PerInvoice || !d.wf.Steps[d.steps[0]].Action.IsNotice()) {
 			for k := range d.steps {
 				a, err := pl.action(cs, []decision{d}, k)
 				if err != nil {
@@ -317,7 +388,9 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 			}
 		}
 	}
-	// Per-customer grouping: one notice per workflow and currency.
+	// Per-customer grouping: one notice per workflow and currency, listing
+	// the invoices with a step due and every other overdue invoice of that
+	// workflow and currency (listOnly).
 	type gk struct {
 		wf  string
 		cur Currency
@@ -333,6 +406,16 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 			groups[k] = append(groups[k], d)
 		}
 	}
+	for _, d := range listed {
+		k := gk{d.wf.Name, d.inv.Currency}
+		if g, ok := groups[k]; ok {
+			d.reason = fmt.Sprintf("invoice %s (due %s, open %s %s) is overdue and listed: no step of its own is due", d.inv.Number, d.inv.Due, d.inv.Currency, d.open.StringFixed(pl.places(d.inv.Currency)))
+			if ex := pl.explaining(d.inv); ex != nil {
+				ex.Reason = d.reason + " (" + ex.Reason + ")"
+			}
+			groups[k] = append(g, d)
+		}
+	}
 	for _, k := range keys {
 		a, err := pl.action(cs, groups[k], -1)
 		if err != nil {
@@ -340,7 +423,153 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 		actions = append(actions, a)
 	}
-	return actions, nil
+	if l := pl.policy.Customer; l != nil {
+		actions = pl.limit(cs, l, actions, first)
+	}
+	return pl.tidyTasks(cs, actions, first), nil
+}
+
+// tidyTasks adds to the customer's actions, actions[first:], a DataFix
+// action for each one with a Problem (unless its task is open already), and
+// a CancelTask action for each open task of the customer whose invoices are
+// all settled or written off, or that asked to fix data that is now fixed.
+func (pl *planner) tidyTasks(cs *custState, actions []Action, first int) []Action {
+	open := pl.tasks[cs.c.ID]
+	if len(open) == 0 && !slices.ContainsFunc(actions[first:], func(a Action) bool { return a.Problem != "" }) {
+		return actions
+	}
+	isOpen := func(id string) bool {
+		return slices.ContainsFunc(open, func(t *CollectorTask) bool { return t.ID == id })
+	}
+	fixed := map[string]bool{}
+	n := len(actions)
+	for i := first; i < n; i++ {
+		a := &actions[i]
+		if a.Problem == "" {
+			fixed["fix/"+a.Key] = true
+			continue
+		}
+		key := "fix/" + a.Key
+		if isOpen(key) {
+			continue
+		}
+		actions = append(actions, Action{
+			Key: key, Kind: DataFix, Date: cs.asOf, Scheduled: cs.asOf, CustomerID: cs.c.ID, TimeZone: cs.c.TimeZone,
+			Workflow: a.Workflow, Step: a.Step, StepIndex: a.StepIndex, Currency: a.Currency, Open: a.Open,
+			Reason: "the action " + a.Key + " cannot be carried out: " + a.Problem,
+			Task: &CollectorTask{
+				ID: key, CustomerID: cs.c.ID, InvoiceIDs: a.InvoiceIDs, Kind: DataFix,
+				Title: fmt.Sprintf("Fix the data of %s: %s", cs.c.Name, a.Problem),
+				Due:   cs.asOf, Status: TaskOpen, Currency: a.Currency, Amount: a.Open,
+			},
+		})
+	}
+	byID := make(map[string]*Invoice, len(cs.invs))
+	for _, inv := range cs.invs {
+		byID[inv.ID] = inv
+	}
+	for _, t := range open {
+		why := ""
+		switch {
+		case strings.HasPrefix(t.ID, "fix/") && fixed[t.ID]:
+			why = "the data was fixed: the action goes out"
+		case len(t.InvoiceIDs) > 0:
+			why = pl.settled(cs, t, byID)
+		}
+		if why == "" {
+			continue
+		}
+		ct := *t
+		ct.Status, ct.CancelReason = TaskCancelled, why
+		actions = append(actions, Action{
+			Key: "cancel/" + t.ID, Kind: CancelTask, Date: cs.asOf, Scheduled: cs.asOf, CustomerID: cs.c.ID,
+			TimeZone: cs.c.TimeZone, Currency: t.Currency, Reason: "task " + t.ID + " is no longer needed: " + why, Task: &ct,
+		})
+	}
+	return actions
+}
+
+// settled says why every invoice of task t is settled or written off, or
+// returns "" when one is still open or missing from the portfolio.
+func (pl *planner) settled(cs *custState, t *CollectorTask, byID map[string]*Invoice) string {
+	paid, off := 0, 0
+	for _, id := range t.InvoiceIDs {
+		inv := byID[id]
+		switch {
+		case inv == nil:
+			return ""
+		case inv.WrittenOff != 0 && inv.WrittenOff <= cs.asOf:
+			off++
+		case inv.Open(cs.asOf).Sign() <= 0:
+			paid++
+		default:
+			return ""
+		}
+	}
+	switch {
+	case off == 0:
+		return "its invoices are settled"
+	case paid == 0:
+		return "its invoices were written off"
+	}
+	return "its invoices are settled or written off"
+}
+
+// limit drops the customer's notices, actions[first:], that the customer
+// limits hold back today (fallbacks excepted), saying why to Explain.
+func (pl *planner) limit(cs *custState, l *CustomerLimits, actions []Action, first int) []Action {
+	notices := false
+	for i := first; i < len(actions); i++ {
+		notices = notices || actions[i].Kind.IsNotice() && !actions[i].Fallback
+	}
+	if !notices || pl.p.History == nil {
+		return actions
+	}
+	// The customer's notice days before today, from its invoices' progress.
+	var last date.Date
+	var days []date.Date
+	for _, inv := range cs.invs {
+		p, ok := pl.p.History.Progress(inv.ID)
+		if !ok {
+			continue
+		}
+		last = max(last, p.Last)
+		if p.Notices == nil {
+			continue
+		}
+		for _, d := range p.Notices.Recent {
+			if d < cs.asOf && d > cs.asOf-date.Date(l.period()) {
+				days = append(days, d)
+			}
+		}
+	}
+	slices.Sort(days)
+	days = slices.Compact(days)
+	var why string
+	var until date.Date
+	switch {
+	case l.MinGapDays > 0 && last != 0 && last < cs.asOf && cs.asOf < last+date.Date(l.MinGapDays):
+		until = last + date.Date(l.MinGapDays)
+		why = fmt.Sprintf("the customer's last notice went out on %s: the customer gap of %d days holds notices until %s", last, l.MinGapDays, until)
+	case l.MaxNotices > 0 && len(days) >= l.MaxNotices:
+		// The window drops its oldest counted day first.
+		until = days[len(days)-l.MaxNotices] + date.Date(l.period())
+		why = fmt.Sprintf("the customer received notices on %d days in the %d days up to %s, the maximum of %d: notices wait until %s", len(days), l.period(), cs.asOf, l.MaxNotices, until)
+	default:
+		return actions
+	}
+	kept := actions[:first]
+	for _, a := range actions[first:] {
+		if !a.Kind.IsNotice() || a.Fallback {
+			kept = append(kept, a)
+			continue
+		}
+		if ex := pl.explain; ex != nil && slices.Contains(a.InvoiceIDs, ex.InvoiceID) {
+			ex.Reason = fmt.Sprintf("step %q is due but %s", a.Step, why)
+			ex.Next, ex.NextStep = until, a.Step
+		}
+	}
+	return kept
 }
 
 func (pl *planner) overdueTotal(cs *custState, cur Currency) decimal.Decimal {
@@ -371,24 +600,50 @@ func (pl *planner) explaining(inv *Invoice) *Explanation {
 // stepDate returns step i's date for the invoice (rolled), its nominal
 // date, and whether the step applies to the invoice at all.
 func (pl *planner) stepDate(w *Workflow, i int, inv *Invoice, agr *Agreement) (rolled, nominal date.Date, ok bool) {
-	s := &w.Steps[i]
-	a := schedule.Anchors{Issue: inv.Issued, Due: inv.Due}
-	grace := 0
-	if agr != nil {
-		a.Agreement = agr.Effective
-		grace = agr.GraceDays
-	}
-	n, ok := s.At.From(a)
+	n, ok := pl.nominal(w, i, inv, agr)
 	if !ok {
 		return 0, 0, false
-	}
-	if n > inv.Due {
-		n += date.Date(grace)
 	}
 	if n < inv.Issued {
 		return 0, n, false // the step falls before the invoice existed
 	}
 	return w.Roll.Apply(pl.cal, n), n, true
+}
+
+// nominal returns step i's date before rolling: anchor + offset, plus the
+// agreement's grace days when that falls after the due date, then moved to
+// the end of its month for an eom offset. A "previous" offset counts from
+// step i-1's rolled date (grace is already in it), whether or not step i-1
+// applies to the invoice.
+func (pl *planner) nominal(w *Workflow, i int, inv *Invoice, agr *Agreement) (date.Date, bool) {
+	at := w.Steps[i].At
+	var n date.Date
+	if at.Anchor == schedule.Previous {
+		if i == 0 {
+			return 0, false
+		}
+		p, ok := pl.nominal(w, i-1, inv, agr)
+		if !ok {
+			return 0, false
+		}
+		n = w.Roll.Apply(pl.cal, p) + date.Date(at.Days)
+	} else {
+		a := schedule.Anchors{Issue: inv.Issued, Due: inv.Due}
+		if agr != nil {
+			a.Agreement = agr.Effective
+		}
+		var ok bool
+		if n, ok = (schedule.Offset{Anchor: at.Anchor, Days: at.Days}).From(a); !ok {
+			return 0, false
+		}
+		if n > inv.Due && agr != nil {
+			n += date.Date(agr.GraceDays)
+		}
+	}
+	if at.EOM {
+		n = schedule.EndOfMonth(n)
+	}
+	return n, true
 }
 
 // invoice decides what the invoice needs on the customer's today.
@@ -486,7 +741,28 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 			ex.Steps = append(ex.Steps, st)
 		}
 	}
-	dec := decision{inv: inv, wf: wf, open: open, prog: prog}
+	dec := decision{inv: inv, wf: wf, open: open, prog: prog, done: done}
+	// left is how many more notices the invoice may get this cycle (-1: no
+	// maximum).
+	left := -1
+	if wf.MaxNotices > 0 {
+		left = wf.MaxNotices
+		if has {
+			left = max(0, wf.MaxNotices-prog.count())
+		}
+	}
+	atMax := left == 0
+	// listed is stop for an overdue invoice of a per-customer workflow: it
+	// has no step of its own today but goes on the customer's notice if one
+	// goes out in its currency (see customer).
+	listed := func(why func() string) (decision, bool) {
+		stop(why)
+		if inv.Due < asOf && wf.grouping() == PerCustomer && !atMax {
+			dec.listOnly = true
+			return dec, true
+		}
+		return decision{}, false
+	}
 	if has && prog.Held {
 		return stop(func() string { return "held by a hold step of workflow " + wf.Name })
 	}
@@ -505,7 +781,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	// and whose next step is also due is passed over, never sent late; the
 	// dunning levels after the due date are never passed over by Progressive.
 	escalate := ps == PromiseBroken && wf.OnBrokenPromise == EscalateOnBroken && prog.Last <= inv.Promise.PayBy
-	first, last, nextDate, nextStep := -1, -1, date.Date(0), -1
+	nextDate, nextStep := date.Date(0), -1
 	var dueIdx [8]int
 	dueSteps := dueIdx[:0]
 	var dueDates [8]date.Date
@@ -546,50 +822,105 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 			ex.Next, ex.NextStep = nextDate, wf.Steps[nextStep].Name
 		}
 	}
+	if atMax && len(dueSteps) > 0 {
+		// The invoice had its maximum of notices: only the steps that
+		// send none act.
+		kept, keptD := dueSteps[:0], dd[:0]
+		for k, i := range dueSteps {
+			if wf.Steps[i].Action.IsNotice() {
+				if ex != nil {
+					ex.Steps[i].HeldBack = fmt.Sprintf("the invoice had its maximum of %d notices in this cycle", wf.MaxNotices)
+				}
+				continue
+			}
+			kept, keptD = append(kept, i), append(keptD, dd[k])
+		}
+		if len(kept) == 0 {
+			return stop(func() string {
+				return fmt.Sprintf("step %q is due but the invoice had its maximum of %d notices in this cycle (workflow %s)", wf.Steps[dueSteps[0]].Name, wf.MaxNotices, wf.Name)
+			})
+		}
+		dueSteps, dd = kept, keptD
+	}
 	if len(dueSteps) == 0 {
 		if nextStep >= 0 {
-			return stop(func() string { return fmt.Sprintf("no step due: next is %q on %s", wf.Steps[nextStep].Name, nextDate) })
+			return listed(func() string { return fmt.Sprintf("no step due: next is %q on %s", wf.Steps[nextStep].Name, nextDate) })
 		}
-		return stop(func() string { return "no step due: workflow " + wf.Name + " has no further step for this invoice" })
+		return listed(func() string { return "no step due: workflow " + wf.Name + " has no further step for this invoice" })
 	}
 	if !escalate && wf.MinGapDays > 0 && prog.Last != 0 && asOf < prog.Last+date.Date(wf.MinGapDays) {
 		w := prog.Last + date.Date(wf.MinGapDays)
 		if ex != nil {
 			ex.Next, ex.NextStep = w, wf.Steps[dueSteps[0]].Name
 		}
-		return stop(func() string {
+		return listed(func() string {
 			return fmt.Sprintf("step %q is due but the last notice went out on %s: the minimum gap of %d days holds it until %s", wf.Steps[dueSteps[0]].Name, prog.Last, wf.MinGapDays, w)
 		})
 	}
+	// Minimum amounts per step (SAP): under Progressive the next step waits
+	// until its minimums hold; HighestOnly and SendAllMissed fall back to the
+	// highest due step whose minimums hold, the steps above it staying
+	// pending (held back, not done) and a step below it whose minimums fail
+	// passed over.
+	var sel [8]int
+	chosen := sel[:0]
+	var blocked string
 	switch wf.catchUp() {
 	case Progressive:
-		first, last = 0, 0
-	case HighestOnly:
-		first, last = len(dueSteps)-1, len(dueSteps)-1
-	case SendAllMissed:
-		first, last = 0, len(dueSteps)-1
-	}
-	// Minimum amounts per step.
-	for k := first; k <= last; k++ {
-		s := &wf.Steps[dueSteps[k]]
-		if s.MinAmount.Sign() > 0 && open.Cmp(s.MinAmount) < 0 {
-			return stop(func() string {
-				return fmt.Sprintf("step %q is due but the open balance %s is below its minimum %s", s.Name, open.String(), s.MinAmount.String())
-			})
+		if why := pl.belowMinimum(cs, inv, open, &wf.Steps[dueSteps[0]]); why != "" {
+			if ex != nil {
+				ex.Steps[dueSteps[0]].HeldBack = why
+			}
+			return listed(func() string { return fmt.Sprintf("step %q is due but %s", wf.Steps[dueSteps[0]].Name, why) })
 		}
-		if s.MinShare.Sign() > 0 {
-			total := pl.openItems(cs, inv.Currency)
-			if total.Sign() > 0 && open.Cmp(total.Mul(s.MinShare)) < 0 {
-				return stop(func() string {
-					return fmt.Sprintf("step %q is due but the open balance %s is below %s of the customer's open items %s", s.Name, open.String(), s.MinShare.String(), total.String())
-				})
+		chosen = append(chosen, 0)
+	default:
+		top := -1
+		for k := len(dueSteps) - 1; k >= 0; k-- {
+			why := pl.belowMinimum(cs, inv, open, &wf.Steps[dueSteps[k]])
+			if why == "" {
+				top = k
+				break
+			}
+			if ex != nil {
+				ex.Steps[dueSteps[k]].HeldBack = why
+			}
+			if blocked == "" {
+				blocked = fmt.Sprintf("step %q is held back: %s", wf.Steps[dueSteps[k]].Name, why)
+			}
+		}
+		if top < 0 {
+			return listed(func() string { return blocked + "; no due step's minimums hold" })
+		}
+		if wf.catchUp() == HighestOnly {
+			chosen = append(chosen, top)
+			for k := 0; k < top; k++ {
+				dec.skipped = append(dec.skipped, dueSteps[k])
+			}
+			break
+		}
+		for k := 0; k <= top; k++ {
+			if k == top || pl.belowMinimum(cs, inv, open, &wf.Steps[dueSteps[k]]) == "" {
+				chosen = append(chosen, k)
+			} else {
+				dec.skipped = append(dec.skipped, dueSteps[k])
 			}
 		}
 	}
-	dec.steps = slices.Clone(dueSteps[first : last+1])
-	dec.dates = slices.Clone(dd[first : last+1])
-	if first > 0 {
-		dec.skipped = slices.Clone(dueSteps[:first])
+	for _, k := range chosen {
+		if left >= 0 && wf.Steps[dueSteps[k]].Action.IsNotice() {
+			if left == 0 {
+				// SendAllMissed would pass the maximum: the rest waits
+				// (and, the maximum reached, only non-notice steps follow).
+				if ex != nil {
+					ex.Steps[dueSteps[k]].HeldBack = fmt.Sprintf("the invoice reaches its maximum of %d notices in this cycle", wf.MaxNotices)
+				}
+				continue
+			}
+			left--
+		}
+		dec.steps = append(dec.steps, dueSteps[k])
+		dec.dates = append(dec.dates, dd[k])
 	}
 	switch {
 	case escalate:
@@ -598,7 +929,10 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		s := wf.Steps[dec.steps[len(dec.steps)-1]]
 		dec.reason = fmt.Sprintf("invoice %s (due %s, open %s %s): step %q of workflow %q fell due on %s", inv.Number, inv.Due, inv.Currency, open.StringFixed(pl.places(inv.Currency)), s.Name, wf.Name, dec.dates[len(dec.dates)-1])
 		if len(dec.skipped) > 0 {
-			dec.reason += fmt.Sprintf("; %d earlier step(s) passed over (catch-up: highest only)", len(dec.skipped))
+			dec.reason += fmt.Sprintf("; %d earlier step(s) passed over (catch-up: %s)", len(dec.skipped), wf.catchUp())
+		}
+		if blocked != "" {
+			dec.reason += "; " + blocked
 		}
 		if ps == PromiseBroken {
 			dec.reason += "; the promise to pay was broken"
@@ -608,6 +942,22 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		ex.Reason = dec.reason
 	}
 	return dec, true
+}
+
+// belowMinimum says why the invoice's open balance fails step s's minimum
+// amount (in the invoice's currency) or minimum share of the customer's
+// open items, or returns "" when both hold.
+func (pl *planner) belowMinimum(cs *custState, inv *Invoice, open decimal.Decimal, s *Step) string {
+	if m, ok := s.MinAmount[inv.Currency]; ok && m.Sign() > 0 && open.Cmp(m) < 0 {
+		return fmt.Sprintf("the open balance %s %s is below its minimum %s %s", inv.Currency, open.String(), inv.Currency, m.String())
+	}
+	if s.MinShare.Sign() > 0 {
+		total := pl.openItems(cs, inv.Currency)
+		if total.Sign() > 0 && open.Cmp(total.Mul(s.MinShare)) < 0 {
+			return fmt.Sprintf("the open balance %s is below %s of the customer's open items %s", open.String(), s.MinShare.String(), total.String())
+		}
+	}
+	return ""
 }
 
 func stepOfKey(key string, wf *Workflow) string {
@@ -645,6 +995,9 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		si, sched = d0.steps[k], d0.dates[k]
 	} else {
 		for _, d := range ds {
+			if d.listOnly {
+				continue
+			}
 			s := d.steps[len(d.steps)-1]
 			if s > si {
 				si, sched = s, d.dates[len(d.dates)-1]
@@ -667,14 +1020,21 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 	for _, d := range ds {
 		a.InvoiceIDs = append(a.InvoiceIDs, d.inv.ID)
 		a.Cycles = append(a.Cycles, d.inv.Cycle)
-		if k >= 0 {
+		switch {
+		case d.listOnly:
+			if a.Listed == nil {
+				a.Listed = make([]bool, len(ds))
+			}
+			a.Listed[len(a.Steps)] = true
+			a.Steps = append(a.Steps, d.done) // listed: no step reached
+		case k >= 0:
 			a.Steps = append(a.Steps, d.steps[k])
-		} else {
+		default:
 			a.Steps = append(a.Steps, d.steps[len(d.steps)-1])
 		}
 		a.Open = a.Open.Add(d.open)
 		reasons = append(reasons, d.reason)
-		if k < 0 || len(d.steps) == 1 {
+		if k <= 0 {
 			for _, s := range d.skipped {
 				a.Skipped = append(a.Skipped, wf.Steps[s].Name)
 			}
@@ -692,9 +1052,16 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 	case len(ds) == 1:
 		a.Key = "inv/" + esc(cs.c.ID) + "/" + esc(d0.inv.ID) + "/" + esc(wf.Name) + "/" + esc(step.Name) + "/c" + strconv.Itoa(d0.inv.Cycle)
 	default:
+		// The hash covers each invoice and cycle, and for a listed invoice
+		// the step it stands at: two notices of one step over the same
+		// invoices differ in some invoice's step (every notice advances one).
 		h := sha256.New()
 		for i, id := range a.InvoiceIDs {
-			fmt.Fprintf(h, "%d:%s/%d\n", len(id), id, a.Cycles[i])
+			if ds[i].listOnly {
+				fmt.Fprintf(h, "%d:%s/%d@%d\n", len(id), id, a.Cycles[i], ds[i].done)
+			} else {
+				fmt.Fprintf(h, "%d:%s/%d\n", len(id), id, a.Cycles[i])
+			}
 		}
 		a.Key = "cust/" + esc(cs.c.ID) + "/" + esc(wf.Name) + "/" + esc(step.Name) + "/" + string(a.Currency) + "/" + hex.EncodeToString(h.Sum(nil)[:8])
 	}
@@ -809,7 +1176,9 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		if last != 0 && !slices.Contains(n.Earlier, last) {
 			n.Earlier = append(n.Earlier, last)
 		}
-		opens = append(opens, d.open)
+		if !d.listOnly {
+			opens = append(opens, d.open) // a listed invoice adds no step fee
+		}
 		numbers = append(numbers, inv.Number)
 		if prog.Fees.Sign() > 0 {
 			n.Fees = append(n.Fees, notice.Charge{Label: "fees-earlier", Invoice: inv.Number, Amount: prog.Fees})
@@ -825,7 +1194,9 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			}
 		}
 		start := inv.Due + date.Date(agrGrace)
-		if cs.asOf > start {
+		if _, ok := ch.Interest.For(cur); !ok && cs.asOf > start {
+			pl.chargeNote(a, inv, fmt.Sprintf("no interest on invoice %s: regime %s covers %s invoices and the terms give no rate for %s", inv.Number, ch.Interest.Regime, ch.Interest.Regime.Currency(), cur))
+		} else if cs.asOf > start {
 			acc, err := ch.Interest.Accrue(cur, start, cs.asOf, inv.Amount, balanceHistory(inv, cs.asOf), ch.Rates)
 			if err != nil {
 				a.Problem = "interest on invoice " + inv.Number + ": " + err.Error()
@@ -852,9 +1223,9 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			}
 		}
 		if ch.Compensation && !d.prog.Compensated && ch.Interest.Regime != "" && d.inv.Due < cs.asOf {
-			comp, err := ch.Interest.Regime.Compensation(cur, d.open, c.consumer())
-			if err != nil {
-				a.Problem = "compensation on invoice " + inv.Number + ": " + err.Error()
+			comp, why := pl.compensation(cs, ch.Interest.Regime, cur, d.open)
+			if why != "" {
+				pl.chargeNote(a, inv, "compensation omitted on invoice "+inv.Number+": "+why)
 			} else if comp.IsPositive() {
 				// settleCharges nets it against the reminder fees it covers.
 				n.Fees = append(n.Fees, notice.Charge{Label: "compensation", Invoice: inv.Number, Amount: comp.Amount,
@@ -864,19 +1235,26 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			}
 		}
 	}
+	// The step fee is booked on the first invoice not only listed; the
+	// notice names it when that is not its first line.
+	bi := max(0, slices.IndexFunc(ds, func(d decision) bool { return !d.listOnly }))
+	feeInv := ""
+	if bi > 0 {
+		feeInv = ds[bi].inv.Number
+	}
 	if step.Fee != nil {
 		fee, err := step.Fee.Compute(cur, opens)
 		if err != nil {
 			a.Problem = "fee of step " + step.Name + ": " + err.Error()
 		} else if fee.IsPositive() {
-			n.Fees = append(n.Fees, notice.Charge{Label: "fee", Amount: fee.Amount})
+			n.Fees = append(n.Fees, notice.Charge{Label: "fee", Invoice: feeInv, Amount: fee.Amount})
 			a.Fees = a.Fees.Add(fee.Amount)
 		}
 	}
-	first := ds[0]
-	firstCh := pl.charges(first.inv)
-	settleCharges(n, a, first.prog.Cycle == first.inv.Cycle && first.prog.Compensated &&
-		firstCh != nil && firstCh.Interest != nil && firstCh.Interest.Regime.NetsReminderFees())
+	fd := ds[bi]
+	fch := pl.charges(fd.inv)
+	settleCharges(n, a, fd.prog.Cycle == fd.inv.Cycle && fd.prog.Compensated &&
+		fch != nil && fch.Interest != nil && fch.Interest.Regime.NetsReminderFees())
 	pi := pl.policy.Payment
 	if agr != nil && !agr.Payment.empty() {
 		pi = agr.Payment
@@ -898,6 +1276,55 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		a.Problem = pl.checkNotice(n)
 	}
 	return nil
+}
+
+// compensation returns the regime's fixed compensation for an invoice in
+// currency cur with open balance open: in the regime's currency as the
+// regime states it, or for an invoice in another currency converted into
+// cur through the policy's FX at the notice day (the open balance converted
+// into the regime's currency first, for the UK's tiers), rounded to cur's
+// minor unit. When it cannot be given, why says so and the notice goes out
+// without it.
+func (pl *planner) compensation(cs *custState, r charge.Regime, cur Currency, open decimal.Decimal) (comp Money, why string) {
+	rc := r.Currency()
+	if cur == rc {
+		m, err := r.Compensation(cur, open, cs.c.consumer())
+		if err != nil {
+			return Money{}, err.Error()
+		}
+		return m, ""
+	}
+	if pl.policy.FX == nil {
+		return Money{}, fmt.Sprintf("regime %s grants it in %s and the policy has no FX function to give it in %s", r, rc, cur)
+	}
+	openRC, err := pl.policy.FX(open, cur, rc, cs.asOf)
+	if err != nil {
+		return Money{}, fmt.Sprintf("converting %s %s into %s: %v", cur, open.StringFixed(pl.places(cur)), rc, err)
+	}
+	m, err := r.Compensation(rc, openRC, cs.c.consumer())
+	if err != nil {
+		return Money{}, err.Error()
+	}
+	if !m.IsPositive() {
+		return Money{Currency: cur}, ""
+	}
+	v, err := pl.policy.FX(m.Amount, rc, cur, cs.asOf)
+	if err != nil {
+		return Money{}, fmt.Sprintf("converting %s %s into %s: %v", rc, m.Amount.StringFixed(pl.places(rc)), cur, err)
+	}
+	if v.Sign() <= 0 {
+		return Money{}, fmt.Sprintf("the FX function gave %s for %s %s", v.String(), rc, m.Amount.String())
+	}
+	return Money{Amount: v, Currency: cur}.Round(), ""
+}
+
+// chargeNote adds a note about a charge left off the notice to the action's
+// reason and, when explaining the invoice, to the explanation.
+func (pl *planner) chargeNote(a *Action, inv *Invoice, note string) {
+	a.Reason += "; " + note
+	if ex := pl.explaining(inv); ex != nil {
+		ex.Notes = append(ex.Notes, note)
+	}
 }
 
 // balanceHistory returns the invoice's open balance as steps over time, for

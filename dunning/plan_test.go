@@ -2,6 +2,11 @@ package dunning_test
 
 import (
 	"context"
+	"fmt"
+	"github.com/overduehq/overdue/dunning/charge"
+	"github.com/overduehq/overdue/notice"
+	"github.com/shopspring/decimal"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -240,7 +245,7 @@ func TestDontDunSignals(t *testing.T) {
 
 func TestMinimumAmounts(t *testing.T) {
 	wf := dunning.DefaultWorkflow("standard")
-	wf.Steps[3].MinAmount = dunningtest.Amount("150") // overdue-1
+	wf.Steps[3].MinAmount = map[dunning.Currency]decimal.Decimal{"EUR": dunningtest.Amount("150")} // overdue-1
 	pol := dunningtest.Policy(wf)
 	pf := onePortfolio() // 100.00 open
 	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 2, Last: day("2026-03-31")}}
@@ -379,5 +384,210 @@ func TestExplainSaysWhy(t *testing.T) {
 	}
 	if _, err := dunning.Explain(day("2026-04-14"), pol, pf, "nope"); err == nil {
 		t.Error("unknown invoice explained")
+	}
+}
+
+func TestFailedNoticeChargesNoFeeFallbackChargesOnce(t *testing.T) {
+	// Issue 14 item 6. Invoice 100.00 EUR at step "due" (index 2); on
+	// 2026-04-14 overdue-1 is due with a fee of 5.00 per notice. The email
+	// fails for good, the letter that replaces it asks for
+	// 100.00 + 5.00 = 105.00 (not 100 + 5 earlier + 5 again = 110.00), and
+	// the stored progress holds the 5.00 the customer was asked for.
+	wf := dunning.DefaultWorkflow("standard")
+	for i := range wf.Steps {
+		wf.Steps[i].OnBounce = dunning.Letter
+	}
+	wf.Steps[3].Fee = &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]decimal.Decimal{"EUR": dunningtest.Amount("5")}}
+	pol := dunningtest.Policy(wf)
+	st := memory.New()
+	var letters []*notice.Notice
+	s := dunning.SenderFunc(func(_ context.Context, key string, n *notice.Notice) (string, error) {
+		if n.Channel == notice.Email {
+			return "", fmt.Errorf("550 no such user: %w", dunning.ErrPermanent)
+		}
+		letters = append(letters, n)
+		return key, nil
+	})
+	ctx := context.Background()
+	// Bring the invoice to step "due" through the store.
+	pf := onePortfolio()
+	r := &dunning.Runner{Policy: pol, Store: st, Sender: s, Clock: dunningtest.ClockAt(day("2026-04-14")), Owner: "t"}
+	h := dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 2, Last: day("2026-03-31")}}
+	acts, err := dunning.Plan(day("2026-04-14"), pol, dunning.Portfolio{Customers: pf.Customers, Agreements: pf.Agreements, Invoices: pf.Invoices, History: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 1 || acts[0].Step != "overdue-1" || !acts[0].Notice.Total.Equal(dunningtest.Amount("105.00")) {
+		t.Fatalf("planned %+v", acts)
+	}
+	if _, err := r.Execute(ctx, acts); err != nil {
+		t.Fatal(err)
+	}
+	// The failed email's record charges nothing.
+	hist, _ := st.History(ctx)
+	if p, _ := hist.Progress("i1"); !p.Fees.IsZero() || p.Bounced == "" {
+		t.Fatalf("after the failed email: progress %+v, want fees 0 and a bounce", p)
+	}
+	more, err := r.Plan(ctx, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Execute(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	if len(letters) != 1 {
+		t.Fatalf("letters sent: %d, want 1", len(letters))
+	}
+	if got := letters[0].Total; !got.Equal(dunningtest.Amount("105.00")) {
+		t.Errorf("fallback letter asks for %s, want 105.00 (fees %+v)", got.StringFixed(2), letters[0].Fees)
+	}
+	hist, _ = st.History(ctx)
+	p, _ := hist.Progress("i1")
+	if !p.Fees.Equal(dunningtest.Amount("5")) || p.Bounced != "" {
+		t.Errorf("progress after the fallback: fees %s bounced %q, want fees 5 and no bounce", p.Fees, p.Bounced)
+	}
+}
+
+func TestStepMinimumPerCurrency(t *testing.T) {
+	// Issue 14 item 8. overdue-1 has a minimum of EUR 50 and JPY 8000. A
+	// JPY 1000 invoice (about EUR 6) does not pass it, though 1000 > 50;
+	// a USD invoice has no minimum at this step (USD is not named).
+	wf := dunning.DefaultWorkflow("standard")
+	wf.Steps[3].MinAmount = map[dunning.Currency]decimal.Decimal{"EUR": dunningtest.Amount("50"), "JPY": dunningtest.Amount("8000")}
+	pol := dunningtest.Policy(wf)
+	mk := func(amount string, cur dunning.Currency) dunning.Portfolio {
+		pf := onePortfolioAt(2)
+		pf.Agreements[0].Currency = cur
+		pf.Invoices[0].Currency, pf.Invoices[0].Amount = cur, dunningtest.Amount(amount)
+		pf.Invoices[0].Lines[0].Amount = pf.Invoices[0].Amount
+		return pf
+	}
+	dunningtest.ExpectNothing(t, pol, mk("1000", "JPY"), day("2026-04-14"))
+	dunningtest.ExpectStep(t, pol, mk("8000", "JPY"), "i1", day("2026-04-14"), "overdue-1")
+	dunningtest.ExpectNothing(t, pol, mk("49.99", "EUR"), day("2026-04-14"))
+	dunningtest.ExpectStep(t, pol, mk("50.00", "EUR"), "i1", day("2026-04-14"), "overdue-1")
+	dunningtest.ExpectStep(t, pol, mk("1.00", "USD"), "i1", day("2026-04-14"), "overdue-1")
+	ex, err := dunning.Explain(day("2026-04-14"), pol, mk("1000", "JPY"), "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `step "overdue-1" is due but the open balance JPY 1000 is below its minimum JPY 8000`; ex.Reason != want {
+		t.Errorf("reason = %q, want %q", ex.Reason, want)
+	}
+
+	// JSON: a minimum per currency; a bare number is refused.
+	_, err = dunning.ParsePolicy([]byte(`{"creditor": {"name": "X"}, "workflows": [{"name": "w", "steps": [{"name": "s", "at": "due+14", "action": "email", "min_amount": {"EUR": "50", "JPY": 8000}}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = dunning.ParsePolicy([]byte(`{"creditor": {"name": "X"}, "workflows": [{"name": "w", "steps": [{"name": "s", "at": "due+14", "action": "email", "min_amount": 50}]}]}`))
+	if err == nil {
+		t.Error("a minimum without a currency was accepted")
+	}
+	_, err = dunning.ParsePolicy([]byte(`{"creditor": {"name": "X"}, "workflows": [{"name": "w", "steps": [{"name": "s", "at": "due+14", "action": "email", "min_amount": {"EURO": "50"}}]}]}`))
+	if err == nil || !strings.Contains(err.Error(), "min_amount") {
+		t.Errorf("unknown currency: %v", err)
+	}
+}
+
+func TestCatchUpFallsBackBelowMinimum(t *testing.T) {
+	// Issue 14 item 8, SAP fall-back. On 2026-05-20 overdue-1 (04-14),
+	// overdue-2 (04-30) and final (05-15) of the 100.00 EUR invoice are due
+	// (TestCatchUp). final needs EUR 150: it is held back, stays pending,
+	// and the highest level whose minimums hold, overdue-2, is sent.
+	cases := []struct {
+		mode    dunning.CatchUp
+		minStep int // the step with the EUR 150 minimum
+		steps   []string
+		skipped []string
+	}{
+		{dunning.HighestOnly, 5, []string{"overdue-2"}, []string{"overdue-1"}},
+		{dunning.SendAllMissed, 5, []string{"overdue-1", "overdue-2"}, nil},
+		// A blocked level in the middle is passed over by both.
+		{dunning.HighestOnly, 4, []string{"final"}, []string{"overdue-1", "overdue-2"}},
+		{dunning.SendAllMissed, 4, []string{"overdue-1", "final"}, []string{"overdue-2"}},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s/min-at-%d", c.mode, c.minStep), func(t *testing.T) {
+			wf := dunning.DefaultWorkflow("standard")
+			wf.CatchUp = c.mode
+			wf.Steps[c.minStep].MinAmount = map[dunning.Currency]decimal.Decimal{"EUR": dunningtest.Amount("150")}
+			pol := dunningtest.Policy(wf)
+			acts, err := dunning.Plan(day("2026-05-20"), pol, onePortfolio())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var steps, skipped []string
+			for _, a := range acts {
+				steps = append(steps, a.Step)
+				skipped = append(skipped, a.Skipped...)
+			}
+			if diff := cmp.Diff(c.steps, steps); diff != "" {
+				t.Errorf("steps (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(c.skipped, skipped); diff != "" {
+				t.Errorf("skipped (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// After overdue-2 is sent, final stays pending (not done), and Explain
+	// says why it is held back.
+	wf := dunning.DefaultWorkflow("standard")
+	wf.CatchUp = dunning.HighestOnly
+	wf.Steps[5].MinAmount = map[dunning.Currency]decimal.Decimal{"EUR": dunningtest.Amount("150")}
+	pol := dunningtest.Policy(wf)
+	pf := onePortfolio()
+	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 4, Last: day("2026-05-20")}}
+	ex, err := dunning.Explain(day("2026-05-26"), pol, pf, "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Actions) != 0 || ex.Steps[5].Done || ex.Steps[5].HeldBack == "" {
+		t.Errorf("final after overdue-2: %s", ex)
+	}
+}
+
+func TestBouncedNoticeFeeTakenBack(t *testing.T) {
+	// The email of overdue-1 (fee 5.00) is accepted on 04-14 and bounces on
+	// 04-15: the fee is taken back (progress fees 0, also after a second
+	// bounce event), and the fallback letter asks 100.00 + 5.00 = 105.00.
+	wf := dunning.DefaultWorkflow("standard")
+	wf.Steps[3].Fee = &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]decimal.Decimal{"EUR": dunningtest.Amount("5")}}
+	wf.Steps[3].OnBounce = dunning.Letter
+	pol := dunningtest.Policy(wf)
+	st := memory.New()
+	ctx := context.Background()
+	pf := onePortfolio()
+	for d := day("2026-03-01"); d <= day("2026-04-14"); d++ {
+		runOn(t, pol, st, pf, d)
+	}
+	h, _ := st.History(ctx)
+	p, _ := h.Progress("i1")
+	if p.Step != 3 || !p.Fees.Equal(dunningtest.Amount("5")) {
+		t.Fatalf("after overdue-1: %+v", p)
+	}
+	for _, id := range []string{"b1", "b2"} {
+		if err := st.AppendEvent(ctx, dunning.Event{ID: id, Kind: dunning.NoticeBounced, Key: "inv/c1/i1/standard/overdue-1/c0", Date: day("2026-04-15")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, _ = st.History(ctx)
+	if p, _ := h.Progress("i1"); !p.Fees.IsZero() || p.Bounced == "" || p.Notices == nil || p.Notices.Count != 3 {
+		t.Fatalf("after two bounce events: %+v, want fees 0 and 3 notices (welcome, pre-due, due)", p)
+	}
+	r := &dunning.Runner{Policy: pol, Store: st, Sender: &dunningtest.Sender{}, Clock: dunningtest.ClockAt(day("2026-04-15")), Owner: "t"}
+	acts, err := r.Plan(ctx, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 1 || !acts[0].Fallback || !acts[0].Notice.Total.Equal(dunningtest.Amount("105.00")) {
+		t.Fatalf("fallback: %+v", acts)
+	}
+	if _, err := r.Execute(ctx, acts); err != nil {
+		t.Fatal(err)
+	}
+	h, _ = st.History(ctx)
+	if p, _ := h.Progress("i1"); !p.Fees.Equal(dunningtest.Amount("5")) || p.Bounced != "" {
+		t.Errorf("after the fallback: %+v, want fees 5", p)
 	}
 }

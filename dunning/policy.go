@@ -7,6 +7,7 @@ import (
 	"github.com/overduehq/overdue/notice"
 	"github.com/overduehq/overdue/schedule"
 	"github.com/overduehq/overdue/segment"
+	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
 )
 
@@ -19,9 +20,14 @@ type Charges struct {
 	// Rates is the reference-rate table the interest regime reads.
 	Rates charge.RateTable `json:"rates,omitempty"`
 	// Compensation adds the statutory regime's fixed compensation (EUR 40,
-	// GBP 40/70/100) once per invoice, on its first overdue notice.
+	// GBP 40/70/100) once per invoice, on its first overdue notice; on an
+	// invoice in another currency, converted through Policy.FX.
 	Compensation bool `json:"compensation,omitempty"`
 }
+
+// FX converts amount from one currency to another on a day; the app
+// supplies it (the same shape as metrics.FX).
+type FX func(amount decimal.Decimal, from, to Currency, on date.Date) (decimal.Decimal, error)
 
 // Policy is everything that decides dunning: the workflows, the rules that
 // route customers to them, the notice templates and the business calendar.
@@ -47,9 +53,18 @@ type Policy struct {
 	Payment PaymentInstructions `json:"payment,omitzero"`
 	// Charges apply to every agreement that has none of its own.
 	Charges *Charges `json:"charges,omitempty"`
+	// FX converts amounts between currencies (nil: no conversion). Plan
+	// uses it for a statutory regime's fixed compensation on an invoice in
+	// another currency than the regime's; without it that compensation is
+	// left off the notice and the action's reason (and Explain) says so.
+	FX FX `json:"-"`
 	// MinAmount: no notice for a customer whose open overdue items in a
 	// currency total less than this (per currency code; missing = no floor).
 	MinAmount map[Currency]decimal.Decimal `json:"min_amount,omitempty"`
+	// Customer bounds how often one customer receives notices, across its
+	// invoices, currencies and workflows (nil: no bound but each workflow's
+	// own MinGapDays and MaxNotices per invoice).
+	Customer *CustomerLimits `json:"customer_limits,omitempty"`
 	// SwitchMidCycle moves invoices already in a cycle to the workflow the
 	// segment rules choose now. By default an invoice keeps the workflow its
 	// cycle began with until the cycle ends.
@@ -145,6 +160,11 @@ func (p *Policy) Validate() error {
 			return err
 		}
 	}
+	if p.Customer != nil {
+		if err := p.Customer.validate(); err != nil {
+			return err
+		}
+	}
 	if p.PayByDays < 0 {
 		return &FieldError{Field: "policy.pay_by_days", Value: fmt.Sprint(p.PayByDays), Reason: "must not be negative"}
 	}
@@ -162,6 +182,43 @@ func (p *Policy) Validate() error {
 		}
 	}
 	p.byName = byName
+	return nil
+}
+
+// CustomerLimits bound the notices one customer receives. Plan holds back a
+// day's notices to a customer that a limit forbids, and Explain says which
+// limit and until when. Fallbacks that replace an undelivered notice are not
+// held back. The notices counted are those recorded in the progress of the
+// customer's invoices in the portfolio (Progress.Last and NoticeLog.Recent).
+type CustomerLimits struct {
+	// MinGapDays is the least number of days between two days with notices
+	// to the customer: with 3, a customer notified on the 1st hears nothing
+	// before the 4th.
+	MinGapDays int `json:"min_gap_days,omitempty"`
+	// MaxNotices is the most days with notices to the customer in any
+	// PeriodDays consecutive days (several notices on one day, one per
+	// currency say, count as one); 0 is no maximum. At most MaxRecent.
+	MaxNotices int `json:"max_notices,omitempty"`
+	// PeriodDays is the window of MaxNotices (default 30).
+	PeriodDays int `json:"period_days,omitempty"`
+}
+
+func (l *CustomerLimits) period() int {
+	if l.PeriodDays == 0 {
+		return 30
+	}
+	return l.PeriodDays
+}
+
+func (l *CustomerLimits) validate() error {
+	switch {
+	case l.MinGapDays < 0 || l.MinGapDays > 366:
+		return &FieldError{Field: "policy.customer_limits.min_gap_days", Value: fmt.Sprint(l.MinGapDays), Reason: "must be between 0 and 366"}
+	case l.MaxNotices < 0 || l.MaxNotices > MaxRecent:
+		return &FieldError{Field: "policy.customer_limits.max_notices", Value: fmt.Sprint(l.MaxNotices), Reason: fmt.Sprintf("must be between 0 and %d", MaxRecent)}
+	case l.PeriodDays < 0 || l.PeriodDays > 366:
+		return &FieldError{Field: "policy.customer_limits.period_days", Value: fmt.Sprint(l.PeriodDays), Reason: "must be between 0 (30) and 366"}
+	}
 	return nil
 }
 

@@ -148,6 +148,12 @@ func (r *Runner) Plan(ctx context.Context, p Portfolio) ([]Action, error) {
 	if r.Store == nil || r.Policy == nil {
 		return nil, errors.New("dunning: Runner needs a Policy and a Store")
 	}
+	if p.Tasks == nil { // the open tasks, so Plan can cancel settled ones
+		var err error
+		if p.Tasks, err = r.Store.Tasks(ctx, TaskOpen); err != nil {
+			return nil, fmt.Errorf("dunning: reading open tasks: %w", err)
+		}
+	}
 	h, err := r.Store.History(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("dunning: reading history: %w", err)

@@ -174,9 +174,11 @@ func (p planned) String() string {
 // expect is what the model says today's plan holds. Per invoice: one action
 // per (invoice, step), scheduled on the step's date. Per customer: one
 // notice per customer listing each invoice with a step due at its most
-// advanced due step, most overdue (earliest due date) first, taking the most
-// advanced step of them and that step's date.
-func (m *model) expect() (want []planned, reached map[*modelInv]int) {
+// advanced due step, and every other overdue (due before today), unpaused
+// invoice of the customer at the step it stands at (listed), most overdue
+// (earliest due date) first, taking the most advanced due step and that
+// step's date.
+func (m *model) expect() (want []planned, reached map[*modelInv]int, listed []*modelInv) {
 	reached = map[*modelInv]int{}
 	byCust := map[string][]*modelInv{}
 	var custs []string
@@ -202,6 +204,12 @@ func (m *model) expect() (want []planned, reached map[*modelInv]int) {
 	}
 	for _, c := range custs {
 		invs := byCust[c]
+		for _, inv := range m.invs {
+			if _, due := steps[inv]; !due && inv.cust == c && inv.due < m.today && !m.paused(inv) {
+				listed = append(listed, inv)
+				invs = append(invs, inv)
+			}
+		}
 		slices.SortStableFunc(invs, func(a, b *modelInv) int {
 			if a.due != b.due {
 				return int(a.due - b.due)
@@ -210,17 +218,22 @@ func (m *model) expect() (want []planned, reached map[*modelInv]int) {
 		})
 		p := planned{cust: c, step: -1}
 		for _, inv := range invs {
-			p.invs = append(p.invs, fmt.Sprintf("%s@%d", inv.id, reached[inv]))
-			p.step = max(p.step, reached[inv])
+			s, due := reached[inv]
+			if !due {
+				p.invs = append(p.invs, fmt.Sprintf("%s@%d", inv.id, inv.done))
+				continue
+			}
+			p.invs = append(p.invs, fmt.Sprintf("%s@%d", inv.id, s))
+			p.step = max(p.step, s)
 		}
 		for _, inv := range invs {
-			if reached[inv] == p.step {
+			if s, due := reached[inv]; due && s == p.step {
 				p.sched = append(p.sched, dates[inv][len(dates[inv])-1])
 			}
 		}
 		want = append(want, p)
 	}
-	return want, reached
+	return want, reached, listed
 }
 
 func sortPlanned(ps []planned) []string {
@@ -252,7 +265,7 @@ func (m *model) run(t *rapid.T) {
 		t.Fatalf("plan not deterministic:\n%s", diff)
 	}
 
-	want, reached := m.expect()
+	want, reached, listed := m.expect()
 	var got []planned
 	for _, a := range plan1 {
 		if a.Problem != "" {
@@ -301,6 +314,9 @@ func (m *model) run(t *rapid.T) {
 	// The model's own record of what went out.
 	for inv, s := range reached {
 		inv.done, inv.last = s, m.today
+	}
+	for _, inv := range listed {
+		inv.last = m.today // on today's notice, at no new step
 	}
 }
 

@@ -30,7 +30,47 @@ type Progress struct {
 	// Bounced is the key of the last notice that bounced or failed for good
 	// and has not been replaced by its fallback yet ("" if none).
 	Bounced string `json:"bounced,omitempty"`
+	// Notices is the invoice's notice log in this cycle (nil: no notice
+	// yet). A pointer keeps Progress small for the planner's hot path;
+	// Advance and MarkBounced replace it rather than change it, so a
+	// History snapshot's copy stays as it was.
+	Notices *NoticeLog `json:"notices,omitempty"`
 }
+
+// NoticeLog is what the planner's maxima need of an invoice's notices.
+type NoticeLog struct {
+	// Count is the notices sent in this cycle that covered the invoice
+	// (listed on it or at a step of its own; a notice that failed for good
+	// or bounced does not count), for Workflow.MaxNotices.
+	Count int `json:"count,omitempty"`
+	// Recent holds the days of the invoice's latest notices, oldest first,
+	// at most MaxRecent of them, for the customer limits (CustomerLimits).
+	Recent []date.Date `json:"recent,omitempty"`
+	// Refunded is the key of the last bounced notice whose fees were taken
+	// back from Progress.Fees ("" if none), so a second bounce event takes
+	// nothing.
+	Refunded string `json:"refunded,omitempty"`
+}
+
+// log returns a copy of the notice log to change and store back.
+func (p *Progress) log() *NoticeLog {
+	if p.Notices == nil {
+		return &NoticeLog{}
+	}
+	l := *p.Notices
+	return &l
+}
+
+// count returns the notices counted in the log.
+func (p *Progress) count() int {
+	if p.Notices == nil {
+		return 0
+	}
+	return p.Notices.Count
+}
+
+// MaxRecent is how many notice days NoticeLog.Recent keeps.
+const MaxRecent = 31
 
 // History answers what dunning already did for an invoice. Plan reads it;
 // stores provide a snapshot of it. A nil History means nothing was done.
@@ -173,6 +213,9 @@ type CollectorTask struct {
 	// Currency and Amount are the open amount the task is about.
 	Currency Currency        `json:"currency"`
 	Amount   decimal.Decimal `json:"amount"`
+	// CancelReason says why a cancelled task is no longer needed ("the
+	// invoices were paid").
+	CancelReason string `json:"cancel_reason,omitempty"`
 }
 
 // DoneChecker is an optional Store method. Done reports which of keys are

@@ -2,6 +2,8 @@ package dunning
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/overduehq/overdue/dunning/charge"
 	"github.com/overduehq/overdue/notice"
@@ -28,6 +30,16 @@ const (
 	// HoldAction stops automated dunning of the invoice at this step; only a
 	// new cycle (Invoice.Cycle) starts it again.
 	HoldAction ActionKind = "hold"
+
+	// CancelTask is no step's action: Plan emits it to cancel an open
+	// collector task whose invoices are all settled, or a DataFix task
+	// whose data was fixed. Its Task is the task with status cancelled
+	// and CancelReason set; the Runner saves it.
+	CancelTask ActionKind = "cancel-task"
+	// DataFix is no step's action: Plan emits it, once per action that
+	// carries a Problem (no invoice lines, no contact, ...), to open a
+	// collector task to fix the data. Its key is "fix/" + the action's key.
+	DataFix ActionKind = "fix-data"
 )
 
 // IsNotice reports whether the kind sends a notice to the customer.
@@ -58,9 +70,18 @@ type Grouping string
 const (
 	// PerInvoice: one notice per invoice and step.
 	PerInvoice Grouping = "invoice"
-	// PerCustomer: one notice per customer, currency and day, listing every
-	// overdue invoice of the customer; the notice takes the stage of the most
-	// advanced step due in it.
+	// PerCustomer: one notice per customer, workflow, currency and day,
+	// sent when a step of one of the customer's invoices is due, listing
+	// those invoices and every other overdue invoice of the customer in that
+	// workflow and currency (each with its own days overdue); the notice
+	// takes the stage of the most advanced step due in it. An invoice listed
+	// without a step of its own due (Action.Listed) stays at its step, is
+	// charged no step fee (its interest and statutory compensation are
+	// shown as on any notice), counts as notified that day for the gaps and
+	// maxima, and enters the key's hash with its step, so a later notice
+	// over the same invoices has another key. Paused invoices (disputed,
+	// held, promised, written off, in litigation) and those at their
+	// Workflow.MaxNotices are not listed.
 	PerCustomer Grouping = "customer"
 )
 
@@ -96,7 +117,9 @@ type Step struct {
 	// Name identifies the step in keys, the ledger and templates; unique in
 	// its workflow.
 	Name string `json:"name"`
-	// At is the step's date as an offset from an invoice date ("due+14").
+	// At is the step's date as an offset from an invoice date ("due+14"),
+	// from the previous step's date ("previous+10"), or either moved to the
+	// end of its month ("eom(due+30)").
 	At     schedule.Offset `json:"at"`
 	Action ActionKind      `json:"action"`
 	// Stage sets the notice's tone and legal weight; zero derives it from the
@@ -105,9 +128,11 @@ type Step struct {
 	Stage notice.Stage `json:"stage,omitempty"`
 	// Template names a template variant for this step ("" = the step name).
 	Template string `json:"template,omitempty"`
-	// MinAmount: the invoice's open balance must reach it for the step to
-	// act (absolute, in the invoice's currency).
-	MinAmount decimal.Decimal `json:"min_amount,omitzero"`
+	// MinAmount is the least open balance, per currency, the invoice must
+	// have for the step to act ({"EUR": "50", "JPY": "8000"}). An invoice in
+	// a currency the map does not name has no minimum at this step: amounts
+	// in different currencies are never compared.
+	MinAmount map[Currency]decimal.Decimal `json:"min_amount,omitempty"`
 	// MinShare: the invoice's open balance must be at least this share
 	// (0..1) of the customer's open items in that currency (SAP's minimum
 	// percentage).
@@ -131,6 +156,11 @@ type Workflow struct {
 	// MinGapDays is the least number of days between two notices of one
 	// invoice (not applied between the steps SendAllMissed catches up on).
 	MinGapDays int `json:"min_gap_days,omitempty"`
+	// MaxNotices is the most notices one invoice receives in a cycle
+	// (listed on a customer's notice or at a step of its own); once reached,
+	// its notice steps are held back and only task, escalation and hold
+	// steps act. 0 is no maximum.
+	MaxNotices int `json:"max_notices,omitempty"`
 	// Roll moves step dates that fall on non-business days of the policy's
 	// calendar.
 	Roll schedule.Roll `json:"roll,omitempty"`
@@ -168,7 +198,7 @@ func (w *Workflow) stage(i int) notice.Stage {
 	if s.Stage != 0 {
 		return s.Stage
 	}
-	if s.At.Anchor != schedule.Due || s.At.Days <= 0 {
+	if !w.afterDue(i) {
 		return notice.FriendlyReminder
 	}
 	last := -1
@@ -181,6 +211,22 @@ func (w *Workflow) stage(i int) notice.Stage {
 		return notice.FinalNotice
 	}
 	return notice.OverdueNotice
+}
+
+// afterDue reports whether step i falls after the due date by its offset
+// alone: counted from the due date (through any "previous" steps) by a
+// positive number of days, or eom of at least the due date.
+func (w *Workflow) afterDue(i int) bool {
+	days, eom := 0, false
+	for ; i >= 0; i-- {
+		at := w.Steps[i].At
+		days += at.Days
+		eom = eom || at.EOM
+		if at.Anchor != schedule.Previous {
+			return at.Anchor == schedule.Due && (days > 0 || eom && days >= 0)
+		}
+	}
+	return false
 }
 
 // Validate checks the workflow; path prefixes field names in errors.
@@ -209,6 +255,9 @@ func (w *Workflow) Validate(path string) error {
 	if w.MinGapDays < 0 {
 		return &FieldError{Field: path + ".min_gap_days", Value: fmt.Sprint(w.MinGapDays), Reason: "must not be negative"}
 	}
+	if w.MaxNotices < 0 {
+		return &FieldError{Field: path + ".max_notices", Value: fmt.Sprint(w.MaxNotices), Reason: "must not be negative"}
+	}
 	seen := map[string]bool{}
 	for i := range w.Steps {
 		s := &w.Steps[i]
@@ -220,14 +269,22 @@ func (w *Workflow) Validate(path string) error {
 			return &FieldError{Field: p + ".name", Value: s.Name, Reason: "is used by an earlier step"}
 		}
 		seen[s.Name] = true
+		if i == 0 && s.At.Anchor == schedule.Previous {
+			return &FieldError{Field: p + ".at", Value: s.At.String(), Reason: "the first step has no previous step to count from"}
+		}
 		if !s.Action.valid() {
 			return &FieldError{Field: p + ".action", Value: string(s.Action), Reason: "unknown action (email, letter, sms, escalate-internal, escalate-external, task, hold)"}
 		}
 		if s.OnBounce != "" && s.OnBounce != Letter && s.OnBounce != Task && s.OnBounce != EscalateInternal {
 			return &FieldError{Field: p + ".on_bounce", Value: string(s.OnBounce), Reason: `want "letter", "task" or "escalate-internal"`}
 		}
-		if s.MinAmount.IsNegative() {
-			return &FieldError{Field: p + ".min_amount", Value: s.MinAmount.String(), Reason: "must not be negative"}
+		for _, c := range slices.Sorted(maps.Keys(s.MinAmount)) {
+			if _, ok := c.MinorUnits(); !ok {
+				return &FieldError{Field: p + ".min_amount", Value: string(c), Reason: "is not an ISO 4217 currency code"}
+			}
+			if v := s.MinAmount[c]; v.IsNegative() {
+				return &FieldError{Field: p + ".min_amount." + string(c), Value: v.String(), Reason: "must not be negative"}
+			}
 		}
 		if s.MinShare.IsNegative() || s.MinShare.GreaterThan(decimal.NewFromInt(1)) {
 			return &FieldError{Field: p + ".min_share", Value: s.MinShare.String(), Reason: "must be between 0 and 1"}

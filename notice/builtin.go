@@ -173,7 +173,7 @@ var builtinEN = map[Stage]words{
 			`{{if .Single}}the following invoice remains unpaid, {{plural .MaxDaysOverdue "day" "days"}} after its due date{{else}}the following invoices remain unpaid, the oldest {{plural .MaxDaysOverdue "day" "days"}} after its due date{{end}}. This is our final notice.`,
 		closing: `Please make sure the total due reaches us by {{.PayBy}}.` +
 			`{{if eq .Next "collection"}} If it does not, we will pass the claim to a collection agency or a lawyer to recover it.` +
-			`{{else if eq .NextStage "letter-before-action"}} If it does not, our next step will be {{if eq .Law "uk"}}a letter before action announcing court proceedings{{else}}to announce court proceedings{{end}}.` +
+			`{{else if eq .NextStage "letter-before-action"}} If it does not, our next step will be {{if or (eq .Law "uk") (eq .Law "")}}a letter before action announcing court proceedings{{else}}to announce court proceedings{{end}}.` +
 			`{{else if eq .Next "contact"}} If it does not, we will contact you to discuss how the debt will be settled.{{end}}` +
 			`{{if .Interest}} Interest continues to accrue until payment.{{end}} If you have paid in the meantime, please let us know.`,
 		sms: `{{.Creditor.Name}}: FINAL NOTICE. {{template "inv" .}} {{.Principal}} overdue{{template "charges" .}}. Please pay by {{.PayBy}}. Ref {{.Number}}.{{template "tail" .}}`,

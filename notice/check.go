@@ -412,6 +412,10 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 				}
 			}
 			max, ok := StatutoryCompensation(j, n.Currency, open)
+			if !ok && c.Statutory.IsPositive() {
+				// An invoice in another currency: the sum the app converted.
+				max, ok = c.Statutory, true
+			}
 			if !ok {
 				fail("the law grants no fixed compensation in %s", n.Currency)
 			} else if c.Amount.GreaterThan(max) || (!c.Statutory.IsZero() && !c.Statutory.Equal(max)) {
@@ -444,6 +448,10 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 				}
 			}
 			max, ok := StatutoryCompensation(j, n.Currency, open)
+			if !ok && c.Statutory.IsPositive() {
+				// An invoice in another currency: the sum the app converted.
+				max, ok = c.Statutory, true
+			}
 			if !ok {
 				continue // ItemCompensation reports it
 			}
@@ -487,10 +495,14 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 			return nil
 		}
 		have := map[string]bool{"form": r.Form != "", "office": r.Office != "", "register": r.Register != "", "number": r.Number != "", "directors": len(r.Directors) > 0}
+		var lacks []string
 		for _, f := range need {
 			if !have[f] {
-				fail("the creditor's registration lacks its %s", f)
+				lacks = append(lacks, f)
 			}
+		}
+		if len(lacks) > 0 {
+			fail("the creditor's registration lacks its %s", strings.Join(lacks, ", "))
 		}
 		for _, line := range cr.LegalLines(l) {
 			if !strings.Contains(n.Text, line) {

@@ -476,3 +476,24 @@ func TestDailyInterest(t *testing.T) {
 		t.Errorf("no interest: %s", got)
 	}
 }
+
+// A UK claim on a EUR invoice: the GBP 70 the app converted (EUR 80.00 in
+// Statutory) is the ceiling, netted like any other: 80 - 10 = 70.00.
+func TestCheckConvertedCompensation(t *testing.T) {
+	lw := laws()[1]
+	lw.currency, lw.compensation = "EUR", "80.00"
+	n := legalNotice(lw, "final", false)
+	if err := notice.Builtin().Render(n); err != nil {
+		t.Fatal(err)
+	}
+	if !n.Fees[1].Amount.Equal(dec("70.00")) {
+		t.Fatalf("compensation %s, want 70.00", n.Fees[1].Amount)
+	}
+	if f := notice.Check(n, notice.UK); len(f) != 0 {
+		t.Errorf("converted compensation refused: %v", f)
+	}
+	n.Fees[1].Covered, n.Fees[1].Amount = decimal.Zero, dec("80.00")
+	if f := notice.Check(n, notice.UK); len(f) != 1 || f[0].Item != notice.ItemFeesNetted {
+		t.Errorf("unnetted converted compensation: %v", f)
+	}
+}

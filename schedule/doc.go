@@ -4,7 +4,9 @@
 // due date, its issue date, or the payment agreement's effective date.
 // Offsets read from text ("due-7", "due+14", "issue+3", or ISO 8601 day
 // periods "P14D", "-P7D" counted from the due date); month and year periods
-// are refused because they do not name one day.
+// are refused because they do not name one day. "previous+10" counts from
+// the date of the step before it in its timeline, and "eom(due+30)" moves
+// the date to the last day of its month (OCA's EOM).
 //
 // A Calendar says which days are business days: EveryDay, Weekend(days...),
 // MonToFri, Holidays(dates...), and Combine of several. A Roll moves a step

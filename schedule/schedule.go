@@ -19,9 +19,14 @@ const (
 	Issue
 	// Agreement is the payment agreement's effective date.
 	Agreement
+	// Previous is the date of the step before this one in its timeline
+	// (rolled onto a business day), as in "previous+10": ten days after the
+	// previous step's date, whenever that fell. The first step of a
+	// timeline has no previous step.
+	Previous
 )
 
-// String returns "due", "issue" or "agreement".
+// String returns "due", "issue", "agreement" or "previous".
 func (a Anchor) String() string {
 	switch a {
 	case Due:
@@ -30,11 +35,14 @@ func (a Anchor) String() string {
 		return "issue"
 	case Agreement:
 		return "agreement"
+	case Previous:
+		return "previous"
 	}
 	return "anchor(" + strconv.Itoa(int(a)) + ")"
 }
 
-// ParseAnchor reads "due", "issue" (or "invoice") and "agreement".
+// ParseAnchor reads "due", "issue" (or "invoice"), "agreement" and
+// "previous".
 func ParseAnchor(s string) (Anchor, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "due":
@@ -43,17 +51,22 @@ func ParseAnchor(s string) (Anchor, error) {
 		return Issue, nil
 	case "agreement":
 		return Agreement, nil
+	case "previous":
+		return Previous, nil
 	}
-	return 0, &OffsetError{Input: s, Reason: `unknown anchor: want "due", "issue" or "agreement"`}
+	return 0, &OffsetError{Input: s, Reason: `unknown anchor: want "due", "issue", "agreement" or "previous"`}
 }
 
 // MaxDays bounds an offset: a hundred years.
 const MaxDays = 36600
 
 // Offset is a signed number of days from an anchor; negative is before.
+// With EOM the date is then moved to the last day of its month (OCA's
+// EOM(due+30), written "eom(due+30)").
 type Offset struct {
 	Anchor Anchor
 	Days   int
+	EOM    bool
 }
 
 // OffsetError reports text that is not an offset.
@@ -67,8 +80,12 @@ func (e *OffsetError) Error() string {
 	return fmt.Sprintf("schedule: offset %q: %s", e.Input, e.Reason)
 }
 
-// String returns the canonical form: "due", "due-7", "due+14", "issue+3".
+// String returns the canonical form: "due", "due-7", "due+14", "issue+3",
+// "previous+10", "eom(due+30)".
 func (o Offset) String() string {
+	if o.EOM {
+		return "eom(" + Offset{Anchor: o.Anchor, Days: o.Days}.String() + ")"
+	}
 	switch {
 	case o.Days == 0:
 		return o.Anchor.String()
@@ -94,8 +111,10 @@ func (o *Offset) UnmarshalText(b []byte) error {
 // ParseOffset reads an offset, case-insensitively:
 //
 //	due, due-7, due+14, issue+3, invoice+3 (= issue+3), agreement+3
+//	previous+10 (ten days after the step before)
 //	P14D (= due+14), -P7D (= due-7), +P7D, P2W (= due+14)
 //	due-P7D, issue+P3D
+//	eom(due+30) (the last day of the month due+30 falls in), eom(P30D)
 //
 // Month and year periods are refused: a month is 28 to 31 days, so "due+P1M"
 // would not say which day is meant; give days.
@@ -106,9 +125,25 @@ func ParseOffset(s string) (Offset, error) {
 	if s == "" {
 		return bad("empty: want e.g. due+14, issue+3 or P14D")
 	}
+	if strings.HasPrefix(s, "eom") && !strings.HasPrefix(s, "eom+") && !strings.HasPrefix(s, "eom-") {
+		inner, ok := strings.CutPrefix(s, "eom(")
+		if !ok || !strings.HasSuffix(inner, ")") {
+			return bad("want eom(offset), as in eom(due+30)")
+		}
+		inner = strings.TrimSpace(inner[:len(inner)-1])
+		if strings.HasPrefix(inner, "eom") {
+			return bad("eom(...) cannot be nested")
+		}
+		o, err := ParseOffset(inner)
+		if err != nil {
+			return bad(err.(*OffsetError).Reason)
+		}
+		o.EOM = true
+		return o, nil
+	}
 	var o Offset
 	rest := s
-	if c := s[0]; c >= 'a' && c <= 'z' && c != 'p' {
+	if c := s[0]; c >= 'a' && c <= 'z' && (c != 'p' || strings.HasPrefix(s, "previous")) {
 		i := strings.IndexAny(s, "+-")
 		name := s
 		if i >= 0 {
@@ -118,7 +153,7 @@ func ParseOffset(s string) (Offset, error) {
 		}
 		a, err := ParseAnchor(name)
 		if err != nil {
-			return bad(`unknown anchor "` + name + `": want due, issue or agreement`)
+			return bad(`unknown anchor "` + name + `": want due, issue, agreement or previous`)
 		}
 		o.Anchor = a
 		if rest == "" {
@@ -206,8 +241,9 @@ func parsePeriod(p string) (int, string) {
 }
 
 // Anchors are the dates offsets count from; a zero date is unset.
+// Previous is the previous step's date, which a Timeline fills in.
 type Anchors struct {
-	Issue, Due, Agreement date.Date
+	Issue, Due, Agreement, Previous date.Date
 }
 
 // Of returns the date of anchor an.
@@ -217,17 +253,29 @@ func (a Anchors) Of(an Anchor) date.Date {
 		return a.Issue
 	case Agreement:
 		return a.Agreement
+	case Previous:
+		return a.Previous
 	}
 	return a.Due
 }
 
-// From returns the anchor's date plus Days, and false if the anchor is unset.
+// From returns the anchor's date plus Days (moved to the end of its month
+// with EOM), and false if the anchor is unset.
 func (o Offset) From(a Anchors) (date.Date, bool) {
 	d := a.Of(o.Anchor)
 	if d == 0 {
 		return 0, false
 	}
-	return d + date.Date(o.Days), true
+	d += date.Date(o.Days)
+	if o.EOM {
+		d = EndOfMonth(d)
+	}
+	return d, true
+}
+
+// EndOfMonth returns the last day of d's month.
+func EndOfMonth(d date.Date) date.Date {
+	return d + date.Date(d.LastDayOfMonth()-d.Day())
 }
 
 // Calendar says which days are business days.
@@ -446,28 +494,40 @@ type Dated struct {
 }
 
 // DateOf returns step i's rolled date, and false if its anchor is unset or i
-// is out of range.
+// is out of range. A Previous anchor counts from step i-1's rolled date (for
+// the first step, from a.Previous).
 func (t Timeline) DateOf(i int, a Anchors) (date.Date, bool) {
 	if i < 0 || i >= len(t.Steps) {
 		return 0, false
 	}
-	n, ok := t.Steps[i].At.From(a)
-	if !ok {
-		return 0, false
+	var d date.Date
+	for j := 0; j <= i; j++ {
+		if j > 0 {
+			a.Previous = d
+		}
+		n, ok := t.Steps[j].At.From(a)
+		d = 0
+		if ok {
+			d = t.Roll.Apply(t.Calendar, n)
+		}
 	}
-	return t.Roll.Apply(t.Calendar, n), true
+	return d, d != 0
 }
 
 // Dates returns the dated steps whose anchor is set, sorted by date, ties
-// in step order.
+// in step order. A Previous anchor counts from the rolled date of the step
+// before it (unset when that step's anchor is).
 func (t Timeline) Dates(a Anchors) []Dated {
 	out := make([]Dated, 0, len(t.Steps))
 	for i, s := range t.Steps {
 		n, ok := s.At.From(a)
+		a.Previous = 0
 		if !ok {
 			continue
 		}
-		out = append(out, Dated{Index: i, Step: s, Nominal: n, Date: t.Roll.Apply(t.Calendar, n)})
+		d := t.Roll.Apply(t.Calendar, n)
+		a.Previous = d
+		out = append(out, Dated{Index: i, Step: s, Nominal: n, Date: d})
 	}
 	for i := 1; i < len(out); i++ { // insertion sort: timelines are short
 		for j := i; j > 0 && out[j].Date < out[j-1].Date; j-- {

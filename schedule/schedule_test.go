@@ -33,6 +33,14 @@ func TestParseOffset(t *testing.T) {
 		{"due-P7D", schedule.Offset{Anchor: schedule.Due, Days: -7}},
 		{"issue+P3D", schedule.Offset{Anchor: schedule.Issue, Days: 3}},
 		{"due+0", schedule.Offset{Anchor: schedule.Due}},
+		{"previous+10", schedule.Offset{Anchor: schedule.Previous, Days: 10}},
+		{"Previous+P2W", schedule.Offset{Anchor: schedule.Previous, Days: 14}},
+		{"previous", schedule.Offset{Anchor: schedule.Previous}},
+		{"eom(due+30)", schedule.Offset{Anchor: schedule.Due, Days: 30, EOM: true}},
+		{" EOM( due+30 ) ", schedule.Offset{Anchor: schedule.Due, Days: 30, EOM: true}},
+		{"eom(P30D)", schedule.Offset{Anchor: schedule.Due, Days: 30, EOM: true}},
+		{"eom(due)", schedule.Offset{Anchor: schedule.Due, EOM: true}},
+		{"eom(previous+10)", schedule.Offset{Anchor: schedule.Previous, Days: 10, EOM: true}},
 	} {
 		got, err := schedule.ParseOffset(tc.in)
 		if err != nil {
@@ -57,6 +65,12 @@ func TestParseOffsetRefuses(t *testing.T) {
 		{"due+x", ""},
 		{"due+99999999999999999999", ""},
 		{"P", ""},
+		{"eom(due+30", "eom(offset)"},
+		{"eom", "eom(offset)"},
+		{"eom()", "empty"},
+		{"eom(eom(due))", "nested"},
+		{"eom(due+P1M)", "month"},
+		{"previous*2", `unknown anchor "previous*2"`},
 	} {
 		_, err := schedule.ParseOffset(tc.in)
 		var oe *schedule.OffsetError
@@ -78,7 +92,7 @@ func TestParseOffsetRefuses(t *testing.T) {
 }
 
 func FuzzParseOffset(f *testing.F) {
-	for _, s := range []string{"due", "due-7", "issue+3", "P14D", "-P7D", "P2W", "P1M", "agreement+P3D", "", "due+", "+", "p"} {
+	for _, s := range []string{"due", "due-7", "issue+3", "P14D", "-P7D", "P2W", "P1M", "agreement+P3D", "", "due+", "+", "p", "eom(due+30)", "previous+10", "eom(previous-3)", "eom(", "prev"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -289,4 +303,51 @@ func TestRollProperties(t *testing.T) {
 			t.Fatalf("a business day %s was moved", d)
 		}
 	})
+}
+
+func TestEndOfMonthAndPreviousOffsets(t *testing.T) {
+	// eom(due+30): Jan 31 + 30 = Mar 2 (2026 is no leap year) -> Mar 31;
+	// Jan 15 + 30 = Feb 14 -> Feb 28; in 2028 (leap) -> Feb 29; Dec 15 + 30
+	// = Jan 14 2027 -> Jan 31 2027.
+	for _, tc := range []struct{ off, due, want string }{
+		{"eom(due+30)", "2026-01-31", "2026-03-31"},
+		{"eom(due+30)", "2026-01-15", "2026-02-28"},
+		{"eom(due+30)", "2028-01-15", "2028-02-29"},
+		{"eom(due+30)", "2026-12-15", "2027-01-31"},
+		{"eom(due)", "2026-04-30", "2026-04-30"},
+	} {
+		o, err := schedule.ParseOffset(tc.off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := o.From(schedule.Anchors{Due: day(tc.due)})
+		if !ok || got != day(tc.want) {
+			t.Errorf("%s from due %s = %s, want %s", tc.off, tc.due, got, tc.want)
+		}
+	}
+	// previous+10 counts from the previous step's rolled date. Due
+	// 2026-01-31; due+14 = Sat 2026-02-14, rolled (following, Mon-Fri) to
+	// Mon 02-16; previous+10 = Thu 02-26; eom(previous+10) = Sat 02-28,
+	// rolled to Mon 03-02.
+	steps := []schedule.Step{
+		{Name: "a", At: schedule.Offset{Anchor: schedule.Due, Days: 14}},
+		{Name: "b", At: schedule.Offset{Anchor: schedule.Previous, Days: 10}},
+		{Name: "c", At: schedule.Offset{Anchor: schedule.Previous, Days: 0, EOM: true}},
+	}
+	tl := schedule.Timeline{Steps: steps, Calendar: schedule.MonToFri(), Roll: schedule.Following}
+	a := schedule.Anchors{Due: day("2026-01-31")}
+	var got []string
+	for _, d := range tl.Dates(a) {
+		got = append(got, d.Step.Name+" "+d.Date.String())
+	}
+	if diff := cmp.Diff([]string{"a 2026-02-16", "b 2026-02-26", "c 2026-03-02"}, got); diff != "" {
+		t.Errorf("dates (-want +got):\n%s", diff)
+	}
+	if d, ok := tl.DateOf(2, a); !ok || d != day("2026-03-02") {
+		t.Errorf("DateOf(2) = %s %v, want 2026-03-02", d, ok)
+	}
+	// The first step has no previous step.
+	if _, ok := (schedule.Timeline{Steps: steps[1:]}).DateOf(0, a); ok {
+		t.Error("previous+10 as the first step got a date")
+	}
 }

@@ -276,6 +276,8 @@ func TestInterestValidate(t *testing.T) {
 		{charge.Interest{Rate: dec("5"), DayCount: "act/366"}, "interest.day_count"},
 		{charge.Interest{Rate: dec("5"), Basis: "gross"}, "interest.basis"},
 		{charge.Interest{Rate: dec("5"), Rounding: "weekly"}, "interest.rounding"},
+		{charge.Interest{Rate: dec("1.5"), Per: "week"}, "interest.per"},
+		{charge.Interest{Regime: charge.DEB2B, Rate: dec("101")}, "interest.rate"},
 	} {
 		var ce *charge.Error
 		if err := tc.in.Validate(); !errors.As(err, &ce) || ce.Field != tc.field {
@@ -372,4 +374,73 @@ func TestAccrueMatchesDayByDay(t *testing.T) {
 			t.Fatalf("Accrue %s, day by day %s", got.Amount.Amount, want)
 		}
 	})
+}
+
+func TestInterestPerMonth(t *testing.T) {
+	// 1.5 % a month is 18 % a year, simple. On 1000.00 EUR due 2026-03-31:
+	//   to 04-30 (30 days), act/360: 1000 x 18 x 30 / 36000 = 15.00 (1.5 %
+	//   of 1000 for a 30-day month);
+	//   to 04-30, act/365: 1000 x 18 x 30 / 36500 = 14.794... = 14.79;
+	//   to 05-31 (61 days), act/360: 1000 x 18 x 61 / 36000 = 30.50.
+	for _, tc := range []struct {
+		dc   charge.DayCount
+		asOf string
+		want string
+	}{
+		{charge.Actual360, "2026-04-30", "15.00"},
+		{charge.Actual365, "2026-04-30", "14.79"},
+		{charge.Actual360, "2026-05-31", "30.50"},
+	} {
+		i := charge.Interest{Rate: dec("1.5"), Per: charge.PerMonth, DayCount: tc.dc}
+		acc, err := i.Accrue("EUR", day("2026-03-31"), day(tc.asOf), dec("1000"), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !acc.Amount.Amount.Equal(dec(tc.want)) {
+			t.Errorf("%s to %s: %s, want %s", tc.dc, tc.asOf, acc.Amount.Amount, tc.want)
+		}
+		if r := acc.Periods[0].RatePercent; !r.Equal(dec("18")) {
+			t.Errorf("annual rate %s, want 18", r)
+		}
+	}
+	// The same rate per year is twelve times less.
+	y := charge.Interest{Rate: dec("1.5"), DayCount: charge.Actual360}
+	acc, _ := y.Accrue("EUR", day("2026-03-31"), day("2026-04-30"), dec("1000"), nil, nil)
+	if !acc.Amount.Amount.Equal(dec("1.25")) { // 1000 x 1.5 x 30 / 36000
+		t.Errorf("per year: %s, want 1.25", acc.Amount.Amount)
+	}
+}
+
+func TestRegimeCoversItsCurrency(t *testing.T) {
+	// Issue 14 item 7. DE B2B covers EUR invoices: Basiszinssatz 1.27 + 9 =
+	// 10.27 % on 1000.00 for 30 days (2026-04-01..04-30, act/365):
+	// 1000 x 10.27 x 30 / 36500 = 8.441... = 8.44. A USD invoice under the
+	// same interest gets the contract's Rate (8 %: 1000 x 8 x 30 / 36500 =
+	// 6.575... = 6.58), or none without one.
+	rates := charge.RateTable{{From: day("2026-01-01"), Percent: dec("1.27")}}
+	de := charge.Interest{Regime: charge.DEB2B}
+	for _, tc := range []struct {
+		in   charge.Interest
+		cur  money.Currency
+		want string
+	}{
+		{de, "EUR", "8.44"},
+		{de, "USD", "0"},
+		{charge.Interest{Regime: charge.DEB2B, Rate: dec("8")}, "USD", "6.58"},
+		{charge.Interest{Regime: charge.DEB2B, Rate: dec("8")}, "EUR", "8.44"},
+	} {
+		acc, err := tc.in.Accrue(tc.cur, day("2026-03-31"), day("2026-04-30"), dec("1000"), nil, rates)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !acc.Amount.Amount.Equal(dec(tc.want)) || acc.Amount.Currency != tc.cur {
+			t.Errorf("%+v in %s: %s %s, want %s", tc.in, tc.cur, acc.Amount.Currency, acc.Amount.Amount, tc.want)
+		}
+	}
+	if _, ok := de.For("USD"); ok {
+		t.Error("DE B2B without a rate applies to USD")
+	}
+	if de.Regime.Currency() != "EUR" || charge.UK.Currency() != "GBP" {
+		t.Error("regime currencies")
+	}
 }

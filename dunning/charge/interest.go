@@ -1,6 +1,7 @@
 package charge
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -42,10 +43,28 @@ const (
 	RoundTotal Rounding = "total"
 )
 
+// RatePeriod is the period a contractual rate is quoted for.
+type RatePeriod string
+
+const (
+	// PerYear: Rate is an annual percentage (the default).
+	PerYear RatePeriod = "year"
+	// PerMonth: Rate is a monthly percentage, "1.5 % a month"; simple
+	// interest at 12 x Rate a year (1.5 % a month = 18 % a year), so a
+	// month's interest depends on its days as an annual rate's does.
+	PerMonth RatePeriod = "month"
+)
+
 // Interest is late-payment interest: a contractual Rate, or a statutory
-// Regime reading an app-supplied reference-rate table.
+// Regime reading an app-supplied reference-rate table. A regime covers the
+// invoices in its currency (Regime.Currency); with a Regime, Rate (when set)
+// is the contractual rate for invoices in other currencies, which otherwise
+// accrue none (see For).
 type Interest struct {
+	// Rate is the contractual rate in percent per Per (per year unless Per
+	// says "month").
 	Rate     decimal.Decimal `json:"rate,omitzero"`
+	Per      RatePeriod      `json:"per,omitempty"`
 	Regime   Regime          `json:"regime,omitempty"`
 	DayCount DayCount        `json:"day_count,omitempty"`
 	Basis    Basis           `json:"basis,omitempty"`
@@ -54,12 +73,20 @@ type Interest struct {
 
 // Validate checks the interest configuration.
 func (i Interest) Validate() error {
+	switch i.Per {
+	case "", PerYear, PerMonth:
+	default:
+		return &Error{Field: "interest.per", Value: string(i.Per), Reason: `want "year" or "month"`}
+	}
 	if i.Regime != "" {
 		if _, err := i.Regime.rule(); err != nil {
 			return &Error{Field: "interest.regime", Value: string(i.Regime), Reason: `want "eu", "uk", "de-b2b", "de-b2c" or "fr"`}
 		}
+		if !i.Rate.IsZero() && (i.Rate.Sign() < 0 || i.Rate.GreaterThan(hundred())) {
+			return &Error{Field: "interest.rate", Value: i.Rate.String(), Reason: "must be above 0 and at most 100 (% a " + string(cmp.Or(i.Per, PerYear)) + ")"}
+		}
 	} else if i.Rate.Sign() <= 0 || i.Rate.GreaterThan(hundred()) {
-		return &Error{Field: "interest.rate", Value: i.Rate.String(), Reason: "must be above 0 and at most 100 (annual %), or give a regime"}
+		return &Error{Field: "interest.rate", Value: i.Rate.String(), Reason: "must be above 0 and at most 100 (% a " + string(cmp.Or(i.Per, PerYear)) + "), or give a regime"}
 	}
 	switch i.DayCount {
 	case "", Actual365, Actual360, Thirty360:
@@ -135,8 +162,9 @@ func days30360(d1, d2 date.Date) int {
 // d with due < d <= asOf (interest runs from the day after the due date and
 // asOf counts): principal x rate/100 x days/year-days per period, where the
 // principal is the day's open balance (history, Basis open) or original
-// (Basis original), and the rate is the contractual Rate or the regime's
-// statutory rate for the day. Periods split where the principal or the rate
+// (Basis original), and the rate is the contractual rate (AnnualRate: a
+// rate per month counts 12 times a year) or the regime's statutory rate for
+// the day. Periods split where the principal or the rate
 // changes. With RoundDaily each day's interest is rounded to the minor unit
 // before adding; with RoundTotal (default) the exact sum is rounded once.
 // asOf on or before due accrues nothing.
@@ -160,6 +188,10 @@ func (i Interest) Accrue(cur money.Currency, due, asOf date.Date, original decim
 	if asOf <= due {
 		return out, nil
 	}
+	i, ok := i.For(cur)
+	if !ok {
+		return out, nil // the regime covers another currency
+	}
 	principalOn := func(d date.Date) decimal.Decimal {
 		if i.Basis == OnOriginal {
 			return original
@@ -177,9 +209,10 @@ func (i Interest) Accrue(cur money.Currency, due, asOf date.Date, original decim
 		}
 		return p
 	}
+	annual := i.AnnualRate()
 	rateOn := func(d date.Date) (decimal.Decimal, error) {
 		if i.Regime == "" {
-			return i.Rate, nil
+			return annual, nil
 		}
 		return i.Regime.RateOn(rates, due+1, d)
 	}
@@ -226,6 +259,37 @@ func (i Interest) Accrue(cur money.Currency, due, asOf date.Date, original decim
 		out.Periods[k].Amount = out.Periods[k].Amount.Round(u + 2)
 	}
 	return out, nil
+}
+
+// For returns the interest that applies to an invoice in currency cur: the
+// regime for invoices in its currency, the contractual Rate (without the
+// regime) for other currencies, and false when neither applies (a regime,
+// no Rate, another currency).
+func (i Interest) For(cur money.Currency) (Interest, bool) {
+	if i.Regime == "" {
+		return i, true
+	}
+	rr, err := i.Regime.rule()
+	if err != nil || cur == rr.cur {
+		return i, true
+	}
+	if i.Rate.Sign() <= 0 {
+		return Interest{}, false
+	}
+	i.Regime = ""
+	return i, true
+}
+
+// AnnualRate returns the contractual rate as an annual percentage: Rate, or
+// 12 x Rate for a rate per month (zero for a regime, whose rate varies).
+func (i Interest) AnnualRate() decimal.Decimal {
+	if i.Regime != "" {
+		return decimal.Zero
+	}
+	if i.Per == PerMonth {
+		return i.Rate.Mul(decimal.NewFromInt(12))
+	}
+	return i.Rate
 }
 
 // changeDays returns, in order, the days in (start, asOf] on which the

@@ -63,6 +63,13 @@ func (r Regime) compensationRule() (regimeRule, bool, error) {
 	return rr, err == nil, err
 }
 
+// Currency returns the currency of the invoices the regime covers and of its
+// fixed compensation ("" for an unknown regime).
+func (r Regime) Currency() money.Currency {
+	rr, _ := r.rule()
+	return rr.cur
+}
+
 // Margin returns the points added to the reference rate.
 func (r Regime) Margin() decimal.Decimal {
 	rr, _ := r.rule()

@@ -138,12 +138,14 @@ func Run(t *testing.T, newStore NewStore) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := dunning.Progress{InvoiceID: "i1", Workflow: "standard", Step: 3, Last: date.New(2026, 4, 14), Fees: decimal.RequireFromString("5")}
+		want := dunning.Progress{InvoiceID: "i1", Workflow: "standard", Step: 3, Last: date.New(2026, 4, 14), Fees: decimal.RequireFromString("5"),
+			Notices: &dunning.NoticeLog{Count: 1, Recent: []date.Date{date.New(2026, 4, 14)}}}
 		got, _ := h.Progress("i1")
 		if diff := cmp.Diff(want, got, decEq); diff != "" {
 			t.Errorf("i1 progress (-want +got):\n%s", diff)
 		}
-		want2 := dunning.Progress{InvoiceID: "i2", Workflow: "standard", Step: 3, Last: date.New(2026, 4, 14), Fees: decimal.Zero}
+		want2 := dunning.Progress{InvoiceID: "i2", Workflow: "standard", Step: 3, Last: date.New(2026, 4, 14), Fees: decimal.Zero,
+			Notices: &dunning.NoticeLog{Count: 1, Recent: []date.Date{date.New(2026, 4, 14)}}}
 		got2, _ := h.Progress("i2")
 		if diff := cmp.Diff(want2, got2, decEq); diff != "" {
 			t.Errorf("i2 progress (-want +got):\n%s", diff)
