@@ -2,6 +2,7 @@ package dunning_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -322,5 +323,49 @@ func TestSMSStandsAlone(t *testing.T) {
 	}
 	if f := notice.Check(n, ""); len(f) != 0 {
 		t.Errorf("SMS fails its checklist: %v", f)
+	}
+}
+
+// On a per-customer notice the step fee is booked on the first invoice not
+// only listed, and netting follows it. c1 on 14 April: i2 (200.00, due 20
+// March) is only listed, its EUR 40 claimed earlier (earlier fees 40.00);
+// i1 (100.00, due 31 March) reaches overdue-1 with its 5.00 fee, booked on
+// i1 and named so; i1's EUR 40 covers it: 35.00. Interest at 10.27 %:
+// i2 200 x 25/365 -> 1.41, i1 100 x 14/365 -> 0.39. Total 300 + 40 + 35 +
+// 5 + 1.41 + 0.39 = 381.80; new fees 40.00.
+func TestNettingFollowsTheFeeInvoice(t *testing.T) {
+	wf := dunning.DefaultWorkflow("standard")
+	wf.Grouping = dunning.PerCustomer
+	wf.Steps[3].Fee = eurFee("5.00")
+	pol := dunningtest.Policy(wf)
+	pol.Charges = dePolicy().Charges
+	pf := onePortfolioAt(2)
+	pf.Invoices = append(pf.Invoices, dunningtest.Invoice("i2", "c1", day("2026-02-18"), day("2026-03-20"), "200.00", "EUR"))
+	pf.History.(dunning.HistoryMap)["i2"] = dunning.Progress{InvoiceID: "i2", Workflow: "standard", Step: 3, Last: day("2026-04-03"),
+		Fees: dunningtest.Amount("40"), Compensated: true}
+	acts, err := dunning.Plan(day("2026-04-14"), pol, pf)
+	if err != nil || len(acts) != 1 || acts[0].Problem != "" {
+		t.Fatalf("plan: %v %+v", err, acts)
+	}
+	a, n := acts[0], acts[0].Notice
+	type fee struct{ label, inv, amount string }
+	var got []fee
+	for _, c := range n.Fees {
+		got = append(got, fee{c.Label, c.Invoice, c.Amount.StringFixed(2)})
+	}
+	want := []fee{{"fees-earlier", "INV-i2", "40.00"}, {"compensation", "INV-i1", "35.00"}, {"fee", "INV-i1", "5.00"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("fees %v, want %v", got, want)
+	}
+	if !a.Fees.Equal(dunningtest.Amount("40")) || !n.Total.Equal(dunningtest.Amount("381.80")) {
+		t.Errorf("new fees %s, total %s; want 40, 381.80", a.Fees, n.Total)
+	}
+	if err := notice.Builtin().Render(n); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range notice.Check(n, "") {
+		if f.Item == notice.ItemFeesNetted || f.Item == notice.ItemCompensation {
+			t.Errorf("%s", f)
+		}
 	}
 }
