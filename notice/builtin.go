@@ -192,7 +192,7 @@ If you dispute the debt or any part of it, tell us by {{.PayBy}} which part and 
 {{with .DailyInterest}}Interest continues to accrue at {{.}} a day until payment.
 {{end}}We are willing to consider alternative dispute resolution, such as mediation, to settle the matter without court proceedings; if you would like to, say so in your reply.
 {{if .Protocol}}
-Enclosed with this letter: an up-to-date statement of account (reference {{.Number}}, as at {{.Date}}), the Information Sheet, the Reply Form and a Financial Statement form. Please complete the Reply Form and return it to us at {{join .Creditor.Address ", "}} within 30 days of the date of this letter. You can contact us to discuss repayment options. You can get free independent debt advice; the Information Sheet lists where. A court judgment may affect your ability to obtain credit.
+With this letter come the up-to-date statement of account above (reference {{.Number}}, as at {{.Date}}) and, enclosed, the Information Sheet, the Reply Form and a Financial Statement form. Please complete the Reply Form and return it to us at {{join .Creditor.Address ", "}} within 30 days of the date of this letter. You can contact us to discuss repayment options. You can get free independent debt advice; the Information Sheet lists where. A court judgment may affect your ability to obtain credit.
 {{end}}You should consider taking independent advice about this letter.
 {{end}}`,
 		sms: `{{.Creditor.Name}}: formal notice. {{template "inv" .}} {{.Principal}} unpaid{{template "charges" .}}. Unless paid by {{.PayBy}}, we intend to start court proceedings. Ref {{.Number}}.{{template "tail" .}}`,

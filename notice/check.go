@@ -279,6 +279,19 @@ func containsAny(s string, words []string) bool {
 	return false
 }
 
+// companyForm reports whether a German legal form must name its managing
+// directors or board on business letters (§ 35a GmbHG, § 80 AktG): GmbH, UG,
+// AG, KGaA, SE.
+func companyForm(form string) bool {
+	for _, f := range strings.Fields(strings.NewReplacer("(", " ", ")", " ", "&", " ").Replace(form)) {
+		switch f {
+		case "GmbH", "gGmbH", "UG", "AG", "KGaA", "SE":
+			return true
+		}
+	}
+	return false
+}
+
 // lawCountry is the country whose companies the law's footer rules bind.
 func lawCountry(j Jurisdiction) string {
 	switch j {
@@ -483,10 +496,16 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 			country = lawCountry(j)
 		}
 		r := cr.Registration
+		if cr.Kind == SoleTrader && r.IsZero() {
+			return nil // an unregistered sole trader has no register entry to state
+		}
 		var need []string
 		switch country {
 		case "DE":
-			need = []string{"form", "office", "register", "number", "directors"}
+			need = []string{"form", "office", "register", "number"}
+			if companyForm(r.Form) {
+				need = append(need, "directors")
+			}
 		case "GB":
 			need = []string{"register", "number", "office"}
 		case "FR":

@@ -197,6 +197,9 @@ func MinPayByDays(j Jurisdiction, s Stage, k PartyKind) (int, string) {
 // DebtProtocol reports whether a letter before action under n's law must
 // follow the UK Pre-Action Protocol for Debt Claims: the debtor is an
 // individual or a sole trader (Protocol para 1.1), or its kind is unknown.
+// The built-in letter then says the Protocol's Annex 1 Information Sheet,
+// Reply Form and a Financial Statement form are enclosed: the app's letter
+// sender must enclose them (the library does not produce them).
 func (n *Notice) DebtProtocol() bool {
 	return n.Law == UK && n.Stage == LetterBeforeAction && !(n.Debtor.Kind == Company)
 }

@@ -261,7 +261,7 @@ func TestLegalWording(t *testing.T) {
 			"If you dispute the debt", "documents", "GBP 0.41 a day", "alternative dispute resolution", "by 4 May 2026",
 			"Thames Tooling Ltd, registered in England and Wales, company number 01234567", "Registered office: 10 River Road, London SE1 9AA"},
 			[]string{"Reply Form", "Information Sheet", "Mahnbescheid"}},
-		{notice.UK, "letter-before-action", true, []string{"statement of account (reference", "the Information Sheet, the Reply Form and a Financial Statement form",
+		{notice.UK, "letter-before-action", true, []string{"statement of account above (reference", "the Information Sheet, the Reply Form and a Financial Statement form",
 			"return it to us at 10 River Road, London SE1 9AA", "by 20 May 2026", "GBP 0.41 a day"}, nil},
 		{notice.DE, "letter-before-action", false, []string{"Mahnbescheid", "Vertrag SA-2025-17 vom 3. November 2025", "Geschäftsführer: Anna Schmidt, Jan Meyer", "Registergericht: Amtsgericht Hamburg, HRB 123456"}, []string{"Reply Form"}},
 		{notice.DE, "final", true, []string{"Verzugszinsen auf Rechnung INV-100 (§ 288 Abs. 1 BGB)", "Mahngebühr: 2,50 EUR"}, []string{"Pauschale", "Inkasso", "Mahnbescheid"}},
@@ -495,5 +495,33 @@ func TestCheckConvertedCompensation(t *testing.T) {
 	n.Fees[1].Covered, n.Fees[1].Amount = decimal.Zero, dec("80.00")
 	if f := notice.Check(n, notice.UK); len(f) != 1 || f[0].Item != notice.ItemFeesNetted {
 		t.Errorf("unnetted converted compensation: %v", f)
+	}
+}
+
+// The German footer rules by form: a GmbH names its managing directors, a
+// registered merchant (e.K.) need not; an unregistered sole trader has no
+// register entry to state.
+func TestCreditorFooterByForm(t *testing.T) {
+	lw := laws()[2]
+	for _, tc := range []struct {
+		kind notice.PartyKind
+		reg  notice.Registration
+		ok   bool
+	}{
+		{notice.Company, notice.Registration{Form: "GmbH", Office: "Hamburg", Register: "Amtsgericht Hamburg", Number: "HRB 1"}, false},
+		{notice.Company, notice.Registration{Form: "GmbH & Co. KG", Office: "Hamburg", Register: "Amtsgericht Hamburg", Number: "HRA 1"}, false},
+		{notice.SoleTrader, notice.Registration{Form: "e.K.", Office: "Hamburg", Register: "Amtsgericht Hamburg", Number: "HRA 2"}, true},
+		{notice.SoleTrader, notice.Registration{}, true},
+		{notice.Company, notice.Registration{}, false},
+	} {
+		lw.creditor.Kind, lw.creditor.Registration = tc.kind, tc.reg
+		n := legalNotice(lw, "final", false)
+		if err := notice.Builtin().Render(n); err != nil {
+			t.Fatal(err)
+		}
+		fs := notice.Check(n, notice.DE)
+		if (len(fs) == 0) != tc.ok {
+			t.Errorf("%s %+v: findings %v, want ok=%v", tc.kind, tc.reg, fs, tc.ok)
+		}
 	}
 }
