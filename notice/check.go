@@ -101,7 +101,8 @@ const (
 	// (Names and Trading Disclosures) Regulations 2015 reg. 25); a French
 	// company its RCS and number (Art. R123-237 Code de commerce).
 	ItemCreditorFooter Item = "creditor-footer"
-	// ItemUKClaimBasis: a UK letter before action states the basis of the
+	// ItemUKClaimBasis: a UK letter before action (by letter or email; a
+	// text message only points to it) states the basis of the
 	// claim: the agreement's reference and date and the parties to it
 	// (Practice Direction – Pre-Action Conduct para 6(a); Pre-Action
 	// Protocol for Debt Claims para 3.1(a)(iv)).
@@ -529,7 +530,7 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 			}
 		}
 	case ItemUKClaimBasis:
-		if n.Stage != LetterBeforeAction {
+		if n.Stage != LetterBeforeAction || sms {
 			break
 		}
 		if n.Contract.Reference == "" || n.Contract.Date == 0 {
@@ -541,22 +542,22 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 			fail("the parties are not both named")
 		}
 	case ItemUKInterestContinues:
-		if n.Stage != LetterBeforeAction || len(n.Interest) == 0 {
+		if n.Stage != LetterBeforeAction || len(n.Interest) == 0 || sms {
 			break
 		}
 		if !containsAny(text, ph.interestGoesOn) || !strings.Contains(text, money(n.DailyInterest())) {
 			fail("it does not say that interest continues at %s a day", money(n.DailyInterest()))
 		}
 	case ItemUKDispute:
-		if n.Stage == LetterBeforeAction && (!containsAny(text, ph.dispute) || !containsAny(text, ph.documents)) {
+		if n.Stage == LetterBeforeAction && !sms && (!containsAny(text, ph.dispute) || !containsAny(text, ph.documents)) {
 			fail("it does not say how to dispute the claim and which documents it rests on")
 		}
 	case ItemUKADR:
-		if n.Stage == LetterBeforeAction && !containsAny(text, ph.adr) {
+		if n.Stage == LetterBeforeAction && !sms && !containsAny(text, ph.adr) {
 			fail("it does not mention alternative dispute resolution")
 		}
 	case ItemUKDebtProtocol:
-		if !n.DebtProtocol() {
+		if !n.DebtProtocol() || sms {
 			break
 		}
 		for _, w := range ph.protocol {

@@ -291,6 +291,19 @@ func TestLegalWording(t *testing.T) {
 			}
 		}
 	}
+	// A text message beside a UK letter before action points to it and
+	// carries none of the letter's content, and passes; it speaks of no
+	// letter.
+	for _, individual := range []bool{false, true} {
+		n := legalNotice(laws()[1], "letter-before-action", individual)
+		n.Channel, n.Debtor.Phone, n.Link = notice.SMS, "+44 7700 900000", "https://thames.example/n/"+n.Number
+		if err := notice.Builtin().Render(n); err != nil {
+			t.Fatal(err)
+		}
+		if f := notice.Check(n, notice.UK); len(f) != 0 || !strings.Contains(n.Text, n.Link) {
+			t.Errorf("UK SMS %q: %v", n.Text, f)
+		}
+	}
 	// A German debtor abroad gets no Mahnbescheid announced, in German and
 	// in English; at home it does.
 	for _, lang := range []string{"de", "en"} {
