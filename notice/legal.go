@@ -1,6 +1,7 @@
 package notice
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/rickb777/date/v2"
@@ -24,6 +25,16 @@ const (
 
 // Valid reports whether k is one of the three kinds.
 func (k PartyKind) Valid() bool { return k == Company || k == SoleTrader || k == Consumer }
+
+// UnmarshalText reads a kind's name ("" is unknown) and refuses any other.
+func (k *PartyKind) UnmarshalText(b []byte) error {
+	v := PartyKind(b)
+	if v != "" && !v.Valid() {
+		return fmt.Errorf("notice: party kind %q: want company, sole-trader or consumer", string(b))
+	}
+	*k = v
+	return nil
+}
 
 // Business reports whether k acts in the course of a business (a company
 // or a sole trader).
@@ -146,6 +157,17 @@ const (
 
 // Valid reports whether j is one of the four jurisdictions.
 func (j Jurisdiction) Valid() bool { return j == EU || j == UK || j == DE || j == FR }
+
+// UnmarshalText reads a jurisdiction's name ("" is none) and refuses any
+// other.
+func (j *Jurisdiction) UnmarshalText(b []byte) error {
+	v := Jurisdiction(b)
+	if v != "" && !v.Valid() {
+		return fmt.Errorf("notice: jurisdiction %q: want eu, uk, de or fr", string(b))
+	}
+	*j = v
+	return nil
+}
 
 // Contract is the agreement a claim arises from, as a letter before action
 // states it: its reference and the day it was made. The parties are the

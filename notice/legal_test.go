@@ -1,6 +1,7 @@
 package notice_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -536,5 +537,23 @@ func TestCreditorFooterByForm(t *testing.T) {
 		if (len(fs) == 0) != tc.ok {
 			t.Errorf("%s %+v: findings %v, want ok=%v", tc.kind, tc.reg, fs, tc.ok)
 		}
+	}
+}
+
+// Kinds and jurisdictions read from JSON refuse names they do not know.
+func TestKindAndLawFromJSON(t *testing.T) {
+	var p notice.Party
+	if err := json.Unmarshal([]byte(`{"name": "A", "kind": "sole-trader"}`), &p); err != nil || p.Kind != notice.SoleTrader {
+		t.Errorf("sole-trader: %v %q", err, p.Kind)
+	}
+	if err := json.Unmarshal([]byte(`{"name": "A", "kind": "corp"}`), &p); err == nil || !strings.Contains(err.Error(), `"corp"`) {
+		t.Errorf("corp: %v", err)
+	}
+	var n notice.Notice
+	if err := json.Unmarshal([]byte(`{"law": "gb"}`), &n); err == nil || !strings.Contains(err.Error(), `"gb"`) {
+		t.Errorf("law gb: %v", err)
+	}
+	if err := json.Unmarshal([]byte(`{"law": "uk"}`), &n); err != nil || n.Law != notice.UK {
+		t.Errorf("law uk: %v %q", err, n.Law)
 	}
 }
