@@ -162,6 +162,7 @@ type planner struct {
 	agreements map[string]*Agreement
 	explain    *Explanation                // when not nil, the invoice to explain
 	tasks      map[string][]*CollectorTask // open tasks by customer
+	set        *notice.Set                 // the policy's templates, for CheckNotices
 
 	// pending holds the History's pending actions by customer (pending.go).
 	pending map[string][]Pending
@@ -1127,13 +1128,15 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	}
 	wf := ds[0].wf
 	n := &notice.Notice{
-		Key: a.Key, Number: notice.NumberFor(a.Key), Date: cs.asOf, PayBy: cs.asOf + date.Date(pl.policy.payByDays()),
+		Key: a.Key, Number: notice.NumberFor(a.Key), Date: cs.asOf,
 		Stage: wf.stage(si), Channel: a.Kind.Channel(), Language: lang,
 		Workflow: a.Workflow, Step: step.Name, Templates: m.Templates,
 		Creditor: pl.policy.Creditor,
-		Debtor:   notice.Party{Name: c.Name, Reference: c.ID},
-		Currency: string(cur), MinorUnits: places,
+		Debtor:   notice.Party{Name: c.Name, Reference: c.ID, Kind: c.kind(), Country: c.Country},
+		Currency: string(cur), MinorUnits: places, Law: pl.lawOf(ds[0].inv),
 	}
+	n.PayBy = cs.asOf + date.Date(pl.policy.payByDays(n.Stage, n.Law, n.Debtor.Kind))
+	n.Link = strings.ReplaceAll(pl.policy.NoticeURL, "{number}", n.Number)
 	if step.Template != "" {
 		n.Step = step.Template
 	}
@@ -1215,7 +1218,8 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 				}
 				for _, p := range acc.Periods {
 					l := notice.Charge{Label: "interest", Invoice: inv.Number, Principal: p.Principal, Rate: p.RatePercent,
-						From: p.From, To: p.To, Days: p.Days, DayCount: string(dc), Rounding: string(ch.Interest.Rounding)}
+						From: p.From, To: p.To, Days: p.Days, DayCount: string(dc), Rounding: string(ch.Interest.Rounding),
+						Basis: ch.Interest.Regime.InterestBasis()}
 					amt, ok := l.Expected(places)
 					if !ok || !amt.IsPositive() {
 						continue
@@ -1231,24 +1235,40 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			if why != "" {
 				pl.chargeNote(a, inv, "compensation omitted on invoice "+inv.Number+": "+why)
 			} else if comp.IsPositive() {
-				n.Fees = append(n.Fees, notice.Charge{Label: "compensation", Invoice: inv.Number, Amount: comp.Amount})
+				// settleCharges nets it against the reminder fees it covers.
+				n.Fees = append(n.Fees, notice.Charge{Label: "compensation", Invoice: inv.Number, Amount: comp.Amount,
+					Statutory: comp.Amount, Basis: ch.Interest.Regime.CompensationBasis()})
 				a.Fees = a.Fees.Add(comp.Amount)
 				a.Compensation = true
 			}
 		}
+	}
+	// The step fee is booked on the first invoice not only listed; the
+	// notice names it when that is not its first line.
+	bi := max(0, slices.IndexFunc(ds, func(d decision) bool { return !d.listOnly }))
+	feeInv := ""
+	if bi > 0 {
+		feeInv = ds[bi].inv.Number
 	}
 	if step.Fee != nil {
 		fee, err := step.Fee.Compute(cur, opens)
 		if err != nil {
 			a.Problem = "fee of step " + step.Name + ": " + err.Error()
 		} else if fee.IsPositive() {
-			n.Fees = append(n.Fees, notice.Charge{Label: "fee", Amount: fee.Amount})
+			n.Fees = append(n.Fees, notice.Charge{Label: "fee", Invoice: feeInv, Amount: fee.Amount})
 			a.Fees = a.Fees.Add(fee.Amount)
 		}
 	}
+	fd := ds[bi]
+	fch := pl.charges(fd.inv)
+	settleCharges(n, a, fd.prog.Cycle == fd.inv.Cycle && fd.prog.Compensated &&
+		fch != nil && fch.Interest != nil && fch.Interest.Regime.NetsReminderFees())
 	pi := pl.policy.Payment
 	if agr != nil && !agr.Payment.empty() {
 		pi = agr.Payment
+	}
+	if agr != nil && agr.Reference != "" {
+		n.Contract = notice.Contract{Reference: agr.Reference, Date: agr.Effective}
 	}
 	slices.Sort(n.Earlier)
 	n.Payment = notice.Payment{Instructions: pi.Text, ByLanguage: pi.ByLanguage, Options: pi.Options, IBAN: pi.IBAN, BIC: pi.BIC, URL: pi.URL, Reference: notice.PaymentReference(n.Number, numbers)}
@@ -1260,6 +1280,8 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	}
 	if err := n.Validate(); err != nil {
 		a.Problem = err.Error()
+	} else if pl.policy.CheckNotices {
+		a.Problem = pl.checkNotice(n)
 	}
 	return nil
 }
@@ -1274,7 +1296,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 func (pl *planner) compensation(cs *custState, r charge.Regime, cur Currency, open decimal.Decimal) (comp Money, why string) {
 	rc := r.Currency()
 	if cur == rc {
-		m, err := r.Compensation(cur, open, cs.c.Consumer)
+		m, err := r.Compensation(cur, open, cs.c.consumer())
 		if err != nil {
 			return Money{}, err.Error()
 		}
@@ -1287,7 +1309,7 @@ func (pl *planner) compensation(cs *custState, r charge.Regime, cur Currency, op
 	if err != nil {
 		return Money{}, fmt.Sprintf("converting %s %s into %s: %v", cur, open.StringFixed(pl.places(cur)), rc, err)
 	}
-	m, err := r.Compensation(rc, openRC, cs.c.Consumer)
+	m, err := r.Compensation(rc, openRC, cs.c.consumer())
 	if err != nil {
 		return Money{}, err.Error()
 	}

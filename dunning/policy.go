@@ -77,6 +77,23 @@ type Policy struct {
 	// PayByDays is how many days after the notice date the notice's pay-by
 	// date falls (default 7).
 	PayByDays int `json:"pay_by_days,omitempty"`
+	// PayByStage sets PayByDays per stage ({"letter-before-action": 30});
+	// a stage it omits uses PayByDays. Either way a notice gets at least
+	// the days the law of its claim expects (notice.MinPayByDays: a UK
+	// letter before action 14 days to a company, 30 to an individual).
+	PayByStage map[notice.Stage]int `json:"pay_by_stage,omitempty"`
+	// Law is the jurisdiction every claim is made under; empty: the
+	// statutory interest regime's (uk, de, fr, eu), else none.
+	Law notice.Jurisdiction `json:"law,omitempty"`
+	// CheckNotices makes Plan hold every notice against its law's
+	// checklist (notice.Check, on the notice rendered with the policy's
+	// templates); a notice that fails it gets a Problem naming the items
+	// and their sources, and is never sent.
+	CheckNotices bool `json:"check_notices,omitempty"`
+	// NoticeURL, when set, is where a customer reads a notice online, with
+	// "{number}" standing for the notice number
+	// ("https://pay.example.com/n/{number}"); text messages point to it.
+	NoticeURL string `json:"notice_url,omitempty"`
 
 	byName map[string]int
 }
@@ -175,6 +192,14 @@ func (p *Policy) Validate() error {
 	if p.PayByDays < 0 || p.PayByDays > MaxPayByDays {
 		return &FieldError{Field: "policy.pay_by_days", Value: fmt.Sprint(p.PayByDays), Reason: fmt.Sprintf("must be between 0 (the default, 7) and %d", MaxPayByDays)}
 	}
+	for st, d := range p.PayByStage {
+		if !st.Valid() || d < 0 {
+			return &FieldError{Field: "policy.pay_by_stage." + st.String(), Value: fmt.Sprint(d), Reason: "must be a stage's name with days not negative"}
+		}
+	}
+	if p.Law != "" && !p.Law.Valid() {
+		return &FieldError{Field: "policy.law", Value: string(p.Law), Reason: `want "eu", "uk", "de" or "fr"`}
+	}
 	for c, v := range p.MinAmount {
 		if v.IsNegative() {
 			return &FieldError{Field: "policy.min_amount." + string(c), Value: v.String(), Reason: "must not be negative"}
@@ -236,11 +261,19 @@ func (c *Charges) validate(path string) error {
 	return c.checkStatutory(path)
 }
 
-func (p *Policy) payByDays() int {
-	if p.PayByDays == 0 {
-		return 7
+// payByDays returns the days to pay a notice of stage s gets under law j
+// to a debtor of kind k: PayByStage, else PayByDays (default 7), and no
+// fewer than the law's minimum.
+func (p *Policy) payByDays(s notice.Stage, j notice.Jurisdiction, k notice.PartyKind) int {
+	d, ok := p.PayByStage[s]
+	if !ok || d == 0 {
+		d = p.PayByDays
 	}
-	return p.PayByDays
+	if d == 0 {
+		d = 7
+	}
+	minDays, _ := notice.MinPayByDays(j, s, k)
+	return max(d, minDays)
 }
 
 // templates returns the policy's template set backed by the built-in one;

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/overduehq/overdue/dunning/money"
+	"github.com/overduehq/overdue/notice"
 	"github.com/overduehq/overdue/segment"
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
@@ -60,6 +61,13 @@ type Customer struct {
 	// Consumer marks a natural person (B2C): statutory interest and fees
 	// differ, and some regimes allow no fixed compensation.
 	Consumer bool `json:"consumer,omitempty"`
+	// Kind is "company", "sole-trader" or "consumer" (notice.PartyKind);
+	// "consumer" implies Consumer. Notices carry it: the UK Debt Protocol,
+	// the German interest margin and the fixed compensation depend on it.
+	Kind notice.PartyKind `json:"kind,omitempty"`
+	// Country is the ISO 3166-1 alpha-2 code of the customer's address
+	// ("DE", "GB"): a German Mahnbescheid is announced only at home.
+	Country string `json:"country,omitempty"`
 	// Hold stops all dunning of the customer while active.
 	Hold *Hold `json:"hold,omitempty"`
 }
@@ -141,8 +149,12 @@ type Agreement struct {
 	ID         string    `json:"id"`
 	CustomerID string    `json:"customer_id"`
 	Effective  date.Date `json:"effective"`
-	Terms      Terms     `json:"terms"`
-	Currency   Currency  `json:"currency"`
+	// Reference is how the customer knows the agreement ("SA-2025-17");
+	// a letter before action states it with Effective as the basis of the
+	// claim. Empty: the notice names no agreement.
+	Reference string   `json:"reference,omitempty"`
+	Terms     Terms    `json:"terms"`
+	Currency  Currency `json:"currency"`
 	// GraceDays delay every step after the due date (and the start of
 	// interest) by this many days.
 	GraceDays int                 `json:"grace_days,omitempty"`

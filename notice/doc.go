@@ -19,6 +19,21 @@
 // line carries its principal, rate, days and day count, and Validate
 // recomputes its amount.
 //
+// A notice names the law its claim is made under (Law: EU, UK, DE, FR),
+// the debtor's kind (company, sole trader, consumer) and country, and the
+// creditor's register entry, which the built-in texts print as its legal
+// footer (Party.LegalLines). Every statutory charge carries its legal basis
+// ("§ 288 Abs. 2 BGB"), and a compensation line the reminder fees it
+// covers (Statutory less Covered); the wording follows the law, not the
+// language, so a German-law claim in English says German law. Check holds
+// a rendered notice against its law's checklist (Checklist; each Item's
+// comment cites its source) and returns the items it misses, with their
+// sources: the claim and deadline, the pay-by minimum (MinPayByDays), the
+// debtor's kind, no charges on a friendly reminder, the legal basis, the
+// fixed compensation and its netting, consequences only from Next, no
+// Mahnbescheid abroad, the creditor's footer, the UK letter before claim
+// and its Debt Protocol pack, and text messages that stand alone.
+//
 // Templates render the subject, the plain text and the HTML (html/template,
 // so every value is escaped) in the notice's language and region, from a
 // View of pre-formatted values: German "1.234,56 EUR" and "24. November

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
 
 	"github.com/overduehq/overdue/notice"
 )
@@ -18,7 +19,7 @@ func ExampleSet_Render() {
 	}
 	fmt.Println(n.Subject)
 	// Output:
-	// Mahnung: 1.383,86 EUR überfällig
+	// Mahnung: 1.378,86 EUR überfällig
 }
 
 func ExampleNotice_Validate() {
@@ -64,4 +65,23 @@ func ExampleFormatDate() {
 	// de-DE 24. November 2026
 	// de-AT 24. November 2026
 	// 1 day / 14 Tage
+}
+
+func ExampleCheck() {
+	n := sample("en", notice.FinalNotice)
+	n.Debtor.Kind = ""                                                      // unknown: company, sole trader or consumer?
+	n.Creditor.Registration.Directors = nil                                 // a GmbH names its managing directors
+	n.Fees[1].Amount, n.Fees[1].Covered = n.Fees[1].Statutory, decimal.Zero // the whole EUR 40 beside the fee
+	n.Total = n.ComputeTotal()
+	if err := notice.Builtin().Render(n); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, f := range notice.Check(n, notice.DE) {
+		fmt.Println(f.Item, "|", f.Source)
+	}
+	// Output:
+	// debtor-kind | §§ 13, 14, 288 BGB
+	// creditor-footer | § 35a GmbHG, § 80 AktG, § 37a HGB; Companies Act 2006 s.82 and the Trading Disclosures Regulations 2015 reg. 25; Art. R123-237 Code de commerce
+	// fees-netted | § 288 Abs. 5 S. 3 BGB
 }

@@ -63,7 +63,9 @@ func scenarios() []scenario {
 			n.Lines[0].DaysOverdue, n.Lines[1].DaysOverdue = 28, 19
 			n.Lines[0].LastNotice = day("2026-04-14")
 			n.Earlier = []date.Date{day("2026-04-14")}
-			n.Fees = []notice.Charge{{Label: "fees-earlier", Invoice: "INV-1", Amount: dec("5.00")}, {Label: "fee", Amount: dec("10.00")}, {Label: "compensation", Invoice: "INV-1", Amount: dec("40.00")}}
+			// The EUR 40 on INV-1 covers the 5.00 charged earlier and the
+			// 10.00 fee of this notice (booked on INV-1): 40 - 15 = 25.
+			n.Fees = []notice.Charge{{Label: "fees-earlier", Invoice: "INV-1", Amount: dec("5.00")}, {Label: "fee", Amount: dec("10.00")}, compensation("INV-1", "40.00", "15.00")}
 			n.Interest = []notice.Charge{
 				interest("INV-1", "1234.56", "10.27", "2026-04-01", "2026-04-28"),
 				interest("INV-2", "99.44", "10.27", "2026-04-10", "2026-04-28"),
@@ -95,7 +97,8 @@ func scenarios() []scenario {
 			n.Lines[0].DaysOverdue, n.Lines[1].DaysOverdue = 45, 36
 			n.Lines[0].LastNotice, n.Lines[1].LastNotice = day("2026-04-28"), day("2026-04-28")
 			n.Earlier = []date.Date{day("2026-04-14"), day("2026-04-28")}
-			n.Fees = []notice.Charge{{Label: "fees-earlier", Invoice: "INV-1", Amount: dec("15.00")}, {Label: "compensation", Invoice: "INV-2", Amount: dec("40.00")}}
+			// No fee on INV-2: its EUR 40 stands whole.
+			n.Fees = []notice.Charge{{Label: "fees-earlier", Invoice: "INV-1", Amount: dec("15.00")}, compensation("INV-2", "40.00", "0")}
 			n.Interest = []notice.Charge{
 				interest("INV-1", "1234.56", "10.27", "2026-04-01", "2026-05-15"),
 				interest("INV-2", "99.44", "10.27", "2026-04-10", "2026-05-15"),
@@ -130,6 +133,9 @@ func TestGoldenRenders(t *testing.T) {
 				}
 				if err := set.Render(n); err != nil {
 					t.Fatalf("%s %s %s: %v", lang, sc.name, ch, err)
+				}
+				for _, f := range notice.Check(n, "") {
+					t.Errorf("%s %s %s: %s", lang, sc.name, ch, f)
 				}
 				got := "Subject: " + n.Subject + "\n\n" + n.Text + "\n-- html --\n" + n.HTML
 				name := goldenName(lang, sc.name, ch)
@@ -167,7 +173,8 @@ func TestGoldenFiguresAddUp(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no golden files: %v", err)
 	}
-	totals := map[string]*big.Rat{} // lang-scenario -> total of its email
+	totals := map[string]*big.Rat{}     // lang-scenario -> total of its email
+	principals := map[string]*big.Rat{} // lang-scenario -> its open balances
 	stages := map[string]bool{}
 	var sms []string
 	for _, f := range files {
@@ -189,9 +196,10 @@ func TestGoldenFiguresAddUp(t *testing.T) {
 		if strings.HasPrefix(base, "en-US") {
 			lang = "en-US"
 		}
-		total := checkFigures(t, base, lang, string(b))
+		total, principal := checkFigures(t, base, lang, string(b))
 		if strings.HasSuffix(base, "-email") {
 			totals[strings.TrimSuffix(base, "-email")] = total
+			principals[strings.TrimSuffix(base, "-email")] = principal
 		}
 	}
 	for _, s := range []string{"reminder", "notice", "follow-up", "final", "letter-before-action"} {
@@ -207,9 +215,21 @@ func TestGoldenFiguresAddUp(t *testing.T) {
 			t.Errorf("%s: no email golden to compare with", f)
 			continue
 		}
+		// The principal overdue first, then (when there are any) the
+		// charges and the total: principal + charges = total.
+		p := principals[base]
 		m := moneyRe(base[:2]).FindAllString(string(b), -1)
-		if len(m) != 1 || parseMoney(t, base[:2], m[0]).Cmp(want) != 0 {
-			t.Errorf("%s: amounts %v, want the total %s", f, m, want.FloatString(2))
+		var got []*big.Rat
+		for _, s := range m {
+			got = append(got, parseMoney(t, base[:2], s))
+		}
+		switch {
+		case p.Cmp(want) == 0:
+			if len(got) != 1 || got[0].Cmp(p) != 0 {
+				t.Errorf("%s: amounts %v, want the principal %s alone", f, m, p.FloatString(2))
+			}
+		case len(got) != 3 || got[0].Cmp(p) != 0 || got[2].Cmp(want) != 0 || new(big.Rat).Add(got[0], got[1]).Cmp(got[2]) != 0:
+			t.Errorf("%s: amounts %v, want the principal %s, the charges %s and the total %s", f, m, p.FloatString(2), new(big.Rat).Sub(want, p).FloatString(2), want.FloatString(2))
 		}
 	}
 }
@@ -217,14 +237,14 @@ func TestGoldenFiguresAddUp(t *testing.T) {
 // moneyRe matches an EUR amount as the language writes it.
 func moneyRe(lang string) *regexp.Regexp {
 	if strings.HasPrefix(lang, "de") {
-		return regexp.MustCompile(`\d{1,3}(?:\.\d{3})*,\d{2} EUR`)
+		return regexp.MustCompile(`\d{1,3}(?:\.\d{3})*,\d{2} (?:EUR|GBP)`)
 	}
-	return regexp.MustCompile(`EUR \d{1,3}(?:,\d{3})*\.\d{2}`)
+	return regexp.MustCompile(`(?:EUR|GBP) \d{1,3}(?:,\d{3})*\.\d{2}`)
 }
 
 func parseMoney(t *testing.T, lang, s string) *big.Rat {
 	t.Helper()
-	s = strings.TrimSpace(strings.ReplaceAll(s, "EUR", ""))
+	s = strings.TrimSpace(strings.NewReplacer("EUR", "", "GBP", "").Replace(s))
 	if strings.HasPrefix(lang, "de") {
 		s = strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), ",", ".")
 	} else {
@@ -276,8 +296,8 @@ func roundCents(r *big.Rat) *big.Rat {
 }
 
 // checkFigures recomputes the figures of one email or letter golden file
-// and returns its total.
-func checkFigures(t *testing.T, name, lang, s string) *big.Rat {
+// and returns its total and the sum of its open balances.
+func checkFigures(t *testing.T, name, lang, s string) (*big.Rat, *big.Rat) {
 	text, html, _ := strings.Cut(s, "\n-- html --\n")
 	de := strings.HasPrefix(lang, "de")
 	money := moneyRe(lang).String()
@@ -292,7 +312,7 @@ func checkFigures(t *testing.T, name, lang, s string) *big.Rat {
 		t.Fatalf("%s: no notice date", name)
 	}
 	noticeDay := parseDay(t, dm[1])
-	sum := new(big.Rat)
+	sum, principal := new(big.Rat), new(big.Rat)
 	lines := lineRe.FindAllStringSubmatch(text, -1)
 	if len(lines) == 0 {
 		t.Fatalf("%s: no invoice lines", name)
@@ -300,6 +320,7 @@ func checkFigures(t *testing.T, name, lang, s string) *big.Rat {
 	for _, l := range lines {
 		due := parseDay(t, l[3])
 		sum.Add(sum, parseMoney(t, lang, l[5]))
+		principal.Add(principal, parseMoney(t, lang, l[5]))
 		if parseMoney(t, lang, l[5]).Cmp(parseMoney(t, lang, l[4])) > 0 {
 			t.Errorf("%s: invoice %s open %s above its amount %s", name, l[1], l[5], l[4])
 		}
@@ -385,7 +406,7 @@ func checkFigures(t *testing.T, name, lang, s string) *big.Rat {
 	if diff := cmp.Diff(textAmounts, htmlAmounts); diff != "" {
 		t.Errorf("%s: the HTML shows other amounts than the text (-text +html):\n%s", name, diff)
 	}
-	return total
+	return total, principal
 }
 
 // Deterministic: the recompute check itself rounds as stated.
@@ -421,7 +442,8 @@ func TestWordingIsTruthful(t *testing.T) {
 		{"final-collection", "en", []string{"on 1 April 2026 and 14 April 2026", "pass the claim to a collection agency or a lawyer", "the following invoice remains unpaid"}, []string{"invoices", "further costs", "charged to you"}},
 		{"final-collection", "de", []string{"am 1. April 2026 und 14. April 2026 wegen dieser Rechnung", "Inkassounternehmen"}, append([]string{"Kosten gehen", "zu Ihren Lasten", "Rechnungen"}, english...)},
 		{"letter-before-action", "en", []string{"We wrote to you about these invoices on 14 April 2026 and 28 April 2026", "court proceedings"}, nil},
-		{"letter-before-action", "de", []string{"wegen dieser Rechnungen geschrieben", "Mahnbescheid"}, english},
+		// The debtor is in London: no Mahnbescheid is announced to it.
+		{"letter-before-action", "de", []string{"wegen dieser Rechnungen geschrieben", "gerichtliche Schritte"}, append([]string{"Mahnbescheid"}, english...)},
 	} {
 		var sc *scenario
 		for _, s := range scenarios() {

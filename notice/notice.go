@@ -114,6 +114,16 @@ type Party struct {
 	Phone     string   `json:"phone,omitempty"`
 	TaxID     string   `json:"tax_id,omitempty"`
 	Reference string   `json:"reference,omitempty"` // customer or account number
+	// Kind is a company, a sole trader or a consumer ("" unknown).
+	Kind PartyKind `json:"kind,omitempty"`
+	// Country is the ISO 3166-1 alpha-2 code of the party's address ("DE",
+	// "GB", "FR"): it decides which company disclosures a creditor's
+	// letters carry and whether a German Mahnbescheid is open against a
+	// debtor.
+	Country string `json:"country,omitempty"`
+	// Registration is a company's register entry; the built-in texts print
+	// it, with TaxID, as the creditor's legal footer (LegalLines).
+	Registration Registration `json:"registration,omitzero"`
 }
 
 // Line is one invoice on the notice.
@@ -155,6 +165,17 @@ type Charge struct {
 	// Rounding is "" or "total" (the line's exact amount rounded once) or
 	// "daily" (each day's interest rounded, then times Days).
 	Rounding string `json:"rounding,omitempty"`
+	// Basis is the legal basis of a statutory charge, as the law cites it
+	// ("§ 288 Abs. 2 BGB", "Late Payment of Commercial Debts (Interest) Act
+	// 1998 s.5A"); empty for a contractual one.
+	Basis string `json:"basis,omitempty"`
+	// Statutory, on a compensation line, is the fixed sum the law grants,
+	// and Covered the reminder fees on the same invoice it covers: the
+	// line claims Amount = max(0, Statutory - Covered), since the fixed sum
+	// covers the costs of reminders (Directive 2011/7/EU Art. 6, CJEU
+	// C-287/17, § 288 Abs. 5 S. 3 BGB). Zero Statutory: nothing netted.
+	Statutory decimal.Decimal `json:"statutory,omitzero"`
+	Covered   decimal.Decimal `json:"covered,omitzero"`
 }
 
 // yearDays is the denominator of a day-count convention, 0 if unknown.
@@ -222,6 +243,15 @@ type Notice struct {
 
 	Creditor Party `json:"creditor"`
 	Debtor   Party `json:"debtor"`
+	// Law is the jurisdiction the claim is made under ("" unknown): its
+	// checklist (Check) and the legal wording of the texts follow it.
+	Law Jurisdiction `json:"law,omitempty"`
+	// Contract is the agreement the invoices fall under, as a letter
+	// before action states the basis of the claim.
+	Contract Contract `json:"contract,omitzero"`
+	// Link, when set, is where the customer reads the full notice online;
+	// a text message points to it.
+	Link string `json:"link,omitempty"`
 
 	Currency   string `json:"currency"`
 	MinorUnits int32  `json:"minor_units"`
@@ -352,7 +382,11 @@ func (n *Notice) referenceCovers(ref string) bool {
 // is owed and by whom, each invoice with its number, dates, the goods or
 // services rendered, amount and open balance, a consistent total, how to pay,
 // the notice date and stage (and, for a final notice or a letter before
-// action, a pay-by date after it), and an address for its channel. It
+// action, a pay-by date after it), and an address for its channel; a
+// friendly reminder with fees or interest is refused, so are a party kind
+// or a law it does not know, and so is a netted
+// compensation line whose amount is not its statutory sum less the fees it
+// covers. It
 // recomputes every interest line from its principal, rate, days and day
 // count (see Charge) and refuses one whose amount does not follow; it
 // refuses a notice number whose check digit fails, earlier-notice days not
@@ -368,6 +402,9 @@ func (n *Notice) Validate() error {
 	miss(strings.TrimSpace(n.Creditor.Name) != "", "creditor.name")
 	miss(len(n.Creditor.Address) > 0, "creditor.address")
 	miss(strings.TrimSpace(n.Debtor.Name) != "", "debtor.name")
+	miss(n.Debtor.Kind == "" || n.Debtor.Kind.Valid(), "debtor.kind")
+	miss(n.Creditor.Kind == "" || n.Creditor.Kind.Valid(), "creditor.kind")
+	miss(n.Law == "" || n.Law.Valid(), "law")
 	miss(n.Date != 0, "date")
 	miss(n.Stage.Valid(), "stage")
 	// A final notice or a letter before action sets a deadline.
@@ -391,9 +428,20 @@ func (n *Notice) Validate() error {
 		miss(l.Open.Sign() > 0 && l.Open.Cmp(l.Amount) <= 0 && fits(l.Open, n.MinorUnits), p+"open")
 		miss(l.DaysOverdue >= 0, p+"days_overdue")
 	}
+	// A friendly reminder charges nothing: before or at the due date the
+	// debtor is not in default, and no fee, compensation or interest is due.
+	miss(n.Stage != FriendlyReminder || len(n.Fees) == 0, "fees")
+	miss(n.Stage != FriendlyReminder || len(n.Interest) == 0, "interest")
 	for i, c := range n.Fees {
 		p := fmt.Sprintf("fees[%d].", i)
 		miss(c.Amount.Sign() >= 0 && fits(c.Amount, n.MinorUnits), p+"amount")
+		if !c.Statutory.IsZero() || !c.Covered.IsZero() {
+			net := c.Statutory.Sub(c.Covered)
+			if net.IsNegative() {
+				net = decimal.Zero
+			}
+			miss(c.Statutory.IsPositive() && !c.Covered.IsNegative() && c.Amount.Equal(net), p+"amount")
+		}
 		if !c.Rate.IsZero() && c.Days != 0 { // interest booked as a fee
 			bad = append(bad, n.checkRate(c, p)...)
 		}

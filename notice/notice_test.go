@@ -15,24 +15,29 @@ import (
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 func day(s string) date.Date       { return date.MustParseISO(s) }
 
-// sample is a complete overdue notice for two invoices with a fee and
-// interest: principal 1,234.56 + 99.44 = 1,334.00; fees 5.00 + 40.00 =
-// 45.00; interest on 1,234.56 at 10.27 % for the 14 days 1 to 14 April,
-// act/365, computed from those figures: 1,234.56 x 0.1027 x 14 / 365 =
-// 4.8631... = 4.86; total 1,383.86.
+// sample is a complete overdue notice under German law from a Hamburg
+// GmbH to a London company, for two invoices with a fee and interest:
+// principal 1,234.56 + 99.44 = 1,334.00; a reminder fee of 5.00 (booked on
+// INV-1, the first invoice) and the EUR 40 compensation on INV-1, which
+// covers that fee (§ 288 Abs. 5 S. 3 BGB), so it claims 40 - 5 = 35.00:
+// fees 40.00; interest on 1,234.56 at 10.27 % for the 14 days 1 to 14
+// April, act/365, computed from those figures: 1,234.56 x 0.1027 x 14 / 365
+// = 4.8631... = 4.86; total 1,378.86.
 func sample(lang string, stage notice.Stage) *notice.Notice {
 	key := "inv/c1/i1/standard/overdue-1/c0"
 	n := &notice.Notice{
 		Key: key, Number: notice.NumberFor(key), Date: day("2026-04-14"), PayBy: day("2026-04-21"),
 		Stage: stage, Channel: notice.Email, Language: lang, Workflow: "standard", Step: "overdue-1",
-		Creditor: notice.Party{Name: "Northwind Supplies GmbH", Address: []string{"Hafenstraße 12", "20457 Hamburg"}, Email: "ar@northwind.example", TaxID: "DE123456789"},
-		Debtor:   notice.Party{Name: "Acme Ltd", Address: []string{"1 Example Street", "London EC1A 1AA"}, Email: "ap@acme.example", Reference: "C-1"},
+		Creditor: notice.Party{Name: "Northwind Supplies GmbH", Address: []string{"Hafenstraße 12", "20457 Hamburg"}, Email: "ar@northwind.example", TaxID: "DE123456789",
+			Kind: notice.Company, Country: "DE", Registration: notice.Registration{Form: "GmbH", Office: "Hamburg", Register: "Amtsgericht Hamburg", Number: "HRB 123456", Directors: []string{"Anna Schmidt", "Jan Meyer"}}},
+		Debtor:   notice.Party{Name: "Acme Ltd", Address: []string{"1 Example Street", "London EC1A 1AA"}, Email: "ap@acme.example", Reference: "C-1", Kind: notice.Company, Country: "GB"},
+		Law:      notice.DE,
 		Currency: "EUR", MinorUnits: 2,
 		Lines: []notice.Line{
 			{Number: "INV-1", IssueDate: day("2026-03-01"), DueDate: day("2026-03-31"), Description: "CNC spindles (4 units)", Amount: dec("1234.56"), Open: dec("1234.56"), DaysOverdue: 14},
 			{Number: "INV-2", IssueDate: day("2026-03-10"), DueDate: day("2026-04-09"), Description: "Maintenance, March", Amount: dec("150.00"), Open: dec("99.44"), DaysOverdue: 5},
 		},
-		Fees:     []notice.Charge{{Label: "fee", Amount: dec("5.00")}, {Label: "compensation", Invoice: "INV-1", Amount: dec("40.00")}},
+		Fees:     []notice.Charge{{Label: "fee", Amount: dec("5.00")}, compensation("INV-1", "40.00", "5.00")},
 		Interest: []notice.Charge{interest("INV-1", "1234.56", "10.27", "2026-04-01", "2026-04-14")},
 		Payment: notice.Payment{Instructions: "We do not accept cheques.", ByLanguage: map[string]string{"de": "Schecks nehmen wir nicht an."},
 			IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX", Options: []string{"bank transfer", "card"}},
@@ -42,10 +47,17 @@ func sample(lang string, stage notice.Stage) *notice.Notice {
 	return n
 }
 
-// interest is an act/365 interest line whose amount is computed from its
+// compensation is the § 288 Abs. 5 BGB lump sum on an invoice, less the
+// reminder fees on it that it covers.
+func compensation(inv, statutory, covered string) notice.Charge {
+	amt := decimal.Max(decimal.Zero, dec(statutory).Sub(dec(covered)))
+	return notice.Charge{Label: "compensation", Invoice: inv, Amount: amt, Statutory: dec(statutory), Covered: dec(covered), Basis: "§ 288 Abs. 5 BGB"}
+}
+
+// interest is a statutory (§ 288 Abs. 2 BGB) act/365 interest line whose amount is computed from its
 // principal, rate and days (both ends of from..to counted), never typed.
 func interest(inv, principal, rate, from, to string) notice.Charge {
-	c := notice.Charge{Label: "interest", Invoice: inv, Principal: dec(principal), Rate: dec(rate), From: day(from), To: day(to), DayCount: "act/365"}
+	c := notice.Charge{Label: "interest", Invoice: inv, Principal: dec(principal), Rate: dec(rate), From: day(from), To: day(to), DayCount: "act/365", Basis: "§ 288 Abs. 2 BGB"}
 	c.Days = int(c.To-c.From) + 1
 	amt, ok := c.Expected(2)
 	if !ok {
@@ -58,7 +70,7 @@ func interest(inv, principal, rate, from, to string) notice.Charge {
 func TestTotals(t *testing.T) {
 	n := sample("en", notice.OverdueNotice)
 	for name, got := range map[string]decimal.Decimal{"principal": n.Principal(), "fees": n.FeeTotal(), "interest": n.InterestTotal(), "total": n.ComputeTotal()} {
-		want := map[string]string{"principal": "1334.00", "fees": "45.00", "interest": "4.86", "total": "1383.86"}[name]
+		want := map[string]string{"principal": "1334.00", "fees": "40.00", "interest": "4.86", "total": "1378.86"}[name]
 		if !got.Equal(dec(want)) {
 			t.Errorf("%s = %s, want %s", name, got, want)
 		}
@@ -116,6 +128,25 @@ func TestValidateNamesMissingFields(t *testing.T) {
 		{"debtor.phone", func(n *notice.Notice) { n.Channel = notice.SMS }},
 		{"channel", func(n *notice.Notice) { n.Channel = "pigeon" }},
 		{"pay_by", func(n *notice.Notice) { n.Stage = notice.FinalNotice; n.PayBy = n.Date }},
+		{"debtor.kind", func(n *notice.Notice) { n.Debtor.Kind = "corp" }},
+		{"creditor.kind", func(n *notice.Notice) { n.Creditor.Kind = "Company" }},
+		{"law", func(n *notice.Notice) { n.Law = "gb" }},
+		// A friendly reminder charges nothing.
+		{"fees", func(n *notice.Notice) {
+			n.Stage = notice.FriendlyReminder
+			n.Interest = nil
+			n.Total = n.ComputeTotal()
+		}},
+		{"interest", func(n *notice.Notice) { n.Stage = notice.FriendlyReminder; n.Fees = nil; n.Total = n.ComputeTotal() }},
+		// The compensation claims the EUR 40 less the 5.00 it covers, 35.00:
+		// the whole 40 beside the fee is refused, and so is a netting that
+		// does not add up.
+		{"fees[1].amount", func(n *notice.Notice) { n.Fees[1].Amount = dec("40.00"); n.Total = n.ComputeTotal() }},
+		{"fees[1].amount", func(n *notice.Notice) {
+			n.Fees[1].Covered = dec("-5")
+			n.Fees[1].Amount = dec("45.00")
+			n.Total = n.ComputeTotal()
+		}},
 	} {
 		n := sample("en", notice.OverdueNotice)
 		tc.mutate(n)
@@ -210,10 +241,10 @@ func TestRenderedNoticeCarriesTheFigures(t *testing.T) {
 		lang string
 		want []string
 	}{
-		{"en", []string{"INV-1", "INV-2", "EUR 1,234.56", "EUR 99.44", "EUR 1,383.86", "21 April 2026", "DE89370400440532013000", "CNC spindles (4 units)"}},
-		{"en-US", []string{"EUR 1,383.86", "April 21, 2026", "March 1, 2026"}},
-		{"de", []string{"INV-1", "INV-2", "1.234,56 EUR", "99,44 EUR", "1.383,86 EUR", "21. April 2026", "DE89370400440532013000", "CNC spindles (4 units)"}},
-		{"de-AT", []string{"1.383,86 EUR", "1. März 2026", "21. April 2026"}},
+		{"en", []string{"INV-1", "INV-2", "EUR 1,234.56", "EUR 99.44", "EUR 1,378.86", "21 April 2026", "DE89370400440532013000", "CNC spindles (4 units)"}},
+		{"en-US", []string{"EUR 1,378.86", "April 21, 2026", "March 1, 2026"}},
+		{"de", []string{"INV-1", "INV-2", "1.234,56 EUR", "99,44 EUR", "1.378,86 EUR", "21. April 2026", "DE89370400440532013000", "CNC spindles (4 units)"}},
+		{"de-AT", []string{"1.378,86 EUR", "1. März 2026", "21. April 2026"}},
 	} {
 		for st := notice.OverdueNotice; st <= notice.LetterBeforeAction; st++ {
 			n := sample(tc.lang, st)

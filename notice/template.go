@@ -76,7 +76,7 @@ func (e *TemplateError) Unwrap() error { return e.Err }
 // built-in one to refuse widths and precisions that would make one call
 // write gigabytes; the tick function is bound per render (see instance).
 func funcs() map[string]any {
-	return map[string]any{"upper": strings.ToUpper, "plural": Plural, "printf": safePrintf, tickFunc: noBudget}
+	return map[string]any{"upper": strings.ToUpper, "plural": Plural, "join": strings.Join, "printf": safePrintf, tickFunc: noBudget}
 }
 
 // Add parses t and stores it under k. The key's language is lower-cased.

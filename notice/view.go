@@ -21,10 +21,15 @@ type LineView struct {
 // ChargeView is a fee or interest amount formatted for a language. For an
 // interest line, Principal, Days and Year show how Amount follows:
 // Principal x Rate x Days/Year.
+//
+// Basis is the legal basis of a statutory charge ("" for a contractual
+// one); Netting, on a compensation line that covers reminder fees, says so
+// ("EUR 40.00 less reminder fees of EUR 5.00").
 type ChargeView struct {
 	Label, Invoice, Amount, Rate, From, To string
 	Principal, DayCount                    string
 	Days, Year                             int
+	Basis, Netting                         string
 }
 
 // View is what templates see: the notice itself (as N) and its values
@@ -62,6 +67,29 @@ type View struct {
 	// "notice", "contact" or "collection" (see NextKind); NextStage names
 	// the next notice's stage ("letter-before-action").
 	Next, NextStage string
+
+	// Law is the notice's jurisdiction ("uk", "de", "eu", "fr", "");
+	// DebtorKind the debtor's ("company", "sole-trader", "consumer", "").
+	// Protocol is true on a UK letter before action that follows the
+	// Pre-Action Protocol for Debt Claims (Notice.DebtProtocol); Domestic
+	// is true when the debtor's country is the law's (a German
+	// Mahnbescheid is announced only then).
+	Law, DebtorKind    string
+	Protocol, Domestic bool
+	// CreditorLegal are the creditor's legal footer lines
+	// (Party.LegalLines).
+	CreditorLegal []string
+	// DailyInterest is the interest one more day adds
+	// (Notice.DailyInterest), "" without interest.
+	DailyInterest string
+	// ContractRef and ContractDate name the agreement ("" when unknown).
+	ContractRef, ContractDate string
+	// Contact is the creditor's phone, else its email; Link the full
+	// notice online ("" none).
+	Contact, Link string
+	// Charges is FeeTotal plus InterestTotal, "" when there are none;
+	// Invoices lists the invoice numbers ("INV-1, INV-2").
+	Charges, Invoices string
 }
 
 // NewView formats a notice for its templates.
@@ -80,6 +108,28 @@ func NewView(n *Notice) *View {
 	if n.Next.Kind == NextNotice && n.Next.Stage.Valid() {
 		v.NextStage = n.Next.Stage.String()
 	}
+	v.Law, v.DebtorKind, v.Protocol = string(n.Law), string(n.Debtor.Kind), n.DebtProtocol()
+	v.Domestic = n.Debtor.Country != "" && n.Debtor.Country == lawCountry(n.Law)
+	v.CreditorLegal = n.Creditor.LegalLines(l)
+	if len(n.Interest) > 0 {
+		v.DailyInterest = m(n.DailyInterest())
+	}
+	v.ContractRef = n.Contract.Reference
+	if n.Contract.Date != 0 {
+		v.ContractDate = dt(n.Contract.Date)
+	}
+	v.Contact, v.Link = n.Creditor.Phone, n.Link
+	if v.Contact == "" {
+		v.Contact = n.Creditor.Email
+	}
+	if len(n.Fees) > 0 || len(n.Interest) > 0 {
+		v.Charges = m(n.FeeTotal().Add(n.InterestTotal()))
+	}
+	nums := make([]string, len(n.Lines))
+	for i, x := range n.Lines {
+		nums[i] = x.Number
+	}
+	v.Invoices = strings.Join(nums, ", ")
 	v.Payment.Instructions = instructionsFor(n.Payment, l)
 	opts := make([]string, len(n.Payment.Options))
 	for i, o := range n.Payment.Options {
@@ -120,8 +170,16 @@ func NewView(n *Notice) *View {
 		if dc == "" && c.Days > 0 {
 			dc = "act/365"
 		}
-		return ChargeView{Label: chargeLabel(lang, c.Label), Invoice: c.Invoice, Amount: m(c.Amount), Rate: r, From: dt(c.From), To: dt(c.To),
-			Principal: p, DayCount: dc, Days: c.Days, Year: int(yearDays(c.DayCount))}
+		netting := ""
+		if c.Statutory.IsPositive() && c.Covered.IsPositive() {
+			if lang == "de" {
+				netting = m(c.Statutory) + " abzüglich bereits berechneter Mahngebühren von " + m(c.Covered)
+			} else {
+				netting = m(c.Statutory) + " less reminder fees of " + m(c.Covered) + " it covers"
+			}
+		}
+		return ChargeView{Label: chargeLabel(lang, c.Label, c.Basis != "", n.Law), Invoice: c.Invoice, Amount: m(c.Amount), Rate: r, From: dt(c.From), To: dt(c.To),
+			Principal: p, DayCount: dc, Days: c.Days, Year: int(yearDays(c.DayCount)), Basis: c.Basis, Netting: netting}
 	}
 	for _, c := range n.Fees {
 		v.Fees = append(v.Fees, cv(c))
@@ -171,8 +229,50 @@ func optionName(lang, o string) string {
 	return o
 }
 
-func chargeLabel(lang, label string) string {
+// lawPhrase names a foreign law in a charge's label: a claim under German
+// law written in English says so.
+func lawPhrase(lang string, law Jurisdiction) string {
+	if lang == "de" {
+		switch law {
+		case UK:
+			return " nach dem Recht des Vereinigten Königreichs"
+		case FR:
+			return " nach französischem Recht"
+		}
+		return ""
+	}
+	switch law {
+	case DE:
+		return " under German law"
+	case FR:
+		return " under French law"
+	case UK:
+		return " under UK law"
+	}
+	return ""
+}
+
+// chargeLabel names a charge in a language; statutory is true for a line
+// with a legal basis, whose label then names the law it is due under.
+func chargeLabel(lang, label string, statutory bool, law Jurisdiction) string {
 	de := lang == "de"
+	if label == "interest" {
+		switch {
+		case statutory && de:
+			return "Verzugszinsen" + lawPhrase(lang, law)
+		case statutory:
+			return "Statutory interest" + lawPhrase(lang, law)
+		case de:
+			return "Vertragszinsen"
+		}
+		return "Contractual interest"
+	}
+	if label == "compensation" && statutory {
+		if de {
+			return "Pauschale für Beitreibungskosten" + lawPhrase(lang, law)
+		}
+		return "Fixed compensation for recovery costs" + lawPhrase(lang, law)
+	}
 	switch label {
 	case "fee":
 		if de {
@@ -189,11 +289,6 @@ func chargeLabel(lang, label string) string {
 			return "Pauschale für Beitreibungskosten"
 		}
 		return "Fixed compensation for recovery costs"
-	case "interest":
-		if de {
-			return "Verzugszinsen"
-		}
-		return "Late payment interest"
 	}
 	return label
 }

@@ -136,3 +136,49 @@ func (r Regime) Compensation(cur money.Currency, open decimal.Decimal, consumer 
 	}
 	return money.New(decimal.NewFromInt(40), cur), nil
 }
+
+// InterestBasis returns the legal basis of the regime's statutory interest
+// as the law cites it; "" for an unknown regime. The basis follows the
+// regime's rate, not the debtor: DEB2B is § 288 Abs. 2 BGB (9 points) even
+// when the app applies it to a consumer, so that such a notice fails
+// notice.Check rather than citing a paragraph whose rate it does not use.
+func (r Regime) InterestBasis() string {
+	switch r {
+	case EU:
+		return "Art. 3 and 4 Directive 2011/7/EU"
+	case UK:
+		return "Late Payment of Commercial Debts (Interest) Act 1998 s.1"
+	case DEB2B:
+		return "§ 288 Abs. 2 BGB"
+	case DEB2C:
+		return "§ 288 Abs. 1 BGB"
+	case FR:
+		return "Art. L441-10 Code de commerce"
+	}
+	return ""
+}
+
+// CompensationBasis returns the legal basis of the regime's fixed
+// compensation for recovery costs; "" where it grants none (DEB2C, an
+// unknown regime).
+func (r Regime) CompensationBasis() string {
+	switch r {
+	case EU:
+		return "Art. 6 Directive 2011/7/EU"
+	case UK:
+		return "Late Payment of Commercial Debts (Interest) Act 1998 s.5A"
+	case DEB2B:
+		return "§ 288 Abs. 5 BGB"
+	case FR:
+		return "Art. L441-10 and D441-5 Code de commerce"
+	}
+	return ""
+}
+
+// NetsReminderFees reports whether the regime's fixed compensation covers
+// the creditor's reminder costs on the same invoice, so that only costs
+// above it may be claimed beside it: Directive 2011/7/EU Art. 6(1) and
+// 6(3) as the CJEU read them in C-287/17, § 288 Abs. 5 S. 3 BGB, the 1998
+// Act s.5A(2A), Art. D441-5 Code de commerce. True for every regime that
+// grants one.
+func (r Regime) NetsReminderFees() bool { return r.CompensationBasis() != "" }
