@@ -68,6 +68,7 @@ func Advance(p *Progress, rec Record, i int) {
 	if rec.Kind == HoldAction {
 		p.Held = true
 	}
+	applyBlock(p, rec)
 	if rec.Outcome == Failed {
 		p.Bounced = rec.Key
 	}

@@ -106,6 +106,11 @@ type Runner struct {
 	Policy *Policy
 	Store  Store
 	Sender Sender
+	// Collector charges the invoices of Retry steps (collect.go); Hook
+	// carries out Suspend, Resume and end-of-dunning actions (blocking.go).
+	// Each is needed only by a plan with such actions.
+	Collector Collector
+	Hook      AccountHook
 	// Clock tells the planning day and the send window (default
 	// SystemClock). It never decides a lease: the store's clock does.
 	Clock Clock
@@ -193,6 +198,10 @@ type Result struct {
 	Status    Status `json:"status"`
 	MessageID string `json:"message_id,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// Event is the payment event of a charged Retry action, already
+	// appended to the store: the app applies it to its invoice
+	// (Invoice.Apply) before the next plan.
+	Event *Event `json:"event,omitempty"`
 }
 
 // Report sums up a run.
@@ -451,10 +460,23 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 		}
 	}
 	notices := a.Kind.IsNotice()
-	if notices {
-		if r.Sender == nil {
-			return Result{}, fatalFault, errors.New("dunning: Runner needs a Sender for notices")
+	// ext: carried out outside the store, through the Sender, the
+	// Collector or the Hook, all under the same claim, look-up and record.
+	ext := notices || a.Kind == Retry || a.Kind.IsAccount()
+	if err := r.plugIn(a); err != nil {
+		return Result{}, fatalFault, err
+	}
+	switch {
+	case a.Kind == Retry && a.Charge == nil:
+		return problem("no charge to make")
+	case a.Kind.IsAccount() && a.Account == nil:
+		return problem("no account change to make")
+	case a.Kind == Retry:
+		if err := CheckEvent(paymentEvent(a, ChargeResult{})); err != nil {
+			return problem("its payment event cannot be recorded: " + err.Error())
 		}
+	}
+	if notices {
 		if a.Notice == nil {
 			return problem("no notice to send")
 		}
@@ -473,7 +495,7 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 	if err := CheckRecord(rec); err != nil {
 		return problem("cannot be recorded: " + err.Error())
 	}
-	if a.Task != nil && !notices {
+	if a.Task != nil && !ext {
 		if err := CheckTask(*a.Task); err != nil {
 			return problem("cannot be stored: " + err.Error())
 		}
@@ -512,14 +534,15 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 	retryAfter := cmp.Or(max(r.RetryAfter, 0), 10*time.Minute)
 
 	out := Sent
-	if notices {
+	var cr *ChargeResult // a retry's charge result
+	if ext {
 		rec.Unknown = claim.Unknown
 		sendIt := true
-		if lk, ok := r.Sender.(Looker); ok && claim.Unknown {
-			id, found, err := lk.Lookup(ctx, a.Key)
+		if claim.Unknown {
+			id, lcr, found, err := r.lookup(ctx, a)
 			switch {
 			case err == nil && found:
-				sendIt, rec.Recovered, res.MessageID = false, true, Storable(id, MaxIDLen)
+				sendIt, rec.Recovered, res.MessageID, cr = false, true, Storable(id, MaxIDLen), lcr
 			case err == nil || errors.Is(err, errors.ErrUnsupported):
 			default:
 				res.Status, res.Error = StatusRetry, Storable("look-up: "+err.Error(), MaxTextLen)
@@ -542,10 +565,10 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 			return res, noFault, nil
 		}
 		if sendIt {
-			id, err := r.send(ctx, a)
+			id, scr, err := r.carryOut(ctx, a)
 			switch {
 			case err == nil:
-				res.MessageID = Storable(id, MaxIDLen)
+				res.MessageID, cr = Storable(id, MaxIDLen), scr
 			case errors.Is(err, ErrSenderSetup):
 				res.Status, res.Error = StatusRetry, Storable(err.Error(), MaxTextLen)
 				if rerr := release(0, res.Error); rerr != nil {
@@ -582,6 +605,16 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 			return res, storeFault, err
 		}
 	}
+	if cr != nil {
+		out, res.Event = r.settleCharge(a, cr, &rec, &res)
+		if res.Event != nil {
+			// Before the record: a crash between the two leaves the key
+			// pending, and its re-claim appends the same event (same ID).
+			if err := r.retryStore(ctx, leaseEnd, func(c context.Context) error { return r.Store.AppendEvent(c, *res.Event) }); err != nil {
+				res.Error = Storable("payment event: "+err.Error(), MaxTextLen)
+			}
+		}
+	}
 	rec.Outcome, rec.MessageID, rec.Error = out, res.MessageID, res.Error
 	if err := r.record(ctx, claim, rec, leaseEnd); err != nil {
 		if errors.Is(err, ErrLeaseLost) {
@@ -598,6 +631,10 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 		res.Status = StatusRecovered
 	case rec.Unknown:
 		res.Status = StatusResent
+	case out == Declined:
+		res.Status = StatusDeclined
+	case cr != nil:
+		res.Status = StatusCharged
 	default:
 		res.Status = StatusSent
 	}
@@ -609,12 +646,18 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 // retry after a commit whose reply was lost succeeds (the store finds the
 // claim's own record).
 func (r *Runner) record(ctx context.Context, c Claim, rec Record, leaseEnd time.Time) error {
+	return r.retryStore(ctx, leaseEnd, func(cctx context.Context) error { return r.Store.Complete(cctx, c, rec) })
+}
+
+// retryStore runs a store write that must not be lost (a record, a charge's
+// payment event) as record describes.
+func (r *Runner) retryStore(ctx context.Context, leaseEnd time.Time, write func(context.Context) error) error {
 	bg := context.WithoutCancel(ctx)
 	wait := r.backoff()
 	var unslept time.Duration // waits Sleep did not really take (a test's Sleep), counted as passed
 	for {
 		cctx, cancel := context.WithTimeout(bg, r.recordTimeout())
-		err := r.Store.Complete(cctx, c, rec)
+		err := write(cctx)
 		cancel()
 		if err == nil || errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrInvalid) {
 			return err
@@ -630,6 +673,12 @@ func (r *Runner) record(ctx context.Context, c Claim, rec Record, leaseEnd time.
 }
 
 func (r *Runner) send(ctx context.Context, a *Action) (string, error) {
+	return r.attempt(ctx, func() (string, error) { return r.Sender.Send(ctx, a.Key, a.Notice) })
+}
+
+// attempt calls do up to Attempts times while it fails transiently, with
+// Backoff doubling between tries.
+func (r *Runner) attempt(ctx context.Context, do func() (string, error)) (string, error) {
 	attempts := r.Attempts
 	if attempts <= 0 {
 		attempts = 3
@@ -638,7 +687,7 @@ func (r *Runner) send(ctx context.Context, a *Action) (string, error) {
 	var err error
 	for i := 0; i < attempts; i++ {
 		var id string
-		id, err = r.Sender.Send(ctx, a.Key, a.Notice)
+		id, err = do()
 		if err == nil || errors.Is(err, ErrPermanent) || errors.Is(err, ErrSenderSetup) {
 			return id, err
 		}
