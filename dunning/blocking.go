@@ -223,7 +223,7 @@ type blocked struct {
 func accountOf(asOf date.Date, policy *Policy, h History, c *Customer, invs []*Invoice) (AccountState, []blocked) {
 	st := AccountState{CustomerID: c.ID, State: Active}
 	if h == nil {
-		st.Reason = "in good standing: no blocking step was reached"
+		st.Reason = "in good standing: no block holds"
 		return st, nil
 	}
 	var bs []blocked
@@ -251,7 +251,7 @@ func accountOf(asOf date.Date, policy *Policy, h History, c *Customer, invs []*I
 		bs = append(bs, b)
 	}
 	if len(bs) == 0 {
-		st.Reason = "in good standing: no blocking step was reached"
+		st.Reason = "in good standing: no block holds"
 		return st, nil
 	}
 	top := 0
@@ -374,6 +374,29 @@ func (pl *planner) resumes(cs *custState, actions []Action) []Action {
 		Currency: a.Currency, Amount: decimal.Zero, Date: cs.asOf, Reason: a.Reason,
 	}
 	return append(actions, a)
+}
+
+// holdBlocks drops from due the Suspend and cancel steps of invoices whose
+// promise to pay was kept: a kept promise lifts a block, so none is set
+// while it stands (the step stays pending until the invoice is paid or the
+// app starts a new cycle). Paid and held invoices have no step due anyway.
+func (pl *planner) holdBlocks(cs *custState, due []decision) []decision {
+	held := func(d *decision) bool {
+		k := d.wf.Steps[d.steps[0]].Action
+		return (k == Suspend || k == CancelSubscription) && d.fallback == "" && d.inv.PromiseOn(cs.asOf) == PromiseKept
+	}
+	if !slices.ContainsFunc(due, func(d decision) bool { return held(&d) }) {
+		return due
+	}
+	var kept []decision
+	for i := range due {
+		if d := &due[i]; held(d) {
+			pl.note(d.inv, fmt.Sprintf("step %q is due but the promise to pay was kept: no block is set while it stands", d.wf.Steps[d.steps[0]].Name))
+			continue
+		}
+		kept = append(kept, due[i])
+	}
+	return kept
 }
 
 // account fills the account change of a Suspend or end-of-dunning action.

@@ -361,6 +361,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 		due = kept
 	}
+	due = pl.holdBlocks(cs, due)
 	due, listed, actions, err := pl.reissue(cs, due, listed, actions)
 	if err != nil {
 		return nil, err
