@@ -100,7 +100,7 @@ func subsWorkflow() dunning.Workflow {
 
 type subsEnv struct {
 	pol   *dunning.Policy
-	st    *memory.Store
+	st    dunning.Store
 	clock *dunningtest.Clock
 	pf    dunning.Portfolio
 	prov  *fakeProvider
@@ -340,6 +340,13 @@ func TestRetryNeedsCollector(t *testing.T) {
 // and the provider takes no second payment (StatusResent). Either way the
 // key is charged once, recorded once, and its payment event stored once.
 func TestRetryCrashBetweenChargeAndRecord(t *testing.T) {
+	t.Run("memory", func(t *testing.T) { retryCrash(t, func(*testing.T) crashEnv { return memoryEnv(1) }) })
+	t.Run("postgres", func(t *testing.T) { retryCrash(t, func(t *testing.T) crashEnv { return postgresEnv(t, 1) }) })
+}
+
+// retryCrash runs the cases, each on a fresh store (a schema of its own on
+// PostgreSQL: the cases share their keys).
+func retryCrash(t *testing.T, mk func(*testing.T) crashEnv) {
 	for _, tc := range []struct {
 		name       string
 		look       bool
@@ -353,6 +360,8 @@ func TestRetryCrashBetweenChargeAndRecord(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newSubsEnv(t, map[int]string{1: "crash"})
+			var advance func(time.Duration)
+			e.st, advance = mk(t).fresh(t, e.clock)
 			if tc.crashStore {
 				e.prov.script[1] = ""
 			}
@@ -386,7 +395,7 @@ func TestRetryCrashBetweenChargeAndRecord(t *testing.T) {
 			if rep, err := r2.Run(ctx, e.pf); err != nil || rep.Counts[dunning.StatusBusy] != 1 {
 				t.Fatalf("within the lease: %+v %v", rep, err)
 			}
-			e.clock.Advance(2 * time.Minute)
+			advance(2 * time.Minute)
 			rep, err := r2.Run(ctx, e.pf)
 			if err != nil || len(rep.Results) != 1 || rep.Results[0].Status != tc.want || rep.Results[0].Event == nil {
 				t.Fatalf("after the lease: %+v %v", rep, err)
