@@ -250,6 +250,17 @@ func (r *Runner) plugIn(a *Action) error {
 	return nil
 }
 
+// plugName names what an action of kind k is carried out through.
+func plugName(k ActionKind) string {
+	switch {
+	case k == Retry:
+		return "collector"
+	case k.IsAccount():
+		return "hook"
+	}
+	return "sender"
+}
+
 // settleCharge turns a retry's charge result into the record's outcome: a
 // hard decline is Failed and moves the invoice to the workflow's last
 // retry step; a soft one is Declined; a charge is Sent and returns its

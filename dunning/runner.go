@@ -574,7 +574,7 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 				if rerr := release(0, res.Error); rerr != nil {
 					res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
 				}
-				return res, fatalFault, fmt.Errorf("dunning: stopping: sender setup failure at %s: %w", a.Key, err)
+				return res, fatalFault, fmt.Errorf("dunning: stopping: %s setup failure at %s: %w", plugName(a.Kind), a.Key, err)
 			case errors.Is(err, ErrPermanent):
 				out, res.Error = Failed, Storable(err.Error(), MaxTextLen)
 			case ctx.Err() != nil:

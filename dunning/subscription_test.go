@@ -418,3 +418,70 @@ func retryCrash(t *testing.T, mk func(*testing.T) crashEnv) {
 		})
 	}
 }
+
+// The ends of dunning go through the hook and into the ledger, one per
+// step and day; a hook that refuses one for good (ErrPermanent) leaves a
+// Failed record and a collector task in its place.
+func TestEndOfDunning(t *testing.T) {
+	at := func(d int) schedule.Offset { return schedule.Offset{Anchor: schedule.Due, Days: d} }
+	w := dunning.Workflow{Name: "end", Steps: []dunning.Step{
+		{Name: "uncollectible", At: at(10), Action: dunning.MarkUncollectible},
+		{Name: "agency", At: at(20), Action: dunning.HandOver},
+		{Name: "write-off", At: at(30), Action: dunning.WriteOff},
+	}}
+	e := newSubsEnv(t, nil)
+	e.pol = dunningtest.Policy(w)
+	e.r.Policy = e.pol
+	refuse := true
+	e.r.Hook = dunning.AccountHookFunc(func(ctx context.Context, key string, c dunning.AccountChange) error {
+		if c.Kind == dunning.HandOver && refuse {
+			return fmt.Errorf("agency refuses claims under GBP 100: %w", dunning.ErrPermanent)
+		}
+		return e.hook.Apply(ctx, key, c)
+	})
+	want := map[string]string{
+		"2026-11-11": "uncollectible/c0=sent",
+		"2026-11-21": "agency/c0=failed c0/fallback=sent",
+		"2026-12-01": "write-off/c0=sent",
+	}
+	for d := dunningtest.Day("2026-11-02"); d <= dunningtest.Day("2026-12-02"); d++ {
+		if got := statuses(e.day(t, d.String())); got != want[d.String()] {
+			t.Errorf("%s: %q, want %q", d, got, want[d.String()])
+		}
+	}
+	if got := strings.Join(e.hook.changes, "|"); got != "2026-11-11 uncollectible |2026-12-01 write-off " {
+		t.Errorf("hook %q", got)
+	}
+	recs, _ := e.st.Records(context.Background())
+	var kinds []string
+	for _, r := range recs {
+		kinds = append(kinds, fmt.Sprintf("%s:%s:%s", r.Date, r.Kind, r.Outcome))
+	}
+	if got := strings.Join(kinds, " "); got != "2026-11-11:uncollectible:sent 2026-11-21:hand-over:failed 2026-11-21:task:sent 2026-12-01:write-off:sent" {
+		t.Errorf("ledger %s", got)
+	}
+	tasks, _ := e.st.Tasks(context.Background(), dunning.TaskOpen)
+	if len(tasks) != 1 || tasks[0].ID != "inv/c1/i1/end/agency/c0/fallback" {
+		t.Errorf("tasks %+v", tasks)
+	}
+}
+
+// A collector that cannot work (ErrSenderSetup) stops the run, names
+// itself, and leaves the retry pending for the next run.
+func TestRetryCollectorSetup(t *testing.T) {
+	e := newSubsEnv(t, map[int]string{1: ""})
+	calls := 0
+	e.r.Collector = dunning.CollectorFunc(func(ctx context.Context, key string, req dunning.ChargeRequest) (dunning.ChargeResult, error) {
+		calls++
+		return dunning.ChargeResult{}, fmt.Errorf("401 invalid API key: %w", dunning.ErrSenderSetup)
+	})
+	e.clock.Set(dunningtest.Day("2026-11-02").MidnightUTC().Add(9 * time.Hour))
+	_, err := e.r.Run(context.Background(), e.pf)
+	if err == nil || !strings.Contains(err.Error(), "collector setup failure") || calls != 1 {
+		t.Fatalf("err %v after %d calls", err, calls)
+	}
+	e.r.Collector = e.prov
+	if got := statuses(e.day(t, "2026-11-02")); got != "retry-1/c0=charged" {
+		t.Errorf("next run: %q", got)
+	}
+}
