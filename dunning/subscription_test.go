@@ -485,3 +485,22 @@ func TestRetryCollectorSetup(t *testing.T) {
 		t.Errorf("next run: %q", got)
 	}
 }
+
+// A collector error wrapping ErrPermanent (no payment method on file) is
+// a hard decline: Failed, and the payment-update email in the same run.
+func TestRetryPermanentIsHard(t *testing.T) {
+	e := newSubsEnv(t, nil)
+	e.r.Collector = dunning.CollectorFunc(func(ctx context.Context, key string, req dunning.ChargeRequest) (dunning.ChargeResult, error) {
+		return dunning.ChargeResult{}, fmt.Errorf("customer has no default payment method: %w", dunning.ErrPermanent)
+	})
+	if got := statuses(e.day(t, "2026-11-02")); got != "retry-1/c0=failed c0/fallback=sent" {
+		t.Fatalf("2026-11-02: %s", got)
+	}
+	recs, _ := e.st.Records(context.Background())
+	if len(recs) != 2 || !strings.HasPrefix(recs[0].Error, "hard decline: customer has no default payment method") || recs[0].Steps[0] != 3 {
+		t.Errorf("records %+v", recs)
+	}
+	if msgs := e.sent.Sent(); len(msgs) != 1 || msgs[0].Notice.Stage != notice.PaymentUpdate {
+		t.Errorf("sent %+v", msgs)
+	}
+}
