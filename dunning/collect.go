@@ -26,7 +26,10 @@ import (
 //     id, and a PaymentReceived event (ID "pay/" + key) is appended to the
 //     store before the record and handed back in Result.Event for the app
 //     to apply to its invoice (Invoice.Apply): the invoice leaves dunning,
-//     and a blocking state it caused is resumed by the next plan;
+//     and a blocking state it caused is resumed by the next plan (should
+//     the store refuse the event until the lease runs out, the charge is
+//     still recorded, its Error saying so, and Result.Event still carries
+//     the event);
 //   - soft decline (try again later): recorded with Outcome Declined; the
 //     workflow goes on to its next step (another retry, a notice);
 //   - hard decline (stop retrying): recorded as Failed; the invoice passes

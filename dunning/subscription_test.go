@@ -504,3 +504,26 @@ func TestRetryPermanentIsHard(t *testing.T) {
 		t.Errorf("sent %+v", msgs)
 	}
 }
+
+// failEvents is a store whose AppendEvent always fails.
+type failEvents struct{ dunning.Store }
+
+func (failEvents) AppendEvent(context.Context, dunning.Event) error {
+	return errors.New("connection reset")
+}
+
+// A charge whose payment event the store refuses until the lease runs out
+// is still recorded (its Error says so) and the report still carries the
+// event for the app.
+func TestRetryChargedEventRefused(t *testing.T) {
+	e := newSubsEnv(t, map[int]string{1: ""})
+	e.r.Store, e.r.Lease = failEvents{e.st}, time.Minute
+	rep := e.day(t, "2026-11-02")
+	if len(rep.Results) != 1 || rep.Results[0].Status != dunning.StatusCharged || rep.Results[0].Event == nil || !strings.Contains(rep.Results[0].Error, "payment event: connection reset") {
+		t.Fatalf("%+v", rep.Results)
+	}
+	recs, _ := e.st.Records(context.Background())
+	if len(recs) != 1 || recs[0].Outcome != dunning.Sent || !strings.Contains(recs[0].Error, "payment event") {
+		t.Errorf("records %+v", recs)
+	}
+}
