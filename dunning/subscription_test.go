@@ -527,3 +527,29 @@ func TestRetryChargedEventRefused(t *testing.T) {
 		t.Errorf("records %+v", recs)
 	}
 }
+
+// A subscription workflow loads from JSON: retries, a custom state, the
+// built-in ones, an end step; an unknown state is refused by its path.
+func TestSubscriptionPolicyJSON(t *testing.T) {
+	const in = `{
+  "workflows": [{"name": "saas", "states": [{"name": "read-only", "block_changes": true}], "steps": [
+    {"name": "retry-1", "at": "due+1", "action": "retry"},
+    {"name": "ro", "at": "due+5", "action": "suspend", "state": "read-only"},
+    {"name": "off", "at": "due+10", "action": "suspend", "state": "suspended"},
+    {"name": "end", "at": "due+30", "action": "cancel"}]}],
+  "creditor": {"name": "Cloudlet GmbH", "address": ["Torstraße 1", "10119 Berlin"]}
+}`
+	pol, err := dunning.ParsePolicy([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := pol.Workflow("saas")
+	if st, ok := w.State("read-only"); !ok || !st.BlockChanges || st.DisableEntitlements || w.Steps[0].Action != dunning.Retry || w.Steps[3].Action != dunning.CancelSubscription {
+		t.Errorf("%+v", w)
+	}
+	_, err = dunning.ParsePolicy([]byte(strings.Replace(in, `"state": "suspended"`, `"state": "frozen"`, 1)))
+	var fe *dunning.FieldError
+	if !errors.As(err, &fe) || fe.Field != "policy.workflows[0].steps[2].state" || fe.Value != "frozen" {
+		t.Errorf("err %v", err)
+	}
+}
