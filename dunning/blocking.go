@@ -129,6 +129,16 @@ type Block struct {
 	Final bool `json:"final,omitempty"`
 }
 
+// carriedBlock returns the block a new cycle of invoice id keeps: a block
+// holds until a Resume record lifts it, whatever cycle the invoice is in,
+// since the app's account stays blocked until then.
+func carriedBlock(p *Progress, id string) *Block {
+	if p.InvoiceID != id {
+		return nil
+	}
+	return p.Block
+}
+
 // applyBlock updates the invoice's Block from a completed record (called
 // by Advance): a Suspend or CancelSubscription that was carried out sets
 // it, a Resume clears it.
@@ -229,8 +239,8 @@ func accountOf(asOf date.Date, policy *Policy, h History, c *Customer, invs []*I
 	var bs []blocked
 	for _, inv := range invs {
 		p, ok := h.Progress(inv.ID)
-		if !ok || p.Block == nil || p.Cycle != inv.Cycle {
-			continue
+		if !ok || p.Block == nil {
+			continue // a block of an earlier cycle holds too (carriedBlock)
 		}
 		b := blocked{inv: inv, prog: p}
 		b.wf, _ = policy.Workflow(p.Workflow)
@@ -310,6 +320,9 @@ func resumeReason(asOf date.Date, c *Customer, inv *Invoice) string {
 // AccountStates returns every customer's blocking state on day asOf,
 // ordered by customer ID: pure, from the portfolio's invoices and History
 // (the blocks its Suspend, cancel and Resume records left) and the day.
+// Only invoices in the portfolio are seen: keep an invoice that holds a
+// block (AccountState.InvoiceIDs) in the portfolio after it is paid, until
+// its Resume is recorded, or the account is never resumed.
 // A customer whose blocks are all due to be lifted has Resume set; the
 // next plan carries that out as a Resume action, after whose record the
 // customer is Active.

@@ -553,3 +553,32 @@ func TestSubscriptionPolicyJSON(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+// A block outlives a new dunning cycle: the app's account stays blocked
+// until a Resume is recorded, so a new cycle neither forgets the block nor
+// drops its resume.
+func TestBlockCarriesAcrossCycles(t *testing.T) {
+	e := newSubsEnv(t, map[int]string{1: "insufficient_funds", 2: "insufficient_funds", 3: "insufficient_funds", 4: "insufficient_funds"})
+	for d := dunningtest.Day("2026-11-02"); d <= dunningtest.Day("2026-11-09"); d++ {
+		e.day(t, d.String())
+	}
+	e.pf.Invoices[0].Cycle = 1 // the app starts the invoice's dunning over
+	if got := statuses(e.day(t, "2026-11-10")); got != "retry-1/c1=declined" {
+		t.Errorf("11-10: %q, want the new cycle's first retry", got)
+	}
+	h, _ := e.st.History(context.Background())
+	pf := e.pf
+	pf.History = h
+	sts, _ := dunning.AccountStates(dunningtest.Day("2026-11-10"), e.pol, pf)
+	if sts[0].State != dunning.CreditHold || sts[0].Since != dunningtest.Day("2026-11-09") {
+		t.Errorf("11-10: %+v, want the credit hold of cycle 0", sts[0])
+	}
+	e.pf.Invoices[0].Payments = []dunning.Payment{{Date: dunningtest.Day("2026-11-11"), Amount: dunningtest.Amount("50")}}
+	rep := e.day(t, "2026-11-11")
+	if len(rep.Results) != 1 || rep.Results[0].Key != "resume/inv/c1/i1/subs/hold/c0" || rep.Results[0].Status != dunning.StatusSent {
+		t.Errorf("11-11: %+v", rep.Results)
+	}
+	if got := statuses(e.day(t, "2026-11-12")); got != "" {
+		t.Errorf("11-12: %q, want nothing: resumed", got)
+	}
+}
