@@ -218,7 +218,14 @@ func TestRetryHardDecline(t *testing.T) {
 // and the cancellation on due+30 (12-01) is final: a payment after it
 // resumes nothing.
 func TestBlockingStatesByDay(t *testing.T) {
+	t.Run("memory", func(t *testing.T) { blockingByDay(t, func(*testing.T) crashEnv { return memoryEnv(1) }) })
+	t.Run("postgres", func(t *testing.T) { blockingByDay(t, func(t *testing.T) crashEnv { return postgresEnv(t, 1) }) })
+}
+
+func blockingByDay(t *testing.T, mk func(*testing.T) crashEnv) {
 	e := newSubsEnv(t, map[int]string{})
+	e.st, _ = mk(t).fresh(t, e.clock)
+	e.r.Store = e.st
 	e.prov.script = map[int]string{1: "insufficient_funds", 2: "insufficient_funds", 3: "insufficient_funds", 4: "insufficient_funds"}
 	ctx := context.Background()
 	state := func(d string) dunning.AccountState {
