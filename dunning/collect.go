@@ -130,7 +130,11 @@ type ChargeResult struct {
 // step was carried out, the invoice moves on to its next step.
 const Declined Outcome = "declined"
 
-// More statuses of Result, for Retry actions.
+// More statuses of Result, for Retry actions. After an unknown outcome a
+// retry ends like a notice: StatusRecovered when the ChargeLooker found the
+// charge (nothing charged again), StatusResent when it was charged again
+// under the same key (the provider's idempotency decides whether money was
+// taken twice).
 const (
 	// StatusCharged: the charge went through; recorded, and its payment
 	// event appended (Result.Event).

@@ -69,8 +69,11 @@ type SystemClock struct{}
 func (SystemClock) Now() time.Time { return time.Now() }
 
 // Runner carries out plans: for every action it claims the action's key in
-// the store with a lease, sends the notice (or stores the task), and records
-// the outcome.
+// the store with a lease, sends the notice (or stores the task, charges a
+// Retry through the Collector, applies an account action through the Hook),
+// and records the outcome. Charges and account actions have every
+// guarantee below that notices have, the Collector's ChargeLooker in the
+// Looker's place (collect.go).
 //
 // What holds, for runners sharing one Store (each proven by a test that
 // injects the fault: SIGKILL, cut connections, skewed clocks, failed and
