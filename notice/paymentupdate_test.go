@@ -48,6 +48,19 @@ func TestPaymentUpdateTexts(t *testing.T) {
 			t.Errorf("%s SMS %q lacks the reference or the date", tc.lang, sms.Text)
 		}
 	}
+	// The legal checklists pass it in every jurisdiction and language.
+	for _, j := range []notice.Jurisdiction{notice.DE, notice.UK, notice.EU, notice.FR} {
+		for _, lang := range []string{"en", "de"} {
+			n := sample(lang, notice.PaymentUpdate)
+			n.Law = j
+			if err := notice.Builtin().Render(n); err != nil {
+				t.Fatal(err)
+			}
+			if fs := notice.Check(n, ""); len(fs) > 0 {
+				t.Errorf("%s %s: %+v", j, lang, fs)
+			}
+		}
+	}
 	var s notice.Stage
 	if err := s.UnmarshalText([]byte("payment-update")); err != nil || s != notice.PaymentUpdate || s.String() != "payment-update" {
 		t.Errorf("stage %v %v", s, err)
