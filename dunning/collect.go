@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
@@ -268,14 +269,36 @@ func plugName(k ActionKind) string {
 	return "sender"
 }
 
+// checkSubscription says why a Retry or account action cannot be carried
+// out ("" if it can), before it is claimed.
+func checkSubscription(a *Action) string {
+	switch {
+	case a.Kind == Retry && a.Charge == nil:
+		return "no charge to make"
+	case a.Kind.IsAccount() && a.Account == nil:
+		return "no account change to make"
+	case a.Kind == Retry:
+		if err := CheckEvent(paymentEvent(a, ChargeResult{})); err != nil {
+			return "its payment event cannot be recorded: " + err.Error()
+		}
+	}
+	return ""
+}
+
 // settleCharge turns a retry's charge result into the record's outcome: a
 // hard decline is Failed and moves the invoice to the workflow's last
-// retry step; a soft one is Declined; a charge is Sent and returns its
-// payment event.
-func (r *Runner) settleCharge(a *Action, cr *ChargeResult, rec *Record, res *Result) (Outcome, *Event) {
+// retry step; a soft one is Declined; a charge is Sent, and its payment
+// event is appended to the store (res.Event) before the record, so a crash
+// between the two leaves the key pending and its re-claim appends the same
+// event (same ID) again.
+func (r *Runner) settleCharge(ctx context.Context, a *Action, cr *ChargeResult, rec *Record, res *Result, leaseEnd time.Time) Outcome {
 	if cr.Outcome == Charged {
 		e := paymentEvent(a, *cr)
-		return Sent, &e
+		res.Event = &e
+		if err := r.retryStore(ctx, leaseEnd, func(c context.Context) error { return r.Store.AppendEvent(c, e) }); err != nil {
+			res.Error = Storable("payment event: "+err.Error(), MaxTextLen)
+		}
+		return Sent
 	}
 	why := strings.TrimSpace(strings.Join([]string{cr.Code, cr.Message}, " "))
 	if cr.Decline == HardDecline {
@@ -285,8 +308,8 @@ func (r *Runner) settleCharge(a *Action, cr *ChargeResult, rec *Record, res *Res
 				rec.Steps = []int{last}
 			}
 		}
-		return Failed, nil
+		return Failed
 	}
 	res.Error = Storable("soft decline: "+why, MaxTextLen)
-	return Declined, nil
+	return Declined
 }

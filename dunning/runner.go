@@ -468,16 +468,8 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 	ext := notices || a.Kind == Retry || a.Kind.IsAccount()
 	if err := r.plugIn(a); err != nil {
 		return Result{}, fatalFault, err
-	}
-	switch {
-	case a.Kind == Retry && a.Charge == nil:
-		return problem("no charge to make")
-	case a.Kind.IsAccount() && a.Account == nil:
-		return problem("no account change to make")
-	case a.Kind == Retry:
-		if err := CheckEvent(paymentEvent(a, ChargeResult{})); err != nil {
-			return problem("its payment event cannot be recorded: " + err.Error())
-		}
+	} else if msg := checkSubscription(a); msg != "" {
+		return problem(msg)
 	}
 	if notices {
 		if a.Notice == nil {
@@ -609,14 +601,7 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 		}
 	}
 	if cr != nil {
-		out, res.Event = r.settleCharge(a, cr, &rec, &res)
-		if res.Event != nil {
-			// Before the record: a crash between the two leaves the key
-			// pending, and its re-claim appends the same event (same ID).
-			if err := r.retryStore(ctx, leaseEnd, func(c context.Context) error { return r.Store.AppendEvent(c, *res.Event) }); err != nil {
-				res.Error = Storable("payment event: "+err.Error(), MaxTextLen)
-			}
-		}
+		out = r.settleCharge(ctx, a, cr, &rec, &res, leaseEnd)
 	}
 	rec.Outcome, rec.MessageID, rec.Error = out, res.MessageID, res.Error
 	if err := r.record(ctx, claim, rec, leaseEnd); err != nil {
