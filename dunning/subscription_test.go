@@ -589,3 +589,27 @@ func TestBlockCarriesAcrossCycles(t *testing.T) {
 		t.Errorf("11-12: %q, want nothing: resumed", got)
 	}
 }
+
+// The payment event goes to the store before the record: a crash right
+// after the record leaves both, so the payment is never recorded without
+// its event.
+func TestRetryCrashAfterRecordKeepsEvent(t *testing.T) {
+	e := newSubsEnv(t, map[int]string{1: ""})
+	f := &faults{hits: map[string]int{}, windowHits: map[string]int{}}
+	f.arm("after record", 0)
+	r1 := &dunning.Runner{Policy: e.pol, Store: crashStore{e.st, f}, Collector: e.prov, Clock: e.clock, Owner: "r1"}
+	e.clock.Set(dunningtest.Day("2026-11-02").MidnightUTC().Add(9 * time.Hour))
+	func() {
+		defer func() {
+			if c, ok := recover().(crash); !ok || c.where != "after record" {
+				t.Fatalf("crash %v", c)
+			}
+		}()
+		_, _ = r1.Run(context.Background(), e.pf)
+	}()
+	recs, _ := e.st.Records(context.Background())
+	evs, _ := e.st.Events(context.Background())
+	if len(recs) != 1 || len(evs) != 1 || evs[0].ID != "pay/"+recs[0].Key {
+		t.Errorf("records %+v, events %+v: want the record and its payment event", recs, evs)
+	}
+}
