@@ -23,7 +23,7 @@ func Advance(p *Progress, rec Record, i int) {
 		cycle = rec.Cycles[i]
 	}
 	if p.InvoiceID != id || p.Cycle != cycle {
-		*p = Progress{InvoiceID: id, Cycle: cycle, Step: -1}
+		*p = Progress{InvoiceID: id, Cycle: cycle, Step: -1, Block: carriedBlock(p, id)}
 	}
 	if rec.Outcome != Failed {
 		if rec.Kind.IsNotice() {
@@ -68,6 +68,7 @@ func Advance(p *Progress, rec Record, i int) {
 	if rec.Kind == HoldAction {
 		p.Held = true
 	}
+	applyBlock(p, rec)
 	if rec.Outcome == Failed {
 		p.Bounced = rec.Key
 	}

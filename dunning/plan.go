@@ -88,6 +88,11 @@ type Action struct {
 	Notice *notice.Notice `json:"notice,omitempty"`
 	// Task is the collector task of task and escalation actions.
 	Task *CollectorTask `json:"task,omitempty"`
+	// Charge is what a Retry action charges through the Collector;
+	// Account what a Suspend, Resume or end-of-dunning action asks of the
+	// AccountHook.
+	Charge  *ChargeRequest `json:"charge,omitempty"`
+	Account *AccountChange `json:"account,omitempty"`
 	// Reason says in words why the action is due.
 	Reason string `json:"reason"`
 	// Problem, when not empty, says why the action cannot be carried out
@@ -328,6 +333,7 @@ type decision struct {
 
 func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	first := len(actions)
+	actions = pl.resumes(cs, actions)
 	var due, listed []decision
 	for _, inv := range cs.invs {
 		d, ok := pl.invoice(cs, inv)
@@ -355,6 +361,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 		due = kept
 	}
+	due = pl.holdBlocks(cs, due)
 	due, listed, actions, err := pl.reissue(cs, due, listed, actions)
 	if err != nil {
 		return nil, err
@@ -1054,6 +1061,9 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		a.Kind = step.OnBounce
 		if a.Kind == "" {
 			a.Kind = Task
+			if step.Action == Retry {
+				a.Kind = Email // a hard decline: the payment-update notice
+			}
 		}
 	case d0.key != "":
 		a.Key = d0.key
@@ -1073,11 +1083,16 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		}
 		a.Key = "cust/" + esc(cs.c.ID) + "/" + esc(wf.Name) + "/" + esc(step.Name) + "/" + string(a.Currency) + "/" + hex.EncodeToString(h.Sum(nil)[:8])
 	}
-	if a.Kind.IsNotice() {
+	switch {
+	case a.Kind.IsNotice():
 		if err := pl.notice(cs, ds, &a, step, si); err != nil {
 			return Action{}, err
 		}
-	} else {
+	case a.Kind == Retry:
+		pl.charge(cs, ds, &a, si)
+	case a.Kind.IsAccount():
+		pl.account(cs, ds, &a, step)
+	default:
 		pl.task(cs, &a, step)
 	}
 	return a, nil

@@ -69,8 +69,11 @@ type SystemClock struct{}
 func (SystemClock) Now() time.Time { return time.Now() }
 
 // Runner carries out plans: for every action it claims the action's key in
-// the store with a lease, sends the notice (or stores the task), and records
-// the outcome.
+// the store with a lease, sends the notice (or stores the task, charges a
+// Retry through the Collector, applies an account action through the Hook),
+// and records the outcome. Charges and account actions have every
+// guarantee below that notices have, the Collector's ChargeLooker in the
+// Looker's place (collect.go).
 //
 // What holds, for runners sharing one Store (each proven by a test that
 // injects the fault: SIGKILL, cut connections, skewed clocks, failed and
@@ -106,6 +109,11 @@ type Runner struct {
 	Policy *Policy
 	Store  Store
 	Sender Sender
+	// Collector charges the invoices of Retry steps (collect.go); Hook
+	// carries out Suspend, Resume and end-of-dunning actions (blocking.go).
+	// Each is needed only by a plan with such actions.
+	Collector Collector
+	Hook      AccountHook
 	// Clock tells the planning day and the send window (default
 	// SystemClock). It never decides a lease: the store's clock does.
 	Clock Clock
@@ -193,6 +201,10 @@ type Result struct {
 	Status    Status `json:"status"`
 	MessageID string `json:"message_id,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// Event is the payment event of a charged Retry action, already
+	// appended to the store: the app applies it to its invoice
+	// (Invoice.Apply) before the next plan.
+	Event *Event `json:"event,omitempty"`
 }
 
 // Report sums up a run.
@@ -451,10 +463,15 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 		}
 	}
 	notices := a.Kind.IsNotice()
+	// ext: carried out outside the store, through the Sender, the
+	// Collector or the Hook, all under the same claim, look-up and record.
+	ext := notices || a.Kind == Retry || a.Kind.IsAccount()
+	if err := r.plugIn(a); err != nil {
+		return Result{}, fatalFault, err
+	} else if msg := checkSubscription(a); msg != "" {
+		return problem(msg)
+	}
 	if notices {
-		if r.Sender == nil {
-			return Result{}, fatalFault, errors.New("dunning: Runner needs a Sender for notices")
-		}
 		if a.Notice == nil {
 			return problem("no notice to send")
 		}
@@ -473,7 +490,7 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 	if err := CheckRecord(rec); err != nil {
 		return problem("cannot be recorded: " + err.Error())
 	}
-	if a.Task != nil && !notices {
+	if a.Task != nil && !ext {
 		if err := CheckTask(*a.Task); err != nil {
 			return problem("cannot be stored: " + err.Error())
 		}
@@ -512,14 +529,15 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 	retryAfter := cmp.Or(max(r.RetryAfter, 0), 10*time.Minute)
 
 	out := Sent
-	if notices {
+	var cr *ChargeResult // a retry's charge result
+	if ext {
 		rec.Unknown = claim.Unknown
 		sendIt := true
-		if lk, ok := r.Sender.(Looker); ok && claim.Unknown {
-			id, found, err := lk.Lookup(ctx, a.Key)
+		if claim.Unknown {
+			id, lcr, found, err := r.lookup(ctx, a)
 			switch {
 			case err == nil && found:
-				sendIt, rec.Recovered, res.MessageID = false, true, Storable(id, MaxIDLen)
+				sendIt, rec.Recovered, res.MessageID, cr = false, true, Storable(id, MaxIDLen), lcr
 			case err == nil || errors.Is(err, errors.ErrUnsupported):
 			default:
 				res.Status, res.Error = StatusRetry, Storable("look-up: "+err.Error(), MaxTextLen)
@@ -542,16 +560,16 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 			return res, noFault, nil
 		}
 		if sendIt {
-			id, err := r.send(ctx, a)
+			id, scr, err := r.carryOut(ctx, a)
 			switch {
 			case err == nil:
-				res.MessageID = Storable(id, MaxIDLen)
+				res.MessageID, cr = Storable(id, MaxIDLen), scr
 			case errors.Is(err, ErrSenderSetup):
 				res.Status, res.Error = StatusRetry, Storable(err.Error(), MaxTextLen)
 				if rerr := release(0, res.Error); rerr != nil {
 					res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
 				}
-				return res, fatalFault, fmt.Errorf("dunning: stopping: sender setup failure at %s: %w", a.Key, err)
+				return res, fatalFault, fmt.Errorf("dunning: stopping: %s setup failure at %s: %w", plugName(a.Kind), a.Key, err)
 			case errors.Is(err, ErrPermanent):
 				out, res.Error = Failed, Storable(err.Error(), MaxTextLen)
 			case ctx.Err() != nil:
@@ -582,6 +600,9 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 			return res, storeFault, err
 		}
 	}
+	if cr != nil {
+		out = r.settleCharge(ctx, a, cr, &rec, &res, leaseEnd)
+	}
 	rec.Outcome, rec.MessageID, rec.Error = out, res.MessageID, res.Error
 	if err := r.record(ctx, claim, rec, leaseEnd); err != nil {
 		if errors.Is(err, ErrLeaseLost) {
@@ -598,6 +619,10 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 		res.Status = StatusRecovered
 	case rec.Unknown:
 		res.Status = StatusResent
+	case out == Declined:
+		res.Status = StatusDeclined
+	case cr != nil:
+		res.Status = StatusCharged
 	default:
 		res.Status = StatusSent
 	}
@@ -609,12 +634,18 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 // retry after a commit whose reply was lost succeeds (the store finds the
 // claim's own record).
 func (r *Runner) record(ctx context.Context, c Claim, rec Record, leaseEnd time.Time) error {
+	return r.retryStore(ctx, leaseEnd, func(cctx context.Context) error { return r.Store.Complete(cctx, c, rec) })
+}
+
+// retryStore runs a store write that must not be lost (a record, a charge's
+// payment event) as record describes.
+func (r *Runner) retryStore(ctx context.Context, leaseEnd time.Time, write func(context.Context) error) error {
 	bg := context.WithoutCancel(ctx)
 	wait := r.backoff()
 	var unslept time.Duration // waits Sleep did not really take (a test's Sleep), counted as passed
 	for {
 		cctx, cancel := context.WithTimeout(bg, r.recordTimeout())
-		err := r.Store.Complete(cctx, c, rec)
+		err := write(cctx)
 		cancel()
 		if err == nil || errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrInvalid) {
 			return err
@@ -630,6 +661,12 @@ func (r *Runner) record(ctx context.Context, c Claim, rec Record, leaseEnd time.
 }
 
 func (r *Runner) send(ctx context.Context, a *Action) (string, error) {
+	return r.attempt(ctx, func() (string, error) { return r.Sender.Send(ctx, a.Key, a.Notice) })
+}
+
+// attempt calls do up to Attempts times while it fails transiently, with
+// Backoff doubling between tries.
+func (r *Runner) attempt(ctx context.Context, do func() (string, error)) (string, error) {
 	attempts := r.Attempts
 	if attempts <= 0 {
 		attempts = 3
@@ -638,7 +675,7 @@ func (r *Runner) send(ctx context.Context, a *Action) (string, error) {
 	var err error
 	for i := 0; i < attempts; i++ {
 		var id string
-		id, err = r.Sender.Send(ctx, a.Key, a.Notice)
+		id, err = do()
 		if err == nil || errors.Is(err, ErrPermanent) || errors.Is(err, ErrSenderSetup) {
 			return id, err
 		}

@@ -27,6 +27,10 @@ type Progress struct {
 	Compensated bool `json:"compensated,omitempty"`
 	// Held is true once a hold step was reached.
 	Held bool `json:"held,omitempty"`
+	// Block is the blocking state a Suspend or cancel step of this cycle
+	// put the account in, until a Resume record lifts it (nil: none; see
+	// AccountStates).
+	Block *Block `json:"block,omitempty"`
 	// BouncedListed is true when the notice Bounced names only listed the
 	// invoice (Record.Listed): its fallback lists it again, without a step
 	// or a fee of its own.

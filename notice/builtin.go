@@ -240,7 +240,7 @@ var builtinDE = map[Stage]words{
 // so they are every other set's last fallback).
 func Builtin() *Set {
 	s := NewSet()
-	for lang, ws := range map[string]map[Stage]words{"en": builtinEN, "de": builtinDE} {
+	for lang, ws := range map[string]map[Stage]words{"en": withPaymentUpdate(builtinEN, paymentUpdateEN), "de": withPaymentUpdate(builtinDE, paymentUpdateDE)} {
 		layout, hw, common, sms := textEN, htmlWordsEN, commonEN, smsEN
 		if lang == "de" {
 			layout, hw, common, sms = textDE, htmlWordsDE, commonDE, smsDE

@@ -23,20 +23,24 @@ const (
 	FinalNotice
 	// LetterBeforeAction: names the legal step intended and its deadline.
 	LetterBeforeAction
+	// PaymentUpdate: an automatic payment was declined; asks the customer
+	// to update the payment method or pay another way (texts in
+	// paymentupdate.go).
+	PaymentUpdate
 )
 
-var stageNames = [...]string{"", "friendly-reminder", "overdue-notice", "final-notice", "letter-before-action"}
+var stageNames = [...]string{"", "friendly-reminder", "overdue-notice", "final-notice", "letter-before-action", "payment-update"}
 
 // String returns the stage's name, e.g. "final-notice".
 func (s Stage) String() string {
-	if s >= FriendlyReminder && s <= LetterBeforeAction {
+	if s.Valid() {
 		return stageNames[s]
 	}
 	return "stage(" + strconv.Itoa(int(s)) + ")"
 }
 
-// Valid reports whether s is one of the four stages.
-func (s Stage) Valid() bool { return s >= FriendlyReminder && s <= LetterBeforeAction }
+// Valid reports whether s is one of the stages.
+func (s Stage) Valid() bool { return s >= FriendlyReminder && s <= PaymentUpdate }
 
 // ParseStage reads a stage's name.
 func ParseStage(s string) (Stage, error) {
@@ -45,7 +49,7 @@ func ParseStage(s string) (Stage, error) {
 			return Stage(i), nil
 		}
 	}
-	return 0, fmt.Errorf("notice: stage %q: want friendly-reminder, overdue-notice, final-notice or letter-before-action", s)
+	return 0, fmt.Errorf("notice: stage %q: want friendly-reminder, overdue-notice, final-notice, letter-before-action or payment-update", s)
 }
 
 // MarshalText writes the stage's name.
