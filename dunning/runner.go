@@ -662,9 +662,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Record stores an event from the app (a payment, a bounce, ...). The app
-// also applies invoice events to its own invoices (Invoice.Apply), since it
-// owns them and passes them to the next plan.
+// Record stores an event from the app (a payment, a bounce, ...) without
+// applying it to an invoice. Runner.Apply does both in one call.
 func (r *Runner) Record(ctx context.Context, e Event) error {
 	return r.Store.AppendEvent(ctx, e)
 }
