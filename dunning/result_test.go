@@ -209,3 +209,66 @@ func TestResultProblemAndDeferred(t *testing.T) {
 		t.Errorf("log %+v", h.lines)
 	}
 }
+
+// TestDailyRunAtFixedUTCHourNeverReachesLosAngeles proves the operating
+// advice in the README: with a 09:00-17:00 send window, a run once a day
+// at 09:00 UTC is 01:00 or 02:00 in Los Angeles, outside the window every
+// day, so the customer's notice is deferred 60 times in 60 days and never
+// sent. Each deferred Result says when the window opens (09:00 local,
+// 16:00 UTC in summer). Runs every hour send it on the first day at 16:00
+// UTC, the first hour inside the window.
+func TestDailyRunAtFixedUTCHourNeverReachesLosAngeles(t *testing.T) {
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Skip("no tzdata")
+	}
+	ctx := context.Background()
+	pol := stdPolicy()
+	pol.SendWindow = &schedule.SendWindow{Start: 9 * time.Hour, End: 17 * time.Hour}
+	pf := onePortfolio()
+	pf.Customers[0].TimeZone = "America/Los_Angeles"
+
+	start := time.Date(2026, 4, 14, 9, 0, 0, 0, time.UTC)
+	clock := dunningtest.NewClock(start)
+	snd := &dunningtest.Sender{}
+	r := &dunning.Runner{Policy: pol, Store: memory.New(memory.WithClock(clock)), Sender: snd, Clock: clock, Owner: "t"}
+	deferred := 0
+	for day := range 60 {
+		clock.Set(start.Add(time.Duration(day) * 24 * time.Hour))
+		rep, err := r.Run(ctx, pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deferred += rep.Counts[dunning.StatusDeferred]
+		for _, res := range rep.Results {
+			if res.Status != dunning.StatusDeferred {
+				continue
+			}
+			nb := res.NotBefore.In(la)
+			if nb.Hour() != 9 || nb.Minute() != 0 || !nb.After(clock.Now()) {
+				t.Fatalf("day %d: NotBefore %s, want the next 09:00 in Los Angeles", day, nb)
+			}
+		}
+	}
+	if deferred != 60 || len(snd.Sent()) != 0 {
+		t.Errorf("daily at 09:00 UTC: %d deferred, %d sent, want 60 and 0", deferred, len(snd.Sent()))
+	}
+
+	clock.Set(start)
+	snd2 := &dunningtest.Sender{}
+	r2 := &dunning.Runner{Policy: pol, Store: memory.New(memory.WithClock(clock)), Sender: snd2, Clock: clock, Owner: "t"}
+	var sentAt time.Time
+	for h := range 24 {
+		clock.Set(start.Add(time.Duration(h) * time.Hour))
+		rep, err := r2.Run(ctx, pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Counts[dunning.StatusSent] > 0 && sentAt.IsZero() {
+			sentAt = clock.Now()
+		}
+	}
+	if want := time.Date(2026, 4, 14, 16, 0, 0, 0, time.UTC); !sentAt.Equal(want) || len(snd2.Sent()) != 1 {
+		t.Errorf("hourly: sent at %s (%d notices), want once at %s", sentAt, len(snd2.Sent()), want)
+	}
+}

@@ -138,9 +138,12 @@ type Runner struct {
 	// Sleep waits between attempts; tests replace it. Default: a timer that
 	// honours ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Logger, when set, receives one line per action: Warn for what an
-	// operator must see (lease lost, problem, store error, a resend after
-	// an unknown outcome), Info otherwise.
+	// Logger, when set, receives one line per action ("dunning action")
+	// with the Result's fields (key, status, customer, invoices, workflow,
+	// step, attempt, not_before, message_id, error; empty ones left out),
+	// at a level by status: Debug for sent, already done and busy; Info for
+	// recovered; Warn for retry, deferred, lease lost and resent; Error for
+	// failed, problem and store errors.
 	Logger *slog.Logger
 	// Stagger makes Execute work the actions in an order shuffled by Owner
 	// (the same owner, the same order), so several runners working one plan
