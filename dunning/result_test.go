@@ -272,3 +272,35 @@ func TestDailyRunAtFixedUTCHourNeverReachesLosAngeles(t *testing.T) {
 		t.Errorf("hourly: sent at %s (%d notices), want once at %s", sentAt, len(snd2.Sent()), want)
 	}
 }
+
+// TestRunnerExplainReadsHistory: after the run of 2026-04-14 sent
+// overdue-1, dunning.Explain without the history still calls it due (its
+// doc says it needs History); Runner.Explain reads the store and says it is
+// done, with no action, next overdue-2 on 04-30 (due 03-31 + 30).
+func TestRunnerExplainReadsHistory(t *testing.T) {
+	ctx := context.Background()
+	clock := dunningtest.ClockAt(day("2026-04-14"))
+	r := &dunning.Runner{Policy: stdPolicy(), Store: memory.New(memory.WithClock(clock)), Sender: &dunningtest.Sender{}, Clock: clock, Owner: "t"}
+	if rep, err := r.Run(ctx, onePortfolio()); err != nil || rep.Counts[dunning.StatusSent] != 1 {
+		t.Fatalf("run: %+v %v", rep, err)
+	}
+	bare, err := dunning.Explain(day("2026-04-14"), r.Policy, onePortfolio(), "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bare.Actions) != 1 {
+		t.Errorf("without history: %d actions, want the step again", len(bare.Actions))
+	}
+	ex, err := r.Explain(ctx, onePortfolio(), "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Actions) != 0 || ex.AsOf != day("2026-04-14") || ex.NextStep != "overdue-2" || ex.Next != day("2026-04-30") {
+		t.Errorf("Runner.Explain: %s", ex)
+	}
+	for _, s := range ex.Steps {
+		if s.Name == "overdue-1" && !s.Done {
+			t.Errorf("overdue-1 not done: %s", ex)
+		}
+	}
+}
