@@ -63,7 +63,7 @@ func Example() {
 
 	// 4. Metrics from March 1 to April 14 (45 days): A/R 1,200 / sales
 	// 1,200 x 45 days = a DSO of 45.
-	tots, _ := metrics.Sum(slices.Values(pf.Invoices), metrics.Period{From: d("2026-03-01"), To: d("2026-04-14")}, nil, "")
+	tots, _ := metrics.Sum(slices.Values(pf.Invoices), metrics.SumOptions{Period: metrics.Period{From: d("2026-03-01"), To: d("2026-04-14")}})
 	dso, _ := tots["EUR"].DSO()
 	fmt.Println("DSO", dso.StringFixed(1))
 	// Output:
