@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"time"
 
@@ -73,6 +74,9 @@ func decodeStrict(b []byte, v any, what string) error {
 	err := dec.Decode(v)
 	if err == nil {
 		return nil
+	}
+	if fe := locate(b, reflect.TypeOf(v), what); fe != nil {
+		return fe
 	}
 	var fe *FieldError
 	if errors.As(err, &fe) {

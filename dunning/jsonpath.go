@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/rickb777/date/v2"
 )
 
 // Locating JSON load errors. encoding/json says "unknown field" without
@@ -53,13 +55,27 @@ func leafDecoder(t reflect.Type) bool {
 	if !pt.Implements(jsonUnmarshaler) && !pt.Implements(textUnmarshaler) {
 		return false
 	}
-	if t.Kind() != reflect.Struct {
-		return true
-	}
-	// A record type of this package decodes strictly through its own plain
-	// form: its fields can be walked.
-	return t.PkgPath() != reflect.TypeFor[Policy]().PkgPath()
+	// The record types of this package decode strictly through their own
+	// plain form: their fields can be walked.
+	return !plainForm[t]
 }
+
+// plainForm holds the types whose UnmarshalJSON reads their fields as
+// they are (adding strict dates and no unknown fields).
+var plainForm = map[reflect.Type]bool{
+	reflect.TypeFor[Charges]():   true,
+	reflect.TypeFor[Hold]():      true,
+	reflect.TypeFor[Agreement](): true,
+	reflect.TypeFor[Payment]():   true,
+	reflect.TypeFor[Credit]():    true,
+	reflect.TypeFor[Dispute]():   true,
+	reflect.TypeFor[Promise]():   true,
+	reflect.TypeFor[Invoice]():   true,
+	reflect.TypeFor[Customer]():  true,
+	reflect.TypeFor[Event]():     true,
+}
+
+var dateType = reflect.TypeFor[date.Date]()
 
 // kindWord is what a JSON value of Go kind k must be, in words.
 func kindWord(t reflect.Type) string {
@@ -274,6 +290,23 @@ func walkJSON(raw []byte, t reflect.Type, path string) *FieldError {
 	if t == reflect.TypeFor[json.RawMessage]() || t.Kind() == reflect.Interface {
 		if !json.Valid(raw) {
 			return syntaxAt(path, raw, json.Unmarshal(raw, new(any)))
+		}
+		return nil
+	}
+	if t == reflect.TypeFor[jsonDay]() {
+		t = dateType
+	}
+	if t == dateType {
+		var str string
+		if json.Unmarshal(raw, &str) != nil {
+			return &FieldError{Field: pathOrTop(path), Value: shown(raw), Reason: "is " + jsonWord(raw) + ": want a date YYYY-MM-DD"}
+		}
+		if _, err := parseDay(str); err != nil {
+			reason := "is not a date (YYYY-MM-DD)"
+			if looksLikeDate(str) {
+				reason = "is not a calendar day"
+			}
+			return &FieldError{Field: pathOrTop(path), Value: clip(str), Reason: reason}
 		}
 		return nil
 	}
