@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
 )
 
 // Locating JSON load errors. encoding/json says "unknown field" without
@@ -309,6 +310,11 @@ func walkJSON(raw []byte, t reflect.Type, path string) *FieldError {
 			return &FieldError{Field: pathOrTop(path), Value: clip(str), Reason: reason}
 		}
 		return nil
+	}
+	if t == reflect.TypeFor[decimal.Decimal]() {
+		if _, err := decimal.NewFromString(shown(raw)); err != nil {
+			return &FieldError{Field: pathOrTop(path), Value: shown(raw), Reason: `is not a decimal number: want one like "12.50"`}
+		}
 	}
 	if leafDecoder(t) {
 		v := reflect.New(t)
