@@ -14,9 +14,10 @@ import (
 type EventKind string
 
 // The events the app reports. Payment, credit, dispute, promise and hold
-// events change the invoice (Invoice.Apply); delivery events (Delivered,
-// Bounced, Opened, Clicked) are about a notice, named by its action Key, and
-// feed step and template metrics.
+// events change the invoice (Invoice.Apply; Runner.Apply stores and
+// applies them); delivery events (Delivered, Bounced, Opened, Clicked) are
+// about a notice, named by its action Key, and feed step and template
+// metrics.
 const (
 	PaymentReceived   EventKind = "payment"
 	CreditApplied     EventKind = "credit"
