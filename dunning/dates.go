@@ -88,9 +88,9 @@ func decodeStrict(b []byte, v any, what string) error {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return &FieldError{Field: what + "." + te.Field, Value: "a JSON " + te.Value, Reason: "is the wrong type: want a " + te.Type.String()}
+		return &FieldError{Field: what + "." + te.Field, Value: te.Value, Reason: plainReason(err)}
 	}
-	return err
+	return &FieldError{Field: what, Value: clip(string(b)), Reason: plainReason(err)}
 }
 
 // UnmarshalJSON decodes a hold strictly (see the package's JSON rules:
