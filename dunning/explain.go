@@ -1,6 +1,8 @@
 package dunning
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -88,8 +90,38 @@ func (e *Explanation) String() string {
 
 // Explain answers why the invoice has an action on day asOf or why not, and
 // when its next step falls. It plans the invoice's customer exactly as Plan
-// does.
+// does, so it needs what Plan needs: the portfolio's customer, agreements
+// and invoices, and the store's History in p.History (with the open tasks
+// in p.Tasks). Without the History nothing counts as done: a step already
+// sent looks due again. Runner.Explain reads both from the store.
 func Explain(asOf date.Date, policy *Policy, p Portfolio, invoiceID string) (*Explanation, error) {
+	return explain(func(*Customer) date.Date { return asOf }, policy, p, invoiceID)
+}
+
+// Explain is Explain with what the runner's next Plan would read: the
+// store's History and open tasks (unless p.Tasks is set), on the customer's
+// today in its time zone at the runner's Clock, as Runner.Plan does.
+func (r *Runner) Explain(ctx context.Context, p Portfolio, invoiceID string) (*Explanation, error) {
+	if r.Store == nil || r.Policy == nil {
+		return nil, errors.New("dunning: Runner needs a Policy and a Store")
+	}
+	if p.Tasks == nil {
+		var err error
+		if p.Tasks, err = r.Store.Tasks(ctx, TaskOpen); err != nil {
+			return nil, fmt.Errorf("dunning: reading open tasks: %w", err)
+		}
+	}
+	h, err := r.Store.History(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("dunning: reading history: %w", err)
+	}
+	p.History = h
+	days := todayIn(r.clock().Now(), p.Customers)
+	return explain(func(c *Customer) date.Date { return days[c.TimeZone] }, r.Policy, p, invoiceID)
+}
+
+// explain plans the invoice's customer with its day from today.
+func explain(today func(*Customer) date.Date, policy *Policy, p Portfolio, invoiceID string) (*Explanation, error) {
 	var cust string
 	for i := range p.Invoices {
 		if p.Invoices[i].ID == invoiceID {
@@ -107,8 +139,15 @@ func Explain(asOf date.Date, policy *Policy, p Portfolio, invoiceID string) (*Ex
 			sub.Invoices = append(sub.Invoices, p.Invoices[i])
 		}
 	}
-	ex := &Explanation{InvoiceID: invoiceID, AsOf: asOf}
-	acts, err := plan(func(*Customer) date.Date { return asOf }, policy, sub, ex)
+	c := &Customer{ID: cust}
+	for i := range p.Customers {
+		if p.Customers[i].ID == cust {
+			c = &p.Customers[i]
+			break
+		}
+	}
+	ex := &Explanation{InvoiceID: invoiceID, AsOf: today(c)}
+	acts, err := plan(today, policy, sub, ex)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/overduehq/overdue/notice"
@@ -145,9 +146,12 @@ type Runner struct {
 	// Sleep waits between attempts; tests replace it. Default: a timer that
 	// honours ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Logger, when set, receives one line per action: Warn for what an
-	// operator must see (lease lost, problem, store error, a resend after
-	// an unknown outcome), Info otherwise.
+	// Logger, when set, receives one line per action ("dunning action")
+	// with the Result's fields (key, status, customer, invoices, workflow,
+	// step, attempt, not_before, message_id, error; empty ones left out),
+	// at a level by status: Debug for sent, already done and busy; Info for
+	// recovered; Warn for retry, deferred, lease lost and resent; Error for
+	// failed, problem and store errors.
 	Logger *slog.Logger
 	// Stagger makes Execute work the actions in an order shuffled by Owner
 	// (the same owner, the same order), so several runners working one plan
@@ -195,16 +199,82 @@ const (
 	StatusError Status = "error"
 )
 
-// Result is one action's outcome in a run.
+// Result is one action's outcome in a run: what the action was (customer,
+// invoices, workflow, step), what happened, and why.
 type Result struct {
-	Key       string `json:"key"`
-	Status    Status `json:"status"`
-	MessageID string `json:"message_id,omitempty"`
-	Error     string `json:"error,omitempty"`
+	Key        string   `json:"key"`
+	Status     Status   `json:"status"`
+	CustomerID string   `json:"customer_id,omitempty"`
+	InvoiceIDs []string `json:"invoice_ids,omitempty"`
+	Workflow   string   `json:"workflow,omitempty"`
+	Step       string   `json:"step,omitempty"`
+	// Attempt is the claim's attempt number (1 for the first claim of the
+	// key, 2 after one release or unknown outcome, ...); 0 when the action
+	// was not claimed (problem, deferred, busy, already done).
+	Attempt int `json:"attempt,omitempty"`
+	// NotBefore, for a notice deferred by the policy's send window, is the
+	// next time the window opens in the customer's time zone: a run at or
+	// after it can send the notice. Zero for other results, and for an
+	// action deferred behind an earlier action of its invoices.
+	NotBefore time.Time `json:"not_before,omitzero"`
+	MessageID string    `json:"message_id,omitempty"`
+	// Error says in words why the action did not simply go out; Err is the
+	// same as an error value, so errors.Is works on it: ErrPermanent
+	// (StatusFailed), ErrSenderSetup (StatusRetry, the run stopped),
+	// ErrClaimed (StatusBusy), ErrLeaseLost (StatusLeaseLost), ErrInvalid
+	// (StatusProblem), the sender's or the store's own error (StatusRetry,
+	// StatusError). Err is nil exactly when Error is empty; JSON carries
+	// Error only.
+	Error string `json:"error,omitempty"`
+	Err   error  `json:"-"`
 	// Event is the payment event of a charged Retry action, already
 	// appended to the store: the app applies it to its invoice
-	// (Invoice.Apply) before the next plan.
+	// (Invoice.Apply, or Runner.Apply) before the next plan.
 	Event *Event `json:"event,omitempty"`
+}
+
+// resultError is a Result's Err: its text is the Result's Error, and it
+// unwraps to the cause.
+type resultError struct {
+	msg   string
+	cause error
+}
+
+func (e *resultError) Error() string { return e.msg }
+func (e *resultError) Unwrap() error { return e.cause }
+
+// resultOf starts the Result of a with the action's own fields.
+func resultOf(a *Action, status Status, msg string) Result {
+	return Result{Key: a.Key, Status: status, CustomerID: a.CustomerID, InvoiceIDs: a.InvoiceIDs, Workflow: a.Workflow, Step: a.Step, Error: msg}
+}
+
+// finish sets res.Err from its status, its message and the error the
+// action met (err, nil when none was returned).
+func finish(res *Result, err error) {
+	if res.Err != nil {
+		return
+	}
+	cause := err
+	switch res.Status {
+	case "", StatusSent, StatusDone, StatusRecovered, StatusResent, StatusCharged:
+		return
+	case StatusBusy:
+		cause = ErrClaimed
+	case StatusLeaseLost:
+		cause = ErrLeaseLost
+	case StatusProblem:
+		cause = ErrInvalid
+	}
+	if res.Error == "" && cause != nil {
+		res.Error = cause.Error()
+	}
+	switch {
+	case res.Error == "":
+	case cause == nil:
+		res.Err = errors.New(res.Error)
+	default:
+		res.Err = &resultError{msg: res.Error, cause: cause}
+	}
 }
 
 // Report sums up a run.
@@ -360,14 +430,16 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 		}
 		if done[acts[i].Key] {
 			rep.Counts[StatusDone]++
-			rep.Results = append(rep.Results, Result{Key: acts[i].Key, Status: StatusDone})
+			rep.Results = append(rep.Results, resultOf(&acts[i], StatusDone, ""))
+			r.log(ctx, rep.Results[len(rep.Results)-1])
 			continue
 		}
 		var res Result
 		var f fault
 		var err error
 		if k := blockedBy(blocked, &acts[i]); k != "" {
-			res = Result{Key: acts[i].Key, Status: StatusDeferred, Error: "waits for the earlier action " + k + " of its invoices"}
+			res = resultOf(&acts[i], StatusDeferred, "waits for the earlier action "+k+" of its invoices")
+			finish(&res, nil)
 		} else {
 			res, f, err = r.one(ctx, &acts[i], &set)
 		}
@@ -422,18 +494,35 @@ func (r *Runner) log(ctx context.Context, res Result) {
 	if r.Logger == nil {
 		return
 	}
-	level := slog.LevelInfo
+	level := slog.LevelDebug
 	switch res.Status {
-	case StatusLeaseLost, StatusProblem, StatusError, StatusResent:
+	case StatusRecovered:
+		level = slog.LevelInfo
+	case StatusRetry, StatusDeferred, StatusLeaseLost, StatusResent:
 		level = slog.LevelWarn
+	case StatusFailed, StatusProblem, StatusError:
+		level = slog.LevelError
 	}
-	attrs := []slog.Attr{slog.String("key", res.Key), slog.String("status", string(res.Status))}
-	if res.MessageID != "" {
-		attrs = append(attrs, slog.String("message_id", res.MessageID))
+	attrs := make([]slog.Attr, 0, 11)
+	add := func(k, v string) {
+		if v != "" {
+			attrs = append(attrs, slog.String(k, v))
+		}
 	}
-	if res.Error != "" {
-		attrs = append(attrs, slog.String("error", res.Error))
+	add("key", res.Key)
+	add("status", string(res.Status))
+	add("customer", res.CustomerID)
+	add("invoices", strings.Join(res.InvoiceIDs, ","))
+	add("workflow", res.Workflow)
+	add("step", res.Step)
+	if res.Attempt > 0 {
+		attrs = append(attrs, slog.Int("attempt", res.Attempt))
 	}
+	if !res.NotBefore.IsZero() {
+		attrs = append(attrs, slog.Time("not_before", res.NotBefore))
+	}
+	add("message_id", res.MessageID)
+	add("error", res.Error)
 	r.Logger.LogAttrs(ctx, level, "dunning action", attrs...)
 }
 
@@ -443,8 +532,9 @@ const doneBatch = 128
 // one carries out a; set holds the policy's templates, parsed at first use
 // and kept for the rest of the Execute. It returns the result (Status ""
 // when there is none to report), the kind of failure and its error.
-func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, fault, error) {
-	res := Result{Key: a.Key}
+func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (res Result, f fault, err error) {
+	res = resultOf(a, "", "")
+	defer func() { finish(&res, err) }()
 	problem := func(msg string) (Result, fault, error) {
 		res.Status, res.Error = StatusProblem, msg
 		return res, noFault, nil
@@ -458,7 +548,8 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 			return problem(fmt.Sprintf("customer %s: time zone %q: %v", a.CustomerID, a.TimeZone, err))
 		}
 		if now := r.clock().Now(); !w.Contains(now, loc) {
-			res.Status, res.Error = StatusDeferred, "outside the send window until "+w.Next(now, loc).In(loc).Format("2006-01-02 15:04 MST")
+			res.NotBefore = w.Next(now, loc)
+			res.Status, res.Error = StatusDeferred, "outside the send window until "+res.NotBefore.In(loc).Format("2006-01-02 15:04 MST")
 			return res, noFault, nil
 		}
 	}
@@ -514,6 +605,7 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 		res.Status, res.Error = StatusError, Storable("claim: "+err.Error(), MaxTextLen)
 		return res, storeFault, err
 	}
+	res.Attempt = claim.Attempt
 
 	// release gives the claim back after a failure that sent nothing; it
 	// runs even when ctx is cancelled.
@@ -572,6 +664,7 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, 
 				return res, fatalFault, fmt.Errorf("dunning: stopping: %s setup failure at %s: %w", plugName(a.Kind), a.Key, err)
 			case errors.Is(err, ErrPermanent):
 				out, res.Error = Failed, Storable(err.Error(), MaxTextLen)
+				res.Err = &resultError{msg: res.Error, cause: err}
 			case ctx.Err() != nil:
 				// Cancelled before the provider accepted it: give it back for
 				// the next run at once.
@@ -699,9 +792,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Record stores an event from the app (a payment, a bounce, ...). The app
-// also applies invoice events to its own invoices (Invoice.Apply), since it
-// owns them and passes them to the next plan.
+// Record stores an event from the app (a payment, a bounce, ...) without
+// applying it to an invoice. Runner.Apply does both in one call.
 func (r *Runner) Record(ctx context.Context, e Event) error {
 	return r.Store.AppendEvent(ctx, e)
 }

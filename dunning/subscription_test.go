@@ -556,7 +556,7 @@ func TestSubscriptionPolicyJSON(t *testing.T) {
 	}
 	_, err = dunning.ParsePolicy([]byte(strings.Replace(in, `"state": "suspended"`, `"state": "frozen"`, 1)))
 	var fe *dunning.FieldError
-	if !errors.As(err, &fe) || fe.Field != "policy.workflows[0].steps[2].state" || fe.Value != "frozen" {
+	if !errors.As(err, &fe) || fe.Field != "workflows[0].steps[2].state" || fe.Value != "frozen" {
 		t.Errorf("err %v", err)
 	}
 }

@@ -252,6 +252,9 @@ type Invoice struct {
 	// reversed payment reopens a settled invoice, say): steps already done in
 	// an earlier cycle are done again.
 	Cycle int `json:"cycle,omitempty"`
+	// Applied lists the IDs of the events Apply changed the invoice with,
+	// so an event applied again (a webhook retried) changes nothing.
+	Applied []string `json:"applied,omitempty"`
 }
 
 // Open returns the open balance on day asOf: amount - payments - credits

@@ -284,7 +284,7 @@ func (c *Charges) checkStatutory(path string) error {
 // else in Validate compares a number.
 func (p *Policy) checkPolicyNumbers() error {
 	for c, v := range p.MinAmount {
-		if err := checkCharged("policy.min_amount."+string(c), v, c); err != nil {
+		if err := checkCharged("min_amount."+string(c), v, c); err != nil {
 			return err
 		}
 	}
@@ -292,7 +292,7 @@ func (p *Policy) checkPolicyNumbers() error {
 		w := &p.Workflows[i]
 		for j := range w.Steps {
 			s := &w.Steps[j]
-			path := fmt.Sprintf("policy.workflows[%d].steps[%d]", i, j)
+			path := fmt.Sprintf("workflows[%d].steps[%d]", i, j)
 			for c, v := range s.MinAmount {
 				if err := checkCharged(path+".min_amount."+string(c), v, c); err != nil {
 					return err
@@ -379,14 +379,14 @@ func (p *Policy) checkSegments() error {
 	if p.Segments == nil {
 		return nil
 	}
-	if err := checkLanguage(loc{field: "policy.segments.default.language"}, p.Segments.Default.Language); err != nil {
+	if err := checkLanguage(loc{field: "segments.default.language"}, p.Segments.Default.Language); err != nil {
 		return err
 	}
 	for i, r := range p.Segments.Rules {
-		if err := checkLanguage(loc{field: "policy.segments.rules[%d].language", i: i, indexed: true}, r.Language); err != nil {
+		if err := checkLanguage(loc{field: "segments.rules[%d].language", i: i, indexed: true}, r.Language); err != nil {
 			return err
 		}
-		if err := checkRuleNumbers(fmt.Sprintf("policy.segments.rules[%d].when", i), &p.Segments.Rules[i].When); err != nil {
+		if err := checkRuleNumbers(fmt.Sprintf("segments.rules[%d].when", i), &p.Segments.Rules[i].When); err != nil {
 			return err
 		}
 	}

@@ -356,7 +356,7 @@ func (w *Workflow) Validate(path string) error {
 	return nil
 }
 
-// DefaultWorkflow returns the seed's cadence as a workflow: a welcome email
+// DefaultWorkflow returns the classic cadence as a workflow: a welcome email
 // three days after the agreement, a reminder seven days before the due date,
 // one on the due date, overdue notices 14 and 30 days after it, and a final
 // notice 45 days after it.

@@ -106,7 +106,7 @@ func BenchmarkSum10M(b *testing.B) {
 	var tots map[metrics.Currency]*metrics.Totals
 	for b.Loop() {
 		var err error
-		tots, err = metrics.Sum(stream(benchN), p, nil, "")
+		tots, err = metrics.Sum(stream(benchN), metrics.SumOptions{Period: p})
 		if err != nil {
 			b.Fatal(err)
 		}

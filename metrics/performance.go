@@ -138,12 +138,12 @@ func Performance(records []dunning.Record, events []dunning.Event, invoices iter
 		out := make([]*StepStats, 0, len(m))
 		for _, s := range m {
 			if s.Sent > 0 {
-				s.PaidShare = decimal.NewFromInt(int64(s.PaidWithin)).DivRound(decimal.NewFromInt(int64(s.Sent)), precision)
+				s.PaidShare = ratio(decimal.NewFromInt(int64(s.PaidWithin)), decimal.NewFromInt(int64(s.Sent)), SharePlaces)
 				base := s.Delivered
 				if base == 0 {
 					base = s.Sent
 				}
-				s.OpenRate = decimal.NewFromInt(int64(s.Opened)).DivRound(decimal.NewFromInt(int64(base)), precision)
+				s.OpenRate = ratio(decimal.NewFromInt(int64(s.Opened)), decimal.NewFromInt(int64(base)), SharePlaces)
 			}
 			out = append(out, s)
 		}

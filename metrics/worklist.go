@@ -99,15 +99,15 @@ func Worklist(asOf date.Date, invs iter.Seq[dunning.Invoice], tasks []dunning.Co
 	hundred := decimal.NewFromInt(100)
 	out := make([]WorkItem, 0, len(items))
 	for _, it := range items {
-		amtT := it.Overdue.DivRound(maxAmt[it.Currency], precision)
-		daysT := decimal.NewFromInt(int64(min(it.MaxDaysLate, 120))).DivRound(decimal.NewFromInt(120), precision)
-		histT := decimal.Min(it.AvgDaysLate, decimal.NewFromInt(60)).DivRound(decimal.NewFromInt(60), precision)
-		promT := decimal.NewFromInt(int64(min(it.BrokenPromises, 3))).DivRound(decimal.NewFromInt(3), precision)
+		amtT := ratio(it.Overdue, maxAmt[it.Currency], SharePlaces)
+		daysT := ratio(decimal.NewFromInt(int64(min(it.MaxDaysLate, 120))), decimal.NewFromInt(120), SharePlaces)
+		histT := ratio(decimal.Min(it.AvgDaysLate, decimal.NewFromInt(60)), decimal.NewFromInt(60), SharePlaces)
+		promT := ratio(decimal.NewFromInt(int64(min(it.BrokenPromises, 3))), decimal.NewFromInt(3), SharePlaces)
 		part := func(wt, term decimal.Decimal) decimal.Decimal {
 			if sumW.Sign() == 0 {
 				return decimal.Zero
 			}
-			return hundred.Mul(wt).Mul(term).DivRound(sumW, 2)
+			return ratio(hundred.Mul(wt).Mul(term), sumW, 2)
 		}
 		pa, pd, ph, pp := part(w.Amount, amtT), part(w.DaysLate, daysT), part(w.History, histT), part(w.Promises, promT)
 		it.Score = pa.Add(pd).Add(ph).Add(pp)

@@ -14,7 +14,7 @@ import (
 
 // rules routes enterprise customers to a gentle per-customer workflow and
 // customers with a bad payment history to a tight one; everyone else runs
-// the seed's standard cadence.
+// the classic cadence.
 const rules = `{
   "attributes": {"size": "string", "industry": "string", "country": "string",
                  "history.broken_promises": "number", "history.max_days_late": "number"},

@@ -1,7 +1,7 @@
 // Command simulate shows what a dunning workflow does to DSO before it
 // goes live. It generates a synthetic portfolio from a seed (or loads
 // yours), runs it day by day through overdue's planner and runner under
-// three policies (no dunning, the seed cadence, a segmented policy), prints
+// three policies (no dunning, the classic cadence, a segmented policy), prints
 // a table and writes a self-contained HTML report with charts.
 //
 //	go run ./examples/simulate                         # 1,000 customers, 2026
@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/overduehq/overdue/examples/simulate/sim"
+	"golang.org/x/term"
 )
 
 func main() {
@@ -35,13 +36,20 @@ func main() {
 	from := flag.String("from", "2026-01-01", "first simulated day")
 	to := flag.String("to", "2026-12-31", "last simulated day")
 	out := flag.String("out", "simulation.html", "HTML report to write (empty: none)")
-	quiet := flag.Bool("quiet", false, "no progress bar")
+	quiet := flag.Bool("quiet", false, "no progress bar (drawn only when stderr is a terminal)")
 	flag.Parse()
 	cfg.Seed, cfg.Customers = *seed, *customers
-	if err := run(os.Stdout, os.Stderr, cfg, *load, *from, *to, *out, !*quiet); err != nil {
+	if err := run(os.Stdout, os.Stderr, cfg, *load, *from, *to, *out, progressOn(*quiet, os.Stderr)); err != nil {
 		fmt.Fprintln(os.Stderr, "simulate:", err)
 		os.Exit(1)
 	}
+}
+
+// progressOn reports whether to draw the progress bar on f: not with
+// -quiet, and only on a terminal (a log file or a pipe would get every
+// redraw as text).
+func progressOn(quiet bool, f *os.File) bool {
+	return !quiet && term.IsTerminal(int(f.Fd()))
 }
 
 func run(stdout, stderr io.Writer, cfg sim.Config, load, fromS, toS, out string, progress bool) error {

@@ -17,7 +17,7 @@ func TestRunWritesTableAndReport(t *testing.T) {
 	if err := run(&stdout, &stderr, cfg, "", "2026-01-01", "2026-06-30", out, true); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Simulating 60 customers, 720 invoices", "no dunning", "seed cadence", "segmented", "report: " + out} {
+	for _, want := range []string{"Simulating 60 customers, 720 invoices", "no dunning", "classic cadence", "segmented", "report: " + out} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
 		}
@@ -31,5 +31,18 @@ func TestRunWritesTableAndReport(t *testing.T) {
 	}
 	if err := run(&stdout, &stderr, cfg, "", "2026-13-01", "2026-06-30", "", false); err == nil || !strings.Contains(err.Error(), `-from "2026-13-01"`) {
 		t.Errorf("bad -from: %v", err)
+	}
+}
+
+// TestProgressOnlyOnATerminal: output to a file (a log, a pipe in CI) gets
+// no progress bar, -quiet or not.
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if progressOn(false, f) || progressOn(true, f) {
+		t.Error("a progress bar on a file")
 	}
 }

@@ -234,7 +234,7 @@ func seq(invs []dunning.Invoice) iter.Seq[dunning.Invoice] {
 func figures(invs []dunning.Invoice, from, to date.Date) (Figures, error) {
 	var f Figures
 	p := metrics.Period{From: max(from, to-89), To: to}
-	tots, err := metrics.Sum(seq(invs), p, nil, "")
+	tots, err := metrics.Sum(seq(invs), metrics.SumOptions{Period: p})
 	if err != nil {
 		return f, err
 	}

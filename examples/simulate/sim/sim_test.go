@@ -24,14 +24,14 @@ func smallRun(t *testing.T, customers int) []Outcome {
 	return out
 }
 
-func TestSeedCadenceLowersDSO(t *testing.T) {
+func TestClassicCadenceLowersDSO(t *testing.T) {
 	out := smallRun(t, 300)
 	none, seed, segd := out[0].Figures, out[1].Figures, out[2].Figures
 	for _, o := range out {
 		t.Logf("%-13s DSO %s best %s ADD %s CEI %s at risk %s sent %d", o.Policy, o.Figures.DSO.StringFixed(1), o.Figures.BestPossibleDSO.StringFixed(1), o.Figures.AverageDaysDelinquent.StringFixed(1), o.Figures.CEI.StringFixed(1), o.Figures.AtRisk.StringFixed(2), o.Sent)
 	}
 	if seed.DSO.Cmp(none.DSO) >= 0 {
-		t.Errorf("seed cadence DSO %s, no dunning %s: want lower", seed.DSO, none.DSO)
+		t.Errorf("classic cadence DSO %s, no dunning %s: want lower", seed.DSO, none.DSO)
 	}
 	if segd.DSO.Cmp(none.DSO) >= 0 {
 		t.Errorf("segmented DSO %s, no dunning %s: want lower", segd.DSO, none.DSO)
