@@ -10,14 +10,15 @@ import (
 )
 
 func TestRunWritesTableAndReport(t *testing.T) {
-	cfg := sim.DefaultConfig()
-	cfg.Customers = 60
+	a := args{cfg: sim.DefaultConfig(), costs: sim.DefaultCosts(), runs: 2, from: "2026-01-01", to: "2026-06-30", warmup: 59, progress: true}
+	a.cfg.Customers = 60
 	out := filepath.Join(t.TempDir(), "r.html")
+	a.out = out
 	var stdout, stderr strings.Builder
-	if err := run(&stdout, &stderr, cfg, "", "2026-01-01", "2026-06-30", out, true); err != nil {
+	if err := run(&stdout, &stderr, a); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Simulating 60 customers, 720 invoices", "no dunning", "seed cadence", "segmented", "report: " + out} {
+	for _, want := range []string{"Simulating 60 customers, 720 invoices", "2 runs", "Paired differences", "no dunning", "classic cadence", "segmented", "report: " + out} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
 		}
@@ -29,7 +30,8 @@ func TestRunWritesTableAndReport(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), `<svg xmlns="http://www.w3.org/2000/svg" id="chart-dso"`) {
 		t.Errorf("report: %v\n%.200s", err, b)
 	}
-	if err := run(&stdout, &stderr, cfg, "", "2026-13-01", "2026-06-30", "", false); err == nil || !strings.Contains(err.Error(), `-from "2026-13-01"`) {
+	a.from, a.out, a.progress = "2026-13-01", "", false
+	if err := run(&stdout, &stderr, a); err == nil || !strings.Contains(err.Error(), `-from "2026-13-01"`) {
 		t.Errorf("bad -from: %v", err)
 	}
 }
