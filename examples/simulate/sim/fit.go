@@ -16,10 +16,12 @@ import (
 )
 
 // HistoryHeader is the header of a payment-history CSV: one invoice a row,
-// paid empty when unpaid, notices as "stage@YYYY-MM-DD" separated by ";"
-// (stages: friendly-reminder, overdue-notice, final-notice,
-// letter-before-action).
-const HistoryHeader = "customer_id,segment,invoice_id,issued,due,amount,paid,notices"
+// paid empty when unpaid, dunned "yes" when the invoice was under dunning
+// (it would have got notices had it stayed open) and "no" when it was not
+// (a hold-out group, or the months before dunning started), notices as
+// "stage@YYYY-MM-DD" separated by ";" (stages: friendly-reminder,
+// overdue-notice, final-notice, letter-before-action).
+const HistoryHeader = "customer_id,segment,invoice_id,issued,due,amount,paid,dunned,notices"
 
 // HistoryRecord is one invoice of a payment history (the JSON form is an
 // array of these).
@@ -31,7 +33,10 @@ type HistoryRecord struct {
 	Due        date.Date       `json:"due"`
 	Amount     decimal.Decimal `json:"amount"`
 	Paid       date.Date       `json:"paid,omitzero"` // 0: unpaid
-	Notices    []HistoryNotice `json:"notices,omitempty"`
+	// Dunned says the invoice was under dunning; false for the control
+	// group, which gets no notices.
+	Dunned  bool            `json:"dunned"`
+	Notices []HistoryNotice `json:"notices,omitempty"`
 }
 
 // HistoryNotice is a notice an invoice received.
@@ -57,11 +62,14 @@ type Fit struct {
 //     matureDays before the history's last date, so that "unpaid" means
 //     "never paid".
 //   - Natural behaviour (Early, OnTime, Never, LateMin..LateMax) comes
-//     from mature invoices that received no notice at all: a control
-//     group (a hold-out, or the months before dunning started). Without
-//     at least minControl of them per segment the fit refuses, because a
-//     dunned history alone cannot tell paying late from paying after a
-//     notice. LateMin and LateMax are the smallest and largest late delay.
+//     from mature invoices that were not under dunning: a control group
+//     (a hold-out, or the months before dunning started), which must pay
+//     like the rest would without notices. Invoices that were dunned but
+//     paid before their first notice are not a control group (they are
+//     the early payers only). Without at least minControl control invoices
+//     per segment the fit refuses, because a dunned history alone cannot
+//     tell paying late from paying after a notice. LateMin and LateMax are
+//     the smallest and largest late delay.
 //   - A notice is answered by a payment within respondWindow days of it,
 //     and before the next notice; the history's notices should be at least
 //     that far apart. The share of payments in that window, less the share
@@ -114,6 +122,9 @@ func (h HistoryRecord) check() error {
 	case h.Paid != 0 && h.Paid <= h.Issued:
 		return fmt.Errorf("invoice %s: paid %s: want after issued %s", h.InvoiceID, h.Paid, h.Issued)
 	}
+	if !h.Dunned && len(h.Notices) > 0 {
+		return fmt.Errorf("invoice %s: dunned: no, but %d notices", h.InvoiceID, len(h.Notices))
+	}
 	for _, n := range h.Notices {
 		if !n.Stage.Valid() {
 			return fmt.Errorf("invoice %s: notice stage %d: not a stage", h.InvoiceID, n.Stage)
@@ -124,7 +135,7 @@ func (h HistoryRecord) check() error {
 
 func readHistoryCSV(r io.Reader) ([]HistoryRecord, error) {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 8
+	cr.FieldsPerRecord = 9
 	head, err := cr.Read()
 	if err != nil {
 		return nil, fmt.Errorf("sim: history CSV header: %w", err)
@@ -160,8 +171,15 @@ func readHistoryCSV(r io.Reader) ([]HistoryRecord, error) {
 				return nil, bad("paid", f(6), err)
 			}
 		}
-		if f(7) != "" {
-			for _, part := range strings.Split(f(7), ";") {
+		switch f(7) {
+		case "yes":
+			h.Dunned = true
+		case "no":
+		default:
+			return nil, bad("dunned", f(7), errors.New("want yes or no"))
+		}
+		if f(8) != "" {
+			for _, part := range strings.Split(f(8), ";") {
 				st, day, ok := strings.Cut(strings.TrimSpace(part), "@")
 				if !ok {
 					return nil, bad("notices", part, errors.New("want stage@YYYY-MM-DD"))
@@ -258,7 +276,7 @@ func fitSegment(name string, hs []HistoryRecord, asOf date.Date) (Segment, fitSt
 			continue
 		}
 		st.mature++
-		if len(h.Notices) == 0 {
+		if !h.Dunned {
 			st.control++
 			if h.Paid == 0 {
 				natural = append(natural, math.MaxInt)
@@ -274,7 +292,7 @@ func fitSegment(name string, hs []HistoryRecord, asOf date.Date) (Segment, fitSt
 	seg.MinAmount = max(1, int(minA.Floor().IntPart()))
 	seg.MaxAmount = max(seg.MinAmount, int(maxA.Ceil().IntPart()))
 	if st.control < minControl {
-		return seg, st, fmt.Errorf("sim: history: segment %q: %d mature invoices without any notice, want at least %d to fit how it pays without dunning", name, st.control, minControl)
+		return seg, st, fmt.Errorf("sim: history: segment %q: %d mature invoices not under dunning, want at least %d to fit how it pays without dunning", name, st.control, minControl)
 	}
 	slices.Sort(natural)
 	b := &seg.Behaviour
@@ -370,10 +388,10 @@ func fitSegment(name string, hs []HistoryRecord, asOf date.Date) (Segment, fitSt
 // String lists the fitted parameters, one segment a paragraph.
 func (f *Fit) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "history up to %s; natural behaviour from invoices that got no notice, responses net of natural payments\n", f.AsOf)
+	fmt.Fprintf(&b, "history up to %s; natural behaviour from invoices not under dunning, responses net of natural payments\n", f.AsOf)
 	for i, s := range f.Model.Segments {
 		bh := s.Behaviour
-		fmt.Fprintf(&b, "%s: %.0f %% of customers, %d invoices (%d mature, %d without notice), terms %d days, amounts %s..%s EUR\n",
+		fmt.Fprintf(&b, "%s: %.0f %% of customers, %d invoices (%d mature, %d of them not dunned), terms %d days, amounts %s..%s EUR\n",
 			s.Name, 100*s.Share, f.Invoices[i], f.Mature[i], f.Control[i], s.NetDays, group(fmt.Sprint(s.MinAmount)), group(fmt.Sprint(s.MaxAmount)))
 		fmt.Fprintf(&b, "  without dunning: %.1f %% before due, %.1f %% on time (due to due+2), %.1f %% never, the rest %d to %d days late\n",
 			100*bh.Early, 100*bh.OnTime, 100*bh.Never, bh.LateMin, bh.LateMax)
