@@ -107,7 +107,7 @@ func TestHTMLReportChartsMatchFigures(t *testing.T) {
 			want["chart-steps|"+name+"|"+k] = decimal.NewFromInt(int64(v + a[p].Notices[k])).Div(two).StringFixed(1)
 		}
 		want["chart-money|"+name+"|net"] = FormatAmount(mean(a[p].Money.Net, b[p].Money.Net))
-		want["chart-money|"+name+"|cost"] = FormatAmount(mean(a[p].Money.Cost, b[p].Money.Cost))
+		want["chart-money|"+name+"|cost"] = group(mean(a[p].Money.Cost, b[p].Money.Cost).StringFixed(2))
 		want["chart-money|"+name+"|financing"] = FormatAmount(mean(a[p].Money.Financing, b[p].Money.Financing))
 	}
 	for k, v := range want {

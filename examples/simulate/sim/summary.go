@@ -14,7 +14,7 @@ import (
 type Metric struct {
 	Key, Label string
 	Decimals   int
-	Money      bool // an amount in EUR, shown with thousands separators
+	Money      bool // an amount in EUR (Decimals 0: whole euros)
 	// Better is -1 when lower is better, +1 when higher is, 0 when
 	// neither (counts of notices).
 	Better int
@@ -34,7 +34,7 @@ func Metrics() []Metric {
 		{Key: "collected", Label: "cash collected EUR", Money: true, Better: 1, value: func(r Result) decimal.Decimal { return r.Figures.Collected }},
 		{Key: "notices", Label: "notices", value: func(r Result) decimal.Decimal { return n(r.Sent) }},
 		{Key: "tasks", Label: "collector tasks", value: func(r Result) decimal.Decimal { return n(r.Tasks) }},
-		{Key: "cost", Label: "dunning cost EUR", Money: true, Better: -1, value: func(r Result) decimal.Decimal { return r.Money.Cost }},
+		{Key: "cost", Label: "dunning cost EUR", Money: true, Decimals: 2, Better: -1, value: func(r Result) decimal.Decimal { return r.Money.Cost }},
 		{Key: "forward", Label: "cash brought forward EUR", Money: true, Better: 1, value: func(r Result) decimal.Decimal { return r.Money.Forward }},
 		{Key: "financing", Label: "financing value EUR", Money: true, Better: 1, value: func(r Result) decimal.Decimal { return r.Money.Financing }},
 		{Key: "net", Label: "net benefit EUR", Money: true, Better: 1, value: func(r Result) decimal.Decimal { return r.Money.Net }},
@@ -256,9 +256,6 @@ func group(s string) string {
 
 // format writes v as metric m shows it (amounts with separators).
 func (m Metric) format(v float64) string {
-	if m.Money {
-		return FormatAmount(decimal.NewFromFloat(v))
-	}
 	return group(decimal.NewFromFloat(v).StringFixed(int32(m.Decimals)))
 }
 
