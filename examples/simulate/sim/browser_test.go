@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,8 +21,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenExperiment is a small fixed experiment: 30 customers invoiced for
 // 4 months, January to May 2026, figures from March, 2 runs from stream 1.
-func goldenExperiment(t *testing.T) *Summary {
-	t.Helper()
+// Both golden tests share it (computed once).
+var goldenOnce = sync.OnceValues(func() (*Summary, error) {
 	cfg := DefaultConfig()
 	cfg.Customers, cfg.Months = 30, 4
 	pols := Policies()
@@ -29,13 +30,27 @@ func goldenExperiment(t *testing.T) *Summary {
 	res, err := Replicate(context.Background(), Experiment{Runs: 2, Policies: pols, Options: opts, Costs: DefaultCosts(),
 		World: func(r int) (*World, error) { c := cfg; c.Seed += uint64(r); return Generate(c) }})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	sum, err := Summarize(res, pols, opts.MeasureFrom)
+	return Summarize(res, pols, opts.MeasureFrom)
+})
+
+func goldenExperiment(t *testing.T) *Summary {
+	t.Helper()
+	sum, err := goldenOnce()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return sum
+}
+
+// TestTableGolden: the terminal table for the fixed random-number stream.
+func TestTableGolden(t *testing.T) {
+	var tbl bytes.Buffer
+	if err := Table(&tbl, goldenExperiment(t)); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "table.golden", tbl.String())
 }
 
 // golden compares got with testdata/name, or rewrites it under -update.
@@ -81,11 +96,6 @@ func chromium(t *testing.T) string {
 func TestReportInHeadlessBrowser(t *testing.T) {
 	browser := chromium(t)
 	sum := goldenExperiment(t)
-	var tbl bytes.Buffer
-	if err := Table(&tbl, sum); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "table.golden", tbl.String())
 
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
