@@ -62,7 +62,7 @@ func parseXHTML(t *testing.T, b []byte) []element {
 func TestHTMLReportChartsMatchFigures(t *testing.T) {
 	// Two runs: every charted figure is the mean of the two runs' figures,
 	// worked out here in decimal from the raw outcomes.
-	res, sum := smallExperiment(t, 120, 2)
+	res, sum := smallExperiment(t, 50, 2)
 	var buf bytes.Buffer
 	if err := HTML(&buf, ReportData{Title: "Test <report> & co", Subtitle: "s", Summary: sum}); err != nil {
 		t.Fatal(err)

@@ -63,7 +63,7 @@ func TestClassicCadenceLowersDSO(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
-	a, b := smallRun(t, 100), smallRun(t, 100)
+	a, b := smallRun(t, 60), smallRun(t, 60)
 	for i := range a {
 		if diff := cmp.Diff(a[i].Figures, b[i].Figures, cmp.Comparer(func(x, y decimal.Decimal) bool { return x.Equal(y) })); diff != "" {
 			t.Errorf("%s differs between runs:\n%s", a[i].Policy, diff)
