@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -14,8 +15,7 @@ import (
 // and the paired comparisons with their verdicts.
 func Table(w io.Writer, s *Summary) error {
 	var b strings.Builder
-	groups := [][]string{{"dso", "best", "add", "cei", "at-risk", "notices", "tasks"}, {"collected", "cost", "forward", "financing", "net"}}
-	for _, keys := range groups {
+	for _, keys := range tableGroups() {
 		fmt.Fprintf(&b, "%-16s", "policy")
 		for _, k := range keys {
 			fmt.Fprintf(&b, " %22s", s.metric(k).Label)
@@ -40,6 +40,11 @@ func Table(w io.Writer, s *Summary) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// tableGroups are the metrics of the two tables: collection, then money.
+func tableGroups() [][]string {
+	return [][]string{{"dso", "best", "add", "cei", "at-risk", "notices", "tasks"}, {"collected", "cost", "forward", "financing", "net"}}
 }
 
 func (s *Summary) metricIndex(key string) int {
@@ -100,6 +105,7 @@ type label struct {
 	X, Y   float64
 	Text   string
 	Anchor string
+	Rotate float64 // degrees about (X, Y); 0: none
 }
 
 type chart struct {
@@ -113,7 +119,9 @@ type chart struct {
 	PlotRight     float64
 	Legend        []series
 	ID            string
-	Shade         *bar // a shaded span (the warm-up), drawn first
+	PadB          float64 // room below the plot
+	LegendStep    float64 // legend entries' spacing
+	Shade         *bar    // a shaded span (the warm-up), drawn first
 	Whiskers      []whisker
 }
 
@@ -143,14 +151,19 @@ func yScale(maxV float64) (float64, []float64) {
 }
 
 func newChart(id, title string, top float64, ticks []float64) chart {
-	c := chart{ID: id, Title: title, Width: chartW, Height: chartH, PlotLeft: padL, PlotRight: chartW - padR}
+	return newChartSized(id, title, top, ticks, chartH, padB)
+}
+
+// newChartSized is newChart with room below the plot for long labels.
+func newChartSized(id, title string, top float64, ticks []float64, height, bottom float64) chart {
+	c := chart{ID: id, Title: title, Width: chartW, Height: height, PadB: bottom, PlotLeft: padL, PlotRight: chartW - padR, LegendStep: 170}
 	for _, t := range ticks {
 		c.Grid = append(c.Grid, label{X: padL - 6, Y: c.y(t, top), Text: trimFloat(t), Anchor: "end"})
 	}
 	return c
 }
 
-func (c *chart) y(v, top float64) float64 { return padT + (chartH-padT-padB)*(1-v/top) }
+func (c *chart) y(v, top float64) float64 { return padT + (c.Height-padT-c.PadB)*(1-v/top) }
 
 func trimFloat(v float64) string {
 	s := fmt.Sprintf("%.0f", v)
@@ -237,6 +250,7 @@ func agingChart(s *Summary) chart {
 	for k, b := range s.Buckets {
 		c.Legend = append(c.Legend, series{Name: b, Colour: bucketColours[k%len(bucketColours)]})
 	}
+	c.LegendStep = min(c.LegendStep, (c.PlotRight-c.PlotLeft)/float64(max(1, len(c.Legend))))
 	return c
 }
 
@@ -250,7 +264,8 @@ func stepsChart(s *Summary) chart {
 		}
 	}
 	top, ticks := yScale(maxV)
-	c := newChart("steps", "Notices sent per workflow step, in timeline order (mean per run)", top, ticks)
+	const stepsH, stepsPadB = 420.0, 170.0
+	c := newChartSized("steps", "Notices sent per workflow step, in timeline order (mean per run)", top, ticks, stepsH, stepsPadB)
 	slot := (chartW - padL - padR) / float64(max(1, len(s.Steps)))
 	var senders []int
 	for p := range s.Policies {
@@ -271,7 +286,7 @@ func stepsChart(s *Summary) chart {
 			y := c.y(v, top)
 			c.Bars = append(c.Bars, bar{X: padL + slot*float64(j) + slot*0.1 + bw*float64(i), Y: y, W: bw, H: c.y(0, top) - y, Colour: colour(p), Policy: s.Policies[p], Key: k, Value: fmt.Sprintf("%.1f", v)})
 		}
-		c.Labels = append(c.Labels, label{X: padL + slot*(float64(j)+0.5), Y: chartH - padB + 14 + float64(j%2)*14, Text: k, Anchor: "middle"})
+		c.Labels = append(c.Labels, label{X: padL + slot*(float64(j)+0.5), Y: stepsH - stepsPadB + 12, Text: k, Anchor: "end", Rotate: -45})
 	}
 	for _, p := range senders {
 		c.Legend = append(c.Legend, series{Name: s.Policies[p], Colour: colour(p)})
@@ -297,7 +312,7 @@ func moneyChart(s *Summary) chart {
 	if lo < 0 {
 		bottom = -top
 	}
-	c := chart{ID: "money", Title: "Money against " + s.Policies[0] + " (EUR over the measured days; whisker: 95 % interval of the net benefit)", Width: chartW, Height: chartH, PlotLeft: padL, PlotRight: chartW - padR}
+	c := chart{ID: "money", Title: "Money against " + s.Policies[0] + " (EUR over the measured days; whisker: 95 % interval of the net benefit)", Width: chartW, Height: chartH, PadB: padB, PlotLeft: padL, PlotRight: chartW - padR, LegendStep: 170}
 	yv := func(v float64) float64 { return padT + (chartH-padT-padB)*(top-v)/(top-bottom) }
 	for _, t := range ticks {
 		c.Grid = append(c.Grid, label{X: padL - 6, Y: yv(t), Text: trimFloat(t), Anchor: "end"})
@@ -347,6 +362,12 @@ type row struct {
 	Cells  []cell
 }
 
+type table struct {
+	ID    string
+	Heads []string
+	Rows  []row
+}
+
 type diffRow struct {
 	Text, Verdict string
 	Distinct      bool
@@ -354,22 +375,29 @@ type diffRow struct {
 	Mean          string
 }
 
-// HTML writes a self-contained report (no scripts, no network): the table
-// of means and intervals, the paired comparisons, and four inline SVG
+// HTML writes a self-contained report (no scripts, no network): the tables
+// of means and intervals (collection figures, money), the paired comparisons, and four inline SVG
 // charts. It is well-formed XML (XHTML syntax); every table figure carries
 // data-key, data-mean, data-low and data-high, and every plotted figure
 // data-policy, data-key and data-value.
 func HTML(w io.Writer, d ReportData) error {
 	s := d.Summary
 	charts := []chart{dsoChart(s), agingChart(s), stepsChart(s), moneyChart(s)}
-	var rows []row
-	for p, name := range s.Policies {
-		r := row{Policy: name}
-		for i, m := range s.Metrics {
-			e := s.Est[p][i]
-			r.Cells = append(r.Cells, cell{Key: m.Key, Text: m.FormatEstimate(e), Mean: m.format(e.Mean), Low: m.format(e.Low), High: m.format(e.High)})
+	var tables []table
+	for g, keys := range tableGroups() {
+		tb := table{ID: []string{"figures", "money"}[g]}
+		for _, k := range keys {
+			tb.Heads = append(tb.Heads, s.metric(k).Label)
 		}
-		rows = append(rows, r)
+		for p, name := range s.Policies {
+			r := row{Policy: name}
+			for _, k := range keys {
+				m, e := s.metric(k), s.Est[p][s.metricIndex(k)]
+				r.Cells = append(r.Cells, cell{Key: m.Key, Text: m.FormatEstimate(e), Mean: m.format(e.Mean), Low: m.format(e.Low), High: m.format(e.High)})
+			}
+			tb.Rows = append(tb.Rows, r)
+		}
+		tables = append(tables, tb)
 	}
 	var diffs []diffRow
 	for _, df := range s.Diffs {
@@ -379,20 +407,22 @@ func HTML(w io.Writer, d ReportData) error {
 	t, err := template.New("report").Funcs(template.FuncMap{
 		"f1":  func(v float64) string { return fmt.Sprintf("%.1f", v) },
 		"add": func(a, b float64) float64 { return a + b },
-		"mul": func(a float64, b int) float64 { return a * float64(b) },
+		"mul": func(a float64, b int) float64 { return f1v(a * float64(b)) },
 	}).Parse(reportHTML)
 	if err != nil {
 		return err
 	}
 	return t.Execute(w, struct {
 		ReportData
-		Metrics []Metric
-		Rows    []row
-		Diffs   []diffRow
-		Note    string
-		Charts  []chart
-	}{d, s.Metrics, rows, diffs, s.Note(), charts})
+		Tables []table
+		Diffs  []diffRow
+		Note   string
+		Charts []chart
+	}{d, tables, diffs, s.Note(), charts})
 }
+
+// f1v rounds a coordinate to a tenth.
+func f1v(v float64) float64 { return math.Round(v*10) / 10 }
 
 const reportHTML = `<!DOCTYPE html>
 <html xmlns="http://www.w3.org/1999/xhtml" lang="en">
@@ -403,7 +433,7 @@ const reportHTML = `<!DOCTYPE html>
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1000px; color: #111827; }
 h1 { font-size: 1.5em; margin-bottom: 0.2em; } .sub { color: #6b7280; margin-top: 0; }
 table { border-collapse: collapse; width: 100%; margin: 1em 0 0.5em; font-size: 12px; }
-th, td { padding: 4px 6px; border-bottom: 1px solid #e5e7eb; text-align: right; } th:first-child, td:first-child { text-align: left; }
+th, td { padding: 4px 6px; border-bottom: 1px solid #e5e7eb; text-align: right; } td { white-space: nowrap; } th:first-child, td:first-child { text-align: left; }
 figure { margin: 0 0 2em; } figcaption { font-weight: 600; margin-bottom: 0.3em; }
 svg text { font: 11px system-ui, sans-serif; fill: #374151; }
 .note { color: #6b7280; font-size: 12px; }
@@ -414,14 +444,16 @@ pre { background: #f9fafb; padding: 0.6em; font-size: 12px; overflow-x: auto; }
 <body>
 <h1>{{.Title}}</h1>
 <p class="sub">{{.Subtitle}}</p>
-<table id="figures">
-<thead><tr><th>policy</th>{{range .Metrics}}<th>{{.Label}}</th>{{end}}</tr></thead>
+{{- range .Tables}}
+<table id="{{.ID}}">
+<thead><tr><th>policy</th>{{range .Heads}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>
 {{- range .Rows}}
 <tr data-policy="{{.Policy}}"><td>{{.Policy}}</td>{{range .Cells}}<td data-key="{{.Key}}" data-mean="{{.Mean}}" data-low="{{.Low}}" data-high="{{.High}}">{{.Text}}</td>{{end}}</tr>
 {{- end}}
 </tbody>
 </table>
+{{- end}}
 <p class="note">{{.Note}}</p>
 {{- if .Diffs}}
 <h2>Is the difference real?</h2>
@@ -461,11 +493,11 @@ pre { background: #f9fafb; padding: 0.6em; font-size: 12px; overflow-x: auto; }
 <line x1="{{f1 .X}}" x2="{{f1 .X}}" y1="{{f1 .Y1}}" y2="{{f1 .Y2}}" stroke="#111827" stroke-width="1.5" />
 {{- end}}
 {{- range .Labels}}
-<text x="{{f1 .X}}" y="{{f1 .Y}}" text-anchor="{{.Anchor}}">{{.Text}}</text>
+<text x="{{f1 .X}}" y="{{f1 .Y}}" text-anchor="{{.Anchor}}"{{if .Rotate}} transform="rotate({{f1 .Rotate}} {{f1 .X}} {{f1 .Y}})"{{end}}>{{.Text}}</text>
 {{- end}}
 {{- range $i, $l := .Legend}}
-<rect x="{{add $c.PlotLeft (mul 170 $i)}}" y="8" width="10" height="10" fill="{{$l.Colour}}" />
-<text x="{{add $c.PlotLeft (add 14 (mul 170 $i))}}" y="17">{{$l.Name}}</text>
+<rect x="{{add $c.PlotLeft (mul $c.LegendStep $i)}}" y="8" width="10" height="10" fill="{{$l.Colour}}" />
+<text x="{{add $c.PlotLeft (add 14 (mul $c.LegendStep $i))}}" y="17">{{$l.Name}}</text>
 {{- end}}
 </svg>
 </figure>
