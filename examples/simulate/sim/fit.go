@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/notice"
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
@@ -93,7 +95,14 @@ func FitHistory(r io.Reader, isJSON bool) (*Fit, error) {
 	var recs []HistoryRecord
 	var err error
 	if isJSON {
-		dec := json.NewDecoder(r)
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return nil, err
+		}
+		if err := dunning.CheckDates(b); err != nil { // date.Date would roll 2026-02-30 into March
+			return nil, fmt.Errorf("sim: history JSON: %w", err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&recs); err != nil {
 			return nil, fmt.Errorf("sim: history JSON: %w", err)

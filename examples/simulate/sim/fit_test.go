@@ -139,4 +139,7 @@ func TestFitHistoryErrorsNameTheField(t *testing.T) {
 	if _, err := FitHistory(strings.NewReader(`[{"invoice_id": "I1", "segment": "smb", "issued": "2026-01-01", "due": "2026-01-31", "amount": "0"}]`), true); err == nil || !strings.Contains(err.Error(), "history[0]: invoice I1: amount 0") {
 		t.Errorf("JSON: %v", err)
 	}
+	if _, err := FitHistory(strings.NewReader(`[{"invoice_id": "I1", "segment": "smb", "issued": "2026-02-30", "due": "2026-03-31", "amount": "10", "dunned": false}]`), true); err == nil || !strings.Contains(err.Error(), "2026-02-30") {
+		t.Errorf("JSON with 2026-02-30: %v", err)
+	}
 }

@@ -1,12 +1,17 @@
 package sim
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	gotime "time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/overduehq/overdue/dunning"
+	"github.com/overduehq/overdue/notice"
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
 )
@@ -92,5 +97,61 @@ func TestCashFiguresAndMoneyByHand(t *testing.T) {
 	m := c.money(o, eur("465000"), eur("5"), 31)
 	if !m.Cost.Equal(eur("38.55")) || !m.Forward.Equal(eur("11774.19")) || !m.Financing.Equal(eur("80")) || !m.Net.Equal(eur("46.45")) {
 		t.Errorf("money %+v", m)
+	}
+}
+
+func TestDiffVerdict(t *testing.T) {
+	var dso, collected, notices Metric
+	for _, m := range Metrics() {
+		switch m.Key {
+		case "dso":
+			dso = m
+		case "collected":
+			collected = m
+		case "notices":
+			notices = m
+		}
+	}
+	for _, c := range []struct {
+		m    Metric
+		e    Estimate
+		want string
+	}{
+		{dso, Estimate{Mean: -2, Low: -3, High: -1, N: 20}, "new better"}, // lower DSO is better
+		{dso, Estimate{Mean: 2, Low: 1, High: 3, N: 20}, "old better"},    //
+		{dso, Estimate{Mean: -0.5, Low: -1, High: 0.1, N: 20}, "not distinguishable from noise"},
+		{collected, Estimate{Mean: 2, Low: 1, High: 3, N: 20}, "new better"},   // more cash is better
+		{collected, Estimate{Mean: -2, Low: -3, High: -1, N: 5}, "old better"}, //
+		{notices, Estimate{Mean: 5, Low: 1, High: 9, N: 5}, "more"},
+		{dso, Estimate95([]float64{-4}), "one run: no interval, cannot tell from noise"},
+	} {
+		if got := (Diff{A: "new", B: "old", Metric: c.m, Est: c.e}).Verdict(); got != c.want {
+			t.Errorf("%s %+v: %q, want %q", c.m.Key, c.e, got, c.want)
+		}
+	}
+}
+
+func TestFitHistoryJSONMatchesCSV(t *testing.T) {
+	truth := []Segment{{Name: "smb", NetDays: 30, MinAmount: 500, MaxAmount: 5000, Behaviour: Behaviour{Early: 0.15, OnTime: 0.30, Never: 0.05, LateMin: 5, LateMax: 75,
+		Respond: map[notice.Stage]float64{notice.FriendlyReminder: 0.3, notice.OverdueNotice: 0.4}, RespondMin: 1, RespondMax: 7}}}
+	csv := syntheticHistory(rand.New(rand.NewPCG(1, 2)), truth, 2000, 0.3)
+	recs, err := readHistoryCSV(strings.NewReader(csv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.Marshal(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := FitHistory(strings.NewReader(csv), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := FitHistory(bytes.NewReader(js), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Errorf("JSON fit differs from CSV fit:\n%s", diff)
 	}
 }
