@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"net/smtp"
@@ -24,11 +22,19 @@ import (
 
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/notice"
+	gomail "github.com/wneessen/go-mail"
+	gosmtp "github.com/wneessen/go-mail/smtp"
 	"golang.org/x/text/language"
 )
 
 // SMTP delivers email notices through an SMTP server (a relay or a
-// provider's SMTP endpoint) with the standard library's net/smtp.
+// provider's SMTP endpoint) with github.com/wneessen/go-mail: its Msg builds
+// the MIME message and its smtp package (a maintained fork of net/smtp)
+// carries the conversation. The conversation is driven command by command
+// rather than through go-mail's Client.Send, because the classification
+// below needs to know which command, and for RCPT TO which recipient, a
+// reply answered; go-mail's SendError names the command but not the
+// recipient.
 //
 // Each message is multipart/alternative with a text/plain and a text/html
 // part (quoted-printable, UTF-8), and carries a Message-ID stable for the
@@ -70,7 +76,7 @@ type SMTP struct {
 	From string
 	// Domain is the right-hand side of Message-IDs; default From's domain.
 	Domain string
-	// Auth, when set, authenticates after STARTTLS (net/smtp refuses PLAIN
+	// Auth, when set, authenticates after STARTTLS (smtp.PlainAuth refuses PLAIN
 	// auth over an unencrypted connection to a host other than localhost).
 	Auth smtp.Auth
 	// TLS configures STARTTLS, used whenever the server offers it; nil
@@ -156,10 +162,10 @@ func (s *SMTP) messageID(key, fromAddr string) string {
 	return "<" + notice.NumberFor(key) + "." + hex.EncodeToString(sum[:12]) + "@" + dom + ">"
 }
 
-// Message builds the RFC 5322 message for n: headers, then a
-// multipart/alternative body with the text and HTML parts (a text/plain body
-// alone when the notice has no HTML). It is exported so apps can archive or
-// preview exactly what is sent.
+// Message builds the RFC 5322 message for n with github.com/wneessen/go-mail:
+// headers, then a multipart/alternative body with the text and HTML parts
+// (quoted-printable, UTF-8; a text/plain body alone when the notice has no
+// HTML). It is exported so apps can archive or preview exactly what is sent.
 //
 // No data can add or alter a header: names and the subject are RFC 2047
 // encoded, and every other header value (the key, the Message-ID, Reply-To,
@@ -170,6 +176,19 @@ func (s *SMTP) messageID(key, fromAddr string) string {
 // resending the same notice cannot fix it; one caused by the sender's own
 // settings (ReplyTo) does not.
 func (s *SMTP) Message(key, msgID string, from, to *mail.Address, n *notice.Notice) ([]byte, error) {
+	m, err := s.build(key, msgID, from, to, n)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("send: writing the message: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// build checks every header value and assembles the go-mail message.
+func (s *SMTP) build(key, msgID string, from, to *mail.Address, n *notice.Notice) (*gomail.Msg, error) {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
@@ -190,51 +209,24 @@ func (s *SMTP) Message(key, msgID string, from, to *mail.Address, n *notice.Noti
 	if hasControl(s.ReplyTo) {
 		return nil, fmt.Errorf("send: SMTP.ReplyTo %q holds a control character and cannot go in a header", s.ReplyTo)
 	}
-	var buf bytes.Buffer
-	h := func(k, v string) { fmt.Fprintf(&buf, "%s: %s\r\n", k, v) }
-	h("From", formatAddress(from))
-	h("To", formatAddress(to))
+	m := gomail.NewMsg(gomail.WithNoDefaultUserAgent(), gomail.WithEncoding(gomail.EncodingQP), gomail.WithCharset(gomail.CharsetUTF8))
+	m.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderFrom), formatAddress(from))
+	m.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderTo), formatAddress(to))
 	if s.ReplyTo != "" {
-		h("Reply-To", s.ReplyTo)
+		m.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderReplyTo), s.ReplyTo)
 	}
-	h("Subject", encodeSubject(n.Subject))
-	h("Date", now().Format(time.RFC1123Z))
-	h("Message-ID", msgID)
-	h("X-Overdue-Notice", notice.NumberFor(key))
+	m.SetGenHeaderPreformatted(gomail.HeaderSubject, encodeSubject(n.Subject))
+	m.SetDateWithValue(now())
+	m.SetGenHeader(gomail.HeaderMessageID, msgID) // set, or go-mail would invent one
+	m.SetGenHeaderPreformatted("X-Overdue-Notice", notice.NumberFor(key))
 	if lang != "" {
-		h("Content-Language", lang)
+		m.SetGenHeaderPreformatted(gomail.HeaderContentLang, lang)
 	}
-	h("MIME-Version", "1.0")
-	if n.HTML == "" {
-		h("Content-Type", `text/plain; charset="utf-8"`)
-		h("Content-Transfer-Encoding", "quoted-printable")
-		buf.WriteString("\r\n")
-		if err := writeQP(&buf, n.Text); err != nil {
-			return nil, err
-		}
-		return buf.Bytes(), nil
+	m.SetBodyString(gomail.TypeTextPlain, crlf(n.Text))
+	if n.HTML != "" {
+		m.AddAlternativeString(gomail.TypeTextHTML, crlf(n.HTML))
 	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	h("Content-Type", `multipart/alternative; boundary="`+mw.Boundary()+`"`)
-	buf.WriteString("\r\n")
-	for _, p := range []struct{ ctype, text string }{{"text/plain", n.Text}, {"text/html", n.HTML}} {
-		pw, err := mw.CreatePart(textproto.MIMEHeader{
-			"Content-Type":              {p.ctype + `; charset="utf-8"`},
-			"Content-Transfer-Encoding": {"quoted-printable"},
-		})
-		if err != nil {
-			return nil, err
-		}
-		if err := writeQP(pw, p.text); err != nil {
-			return nil, err
-		}
-	}
-	if err := mw.Close(); err != nil {
-		return nil, err
-	}
-	buf.Write(body.Bytes())
-	return buf.Bytes(), nil
+	return m, nil
 }
 
 // encodeSubject RFC 2047-encodes the subject where it needs it, and always
@@ -287,13 +279,10 @@ func hasControl(s string) bool {
 	return false
 }
 
-func writeQP(w interface{ Write([]byte) (int, error) }, s string) error {
-	qp := quotedprintable.NewWriter(w)
-	// Line ends in mail are CRLF; quoted-printable keeps hard breaks as is.
-	if _, err := qp.Write([]byte(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n"))); err != nil {
-		return err
-	}
-	return qp.Close()
+// crlf makes every line end CRLF, as lines in mail do; quoted-printable
+// keeps hard breaks as they are.
+func crlf(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
 }
 
 func (s *SMTP) deliver(ctx context.Context, from, debtor string, msg []byte) error {
@@ -317,7 +306,7 @@ func (s *SMTP) deliver(ctx context.Context, from, debtor string, msg []byte) err
 	}
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
-	c, err := smtp.NewClient(conn, host)
+	c, err := gosmtp.NewClient(conn, host)
 	if err != nil {
 		conn.Close()
 		return classify("greeting", err, dunning.ErrSenderSetup)
@@ -333,7 +322,7 @@ func (s *SMTP) deliver(ctx context.Context, from, debtor string, msg []byte) err
 		}
 	}
 	if s.Auth != nil {
-		if err := c.Auth(s.Auth); err != nil {
+		if err := c.Auth(netAuth{s.Auth}); err != nil {
 			return classify("AUTH", err, dunning.ErrSenderSetup)
 		}
 	}
@@ -361,6 +350,18 @@ func (s *SMTP) deliver(ctx context.Context, from, debtor string, msg []byte) err
 	// The server has accepted the message; a failed QUIT changes nothing.
 	_ = c.Quit()
 	return nil
+}
+
+// netAuth lets a net/smtp.Auth (smtp.PlainAuth, an app's own mechanism)
+// drive go-mail's SMTP client, whose Auth has the same shape.
+type netAuth struct{ a smtp.Auth }
+
+func (n netAuth) Start(si *gosmtp.ServerInfo) (string, []byte, error) {
+	return n.a.Start(&smtp.ServerInfo{Name: si.Name, TLS: si.TLS, Auth: si.Auth})
+}
+
+func (n netAuth) Next(fromServer []byte, more bool) ([]byte, error) {
+	return n.a.Next(fromServer, more)
 }
 
 // classify wraps a 5xx reply in fault (dunning.ErrPermanent: the notice's
