@@ -1048,6 +1048,9 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 	}
 	a.Reason = strings.Join(reasons, "; ")
 	switch {
+	case d0.fallback != "" && step.Action == Email && cs.c.retrace(step, d0.fallback):
+		a.Key = d0.fallback + retraceSuffix // the same email to the next contact
+		a.Fallback = true
 	case d0.fallback != "":
 		a.Key = d0.fallback + "/fallback"
 		a.Fallback = true
@@ -1140,9 +1143,11 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	if step.Template != "" {
 		n.Step = step.Template
 	}
-	if len(c.Contacts) > 0 {
-		pc := c.Contacts[0]
+	if pc, cc, ok := c.Addressees(step, n.Channel, retraceDepth(a.Key)); ok {
 		n.Debtor.Email, n.Debtor.Phone, n.Debtor.Address = pc.Email, pc.Phone, pc.Address
+		for _, k := range cc {
+			n.Cc = append(n.Cc, notice.Party{Name: k.Name, Email: k.Email})
+		}
 	}
 	// What the workflow does next if this notice goes unanswered.
 	if si+1 < len(wf.Steps) {

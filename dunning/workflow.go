@@ -142,8 +142,16 @@ type Step struct {
 	// Assignee gets the task of a task or escalation step.
 	Assignee string `json:"assignee,omitempty"`
 	// OnBounce is what replaces a notice that bounced or failed for good: a
-	// letter, or a collector task. Empty means Task.
+	// letter, or a collector task. Empty means Task. An email that bounced
+	// is first sent to the customer's next contact, if it has one (see
+	// Customer.Addressees); OnBounce follows when no contact is left.
 	OnBounce ActionKind `json:"on_bounce,omitempty"`
+	// To lists the contact roles the step's notice goes to, in order of
+	// preference ("escalation" on a late step, say); empty means
+	// DefaultRoles. Cc lists the roles of contacts an email is copied to
+	// ("account-manager" on the final notice).
+	To []string `json:"to,omitempty"`
+	Cc []string `json:"cc,omitempty"`
 }
 
 // Workflow is a dunning timeline: ordered steps and the rules for running

@@ -49,6 +49,8 @@ import (
 //     email address, a channel other than email. They wrap
 //     dunning.ErrPermanent, so the step counts as done and the workflow's
 //     OnBounce fallback takes over.
+//   - Nobody's: a 5xx reply to RCPT TO for a Cc contact drops that copy;
+//     the notice still goes to the debtor.
 //   - The sender's: a 5xx reply to the greeting, STARTTLS, AUTH, MAIL FROM
 //     or RCPT TO for a BCC address, a TLS handshake or certificate failure,
 //     AUTH refused locally (no AUTH offered, no TLS), an invalid Addr or
@@ -93,6 +95,34 @@ type SMTP struct {
 	// Check, when set, reports whether a message with the given Message-ID
 	// was accepted for delivery (see Lookup); nil means nothing can tell.
 	Check func(ctx context.Context, messageID string) (found bool, err error)
+	// Attach, when set, returns the files each notice carries (the invoice
+	// PDFs); nil means none.
+	Attach Attacher
+}
+
+// Attachment is one file an email notice carries.
+type Attachment struct {
+	// Name is the file name the reader sees ("INV-1.pdf").
+	Name string
+	// ContentType is its media type; empty means application/pdf.
+	ContentType string
+	Data        []byte
+}
+
+// Attacher supplies the attachments of a notice: the app plugs it in, since
+// the app owns the invoice documents. An error is transient (the notice is
+// retried) unless it wraps dunning.ErrPermanent (the notice can never carry
+// its files; the workflow's OnBounce takes over).
+type Attacher interface {
+	Attachments(ctx context.Context, key string, n *notice.Notice) ([]Attachment, error)
+}
+
+// AttacherFunc adapts a function to Attacher.
+type AttacherFunc func(ctx context.Context, key string, n *notice.Notice) ([]Attachment, error)
+
+// Attachments implements Attacher.
+func (f AttacherFunc) Attachments(ctx context.Context, key string, n *notice.Notice) ([]Attachment, error) {
+	return f(ctx, key, n)
 }
 
 var (
@@ -134,12 +164,26 @@ func (s *SMTP) Send(ctx context.Context, key string, n *notice.Notice) (string, 
 	if to.Name == "" {
 		to.Name = n.Debtor.Name
 	}
+	var cc []string
+	for i, p := range n.Cc {
+		a, err := mail.ParseAddress(p.Email)
+		if err != nil {
+			return "", fmt.Errorf("send: notice cc[%d] email %q: %v: %w", i, p.Email, err, dunning.ErrPermanent)
+		}
+		cc = append(cc, a.Address)
+	}
+	var atts []Attachment
+	if s.Attach != nil {
+		if atts, err = s.Attach.Attachments(ctx, key, n); err != nil {
+			return "", fmt.Errorf("send: attachments of notice %s: %w", n.Number, err)
+		}
+	}
 	msgID := s.messageID(key, from.Address)
-	msg, err := s.Message(key, msgID, from, to, n)
+	msg, err := s.Message(key, msgID, from, to, n, atts...)
 	if err != nil {
 		return "", err
 	}
-	if err := s.deliver(ctx, from.Address, to.Address, msg); err != nil {
+	if err := s.deliver(ctx, from.Address, to.Address, cc, msg); err != nil {
 		return "", err
 	}
 	return msgID, nil
@@ -165,7 +209,9 @@ func (s *SMTP) messageID(key, fromAddr string) string {
 // Message builds the RFC 5322 message for n with github.com/wneessen/go-mail:
 // headers, then a multipart/alternative body with the text and HTML parts
 // (quoted-printable, UTF-8; a text/plain body alone when the notice has no
-// HTML). It is exported so apps can archive or preview exactly what is sent.
+// HTML), inside a multipart/mixed with the attachments (base64) when there
+// are any. The notice's Cc contacts are named in a Cc header. It is
+// exported so apps can archive or preview exactly what is sent.
 //
 // No data can add or alter a header: names and the subject are RFC 2047
 // encoded, and every other header value (the key, the Message-ID, Reply-To,
@@ -175,8 +221,8 @@ func (s *SMTP) messageID(key, fromAddr string) string {
 // refusal caused by the notice or the key wraps dunning.ErrPermanent, since
 // resending the same notice cannot fix it; one caused by the sender's own
 // settings (ReplyTo) does not.
-func (s *SMTP) Message(key, msgID string, from, to *mail.Address, n *notice.Notice) ([]byte, error) {
-	m, err := s.build(key, msgID, from, to, n)
+func (s *SMTP) Message(key, msgID string, from, to *mail.Address, n *notice.Notice, atts ...Attachment) ([]byte, error) {
+	m, err := s.build(key, msgID, from, to, n, atts)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +234,7 @@ func (s *SMTP) Message(key, msgID string, from, to *mail.Address, n *notice.Noti
 }
 
 // build checks every header value and assembles the go-mail message.
-func (s *SMTP) build(key, msgID string, from, to *mail.Address, n *notice.Notice) (*gomail.Msg, error) {
+func (s *SMTP) build(key, msgID string, from, to *mail.Address, n *notice.Notice, atts []Attachment) (*gomail.Msg, error) {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
@@ -209,9 +255,33 @@ func (s *SMTP) build(key, msgID string, from, to *mail.Address, n *notice.Notice
 	if hasControl(s.ReplyTo) {
 		return nil, fmt.Errorf("send: SMTP.ReplyTo %q holds a control character and cannot go in a header", s.ReplyTo)
 	}
+	var cc []string
+	for i, p := range n.Cc {
+		a, err := mail.ParseAddress(p.Email)
+		if err != nil || hasControl(a.Address) {
+			return nil, fmt.Errorf("send: notice cc[%d] email %q is not an address: %w", i, p.Email, dunning.ErrPermanent)
+		}
+		if a.Name == "" {
+			a.Name = p.Name
+		}
+		cc = append(cc, formatAddress(a))
+	}
+	for i, f := range atts {
+		if f.Name == "" || hasControl(f.Name) || hasControl(f.ContentType) {
+			return nil, fmt.Errorf("send: attachment %d name %q or type %q is empty or holds a control character: %w", i, f.Name, f.ContentType, dunning.ErrPermanent)
+		}
+		if f.ContentType != "" {
+			if _, _, err := mime.ParseMediaType(f.ContentType); err != nil {
+				return nil, fmt.Errorf("send: attachment %q content type %q: %v: %w", f.Name, f.ContentType, err, dunning.ErrPermanent)
+			}
+		}
+	}
 	m := gomail.NewMsg(gomail.WithNoDefaultUserAgent(), gomail.WithEncoding(gomail.EncodingQP), gomail.WithCharset(gomail.CharsetUTF8))
 	m.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderFrom), formatAddress(from))
 	m.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderTo), formatAddress(to))
+	if len(cc) > 0 {
+		m.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderCc), strings.Join(cc, ", "))
+	}
 	if s.ReplyTo != "" {
 		m.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderReplyTo), s.ReplyTo)
 	}
@@ -225,6 +295,15 @@ func (s *SMTP) build(key, msgID string, from, to *mail.Address, n *notice.Notice
 	m.SetBodyString(gomail.TypeTextPlain, crlf(n.Text))
 	if n.HTML != "" {
 		m.AddAlternativeString(gomail.TypeTextHTML, crlf(n.HTML))
+	}
+	for _, f := range atts {
+		ct := gomail.ContentType(f.ContentType)
+		if ct == "" {
+			ct = "application/pdf"
+		}
+		if err := m.AttachReader(f.Name, bytes.NewReader(f.Data), gomail.WithFileContentType(ct), gomail.WithFileEncoding(gomail.EncodingB64)); err != nil {
+			return nil, fmt.Errorf("send: attachment %q: %w", f.Name, err)
+		}
 	}
 	return m, nil
 }
@@ -285,7 +364,7 @@ func crlf(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
 }
 
-func (s *SMTP) deliver(ctx context.Context, from, debtor string, msg []byte) error {
+func (s *SMTP) deliver(ctx context.Context, from, debtor string, cc []string, msg []byte) error {
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -332,6 +411,15 @@ func (s *SMTP) deliver(ctx context.Context, from, debtor string, msg []byte) err
 	if err := c.Rcpt(debtor); err != nil {
 		return classify("RCPT TO "+debtor, err, dunning.ErrPermanent)
 	}
+	// A copy's mailbox refused for good does not stop the notice reaching
+	// the debtor: that copy is dropped. A 4xx is retried as a whole.
+	for _, r := range cc {
+		if err := classify("RCPT TO "+r+" (Cc)", c.Rcpt(r), errDropCopy); err != nil {
+			if !errors.Is(err, errDropCopy) {
+				return err
+			}
+		}
+	}
 	for _, r := range s.BCC {
 		if err := c.Rcpt(r); err != nil {
 			return classify("RCPT TO "+r+" (BCC)", err, dunning.ErrSenderSetup)
@@ -351,6 +439,9 @@ func (s *SMTP) deliver(ctx context.Context, from, debtor string, msg []byte) err
 	_ = c.Quit()
 	return nil
 }
+
+// errDropCopy marks a copy's recipient refused for good.
+var errDropCopy = errors.New("copy refused")
 
 // netAuth lets a net/smtp.Auth (smtp.PlainAuth, an app's own mechanism)
 // drive go-mail's SMTP client, whose Auth has the same shape.
