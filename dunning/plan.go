@@ -32,6 +32,9 @@ type Portfolio struct {
 	// from the portfolio is not taken as settled), and one that asked to fix
 	// data once the data is fixed.
 	Tasks []CollectorTask
+	// Interactions is the interaction log (InteractionLog) of the
+	// portfolio's customers, for Explain; Plan does not read it.
+	Interactions []Interaction
 }
 
 // Action is one thing to do today: a notice to send, a task to open, a hold
