@@ -35,6 +35,9 @@ type Portfolio struct {
 	// Interactions is the interaction log (InteractionLog) of the
 	// portfolio's customers, for Explain; Plan does not read it.
 	Interactions []Interaction
+	// Reviews are the remembered reviews (ReviewLog; the Runner reads them
+	// when nil): Plan leaves out skipped actions and held customers.
+	Reviews []Review
 }
 
 // Action is one thing to do today: a notice to send, a task to open, a hold
@@ -67,7 +70,10 @@ type Action struct {
 	// Skipped names the steps HighestOnly passed over to reach this one.
 	Skipped []string `json:"skipped,omitempty"`
 	// Fallback marks the replacement of a notice that bounced.
-	Fallback bool     `json:"fallback,omitempty"`
+	Fallback bool `json:"fallback,omitempty"`
+	// Approval: the runner sends the action only once a review approves
+	// its key (Step.Approval, or a ChangeLevel review).
+	Approval bool     `json:"approval,omitempty"`
 	Currency Currency `json:"currency"`
 	// Open is the open balance of the invoices the step acts on.
 	Open decimal.Decimal `json:"open"`
@@ -191,6 +197,7 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		}
 	}
 	p, rejected := screenPortfolio(asOfFn, p, ex)
+	p.Customers = reviewHolds(asOfFn, p)
 	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex}
 	if pl.cal == nil {
 		pl.cal = schedule.EveryDay()
@@ -273,6 +280,7 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 			return nil, err
 		}
 	}
+	actions = applyReviews(&p, actions, ex)
 	actions = append(actions, rejected...)
 	// By customer, then in workflow order (so SendAllMissed sends an
 	// invoice's steps in their order), then by key.
@@ -1050,6 +1058,7 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		}
 	}
 	a.Reason = strings.Join(reasons, "; ")
+	a.Approval = step.Approval
 	switch {
 	case d0.fallback != "" && step.Action == Email && cs.c.retrace(step, d0.fallback):
 		a.Key = d0.fallback + retraceSuffix // the same email to the next contact

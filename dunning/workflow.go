@@ -152,6 +152,10 @@ type Step struct {
 	// ("account-manager" on the final notice).
 	To []string `json:"to,omitempty"`
 	Cc []string `json:"cc,omitempty"`
+	// Approval makes the runner send the step's actions only once a review
+	// approves each (ReviewLog); until then they are reported
+	// StatusAwaitingApproval (a letter before action, say).
+	Approval bool `json:"approval,omitempty"`
 }
 
 // Workflow is a dunning timeline: ordered steps and the rules for running

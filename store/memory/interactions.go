@@ -11,6 +11,7 @@ import (
 // under Store.mu.
 type desk struct {
 	interactions map[string]dunning.Interaction // by ID
+	reviews      map[reviewKey]dunning.Review
 }
 
 var _ dunning.InteractionLog = (*Store)(nil)
@@ -48,5 +49,44 @@ func (s *Store) Interactions(ctx context.Context, customerID string) ([]dunning.
 		}
 	}
 	dunning.SortInteractions(out)
+	return out, nil
+}
+
+var _ dunning.ReviewLog = (*Store)(nil)
+
+// reviewKey is a review's identity: its customer and key.
+type reviewKey struct{ customer, key string }
+
+// SaveReview implements dunning.ReviewLog.
+func (s *Store) SaveReview(ctx context.Context, r dunning.Review) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := dunning.CheckReview(r); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.desk.reviews == nil {
+		s.desk.reviews = map[reviewKey]dunning.Review{}
+	}
+	s.desk.reviews[reviewKey{r.CustomerID, r.Key}] = r
+	return nil
+}
+
+// Reviews implements dunning.ReviewLog.
+func (s *Store) Reviews(ctx context.Context, customerID string) ([]dunning.Review, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []dunning.Review
+	for k, r := range s.desk.reviews {
+		if customerID == "" || k.customer == customerID {
+			out = append(out, r)
+		}
+	}
+	dunning.SortReviews(out)
 	return out, nil
 }

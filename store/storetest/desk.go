@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -75,6 +76,61 @@ func runDesk(t *testing.T, newStore NewStore) {
 		}
 		if got, _ := l.Interactions(ctx, "nobody"); len(got) != 0 {
 			t.Errorf("unknown customer: %+v", got)
+		}
+	})
+
+	t.Run("ReviewLog", func(t *testing.T) {
+		t.Parallel()
+		l, ok := newStore(t).Store.(dunning.ReviewLog)
+		if !ok {
+			t.Skip("the store keeps no reviews")
+		}
+		revs := []dunning.Review{
+			{CustomerID: "c2", Decision: dunning.HoldCustomer, Since: day("2026-04-14"), Until: day("2026-05-01"), Reason: "in talks", By: "lead", At: t0},
+			{CustomerID: "c1", Key: "k2", Decision: dunning.Skip, Until: day("2026-04-20"), Reason: "invoice resent", By: "anna", At: t0},
+			{CustomerID: "c1", Key: "k1", Decision: dunning.ChangeLevel, Step: "overdue-1", By: "anna", At: t0},
+		}
+		for _, r := range revs {
+			if err := l.SaveReview(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The latest review per customer and key wins: k1 is approved now.
+		appr := dunning.Review{CustomerID: "c1", Key: "k1", Decision: dunning.Approve, By: "lead", At: t0.Add(time.Hour)}
+		if err := l.SaveReview(ctx, appr); err != nil {
+			t.Fatal(err)
+		}
+		got, err := l.Reviews(ctx, "c1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]dunning.Review{appr, revs[1]}, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("Reviews(c1) (-want +got):\n%s", diff)
+		}
+		all, err := l.Reviews(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]dunning.Review{appr, revs[1], revs[0]}, all, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("Reviews(\"\") (-want +got):\n%s", diff)
+		}
+		var fe *dunning.FieldError
+		for _, bad := range []dunning.Review{
+			{CustomerID: "c1", Key: "k3", Decision: dunning.Approve, At: t0},                                                        // no reviewer
+			{CustomerID: "c1", Decision: dunning.Skip, By: "anna", At: t0},                                                          // no key
+			{CustomerID: "c1", Key: "k3", Decision: dunning.HoldCustomer, By: "anna", At: t0},                                       // a hold with a key
+			{CustomerID: "c1", Key: "k3", Decision: dunning.ChangeLevel, By: "anna", At: t0},                                        // no step
+			{CustomerID: "c1", Key: "k3", Decision: "reject", By: "anna", At: t0},                                                   // unknown
+			{CustomerID: "c1", Key: "k3", Decision: dunning.Approve, By: "anna"},                                                    // no time
+			{CustomerID: "c1", Key: "k3\x00", Decision: dunning.Approve, By: "anna", At: t0},                                        // unstorable
+			{CustomerID: "c1", Decision: dunning.HoldCustomer, By: "a", At: t0, Since: day("2026-04-14"), Until: day("2026-04-14")}, // empty span
+		} {
+			if err := l.SaveReview(ctx, bad); !errors.As(err, &fe) || !errors.Is(err, dunning.ErrInvalid) {
+				t.Errorf("SaveReview(%+v) = %v, want a *FieldError", bad, err)
+			}
+		}
+		if got, _ := l.Reviews(ctx, "c1"); len(got) != 2 {
+			t.Errorf("after refusals c1 has %d reviews, want 2", len(got))
 		}
 	})
 }
