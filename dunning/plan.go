@@ -73,7 +73,10 @@ type Action struct {
 	Fallback bool `json:"fallback,omitempty"`
 	// Approval: the runner sends the action only once a review approves
 	// its key (Step.Approval, or a ChangeLevel review).
-	Approval bool     `json:"approval,omitempty"`
+	Approval bool `json:"approval,omitempty"`
+	// Variant is the template variant of the step's experiment the notice
+	// renders with ("" none; Step.VariantFor).
+	Variant  string   `json:"variant,omitempty"`
 	Currency Currency `json:"currency"`
 	// Open is the open balance of the invoices the step acts on.
 	Open decimal.Decimal `json:"open"`
@@ -114,7 +117,7 @@ func (a *Action) Record(out Outcome, at time.Time) Record {
 		Key: a.Key, CustomerID: a.CustomerID, InvoiceIDs: a.InvoiceIDs, Cycles: a.Cycles,
 		Workflow: a.Workflow, Step: a.Step, StepIndex: a.StepIndex, Steps: a.Steps, Listed: a.Listed, Kind: a.Kind, Fallback: a.Fallback,
 		Date: a.Date, Outcome: out, Currency: a.Currency, Fees: a.Fees, Interest: a.Interest,
-		Compensation: a.Compensation, At: at, Amount: a.Open,
+		Compensation: a.Compensation, At: at, Amount: a.Open, Variant: a.Variant,
 	}
 	if a.Notice != nil {
 		r.Amount = a.Notice.Total
@@ -1154,6 +1157,9 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	n.Link = strings.ReplaceAll(pl.policy.NoticeURL, "{number}", n.Number)
 	if step.Template != "" {
 		n.Step = step.Template
+	}
+	if v := step.VariantFor(a.Workflow, c.ID); v != "" && a.Kind == step.Action {
+		n.Step, a.Variant = v, v
 	}
 	if pc, cc, ok := c.Addressees(step, n.Channel, retraceDepth(a.Key)); ok {
 		n.Debtor.Email, n.Debtor.Phone, n.Debtor.Address = pc.Email, pc.Phone, pc.Address

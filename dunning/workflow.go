@@ -156,6 +156,10 @@ type Step struct {
 	// approves each (ReviewLog); until then they are reported
 	// StatusAwaitingApproval (a letter before action, say).
 	Approval bool `json:"approval,omitempty"`
+	// Variants, when set (two or more), run a template experiment: each
+	// customer's notices of the step render with one variant's template
+	// (VariantFor), recorded as Record.Variant for metrics.Performance.
+	Variants []Variant `json:"variants,omitempty"`
 }
 
 // Workflow is a dunning timeline: ordered steps and the rules for running
@@ -289,6 +293,9 @@ func (w *Workflow) Validate(path string) error {
 		}
 		if s.OnBounce != "" && s.OnBounce != Letter && s.OnBounce != Task && s.OnBounce != EscalateInternal {
 			return &FieldError{Field: p + ".on_bounce", Value: string(s.OnBounce), Reason: `want "letter", "task" or "escalate-internal"`}
+		}
+		if err := checkVariants(p, s); err != nil {
+			return err
 		}
 		for _, c := range slices.Sorted(maps.Keys(s.MinAmount)) {
 			if _, ok := c.MinorUnits(); !ok {
