@@ -1066,6 +1066,7 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 	case d0.fallback != "" && step.Action == Email && cs.c.retrace(step, d0.fallback):
 		a.Key = d0.fallback + retraceSuffix // the same email to the next contact
 		a.Fallback = true
+		a.Reason += ", to the customer's next contact"
 	case d0.fallback != "":
 		a.Key = d0.fallback + "/fallback"
 		a.Fallback = true
