@@ -73,22 +73,30 @@ func hasRole(roles []string, role string) int {
 // order; only contacts that the channel can reach (an email address for
 // email, a phone for SMS, postal lines for a letter).
 func (c *Customer) Candidates(step *Step, ch notice.Channel) []Contact {
-	roles := DefaultRoles()
+	var out []Contact
+	c.candidates(step, ch, func(k *Contact) bool { out = append(out, *k); return true })
+	return out
+}
+
+// candidates calls yield with each of Candidates in turn until it returns
+// false, without allocating.
+func (c *Customer) candidates(step *Step, ch notice.Channel, yield func(*Contact) bool) {
+	var def [2]string
+	roles := def[:0]
 	if step != nil && len(step.To) > 0 {
 		roles = step.To
+	} else {
+		roles = append(roles, RoleBilling, RoleAccountsPayable) // DefaultRoles
 	}
-	var out []Contact
 	for r := range len(roles) + 1 {
-		for _, k := range c.Contacts {
-			i := hasRole(roles, k.Role)
-			if (r < len(roles) && i == r) || (r == len(roles) && i < 0) {
-				if k.reaches(ch) {
-					out = append(out, k)
-				}
+		for i := range c.Contacts {
+			k := &c.Contacts[i]
+			j := hasRole(roles, k.Role)
+			if ((r < len(roles) && j == r) || (r == len(roles) && j < 0)) && k.reaches(ch) && !yield(k) {
+				return
 			}
 		}
 	}
-	return out
 }
 
 // Addressees picks who a notice of step on channel ch goes to after skip
@@ -99,10 +107,17 @@ func (c *Customer) Candidates(step *Step, ch notice.Channel) []Contact {
 // contacts) the first contact, if any, is the addressee, so the notice's
 // validation names what is missing.
 func (c *Customer) Addressees(step *Step, ch notice.Channel, skip int) (to Contact, cc []Contact, ok bool) {
-	cands := c.Candidates(step, ch)
+	n, found := 0, false
+	c.candidates(step, ch, func(k *Contact) bool {
+		if n == skip {
+			to, found = *k, true
+			return false
+		}
+		n++
+		return true
+	})
 	switch {
-	case skip < len(cands):
-		to = cands[skip]
+	case found:
 	case skip > 0:
 		return Contact{}, nil, false
 	case len(c.Contacts) > 0:

@@ -178,6 +178,10 @@ type planner struct {
 
 	// pending holds the History's pending actions by customer (pending.go).
 	pending map[string][]Pending
+	// levels holds the steps ChangeLevel reviews set, by invoice, and
+	// changes those reviews by key (review.go).
+	levels  map[string]levelChange
+	changes map[string]*Review
 }
 
 type custState struct {
@@ -278,7 +282,12 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		cs := custState{c: c, asOf: asOfFn(c), invs: invs}
 		cs.subj = subject{c: c, invs: invs, asOf: cs.asOf}
 		var err error
+		n0, saved := len(actions), pl.saveExplain()
 		actions, err = pl.customer(&cs, actions)
+		if err == nil && pl.changeLevels(actions[n0:]) {
+			pl.restoreExplain(saved)
+			actions, err = pl.customer(&cs, actions[:n0]) // again, at the reviewed levels
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -793,6 +802,11 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		// fallback too: no step reached, no fee booked on it.
 		dec.listOnly, dec.done = prog.BouncedListed, prog.Step
 		dec.reason = "the notice " + prog.Bounced + " bounced or failed for good: sending its fallback"
+		return dec, true
+	}
+	if lc, ok := pl.levels[inv.ID]; ok && lc.wf == wf.Name {
+		dec.steps, dec.dates = []int{lc.step}, []date.Date{asOf}
+		dec.reason = "level changed on review: " + lc.r.describe()
 		return dec, true
 	}
 

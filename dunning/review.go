@@ -21,9 +21,10 @@ const (
 	// Skip leaves the action with Review.Key out of every plan before
 	// Review.Until (for good when Until is zero).
 	Skip Decision = "skip"
-	// ChangeLevel asks for the action with Review.Key to go out at
-	// Review.Step instead. The planner does not carry it out yet: the
-	// runner keeps such an action back as awaiting approval, so it is
+	// ChangeLevel replaces the action with Review.Key by its invoices'
+	// step Review.Step of the same workflow, planned today under that
+	// step's own key (an escalation or a step back). When the workflow has
+	// no such step the action is held back as awaiting approval, so it is
 	// never sent at the level the reviewer rejected.
 	ChangeLevel Decision = "change-level"
 	// HoldCustomer stops all dunning of the customer from Review.Since
@@ -219,4 +220,65 @@ func (r *Runner) awaitsApproval(ctx context.Context, a *Action) (string, error) 
 		}
 	}
 	return "awaiting approval", nil
+}
+
+// levelChange is the step a ChangeLevel review sets for an invoice.
+type levelChange struct {
+	wf   string
+	step int
+	r    *Review
+}
+
+// changeLevels records the ChangeLevel reviews of acts (one customer's new
+// actions) whose step exists, for the customer's second planning pass; it
+// reports whether there are any.
+func (pl *planner) changeLevels(acts []Action) bool {
+	if len(pl.p.Reviews) == 0 {
+		return false
+	}
+	if pl.changes == nil {
+		pl.changes = map[string]*Review{}
+		for j := range pl.p.Reviews {
+			if r := &pl.p.Reviews[j]; r.Decision == ChangeLevel {
+				pl.changes[r.Key] = r
+			}
+		}
+	}
+	found := false
+	for i := range acts {
+		a := &acts[i]
+		r := pl.changes[a.Key]
+		if r == nil || r.CustomerID != a.CustomerID {
+			continue
+		}
+		wf, ok := pl.policy.Workflow(a.Workflow)
+		if !ok || wf.StepIndex(r.Step) < 0 {
+			continue
+		}
+		if pl.levels == nil {
+			pl.levels = map[string]levelChange{}
+		}
+		for k, id := range a.InvoiceIDs {
+			if k >= len(a.Listed) || !a.Listed[k] { // a listed invoice stays listed
+				pl.levels[id] = levelChange{wf: wf.Name, step: wf.StepIndex(r.Step), r: r}
+			}
+		}
+		found = true
+	}
+	return found
+}
+
+// saveExplain and restoreExplain undo what a first planning pass wrote to
+// the explanation.
+func (pl *planner) saveExplain() Explanation {
+	if pl.explain == nil {
+		return Explanation{}
+	}
+	return *pl.explain
+}
+
+func (pl *planner) restoreExplain(e Explanation) {
+	if pl.explain != nil {
+		*pl.explain = e
+	}
 }

@@ -84,11 +84,13 @@ func TestReviewsBeforeSending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = []string{key("c1") + " sent ", key("c4") + " awaiting-approval awaiting approval: change-level by anna on 2026-04-14 to step due"}
+	// c4's level changed back to the step "due": that step goes out under
+	// its own key instead (it needs no approval); overdue-1 does not.
+	want = []string{key("c1") + " sent ", "inv/c4/i-c4/standard/due/c0 sent "}
 	if got := statuses(rep); !slices.Equal(got, want) {
 		t.Fatalf("after the reviews %q, want %q", got, want)
 	}
-	if s := rec.Sent(); len(s) != 1 || s[0].Key != key("c1") {
+	if s := rec.Sent(); len(s) != 2 || s[0].Key != key("c1") || s[1].Notice.Step != "due" {
 		t.Fatalf("sent %+v", s)
 	}
 	// Explain says why c2 and c3 have nothing today.
@@ -102,6 +104,10 @@ func TestReviewsBeforeSending(t *testing.T) {
 	}
 	if s := ex.String(); !strings.Contains(s, "note: action "+key("c2")+" skipped on review: skip by anna on 2026-04-14 until 2026-04-20 (copy invoice sent)") {
 		t.Errorf("c2 explanation:\n%s", s)
+	}
+	ex, _ = dunning.Explain(day("2026-04-14"), pol, hpf, "i-c4")
+	if len(ex.Actions) != 0 || ex.Progress.Step != 2 { // welcome, pre-due, due: "due" done
+		t.Errorf("c4 after the changed level: %+v", ex)
 	}
 	ex, _ = dunning.Explain(day("2026-04-14"), pol, hpf, "i-c3")
 	if !strings.Contains(ex.Reason, "on review: hold by lead on 2026-04-14 until 2026-05-01 (payment plan talks)") {
@@ -150,6 +156,45 @@ func TestApprovalWithoutReviewLog(t *testing.T) {
 	}
 	r.Policy = pol2
 	if rep, err = r.Run(ctx, pf); err != nil || rep.Counts[dunning.StatusSent] != 4 {
+		t.Errorf("%v %+v", err, rep.Counts)
+	}
+}
+
+// A change of level to a step the workflow lacks cannot be planned: the
+// action is held back, never sent at the rejected level; Plan explains the
+// changed level where it can.
+func TestChangeLevel(t *testing.T) {
+	ctx := context.Background()
+	day := dunningtest.Day
+	pol, pf := reviewFixture()
+	for i := range pol.Workflows[0].Steps {
+		pol.Workflows[0].Steps[i].Approval = false
+	}
+	at := dunningtest.ClockAt(day("2026-04-14")).Now()
+	pf.Reviews = []dunning.Review{
+		{CustomerID: "c1", Key: key("c1"), Decision: dunning.ChangeLevel, Step: "no-such-step", By: "anna", At: at},
+		{CustomerID: "c2", Key: key("c2"), Decision: dunning.ChangeLevel, Step: "final", Reason: "third broken promise", By: "anna", At: at},
+	}
+	acts, err := dunning.Plan(day("2026-04-14"), pol, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCust := map[string]dunning.Action{}
+	for _, a := range acts {
+		byCust[a.CustomerID] = a
+	}
+	if a := byCust["c1"]; a.Key != key("c1") || !a.Approval {
+		t.Errorf("c1 %s approval %v, want overdue-1 held back", a.Key, a.Approval)
+	}
+	if a := byCust["c2"]; a.Key != "inv/c2/i-c2/standard/final/c0" || a.Approval || !strings.Contains(a.Reason, "level changed on review: change-level by anna on 2026-04-14 to step final (third broken promise)") {
+		t.Errorf("c2 %s: %s", a.Key, a.Reason)
+	}
+	if a := byCust["c3"]; a.Key != key("c3") {
+		t.Errorf("c3 %s, want its own overdue-1", a.Key)
+	}
+	r := &dunning.Runner{Policy: pol, Store: memory.New(), Sender: &send.Recorder{}, Clock: dunningtest.ClockAt(day("2026-04-14")), Owner: "t"}
+	rep, err := r.Execute(ctx, acts)
+	if err != nil || rep.Counts[dunning.StatusAwaitingApproval] != 1 || rep.Counts[dunning.StatusSent] != 3 {
 		t.Errorf("%v %+v", err, rep.Counts)
 	}
 }
