@@ -39,7 +39,7 @@ func run(w io.Writer, now time.Time) error {
 	at := func(s string) schedule.Offset { o, _ := schedule.ParseOffset(s); return o }
 	wf := dunning.Workflow{Name: "b2b", CatchUp: dunning.HighestOnly, Roll: schedule.Following, Steps: []dunning.Step{
 		{Name: "reminder", At: at("due+7"), Action: dunning.Email},
-		{Name: "letter-before-action", At: at("due+30"), Action: dunning.Email, Stage: notice.FinalNotice, Approval: true},
+		{Name: "letter-before-action", At: at("due+30"), Action: dunning.Letter, Stage: notice.LetterBeforeAction, Approval: true},
 	}}
 	pol := &dunning.Policy{Workflows: []dunning.Workflow{wf},
 		Creditor: notice.Party{Name: "Northwind Supplies Ltd", Address: []string{"2 Market Road", "Leeds LS1 1AA"}, Email: "ar@northwind.example"},
@@ -90,7 +90,7 @@ func run(w io.Writer, now time.Time) error {
 		fmt.Fprintf(w, "%-48s %s\n", res.Key, res.Status)
 	}
 	for _, s := range rec.Sent() {
-		fmt.Fprintf(w, "sent to %s: %s\n", s.Notice.Debtor.Email, s.Notice.Subject)
+		fmt.Fprintf(w, "%s to %s, %s: %s\n", s.Notice.Channel, s.Notice.Debtor.Name, s.Notice.Debtor.Address[0], s.Notice.Subject)
 	}
 
 	r.Clock = clock(now.AddDate(0, 0, 7))

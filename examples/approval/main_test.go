@@ -20,7 +20,7 @@ func TestApproval(t *testing.T) {
 	if strings.Count(run1, "awaiting-approval") != 3 || strings.Contains(run1, " sent") {
 		t.Errorf("run 1:\n%s", run1)
 	}
-	if !strings.Contains(run2, "inv/c-acme/inv-acme/b2b/letter-before-action/c0  sent") || strings.Count(run2, "sent to ") != 1 ||
+	if !strings.Contains(run2, "inv/c-acme/inv-acme/b2b/letter-before-action/c0  sent") || strings.Count(run2, "letter to ") != 1 ||
 		strings.Contains(run2, "c-bolt/inv") || strings.Contains(run2, "c-cog/inv") {
 		t.Errorf("run 2:\n%s", run2)
 	}
