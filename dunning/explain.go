@@ -47,6 +47,9 @@ type Explanation struct {
 	// Notes say what today's notice leaves off for the invoice and why
 	// (interest or compensation a regime does not give in its currency).
 	Notes []string `json:"notes,omitempty"`
+	// Interactions are the log entries about the invoice or its customer as
+	// a whole (Portfolio.Interactions), by date.
+	Interactions []Interaction `json:"interactions,omitempty"`
 }
 
 // String renders the explanation for a person.
@@ -81,6 +84,9 @@ func (e *Explanation) String() string {
 	}
 	for _, n := range e.Notes {
 		fmt.Fprintf(&b, "  note: %s\n", n)
+	}
+	for i := range e.Interactions {
+		fmt.Fprintf(&b, "  contact: %s\n", e.Interactions[i].String())
 	}
 	if e.NextStep != "" && len(e.Actions) == 0 {
 		fmt.Fprintf(&b, "  next: %s on %s\n", e.NextStep, e.Next)
@@ -147,6 +153,12 @@ func explain(today func(*Customer) date.Date, policy *Policy, p Portfolio, invoi
 		}
 	}
 	ex := &Explanation{InvoiceID: invoiceID, AsOf: today(c)}
+	for _, in := range p.Interactions {
+		if in.CustomerID == cust && in.About(invoiceID) {
+			ex.Interactions = append(ex.Interactions, in)
+		}
+	}
+	SortInteractions(ex.Interactions)
 	acts, err := plan(today, policy, sub, ex)
 	if err != nil {
 		return nil, err

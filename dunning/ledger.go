@@ -45,8 +45,11 @@ func Advance(p *Progress, rec Record, i int) {
 		}
 	}
 	if rec.Fallback {
-		if p.Bounced == strings.TrimSuffix(rec.Key, "/fallback") {
+		if p.Bounced == replaced(rec.Key) {
 			p.Bounced, p.BouncedListed = "", false
+		}
+		if rec.Outcome == Failed && retraceDepth(rec.Key) > 0 {
+			p.Bounced = rec.Key // the next contact, or the step's OnBounce
 		}
 		if rec.Kind.IsNotice() && rec.Date > p.Last {
 			p.Last = rec.Date
@@ -79,7 +82,7 @@ func Advance(p *Progress, rec Record, i int) {
 // back the fees the notice charged. A bounced
 // fallback is not replaced again (a collector task follows it anyway).
 func MarkBounced(p *Progress, rec Record, i int) {
-	if rec.Fallback || !rec.Kind.IsNotice() || p.InvoiceID != rec.InvoiceIDs[i] {
+	if (rec.Fallback && retraceDepth(rec.Key) == 0) || !rec.Kind.IsNotice() || p.InvoiceID != rec.InvoiceIDs[i] {
 		return
 	}
 	if i < len(rec.Cycles) && rec.Cycles[i] != p.Cycle {

@@ -32,6 +32,12 @@ type Portfolio struct {
 	// from the portfolio is not taken as settled), and one that asked to fix
 	// data once the data is fixed.
 	Tasks []CollectorTask
+	// Interactions is the interaction log (InteractionLog) of the
+	// portfolio's customers, for Explain; Plan does not read it.
+	Interactions []Interaction
+	// Reviews are the remembered reviews (ReviewLog; the Runner reads them
+	// when nil): Plan leaves out skipped actions and held customers.
+	Reviews []Review
 }
 
 // Action is one thing to do today: a notice to send, a task to open, a hold
@@ -64,7 +70,13 @@ type Action struct {
 	// Skipped names the steps HighestOnly passed over to reach this one.
 	Skipped []string `json:"skipped,omitempty"`
 	// Fallback marks the replacement of a notice that bounced.
-	Fallback bool     `json:"fallback,omitempty"`
+	Fallback bool `json:"fallback,omitempty"`
+	// Approval: the runner sends the action only once a review approves
+	// its key (Step.Approval, or a ChangeLevel review).
+	Approval bool `json:"approval,omitempty"`
+	// Variant is the template variant of the step's experiment the notice
+	// renders with ("" none; Step.VariantFor).
+	Variant  string   `json:"variant,omitempty"`
 	Currency Currency `json:"currency"`
 	// Open is the open balance of the invoices the step acts on.
 	Open decimal.Decimal `json:"open"`
@@ -110,7 +122,7 @@ func (a *Action) Record(out Outcome, at time.Time) Record {
 		Key: a.Key, CustomerID: a.CustomerID, InvoiceIDs: a.InvoiceIDs, Cycles: a.Cycles,
 		Workflow: a.Workflow, Step: a.Step, StepIndex: a.StepIndex, Steps: a.Steps, Listed: a.Listed, Kind: a.Kind, Fallback: a.Fallback,
 		Date: a.Date, Outcome: out, Currency: a.Currency, Fees: a.Fees, Interest: a.Interest,
-		Compensation: a.Compensation, At: at, Amount: a.Open,
+		Compensation: a.Compensation, At: at, Amount: a.Open, Variant: a.Variant,
 	}
 	if a.Notice != nil {
 		r.Amount = a.Notice.Total
@@ -171,6 +183,10 @@ type planner struct {
 
 	// pending holds the History's pending actions by customer (pending.go).
 	pending map[string][]Pending
+	// levels holds the steps ChangeLevel reviews set, by invoice, and
+	// changes those reviews by key (review.go).
+	levels  map[string]levelChange
+	changes map[string]*Review
 }
 
 type custState struct {
@@ -193,6 +209,7 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		}
 	}
 	p, rejected := screenPortfolio(asOfFn, p, ex)
+	p.Customers = reviewHolds(asOfFn, p)
 	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex}
 	if pl.cal == nil {
 		pl.cal = schedule.EveryDay()
@@ -270,11 +287,17 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		cs := custState{c: c, asOf: asOfFn(c), invs: invs}
 		cs.subj = subject{c: c, invs: invs, asOf: cs.asOf}
 		var err error
+		n0, saved := len(actions), pl.saveExplain()
 		actions, err = pl.customer(&cs, actions)
+		if err == nil && pl.changeLevels(actions[n0:]) {
+			pl.restoreExplain(saved)
+			actions, err = pl.customer(&cs, actions[:n0]) // again, at the reviewed levels
+		}
 		if err != nil {
 			return nil, err
 		}
 	}
+	actions = applyReviews(&p, actions, ex)
 	actions = append(actions, rejected...)
 	// By customer, then in workflow order (so SendAllMissed sends an
 	// invoice's steps in their order), then by key.
@@ -788,6 +811,11 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		dec.reason = "the notice " + prog.Bounced + " bounced or failed for good: sending its fallback"
 		return dec, true
 	}
+	if lc, ok := pl.levels[inv.ID]; ok && lc.wf == wf.Name {
+		dec.steps, dec.dates = []int{lc.step}, []date.Date{asOf}
+		dec.reason = "level changed on review: " + lc.r.describe()
+		return dec, true
+	}
 
 	// Pending steps: those after the last done one that apply to the invoice.
 	// A reminder (a step dated on or before the due date) whose date passed
@@ -1054,7 +1082,12 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		}
 	}
 	a.Reason = strings.Join(reasons, "; ")
+	a.Approval = step.Approval
 	switch {
+	case d0.fallback != "" && step.Action == Email && cs.c.retrace(step, d0.fallback):
+		a.Key = d0.fallback + retraceSuffix // the same email to the next contact
+		a.Fallback = true
+		a.Reason += ", to the customer's next contact"
 	case d0.fallback != "":
 		a.Key = d0.fallback + "/fallback"
 		a.Fallback = true
@@ -1155,9 +1188,14 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	if step.Template != "" {
 		n.Step = step.Template
 	}
-	if len(c.Contacts) > 0 {
-		pc := c.Contacts[0]
+	if v := step.VariantFor(a.Workflow, c.ID); v != "" && a.Kind == step.Action {
+		n.Step, a.Variant = v, v
+	}
+	if pc, cc, ok := c.Addressees(step, n.Channel, retraceDepth(a.Key)); ok {
 		n.Debtor.Email, n.Debtor.Phone, n.Debtor.Address = pc.Email, pc.Phone, pc.Address
+		for _, k := range cc {
+			n.Cc = append(n.Cc, notice.Party{Name: k.Name, Email: k.Email})
+		}
 	}
 	// What the workflow does next if this notice goes unanswered.
 	if si+1 < len(wf.Steps) {

@@ -331,6 +331,11 @@ func (r *Runner) Plan(ctx context.Context, p Portfolio) ([]Action, error) {
 		return nil, fmt.Errorf("dunning: reading history: %w", err)
 	}
 	p.History = h
+	if rl, ok := r.Store.(ReviewLog); ok && p.Reviews == nil {
+		if p.Reviews, err = rl.Reviews(ctx, ""); err != nil {
+			return nil, fmt.Errorf("dunning: reading reviews: %w", err)
+		}
+	}
 	return PlanAt(r.clock().Now(), r.Policy, p)
 }
 
@@ -541,6 +546,14 @@ func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (res Resu
 	}
 	if a.Problem != "" {
 		return problem(a.Problem)
+	}
+	if why, err := r.awaitsApproval(ctx, a); err != nil || why != "" {
+		if err != nil {
+			res.Status, res.Error = StatusError, err.Error()
+			return res, storeFault, err
+		}
+		res.Status, res.Error = StatusAwaitingApproval, why
+		return res, noFault, nil
 	}
 	if w := r.Policy.SendWindow; w != nil && (a.Kind == Email || a.Kind == SMS) {
 		loc, err := time.LoadLocation(a.TimeZone)

@@ -184,12 +184,29 @@ type Step struct {
 	// OnBounce is what replaces a notice that bounced or failed for good: a
 	// letter, or a collector task. Empty means Task, except for a Retry
 	// step: a hard decline is replaced by the payment-update email
-	// (notice.PaymentUpdate) unless OnBounce names another kind.
+	// (notice.PaymentUpdate) unless OnBounce names another kind. An email
+	// that bounced is first sent to the customer's next contact, if it has
+	// one (see Customer.Addressees); OnBounce follows when no contact is
+	// left.
 	OnBounce ActionKind `json:"on_bounce,omitempty"`
 	// State names the blocking state a Suspend step moves the account into:
 	// one of the workflow's States or a built-in one ("suspended",
 	// "credit-hold").
 	State string `json:"state,omitempty"`
+	// To lists the contact roles the step's notice goes to, in order of
+	// preference ("escalation" on a late step, say); empty means
+	// DefaultRoles. Cc lists the roles of contacts an email is copied to
+	// ("account-manager" on the final notice).
+	To []string `json:"to,omitempty"`
+	Cc []string `json:"cc,omitempty"`
+	// Approval makes the runner send the step's actions only once a review
+	// approves each (ReviewLog); until then they are reported
+	// StatusAwaitingApproval (a letter before action, say).
+	Approval bool `json:"approval,omitempty"`
+	// Variants, when set (two or more), run a template experiment: each
+	// customer's notices of the step render with one variant's template
+	// (VariantFor), recorded as Record.Variant for metrics.Performance.
+	Variants []Variant `json:"variants,omitempty"`
 }
 
 // Workflow is a dunning timeline: ordered steps and the rules for running
@@ -334,6 +351,9 @@ func (w *Workflow) Validate(path string) error {
 			return &FieldError{Field: p + ".on_bounce", Value: string(s.OnBounce), Reason: `want "letter", "task" or "escalate-internal" (or "email" on a retry step)`}
 		}
 		if err := w.checkState(p, s); err != nil {
+			return err
+		}
+		if err := checkVariants(p, s); err != nil {
 			return err
 		}
 		for _, c := range slices.Sorted(maps.Keys(s.MinAmount)) {

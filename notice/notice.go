@@ -247,6 +247,9 @@ type Notice struct {
 
 	Creditor Party `json:"creditor"`
 	Debtor   Party `json:"debtor"`
+	// Cc are the debtor's other contacts an email notice is copied to (an
+	// account manager on a final notice, say): Name and Email.
+	Cc []Party `json:"cc,omitempty"`
 	// Law is the jurisdiction the claim is made under ("" unknown): its
 	// checklist (Check) and the legal wording of the texts follow it.
 	Law Jurisdiction `json:"law,omitempty"`

@@ -25,6 +25,7 @@ func TestQuickstart(t *testing.T) {
 		"paid: the open balance is 0",
 		"--- email to ap@acme.example",
 		"Subject: Letzte Mahnung",
+		"Cc: Jana Vogel <j.vogel@acme.example>\nAttached: inv-1001.pdf (",
 		"run 1: 4 planned, 4 sent",
 		"run 2: 4 planned, 0 sent, 4 already done",
 		"run 3 (plans afresh): 0 planned",

@@ -43,7 +43,7 @@ func Policy() (*dunning.Policy, error) {
 			{Name: "due", At: at("due"), Action: dunning.Email},
 			{Name: "overdue-1", At: at("due+14"), Action: dunning.Email},
 			{Name: "account-manager", At: at("due+30"), Action: dunning.Task, Assignee: "key-accounts"},
-			{Name: "final", At: at("due+45"), Action: dunning.Email, Stage: notice.FinalNotice},
+			{Name: "final", At: at("due+45"), Action: dunning.Email, Stage: notice.FinalNotice, Cc: []string{dunning.RoleAccountManager}},
 		},
 	}
 	fee := &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]decimal.Decimal{"GBP": decimal.NewFromInt(15), "EUR": decimal.NewFromInt(15), "USD": decimal.NewFromInt(15)}}
@@ -107,7 +107,8 @@ func Portfolio() dunning.Portfolio {
 	}
 	customers := []dunning.Customer{
 		{ID: "c-acme", Name: "Acme Maschinenbau AG", Language: "de", TimeZone: "Europe/Berlin",
-			Contacts:   contact("Kreditorenbuchhaltung", "ap@acme.example", "Industriestraße 5", "70565 Stuttgart"),
+			Contacts: append(contact("Kreditorenbuchhaltung", "ap@acme.example", "Industriestraße 5", "70565 Stuttgart"),
+				dunning.Contact{Name: "Jana Vogel", Role: dunning.RoleAccountManager, Email: "j.vogel@acme.example"}),
 			Attributes: segment.Attrs{"size": segment.String("enterprise"), "industry": segment.String("manufacturing"), "country": segment.String("DE")}},
 		{ID: "c-bistro", Name: "Bistro Lumière Ltd", Language: "en-GB", TimeZone: "Europe/London",
 			Contacts:   contact("Claire Dubois", "claire@bistro.example", "4 Dean Street", "London W1D 3RP"),
