@@ -163,6 +163,7 @@ type planner struct {
 	explain    *Explanation                // when not nil, the invoice to explain
 	tasks      map[string][]*CollectorTask // open tasks by customer
 	set        *notice.Set                 // the policy's templates, for CheckNotices
+	segments   *segment.Matcher            // policy.Segments compiled once per Plan (nil: none)
 
 	// pending holds the History's pending actions by customer (pending.go).
 	pending map[string][]Pending
@@ -189,6 +190,9 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 	}
 	p, rejected := screenPortfolio(asOfFn, p, ex)
 	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex}
+	if policy.Segments != nil {
+		pl.segments = policy.Segments.Compile()
+	}
 	if pl.cal == nil {
 		pl.cal = schedule.EveryDay()
 	}
@@ -283,8 +287,8 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 func (pl *planner) route(cs *custState) segment.Match {
 	if !cs.matched {
 		cs.matched = true
-		if pl.policy.Segments != nil {
-			cs.match = pl.policy.Segments.Match(&cs.subj)
+		if pl.segments != nil {
+			cs.match = pl.segments.Match(&cs.subj)
 		} else {
 			cs.match = segment.Match{Target: segment.Target{Workflow: pl.policy.Workflows[0].Name}, Index: -1, Default: true}
 		}
