@@ -14,8 +14,21 @@ import (
 // dates spread over 120 days, and a history in which every step dated
 // before asOf was done (the ledger of a library that ran every day): on
 // asOf only the invoices with a step dated that day get an action, 5 of
-// every 120 (due-7, due, +14, +30, +45), as in a real ledger.
+// every 120 (due-7, due, +14, +30, +45), as in a real ledger. The progress
+// comes with the invoices (Invoice.Progress, as a store that loads both
+// together gives it); benchPortfolioMap gives it as a HistoryMap instead.
 func benchPortfolio(nCust, nInv int) dunning.Portfolio {
+	pf := benchPortfolioMap(nCust, nInv)
+	for i := range pf.Invoices {
+		if p, ok := pf.History.Progress(pf.Invoices[i].ID); ok {
+			pf.Invoices[i].Progress = &p
+		}
+	}
+	pf.History = nil
+	return pf
+}
+
+func benchPortfolioMap(nCust, nInv int) dunning.Portfolio {
 	pf := dunning.Portfolio{Customers: make([]dunning.Customer, nCust), Invoices: make([]dunning.Invoice, nInv)}
 	for i := range pf.Customers {
 		pf.Customers[i] = dunningtest.Customer(fmt.Sprintf("c%06d", i))
@@ -60,8 +73,13 @@ var benchAsOf = day("2026-05-01")
 // BenchmarkBareLoopHistory) the one history lookup per invoice that tells
 // which steps are done. The ratio of the two is the planner's overhead per
 // invoice; all three must find the same 24,999 actions.
-func BenchmarkPlan(b *testing.B) {
-	pf := benchPortfolio(100_000, 1_000_000)
+func BenchmarkPlan(b *testing.B) { benchPlan(b, benchPortfolio(100_000, 1_000_000)) }
+
+// BenchmarkPlanHistoryMap is BenchmarkPlan with the progress in a
+// HistoryMap: one string-keyed lookup per invoice.
+func BenchmarkPlanHistoryMap(b *testing.B) { benchPlan(b, benchPortfolioMap(100_000, 1_000_000)) }
+
+func benchPlan(b *testing.B, pf dunning.Portfolio) {
 	pol := stdPolicy()
 	asOf := benchAsOf
 	b.ReportAllocs()
@@ -99,7 +117,7 @@ func BenchmarkBareLoop(b *testing.B) { bareLoop(b, false) }
 func BenchmarkBareLoopHistory(b *testing.B) { bareLoop(b, true) }
 
 func bareLoop(b *testing.B, history bool) {
-	pf := benchPortfolio(100_000, 1_000_000)
+	pf := benchPortfolioMap(100_000, 1_000_000)
 	asOf := benchAsOf
 	// The default cadence's due-date steps (index: offset); welcome does
 	// not apply without an agreement.

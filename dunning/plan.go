@@ -260,13 +260,16 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 	slices.SortFunc(custOrder, func(a, b int32) int { return strings.Compare(p.Customers[a].ID, p.Customers[b].ID) })
 
 	var actions []Action
+	var cs custState
 	for _, ci := range custOrder {
 		invs := order[start[ci]:start[ci+1]]
 		if len(invs) == 0 {
 			continue
 		}
 		c := &p.Customers[ci]
-		cs := custState{c: c, asOf: asOfFn(c), invs: invs}
+		// One custState for the whole loop: customer takes its address, so a
+		// fresh one per customer would be a heap allocation per customer.
+		cs = custState{c: c, asOf: asOfFn(c), invs: invs}
 		cs.subj = subject{c: c, invs: invs, asOf: cs.asOf}
 		var err error
 		actions, err = pl.customer(&cs, actions)
@@ -281,6 +284,19 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		return cmp.Or(strings.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.StepIndex, b.StepIndex), strings.Compare(a.Key, b.Key))
 	})
 	return actions, nil
+}
+
+// progress returns the invoice's progress: Invoice.Progress when the store
+// delivered it with the invoice (no string-keyed lookup on the hot path),
+// else History's by ID.
+func (pl *planner) progress(inv *Invoice) (Progress, bool) {
+	if inv.Progress != nil {
+		return *inv.Progress, true
+	}
+	if pl.p.History == nil {
+		return Progress{}, false
+	}
+	return pl.p.History.Progress(inv.ID)
 }
 
 // route returns the customer's segment match.
@@ -529,14 +545,14 @@ func (pl *planner) limit(cs *custState, l *CustomerLimits, actions []Action, fir
 	for i := first; i < len(actions); i++ {
 		notices = notices || actions[i].Kind.IsNotice() && !actions[i].Fallback
 	}
-	if !notices || pl.p.History == nil {
+	if !notices {
 		return actions
 	}
 	// The customer's notice days before today, from its invoices' progress.
 	var last date.Date
 	var days []date.Date
 	for _, inv := range cs.invs {
-		p, ok := pl.p.History.Progress(inv.ID)
+		p, ok := pl.progress(inv)
 		if !ok {
 			continue
 		}
@@ -699,13 +715,9 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		})
 	}
 
-	var prog Progress
-	has := false
-	if pl.p.History != nil {
-		prog, has = pl.p.History.Progress(inv.ID)
-		if has && prog.Cycle != inv.Cycle {
-			has = false
-		}
+	prog, has := pl.progress(inv)
+	if has && prog.Cycle != inv.Cycle {
+		has = false
 	}
 	var wf *Workflow
 	m := pl.route(cs)
