@@ -14,7 +14,11 @@ import (
 // the customers with an invoice woken on or before d, and calls Wake again
 // for the customers it planned (with asOf d+1) and for the records an event
 // changed; Plan over the woken customers then gives the same actions as
-// Plan over everything (TestWakeSkipsNothing).
+// Plan over everything. TestWakeSkipsNothing checks this day by day over a
+// year of generated portfolios: workflows with every grouping and catch-up,
+// gaps, notice maxima, rolling, broken promises, policy minimums, customer
+// limits, agreements with grace, payments, credits, holds, disputes and
+// promises (not segments, tasks or interest charges).
 //
 // A date is never later than the invoice's next possible action; it may be
 // earlier (planning early costs time, never an action): an invoice with a

@@ -10,6 +10,7 @@ import (
 	"github.com/overduehq/overdue/dunning/dunningtest"
 	"github.com/overduehq/overdue/schedule"
 	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 )
 
@@ -33,6 +34,12 @@ func wakeWorld(t *rapid.T, base date.Date) (*dunning.Policy, dunning.Portfolio) 
 	}
 	pol := dunningtest.Policy(wfs...)
 	pol.SwitchMidCycle = rapid.Bool().Draw(t, "switch")
+	if rapid.Bool().Draw(t, "minAmount") {
+		pol.MinAmount = map[dunning.Currency]decimal.Decimal{"EUR": dunningtest.Amount("150.00")}
+	}
+	if rapid.Bool().Draw(t, "limits") {
+		pol.Customer = &dunning.CustomerLimits{MinGapDays: rapid.IntRange(0, 10).Draw(t, "custGap"), MaxNotices: rapid.IntRange(0, 3).Draw(t, "custMax")}
+	}
 	if rapid.Bool().Draw(t, "weekends") {
 		pol.Calendar = schedule.MonToFri()
 	}
@@ -43,6 +50,11 @@ func wakeWorld(t *rapid.T, base date.Date) (*dunning.Policy, dunning.Portfolio) 
 	nc := rapid.IntRange(1, 4).Draw(t, "customers")
 	for c := range nc {
 		cu := dunningtest.Customer(fmt.Sprint("c", c))
+		if rapid.Bool().Draw(t, "agreement") {
+			ag := dunningtest.Agreement(fmt.Sprint("a", c), cu.ID, base+date.Date(rapid.IntRange(0, 100).Draw(t, "effective")), "EUR")
+			ag.GraceDays = rapid.SampledFrom([]int{0, 5}).Draw(t, "grace")
+			pf.Agreements = append(pf.Agreements, ag)
+		}
 		if rapid.IntRange(0, 4).Draw(t, "custHold") == 0 {
 			since := base + date.Date(rapid.IntRange(0, 200).Draw(t, "holdSince"))
 			cu.Hold = &dunning.Hold{Since: since, Until: since + date.Date(rapid.IntRange(1, 60).Draw(t, "holdLen"))}
@@ -53,6 +65,11 @@ func wakeWorld(t *rapid.T, base date.Date) (*dunning.Policy, dunning.Portfolio) 
 		iss := base + date.Date(rapid.IntRange(0, 150).Draw(t, "issued"))
 		inv := dunningtest.Invoice(fmt.Sprint("i", i), fmt.Sprint("c", rapid.IntRange(0, nc-1).Draw(t, "owner")), iss,
 			iss+date.Date(rapid.SampledFrom([]int{0, 14, 30}).Draw(t, "terms")), "100.00", "EUR")
+		for _, ag := range pf.Agreements {
+			if ag.CustomerID == inv.CustomerID && rapid.Bool().Draw(t, "underAgreement") {
+				inv.AgreementID = ag.ID
+			}
+		}
 		at := func(label string) date.Date { return iss + date.Date(rapid.IntRange(0, 200).Draw(t, label)) }
 		switch rapid.IntRange(0, 6).Draw(t, "event") {
 		case 0:
