@@ -180,6 +180,7 @@ type planner struct {
 	explain    *Explanation                // when not nil, the invoice to explain
 	tasks      map[string][]*CollectorTask // open tasks by customer
 	set        *notice.Set                 // the policy's templates, for CheckNotices
+	segments   *segment.Matcher            // policy.Segments compiled once per Plan (nil: none)
 
 	// pending holds the History's pending actions by customer (pending.go).
 	pending map[string][]Pending
@@ -211,6 +212,9 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 	p, rejected := screenPortfolio(asOfFn, p, ex)
 	p.Customers = reviewHolds(asOfFn, p)
 	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex}
+	if policy.Segments != nil {
+		pl.segments = policy.Segments.Compile()
+	}
 	if pl.cal == nil {
 		pl.cal = schedule.EveryDay()
 	}
@@ -278,13 +282,16 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 	slices.SortFunc(custOrder, func(a, b int32) int { return strings.Compare(p.Customers[a].ID, p.Customers[b].ID) })
 
 	var actions []Action
+	var cs custState
 	for _, ci := range custOrder {
 		invs := order[start[ci]:start[ci+1]]
 		if len(invs) == 0 {
 			continue
 		}
 		c := &p.Customers[ci]
-		cs := custState{c: c, asOf: asOfFn(c), invs: invs}
+		// One custState for the whole loop: customer takes its address, so a
+		// fresh one per customer would be a heap allocation per customer.
+		cs = custState{c: c, asOf: asOfFn(c), invs: invs}
 		cs.subj = subject{c: c, invs: invs, asOf: cs.asOf}
 		var err error
 		n0, saved := len(actions), pl.saveExplain()
@@ -307,12 +314,25 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 	return actions, nil
 }
 
+// progress returns the invoice's progress: Invoice.Progress when the store
+// delivered it with the invoice (no string-keyed lookup on the hot path),
+// else History's by ID.
+func (pl *planner) progress(inv *Invoice) (Progress, bool) {
+	if inv.Progress != nil {
+		return *inv.Progress, true
+	}
+	if pl.p.History == nil {
+		return Progress{}, false
+	}
+	return pl.p.History.Progress(inv.ID)
+}
+
 // route returns the customer's segment match.
 func (pl *planner) route(cs *custState) segment.Match {
 	if !cs.matched {
 		cs.matched = true
-		if pl.policy.Segments != nil {
-			cs.match = pl.policy.Segments.Match(&cs.subj)
+		if pl.segments != nil {
+			cs.match = pl.segments.Match(&cs.subj)
 		} else {
 			cs.match = segment.Match{Target: segment.Target{Workflow: pl.policy.Workflows[0].Name}, Index: -1, Default: true}
 		}
@@ -555,14 +575,14 @@ func (pl *planner) limit(cs *custState, l *CustomerLimits, actions []Action, fir
 	for i := first; i < len(actions); i++ {
 		notices = notices || actions[i].Kind.IsNotice() && !actions[i].Fallback
 	}
-	if !notices || pl.p.History == nil {
+	if !notices {
 		return actions
 	}
 	// The customer's notice days before today, from its invoices' progress.
 	var last date.Date
 	var days []date.Date
 	for _, inv := range cs.invs {
-		p, ok := pl.p.History.Progress(inv.ID)
+		p, ok := pl.progress(inv)
 		if !ok {
 			continue
 		}
@@ -725,13 +745,9 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		})
 	}
 
-	var prog Progress
-	has := false
-	if pl.p.History != nil {
-		prog, has = pl.p.History.Progress(inv.ID)
-		if has && prog.Cycle != inv.Cycle {
-			has = false
-		}
+	prog, has := pl.progress(inv)
+	if has && prog.Cycle != inv.Cycle {
+		has = false
 	}
 	var wf *Workflow
 	m := pl.route(cs)

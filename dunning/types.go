@@ -255,6 +255,12 @@ type Invoice struct {
 	// Applied lists the IDs of the events Apply changed the invoice with,
 	// so an event applied again (a webhook retried) changes nothing.
 	Applied []string `json:"applied,omitempty"`
+	// Progress, when not nil, is the invoice's progress delivered with it by
+	// a store that loads the two together (Progress.InvoiceID is the
+	// invoice's ID): Plan reads it instead of asking Portfolio.History by
+	// ID, which saves a string-keyed lookup per invoice. With nil, Plan asks
+	// History. It is not part of the invoice's JSON.
+	Progress *Progress `json:"-"`
 }
 
 // Open returns the open balance on day asOf: amount - payments - credits

@@ -109,6 +109,11 @@ type MonthSales struct {
 type acc struct {
 	t      Totals
 	months map[int]*MonthSales // key year*12+month-1
+	// Exact int64 sums (fastsum.go), written into t when the stream ends.
+	beginAR, endAR, endCurrent, sales minorSum
+	monthly                           map[int]*minorSum
+	lastMonth                         int // key of lastSum, to skip the map lookup
+	lastSum                           *minorSum
 }
 
 // SumOptions say what Sum measures. Period is required; the zero value
@@ -134,6 +139,7 @@ func Sum(invs iter.Seq[dunning.Invoice], opts SumOptions) (map[Currency]*Totals,
 	}
 	accs := map[Currency]*acc{}
 	begin := p.From - 1
+	var a *acc // the last currency's accumulator: streams are mostly one currency
 	for inv := range invs {
 		cur := inv.Currency
 		conv := func(a decimal.Decimal, on date.Date) (decimal.Decimal, error) {
@@ -146,26 +152,30 @@ func Sum(invs iter.Seq[dunning.Invoice], opts SumOptions) (map[Currency]*Totals,
 		if fx != nil {
 			key = target
 		}
-		a := accs[key]
-		if a == nil {
-			a = &acc{t: Totals{Currency: key, Period: p}, months: map[int]*MonthSales{}}
-			accs[key] = a
+		if a == nil || a.t.Currency != key {
+			if a = accs[key]; a == nil {
+				a = newAcc(key, p)
+				accs[key] = a
+			}
+		}
+		if (fx == nil || cur == target) && a.addMinor(&inv, begin, p) {
+			continue // no conversion and every amount fitted int64
 		}
 		if v := arOn(&inv, begin); v.Sign() > 0 {
 			c, err := conv(v, begin)
 			if err != nil {
 				return nil, err
 			}
-			a.t.BeginAR = a.t.BeginAR.Add(c)
+			a.beginAR.add(c)
 		}
 		if v := arOn(&inv, p.To); v.Sign() > 0 {
 			c, err := conv(v, p.To)
 			if err != nil {
 				return nil, err
 			}
-			a.t.EndAR = a.t.EndAR.Add(c)
+			a.endAR.add(c)
 			if inv.Due >= p.To {
-				a.t.EndCurrent = a.t.EndCurrent.Add(c)
+				a.endCurrent.add(c)
 			}
 		}
 		if inv.Issued >= p.From && inv.Issued <= p.To {
@@ -173,19 +183,13 @@ func Sum(invs iter.Seq[dunning.Invoice], opts SumOptions) (map[Currency]*Totals,
 			if err != nil {
 				return nil, err
 			}
-			a.t.Sales = a.t.Sales.Add(c)
-			y, m, _ := inv.Issued.Date()
-			k := y*12 + int(m) - 1
-			ms := a.months[k]
-			if ms == nil {
-				ms = &MonthSales{Year: y, Month: int(m), Days: date.New(y, m, 1).LastDayOfMonth()}
-				a.months[k] = ms
-			}
-			ms.Sales = ms.Sales.Add(c)
+			a.sales.add(c)
+			a.month(inv.Issued).add(c)
 		}
 	}
 	out := make(map[Currency]*Totals, len(accs))
 	for k, a := range accs {
+		a.finish()
 		// Every month of the period appears, with zero sales if none.
 		fy, fm, _ := p.From.Date()
 		ty, tm, _ := p.To.Date()
