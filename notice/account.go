@@ -2,6 +2,7 @@ package notice
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
@@ -79,4 +80,66 @@ func (n *Notice) checkAccount() []string {
 		bad = append(bad, "unapplied")
 	}
 	return bad
+}
+
+// instalmentWords names part k of n in the language ("" when k is 0).
+func instalmentWords(lang string, k, n int) string {
+	if k == 0 {
+		return ""
+	}
+	if lang == "de" {
+		return fmt.Sprintf("Rate %d von %d", k, n)
+	}
+	return fmt.Sprintf("instalment %d of %d", k, n)
+}
+
+// planWords describes a payment plan's parts in the language.
+func planWords(lang string, parts []PlanPart, m func(decimal.Decimal) string, dt func(date.Date) string) string {
+	if len(parts) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		var state string
+		switch {
+		case p.Paid.Cmp(p.Amount) >= 0:
+			state = map[bool]string{false: "paid", true: "bezahlt"}[lang == "de"]
+		case p.Missed && p.Paid.Sign() > 0:
+			state = map[bool]string{false: "missed, " + m(p.Paid) + " paid", true: "versäumt, " + m(p.Paid) + " bezahlt"}[lang == "de"]
+		case p.Missed:
+			state = map[bool]string{false: "missed", true: "versäumt"}[lang == "de"]
+		default:
+			state = map[bool]string{false: "not yet due", true: "noch nicht fällig"}[lang == "de"]
+		}
+		if lang == "de" {
+			fmt.Fprintf(&b, "%s bis %s (%s)", m(p.Amount), dt(p.PayBy), state)
+		} else {
+			fmt.Fprintf(&b, "%s by %s (%s)", m(p.Amount), dt(p.PayBy), state)
+		}
+	}
+	return b.String()
+}
+
+// unappliedWords says what an unapplied payment or credit is.
+func unappliedWords(lang string, u Unapplied, dt func(date.Date) string) string {
+	ref := ""
+	if u.Reference != "" {
+		if lang == "de" {
+			ref = " (Referenz " + u.Reference + ")"
+		} else {
+			ref = " (ref " + u.Reference + ")"
+		}
+	}
+	switch {
+	case lang == "de" && u.Kind == "credit":
+		return "Gutschrift vom " + dt(u.Date) + ref + ", noch keiner Rechnung zugeordnet"
+	case lang == "de":
+		return "Zahlung vom " + dt(u.Date) + ref + ", noch keiner Rechnung zugeordnet"
+	case u.Kind == "credit":
+		return "Credit note of " + dt(u.Date) + ref + ", not yet allocated to an invoice"
+	}
+	return "Payment received on " + dt(u.Date) + ref + ", not yet allocated to an invoice"
 }
