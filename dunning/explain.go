@@ -88,12 +88,15 @@ func (e *Explanation) String() string {
 
 // Explain answers why the invoice has an action on day asOf or why not, and
 // when its next step falls. It plans the invoice's customer exactly as Plan
-// does.
+// does. An instalment of an invoice with a Schedule is explained by its own
+// ID (InstalmentID: "ID#k").
 func Explain(asOf date.Date, policy *Policy, p Portfolio, invoiceID string) (*Explanation, error) {
 	var cust string
+	parent, part := ParentID(invoiceID) // an instalment: "ID#k" (instalments.go)
 	for i := range p.Invoices {
-		if p.Invoices[i].ID == invoiceID {
-			cust = p.Invoices[i].CustomerID
+		inv := &p.Invoices[i]
+		if inv.ID == invoiceID || part > 0 && inv.ID == parent && part <= len(inv.Schedule) {
+			cust = inv.CustomerID
 			break
 		}
 	}
@@ -108,6 +111,11 @@ func Explain(asOf date.Date, policy *Policy, p Portfolio, invoiceID string) (*Ex
 		}
 	}
 	ex := &Explanation{InvoiceID: invoiceID, AsOf: asOf}
+	for i := range sub.Invoices {
+		if inv := &sub.Invoices[i]; inv.ID == invoiceID && len(inv.Schedule) > 0 {
+			ex.Reason = fmt.Sprintf("payable in %d instalments: each is planned on its own; explain %s to %s", len(inv.Schedule), InstalmentID(inv.ID, 1), InstalmentID(inv.ID, len(inv.Schedule)))
+		}
+	}
 	acts, err := plan(func(*Customer) date.Date { return asOf }, policy, sub, ex)
 	if err != nil {
 		return nil, err
