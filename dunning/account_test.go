@@ -2,6 +2,9 @@ package dunning_test
 
 import (
 	"errors"
+	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -344,5 +347,87 @@ func TestPaymentPlanKeptThenBroken(t *testing.T) {
 	h["i1"] = p
 	if acts, err := dunning.Plan(day("2026-04-22"), escPol, pf); err != nil || len(acts) != 0 {
 		t.Errorf("escalate 04-22: %+v %v", acts, err)
+	}
+}
+
+// A statement of account of c1 for April and May 2026, by hand:
+//
+//	i0 EUR 200.00 issued 03-01, 100.00 paid 03-20 and 100.00 on 04-05
+//	i1 EUR 900.00 issued 03-01 in three parts (threeParts), 400.00 paid
+//	   04-10, a credit note of 250.00 on 05-20
+//	i2 EUR 120.00 issued 04-15, due 04-30, unpaid
+//	150.00 EUR received 05-25 and not yet allocated; USD money not shown
+//
+// Opening (03-31) = 200 - 100 + 900 = 1,000.00. Entries: 04-05 -100 = 900,
+// 04-10 -400 = 500, 04-15 +120 = 620, 05-20 -250 = 370, 05-25 -150 = 220 =
+// closing. Open items at 05-31: i1 instalment 3 250.00 (due 06-01, not
+// yet due) and i2 120.00 (31 days overdue): 370.00 - 150.00 unapplied =
+// 220.00, the closing balance. Aging: not yet due 250.00, 31-60 120.00.
+func TestStatementReconciles(t *testing.T) {
+	pol := stdPolicy()
+	i0 := dunningtest.Invoice("i0", "c1", day("2026-03-01"), day("2026-03-31"), "200.00", "EUR")
+	i0.Payments = []dunning.Payment{{Date: day("2026-03-20"), Amount: amt("100")}, {Date: day("2026-04-05"), Amount: amt("100"), Ref: "BANK-1"}}
+	i1 := threeParts()
+	i1.Payments = []dunning.Payment{{Date: day("2026-04-10"), Amount: amt("400"), Ref: "BANK-2"}}
+	i1.Credits = []dunning.Credit{{Date: day("2026-05-20"), Amount: amt("250"), Ref: "CN-7"}}
+	i2 := dunningtest.Invoice("i2", "c1", day("2026-04-15"), day("2026-04-30"), "120.00", "EUR")
+	pf := dunning.Portfolio{Customers: []dunning.Customer{dunningtest.Customer("c1")}, Invoices: []dunning.Invoice{i0, i1, i2},
+		Unapplied: []dunning.Unapplied{payment("u1", "EUR", "150.00", "2026-05-25"), payment("u2", "USD", "75.00", "2026-05-01")}}
+	for _, lang := range []string{"en", "de"} {
+		st, err := pol.Statement(pf, dunning.StatementRequest{CustomerID: "c1", Currency: "EUR", From: day("2026-04-01"), To: day("2026-05-31"), Language: lang})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bals []string
+		for _, e := range st.Entries {
+			bals = append(bals, e.Kind+" "+e.Balance.StringFixed(2))
+		}
+		want := []string{"payment 900.00", "payment 500.00", "invoice 620.00", "credit 370.00", "unapplied-payment 220.00"}
+		if !st.Opening.Equal(amt("1000")) || !cmp.Equal(bals, want) || !st.Closing.Equal(amt("220")) {
+			t.Errorf("opening %s entries %v closing %s, want 1000 %v 220", st.Opening, bals, st.Closing, want)
+		}
+		items := decimal.Zero
+		for _, l := range st.Items {
+			items = items.Add(l.Open)
+		}
+		if !items.Equal(amt("370")) || !st.Unapplied.Equal(amt("150")) || !items.Sub(st.Unapplied).Equal(st.Closing) {
+			t.Errorf("items %s unapplied %s closing %s: do not reconcile", items, st.Unapplied, st.Closing)
+		}
+		var aging []string
+		for _, b := range st.Aging {
+			aging = append(aging, b.Amount.StringFixed(2))
+		}
+		if !cmp.Equal(aging, []string{"250.00", "0.00", "120.00", "0.00", "0.00"}) {
+			t.Errorf("aging %v", aging)
+		}
+		golden(t, "testdata/statement/"+lang+".golden", "Subject: "+st.Subject+"\n\n"+st.Text+"\n-- html --\n"+st.HTML)
+	}
+	// Validate refuses a statement whose figures do not reconcile.
+	st, _ := pol.Statement(pf, dunning.StatementRequest{CustomerID: "c1", Currency: "EUR", From: day("2026-04-01"), To: day("2026-05-31")})
+	st.Items[0].Open = amt("1")
+	if err := st.Validate(); err == nil || !strings.Contains(err.Error(), "items") {
+		t.Errorf("unreconciled statement: %v", err)
+	}
+}
+
+var updateStatement = flag.Bool("update-statement", false, "rewrite the statement golden files")
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	if *updateStatement {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatalf("%v (run go test ./dunning -run Statement -update-statement)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs (-golden +got):\n%s", name, diff)
 	}
 }
