@@ -431,3 +431,22 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s differs (-golden +got):\n%s", name, diff)
 	}
 }
+
+// An instalment ID another invoice uses ("i1#2") would mix the two in the
+// History and the keys: the scheduled invoice is rejected, the other
+// planned.
+func TestInstalmentIDClash(t *testing.T) {
+	other := dunningtest.Invoice("i1#2", "c1", day("2026-03-01"), day("2026-03-31"), "50.00", "EUR")
+	pf := dunning.Portfolio{Customers: []dunning.Customer{dunningtest.Customer("c1")}, Invoices: []dunning.Invoice{threeParts(), other}}
+	acts, err := dunning.Plan(day("2026-04-14"), stdPolicy(), pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, a := range acts {
+		kinds = append(kinds, string(a.Kind)+" "+strings.Join(a.InvoiceIDs, ","))
+	}
+	if !cmp.Equal(kinds, []string{"rejected i1", "email i1#2"}) || !strings.Contains(acts[0].Problem, "invoice[i1].schedule") {
+		t.Errorf("actions %v (%+v)", kinds, acts)
+	}
+}

@@ -252,3 +252,49 @@ func (pl *planner) accountLine(ln *notice.Line, inv *Invoice, asOf date.Date) {
 	}
 	ln.Plan = noticePlan(o, asOf)
 }
+
+// screenInstalments takes out of invs each scheduled invoice one of whose
+// instalment IDs ("ID#k") another invoice of the portfolio already uses, and
+// returns a Rejected action for it: the two could not be told apart in the
+// History and the keys. invs comes back as it is when nothing collides.
+func screenInstalments(asOf func(*Customer) date.Date, invs []Invoice, custs []Customer) ([]Invoice, []Action) {
+	var ids map[string]bool
+	for i := range invs {
+		if len(invs[i].Schedule) > 0 {
+			if ids == nil {
+				ids = make(map[string]bool, len(invs))
+				for j := range invs {
+					ids[invs[j].ID] = true
+				}
+			}
+		}
+	}
+	if ids == nil {
+		return invs, nil
+	}
+	var bad []Action
+	kept := invs
+	cloned := false
+	for i := len(invs) - 1; i >= 0; i-- {
+		inv := &invs[i]
+		for k := 1; k <= len(inv.Schedule); k++ {
+			if id := InstalmentID(inv.ID, k); ids[id] {
+				err := loc{rec: "invoice", id: inv.ID, field: "schedule"}.err(id, "names instalment "+id+", the ID of another invoice")
+				a := Action{Key: "rejected/invoice/" + esc(inv.CustomerID) + "/" + esc(inv.ID), Kind: Rejected, CustomerID: inv.CustomerID,
+					InvoiceIDs: []string{inv.ID}, Problem: err.Error(), Reason: "not planned: the record is invalid"}
+				for c := range custs {
+					if custs[c].ID == inv.CustomerID {
+						a.TimeZone, a.Date = custs[c].TimeZone, asOf(&custs[c])
+					}
+				}
+				bad = append(bad, a)
+				if !cloned {
+					kept, cloned = slices.Clone(invs), true
+				}
+				kept = slices.Delete(kept, i, i+1)
+				break
+			}
+		}
+	}
+	return kept, bad
+}

@@ -202,6 +202,9 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 	}
 	var parents map[string]*Invoice
 	p, rejected := screenPortfolio(asOfFn, p, ex)
+	var clash []Action
+	p.Invoices, clash = screenInstalments(asOfFn, p.Invoices, p.Customers)
+	rejected = append(rejected, clash...)
 	p.Invoices, parents = expandInstalments(p.Invoices)
 	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex, parents: parents}
 	if pl.cal == nil {
