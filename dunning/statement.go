@@ -59,8 +59,8 @@ func (p *Policy) Statement(pf Portfolio, r StatementRequest) (*notice.Statement,
 	places := p.places(r.Currency)
 	lang := cmp.Or(r.Language, c.Language, "en")
 	s := &notice.Statement{
-		Number:   notice.NumberFor("statement/" + esc(c.ID) + "/" + string(r.Currency) + "/" + r.From.String() + "/" + r.To.String()),
-		Date:     cmp.Or(r.Date, r.To), From: r.From, To: r.To, Language: lang, Creditor: p.Creditor,
+		Number: notice.NumberFor("statement/" + esc(c.ID) + "/" + string(r.Currency) + "/" + r.From.String() + "/" + r.To.String()),
+		Date:   cmp.Or(r.Date, r.To), From: r.From, To: r.To, Language: lang, Creditor: p.Creditor,
 		Debtor:   notice.Party{Name: c.Name, Reference: c.ID, Kind: c.kind(), Country: c.Country},
 		Currency: string(r.Currency), MinorUnits: places,
 	}
