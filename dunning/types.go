@@ -332,8 +332,10 @@ func (inv *Invoice) PromiseOn(d date.Date) PromiseState {
 // amount that is not negative, at most 15 integer digits and no finer than
 // the currency's minor unit; payments, credits and a promise with positive
 // amounts in the same bounds and dates set; a dispute, hold or write-off
-// that does not end before it starts; a cycle that is not negative. Each
-// error is a *FieldError naming the field and the value.
+// that does not end before it starts; a cycle that is not negative; a
+// schedule of instalments (validateSchedule) and a payment plan's parts
+// (validatePlan) that add up and are in order. Each error is a *FieldError
+// naming the field and the value.
 func (inv *Invoice) Validate() error {
 	l := func(field string) loc { return loc{rec: "invoice", id: inv.ID, field: field} }
 	li := func(field string, i int) loc {
