@@ -100,6 +100,8 @@ func (e *Explanation) String() string {
 // and invoices, and the store's History in p.History (with the open tasks
 // in p.Tasks). Without the History nothing counts as done: a step already
 // sent looks due again. Runner.Explain reads both from the store.
+// An instalment of an invoice with a Schedule is explained by its own ID
+// (InstalmentID: "ID#k").
 func Explain(asOf date.Date, policy *Policy, p Portfolio, invoiceID string) (*Explanation, error) {
 	return explain(func(*Customer) date.Date { return asOf }, policy, p, invoiceID)
 }
@@ -129,9 +131,11 @@ func (r *Runner) Explain(ctx context.Context, p Portfolio, invoiceID string) (*E
 // explain plans the invoice's customer with its day from today.
 func explain(today func(*Customer) date.Date, policy *Policy, p Portfolio, invoiceID string) (*Explanation, error) {
 	var cust string
+	parent, part := ParentID(invoiceID) // an instalment: "ID#k" (instalments.go)
 	for i := range p.Invoices {
-		if p.Invoices[i].ID == invoiceID {
-			cust = p.Invoices[i].CustomerID
+		inv := &p.Invoices[i]
+		if inv.ID == invoiceID || part > 0 && inv.ID == parent && part <= len(inv.Schedule) {
+			cust = inv.CustomerID
 			break
 		}
 	}
@@ -159,6 +163,11 @@ func explain(today func(*Customer) date.Date, policy *Policy, p Portfolio, invoi
 		}
 	}
 	SortInteractions(ex.Interactions)
+	for i := range sub.Invoices {
+		if inv := &sub.Invoices[i]; inv.ID == invoiceID && len(inv.Schedule) > 0 {
+			ex.Reason = fmt.Sprintf("payable in %d instalments: each is planned on its own; explain %s to %s", len(inv.Schedule), InstalmentID(inv.ID, 1), InstalmentID(inv.ID, len(inv.Schedule)))
+		}
+	}
 	acts, err := plan(today, policy, sub, ex)
 	if err != nil {
 		return nil, err

@@ -25,7 +25,13 @@ type Portfolio struct {
 	Customers  []Customer
 	Agreements []Agreement
 	Invoices   []Invoice
-	History    History // nil: nothing done yet
+	// Unapplied are the customers' payments and credit notes not yet
+	// matched to an invoice: they reduce what each customer is dunned for
+	// in their currency (see NetOverdue). An invalid record, or one naming
+	// no customer of the portfolio, comes back as a Rejected action and is
+	// not counted.
+	Unapplied []Unapplied
+	History   History // nil: nothing done yet
 	// Tasks are the open collector tasks (Store.Tasks(ctx, TaskOpen); the
 	// Runner reads them when nil). Plan cancels a task whose invoices are
 	// all in the portfolio and settled or written off (an invoice missing
@@ -188,6 +194,12 @@ type planner struct {
 	// changes those reviews by key (review.go).
 	levels  map[string]levelChange
 	changes map[string]*Review
+
+	// parents maps an instalment part's ID to its invoice (instalments.go).
+	parents map[string]*Invoice
+	// covered holds the keys of the day's actions the customer's unapplied
+	// money covers, with the reason (balance.go).
+	covered map[string]string
 }
 
 type custState struct {
@@ -198,6 +210,7 @@ type custState struct {
 	matched  bool
 	subj     subject
 	openByCu map[Currency]decimal.Decimal // open items per currency (lazy)
+	un       *unappliedState              // unapplied money (nil: none)
 }
 
 func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Explanation) ([]Action, error) {
@@ -209,9 +222,14 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 			return nil, err
 		}
 	}
+	var parents map[string]*Invoice
 	p, rejected := screenPortfolio(asOfFn, p, ex)
 	p.Customers = reviewHolds(asOfFn, p)
-	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex}
+	var clash []Action
+	p.Invoices, clash = screenInstalments(asOfFn, p.Invoices, p.Customers)
+	rejected = append(rejected, clash...)
+	p.Invoices, parents = expandInstalments(p.Invoices)
+	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex, parents: parents}
 	if policy.Segments != nil {
 		pl.segments = policy.Segments.Compile()
 	}
@@ -265,6 +283,9 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		fill[ci]++
 	}
 
+	unByCust, badUn := groupUnapplied(asOfFn, p.Unapplied, p.Customers, custIdx)
+	rejected = append(rejected, badUn...)
+
 	for i := range p.Tasks {
 		t := &p.Tasks[i]
 		if t.Status == TaskOpen {
@@ -292,6 +313,9 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		// One custState for the whole loop: customer takes its address, so a
 		// fresh one per customer would be a heap allocation per customer.
 		cs = custState{c: c, asOf: asOfFn(c), invs: invs}
+		if un := unByCust[c.ID]; len(un) > 0 {
+			cs.un = &unappliedState{recs: un}
+		}
 		cs.subj = subject{c: c, invs: invs, asOf: cs.asOf}
 		var err error
 		n0, saved := len(actions), pl.saveExplain()
@@ -396,8 +420,12 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		kept := due[:0]
 		for _, d := range due {
 			floor, ok := pl.policy.MinAmount[d.inv.Currency]
-			if ok && pl.overdueTotal(cs, d.inv.Currency).Cmp(floor) < 0 {
-				pl.note(d.inv, fmt.Sprintf("no action: the customer's overdue items in %s total %s, below the policy minimum %s", d.inv.Currency, pl.overdueTotal(cs, d.inv.Currency).String(), floor.String()))
+			if ok && pl.netOverdue(cs, d.inv.Currency).Cmp(floor) < 0 {
+				what := "overdue items"
+				if cs.un != nil {
+					what = "overdue items less unapplied payments and credits"
+				}
+				pl.note(d.inv, fmt.Sprintf("no action: the customer's %s in %s total %s, below the policy minimum %s", what, d.inv.Currency, pl.netOverdue(cs, d.inv.Currency).String(), floor.String()))
 				continue
 			}
 			kept = append(kept, d)
@@ -476,6 +504,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 		actions = append(actions, a)
 	}
+	actions = pl.dropCovered(cs, actions, first)
 	if l := pl.policy.Customer; l != nil {
 		actions = pl.limit(cs, l, actions, first)
 	}
@@ -738,11 +767,9 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 			return fmt.Sprintf("disputed since %s (%s): dunning pauses until the dispute is resolved", inv.Dispute.Opened, inv.Dispute.Reason)
 		})
 	}
-	ps := inv.PromiseOn(asOf)
+	ps, promiseDay := pl.promiseOn(inv, asOf)
 	if ps == PromisePending {
-		return stop(func() string {
-			return fmt.Sprintf("promise to pay %s by %s made on %s: dunning waits", inv.Promise.Amount.String(), inv.Promise.PayBy, inv.Promise.Made)
-		})
+		return stop(func() string { return pl.promiseText(inv, asOf, "dunning waits") })
 	}
 
 	prog, has := pl.progress(inv)
@@ -837,7 +864,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	// A reminder (a step dated on or before the due date) whose date passed
 	// and whose next step is also due is passed over, never sent late; the
 	// dunning levels after the due date are never passed over by Progressive.
-	escalate := ps == PromiseBroken && wf.OnBrokenPromise == EscalateOnBroken && prog.Last <= inv.Promise.PayBy
+	escalate := ps == PromiseBroken && wf.OnBrokenPromise == EscalateOnBroken && prog.Last <= promiseDay
 	nextDate, nextStep := date.Date(0), -1
 	var dueIdx [8]int
 	dueSteps := dueIdx[:0]
@@ -982,6 +1009,9 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	switch {
 	case escalate:
 		dec.reason = fmt.Sprintf("the promise to pay %s by %s was broken: escalating to %q at once", inv.Promise.Amount.String(), inv.Promise.PayBy, wf.Steps[dueSteps[0]].Name)
+		if len(inv.Promise.Parts) > 0 {
+			dec.reason = fmt.Sprintf("the payment plan was broken (%s): escalating to %q at once", pl.planParts(inv, asOf), wf.Steps[dueSteps[0]].Name)
+		}
 	default:
 		s := wf.Steps[dec.steps[len(dec.steps)-1]]
 		dec.reason = fmt.Sprintf("invoice %s (due %s, open %s %s): step %q of workflow %q fell due on %s", inv.Number, inv.Due, inv.Currency, open.StringFixed(pl.places(inv.Currency)), s.Name, wf.Name, dec.dates[len(dec.dates)-1])
@@ -993,6 +1023,9 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		}
 		if ps == PromiseBroken {
 			dec.reason += "; the promise to pay was broken"
+			if len(inv.Promise.Parts) > 0 {
+				dec.reason = strings.TrimSuffix(dec.reason, "the promise to pay was broken") + "the payment plan was broken (" + pl.planParts(inv, asOf) + ")"
+			}
 		}
 	}
 	if ex != nil {
@@ -1246,10 +1279,12 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		if d.fallback != "" || prog.Bounced != "" || last >= cs.asOf {
 			last = 0
 		}
-		n.Lines = append(n.Lines, notice.Line{
+		ln := notice.Line{
 			Number: inv.Number, IssueDate: inv.Issued, DueDate: inv.Due, Description: strings.Join(desc, "; "),
 			Amount: inv.Amount, Open: d.open, DaysOverdue: max(0, int(cs.asOf-inv.Due)), LastNotice: last,
-		})
+		}
+		pl.accountLine(&ln, inv, cs.asOf)
+		n.Lines = append(n.Lines, ln)
 		if last != 0 && !slices.Contains(n.Earlier, last) {
 			n.Earlier = append(n.Earlier, last)
 		}
@@ -1311,6 +1346,12 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 				a.Compensation = true
 			}
 		}
+	}
+	if ok, why := pl.applyUnapplied(cs, n, cur); !ok {
+		if pl.covered == nil {
+			pl.covered = map[string]string{}
+		}
+		pl.covered[a.Key] = why
 	}
 	// The step fee is booked on the first invoice not only listed; the
 	// notice names it when that is not its first line.

@@ -140,7 +140,7 @@ func Sum(invs iter.Seq[dunning.Invoice], opts SumOptions) (map[Currency]*Totals,
 	accs := map[Currency]*acc{}
 	begin := p.From - 1
 	var a *acc // the last currency's accumulator: streams are mostly one currency
-	for inv := range invs {
+	for inv := range items(invs) {
 		cur := inv.Currency
 		conv := func(a decimal.Decimal, on date.Date) (decimal.Decimal, error) {
 			if fx == nil || cur == target || a.IsZero() {
@@ -341,7 +341,8 @@ type Aging struct {
 // DefaultEdges returns the usual 30/60/90 bucket edges.
 func DefaultEdges() []int { return []int{30, 60, 90} }
 
-// AgingReport buckets the open balances on asOf. Edges are the upper ends of
+// AgingReport buckets the open balances on asOf, an invoice with a
+// Schedule per instalment (each by its own due date, counted once each). Edges are the upper ends of
 // the buckets in days, ascending: {30, 60, 90} gives 1-30, 31-60, 61-90, 91+
 // (and "current" for ByDueDate, or 0-30 ... for ByInvoiceDate).
 func AgingReport(invs iter.Seq[dunning.Invoice], asOf date.Date, edges []int, basis AgingBasis) (map[Currency]*Aging, error) {
@@ -355,7 +356,7 @@ func AgingReport(invs iter.Seq[dunning.Invoice], asOf date.Date, edges []int, ba
 	}
 	proto := bucketsFor(edges, basis)
 	out := map[Currency]*Aging{}
-	for inv := range invs {
+	for inv := range items(invs) {
 		v := arOn(&inv, asOf)
 		if v.Sign() <= 0 {
 			continue

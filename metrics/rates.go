@@ -110,7 +110,7 @@ type RiskOptions struct {
 func ReceivablesAtRisk(invs iter.Seq[dunning.Invoice], asOf date.Date, o RiskOptions) map[Currency]*Risk {
 	out := map[Currency]*Risk{}
 	scores := map[string]bool{}
-	for inv := range invs {
+	for inv := range items(invs) {
 		v := arOn(&inv, asOf)
 		if v.Sign() <= 0 {
 			continue

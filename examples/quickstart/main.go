@@ -101,6 +101,13 @@ func run(w io.Writer, now time.Time) error {
 		return err
 	}
 	fmt.Fprintf(w, "run 3 (plans afresh): %d planned: the ledger knows what was done\n", rep3.Planned)
+
+	// A statement of account, for any customer and period.
+	stm, err := pol.Statement(pf, dunning.StatementRequest{CustomerID: "c-acme", Currency: "EUR", From: d("2026-09-01"), To: dunningDay(now)})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n== Statement of account for Acme\nSubject: %s\n\n%s", stm.Subject, stm.Text)
 	return nil
 }
 

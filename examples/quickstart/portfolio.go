@@ -93,8 +93,9 @@ func inv(id, cust, agr, cur, issued, due, amount, what string) dunning.Invoice {
 	}
 }
 
-// Portfolio returns four customers in three currencies with a disputed and
-// a paid invoice.
+// Portfolio returns four customers in four currencies with a disputed and
+// a paid invoice, an invoice payable in instalments and an unapplied
+// payment.
 func Portfolio() dunning.Portfolio {
 	bank := dunning.PaymentInstructions{
 		Text:       "Questions about an invoice? Just reply to this message.",
@@ -138,6 +139,9 @@ func Portfolio() dunning.Portfolio {
 		// Corner: one paid, one due in 7 days.
 		inv("inv-3001", "c-corner", "a-corner", "USD", "2026-10-01", "2026-10-31", "1999.99", "Shelving units"),
 		inv("inv-3002", "c-corner", "a-corner", "USD", "2026-11-01", "2026-12-01", "450.00", "Paint supplies"),
+		// Corner: a fit-out payable in three monthly instalments, the first
+		// paid: instalment 2 is overdue, instalment 3 falls due in 6 days.
+		inv("inv-3003", "c-corner", "a-corner", "USD", "2026-09-01", "2026-11-30", "3000.00", "Store fit-out, in three instalments"),
 		// Sakura: 30 days overdue, in yen (no minor unit).
 		inv("inv-4001", "c-dental", "a-dental", "JPY", "2026-09-25", "2026-10-25", "385000", "Dental chair upholstery"),
 	}
@@ -145,5 +149,12 @@ func Portfolio() dunning.Portfolio {
 	invoices[4].Promise = &dunning.Promise{Made: d("2026-08-01"), PayBy: d("2026-08-15"), Amount: money("500.00")}
 	invoices[4].Payments = []dunning.Payment{{Date: d("2026-09-20"), Amount: money("500.00"), Ref: "late transfer"}}
 	invoices[5].Payments = []dunning.Payment{{Date: d("2026-10-30"), Amount: money("1999.99"), Ref: "ACH 88213"}}
-	return dunning.Portfolio{Customers: customers, Agreements: agreements, Invoices: invoices}
+	invoices[7].Schedule = []dunning.Instalment{
+		{Due: d("2026-09-30"), Amount: money("1000.00")}, {Due: d("2026-10-31"), Amount: money("1000.00")}, {Due: d("2026-11-30"), Amount: money("1000.00")},
+	}
+	invoices[7].Payments = []dunning.Payment{{Date: d("2026-09-29"), Amount: money("1000.00"), Ref: "ACH 87011"}}
+	// Acme paid EUR 2,000 that accounts receivable has not matched to an
+	// invoice yet: its notice deducts it on a line of its own.
+	unapplied := []dunning.Unapplied{{ID: "u-1", CustomerID: "c-acme", Kind: dunning.UnappliedPayment, Currency: "EUR", Date: d("2026-11-20"), Amount: money("2000.00"), Ref: "SEPA 55120"}}
+	return dunning.Portfolio{Customers: customers, Agreements: agreements, Invoices: invoices, Unapplied: unapplied}
 }

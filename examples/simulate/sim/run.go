@@ -208,7 +208,7 @@ func simulate(ctx context.Context, w *World, pol Named, o Options) (Outcome, err
 	days := int(o.To-o.From) + 1
 	next := 0 // next invoice to issue
 	var open []int
-	pf := dunning.Portfolio{Customers: w.Customers}
+	pf := dunning.Portfolio{Customers: w.Customers, Unapplied: w.Unapplied}
 	for d := o.From; d <= o.To; d++ {
 		if err := ctx.Err(); err != nil {
 			return Outcome{}, err
