@@ -792,20 +792,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	if inv.AgreementID != "" {
 		agr = pl.agreements[inv.AgreementID]
 	}
-	done := -1
-	if has {
-		if prog.Workflow == wf.Name {
-			done = prog.Step
-		} else {
-			// Switched mid-cycle: the new workflow's steps dated on or before
-			// the last notice count as done.
-			for i := range wf.Steps {
-				if d, _, ok := pl.stepDate(wf, i, inv, agr); ok && d <= prog.Last {
-					done = i
-				}
-			}
-		}
-	}
+	done := pl.doneStep(wf, inv, agr, prog, has)
 	if ex != nil {
 		ex.Workflow = wf.Name
 		ex.Match = m
@@ -1485,4 +1472,23 @@ func (p *Policy) Route(asOf date.Date, c *Customer, invs []*Invoice) segment.Mat
 		return segment.Match{Target: segment.Target{Workflow: p.Workflows[0].Name}, Index: -1, Default: true}
 	}
 	return p.Segments.Match(&subject{c: c, invs: invs, asOf: asOf})
+}
+
+// doneStep is the index of the last step of wf done for inv (-1: none),
+// from its progress. After a switch of workflow mid-cycle, the new
+// workflow's steps dated on or before the last notice count as done.
+func (pl *planner) doneStep(wf *Workflow, inv *Invoice, agr *Agreement, prog Progress, has bool) int {
+	done := -1
+	if !has {
+		return done
+	}
+	if prog.Workflow == wf.Name {
+		return prog.Step
+	}
+	for i := range wf.Steps {
+		if d, _, ok := pl.stepDate(wf, i, inv, agr); ok && d <= prog.Last {
+			done = i
+		}
+	}
+	return done
 }

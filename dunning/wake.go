@@ -153,18 +153,7 @@ func (pl *planner) wake(asOf date.Date, c *Customer, inv *Invoice) date.Date {
 		if only != "" && wf.Name != only {
 			continue
 		}
-		done := -1
-		if has {
-			if prog.Workflow == wf.Name {
-				done = prog.Step
-			} else {
-				for i := range wf.Steps {
-					if d, _, ok := pl.stepDate(wf, i, inv, agr); ok && d <= prog.Last {
-						done = i
-					}
-				}
-			}
-		}
+		done := pl.doneStep(wf, inv, agr, prog, has)
 		if ps == PromiseBroken && wf.OnBrokenPromise == EscalateOnBroken && prog.Last <= inv.Promise.PayBy && done+1 < len(wf.Steps) {
 			return asOf // escalates at once, whatever the next step's date
 		}
