@@ -8,6 +8,7 @@ require (
 	github.com/rickb777/date/v2 v2.1.8
 	github.com/shopspring/decimal v1.4.0
 	golang.org/x/text v0.41.0
+	golang.org/x/time v0.15.0
 	pgregory.net/rapid v1.2.0
 )
 
@@ -19,5 +20,4 @@ require (
 	github.com/rickb777/period v1.0.9 // indirect
 	github.com/rickb777/plural v1.4.2 // indirect
 	golang.org/x/sync v0.22.0 // indirect
-	golang.org/x/time v0.15.0 // indirect
 )

@@ -70,10 +70,9 @@ type BatchStore interface {
 }
 
 // ClaimMany claims p.Keys through s's BatchStore method, or one by one
-// through Claim for a store without it. A failure of one Claim in the
-// fallback that is not a per-key answer (ErrAlreadyDone, ErrClaimed,
-// ErrInvalid) stops it: the keys not tried yet are reported with that
-// error too, and it is returned.
+// through Claim for a store without it; in the fallback each key's error,
+// whatever it is, is that key's answer, and the returned error is ctx's
+// once it is done (the keys not tried yet carry it too).
 func ClaimMany(ctx context.Context, s Store, p ClaimManyParams) ([]ClaimResult, error) {
 	if b, ok := s.(BatchStore); ok {
 		return b.ClaimMany(ctx, p)
@@ -82,11 +81,11 @@ func ClaimMany(ctx context.Context, s Store, p ClaimManyParams) ([]ClaimResult, 
 	for i, k := range p.Keys {
 		c, err := s.Claim(ctx, ClaimParams{Key: k.Key, Owner: p.Owner, Lease: p.Lease, Planned: k.Planned})
 		out[i] = ClaimResult{Claim: c, Err: err}
-		if err != nil && !errors.Is(err, ErrAlreadyDone) && !errors.Is(err, ErrClaimed) && !errors.Is(err, ErrInvalid) {
+		if cerr := ctx.Err(); cerr != nil {
 			for j := i + 1; j < len(out); j++ {
-				out[j].Err = err
+				out[j].Err = cerr
 			}
-			return out, err
+			return out, cerr
 		}
 	}
 	return out, nil

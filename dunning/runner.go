@@ -7,13 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
-	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/overduehq/overdue/notice"
+	"golang.org/x/time/rate"
 )
 
 // Sender delivers a rendered notice. The key is the action's idempotency
@@ -141,6 +139,19 @@ type Runner struct {
 	// operator must see (lease lost, problem, store error, a resend after
 	// an unknown outcome), Info otherwise.
 	Logger *slog.Logger
+	// Concurrency is how many sends (or task saves) are in flight at once
+	// (default 1). Each customer's actions go out one after another in plan
+	// order; different customers' in parallel.
+	Concurrency int
+	// BatchSize is how many actions Execute claims in one ClaimMany and
+	// records in one CompleteMany (default 128, at least 4*Concurrency).
+	BatchSize int
+	// Limits caps sends per channel (keyed by the action's kind: Email,
+	// SMS, Letter, ...), shared by every Execute of the runner (and by
+	// other runners given the same limiter). A send waits for its token;
+	// one whose wait would pass ctx's deadline is released for the next
+	// run.
+	Limits map[ActionKind]*rate.Limiter
 	// Stagger makes Execute work the actions in an order shuffled by Owner
 	// (the same owner, the same order), so several runners working one plan
 	// on one store seldom contend for the same claims. Off, actions run in
@@ -244,7 +255,16 @@ func (r *Runner) Plan(ctx context.Context, p Portfolio) ([]Action, error) {
 			return nil, fmt.Errorf("dunning: reading open tasks: %w", err)
 		}
 	}
-	h, err := r.Store.History(ctx)
+	// Only the history of the invoices and customers planned: a store
+	// with HistoryFor reads what the day holds, not the whole ledger.
+	q := HistoryQuery{InvoiceIDs: make([]string, len(p.Invoices)), CustomerIDs: make([]string, len(p.Customers))}
+	for i := range p.Invoices {
+		q.InvoiceIDs[i] = p.Invoices[i].ID
+	}
+	for i := range p.Customers {
+		q.CustomerIDs[i] = p.Customers[i].ID
+	}
+	h, err := HistoryFor(ctx, r.Store, q)
 	if err != nil {
 		return nil, fmt.Errorf("dunning: reading history: %w", err)
 	}
@@ -292,109 +312,6 @@ const (
 	fatalFault        // stop now: sender setup failure, no sender, cancelled
 )
 
-// Execute carries out actions planned (and perhaps reviewed) earlier.
-// Per-action outcomes are in the report, including per-action store
-// errors (StatusError). It returns an error, with the report so far, when
-// ctx is cancelled, when StopAfter actions in a row failed in the store or
-// in the sender, or when the sender reports a setup failure.
-func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
-	rep := Report{Planned: len(acts), Counts: map[Status]int{}}
-	if r.Store == nil || r.Policy == nil {
-		return rep, errors.New("dunning: Runner needs a Policy and a Store")
-	}
-	order := make([]int, len(acts))
-	for i := range order {
-		order[i] = i
-	}
-	if r.Stagger {
-		// Shuffle customers, keeping each customer's actions in plan order.
-		h := fnv.New64a()
-		h.Write([]byte(r.owner()))
-		rank := map[string]int{}
-		for _, a := range acts {
-			if _, ok := rank[a.CustomerID]; !ok {
-				rank[a.CustomerID] = len(rank)
-			}
-		}
-		perm := rand.New(rand.NewPCG(h.Sum64(), 0x6f766572)).Perm(len(rank))
-		slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(perm[rank[acts[i].CustomerID]], perm[rank[acts[j].CustomerID]]) })
-	}
-	// An invoice whose action did not complete in this run gets no later
-	// step in it: a later step recorded first would pass the earlier one
-	// over for good.
-	blocked := map[string]string{}
-	dc, _ := r.Store.(DoneChecker)
-	var set *notice.Set
-	var done map[string]bool
-	var storeFails, senderFails int
-	for j, i := range order {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		if dc != nil && j%doneBatch == 0 {
-			batch := order[j:min(j+doneBatch, len(order))]
-			keys := make([]string, len(batch))
-			for k, b := range batch {
-				keys[k] = acts[b].Key
-			}
-			var err error
-			if done, err = dc.Done(ctx, keys); err != nil {
-				// Only an optimisation: Claim still refuses done keys.
-				done = nil
-				if r.Logger != nil {
-					r.Logger.LogAttrs(ctx, slog.LevelWarn, "dunning: checking done keys", slog.String("error", err.Error()))
-				}
-			}
-		}
-		if done[acts[i].Key] {
-			rep.Counts[StatusDone]++
-			rep.Results = append(rep.Results, Result{Key: acts[i].Key, Status: StatusDone})
-			continue
-		}
-		var res Result
-		var f fault
-		var err error
-		if k := blockedBy(blocked, &acts[i]); k != "" {
-			res = Result{Key: acts[i].Key, Status: StatusDeferred, Error: "waits for the earlier action " + k + " of its invoices"}
-		} else {
-			res, f, err = r.one(ctx, &acts[i], &set)
-		}
-		switch res.Status {
-		case StatusSent, StatusFailed, StatusDone, StatusResent, StatusRecovered:
-		default:
-			for _, id := range acts[i].InvoiceIDs {
-				if _, ok := blocked[id]; !ok {
-					blocked[id] = acts[i].Key
-				}
-			}
-		}
-		if res.Status != "" {
-			rep.Counts[res.Status]++
-			rep.Results = append(rep.Results, res)
-			r.log(ctx, res)
-		}
-		switch f {
-		case fatalFault:
-			return rep, err
-		case storeFault:
-			storeFails++
-			if storeFails >= r.stopAfter() {
-				return rep, fmt.Errorf("dunning: stopping: the store failed for %d actions in a row, last %s: %w", storeFails, res.Key, err)
-			}
-		case senderFault:
-			senderFails++
-			if senderFails >= r.stopAfter() {
-				return rep, fmt.Errorf("dunning: stopping: the sender failed for %d actions in a row, last %s: %w", senderFails, res.Key, err)
-			}
-		default:
-			if res.Status != StatusProblem && res.Status != StatusDeferred {
-				storeFails, senderFails = 0, 0
-			}
-		}
-	}
-	return rep, nil
-}
-
 // blockedBy returns the key of an earlier action of a's invoices that did
 // not complete in this run ("" if none).
 func blockedBy(blocked map[string]string, a *Action) string {
@@ -423,210 +340,6 @@ func (r *Runner) log(ctx context.Context, res Result) {
 		attrs = append(attrs, slog.String("error", res.Error))
 	}
 	r.Logger.LogAttrs(ctx, level, "dunning action", attrs...)
-}
-
-// doneBatch is how many keys Execute asks a DoneChecker about at once.
-const doneBatch = 128
-
-// one carries out a; set holds the policy's templates, parsed at first use
-// and kept for the rest of the Execute. It returns the result (Status ""
-// when there is none to report), the kind of failure and its error.
-func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (Result, fault, error) {
-	res := Result{Key: a.Key}
-	problem := func(msg string) (Result, fault, error) {
-		res.Status, res.Error = StatusProblem, msg
-		return res, noFault, nil
-	}
-	if a.Problem != "" {
-		return problem(a.Problem)
-	}
-	if w := r.Policy.SendWindow; w != nil && (a.Kind == Email || a.Kind == SMS) {
-		loc, err := time.LoadLocation(a.TimeZone)
-		if err != nil {
-			return problem(fmt.Sprintf("customer %s: time zone %q: %v", a.CustomerID, a.TimeZone, err))
-		}
-		if now := r.clock().Now(); !w.Contains(now, loc) {
-			res.Status, res.Error = StatusDeferred, "outside the send window until "+w.Next(now, loc).In(loc).Format("2006-01-02 15:04 MST")
-			return res, noFault, nil
-		}
-	}
-	notices := a.Kind.IsNotice()
-	if notices {
-		if r.Sender == nil {
-			return Result{}, fatalFault, errors.New("dunning: Runner needs a Sender for notices")
-		}
-		if a.Notice == nil {
-			return problem("no notice to send")
-		}
-		// Render before the claim: a template fault holds no lease.
-		if a.Notice.Subject == "" && a.Notice.Text == "" {
-			if *set == nil {
-				*set = r.Policy.templates()
-			}
-			if err := (*set).Render(a.Notice); err != nil {
-				return problem("render: " + err.Error())
-			}
-		}
-	}
-	// Everything the record and the claim will hold must be storable.
-	rec := a.Record(Sent, r.clock().Now())
-	if err := CheckRecord(rec); err != nil {
-		return problem("cannot be recorded: " + err.Error())
-	}
-	if a.Task != nil && !notices {
-		if err := CheckTask(*a.Task); err != nil {
-			return problem("cannot be stored: " + err.Error())
-		}
-	}
-
-	lease := r.lease()
-	leaseEnd := time.Now().Add(lease) // monotonic: no earlier than the store's expiry
-	claim, err := r.Store.Claim(ctx, ClaimParams{Key: a.Key, Owner: r.owner(), Lease: lease, Planned: PendingOf(a)})
-	switch {
-	case errors.Is(err, ErrAlreadyDone):
-		res.Status = StatusDone
-		return res, noFault, nil
-	case errors.Is(err, ErrClaimed):
-		res.Status = StatusBusy
-		return res, noFault, nil
-	case errors.Is(err, ErrInvalid):
-		return problem("cannot be claimed: " + err.Error())
-	case err != nil && ctx.Err() != nil:
-		return Result{}, fatalFault, ctx.Err()
-	case err != nil:
-		res.Status, res.Error = StatusError, Storable("claim: "+err.Error(), MaxTextLen)
-		return res, storeFault, err
-	}
-
-	// release gives the claim back after a failure that sent nothing; it
-	// runs even when ctx is cancelled.
-	release := func(retryIn time.Duration, reason string) error {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.recordTimeout())
-		defer cancel()
-		err := r.Store.Release(rctx, claim, ReleaseParams{RetryIn: retryIn, Reason: Storable(reason, MaxTextLen)})
-		if errors.Is(err, ErrLeaseLost) {
-			return nil
-		}
-		return err
-	}
-	retryAfter := cmp.Or(max(r.RetryAfter, 0), 10*time.Minute)
-
-	out := Sent
-	if notices {
-		rec.Unknown = claim.Unknown
-		sendIt := true
-		if lk, ok := r.Sender.(Looker); ok && claim.Unknown {
-			id, found, err := lk.Lookup(ctx, a.Key)
-			switch {
-			case err == nil && found:
-				sendIt, rec.Recovered, res.MessageID = false, true, Storable(id, MaxIDLen)
-			case err == nil || errors.Is(err, errors.ErrUnsupported):
-			default:
-				res.Status, res.Error = StatusRetry, Storable("look-up: "+err.Error(), MaxTextLen)
-				if rerr := release(retryAfter, res.Error); rerr != nil {
-					res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
-				}
-				if ctx.Err() != nil {
-					return res, fatalFault, ctx.Err()
-				}
-				return res, senderFault, err
-			}
-		}
-		if sendIt && time.Until(leaseEnd) < lease/2 {
-			// No send starts that the lease may not cover: the claim (or the
-			// look-up) took half of it already.
-			res.Status, res.Error = StatusRetry, "the lease ran short before the send"
-			if rerr := release(0, res.Error); rerr != nil {
-				res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
-			}
-			return res, noFault, nil
-		}
-		if sendIt {
-			id, err := r.send(ctx, a)
-			switch {
-			case err == nil:
-				res.MessageID = Storable(id, MaxIDLen)
-			case errors.Is(err, ErrSenderSetup):
-				res.Status, res.Error = StatusRetry, Storable(err.Error(), MaxTextLen)
-				if rerr := release(0, res.Error); rerr != nil {
-					res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
-				}
-				return res, fatalFault, fmt.Errorf("dunning: stopping: sender setup failure at %s: %w", a.Key, err)
-			case errors.Is(err, ErrPermanent):
-				out, res.Error = Failed, Storable(err.Error(), MaxTextLen)
-			case ctx.Err() != nil:
-				// Cancelled before the provider accepted it: give it back for
-				// the next run at once.
-				res.Status, res.Error = StatusRetry, Storable(err.Error(), MaxTextLen)
-				if rerr := release(0, res.Error); rerr != nil {
-					res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
-				}
-				return res, fatalFault, ctx.Err()
-			default:
-				res.Status, res.Error = StatusRetry, Storable(err.Error(), MaxTextLen)
-				if rerr := release(retryAfter, res.Error); rerr != nil {
-					res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
-				}
-				return res, senderFault, err
-			}
-		}
-	} else if a.Task != nil {
-		if err := r.Store.SaveTask(ctx, *a.Task); err != nil {
-			res.Status, res.Error = StatusError, Storable("save task: "+err.Error(), MaxTextLen)
-			if rerr := release(0, res.Error); rerr != nil {
-				res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
-			}
-			if ctx.Err() != nil {
-				return res, fatalFault, ctx.Err()
-			}
-			return res, storeFault, err
-		}
-	}
-	rec.Outcome, rec.MessageID, rec.Error = out, res.MessageID, res.Error
-	if err := r.record(ctx, claim, rec, leaseEnd); err != nil {
-		if errors.Is(err, ErrLeaseLost) {
-			res.Status = StatusLeaseLost
-			return res, noFault, nil
-		}
-		res.Status, res.Error = StatusError, Storable("record: "+err.Error(), MaxTextLen)
-		return res, storeFault, err
-	}
-	switch {
-	case out == Failed:
-		res.Status = StatusFailed
-	case rec.Recovered:
-		res.Status = StatusRecovered
-	case rec.Unknown:
-		res.Status = StatusResent
-	default:
-		res.Status = StatusSent
-	}
-	return res, noFault, nil
-}
-
-// record completes the claim on a context that ctx's cancellation cannot
-// cut short, each try with its own deadline, retrying until leaseEnd. A
-// retry after a commit whose reply was lost succeeds (the store finds the
-// claim's own record).
-func (r *Runner) record(ctx context.Context, c Claim, rec Record, leaseEnd time.Time) error {
-	bg := context.WithoutCancel(ctx)
-	wait := r.backoff()
-	var unslept time.Duration // waits Sleep did not really take (a test's Sleep), counted as passed
-	for {
-		cctx, cancel := context.WithTimeout(bg, r.recordTimeout())
-		err := r.Store.Complete(cctx, c, rec)
-		cancel()
-		if err == nil || errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrInvalid) {
-			return err
-		}
-		if !time.Now().Add(unslept + wait).Before(leaseEnd) {
-			return err
-		}
-		t0 := time.Now()
-		_ = r.sleep(bg, wait)
-		unslept += max(wait-time.Since(t0), 0)
-		wait = min(2*wait, 2*time.Second)
-	}
 }
 
 func (r *Runner) send(ctx context.Context, a *Action) (string, error) {

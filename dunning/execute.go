@@ -1,0 +1,611 @@
+package dunning
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/overduehq/overdue/notice"
+)
+
+// Execution in chunks. Execute works a plan in chunks of actions that share
+// no invoice: each chunk is claimed in one ClaimMany, carried out (sent,
+// task saved) by up to Concurrency goroutines, each taking one customer's
+// actions in plan order, and recorded in one CompleteMany. An action that
+// shares an invoice with an earlier action of the plan waits for a later
+// chunk, so a later step is never recorded before an earlier one; an
+// invoice whose action did not complete gets no later step in this run.
+
+// stage is how far a job got.
+type stage int
+
+const (
+	reported stage = iota // res is final
+	toClaim               // checked, to be claimed
+	toCarry               // claimed, to be sent or stored
+	toRecord              // carried out, to be recorded
+)
+
+// job is one action's way through Execute. Its Result is built by the
+// job's methods alone (see finish).
+type job struct {
+	a        *Action
+	res      Result
+	f        fault
+	err      error
+	stage    stage
+	rec      Record
+	claim    Claim
+	leaseEnd time.Time // on this machine's monotonic clock
+	notices  bool
+}
+
+// report ends the job with status, message, fault and error.
+func (j *job) report(st Status, msg string, f fault, err error) {
+	j.res.Status, j.res.Error, j.f, j.err, j.stage = st, msg, f, err, reported
+}
+
+func (r *Runner) concurrency() int { return cmp.Or(max(r.Concurrency, 0), 1) }
+
+// batchSize is how many actions one chunk holds.
+func (r *Runner) batchSize() int { return max(cmp.Or(max(r.BatchSize, 0), doneBatch), 4*r.concurrency()) }
+
+// Execute carries out actions planned (and perhaps reviewed) earlier.
+// Per-action outcomes are in the report, including per-action store
+// errors (StatusError). It returns an error, with the report so far, when
+// ctx is cancelled, when StopAfter actions in a row failed in the store or
+// in the sender, or when the sender reports a setup failure; actions of the
+// chunk under way that were claimed but not started then are released
+// quietly (no Result) for the next run.
+func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
+	rep := Report{Planned: len(acts), Counts: map[Status]int{}}
+	if r.Store == nil || r.Policy == nil {
+		return rep, errors.New("dunning: Runner needs a Policy and a Store")
+	}
+	order := make([]int, len(acts))
+	for i := range order {
+		order[i] = i
+	}
+	if r.Stagger {
+		// Shuffle customers, keeping each customer's actions in plan order.
+		h := fnv.New64a()
+		h.Write([]byte(r.owner()))
+		rank := map[string]int{}
+		for _, a := range acts {
+			if _, ok := rank[a.CustomerID]; !ok {
+				rank[a.CustomerID] = len(rank)
+			}
+		}
+		perm := rand.New(rand.NewPCG(h.Sum64(), 0x6f766572)).Perm(len(rank))
+		slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(perm[rank[acts[i].CustomerID]], perm[rank[acts[j].CustomerID]]) })
+	}
+	blocked := map[string]string{}
+	dc, _ := r.Store.(DoneChecker)
+	var set *notice.Set
+	var st streak
+	for len(order) > 0 {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		var chunk []int
+		chunk, order = nextChunk(acts, order, r.batchSize())
+		jobs := make([]job, len(chunk))
+		var done map[string]bool
+		if dc != nil {
+			keys := make([]string, len(chunk))
+			for k, i := range chunk {
+				keys[k] = acts[i].Key
+			}
+			var err error
+			if done, err = dc.Done(ctx, keys); err != nil {
+				// Only an optimisation: Claim still refuses done keys.
+				done = nil
+				if r.Logger != nil {
+					r.Logger.LogAttrs(ctx, slog.LevelWarn, "dunning: checking done keys", slog.String("error", err.Error()))
+				}
+			}
+		}
+		for k, i := range chunk {
+			j := &jobs[k]
+			j.a, j.res.Key = &acts[i], acts[i].Key
+			switch {
+			case done[j.a.Key]:
+				j.report(StatusDone, "", noFault, nil)
+			case blockedBy(blocked, j.a) != "":
+				j.report(StatusDeferred, "waits for the earlier action "+blockedBy(blocked, j.a)+" of its invoices", noFault, nil)
+			default:
+				r.prepare(ctx, j, &set)
+			}
+		}
+		r.claimAll(ctx, jobs)
+		r.carryAll(ctx, jobs, st)
+		var stop error
+		for k := range jobs {
+			j := &jobs[k]
+			switch j.res.Status {
+			case StatusSent, StatusFailed, StatusDone, StatusResent, StatusRecovered:
+			default:
+				for _, id := range j.a.InvoiceIDs {
+					if _, ok := blocked[id]; !ok {
+						blocked[id] = j.a.Key
+					}
+				}
+			}
+			if j.res.Status != "" {
+				rep.Counts[j.res.Status]++
+				rep.Results = append(rep.Results, j.res)
+				r.log(ctx, j.res)
+			}
+			if err := st.add(j, r.stopAfter()); err != nil && stop == nil {
+				stop = err
+			}
+		}
+		if stop != nil {
+			return rep, stop
+		}
+	}
+	return rep, nil
+}
+
+// nextChunk takes from order (plan order) up to n actions that share no
+// invoice with each other or with an action left for a later chunk, and
+// returns them and the rest in order.
+func nextChunk(acts []Action, order []int, n int) (chunk, rest []int) {
+	taken := map[string]bool{}
+	rest = order[:0:0]
+	for p, i := range order {
+		if len(chunk) >= n {
+			rest = append(rest, order[p:]...)
+			break
+		}
+		free := true
+		for _, id := range acts[i].InvoiceIDs {
+			if taken[id] {
+				free = false
+			}
+			taken[id] = true // a later action of the invoice waits behind this one
+		}
+		if free {
+			chunk = append(chunk, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return chunk, rest
+}
+
+// streak counts actions in a row that failed in the store or the sender.
+type streak struct{ store, sender int }
+
+// add accounts for j and returns the error that stops the run, if any.
+func (s *streak) add(j *job, stopAfter int) error {
+	switch j.f {
+	case fatalFault:
+		return j.err
+	case storeFault:
+		if s.store++; s.store >= stopAfter {
+			return fmt.Errorf("dunning: stopping: the store failed for %d actions in a row, last %s: %w", s.store, j.a.Key, j.err)
+		}
+	case senderFault:
+		if s.sender++; s.sender >= stopAfter {
+			return fmt.Errorf("dunning: stopping: the sender failed for %d actions in a row, last %s: %w", s.sender, j.a.Key, j.err)
+		}
+	default:
+		if j.res.Status != StatusProblem && j.res.Status != StatusDeferred && j.res.Status != "" {
+			s.store, s.sender = 0, 0
+		}
+	}
+	return nil
+}
+
+// prepare checks a before its claim: a Problem, the send window, the
+// notice's rendering, and that the record and task can be stored. set
+// holds the policy's templates, parsed at first use.
+func (r *Runner) prepare(ctx context.Context, j *job, set **notice.Set) {
+	a := j.a
+	problem := func(msg string) { j.report(StatusProblem, msg, noFault, nil) }
+	if a.Problem != "" {
+		problem(a.Problem)
+		return
+	}
+	if w := r.Policy.SendWindow; w != nil && (a.Kind == Email || a.Kind == SMS) {
+		loc, err := time.LoadLocation(a.TimeZone)
+		if err != nil {
+			problem(fmt.Sprintf("customer %s: time zone %q: %v", a.CustomerID, a.TimeZone, err))
+			return
+		}
+		if now := r.clock().Now(); !w.Contains(now, loc) {
+			j.report(StatusDeferred, "outside the send window until "+w.Next(now, loc).In(loc).Format("2006-01-02 15:04 MST"), noFault, nil)
+			return
+		}
+	}
+	j.notices = a.Kind.IsNotice()
+	if j.notices {
+		if r.Sender == nil {
+			j.report("", "", fatalFault, errors.New("dunning: Runner needs a Sender for notices"))
+			return
+		}
+		if a.Notice == nil {
+			problem("no notice to send")
+			return
+		}
+		// Render before the claim: a template fault holds no lease.
+		if a.Notice.Subject == "" && a.Notice.Text == "" {
+			if *set == nil {
+				*set = r.Policy.templates()
+			}
+			if err := (*set).Render(a.Notice); err != nil {
+				problem("render: " + err.Error())
+				return
+			}
+		}
+	}
+	// Everything the record and the claim will hold must be storable.
+	j.rec = a.Record(Sent, r.clock().Now())
+	if err := CheckRecord(j.rec); err != nil {
+		problem("cannot be recorded: " + err.Error())
+		return
+	}
+	if a.Task != nil && !j.notices {
+		if err := CheckTask(*a.Task); err != nil {
+			problem("cannot be stored: " + err.Error())
+			return
+		}
+	}
+	j.stage = toClaim
+	_ = ctx
+}
+
+// claimAll claims the chunk's checked jobs in one ClaimMany when the
+// store is a BatchStore. Otherwise each job is claimed by itself just
+// before it is carried out, as a batch of one: claims then cost what they
+// did one key at a time, and a run that stops early has claimed nothing
+// beyond the action it stopped at.
+func (r *Runner) claimAll(ctx context.Context, jobs []job) {
+	if _, ok := r.Store.(BatchStore); !ok {
+		return
+	}
+	var todo []*job
+	for k := range jobs {
+		if jobs[k].stage == toClaim {
+			todo = append(todo, &jobs[k])
+		}
+	}
+	r.claim(ctx, todo)
+}
+
+// claim claims jobs in one ClaimMany.
+func (r *Runner) claim(ctx context.Context, jobs []*job) {
+	keys := make([]ClaimKey, len(jobs))
+	for k, j := range jobs {
+		keys[k] = ClaimKey{Key: j.a.Key, Planned: PendingOf(j.a)}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	lease := r.lease()
+	leaseEnd := time.Now().Add(lease) // monotonic: no earlier than the store's expiry
+	res, err := ClaimMany(ctx, r.Store, ClaimManyParams{Owner: r.owner(), Lease: lease, Keys: keys})
+	for n, j := range jobs {
+		j.leaseEnd = leaseEnd
+		var cerr error
+		if n < len(res) {
+			j.claim, cerr = res[n].Claim, res[n].Err
+		} else {
+			cerr = err
+		}
+		switch {
+		case cerr == nil:
+			j.stage = toCarry
+		case errors.Is(cerr, ErrAlreadyDone):
+			j.report(StatusDone, "", noFault, nil)
+		case errors.Is(cerr, ErrClaimed):
+			j.report(StatusBusy, "", noFault, nil)
+		case errors.Is(cerr, ErrInvalid):
+			j.report(StatusProblem, "cannot be claimed: "+cerr.Error(), noFault, nil)
+		case ctx.Err() != nil:
+			j.report("", "", fatalFault, ctx.Err())
+		default:
+			j.report(StatusError, Storable("claim: "+cerr.Error(), MaxTextLen), storeFault, cerr)
+		}
+	}
+}
+
+// carryAll carries out the claimed jobs, up to Concurrency at once, one
+// customer's in plan order on one goroutine. Once one of them stops the
+// run (a setup failure, StopAfter failures in a row from live, a cancelled
+// ctx), the jobs not started yet are released quietly.
+func (r *Runner) carryAll(ctx context.Context, jobs []job, live streak) {
+	var groups [][]*job
+	at := map[string]int{}
+	for k := range jobs {
+		j := &jobs[k]
+		if j.stage != toCarry && j.stage != toClaim {
+			continue
+		}
+		g, ok := at[j.a.CustomerID]
+		if !ok {
+			g = len(groups)
+			at[j.a.CustomerID] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], j)
+	}
+	var mu sync.Mutex
+	stopped := false
+	comp := &completer{r: r, ctx: ctx}
+	run := func(g []*job) {
+		for _, j := range g {
+			mu.Lock()
+			stop := stopped
+			mu.Unlock()
+			if stop && j.stage == toClaim {
+				j.report("", "", noFault, nil)
+				continue
+			}
+			if stop {
+				if err := r.release(ctx, j, 0, "not started: the run stopped"); err != nil && r.Logger != nil {
+					r.Logger.LogAttrs(ctx, slog.LevelWarn, "dunning: release", slog.String("key", j.a.Key), slog.String("error", err.Error()))
+				}
+				j.report("", "", noFault, nil)
+				continue
+			}
+			if j.stage == toClaim {
+				r.claim(ctx, []*job{j})
+			}
+			if j.stage == toCarry {
+				r.carry(ctx, j)
+			}
+			if j.stage == toRecord {
+				comp.record(j)
+			}
+			mu.Lock()
+			switch {
+			case j.f == fatalFault:
+				stopped = true
+			case j.f != noFault:
+				if live.add(j, r.stopAfter()) != nil {
+					stopped = true
+				}
+			case j.res.Status != StatusProblem && j.res.Status != StatusDeferred:
+				live = streak{}
+			}
+			mu.Unlock()
+		}
+	}
+	n := min(r.concurrency(), len(groups))
+	if n <= 1 {
+		for _, g := range groups {
+			run(g)
+		}
+		return
+	}
+	next := make(chan []*job)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for g := range next {
+				run(g)
+			}
+		}()
+	}
+	for _, g := range groups {
+		next <- g
+	}
+	close(next)
+	wg.Wait()
+}
+
+// release gives j's claim back after a failure that sent nothing; it runs
+// even when ctx is cancelled.
+func (r *Runner) release(ctx context.Context, j *job, retryIn time.Duration, reason string) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.recordTimeout())
+	defer cancel()
+	err := r.Store.Release(rctx, j.claim, ReleaseParams{RetryIn: retryIn, Reason: Storable(reason, MaxTextLen)})
+	if errors.Is(err, ErrLeaseLost) {
+		return nil
+	}
+	return err
+}
+
+// carry sends j's notice (asking a Looker first after an unknown outcome)
+// or saves its task, and leaves it toRecord, or releases it and reports.
+func (r *Runner) carry(ctx context.Context, j *job) {
+	a := j.a
+	retryAfter := cmp.Or(max(r.RetryAfter, 0), 10*time.Minute)
+	giveBack := func(st Status, msg string, retryIn time.Duration, f fault, err error) {
+		if rerr := r.release(ctx, j, retryIn, msg); rerr != nil {
+			msg += "; release: " + Storable(rerr.Error(), MaxTextLen)
+		}
+		j.report(st, msg, f, err)
+	}
+	out := Sent
+	if j.notices {
+		j.rec.Unknown = j.claim.Unknown
+		sendIt := true
+		if lk, ok := r.Sender.(Looker); ok && j.claim.Unknown {
+			id, found, err := lk.Lookup(ctx, a.Key)
+			switch {
+			case err == nil && found:
+				sendIt, j.rec.Recovered, j.res.MessageID = false, true, Storable(id, MaxIDLen)
+			case err == nil || errors.Is(err, errors.ErrUnsupported):
+			default:
+				f, ferr := senderFault, err
+				if ctx.Err() != nil {
+					f, ferr = fatalFault, ctx.Err()
+				}
+				giveBack(StatusRetry, Storable("look-up: "+err.Error(), MaxTextLen), retryAfter, f, ferr)
+				return
+			}
+		}
+		if sendIt {
+			if lim := r.Limits[a.Kind]; lim != nil {
+				if err := lim.Wait(ctx); err != nil {
+					// Cancelled, or the wait would pass ctx's deadline.
+					f, ferr := noFault, error(nil)
+					if ctx.Err() != nil {
+						f, ferr = fatalFault, ctx.Err()
+					}
+					giveBack(StatusRetry, Storable("rate limit: "+err.Error(), MaxTextLen), 0, f, ferr)
+					return
+				}
+			}
+			if time.Until(j.leaseEnd) < r.lease()/2 {
+				// No send starts that the lease may not cover: the claim (or
+				// the look-up, or the rate limit) took half of it already.
+				giveBack(StatusRetry, "the lease ran short before the send", 0, noFault, nil)
+				return
+			}
+			id, err := r.send(ctx, a)
+			switch {
+			case err == nil:
+				j.res.MessageID = Storable(id, MaxIDLen)
+			case errors.Is(err, ErrSenderSetup):
+				giveBack(StatusRetry, Storable(err.Error(), MaxTextLen), 0, fatalFault, fmt.Errorf("dunning: stopping: sender setup failure at %s: %w", a.Key, err))
+				return
+			case errors.Is(err, ErrPermanent):
+				out, j.res.Error = Failed, Storable(err.Error(), MaxTextLen)
+			case ctx.Err() != nil:
+				// Cancelled before the provider accepted it: give it back for
+				// the next run at once.
+				giveBack(StatusRetry, Storable(err.Error(), MaxTextLen), 0, fatalFault, ctx.Err())
+				return
+			default:
+				giveBack(StatusRetry, Storable(err.Error(), MaxTextLen), retryAfter, senderFault, err)
+				return
+			}
+		}
+	} else if a.Task != nil {
+		if err := r.Store.SaveTask(ctx, *a.Task); err != nil {
+			f, ferr := storeFault, err
+			if ctx.Err() != nil {
+				f, ferr = fatalFault, ctx.Err()
+			}
+			giveBack(StatusError, Storable("save task: "+err.Error(), MaxTextLen), 0, f, ferr)
+			return
+		}
+	}
+	j.rec.Outcome, j.rec.MessageID, j.rec.Error = out, j.res.MessageID, j.res.Error
+	j.stage = toRecord
+}
+
+// completer records carried-out jobs in group commits: a job waits for
+// its own record before its goroutine starts another send, so at most
+// Concurrency keys are ever between send and record; while one
+// CompleteMany is under way the jobs that arrive meanwhile gather into the
+// next. With Concurrency 1 each record is a batch of one.
+type completer struct {
+	r       *Runner
+	ctx     context.Context
+	mu      sync.Mutex
+	pending []*job
+	waiters []chan struct{}
+	running bool
+}
+
+// record returns once j is recorded (or its recording failed for good).
+// The first caller to find no flush under way flushes until nothing is
+// pending.
+func (c *completer) record(j *job) {
+	ch := make(chan struct{})
+	c.mu.Lock()
+	c.pending, c.waiters = append(c.pending, j), append(c.waiters, ch)
+	if c.running {
+		c.mu.Unlock()
+		<-ch
+		return
+	}
+	c.running = true
+	for len(c.pending) > 0 {
+		batch, ws := c.pending, c.waiters
+		c.pending, c.waiters = nil, nil
+		c.mu.Unlock()
+		for len(batch) > 0 {
+			n := min(len(batch), c.r.batchSize())
+			c.r.recordAll(c.ctx, batch[:n])
+			batch = batch[n:]
+		}
+		for _, w := range ws {
+			close(w)
+		}
+		c.mu.Lock()
+	}
+	c.running = false
+	c.mu.Unlock()
+}
+
+// recordAll completes the carried-out jobs in one CompleteMany, on a
+// context that ctx's cancellation cannot cut short, each try with its own
+// deadline, retrying the completions the store failed for as a whole until
+// their lease (measured from before the claim) runs out. A retry after a
+// commit whose reply was lost succeeds (the store finds the claim's own
+// record).
+func (r *Runner) recordAll(ctx context.Context, jobs []*job) {
+	todo := jobs
+	bg := context.WithoutCancel(ctx)
+	wait := r.backoff()
+	var unslept time.Duration // waits Sleep did not really take (a test's Sleep), counted as passed
+	for len(todo) > 0 {
+		cs := make([]Completion, len(todo))
+		for k, j := range todo {
+			cs[k] = Completion{Claim: j.claim, Record: j.rec}
+		}
+		cctx, cancel := context.WithTimeout(bg, r.recordTimeout())
+		errs, _ := CompleteMany(cctx, r.Store, cs)
+		cancel()
+		var again []*job
+		for k, j := range todo {
+			var err error
+			if k < len(errs) {
+				err = errs[k]
+			} else {
+				err = errors.New("no answer from the store")
+			}
+			if err == nil || errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrInvalid) ||
+				!time.Now().Add(unslept+wait).Before(j.leaseEnd) {
+				r.finish(j, err)
+				continue
+			}
+			again = append(again, j)
+		}
+		todo = again
+		if len(todo) == 0 {
+			break
+		}
+		t0 := time.Now()
+		_ = r.sleep(bg, wait)
+		unslept += max(wait-time.Since(t0), 0)
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// finish reports j from the outcome of recording it.
+func (r *Runner) finish(j *job, err error) {
+	switch {
+	case errors.Is(err, ErrLeaseLost):
+		j.report(StatusLeaseLost, j.res.Error, noFault, nil)
+	case err != nil:
+		j.report(StatusError, Storable("record: "+err.Error(), MaxTextLen), storeFault, err)
+	case j.rec.Outcome == Failed:
+		j.report(StatusFailed, j.res.Error, noFault, nil)
+	case j.rec.Recovered:
+		j.report(StatusRecovered, j.res.Error, noFault, nil)
+	case j.rec.Unknown:
+		j.report(StatusResent, j.res.Error, noFault, nil)
+	default:
+		j.report(StatusSent, j.res.Error, noFault, nil)
+	}
+}
+
+// doneBatch is how many keys a chunk holds by default (BatchSize), and so
+// how many Execute asks a DoneChecker about at once.
+const doneBatch = 128
