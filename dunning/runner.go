@@ -144,7 +144,7 @@ type Runner struct {
 	// order; different customers' in parallel.
 	Concurrency int
 	// BatchSize is how many actions Execute claims in one ClaimMany and
-	// records in one CompleteMany (default 128, at least 4*Concurrency).
+	// records in one CompleteMany (default 128, at least 8*Concurrency).
 	BatchSize int
 	// Limits caps sends per channel (keyed by the action's kind: Email,
 	// SMS, Letter, ...), shared by every Execute of the runner (and by
