@@ -55,7 +55,9 @@ func (j *job) report(st Status, msg string, f fault, err error) {
 func (r *Runner) concurrency() int { return cmp.Or(max(r.Concurrency, 0), 1) }
 
 // batchSize is how many actions one chunk holds.
-func (r *Runner) batchSize() int { return max(cmp.Or(max(r.BatchSize, 0), doneBatch), 8*r.concurrency()) }
+func (r *Runner) batchSize() int {
+	return max(cmp.Or(max(r.BatchSize, 0), doneBatch), 8*r.concurrency())
+}
 
 // Execute carries out actions planned (and perhaps reviewed) earlier.
 // Per-action outcomes are in the report, including per-action store

@@ -62,6 +62,7 @@ var decEq = cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) })
 // Run runs the conformance suite against stores made by newStore.
 func Run(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
+	runBatch(t, newStore)
 	t.Run("ClaimCompleteOnce", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t).Store
