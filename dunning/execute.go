@@ -92,12 +92,11 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 	dc, _ := r.Store.(DoneChecker)
 	var set *notice.Set
 	var st streak
-	for len(order) > 0 {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		var chunk []int
-		chunk, order = nextChunk(acts, order, r.batchSize())
+	// build checks a chunk's actions; it prepares the next chunk while the
+	// current one is sent (rendering overlaps the sends and the store's
+	// round trips). Whether an action waits for an earlier one that did
+	// not complete is decided once the earlier chunk is accounted for.
+	build := func(chunk []int) []job {
 		jobs := make([]job, len(chunk))
 		var done map[string]bool
 		if dc != nil {
@@ -117,17 +116,45 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 		for k, i := range chunk {
 			j := &jobs[k]
 			j.a, j.res.Key = &acts[i], acts[i].Key
-			switch {
-			case done[j.a.Key]:
+			if done[j.a.Key] {
 				j.report(StatusDone, "", noFault, nil)
-			case blockedBy(blocked, j.a) != "":
-				j.report(StatusDeferred, "waits for the earlier action "+blockedBy(blocked, j.a)+" of its invoices", noFault, nil)
-			default:
+			} else {
 				r.prepare(ctx, j, &set)
 			}
 		}
+		return jobs
+	}
+	var chunk []int
+	chunk, order = nextChunk(acts, order, r.batchSize())
+	jobs := build(chunk)
+	for len(jobs) > 0 {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		for k := range jobs {
+			j := &jobs[k]
+			if b := blockedBy(blocked, j.a); b != "" && j.res.Status != StatusDone {
+				j.report(StatusDeferred, "waits for the earlier action "+b+" of its invoices", noFault, nil)
+			}
+		}
 		r.claimAll(ctx, jobs)
+		var next []job
+		var panicked any
+		var wg sync.WaitGroup
+		if len(order) > 0 {
+			chunk, order = nextChunk(acts, order, r.batchSize())
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer catch(&panicked)
+				next = build(chunk)
+			}()
+		}
 		r.carryAll(ctx, jobs, st)
+		wg.Wait()
+		if panicked != nil {
+			panic(panicked) // a Store's panic, raised on the caller's goroutine
+		}
 		var stop error
 		for k := range jobs {
 			j := &jobs[k]
@@ -152,6 +179,7 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 		if stop != nil {
 			return rep, stop
 		}
+		jobs = next
 	}
 	return rep, nil
 }
@@ -391,10 +419,24 @@ func (r *Runner) carryAll(ctx context.Context, jobs []job, live streak) {
 	}
 	next := make(chan []*job)
 	var wg sync.WaitGroup
+	var pmu sync.Mutex
+	var panicked any
 	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					pmu.Lock()
+					panicked = p
+					pmu.Unlock()
+					mu.Lock()
+					stopped = true
+					mu.Unlock()
+					for range next { // let the feeder finish
+					}
+				}
+			}()
 			for g := range next {
 				run(g)
 			}
@@ -405,6 +447,16 @@ func (r *Runner) carryAll(ctx context.Context, jobs []job, live streak) {
 	}
 	close(next)
 	wg.Wait()
+	if panicked != nil {
+		panic(panicked) // a Sender's or Store's panic, raised on the caller's goroutine
+	}
+}
+
+// catch stores a recovered panic in *p.
+func catch(p *any) {
+	if v := recover(); v != nil {
+		*p = v
+	}
 }
 
 // release gives j's claim back after a failure that sent nothing; it runs
