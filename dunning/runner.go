@@ -96,6 +96,15 @@ func (SystemClock) Now() time.Time { return time.Now() }
 //     Looker that confirms the first send (StatusRecovered), or the
 //     provider deduplicates by key. Then there is no duplicate.
 //
+//   - Batches and sends in flight change none of this: a chunk is claimed in
+//     one ClaimMany and its records go in group commits (CompleteMany), but
+//     a runner's goroutine waits for its action's record before it sends
+//     the next, so at most Concurrency keys of a runner are ever between
+//     an accepted send and its record (one with the default Concurrency 1).
+//     Keys claimed in a chunk but not sent when a runner dies are claimed
+//     again after their lease as Unknown (asked of a Looker, else sent and
+//     marked StatusResent) though nothing went out.
+//
 // One action's failure does not stop the run: it is reported in its Result.
 // Execute stops early, with an error naming the cause, when StopAfter
 // actions in a row fail in the store or in the sender, or at once when the
