@@ -95,7 +95,6 @@ func (SystemClock) Now() time.Time { return time.Now() }
 //     and sent again (StatusResent, Record.Unknown), unless the sender is a
 //     Looker that confirms the first send (StatusRecovered), or the
 //     provider deduplicates by key. Then there is no duplicate.
-//
 //   - Batches and sends in flight change none of this: a chunk is claimed in
 //     one ClaimMany and its records go in group commits (CompleteMany), but
 //     a runner's goroutine waits for its action's record before it sends

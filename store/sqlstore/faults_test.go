@@ -169,7 +169,9 @@ func TestConnectionCuts(t *testing.T) {
 		t.Run(fmt.Sprintf("runners=%d", runners), func(t *testing.T) {
 			_, schema := newSchemaStore(t, db)
 			proxy := startProxy(t, u.Host)
-			const n = 400
+			// Enough work that the runs outlast 40 cuts now that claims
+			// and records go in batches (400 actions finished first).
+			const n = 1200
 			pf := bigPortfolio(n)
 			snd := &countingSender{delay: time.Millisecond}
 			pol := dunningtest.Policy(dunning.DefaultWorkflow("standard"))
