@@ -14,8 +14,9 @@ import (
 	"testing"
 )
 
-// libraryFiles returns the module's non-test Go files outside examples.
-func libraryFiles(t *testing.T) []string {
+// moduleGoFiles returns the module's Go files outside examples, testdata
+// and hidden folders, test files included.
+func moduleGoFiles(t *testing.T) []string {
 	t.Helper()
 	var out []string
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
@@ -29,7 +30,7 @@ func libraryFiles(t *testing.T) []string {
 			}
 			return nil
 		}
-		if strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
+		if strings.HasSuffix(path, ".go") {
 			out = append(out, filepath.ToSlash(path))
 		}
 		return nil
@@ -38,6 +39,18 @@ func libraryFiles(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// libraryFiles returns the module's non-test Go files outside examples.
+func libraryFiles(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, p := range moduleGoFiles(t) {
+		if !strings.HasSuffix(p, "_test.go") {
+			out = append(out, p)
+		}
+	}
 	return out
 }
 

@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,24 +17,8 @@ import (
 // without a runnable Example (one with an "// Output:" comment).
 func TestEveryExportedNameIsDocumented(t *testing.T) {
 	pkgs := map[string][]string{} // dir -> go files
-	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			name := d.Name()
-			if path != "." && (strings.HasPrefix(name, ".") || name == "testdata" || name == "examples") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.HasSuffix(path, ".go") {
-			pkgs[filepath.Dir(path)] = append(pkgs[filepath.Dir(path)], path)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, path := range moduleGoFiles(t) {
+		pkgs[filepath.Dir(path)] = append(pkgs[filepath.Dir(path)], path)
 	}
 	var dirs []string
 	for d := range pkgs {

@@ -61,15 +61,31 @@ func Example() {
 	}
 	fmt.Println(sender.Sent()[0].Notice.Subject)
 
-	// 4. Metrics from March 1 to April 14 (45 days): A/R 1,200 / sales
+	// 4. The payment webhook, delivered twice: stored and applied once.
+	ctx := context.Background()
+	pay := dunning.Event{ID: "pay-81", Kind: dunning.PaymentReceived, Date: d("2026-04-15"), Amount: decimal.RequireFromString("1200.00")}
+	for range 2 {
+		if err := r.Apply(ctx, &pf.Invoices[0], pay); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	fmt.Println("open", pf.Invoices[0].Open(d("2026-04-15")).StringFixed(2))
+	r.Clock = noon(d("2026-04-15"))
+	ex, _ := r.Explain(ctx, pf, "i1") // reads what the store recorded
+	fmt.Println(ex.Reason)
+
+	// 5. Metrics from March 1 to April 14 (45 days): A/R 1,200 / sales
 	// 1,200 x 45 days = a DSO of 45.
-	tots, _ := metrics.Sum(slices.Values(pf.Invoices), metrics.Period{From: d("2026-03-01"), To: d("2026-04-14")}, nil, "")
+	tots, _ := metrics.Sum(slices.Values(pf.Invoices), metrics.SumOptions{Period: metrics.Period{From: d("2026-03-01"), To: d("2026-04-14")}})
 	dso, _ := tots["EUR"].DSO()
 	fmt.Println("DSO", dso.StringFixed(1))
 	// Output:
 	// planned 1 sent 1
 	// planned 0 sent 0
 	// Overdue: EUR 1,200.00 owed to Northwind GmbH
+	// open 0.00
+	// paid: the open balance is 0
 	// DSO 45.0
 }
 

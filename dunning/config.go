@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,20 @@ type calendarFile struct {
 	Holidays []string `json:"holidays,omitempty"`
 }
 
+// templateShape is one entry of a policy's "templates".
+type templateShape struct {
+	notice.Key
+	notice.Template
+}
+
+// policyShape is the JSON form of a policy as locate walks it.
+type policyShape struct {
+	Policy
+	Segments  *segment.RuleSet `json:"segments"`
+	Calendar  *calendarFile    `json:"calendar"`
+	Templates []templateShape  `json:"templates"`
+}
+
 // ParsePolicy reads a policy from JSON and validates it. Besides the
 // Policy's own fields (workflows, creditor, payment, charges, ...) it
 // takes:
@@ -38,32 +53,44 @@ type calendarFile struct {
 //	"calendar":  {"weekend": ["saturday", "sunday"], "holidays": ["2026-12-25"]}
 //	"templates": [{"language": "de", "stage": "final-notice", "subject": ..., "text": ..., "html": ...}]
 //
-// Unknown fields are refused; errors name the field and the value.
+// Every error it returns is a *FieldError (so errors.Is(err, ErrInvalid))
+// naming the path of the bad value from the document's top, such as
+// workflows[0].steps[2].at or calendar.holidays[1], with the value and the
+// reason in words: JSON that does not parse, an unknown field, a value of
+// the wrong type ("want an integer"), a value its field refuses, a rule
+// the policy breaks. Policy.MarshalJSON writes what ParsePolicy reads.
 func ParsePolicy(data []byte) (*Policy, error) {
-	if err := CheckDates(data); err != nil {
-		return nil, err
-	}
 	var f policyFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return nil, &FieldError{Field: "policy." + strings.TrimPrefix(te.Field, "Policy."), Value: "a JSON " + te.Value, Reason: "is the wrong type: want a " + te.Type.String()}
-		}
-		if fe := locateStepError(data); fe != nil {
+		if fe := locate(data, reflect.TypeFor[policyShape](), ""); fe != nil {
 			return nil, fe
 		}
-		return nil, fmt.Errorf("dunning: policy JSON: %w", err)
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return nil, fe
+		}
+		return nil, &FieldError{Field: "(top level)", Value: clip(string(bytes.TrimSpace(data))), Reason: plainReason(err)}
 	}
 	if dec.More() {
-		return nil, errors.New("dunning: policy JSON: trailing data after the policy")
+		return nil, &FieldError{Field: "(top level)", Value: clip(string(data[dec.InputOffset():])), Reason: "is more data after the policy: want one JSON object"}
+	}
+	if err := checkDatesAt(data, ""); err != nil {
+		return nil, err
 	}
 	p := f.Policy
 	if len(bytes.TrimSpace(f.Segments)) > 0 && string(bytes.TrimSpace(f.Segments)) != "null" {
 		rs, err := segment.Parse(f.Segments)
 		if err != nil {
-			return nil, fmt.Errorf("dunning: policy.segments: %w", err)
+			if fe := locate(f.Segments, reflect.TypeFor[segment.RuleSet](), "segments"); fe != nil {
+				return nil, fe
+			}
+			var se *segment.Error
+			if errors.As(err, &se) {
+				return nil, &FieldError{Field: joinPath("segments", strings.TrimPrefix(strings.TrimPrefix(se.Path, "$"), ".")), Value: shown([]byte(se.Value)), Reason: se.Reason}
+			}
+			return nil, &FieldError{Field: "segments", Value: "", Reason: err.Error()}
 		}
 		p.Segments = rs
 	}
@@ -75,9 +102,26 @@ func ParsePolicy(data []byte) (*Policy, error) {
 		p.Calendar = cal
 	}
 	if len(bytes.TrimSpace(f.Templates)) > 0 && string(bytes.TrimSpace(f.Templates)) != "null" {
-		set, err := notice.ParseSet([]byte(`{"templates": ` + string(f.Templates) + `}`))
-		if err != nil {
-			return nil, fmt.Errorf("dunning: policy.templates: %w", err)
+		var ts []templateShape
+		tdec := json.NewDecoder(bytes.NewReader(f.Templates))
+		tdec.DisallowUnknownFields()
+		if err := tdec.Decode(&ts); err != nil {
+			if fe := locate(f.Templates, reflect.TypeFor[[]templateShape](), "templates"); fe != nil {
+				return nil, fe
+			}
+			return nil, &FieldError{Field: "templates", Value: clip(string(f.Templates)), Reason: plainReason(err)}
+		}
+		set := notice.NewSet()
+		for i, t := range ts {
+			if err := set.Add(t.Key, t.Template); err != nil {
+				part, reason := "", err.Error()
+				var te *notice.TemplateError
+				if errors.As(err, &te) {
+					part, reason = te.Part, te.Err.Error()
+				}
+				value := map[string]string{"subject": t.Subject, "text": t.Text, "html": t.HTML, "sms": t.SMS, "language": t.Language, "stage": t.Stage.String()}[part]
+				return nil, &FieldError{Field: joinPath(fmt.Sprintf("templates[%d]", i), part), Value: clip(value), Reason: reason}
+			}
 		}
 		p.Templates = set
 	}
@@ -87,29 +131,69 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	return &p, nil
 }
 
-// locateStepError finds the workflow step whose JSON does not decode (an
-// offset like "due+99999" fails inside its own decoder, and encoding/json
-// does not say where), so the error can name it.
-func locateStepError(data []byte) *FieldError {
-	var raw struct {
-		Workflows []struct {
-			Steps []json.RawMessage `json:"steps"`
-		} `json:"workflows"`
+// BusinessCalendar is a business calendar with a JSON form: the weekdays
+// off and the holidays. ParsePolicy makes the policy's Calendar one; a
+// Policy whose Calendar is one (or nil) marshals to JSON that ParsePolicy
+// reads back. A calendar of another type (schedule.Combine, the app's
+// own) has no JSON form.
+type BusinessCalendar struct {
+	Weekend  []time.Weekday
+	Holidays []date.Date
+}
+
+// IsBusinessDay implements schedule.Calendar.
+func (c BusinessCalendar) IsBusinessDay(d date.Date) bool {
+	return !slices.Contains(c.Weekend, d.Weekday()) && !slices.Contains(c.Holidays, d)
+}
+
+func (c BusinessCalendar) file() *calendarFile {
+	f := &calendarFile{Weekend: []string{}}
+	for _, wd := range c.Weekend {
+		f.Weekend = append(f.Weekend, strings.ToLower(wd.String()))
 	}
-	if json.Unmarshal(data, &raw) != nil {
-		return nil
+	for _, d := range c.Holidays {
+		f.Holidays = append(f.Holidays, d.String())
 	}
-	for i, w := range raw.Workflows {
-		for j, st := range w.Steps {
-			var s Step
-			dec := json.NewDecoder(bytes.NewReader(st))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&s); err != nil {
-				return &FieldError{Field: fmt.Sprintf("policy.workflows[%d].steps[%d]", i, j), Value: clip(string(st)), Reason: err.Error()}
-			}
+	return f
+}
+
+// MarshalJSON writes the policy in the form ParsePolicy reads, so that
+// ParsePolicy(json.Marshal(p)) gives a policy equal to p: workflows,
+// segments, calendar, send window, templates, render limits, creditor,
+// payment, charges and every other field. Two things have no JSON form
+// and make it fail: a Calendar that is not a BusinessCalendar, and
+// Templates made with notice.Set.With. FX is a function: it is left out,
+// and the app sets it again after ParsePolicy.
+func (p Policy) MarshalJSON() ([]byte, error) {
+	type plain Policy
+	f := struct {
+		plain
+		Calendar  *calendarFile   `json:"calendar,omitempty"`
+		Templates json.RawMessage `json:"templates,omitempty"`
+	}{plain: plain(p)}
+	switch c := p.Calendar.(type) {
+	case nil:
+	case BusinessCalendar:
+		f.Calendar = c.file()
+	case *BusinessCalendar:
+		f.Calendar = c.file()
+	default:
+		return nil, fmt.Errorf("dunning: policy.calendar: a %T has no JSON form; use dunning.BusinessCalendar", p.Calendar)
+	}
+	if p.Templates != nil {
+		b, err := json.Marshal(p.Templates)
+		if err != nil {
+			return nil, fmt.Errorf("dunning: policy.templates: %w", err)
 		}
+		var set struct {
+			Templates json.RawMessage `json:"templates"`
+		}
+		if err := json.Unmarshal(b, &set); err != nil {
+			return nil, fmt.Errorf("dunning: policy.templates: %w", err)
+		}
+		f.Templates = set.Templates
 	}
-	return nil
+	return json.Marshal(f)
 }
 
 func (c *calendarFile) calendar() (schedule.Calendar, error) {
@@ -117,31 +201,31 @@ func (c *calendarFile) calendar() (schedule.Calendar, error) {
 	for i, s := range c.Weekend {
 		wd, ok := schedule.ParseWeekday(s)
 		if !ok {
-			return nil, &FieldError{Field: fmt.Sprintf("policy.calendar.weekend[%d]", i), Value: s, Reason: "is not a weekday name (monday ... sunday)"}
+			return nil, &FieldError{Field: fmt.Sprintf("calendar.weekend[%d]", i), Value: s, Reason: "is not a weekday name (monday ... sunday)"}
 		}
 		off = append(off, wd)
 	}
 	if len(off) == 7 {
-		return nil, &FieldError{Field: "policy.calendar.weekend", Value: strings.Join(c.Weekend, ","), Reason: "leaves no business day"}
+		return nil, &FieldError{Field: "calendar.weekend", Value: strings.Join(c.Weekend, ","), Reason: "leaves no business day"}
 	}
 	var hol []date.Date
 	for i, s := range c.Holidays {
 		d, err := parseDay(s)
 		if err != nil {
-			return nil, &FieldError{Field: fmt.Sprintf("policy.calendar.holidays[%d]", i), Value: s, Reason: "is not a date (YYYY-MM-DD)"}
+			return nil, &FieldError{Field: fmt.Sprintf("calendar.holidays[%d]", i), Value: s, Reason: "is not a date (YYYY-MM-DD)"}
 		}
 		hol = append(hol, d)
 	}
-	return schedule.Combine(schedule.Weekend(off...), schedule.Holidays(hol...)), nil
+	return BusinessCalendar{Weekend: off, Holidays: hol}, nil
 }
 
 // CheckDates reports the first string in a JSON document that has the form
 // YYYY-MM-DD but is no calendar day ("2026-02-30"), naming its path. The
 // date type's own JSON decoding rolls such a day over into the next month.
-// ParsePolicy runs this check first; the library's record types (Invoice,
+// ParsePolicy runs this check too; the library's record types (Invoice,
 // Event, ...) decode their dates strictly by themselves, so apps need it
 // only for documents of their own types.
-func CheckDates(data []byte) error { return checkDatesAt(data, "$") }
+func CheckDates(data []byte) error { return checkDatesAt(data, "") }
 
 // checkDatesAt is CheckDates with paths starting at root.
 func checkDatesAt(data []byte, root string) error {
@@ -163,7 +247,7 @@ func checkDates(v any, path string) error {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			if err := checkDates(v[k], path+"."+k); err != nil {
+			if err := checkDates(v[k], joinPath(path, k)); err != nil {
 				return err
 			}
 		}
@@ -176,7 +260,7 @@ func checkDates(v any, path string) error {
 	case string:
 		if looksLikeDate(v) {
 			if _, err := parseDay(v); err != nil {
-				return &FieldError{Field: path, Value: v, Reason: "is not a calendar day"}
+				return &FieldError{Field: pathOrTop(path), Value: v, Reason: "is not a calendar day"}
 			}
 		}
 	}

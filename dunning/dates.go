@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"time"
 
@@ -74,6 +75,9 @@ func decodeStrict(b []byte, v any, what string) error {
 	if err == nil {
 		return nil
 	}
+	if fe := locate(b, reflect.TypeOf(v), what); fe != nil {
+		return fe
+	}
 	var fe *FieldError
 	if errors.As(err, &fe) {
 		return err
@@ -84,9 +88,9 @@ func decodeStrict(b []byte, v any, what string) error {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return &FieldError{Field: what + "." + te.Field, Value: "a JSON " + te.Value, Reason: "is the wrong type: want a " + te.Type.String()}
+		return &FieldError{Field: what + "." + te.Field, Value: te.Value, Reason: plainReason(err)}
 	}
-	return err
+	return &FieldError{Field: what, Value: clip(string(b)), Reason: plainReason(err)}
 }
 
 // UnmarshalJSON decodes a hold strictly (see the package's JSON rules:

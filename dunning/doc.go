@@ -59,4 +59,22 @@
 // it. Leases run on the store's clock; a claim remembers its planned action
 // so Plan re-issues the same key while its outcome is unknown. Stores:
 // store/memory, store/sqlstore (PostgreSQL); both pass store/storetest.
+//
+// # Subscription dunning
+//
+// Apps that charge cards or direct debits add three kinds of steps. A
+// Retry step charges the invoice through the Runner's Collector, with the
+// action's key as idempotency key and the claim, look-up (ChargeLooker) and
+// record of a notice; a soft decline moves on to the next step, a hard one
+// ends the retries and sends the payment-update notice
+// (notice.PaymentUpdate), and a charge is recorded and appended as a
+// payment event (Result.Event). DefaultRetryWorkflow is the default
+// cadence. A Suspend step moves the account into a BlockingState (block
+// changes, block new orders, disable entitlements; Suspended and
+// CreditHold are built in); AccountStates derives every customer's state
+// from the History and the day, and Plan emits a Resume action once the
+// invoices that caused it are paid, their promise kept, or on hold. End
+// steps cancel the subscription, mark the invoice uncollectible, write it
+// off or hand it over. Suspend, Resume and the ends are carried out
+// through the Runner's AccountHook and recorded in the ledger.
 package dunning

@@ -1,6 +1,9 @@
 package dunning
 
 import (
+	"context"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/rickb777/date/v2"
@@ -11,9 +14,10 @@ import (
 type EventKind string
 
 // The events the app reports. Payment, credit, dispute, promise and hold
-// events change the invoice (Invoice.Apply); delivery events (Delivered,
-// Bounced, Opened, Clicked) are about a notice, named by its action Key, and
-// feed step and template metrics.
+// events change the invoice (Invoice.Apply; Runner.Apply stores and
+// applies them); delivery events (Delivered, Bounced, Opened, Clicked) are
+// about a notice, named by its action Key, and feed step and template
+// metrics.
 const (
 	PaymentReceived   EventKind = "payment"
 	CreditApplied     EventKind = "credit"
@@ -51,6 +55,13 @@ type Event struct {
 // Delivery events do not change the invoice and are ignored. Plan reads the
 // changed invoice, so every step is recomputed from the invoice's dates
 // after every event, never from "now + interval".
+//
+// Apply is idempotent by event ID: an event whose ID is in inv.Applied (or,
+// for a payment or credit, is the Ref of one of the invoice's payments or
+// credits) changes nothing and returns nil, so a webhook delivered twice
+// counts once. Every event that changes the invoice needs an ID; its ID is
+// added to inv.Applied. An event Apply refuses leaves the invoice as it was.
+// Runner.Apply records the event in the store and applies it in one call.
 func (inv *Invoice) Apply(e Event) error {
 	bad := func(field, value, reason string) error {
 		return &FieldError{Field: "event[" + e.ID + "]." + field, Value: value, Reason: reason}
@@ -58,9 +69,45 @@ func (inv *Invoice) Apply(e Event) error {
 	if e.InvoiceID != "" && e.InvoiceID != inv.ID {
 		return bad("invoice_id", e.InvoiceID, "is not invoice "+inv.ID)
 	}
+	switch e.Kind {
+	case NoticeDelivered, NoticeBounced, NoticeOpened, NoticeClicked:
+		return nil
+	}
+	if e.ID == "" {
+		return bad("id", "", "must be set: it makes applying the event again harmless")
+	}
+	if inv.applied(e.ID) {
+		return nil
+	}
 	if e.Date == 0 {
 		return bad("date", "", "must be set")
 	}
+	if err := inv.apply(e, bad); err != nil {
+		return err
+	}
+	inv.Applied = append(inv.Applied, e.ID)
+	return nil
+}
+
+// applied reports whether the event with the ID already changed inv.
+func (inv *Invoice) applied(id string) bool {
+	if slices.Contains(inv.Applied, id) {
+		return true
+	}
+	for i := range inv.Payments {
+		if inv.Payments[i].Ref == id {
+			return true
+		}
+	}
+	for i := range inv.Credits {
+		if inv.Credits[i].Ref == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (inv *Invoice) apply(e Event, bad func(field, value, reason string) error) error {
 	switch e.Kind {
 	case PaymentReceived, CreditApplied:
 		if e.Amount.Sign() <= 0 {
@@ -107,9 +154,49 @@ func (inv *Invoice) Apply(e Event) error {
 			pr.Broken = e.Date
 		}
 		inv.Promise = &pr
-	case NoticeDelivered, NoticeBounced, NoticeOpened, NoticeClicked:
 	default:
 		return bad("kind", string(e.Kind), "unknown event kind")
+	}
+	return nil
+}
+
+// Apply records the event in the store and applies it to the invoice, in
+// that order, so the app makes one call per event (a webhook, a payment
+// from its billing system). inv is nil for an event about no invoice of
+// the app's (delivery events: bounced, opened, clicked, delivered). An
+// event without InvoiceID or CustomerID is stored with inv's.
+//
+// Order and failure: the event is first checked against the invoice (on a
+// copy), then appended to the store, then applied to inv. An event the
+// invoice refuses is neither stored nor applied (the error wraps
+// ErrInvalid). When the store fails, inv is unchanged and the error names
+// the store: call Apply again with the same event. Both steps are
+// idempotent by event ID (the store ignores an ID it holds, the invoice
+// one in Invoice.Applied), so repeating the call after any failure, or
+// after a crash before the app saved inv, applies the event exactly once.
+// The app saves the changed invoice itself: it owns its invoices.
+func (r *Runner) Apply(ctx context.Context, inv *Invoice, e Event) error {
+	if r.Store == nil {
+		return fmt.Errorf("dunning: Runner needs a Store")
+	}
+	var next Invoice
+	if inv != nil {
+		if e.InvoiceID == "" {
+			e.InvoiceID = inv.ID
+		}
+		if e.CustomerID == "" {
+			e.CustomerID = inv.CustomerID
+		}
+		next = *inv // Apply replaces, never mutates, what the copy shares
+		if err := next.Apply(e); err != nil {
+			return err
+		}
+	}
+	if err := r.Store.AppendEvent(ctx, e); err != nil {
+		return fmt.Errorf("dunning: recording event %q: %w", e.ID, err)
+	}
+	if inv != nil {
+		*inv = next
 	}
 	return nil
 }

@@ -17,11 +17,12 @@ import (
 
 // Execution in chunks. Execute works a plan in chunks of actions that share
 // no invoice: each chunk is claimed in one ClaimMany, carried out (sent,
-// task saved) by up to Concurrency goroutines, each taking one customer's
-// actions in plan order, and recorded in one CompleteMany. An action that
-// shares an invoice with an earlier action of the plan waits for a later
-// chunk, so a later step is never recorded before an earlier one; an
-// invoice whose action did not complete gets no later step in this run.
+// charged, applied through the Hook, task saved) by up to Concurrency
+// goroutines, each taking one customer's actions in plan order, and
+// recorded in one CompleteMany. An action that shares an invoice with an
+// earlier action of the plan waits for a later chunk, so a later step is
+// never recorded before an earlier one; an invoice whose action did not
+// complete gets no later step in this run.
 
 // stage is how far a job got.
 type stage int
@@ -33,8 +34,9 @@ const (
 	toRecord              // carried out, to be recorded
 )
 
-// job is one action's way through Execute. Its Result is built by the
-// job's methods alone (see finish).
+// job is one action's way through Execute. Its Result is started by
+// resultOf, built by the job's methods alone (see recorded), and given its
+// Err by finish when Execute reports it.
 type job struct {
 	a        *Action
 	res      Result
@@ -45,6 +47,10 @@ type job struct {
 	claim    Claim
 	leaseEnd time.Time // on this machine's monotonic clock
 	notices  bool
+	// ext: carried out outside the store, through the Sender, the
+	// Collector or the Hook, all under the same claim, look-up and record.
+	ext bool
+	cr  *ChargeResult // a retry's charge result
 }
 
 // report ends the job with status, message, fault and error.
@@ -115,7 +121,7 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 		}
 		for k, i := range chunk {
 			j := &jobs[k]
-			j.a, j.res.Key = &acts[i], acts[i].Key
+			j.a, j.res = &acts[i], resultOf(&acts[i], "", "")
 			if done[j.a.Key] {
 				j.report(StatusDone, "", noFault, nil)
 			} else {
@@ -135,6 +141,20 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 			j := &jobs[k]
 			if b := blockedBy(blocked, j.a); b != "" && j.res.Status != StatusDone {
 				j.report(StatusDeferred, "waits for the earlier action "+b+" of its invoices", noFault, nil)
+				j.res.NotBefore = time.Time{}
+			}
+		}
+		// An action that stops the run before its claim (a plug-in the
+		// Runner lacks) stops it there: the chunk's later actions are left
+		// for the next run, unclaimed and unreported.
+		for k := range jobs {
+			if jobs[k].f == fatalFault {
+				for l := k + 1; l < len(jobs); l++ {
+					if jobs[l].stage != reported {
+						jobs[l].report("", "", noFault, nil)
+					}
+				}
+				break
 			}
 		}
 		r.claimAll(ctx, jobs)
@@ -159,7 +179,7 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 		for k := range jobs {
 			j := &jobs[k]
 			switch j.res.Status {
-			case StatusSent, StatusFailed, StatusDone, StatusResent, StatusRecovered:
+			case StatusSent, StatusFailed, StatusDone, StatusResent, StatusRecovered, StatusCharged, StatusDeclined:
 			default:
 				for _, id := range j.a.InvoiceIDs {
 					if _, ok := blocked[id]; !ok {
@@ -168,6 +188,7 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 				}
 			}
 			if j.res.Status != "" {
+				finish(&j.res, j.err)
 				rep.Counts[j.res.Status]++
 				rep.Results = append(rep.Results, j.res)
 				r.log(ctx, j.res)
@@ -235,14 +256,22 @@ func (s *streak) add(j *job, stopAfter int) error {
 	return nil
 }
 
-// prepare checks a before its claim: a Problem, the send window, the
-// notice's rendering, and that the record and task can be stored. set
+// prepare checks a before its claim: a Problem, a review the action
+// awaits, the send window, the plug-in it needs and its subscription data,
+// the notice's rendering, and that the record and task can be stored. set
 // holds the policy's templates, parsed at first use.
 func (r *Runner) prepare(ctx context.Context, j *job, set **notice.Set) {
 	a := j.a
 	problem := func(msg string) { j.report(StatusProblem, msg, noFault, nil) }
 	if a.Problem != "" {
 		problem(a.Problem)
+		return
+	}
+	if why, err := r.awaitsApproval(ctx, a); err != nil {
+		j.report(StatusError, err.Error(), storeFault, err)
+		return
+	} else if why != "" {
+		j.report(StatusAwaitingApproval, why, noFault, nil)
 		return
 	}
 	if w := r.Policy.SendWindow; w != nil && (a.Kind == Email || a.Kind == SMS) {
@@ -252,16 +281,22 @@ func (r *Runner) prepare(ctx context.Context, j *job, set **notice.Set) {
 			return
 		}
 		if now := r.clock().Now(); !w.Contains(now, loc) {
-			j.report(StatusDeferred, "outside the send window until "+w.Next(now, loc).In(loc).Format("2006-01-02 15:04 MST"), noFault, nil)
+			next := w.Next(now, loc)
+			j.report(StatusDeferred, "outside the send window until "+next.In(loc).Format("2006-01-02 15:04 MST"), noFault, nil)
+			j.res.NotBefore = next
 			return
 		}
 	}
 	j.notices = a.Kind.IsNotice()
+	j.ext = j.notices || a.Kind == Retry || a.Kind.IsAccount()
+	if err := r.plugIn(a); err != nil {
+		j.report("", "", fatalFault, err)
+		return
+	} else if msg := checkSubscription(a); msg != "" {
+		problem(msg)
+		return
+	}
 	if j.notices {
-		if r.Sender == nil {
-			j.report("", "", fatalFault, errors.New("dunning: Runner needs a Sender for notices"))
-			return
-		}
 		if a.Notice == nil {
 			problem("no notice to send")
 			return
@@ -283,14 +318,13 @@ func (r *Runner) prepare(ctx context.Context, j *job, set **notice.Set) {
 		problem("cannot be recorded: " + err.Error())
 		return
 	}
-	if a.Task != nil && !j.notices {
+	if a.Task != nil && !j.ext {
 		if err := CheckTask(*a.Task); err != nil {
 			problem("cannot be stored: " + err.Error())
 			return
 		}
 	}
 	j.stage = toClaim
-	_ = ctx
 }
 
 // claimAll claims the chunk's checked jobs in one ClaimMany when the
@@ -333,7 +367,7 @@ func (r *Runner) claim(ctx context.Context, jobs []*job) {
 		}
 		switch {
 		case cerr == nil:
-			j.stage = toCarry
+			j.stage, j.res.Attempt = toCarry, j.claim.Attempt
 		case errors.Is(cerr, ErrAlreadyDone):
 			j.report(StatusDone, "", noFault, nil)
 		case errors.Is(cerr, ErrClaimed):
@@ -471,8 +505,11 @@ func (r *Runner) release(ctx context.Context, j *job, retryIn time.Duration, rea
 	return err
 }
 
-// carry sends j's notice (asking a Looker first after an unknown outcome)
-// or saves its task, and leaves it toRecord, or releases it and reports.
+// carry carries j's action out through its plug-in (carryOut: the
+// Sender, the Collector or the Hook), asking the plug-in first after an
+// unknown outcome (lookup), or saves its task; it settles a retry's charge
+// (appending the payment event before the record) and leaves j toRecord,
+// or releases it and reports.
 func (r *Runner) carry(ctx context.Context, j *job) {
 	a := j.a
 	retryAfter := cmp.Or(max(r.RetryAfter, 0), 10*time.Minute)
@@ -483,14 +520,14 @@ func (r *Runner) carry(ctx context.Context, j *job) {
 		j.report(st, msg, f, err)
 	}
 	out := Sent
-	if j.notices {
+	if j.ext {
 		j.rec.Unknown = j.claim.Unknown
 		sendIt := true
-		if lk, ok := r.Sender.(Looker); ok && j.claim.Unknown {
-			id, found, err := lk.Lookup(ctx, a.Key)
+		if j.claim.Unknown {
+			id, lcr, found, err := r.lookup(ctx, a)
 			switch {
 			case err == nil && found:
-				sendIt, j.rec.Recovered, j.res.MessageID = false, true, Storable(id, MaxIDLen)
+				sendIt, j.rec.Recovered, j.res.MessageID, j.cr = false, true, Storable(id, MaxIDLen), lcr
 			case err == nil || errors.Is(err, errors.ErrUnsupported):
 			default:
 				f, ferr := senderFault, err
@@ -519,15 +556,16 @@ func (r *Runner) carry(ctx context.Context, j *job) {
 				giveBack(StatusRetry, "the lease ran short before the send", 0, noFault, nil)
 				return
 			}
-			id, err := r.send(ctx, a)
+			id, cr, err := r.carryOut(ctx, a)
 			switch {
 			case err == nil:
-				j.res.MessageID = Storable(id, MaxIDLen)
+				j.res.MessageID, j.cr = Storable(id, MaxIDLen), cr
 			case errors.Is(err, ErrSenderSetup):
-				giveBack(StatusRetry, Storable(err.Error(), MaxTextLen), 0, fatalFault, fmt.Errorf("dunning: stopping: sender setup failure at %s: %w", a.Key, err))
+				giveBack(StatusRetry, Storable(err.Error(), MaxTextLen), 0, fatalFault, fmt.Errorf("dunning: stopping: %s setup failure at %s: %w", plugName(a.Kind), a.Key, err))
 				return
 			case errors.Is(err, ErrPermanent):
 				out, j.res.Error = Failed, Storable(err.Error(), MaxTextLen)
+				j.res.Err = &resultError{msg: j.res.Error, cause: err}
 			case ctx.Err() != nil:
 				// Cancelled before the provider accepted it: give it back for
 				// the next run at once.
@@ -547,6 +585,9 @@ func (r *Runner) carry(ctx context.Context, j *job) {
 			giveBack(StatusError, Storable("save task: "+err.Error(), MaxTextLen), 0, f, ferr)
 			return
 		}
+	}
+	if j.cr != nil {
+		out = r.settleCharge(ctx, a, j.cr, &j.rec, &j.res, j.leaseEnd)
 	}
 	j.rec.Outcome, j.rec.MessageID, j.rec.Error = out, j.res.MessageID, j.res.Error
 	j.stage = toRecord
@@ -626,7 +667,7 @@ func (r *Runner) recordAll(ctx context.Context, jobs []*job) {
 			}
 			if err == nil || errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrInvalid) ||
 				!time.Now().Add(unslept+wait).Before(j.leaseEnd) {
-				r.finish(j, err)
+				r.recorded(j, err)
 				continue
 			}
 			again = append(again, j)
@@ -642,12 +683,16 @@ func (r *Runner) recordAll(ctx context.Context, jobs []*job) {
 	}
 }
 
-// finish reports j from the outcome of recording it.
-func (r *Runner) finish(j *job, err error) {
+// recorded reports j from the outcome of recording it. A record that did
+// not go in drops an Err set for the outcome it would have recorded (a
+// permanent failure), so finish gives the Result the record's error.
+func (r *Runner) recorded(j *job, err error) {
 	switch {
 	case errors.Is(err, ErrLeaseLost):
+		j.res.Err = nil
 		j.report(StatusLeaseLost, j.res.Error, noFault, nil)
 	case err != nil:
+		j.res.Err = nil
 		j.report(StatusError, Storable("record: "+err.Error(), MaxTextLen), storeFault, err)
 	case j.rec.Outcome == Failed:
 		j.report(StatusFailed, j.res.Error, noFault, nil)
@@ -655,6 +700,10 @@ func (r *Runner) finish(j *job, err error) {
 		j.report(StatusRecovered, j.res.Error, noFault, nil)
 	case j.rec.Unknown:
 		j.report(StatusResent, j.res.Error, noFault, nil)
+	case j.rec.Outcome == Declined:
+		j.report(StatusDeclined, j.res.Error, noFault, nil)
+	case j.cr != nil:
+		j.report(StatusCharged, j.res.Error, noFault, nil)
 	default:
 		j.report(StatusSent, j.res.Error, noFault, nil)
 	}

@@ -1,6 +1,8 @@
 package dunning
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -45,6 +47,9 @@ type Explanation struct {
 	// Notes say what today's notice leaves off for the invoice and why
 	// (interest or compensation a regime does not give in its currency).
 	Notes []string `json:"notes,omitempty"`
+	// Interactions are the log entries about the invoice or its customer as
+	// a whole (Portfolio.Interactions), by date.
+	Interactions []Interaction `json:"interactions,omitempty"`
 }
 
 // String renders the explanation for a person.
@@ -80,6 +85,9 @@ func (e *Explanation) String() string {
 	for _, n := range e.Notes {
 		fmt.Fprintf(&b, "  note: %s\n", n)
 	}
+	for i := range e.Interactions {
+		fmt.Fprintf(&b, "  contact: %s\n", e.Interactions[i].String())
+	}
 	if e.NextStep != "" && len(e.Actions) == 0 {
 		fmt.Fprintf(&b, "  next: %s on %s\n", e.NextStep, e.Next)
 	}
@@ -88,12 +96,46 @@ func (e *Explanation) String() string {
 
 // Explain answers why the invoice has an action on day asOf or why not, and
 // when its next step falls. It plans the invoice's customer exactly as Plan
-// does.
+// does, so it needs what Plan needs: the portfolio's customer, agreements
+// and invoices, and the store's History in p.History (with the open tasks
+// in p.Tasks). Without the History nothing counts as done: a step already
+// sent looks due again. Runner.Explain reads both from the store.
+// An instalment of an invoice with a Schedule is explained by its own ID
+// (InstalmentID: "ID#k").
 func Explain(asOf date.Date, policy *Policy, p Portfolio, invoiceID string) (*Explanation, error) {
+	return explain(func(*Customer) date.Date { return asOf }, policy, p, invoiceID)
+}
+
+// Explain is Explain with what the runner's next Plan would read: the
+// store's History and open tasks (unless p.Tasks is set), on the customer's
+// today in its time zone at the runner's Clock, as Runner.Plan does.
+func (r *Runner) Explain(ctx context.Context, p Portfolio, invoiceID string) (*Explanation, error) {
+	if r.Store == nil || r.Policy == nil {
+		return nil, errors.New("dunning: Runner needs a Policy and a Store")
+	}
+	if p.Tasks == nil {
+		var err error
+		if p.Tasks, err = r.Store.Tasks(ctx, TaskOpen); err != nil {
+			return nil, fmt.Errorf("dunning: reading open tasks: %w", err)
+		}
+	}
+	h, err := r.Store.History(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("dunning: reading history: %w", err)
+	}
+	p.History = h
+	days := todayIn(r.clock().Now(), p.Customers)
+	return explain(func(c *Customer) date.Date { return days[c.TimeZone] }, r.Policy, p, invoiceID)
+}
+
+// explain plans the invoice's customer with its day from today.
+func explain(today func(*Customer) date.Date, policy *Policy, p Portfolio, invoiceID string) (*Explanation, error) {
 	var cust string
+	parent, part := ParentID(invoiceID) // an instalment: "ID#k" (instalments.go)
 	for i := range p.Invoices {
-		if p.Invoices[i].ID == invoiceID {
-			cust = p.Invoices[i].CustomerID
+		inv := &p.Invoices[i]
+		if inv.ID == invoiceID || part > 0 && inv.ID == parent && part <= len(inv.Schedule) {
+			cust = inv.CustomerID
 			break
 		}
 	}
@@ -107,8 +149,26 @@ func Explain(asOf date.Date, policy *Policy, p Portfolio, invoiceID string) (*Ex
 			sub.Invoices = append(sub.Invoices, p.Invoices[i])
 		}
 	}
-	ex := &Explanation{InvoiceID: invoiceID, AsOf: asOf}
-	acts, err := plan(func(*Customer) date.Date { return asOf }, policy, sub, ex)
+	c := &Customer{ID: cust}
+	for i := range p.Customers {
+		if p.Customers[i].ID == cust {
+			c = &p.Customers[i]
+			break
+		}
+	}
+	ex := &Explanation{InvoiceID: invoiceID, AsOf: today(c)}
+	for _, in := range p.Interactions {
+		if in.CustomerID == cust && in.About(invoiceID) {
+			ex.Interactions = append(ex.Interactions, in)
+		}
+	}
+	SortInteractions(ex.Interactions)
+	for i := range sub.Invoices {
+		if inv := &sub.Invoices[i]; inv.ID == invoiceID && len(inv.Schedule) > 0 {
+			ex.Reason = fmt.Sprintf("payable in %d instalments: each is planned on its own; explain %s to %s", len(inv.Schedule), InstalmentID(inv.ID, 1), InstalmentID(inv.ID, len(inv.Schedule)))
+		}
+	}
+	acts, err := plan(today, policy, sub, ex)
 	if err != nil {
 		return nil, err
 	}

@@ -214,16 +214,16 @@ func TestHostileInputs(t *testing.T) {
 		{"policy fee percent 1e-50000000", "fee.percent", "1e-50000000", func(*testing.T) error {
 			return parsePolicy(feeStep(`{"kind":"percent","percent":"1e-50000000"}`), "")
 		}},
-		{"policy interest rate 1e-50000000", "policy.charges.interest.rate", "1e-50000000", func(*testing.T) error {
+		{"policy interest rate 1e-50000000", "charges.interest.rate", "1e-50000000", func(*testing.T) error {
 			return parsePolicy("", `,"charges":{"interest":{"rate":"1e-50000000"}}`)
 		}},
-		{"policy min_amount 1.005 EUR", "policy.min_amount.EUR", "1.005", func(*testing.T) error { return parsePolicy("", `,"min_amount":{"EUR":"1.005"}`) }},
-		{"policy min_amount ABC", "policy.min_amount.ABC", "ABC", func(*testing.T) error { return parsePolicy("", `,"min_amount":{"ABC":"5"}`) }},
+		{"policy min_amount 1.005 EUR", "min_amount.EUR", "1.005", func(*testing.T) error { return parsePolicy("", `,"min_amount":{"EUR":"1.005"}`) }},
+		{"policy min_amount ABC", "min_amount.ABC", "ABC", func(*testing.T) error { return parsePolicy("", `,"min_amount":{"ABC":"5"}`) }},
 		{"policy min_share 1e50000000", "min_share", "1e50000000", func(*testing.T) error {
 			return parsePolicy(`{"name":"due","at":"due","action":"email","min_share":"1e50000000"}`, "")
 		}},
 		// Silent nonsense in the policy.
-		{"policy pay_by_days 2147483647", "policy.pay_by_days", "2147483647", func(*testing.T) error { return parsePolicy("", `,"pay_by_days":2147483647`) }},
+		{"policy pay_by_days 2147483647", "pay_by_days", "2147483647", func(*testing.T) error { return parsePolicy("", `,"pay_by_days":2147483647`) }},
 		{"policy steps out of order", "steps[1].at", "due+7", func(*testing.T) error {
 			return parsePolicy(`{"name":"late","at":"due+14","action":"email"},{"name":"early","at":"due+7","action":"email"}`, "")
 		}},
@@ -234,14 +234,14 @@ func TestHostileInputs(t *testing.T) {
 			return parsePolicy(`{"name":"far","at":"due+5000","action":"email"}`, "")
 		}},
 		// The offset parser itself refuses this one, inside the JSON decoder.
-		{"policy step offset due+99999", "policy.workflows[0].steps[0]", "due+99999", func(*testing.T) error {
+		{"policy step offset due+99999", "workflows[0].steps[0].at", "due+99999", func(*testing.T) error {
 			return parsePolicy(`{"name":"far","at":"due+99999","action":"email"}`, "")
 		}},
 		{"policy min_gap_days 2147483647", "min_gap_days", "2147483647", func(*testing.T) error {
 			_, err := dunning.ParsePolicy([]byte(`{"workflows":[{"name":"std","min_gap_days":2147483647,"steps":[` + twoSteps + `]}],"creditor":{"name":"N"}}`))
 			return err
 		}},
-		{"policy statutory interest without rates", "policy.charges.rates", "[]", func(*testing.T) error {
+		{"policy statutory interest without rates", "charges.rates", "[]", func(*testing.T) error {
 			return parsePolicy("", `,"charges":{"interest":{"regime":"de-b2b"}}`)
 		}},
 		{"policy holiday 2026-02-30", "holidays[0]", "2026-02-30", func(*testing.T) error {
@@ -250,19 +250,19 @@ func TestHostileInputs(t *testing.T) {
 		{"policy rate from 2026-13-01", "rates[0].from", "2026-13-01", func(*testing.T) error {
 			return parsePolicy("", `,"charges":{"interest":{"regime":"de-b2b"},"rates":[{"from":"2026-13-01","percent":"1.27"}]}`)
 		}},
-		{"policy segment language CRLF", "policy.segments.default.language", `de\r\nX`, func(*testing.T) error {
+		{"policy segment language CRLF", "segments.default.language", `de\r\nX`, func(*testing.T) error {
 			pol := hostilePolicy()
 			pol.Segments = mustRules(t, `{"default":{"workflow":"std","language":"de\r\nX: y"}}`)
 			return pol.Validate()
 		}},
-		{"policy segment value 1e-50000000", "policy.segments.rules[0].when.value", "1e-50000000", func(*testing.T) error {
+		{"policy segment value 1e-50000000", "segments.rules[0].when.value", "1e-50000000", func(*testing.T) error {
 			_, err := dunning.ParsePolicy([]byte(fmt.Sprintf(basePolicyJSON, twoSteps, `,"segments":{"attributes":{"size":"number"},"rules":[{"name":"r","when":{"attr":"size","op":"lt","value":1e-50000000},"workflow":"std"}],"default":{"workflow":"std"}}`)))
 			return err
 		}},
 		{"customer attribute 1e-50000000", "customer[bad].attributes.size", "1e-50000000", plan(onBad(func(c *dunning.Customer, _ *dunning.Agreement, _ *dunning.Invoice) {
 			c.Attributes = segment.Attrs{"size": segment.Number(dunningtest.Amount("1e-50000000")), "a": segment.Int(1)}
 		}))},
-		{"policy render_limits negative", "policy.render_limits", "-1 bytes", func(*testing.T) error {
+		{"policy render_limits negative", "render_limits", "-1 bytes", func(*testing.T) error {
 			return parsePolicy("", `,"render_limits":{"max_bytes":-1}`)
 		}},
 		// Silent nonsense in the portfolio: reported, the rest planned.

@@ -23,7 +23,7 @@ func Advance(p *Progress, rec Record, i int) {
 		cycle = rec.Cycles[i]
 	}
 	if p.InvoiceID != id || p.Cycle != cycle {
-		*p = Progress{InvoiceID: id, Cycle: cycle, Step: -1}
+		*p = Progress{InvoiceID: id, Cycle: cycle, Step: -1, Block: carriedBlock(p, id)}
 	}
 	if rec.Outcome != Failed {
 		if rec.Kind.IsNotice() {
@@ -45,8 +45,11 @@ func Advance(p *Progress, rec Record, i int) {
 		}
 	}
 	if rec.Fallback {
-		if p.Bounced == strings.TrimSuffix(rec.Key, "/fallback") {
+		if p.Bounced == replaced(rec.Key) {
 			p.Bounced, p.BouncedListed = "", false
+		}
+		if rec.Outcome == Failed && retraceDepth(rec.Key) > 0 {
+			p.Bounced = rec.Key // the next contact, or the step's OnBounce
 		}
 		if rec.Kind.IsNotice() && rec.Date > p.Last {
 			p.Last = rec.Date
@@ -68,6 +71,7 @@ func Advance(p *Progress, rec Record, i int) {
 	if rec.Kind == HoldAction {
 		p.Held = true
 	}
+	applyBlock(p, rec)
 	if rec.Outcome == Failed {
 		p.Bounced = rec.Key
 	}
@@ -78,7 +82,7 @@ func Advance(p *Progress, rec Record, i int) {
 // back the fees the notice charged. A bounced
 // fallback is not replaced again (a collector task follows it anyway).
 func MarkBounced(p *Progress, rec Record, i int) {
-	if rec.Fallback || !rec.Kind.IsNotice() || p.InvoiceID != rec.InvoiceIDs[i] {
+	if (rec.Fallback && retraceDepth(rec.Key) == 0) || !rec.Kind.IsNotice() || p.InvoiceID != rec.InvoiceIDs[i] {
 		return
 	}
 	if i < len(rec.Cycles) && rec.Cycles[i] != p.Cycle {

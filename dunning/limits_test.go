@@ -122,7 +122,7 @@ func TestCustomerMaximumNotices(t *testing.T) {
 	if want := `step "overdue-1" is due but the customer received notices on 2 days in the 30 days up to 2026-04-25, the maximum of 2: notices wait until 2026-05-14`; ex.Reason != want || ex.Next != day("2026-05-14") {
 		t.Errorf("explain:\n%s\nwant reason %q", ex, want)
 	}
-	if _, err := dunning.ParsePolicy([]byte(`{"creditor": {"name": "X"}, "workflows": [{"name": "w", "steps": [{"name": "s", "at": "due", "action": "email"}]}], "customer_limits": {"max_notices": -1}}`)); err == nil || !strings.Contains(err.Error(), "policy.customer_limits.max_notices") {
+	if _, err := dunning.ParsePolicy([]byte(`{"creditor": {"name": "X"}, "workflows": [{"name": "w", "steps": [{"name": "s", "at": "due", "action": "email"}]}], "customer_limits": {"max_notices": -1}}`)); err == nil || !strings.Contains(err.Error(), "customer_limits.max_notices") {
 		t.Errorf("negative maximum: %v", err)
 	}
 }

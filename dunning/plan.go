@@ -25,13 +25,25 @@ type Portfolio struct {
 	Customers  []Customer
 	Agreements []Agreement
 	Invoices   []Invoice
-	History    History // nil: nothing done yet
+	// Unapplied are the customers' payments and credit notes not yet
+	// matched to an invoice: they reduce what each customer is dunned for
+	// in their currency (see NetOverdue). An invalid record, or one naming
+	// no customer of the portfolio, comes back as a Rejected action and is
+	// not counted.
+	Unapplied []Unapplied
+	History   History // nil: nothing done yet
 	// Tasks are the open collector tasks (Store.Tasks(ctx, TaskOpen); the
 	// Runner reads them when nil). Plan cancels a task whose invoices are
 	// all in the portfolio and settled or written off (an invoice missing
 	// from the portfolio is not taken as settled), and one that asked to fix
 	// data once the data is fixed.
 	Tasks []CollectorTask
+	// Interactions is the interaction log (InteractionLog) of the
+	// portfolio's customers, for Explain; Plan does not read it.
+	Interactions []Interaction
+	// Reviews are the remembered reviews (ReviewLog; the Runner reads them
+	// when nil): Plan leaves out skipped actions and held customers.
+	Reviews []Review
 }
 
 // Action is one thing to do today: a notice to send, a task to open, a hold
@@ -64,7 +76,13 @@ type Action struct {
 	// Skipped names the steps HighestOnly passed over to reach this one.
 	Skipped []string `json:"skipped,omitempty"`
 	// Fallback marks the replacement of a notice that bounced.
-	Fallback bool     `json:"fallback,omitempty"`
+	Fallback bool `json:"fallback,omitempty"`
+	// Approval: the runner sends the action only once a review approves
+	// its key (Step.Approval, or a ChangeLevel review).
+	Approval bool `json:"approval,omitempty"`
+	// Variant is the template variant of the step's experiment the notice
+	// renders with ("" none; Step.VariantFor).
+	Variant  string   `json:"variant,omitempty"`
 	Currency Currency `json:"currency"`
 	// Open is the open balance of the invoices the step acts on.
 	Open decimal.Decimal `json:"open"`
@@ -88,6 +106,11 @@ type Action struct {
 	Notice *notice.Notice `json:"notice,omitempty"`
 	// Task is the collector task of task and escalation actions.
 	Task *CollectorTask `json:"task,omitempty"`
+	// Charge is what a Retry action charges through the Collector;
+	// Account what a Suspend, Resume or end-of-dunning action asks of the
+	// AccountHook.
+	Charge  *ChargeRequest `json:"charge,omitempty"`
+	Account *AccountChange `json:"account,omitempty"`
 	// Reason says in words why the action is due.
 	Reason string `json:"reason"`
 	// Problem, when not empty, says why the action cannot be carried out
@@ -105,7 +128,7 @@ func (a *Action) Record(out Outcome, at time.Time) Record {
 		Key: a.Key, CustomerID: a.CustomerID, InvoiceIDs: a.InvoiceIDs, Cycles: a.Cycles,
 		Workflow: a.Workflow, Step: a.Step, StepIndex: a.StepIndex, Steps: a.Steps, Listed: a.Listed, Kind: a.Kind, Fallback: a.Fallback,
 		Date: a.Date, Outcome: out, Currency: a.Currency, Fees: a.Fees, Interest: a.Interest,
-		Compensation: a.Compensation, At: at, Amount: a.Open,
+		Compensation: a.Compensation, At: at, Amount: a.Open, Variant: a.Variant,
 	}
 	if a.Notice != nil {
 		r.Amount = a.Notice.Total
@@ -163,9 +186,20 @@ type planner struct {
 	explain    *Explanation                // when not nil, the invoice to explain
 	tasks      map[string][]*CollectorTask // open tasks by customer
 	set        *notice.Set                 // the policy's templates, for CheckNotices
+	segments   *segment.Matcher            // policy.Segments compiled once per Plan (nil: none)
 
 	// pending holds the History's pending actions by customer (pending.go).
 	pending map[string][]Pending
+	// levels holds the steps ChangeLevel reviews set, by invoice, and
+	// changes those reviews by key (review.go).
+	levels  map[string]levelChange
+	changes map[string]*Review
+
+	// parents maps an instalment part's ID to its invoice (instalments.go).
+	parents map[string]*Invoice
+	// covered holds the keys of the day's actions the customer's unapplied
+	// money covers, with the reason (balance.go).
+	covered map[string]string
 }
 
 type custState struct {
@@ -176,6 +210,7 @@ type custState struct {
 	matched  bool
 	subj     subject
 	openByCu map[Currency]decimal.Decimal // open items per currency (lazy)
+	un       *unappliedState              // unapplied money (nil: none)
 }
 
 func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Explanation) ([]Action, error) {
@@ -187,8 +222,17 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 			return nil, err
 		}
 	}
+	var parents map[string]*Invoice
 	p, rejected := screenPortfolio(asOfFn, p, ex)
-	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex}
+	p.Customers = reviewHolds(asOfFn, p)
+	var clash []Action
+	p.Invoices, clash = screenInstalments(asOfFn, p.Invoices, p.Customers)
+	rejected = append(rejected, clash...)
+	p.Invoices, parents = expandInstalments(p.Invoices)
+	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex, parents: parents}
+	if policy.Segments != nil {
+		pl.segments = policy.Segments.Compile()
+	}
 	if pl.cal == nil {
 		pl.cal = schedule.EveryDay()
 	}
@@ -239,6 +283,9 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		fill[ci]++
 	}
 
+	unByCust, badUn := groupUnapplied(asOfFn, p.Unapplied, p.Customers, custIdx)
+	rejected = append(rejected, badUn...)
+
 	for i := range p.Tasks {
 		t := &p.Tasks[i]
 		if t.Status == TaskOpen {
@@ -256,20 +303,32 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 	slices.SortFunc(custOrder, func(a, b int32) int { return strings.Compare(p.Customers[a].ID, p.Customers[b].ID) })
 
 	var actions []Action
+	var cs custState
 	for _, ci := range custOrder {
 		invs := order[start[ci]:start[ci+1]]
 		if len(invs) == 0 {
 			continue
 		}
 		c := &p.Customers[ci]
-		cs := custState{c: c, asOf: asOfFn(c), invs: invs}
+		// One custState for the whole loop: customer takes its address, so a
+		// fresh one per customer would be a heap allocation per customer.
+		cs = custState{c: c, asOf: asOfFn(c), invs: invs}
+		if un := unByCust[c.ID]; len(un) > 0 {
+			cs.un = &unappliedState{recs: un}
+		}
 		cs.subj = subject{c: c, invs: invs, asOf: cs.asOf}
 		var err error
+		n0, saved := len(actions), pl.saveExplain()
 		actions, err = pl.customer(&cs, actions)
+		if err == nil && pl.changeLevels(actions[n0:]) {
+			pl.restoreExplain(saved)
+			actions, err = pl.customer(&cs, actions[:n0]) // again, at the reviewed levels
+		}
 		if err != nil {
 			return nil, err
 		}
 	}
+	actions = applyReviews(&p, actions, ex)
 	actions = append(actions, rejected...)
 	// By customer, then in workflow order (so SendAllMissed sends an
 	// invoice's steps in their order), then by key.
@@ -279,12 +338,25 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 	return actions, nil
 }
 
+// progress returns the invoice's progress: Invoice.Progress when the store
+// delivered it with the invoice (no string-keyed lookup on the hot path),
+// else History's by ID.
+func (pl *planner) progress(inv *Invoice) (Progress, bool) {
+	if inv.Progress != nil {
+		return *inv.Progress, true
+	}
+	if pl.p.History == nil {
+		return Progress{}, false
+	}
+	return pl.p.History.Progress(inv.ID)
+}
+
 // route returns the customer's segment match.
 func (pl *planner) route(cs *custState) segment.Match {
 	if !cs.matched {
 		cs.matched = true
-		if pl.policy.Segments != nil {
-			cs.match = pl.policy.Segments.Match(&cs.subj)
+		if pl.segments != nil {
+			cs.match = pl.segments.Match(&cs.subj)
 		} else {
 			cs.match = segment.Match{Target: segment.Target{Workflow: pl.policy.Workflows[0].Name}, Index: -1, Default: true}
 		}
@@ -328,6 +400,7 @@ type decision struct {
 
 func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	first := len(actions)
+	actions = pl.resumes(cs, actions)
 	var due, listed []decision
 	for _, inv := range cs.invs {
 		d, ok := pl.invoice(cs, inv)
@@ -347,14 +420,19 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		kept := due[:0]
 		for _, d := range due {
 			floor, ok := pl.policy.MinAmount[d.inv.Currency]
-			if ok && pl.overdueTotal(cs, d.inv.Currency).Cmp(floor) < 0 {
-				pl.note(d.inv, fmt.Sprintf("no action: the customer's overdue items in %s total %s, below the policy minimum %s", d.inv.Currency, pl.overdueTotal(cs, d.inv.Currency).String(), floor.String()))
+			if ok && pl.netOverdue(cs, d.inv.Currency).Cmp(floor) < 0 {
+				what := "overdue items"
+				if cs.un != nil {
+					what = "overdue items less unapplied payments and credits"
+				}
+				pl.note(d.inv, fmt.Sprintf("no action: the customer's %s in %s total %s, below the policy minimum %s", what, d.inv.Currency, pl.netOverdue(cs, d.inv.Currency).String(), floor.String()))
 				continue
 			}
 			kept = append(kept, d)
 		}
 		due = kept
 	}
+	due = pl.holdBlocks(cs, due)
 	due, listed, actions, err := pl.reissue(cs, due, listed, actions)
 	if err != nil {
 		return nil, err
@@ -426,6 +504,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 		actions = append(actions, a)
 	}
+	actions = pl.dropCovered(cs, actions, first)
 	if l := pl.policy.Customer; l != nil {
 		actions = pl.limit(cs, l, actions, first)
 	}
@@ -525,14 +604,14 @@ func (pl *planner) limit(cs *custState, l *CustomerLimits, actions []Action, fir
 	for i := first; i < len(actions); i++ {
 		notices = notices || actions[i].Kind.IsNotice() && !actions[i].Fallback
 	}
-	if !notices || pl.p.History == nil {
+	if !notices {
 		return actions
 	}
 	// The customer's notice days before today, from its invoices' progress.
 	var last date.Date
 	var days []date.Date
 	for _, inv := range cs.invs {
-		p, ok := pl.p.History.Progress(inv.ID)
+		p, ok := pl.progress(inv)
 		if !ok {
 			continue
 		}
@@ -688,20 +767,14 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 			return fmt.Sprintf("disputed since %s (%s): dunning pauses until the dispute is resolved", inv.Dispute.Opened, inv.Dispute.Reason)
 		})
 	}
-	ps := inv.PromiseOn(asOf)
+	ps, promiseDay := pl.promiseOn(inv, asOf)
 	if ps == PromisePending {
-		return stop(func() string {
-			return fmt.Sprintf("promise to pay %s by %s made on %s: dunning waits", inv.Promise.Amount.String(), inv.Promise.PayBy, inv.Promise.Made)
-		})
+		return stop(func() string { return pl.promiseText(inv, asOf, "dunning waits") })
 	}
 
-	var prog Progress
-	has := false
-	if pl.p.History != nil {
-		prog, has = pl.p.History.Progress(inv.ID)
-		if has && prog.Cycle != inv.Cycle {
-			has = false
-		}
+	prog, has := pl.progress(inv)
+	if has && prog.Cycle != inv.Cycle {
+		has = false
 	}
 	var wf *Workflow
 	m := pl.route(cs)
@@ -781,12 +854,17 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		dec.reason = "the notice " + prog.Bounced + " bounced or failed for good: sending its fallback"
 		return dec, true
 	}
+	if lc, ok := pl.levels[inv.ID]; ok && lc.wf == wf.Name {
+		dec.steps, dec.dates = []int{lc.step}, []date.Date{asOf}
+		dec.reason = "level changed on review: " + lc.r.describe()
+		return dec, true
+	}
 
 	// Pending steps: those after the last done one that apply to the invoice.
 	// A reminder (a step dated on or before the due date) whose date passed
 	// and whose next step is also due is passed over, never sent late; the
 	// dunning levels after the due date are never passed over by Progressive.
-	escalate := ps == PromiseBroken && wf.OnBrokenPromise == EscalateOnBroken && prog.Last <= inv.Promise.PayBy
+	escalate := ps == PromiseBroken && wf.OnBrokenPromise == EscalateOnBroken && prog.Last <= promiseDay
 	nextDate, nextStep := date.Date(0), -1
 	var dueIdx [8]int
 	dueSteps := dueIdx[:0]
@@ -931,6 +1009,9 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	switch {
 	case escalate:
 		dec.reason = fmt.Sprintf("the promise to pay %s by %s was broken: escalating to %q at once", inv.Promise.Amount.String(), inv.Promise.PayBy, wf.Steps[dueSteps[0]].Name)
+		if len(inv.Promise.Parts) > 0 {
+			dec.reason = fmt.Sprintf("the payment plan was broken (%s): escalating to %q at once", pl.planParts(inv, asOf), wf.Steps[dueSteps[0]].Name)
+		}
 	default:
 		s := wf.Steps[dec.steps[len(dec.steps)-1]]
 		dec.reason = fmt.Sprintf("invoice %s (due %s, open %s %s): step %q of workflow %q fell due on %s", inv.Number, inv.Due, inv.Currency, open.StringFixed(pl.places(inv.Currency)), s.Name, wf.Name, dec.dates[len(dec.dates)-1])
@@ -942,6 +1023,9 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		}
 		if ps == PromiseBroken {
 			dec.reason += "; the promise to pay was broken"
+			if len(inv.Promise.Parts) > 0 {
+				dec.reason = strings.TrimSuffix(dec.reason, "the promise to pay was broken") + "the payment plan was broken (" + pl.planParts(inv, asOf) + ")"
+			}
 		}
 	}
 	if ex != nil {
@@ -1047,13 +1131,21 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		}
 	}
 	a.Reason = strings.Join(reasons, "; ")
+	a.Approval = step.Approval
 	switch {
+	case d0.fallback != "" && step.Action == Email && cs.c.retrace(step, d0.fallback):
+		a.Key = d0.fallback + retraceSuffix // the same email to the next contact
+		a.Fallback = true
+		a.Reason += ", to the customer's next contact"
 	case d0.fallback != "":
 		a.Key = d0.fallback + "/fallback"
 		a.Fallback = true
 		a.Kind = step.OnBounce
 		if a.Kind == "" {
 			a.Kind = Task
+			if step.Action == Retry {
+				a.Kind = Email // a hard decline: the payment-update notice
+			}
 		}
 	case d0.key != "":
 		a.Key = d0.key
@@ -1073,11 +1165,16 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		}
 		a.Key = "cust/" + esc(cs.c.ID) + "/" + esc(wf.Name) + "/" + esc(step.Name) + "/" + string(a.Currency) + "/" + hex.EncodeToString(h.Sum(nil)[:8])
 	}
-	if a.Kind.IsNotice() {
+	switch {
+	case a.Kind.IsNotice():
 		if err := pl.notice(cs, ds, &a, step, si); err != nil {
 			return Action{}, err
 		}
-	} else {
+	case a.Kind == Retry:
+		pl.charge(cs, ds, &a, si)
+	case a.Kind.IsAccount():
+		pl.account(cs, ds, &a, step)
+	default:
 		pl.task(cs, &a, step)
 	}
 	return a, nil
@@ -1140,9 +1237,14 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	if step.Template != "" {
 		n.Step = step.Template
 	}
-	if len(c.Contacts) > 0 {
-		pc := c.Contacts[0]
+	if v := step.VariantFor(a.Workflow, c.ID); v != "" && a.Kind == step.Action {
+		n.Step, a.Variant = v, v
+	}
+	if pc, cc, ok := c.Addressees(step, n.Channel, retraceDepth(a.Key)); ok {
 		n.Debtor.Email, n.Debtor.Phone, n.Debtor.Address = pc.Email, pc.Phone, pc.Address
+		for _, k := range cc {
+			n.Cc = append(n.Cc, notice.Party{Name: k.Name, Email: k.Email})
+		}
 	}
 	// What the workflow does next if this notice goes unanswered.
 	if si+1 < len(wf.Steps) {
@@ -1177,10 +1279,12 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		if d.fallback != "" || prog.Bounced != "" || last >= cs.asOf {
 			last = 0
 		}
-		n.Lines = append(n.Lines, notice.Line{
+		ln := notice.Line{
 			Number: inv.Number, IssueDate: inv.Issued, DueDate: inv.Due, Description: strings.Join(desc, "; "),
 			Amount: inv.Amount, Open: d.open, DaysOverdue: max(0, int(cs.asOf-inv.Due)), LastNotice: last,
-		})
+		}
+		pl.accountLine(&ln, inv, cs.asOf)
+		n.Lines = append(n.Lines, ln)
 		if last != 0 && !slices.Contains(n.Earlier, last) {
 			n.Earlier = append(n.Earlier, last)
 		}
@@ -1242,6 +1346,12 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 				a.Compensation = true
 			}
 		}
+	}
+	if ok, why := pl.applyUnapplied(cs, n, cur); !ok {
+		if pl.covered == nil {
+			pl.covered = map[string]string{}
+		}
+		pl.covered[a.Key] = why
 	}
 	// The step fee is booked on the first invoice not only listed; the
 	// notice names it when that is not its first line.

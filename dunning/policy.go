@@ -127,14 +127,14 @@ func (p *Policy) Workflow(name string) (*Workflow, bool) {
 // calls it on a policy that was not validated.
 func (p *Policy) Validate() error {
 	if len(p.Workflows) == 0 {
-		return &FieldError{Field: "policy.workflows", Value: "[]", Reason: "a policy needs at least one workflow"}
+		return &FieldError{Field: "workflows", Value: "[]", Reason: "a policy needs at least one workflow"}
 	}
 	if err := p.checkPolicyNumbers(); err != nil {
 		return err
 	}
 	byName := make(map[string]int, len(p.Workflows))
 	for i := range p.Workflows {
-		path := fmt.Sprintf("policy.workflows[%d]", i)
+		path := fmt.Sprintf("workflows[%d]", i)
 		if err := p.Workflows[i].Validate(path); err != nil {
 			return err
 		}
@@ -159,17 +159,17 @@ func (p *Policy) Validate() error {
 			}
 			return nil
 		}
-		if err := check("policy.segments.default.workflow", p.Segments.Default.Workflow); err != nil {
+		if err := check("segments.default.workflow", p.Segments.Default.Workflow); err != nil {
 			return err
 		}
 		for i, r := range p.Segments.Rules {
-			if err := check(fmt.Sprintf("policy.segments.rules[%d].workflow", i), r.Workflow); err != nil {
+			if err := check(fmt.Sprintf("segments.rules[%d].workflow", i), r.Workflow); err != nil {
 				return err
 			}
 		}
 	}
 	if err := p.RenderLimits.Validate(); err != nil {
-		return &FieldError{Field: "policy.render_limits", Value: fmt.Sprintf("%d bytes, %s", p.RenderLimits.MaxBytes, p.RenderLimits.Timeout), Reason: err.Error()}
+		return &FieldError{Field: "render_limits", Value: fmt.Sprintf("%d bytes, %s", p.RenderLimits.MaxBytes, p.RenderLimits.Timeout), Reason: err.Error()}
 	}
 	if p.SendWindow != nil {
 		if err := p.SendWindow.Validate(); err != nil {
@@ -177,10 +177,10 @@ func (p *Policy) Validate() error {
 		}
 	}
 	if p.Creditor.Name == "" {
-		return &FieldError{Field: "policy.creditor.name", Value: "", Reason: "must not be empty: every notice names the creditor"}
+		return &FieldError{Field: "creditor.name", Value: "", Reason: "must not be empty: every notice names the creditor"}
 	}
 	if p.Charges != nil {
-		if err := p.Charges.validate("policy.charges"); err != nil {
+		if err := p.Charges.validate("charges"); err != nil {
 			return err
 		}
 	}
@@ -190,19 +190,19 @@ func (p *Policy) Validate() error {
 		}
 	}
 	if p.PayByDays < 0 || p.PayByDays > MaxPayByDays {
-		return &FieldError{Field: "policy.pay_by_days", Value: fmt.Sprint(p.PayByDays), Reason: fmt.Sprintf("must be between 0 (the default, 7) and %d", MaxPayByDays)}
+		return &FieldError{Field: "pay_by_days", Value: fmt.Sprint(p.PayByDays), Reason: fmt.Sprintf("must be between 0 (the default, 7) and %d", MaxPayByDays)}
 	}
 	for st, d := range p.PayByStage {
 		if !st.Valid() || d < 0 {
-			return &FieldError{Field: "policy.pay_by_stage." + st.String(), Value: fmt.Sprint(d), Reason: "must be a stage's name with days not negative"}
+			return &FieldError{Field: "pay_by_stage." + st.String(), Value: fmt.Sprint(d), Reason: "must be a stage's name with days not negative"}
 		}
 	}
 	if p.Law != "" && !p.Law.Valid() {
-		return &FieldError{Field: "policy.law", Value: string(p.Law), Reason: `want "eu", "uk", "de" or "fr"`}
+		return &FieldError{Field: "law", Value: string(p.Law), Reason: `want "eu", "uk", "de" or "fr"`}
 	}
 	for c, v := range p.MinAmount {
 		if v.IsNegative() {
-			return &FieldError{Field: "policy.min_amount." + string(c), Value: v.String(), Reason: "must not be negative"}
+			return &FieldError{Field: "min_amount." + string(c), Value: v.String(), Reason: "must not be negative"}
 		}
 	}
 	p.byName = byName
@@ -237,11 +237,11 @@ func (l *CustomerLimits) period() int {
 func (l *CustomerLimits) validate() error {
 	switch {
 	case l.MinGapDays < 0 || l.MinGapDays > 366:
-		return &FieldError{Field: "policy.customer_limits.min_gap_days", Value: fmt.Sprint(l.MinGapDays), Reason: "must be between 0 and 366"}
+		return &FieldError{Field: "customer_limits.min_gap_days", Value: fmt.Sprint(l.MinGapDays), Reason: "must be between 0 and 366"}
 	case l.MaxNotices < 0 || l.MaxNotices > MaxRecent:
-		return &FieldError{Field: "policy.customer_limits.max_notices", Value: fmt.Sprint(l.MaxNotices), Reason: fmt.Sprintf("must be between 0 and %d", MaxRecent)}
+		return &FieldError{Field: "customer_limits.max_notices", Value: fmt.Sprint(l.MaxNotices), Reason: fmt.Sprintf("must be between 0 and %d", MaxRecent)}
 	case l.PeriodDays < 0 || l.PeriodDays > 366:
-		return &FieldError{Field: "policy.customer_limits.period_days", Value: fmt.Sprint(l.PeriodDays), Reason: "must be between 0 (30) and 366"}
+		return &FieldError{Field: "customer_limits.period_days", Value: fmt.Sprint(l.PeriodDays), Reason: "must be between 0 (30) and 366"}
 	}
 	return nil
 }

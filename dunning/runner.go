@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/overduehq/overdue/notice"
@@ -67,8 +68,11 @@ type SystemClock struct{}
 func (SystemClock) Now() time.Time { return time.Now() }
 
 // Runner carries out plans: for every action it claims the action's key in
-// the store with a lease, sends the notice (or stores the task), and records
-// the outcome.
+// the store with a lease, sends the notice (or stores the task, charges a
+// Retry through the Collector, applies an account action through the Hook),
+// and records the outcome. Charges and account actions have every
+// guarantee below that notices have, the Collector's ChargeLooker in the
+// Looker's place (collect.go).
 //
 // What holds, for runners sharing one Store (each proven by a test that
 // injects the fault: SIGKILL, cut connections, skewed clocks, failed and
@@ -112,6 +116,11 @@ type Runner struct {
 	Policy *Policy
 	Store  Store
 	Sender Sender
+	// Collector charges the invoices of Retry steps (collect.go); Hook
+	// carries out Suspend, Resume and end-of-dunning actions (blocking.go).
+	// Each is needed only by a plan with such actions.
+	Collector Collector
+	Hook      AccountHook
 	// Clock tells the planning day and the send window (default
 	// SystemClock). It never decides a lease: the store's clock does.
 	Clock Clock
@@ -143,12 +152,15 @@ type Runner struct {
 	// Sleep waits between attempts; tests replace it. Default: a timer that
 	// honours ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Logger, when set, receives one line per action: Warn for what an
-	// operator must see (lease lost, problem, store error, a resend after
-	// an unknown outcome), Info otherwise.
+	// Logger, when set, receives one line per action ("dunning action")
+	// with the Result's fields (key, status, customer, invoices, workflow,
+	// step, attempt, not_before, message_id, error; empty ones left out),
+	// at a level by status: Debug for sent, already done and busy; Info for
+	// recovered; Warn for retry, deferred, lease lost and resent; Error for
+	// failed, problem and store errors.
 	Logger *slog.Logger
-	// Concurrency is how many sends (or task saves) are in flight at once
-	// (default 1). Each customer's actions go out one after another in plan
+	// Concurrency is how many sends (or charges, hook calls, task saves)
+	// are in flight at once (default 1). Each customer's actions go out one after another in plan
 	// order; different customers' in parallel.
 	Concurrency int
 	// BatchSize is how many actions Execute claims in one ClaimMany and
@@ -206,12 +218,82 @@ const (
 	StatusError Status = "error"
 )
 
-// Result is one action's outcome in a run.
+// Result is one action's outcome in a run: what the action was (customer,
+// invoices, workflow, step), what happened, and why.
 type Result struct {
-	Key       string `json:"key"`
-	Status    Status `json:"status"`
-	MessageID string `json:"message_id,omitempty"`
-	Error     string `json:"error,omitempty"`
+	Key        string   `json:"key"`
+	Status     Status   `json:"status"`
+	CustomerID string   `json:"customer_id,omitempty"`
+	InvoiceIDs []string `json:"invoice_ids,omitempty"`
+	Workflow   string   `json:"workflow,omitempty"`
+	Step       string   `json:"step,omitempty"`
+	// Attempt is the claim's attempt number (1 for the first claim of the
+	// key, 2 after one release or unknown outcome, ...); 0 when the action
+	// was not claimed (problem, deferred, busy, already done).
+	Attempt int `json:"attempt,omitempty"`
+	// NotBefore, for a notice deferred by the policy's send window, is the
+	// next time the window opens in the customer's time zone: a run at or
+	// after it can send the notice. Zero for other results, and for an
+	// action deferred behind an earlier action of its invoices.
+	NotBefore time.Time `json:"not_before,omitzero"`
+	MessageID string    `json:"message_id,omitempty"`
+	// Error says in words why the action did not simply go out; Err is the
+	// same as an error value, so errors.Is works on it: ErrPermanent
+	// (StatusFailed), ErrSenderSetup (StatusRetry, the run stopped),
+	// ErrClaimed (StatusBusy), ErrLeaseLost (StatusLeaseLost), ErrInvalid
+	// (StatusProblem), the sender's or the store's own error (StatusRetry,
+	// StatusError). Err is nil exactly when Error is empty; JSON carries
+	// Error only.
+	Error string `json:"error,omitempty"`
+	Err   error  `json:"-"`
+	// Event is the payment event of a charged Retry action, already
+	// appended to the store: the app applies it to its invoice
+	// (Invoice.Apply, or Runner.Apply) before the next plan.
+	Event *Event `json:"event,omitempty"`
+}
+
+// resultError is a Result's Err: its text is the Result's Error, and it
+// unwraps to the cause.
+type resultError struct {
+	msg   string
+	cause error
+}
+
+func (e *resultError) Error() string { return e.msg }
+func (e *resultError) Unwrap() error { return e.cause }
+
+// resultOf starts the Result of a with the action's own fields.
+func resultOf(a *Action, status Status, msg string) Result {
+	return Result{Key: a.Key, Status: status, CustomerID: a.CustomerID, InvoiceIDs: a.InvoiceIDs, Workflow: a.Workflow, Step: a.Step, Error: msg}
+}
+
+// finish sets res.Err from its status, its message and the error the
+// action met (err, nil when none was returned).
+func finish(res *Result, err error) {
+	if res.Err != nil {
+		return
+	}
+	cause := err
+	switch res.Status {
+	case "", StatusSent, StatusDone, StatusRecovered, StatusResent, StatusCharged:
+		return
+	case StatusBusy:
+		cause = ErrClaimed
+	case StatusLeaseLost:
+		cause = ErrLeaseLost
+	case StatusProblem:
+		cause = ErrInvalid
+	}
+	if res.Error == "" && cause != nil {
+		res.Error = cause.Error()
+	}
+	switch {
+	case res.Error == "":
+	case cause == nil:
+		res.Err = errors.New(res.Error)
+	default:
+		res.Err = &resultError{msg: res.Error, cause: cause}
+	}
 }
 
 // Report sums up a run.
@@ -277,6 +359,11 @@ func (r *Runner) Plan(ctx context.Context, p Portfolio) ([]Action, error) {
 		return nil, fmt.Errorf("dunning: reading history: %w", err)
 	}
 	p.History = h
+	if rl, ok := r.Store.(ReviewLog); ok && p.Reviews == nil {
+		if p.Reviews, err = rl.Reviews(ctx, ""); err != nil {
+			return nil, fmt.Errorf("dunning: reading reviews: %w", err)
+		}
+	}
 	return PlanAt(r.clock().Now(), r.Policy, p)
 }
 
@@ -335,22 +422,71 @@ func (r *Runner) log(ctx context.Context, res Result) {
 	if r.Logger == nil {
 		return
 	}
-	level := slog.LevelInfo
+	level := slog.LevelDebug
 	switch res.Status {
-	case StatusLeaseLost, StatusProblem, StatusError, StatusResent:
+	case StatusRecovered:
+		level = slog.LevelInfo
+	case StatusRetry, StatusDeferred, StatusLeaseLost, StatusResent:
 		level = slog.LevelWarn
+	case StatusFailed, StatusProblem, StatusError:
+		level = slog.LevelError
 	}
-	attrs := []slog.Attr{slog.String("key", res.Key), slog.String("status", string(res.Status))}
-	if res.MessageID != "" {
-		attrs = append(attrs, slog.String("message_id", res.MessageID))
+	attrs := make([]slog.Attr, 0, 11)
+	add := func(k, v string) {
+		if v != "" {
+			attrs = append(attrs, slog.String(k, v))
+		}
 	}
-	if res.Error != "" {
-		attrs = append(attrs, slog.String("error", res.Error))
+	add("key", res.Key)
+	add("status", string(res.Status))
+	add("customer", res.CustomerID)
+	add("invoices", strings.Join(res.InvoiceIDs, ","))
+	add("workflow", res.Workflow)
+	add("step", res.Step)
+	if res.Attempt > 0 {
+		attrs = append(attrs, slog.Int("attempt", res.Attempt))
 	}
+	if !res.NotBefore.IsZero() {
+		attrs = append(attrs, slog.Time("not_before", res.NotBefore))
+	}
+	add("message_id", res.MessageID)
+	add("error", res.Error)
 	r.Logger.LogAttrs(ctx, level, "dunning action", attrs...)
 }
 
+// retryStore runs a store write that must not be lost (a record, a charge's
+// payment event) on a context that ctx's cancellation cannot cut short, each try
+// with its own deadline, retrying until leaseEnd. A retry of a record after
+// a commit whose reply was lost succeeds (the store finds the claim's own
+// record).
+func (r *Runner) retryStore(ctx context.Context, leaseEnd time.Time, write func(context.Context) error) error {
+	bg := context.WithoutCancel(ctx)
+	wait := r.backoff()
+	var unslept time.Duration // waits Sleep did not really take (a test's Sleep), counted as passed
+	for {
+		cctx, cancel := context.WithTimeout(bg, r.recordTimeout())
+		err := write(cctx)
+		cancel()
+		if err == nil || errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrInvalid) {
+			return err
+		}
+		if !time.Now().Add(unslept + wait).Before(leaseEnd) {
+			return err
+		}
+		t0 := time.Now()
+		_ = r.sleep(bg, wait)
+		unslept += max(wait-time.Since(t0), 0)
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
 func (r *Runner) send(ctx context.Context, a *Action) (string, error) {
+	return r.attempt(ctx, func() (string, error) { return r.Sender.Send(ctx, a.Key, a.Notice) })
+}
+
+// attempt calls do up to Attempts times while it fails transiently, with
+// Backoff doubling between tries.
+func (r *Runner) attempt(ctx context.Context, do func() (string, error)) (string, error) {
 	attempts := r.Attempts
 	if attempts <= 0 {
 		attempts = 3
@@ -359,7 +495,7 @@ func (r *Runner) send(ctx context.Context, a *Action) (string, error) {
 	var err error
 	for i := 0; i < attempts; i++ {
 		var id string
-		id, err = r.Sender.Send(ctx, a.Key, a.Notice)
+		id, err = do()
 		if err == nil || errors.Is(err, ErrPermanent) || errors.Is(err, ErrSenderSetup) {
 			return id, err
 		}
@@ -383,9 +519,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Record stores an event from the app (a payment, a bounce, ...). The app
-// also applies invoice events to its own invoices (Invoice.Apply), since it
-// owns them and passes them to the next plan.
+// Record stores an event from the app (a payment, a bounce, ...) without
+// applying it to an invoice. Runner.Apply does both in one call.
 func (r *Runner) Record(ctx context.Context, e Event) error {
 	return r.Store.AppendEvent(ctx, e)
 }

@@ -51,7 +51,7 @@ func TestEndOfMonthPreviousAndMonthlyRateFromJSON(t *testing.T) {
 
 	// "previous" on the first step is refused, naming the field.
 	_, err = dunning.ParsePolicy([]byte(`{"creditor": {"name": "X"}, "workflows": [{"name": "w", "steps": [{"name": "s", "at": "previous+10", "action": "email"}]}]}`))
-	if err == nil || !containsAll(err.Error(), "policy.workflows[0].steps[0].at", "previous+10") {
+	if err == nil || !containsAll(err.Error(), "workflows[0].steps[0].at", "previous+10") {
 		t.Errorf("previous on the first step: %v", err)
 	}
 	_, err = dunning.ParsePolicy([]byte(`{"creditor": {"name": "X"}, "workflows": [{"name": "w", "steps": [{"name": "s", "at": "due", "action": "email"}]}],

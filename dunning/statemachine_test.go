@@ -80,6 +80,13 @@ type model struct {
 	pf        dunning.Portfolio
 	invs      []*modelInv          // same order as pf.Invoices
 	custHold  map[string]date.Date // customer held while today < the date
+	events    int                  // events made so far, for unique IDs
+}
+
+// eventID returns a new event ID: Apply ignores an ID it has applied.
+func (m *model) eventID(prefix string) string {
+	m.events++
+	return fmt.Sprintf("%s%d", prefix, m.events)
 }
 
 // stepDate is the model's step date: anchor + offset; a date after the due
@@ -407,7 +414,7 @@ func TestPlannerStateMachine(t *testing.T) {
 			},
 			"release": func(t *rapid.T) {
 				inv, mi := pick(t)
-				if err := inv.Apply(dunning.Event{ID: "r", Kind: dunning.HoldReleased, Date: m.today}); err != nil {
+				if err := inv.Apply(dunning.Event{ID: m.eventID("r"), Kind: dunning.HoldReleased, Date: m.today}); err != nil {
 					t.Fatal(err)
 				}
 				if mi.holdUntil != 0 {
@@ -428,7 +435,7 @@ func TestPlannerStateMachine(t *testing.T) {
 					t.Skip("no promise")
 				}
 				kind := rapid.SampledFrom([]dunning.EventKind{dunning.PromiseKeptEvent, dunning.PromiseBrokeEvent}).Draw(t, "kind")
-				if err := inv.Apply(dunning.Event{ID: "pe", Kind: kind, Date: m.today}); err != nil {
+				if err := inv.Apply(dunning.Event{ID: m.eventID("pe"), Kind: kind, Date: m.today}); err != nil {
 					t.Fatal(err)
 				}
 				mi.promiseEnded = m.today
@@ -440,7 +447,7 @@ func TestPlannerStateMachine(t *testing.T) {
 				if mi.disputed {
 					kind = dunning.DisputeResolved
 				}
-				if err := inv.Apply(dunning.Event{ID: "d", Kind: kind, Date: m.today}); err != nil {
+				if err := inv.Apply(dunning.Event{ID: m.eventID("d"), Kind: kind, Date: m.today}); err != nil {
 					t.Fatal(err)
 				}
 				mi.disputed = !mi.disputed
@@ -449,7 +456,7 @@ func TestPlannerStateMachine(t *testing.T) {
 			"hold": func(t *rapid.T) {
 				inv, mi := pick(t)
 				until := m.today + date.Date(rapid.IntRange(1, 20).Draw(t, "for"))
-				if err := inv.Apply(dunning.Event{ID: "h", Kind: dunning.HoldPlaced, Date: m.today, Until: until, Reason: "test"}); err != nil {
+				if err := inv.Apply(dunning.Event{ID: m.eventID("h"), Kind: dunning.HoldPlaced, Date: m.today, Until: until, Reason: "test"}); err != nil {
 					t.Fatal(err)
 				}
 				mi.holdUntil = until
@@ -458,7 +465,7 @@ func TestPlannerStateMachine(t *testing.T) {
 			"promise": func(t *rapid.T) {
 				inv, mi := pick(t)
 				payBy := m.today + date.Date(rapid.IntRange(0, 10).Draw(t, "payby"))
-				if err := inv.Apply(dunning.Event{ID: "pr", Kind: dunning.PromiseMade, Date: m.today, Until: payBy, Amount: mi.amount}); err != nil {
+				if err := inv.Apply(dunning.Event{ID: m.eventID("pr"), Kind: dunning.PromiseMade, Date: m.today, Until: payBy, Amount: mi.amount}); err != nil {
 					t.Fatal(err)
 				}
 				mi.hasPromise, mi.promiseMade, mi.promisePayBy, mi.promiseEnded = true, m.today, payBy, 0

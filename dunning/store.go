@@ -27,6 +27,10 @@ type Progress struct {
 	Compensated bool `json:"compensated,omitempty"`
 	// Held is true once a hold step was reached.
 	Held bool `json:"held,omitempty"`
+	// Block is the blocking state a Suspend or cancel step of this cycle
+	// put the account in, until a Resume record lifts it (nil: none; see
+	// AccountStates).
+	Block *Block `json:"block,omitempty"`
 	// BouncedListed is true when the notice Bounced names only listed the
 	// invoice (Record.Listed): its fallback lists it again, without a step
 	// or a fee of its own.
@@ -123,10 +127,13 @@ type Record struct {
 	Date     date.Date `json:"date"`
 	Outcome  Outcome   `json:"outcome"`
 	// MessageID is what the sender returned (SMTP Message-ID, provider id).
-	MessageID string   `json:"message_id,omitempty"`
-	Error     string   `json:"error,omitempty"`
-	Template  string   `json:"template,omitempty"`
-	Currency  Currency `json:"currency"`
+	MessageID string `json:"message_id,omitempty"`
+	Error     string `json:"error,omitempty"`
+	Template  string `json:"template,omitempty"`
+	// Variant is the template variant of the step's experiment
+	// (Action.Variant; "" none).
+	Variant  string   `json:"variant,omitempty"`
+	Currency Currency `json:"currency"`
 	// Amount is the total the notice asked for; Fees and Interest the charges
 	// it added (FeesByInvoice splits Fees over InvoiceIDs, same order).
 	Amount        decimal.Decimal   `json:"amount"`

@@ -168,6 +168,10 @@ type Payment struct {
 	Date   date.Date       `json:"date"`
 	Amount decimal.Decimal `json:"amount"`
 	Ref    string          `json:"ref,omitempty"`
+	// Instalment, on an invoice with a Schedule, is the instalment
+	// (1-based) the app allocated the payment to; 0 leaves it to the
+	// allocation rule (oldest instalment first, see Invoice.Parts).
+	Instalment int `json:"instalment,omitempty"`
 }
 
 // Credit is a credit note applied to an invoice.
@@ -175,6 +179,8 @@ type Credit struct {
 	Date   date.Date       `json:"date"`
 	Amount decimal.Decimal `json:"amount"`
 	Ref    string          `json:"ref,omitempty"`
+	// Instalment: as Payment.Instalment.
+	Instalment int `json:"instalment,omitempty"`
 }
 
 // Line is one item of goods or services an invoice bills for.
@@ -207,6 +213,9 @@ type Promise struct {
 	Amount decimal.Decimal `json:"amount"`
 	Broken date.Date       `json:"broken,omitzero"`
 	Kept   date.Date       `json:"kept,omitzero"`
+	// Parts, when set, make the promise a payment plan: several dated parts
+	// whose days ascend, the last on PayBy, adding up to Amount (see PlanOn).
+	Parts []PromisePart `json:"parts,omitempty"`
 }
 
 // PromiseState is where a promise to pay stands on a day.
@@ -238,12 +247,17 @@ type Invoice struct {
 	Issued      date.Date       `json:"issued"`
 	Due         date.Date       `json:"due"`
 	Amount      decimal.Decimal `json:"amount"`
-	Lines       []Line          `json:"lines,omitempty"`
-	Payments    []Payment       `json:"payments,omitempty"`
-	Credits     []Credit        `json:"credits,omitempty"`
-	Dispute     *Dispute        `json:"dispute,omitempty"`
-	Promise     *Promise        `json:"promise,omitempty"`
-	Hold        *Hold           `json:"hold,omitempty"`
+	// Schedule, when set, makes the invoice payable in instalments: their
+	// amounts add up to Amount and the last one falls due on Due. Dunning
+	// then runs per instalment (see Parts); without a Schedule the invoice
+	// is one item due on Due.
+	Schedule []Instalment `json:"schedule,omitempty"`
+	Lines    []Line       `json:"lines,omitempty"`
+	Payments []Payment    `json:"payments,omitempty"`
+	Credits  []Credit     `json:"credits,omitempty"`
+	Dispute  *Dispute     `json:"dispute,omitempty"`
+	Promise  *Promise     `json:"promise,omitempty"`
+	Hold     *Hold        `json:"hold,omitempty"`
 	// WrittenOff is the day the invoice was written off (zero: it was not).
 	WrittenOff date.Date `json:"written_off,omitzero"`
 	// Litigation marks an invoice handed to court or agency: no more dunning.
@@ -252,6 +266,15 @@ type Invoice struct {
 	// reversed payment reopens a settled invoice, say): steps already done in
 	// an earlier cycle are done again.
 	Cycle int `json:"cycle,omitempty"`
+	// Applied lists the IDs of the events Apply changed the invoice with,
+	// so an event applied again (a webhook retried) changes nothing.
+	Applied []string `json:"applied,omitempty"`
+	// Progress, when not nil, is the invoice's progress delivered with it by
+	// a store that loads the two together (Progress.InvoiceID is the
+	// invoice's ID): Plan reads it instead of asking Portfolio.History by
+	// ID, which saves a string-keyed lookup per invoice. With nil, Plan asks
+	// History. It is not part of the invoice's JSON.
+	Progress *Progress `json:"-"`
 }
 
 // Open returns the open balance on day asOf: amount - payments - credits
@@ -306,31 +329,11 @@ func (inv *Invoice) PaidOn(asOf date.Date) (date.Date, bool) {
 	return 0, false
 }
 
-// PromiseOn returns the state of the invoice's promise to pay on day d.
+// PromiseOn returns the state of the invoice's promise to pay on day d
+// (for a payment plan, see PlanOn and the rules in paymentplan.go).
 func (inv *Invoice) PromiseOn(d date.Date) PromiseState {
-	p := inv.Promise
-	if p == nil || d < p.Made {
-		return NoPromise
-	}
-	if p.Kept != 0 && d >= p.Kept {
-		return PromiseKept
-	}
-	if p.Broken != 0 && d >= p.Broken {
-		return PromiseBroken
-	}
-	if d <= p.PayBy {
-		return PromisePending
-	}
-	paid := decimal.Zero
-	for _, pay := range inv.Payments {
-		if pay.Date >= p.Made && pay.Date <= p.PayBy {
-			paid = paid.Add(pay.Amount)
-		}
-	}
-	if paid.Cmp(p.Amount) >= 0 {
-		return PromiseKept
-	}
-	return PromiseBroken
+	s, _ := inv.promiseOn(d)
+	return s
 }
 
 // Validate checks the invoice's fields: IDs; issue and due dates set, in
@@ -338,8 +341,10 @@ func (inv *Invoice) PromiseOn(d date.Date) PromiseState {
 // amount that is not negative, at most 15 integer digits and no finer than
 // the currency's minor unit; payments, credits and a promise with positive
 // amounts in the same bounds and dates set; a dispute, hold or write-off
-// that does not end before it starts; a cycle that is not negative. Each
-// error is a *FieldError naming the field and the value.
+// that does not end before it starts; a cycle that is not negative; a
+// schedule of instalments (validateSchedule) and a payment plan's parts
+// (validatePlan) that add up and are in order. Each error is a *FieldError
+// naming the field and the value.
 func (inv *Invoice) Validate() error {
 	l := func(field string) loc { return loc{rec: "invoice", id: inv.ID, field: field} }
 	li := func(field string, i int) loc {
@@ -447,6 +452,12 @@ func (inv *Invoice) Validate() error {
 		if pr.Amount.Sign() <= 0 {
 			return l("promise.amount").err(pr.Amount.String(), "must be positive")
 		}
+		if err := inv.validatePlan(); err != nil {
+			return err
+		}
+	}
+	if err := inv.validateSchedule(); err != nil {
+		return err
 	}
 	return checkHold(l("hold"), inv.Hold)
 }

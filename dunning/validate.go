@@ -284,7 +284,7 @@ func (c *Charges) checkStatutory(path string) error {
 // else in Validate compares a number.
 func (p *Policy) checkPolicyNumbers() error {
 	for c, v := range p.MinAmount {
-		if err := checkCharged("policy.min_amount."+string(c), v, c); err != nil {
+		if err := checkCharged("min_amount."+string(c), v, c); err != nil {
 			return err
 		}
 	}
@@ -292,7 +292,7 @@ func (p *Policy) checkPolicyNumbers() error {
 		w := &p.Workflows[i]
 		for j := range w.Steps {
 			s := &w.Steps[j]
-			path := fmt.Sprintf("policy.workflows[%d].steps[%d]", i, j)
+			path := fmt.Sprintf("workflows[%d].steps[%d]", i, j)
 			for c, v := range s.MinAmount {
 				if err := checkCharged(path+".min_amount."+string(c), v, c); err != nil {
 					return err
@@ -379,14 +379,14 @@ func (p *Policy) checkSegments() error {
 	if p.Segments == nil {
 		return nil
 	}
-	if err := checkLanguage(loc{field: "policy.segments.default.language"}, p.Segments.Default.Language); err != nil {
+	if err := checkLanguage(loc{field: "segments.default.language"}, p.Segments.Default.Language); err != nil {
 		return err
 	}
 	for i, r := range p.Segments.Rules {
-		if err := checkLanguage(loc{field: "policy.segments.rules[%d].language", i: i, indexed: true}, r.Language); err != nil {
+		if err := checkLanguage(loc{field: "segments.rules[%d].language", i: i, indexed: true}, r.Language); err != nil {
 			return err
 		}
-		if err := checkRuleNumbers(fmt.Sprintf("policy.segments.rules[%d].when", i), &p.Segments.Rules[i].When); err != nil {
+		if err := checkRuleNumbers(fmt.Sprintf("segments.rules[%d].when", i), &p.Segments.Rules[i].When); err != nil {
 			return err
 		}
 	}
@@ -599,7 +599,7 @@ func duplicateIDs(invs []Invoice) map[string]int {
 	for i := range invs {
 		hs[i] = maphash.String(seed, invs[i].ID)
 	}
-	slices.Sort(hs)
+	radixSort(hs)
 	var repeated map[uint64]bool
 	for i := 1; i < len(hs); i++ {
 		if hs[i] == hs[i-1] {
@@ -627,6 +627,39 @@ func duplicateIDs(invs []Invoice) map[string]int {
 		return nil
 	}
 	return count
+}
+
+// radixSort sorts hs in eight passes of one byte each (least significant
+// first) through one scratch slice: linear in len(hs), where a comparison
+// sort of a million hashes is the largest single cost of screening a
+// portfolio. A pass whose byte is the same for every hash is skipped.
+func radixSort(hs []uint64) {
+	if len(hs) < 256 {
+		slices.Sort(hs)
+		return
+	}
+	src, dst := hs, make([]uint64, len(hs))
+	for shift := uint(0); shift < 64; shift += 8 {
+		var count [257]int
+		for _, h := range src {
+			count[(h>>shift)&0xff+1]++
+		}
+		if count[(src[0]>>shift)&0xff+1] == len(src) {
+			continue
+		}
+		for i := 1; i < len(count); i++ {
+			count[i] += count[i-1]
+		}
+		for _, h := range src {
+			b := (h >> shift) & 0xff
+			dst[count[b]] = h
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &hs[0] {
+		copy(hs, src)
+	}
 }
 
 // todayIn returns, per time zone of the customers, the civil date at now.

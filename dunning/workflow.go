@@ -40,10 +40,49 @@ const (
 	// carries a Problem (no invoice lines, no contact, ...), to open a
 	// collector task to fix the data. Its key is "fix/" + the action's key.
 	DataFix ActionKind = "fix-data"
+
+	// Subscription dunning (collect.go, blocking.go): actions the Runner
+	// carries out through the app's Collector or AccountHook.
+
+	// Retry charges the invoice's open balance again through the
+	// Runner's Collector, with the action's key as idempotency key.
+	Retry ActionKind = "retry"
+	// Suspend moves the customer's account into the step's blocking state
+	// (Step.State), through the Runner's AccountHook.
+	Suspend ActionKind = "suspend"
+	// Resume is no step's action: Plan emits it to lift a blocking state
+	// once the invoice that caused it is paid, its promise to pay kept, or
+	// it is on hold. Its key is "resume/" + the suspending action's key.
+	Resume ActionKind = "resume"
+	// CancelSubscription ends the customer's subscription (end of dunning).
+	CancelSubscription ActionKind = "cancel"
+	// MarkUncollectible marks the invoice uncollectible (end of dunning).
+	MarkUncollectible ActionKind = "uncollectible"
+	// WriteOff writes the invoice off (end of dunning).
+	WriteOff ActionKind = "write-off"
+	// HandOver hands the invoice to a collection agency through the hook
+	// (end of dunning; EscalateExternal opens a task for a person instead).
+	HandOver ActionKind = "hand-over"
 )
 
 // IsNotice reports whether the kind sends a notice to the customer.
 func (k ActionKind) IsNotice() bool { return k == Email || k == Letter || k == SMS }
+
+// IsAccount reports whether the kind is carried out through the Runner's
+// AccountHook: a blocking state change or an end of dunning.
+func (k ActionKind) IsAccount() bool {
+	switch k {
+	case Suspend, Resume, CancelSubscription, MarkUncollectible, WriteOff, HandOver:
+		return true
+	}
+	return false
+}
+
+// IsEnd reports whether the kind ends dunning: cancel, uncollectible,
+// write-off or hand-over.
+func (k ActionKind) IsEnd() bool {
+	return k == CancelSubscription || k == MarkUncollectible || k == WriteOff || k == HandOver
+}
 
 // Channel maps a notice kind to the notice channel.
 func (k ActionKind) Channel() notice.Channel {
@@ -58,7 +97,8 @@ func (k ActionKind) Channel() notice.Channel {
 
 func (k ActionKind) valid() bool {
 	switch k {
-	case Email, Letter, SMS, EscalateInternal, EscalateExternal, Task, HoldAction:
+	case Email, Letter, SMS, EscalateInternal, EscalateExternal, Task, HoldAction,
+		Retry, Suspend, CancelSubscription, MarkUncollectible, WriteOff, HandOver:
 		return true
 	}
 	return false
@@ -142,8 +182,31 @@ type Step struct {
 	// Assignee gets the task of a task or escalation step.
 	Assignee string `json:"assignee,omitempty"`
 	// OnBounce is what replaces a notice that bounced or failed for good: a
-	// letter, or a collector task. Empty means Task.
+	// letter, or a collector task. Empty means Task, except for a Retry
+	// step: a hard decline is replaced by the payment-update email
+	// (notice.PaymentUpdate) unless OnBounce names another kind. An email
+	// that bounced is first sent to the customer's next contact, if it has
+	// one (see Customer.Addressees); OnBounce follows when no contact is
+	// left.
 	OnBounce ActionKind `json:"on_bounce,omitempty"`
+	// State names the blocking state a Suspend step moves the account into:
+	// one of the workflow's States or a built-in one ("suspended",
+	// "credit-hold").
+	State string `json:"state,omitempty"`
+	// To lists the contact roles the step's notice goes to, in order of
+	// preference ("escalation" on a late step, say); empty means
+	// DefaultRoles. Cc lists the roles of contacts an email is copied to
+	// ("account-manager" on the final notice).
+	To []string `json:"to,omitempty"`
+	Cc []string `json:"cc,omitempty"`
+	// Approval makes the runner send the step's actions only once a review
+	// approves each (ReviewLog); until then they are reported
+	// StatusAwaitingApproval (a letter before action, say).
+	Approval bool `json:"approval,omitempty"`
+	// Variants, when set (two or more), run a template experiment: each
+	// customer's notices of the step render with one variant's template
+	// (VariantFor), recorded as Record.Variant for metrics.Performance.
+	Variants []Variant `json:"variants,omitempty"`
 }
 
 // Workflow is a dunning timeline: ordered steps and the rules for running
@@ -166,6 +229,9 @@ type Workflow struct {
 	Roll schedule.Roll `json:"roll,omitempty"`
 	// OnBrokenPromise: resume (default) or escalate.
 	OnBrokenPromise BrokenPromise `json:"on_broken_promise,omitempty"`
+	// States are the blocking states its Suspend steps may name, beside
+	// the built-in ones (BuiltinStates).
+	States []BlockingState `json:"states,omitempty"`
 }
 
 func (w *Workflow) grouping() Grouping {
@@ -197,6 +263,9 @@ func (w *Workflow) stage(i int) notice.Stage {
 	s := &w.Steps[i]
 	if s.Stage != 0 {
 		return s.Stage
+	}
+	if s.Action == Retry {
+		return notice.PaymentUpdate // the notice replacing a hard decline
 	}
 	if !w.afterDue(i) {
 		return notice.FriendlyReminder
@@ -258,6 +327,9 @@ func (w *Workflow) Validate(path string) error {
 	if w.MaxNotices < 0 {
 		return &FieldError{Field: path + ".max_notices", Value: fmt.Sprint(w.MaxNotices), Reason: "must not be negative"}
 	}
+	if err := w.checkStates(path); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for i := range w.Steps {
 		s := &w.Steps[i]
@@ -273,10 +345,16 @@ func (w *Workflow) Validate(path string) error {
 			return &FieldError{Field: p + ".at", Value: s.At.String(), Reason: "the first step has no previous step to count from"}
 		}
 		if !s.Action.valid() {
-			return &FieldError{Field: p + ".action", Value: string(s.Action), Reason: "unknown action (email, letter, sms, escalate-internal, escalate-external, task, hold)"}
+			return &FieldError{Field: p + ".action", Value: string(s.Action), Reason: "unknown action (email, letter, sms, escalate-internal, escalate-external, task, hold, retry, suspend, cancel, uncollectible, write-off, hand-over)"}
 		}
-		if s.OnBounce != "" && s.OnBounce != Letter && s.OnBounce != Task && s.OnBounce != EscalateInternal {
-			return &FieldError{Field: p + ".on_bounce", Value: string(s.OnBounce), Reason: `want "letter", "task" or "escalate-internal"`}
+		if s.OnBounce != "" && s.OnBounce != Letter && s.OnBounce != Task && s.OnBounce != EscalateInternal && !(s.Action == Retry && s.OnBounce == Email) {
+			return &FieldError{Field: p + ".on_bounce", Value: string(s.OnBounce), Reason: `want "letter", "task" or "escalate-internal" (or "email" on a retry step)`}
+		}
+		if err := w.checkState(p, s); err != nil {
+			return err
+		}
+		if err := checkVariants(p, s); err != nil {
+			return err
 		}
 		for _, c := range slices.Sorted(maps.Keys(s.MinAmount)) {
 			if _, ok := c.MinorUnits(); !ok {
@@ -298,7 +376,7 @@ func (w *Workflow) Validate(path string) error {
 	return nil
 }
 
-// DefaultWorkflow returns the seed's cadence as a workflow: a welcome email
+// DefaultWorkflow returns the classic cadence as a workflow: a welcome email
 // three days after the agreement, a reminder seven days before the due date,
 // one on the due date, overdue notices 14 and 30 days after it, and a final
 // notice 45 days after it.
@@ -307,6 +385,21 @@ func DefaultWorkflow(name string) Workflow {
 	w := Workflow{Name: name, CatchUp: Progressive, MinGapDays: 5, Roll: schedule.Following}
 	for _, s := range steps {
 		w.Steps = append(w.Steps, Step{Name: s.Name, At: s.At, Action: Email})
+	}
+	return w
+}
+
+// DefaultRetryWorkflow returns the default payment retry cadence as a
+// workflow: the invoice's open balance is charged again through the
+// Runner's Collector 1, 3, 5 and 7 days after the due date (the day the
+// renewal charge failed), one retry per run, never two on one day. A hard
+// decline ends the retries and sends the payment-update email. Add notice,
+// Suspend and end steps between and after the retries to mix them (see
+// examples/subscription).
+func DefaultRetryWorkflow(name string) Workflow {
+	w := Workflow{Name: name, CatchUp: Progressive}
+	for _, d := range []int{1, 3, 5, 7} {
+		w.Steps = append(w.Steps, Step{Name: fmt.Sprintf("retry-%d", d), At: schedule.Offset{Anchor: schedule.Due, Days: d}, Action: Retry})
 	}
 	return w
 }

@@ -106,7 +106,7 @@ func BenchmarkSum10M(b *testing.B) {
 	var tots map[metrics.Currency]*metrics.Totals
 	for b.Loop() {
 		var err error
-		tots, err = metrics.Sum(stream(benchN), p, nil, "")
+		tots, err = metrics.Sum(stream(benchN), metrics.SumOptions{Period: p})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -149,4 +149,51 @@ func BenchmarkBareSum10M(b *testing.B) {
 		}
 	}
 	want.check(b, beginAR, endAR, endCurrent, sales, monthly)
+}
+
+// BenchmarkBareInt64Sum10M is the floor for BenchmarkSum10M: the same
+// stream and totals in a hand-written loop over int64 whole euros (every
+// amount of stream is whole), with no decimal arithmetic at all.
+func BenchmarkBareInt64Sum10M(b *testing.B) {
+	from, end := date.New(2026, 10, 1), date.New(2026, 12, 31)
+	begin := from - 1
+	want := wantTotals(benchN)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var beginAR, endAR, endCurrent, sales int64
+	var monthly [3]int64
+	for b.Loop() {
+		beginAR, endAR, endCurrent, sales = 0, 0, 0, 0
+		monthly = [3]int64{}
+		for inv := range stream(benchN) {
+			a := inv.Amount.CoefficientInt64() // exponent 0 in stream
+			openOn := func(d date.Date) int64 {
+				o := a
+				for _, p := range inv.Payments {
+					if p.Date <= d {
+						o -= p.Amount.CoefficientInt64()
+					}
+				}
+				return o
+			}
+			if inv.Issued <= begin {
+				if o := openOn(begin); o > 0 {
+					beginAR += o
+				}
+			}
+			if o := openOn(end); o > 0 {
+				endAR += o
+				if inv.Due >= end {
+					endCurrent += o
+				}
+			}
+			if inv.Issued >= from {
+				sales += a
+				_, m, _ := inv.Issued.Date()
+				monthly[m-10] += a
+			}
+		}
+	}
+	d := decimal.NewFromInt
+	want.check(b, d(beginAR), d(endAR), d(endCurrent), d(sales), [3]decimal.Decimal{d(monthly[0]), d(monthly[1]), d(monthly[2])})
 }

@@ -8,7 +8,12 @@
 // the ledger and events) and explicit dates. Invoices stream in as
 // iter.Seq[dunning.Invoice], so a figure over millions of invoices needs no
 // slice of them. Figures are per currency (a map keyed by ISO code), or in
-// one currency when the app supplies an FX function.
+// one currency when the app supplies an FX function (SumOptions).
+//
+// Precision: figures in days and percent have DayPlaces (2) decimals,
+// shares between 0 and 1 have SharePlaces (4); each is rounded once, half
+// away from zero. A DSO over a period whose sales are under a tenth of its
+// closing receivables is flagged (Totals.LowSales, LowSalesShare).
 //
 // # Definitions
 //

@@ -32,7 +32,7 @@ func quarter() []dunning.Invoice {
 
 func ExampleSum() {
 	p := metrics.Period{From: date.MustParseISO("2026-01-01"), To: date.MustParseISO("2026-03-31")}
-	tots, err := metrics.Sum(slices.Values(quarter()), p, nil, "")
+	tots, err := metrics.Sum(slices.Values(quarter()), metrics.SumOptions{Period: p})
 	if err != nil {
 		fmt.Println(err)
 		return

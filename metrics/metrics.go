@@ -23,8 +23,34 @@ type FX func(amount decimal.Decimal, from, to Currency, on date.Date) (decimal.D
 // ErrNoSales is returned by DSO figures over a period without credit sales.
 var ErrNoSales = errors.New("metrics: no credit sales in the period")
 
-// precision is the number of decimals kept in ratios (days, percentages).
-const precision = 4
+// The precision of every ratio, stated once: figures in days (DSO in all
+// its methods, best possible DSO, average days delinquent, days to pay,
+// days late, time to collect) and in percent (CEI) have DayPlaces
+// decimals; shares between 0 and 1 (paid share, open rate, on-time share,
+// share at risk) have SharePlaces, which is DayPlaces in percent. Each is
+// rounded once, half away from zero, by the division that makes it.
+const (
+	DayPlaces   = 2
+	SharePlaces = 4
+)
+
+// workPlaces is the precision of intermediate terms, well beyond what a
+// figure shows.
+const workPlaces = 8
+
+// ratio is num / den rounded to places decimals, half away from zero: the
+// one rounding of every ratio in the package.
+func ratio(num, den decimal.Decimal, places int32) decimal.Decimal {
+	return num.DivRound(den, places)
+}
+
+// LowSalesShare is the threshold below which a period's credit sales are
+// too small for a meaningful DSO: sales under this share (a tenth) of the
+// receivables at the period's end, so that DSO exceeds ten times the
+// period's length. The figure then says the period sold little (a
+// quarter with one small invoice against a year of old debt), not how fast
+// customers pay; Totals.LowSales flags it.
+const LowSalesShare = "0.1"
 
 // Period is an inclusive range of days.
 type Period struct{ From, To date.Date }
@@ -65,6 +91,11 @@ type Totals struct {
 	EndCurrent   decimal.Decimal `json:"end_current"` // not yet due on To
 	Sales        decimal.Decimal `json:"sales"`       // issued From..To
 	MonthlySales []MonthSales    `json:"monthly_sales"`
+	// LowSales warns that Sales are too small for a meaningful DSO: below
+	// LowSalesShare (a tenth) of EndAR, so DSO exceeds ten times the
+	// period's days. The DSO figures are still computed; show them with
+	// the warning, or measure over a longer period.
+	LowSales bool `json:"low_sales,omitempty"`
 }
 
 // MonthSales is one calendar month's credit sales (for countback).
@@ -78,17 +109,38 @@ type MonthSales struct {
 type acc struct {
 	t      Totals
 	months map[int]*MonthSales // key year*12+month-1
+	// Exact int64 sums (fastsum.go), written into t when the stream ends.
+	beginAR, endAR, endCurrent, sales minorSum
+	monthly                           map[int]*minorSum
+	lastMonth                         int // key of lastSum, to skip the map lookup
+	lastSum                           *minorSum
+}
+
+// SumOptions say what Sum measures. Period is required; the zero value
+// of the rest means totals per currency.
+type SumOptions struct {
+	// Period is the range of days measured.
+	Period Period
+	// FX, when set, converts every amount to Target on the day it is
+	// measured, and Sum returns one Totals, keyed by Target.
+	FX     FX
+	Target Currency
 }
 
 // Sum streams invoices once and returns the totals per currency (or, with
-// fx and a target currency, one Totals in that currency).
-func Sum(invs iter.Seq[dunning.Invoice], p Period, fx FX, target Currency) (map[Currency]*Totals, error) {
+// opts.FX and opts.Target, one Totals in that currency).
+func Sum(invs iter.Seq[dunning.Invoice], opts SumOptions) (map[Currency]*Totals, error) {
+	p, fx, target := opts.Period, opts.FX, opts.Target
 	if err := p.check(); err != nil {
 		return nil, err
 	}
+	if fx != nil && target == "" {
+		return nil, errors.New("metrics: SumOptions.FX needs a Target currency")
+	}
 	accs := map[Currency]*acc{}
 	begin := p.From - 1
-	for inv := range invs {
+	var a *acc // the last currency's accumulator: streams are mostly one currency
+	for inv := range items(invs) {
 		cur := inv.Currency
 		conv := func(a decimal.Decimal, on date.Date) (decimal.Decimal, error) {
 			if fx == nil || cur == target || a.IsZero() {
@@ -100,26 +152,30 @@ func Sum(invs iter.Seq[dunning.Invoice], p Period, fx FX, target Currency) (map[
 		if fx != nil {
 			key = target
 		}
-		a := accs[key]
-		if a == nil {
-			a = &acc{t: Totals{Currency: key, Period: p}, months: map[int]*MonthSales{}}
-			accs[key] = a
+		if a == nil || a.t.Currency != key {
+			if a = accs[key]; a == nil {
+				a = newAcc(key, p)
+				accs[key] = a
+			}
+		}
+		if (fx == nil || cur == target) && a.addMinor(&inv, begin, p) {
+			continue // no conversion and every amount fitted int64
 		}
 		if v := arOn(&inv, begin); v.Sign() > 0 {
 			c, err := conv(v, begin)
 			if err != nil {
 				return nil, err
 			}
-			a.t.BeginAR = a.t.BeginAR.Add(c)
+			a.beginAR.add(c)
 		}
 		if v := arOn(&inv, p.To); v.Sign() > 0 {
 			c, err := conv(v, p.To)
 			if err != nil {
 				return nil, err
 			}
-			a.t.EndAR = a.t.EndAR.Add(c)
+			a.endAR.add(c)
 			if inv.Due >= p.To {
-				a.t.EndCurrent = a.t.EndCurrent.Add(c)
+				a.endCurrent.add(c)
 			}
 		}
 		if inv.Issued >= p.From && inv.Issued <= p.To {
@@ -127,19 +183,13 @@ func Sum(invs iter.Seq[dunning.Invoice], p Period, fx FX, target Currency) (map[
 			if err != nil {
 				return nil, err
 			}
-			a.t.Sales = a.t.Sales.Add(c)
-			y, m, _ := inv.Issued.Date()
-			k := y*12 + int(m) - 1
-			ms := a.months[k]
-			if ms == nil {
-				ms = &MonthSales{Year: y, Month: int(m), Days: date.New(y, m, 1).LastDayOfMonth()}
-				a.months[k] = ms
-			}
-			ms.Sales = ms.Sales.Add(c)
+			a.sales.add(c)
+			a.month(inv.Issued).add(c)
 		}
 	}
 	out := make(map[Currency]*Totals, len(accs))
 	for k, a := range accs {
+		a.finish()
 		// Every month of the period appears, with zero sales if none.
 		fy, fm, _ := p.From.Date()
 		ty, tm, _ := p.To.Date()
@@ -152,6 +202,7 @@ func Sum(invs iter.Seq[dunning.Invoice], p Period, fx FX, target Currency) (map[
 			}
 		}
 		t := a.t
+		t.LowSales = t.Sales.Sign() > 0 && t.Sales.Cmp(t.EndAR.Mul(decimal.RequireFromString(LowSalesShare))) < 0
 		out[k] = &t
 	}
 	return out, nil
@@ -159,12 +210,13 @@ func Sum(invs iter.Seq[dunning.Invoice], p Period, fx FX, target Currency) (map[
 
 func days(n int) decimal.Decimal { return decimal.NewFromInt(int64(n)) }
 
-// DSO is the period method: EndAR / Sales x days.
+// DSO is the period method: EndAR / Sales x days, to DayPlaces decimals.
+// Check t.LowSales before reading much into it.
 func (t *Totals) DSO() (decimal.Decimal, error) {
 	if t.Sales.Sign() <= 0 {
 		return decimal.Zero, ErrNoSales
 	}
-	return t.EndAR.Mul(days(t.Period.Days())).DivRound(t.Sales, precision), nil
+	return ratio(t.EndAR.Mul(days(t.Period.Days())), t.Sales, DayPlaces), nil
 }
 
 // DSOAverage is the average-receivables method: (BeginAR+EndAR)/2 / Sales x days.
@@ -173,7 +225,7 @@ func (t *Totals) DSOAverage() (decimal.Decimal, error) {
 		return decimal.Zero, ErrNoSales
 	}
 	avg := t.BeginAR.Add(t.EndAR)
-	return avg.Mul(days(t.Period.Days())).DivRound(t.Sales.Mul(decimal.NewFromInt(2)), precision), nil
+	return ratio(avg.Mul(days(t.Period.Days())), t.Sales.Mul(decimal.NewFromInt(2)), DayPlaces), nil
 }
 
 // BestPossibleDSO is EndCurrent / Sales x days.
@@ -181,7 +233,7 @@ func (t *Totals) BestPossibleDSO() (decimal.Decimal, error) {
 	if t.Sales.Sign() <= 0 {
 		return decimal.Zero, ErrNoSales
 	}
-	return t.EndCurrent.Mul(days(t.Period.Days())).DivRound(t.Sales, precision), nil
+	return ratio(t.EndCurrent.Mul(days(t.Period.Days())), t.Sales, DayPlaces), nil
 }
 
 // AverageDaysDelinquent is DSO - BestPossibleDSO.
@@ -225,7 +277,7 @@ func (t *Totals) DSOCountback(ml MonthLength) (dso decimal.Decimal, exhausted bo
 			total = total.Add(days(n))
 			continue
 		}
-		return total.Add(rest.Mul(days(n)).DivRound(m.Sales, precision)), true
+		return total.Add(ratio(rest.Mul(days(n)), m.Sales, DayPlaces)), true
 	}
 	return total, rest.Sign() <= 0
 }
@@ -240,21 +292,22 @@ const (
 	SalesPerMonth
 )
 
-// CEI is the collection effectiveness index in percent.
+// CEI is the collection effectiveness index in percent, to DayPlaces
+// decimals.
 func (t *Totals) CEI(c CEIConvention) (decimal.Decimal, error) {
 	sales := t.Sales
 	if c == SalesPerMonth {
 		if len(t.MonthlySales) == 0 {
 			return decimal.Zero, ErrNoSales
 		}
-		sales = sales.DivRound(decimal.NewFromInt(int64(len(t.MonthlySales))), 2*precision)
+		sales = ratio(sales, decimal.NewFromInt(int64(len(t.MonthlySales))), workPlaces)
 	}
 	num := t.BeginAR.Add(sales).Sub(t.EndAR)
 	den := t.BeginAR.Add(sales).Sub(t.EndCurrent)
 	if den.Sign() == 0 {
 		return decimal.Zero, errors.New("metrics: CEI undefined: nothing was collectible")
 	}
-	return num.Mul(decimal.NewFromInt(100)).DivRound(den, precision), nil
+	return ratio(num.Mul(decimal.NewFromInt(100)), den, DayPlaces), nil
 }
 
 // AgingBasis chooses what aging counts days from.
@@ -288,7 +341,8 @@ type Aging struct {
 // DefaultEdges returns the usual 30/60/90 bucket edges.
 func DefaultEdges() []int { return []int{30, 60, 90} }
 
-// AgingReport buckets the open balances on asOf. Edges are the upper ends of
+// AgingReport buckets the open balances on asOf, an invoice with a
+// Schedule per instalment (each by its own due date, counted once each). Edges are the upper ends of
 // the buckets in days, ascending: {30, 60, 90} gives 1-30, 31-60, 61-90, 91+
 // (and "current" for ByDueDate, or 0-30 ... for ByInvoiceDate).
 func AgingReport(invs iter.Seq[dunning.Invoice], asOf date.Date, edges []int, basis AgingBasis) (map[Currency]*Aging, error) {
@@ -302,7 +356,7 @@ func AgingReport(invs iter.Seq[dunning.Invoice], asOf date.Date, edges []int, ba
 	}
 	proto := bucketsFor(edges, basis)
 	out := map[Currency]*Aging{}
-	for inv := range invs {
+	for inv := range items(invs) {
 		v := arOn(&inv, asOf)
 		if v.Sign() <= 0 {
 			continue

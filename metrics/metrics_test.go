@@ -49,7 +49,7 @@ func eq(t *testing.T, what string, got decimal.Decimal, want string) {
 
 func TestDSOFamily(t *testing.T) {
 	q1 := metrics.Period{From: day("2026-01-01"), To: day("2026-03-31")} // 31+28+31 = 90 days
-	tots, err := metrics.Sum(slices.Values(fixture()), q1, nil, "")
+	tots, err := metrics.Sum(slices.Values(fixture()), metrics.SumOptions{Period: q1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,12 +90,52 @@ func TestDSOFamily(t *testing.T) {
 
 	// March alone: AR(02-28) = C 2000 (B paid 02-20); sales D+E = 5000;
 	// CEI = (2000 + 5000 - 6600)/(2000 + 5000 - 4600) x 100 = 400/2400 x 100
-	// = 16.6667; with one month the per-month convention is the same.
-	mar, _ := metrics.Sum(slices.Values(fixture()), metrics.Period{From: day("2026-03-01"), To: day("2026-03-31")}, nil, "")
+	// = 16.666..., 16.67 at DayPlaces (2) decimals; with one month the
+	// per-month convention is the same.
+	mar, _ := metrics.Sum(slices.Values(fixture()), metrics.SumOptions{Period: metrics.Period{From: day("2026-03-01"), To: day("2026-03-31")}})
 	d, _ = mar["EUR"].CEI(metrics.SalesTotal)
-	eq(t, "CEI March", d, "16.6667")
+	eq(t, "CEI March", d, "16.67")
 	d, _ = mar["EUR"].CEI(metrics.SalesPerMonth)
-	eq(t, "CEI March per month", d, "16.6667")
+	eq(t, "CEI March per month", d, "16.67")
+	if tt.LowSales || mar["EUR"].LowSales {
+		t.Error("sales of 10000 against AR 6600 flagged as too small")
+	}
+}
+
+// TestDSOLowSales: AR at the end of Q1 2026 (90 days) is an old 10000
+// invoice; the quarter sold one invoice of x, paid the next day. DSO =
+// 10000 x 90 / x. At x = 999, DSO = 900.9009..., 900.90 to two decimals,
+// and sales are under a tenth of AR: flagged. At x = 1000 (exactly a
+// tenth) DSO = 900 and the flag is off; at 1001, 899.1008... = 899.10.
+func TestDSOLowSales(t *testing.T) {
+	q1 := metrics.Period{From: day("2026-01-01"), To: day("2026-03-31")}
+	for _, tc := range []struct {
+		sale, dso string
+		low       bool
+	}{{"999", "900.90", true}, {"1000", "900", false}, {"1001", "899.10", false}} {
+		old := dunningtest.Invoice("old", "c1", day("2025-06-01"), day("2025-07-01"), "10000", "EUR")
+		sale := dunningtest.Invoice("new", "c2", day("2026-02-01"), day("2026-03-03"), tc.sale, "EUR")
+		sale.Payments = []dunning.Payment{{Date: day("2026-02-02"), Amount: amt(tc.sale)}}
+		tots, err := metrics.Sum(slices.Values([]dunning.Invoice{old, sale}), metrics.SumOptions{Period: q1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tt := tots["EUR"]
+		d, err := tt.DSO()
+		if err != nil {
+			t.Fatal(err)
+		}
+		eq(t, "DSO at sales "+tc.sale, d, tc.dso)
+		if d.Exponent() < -metrics.DayPlaces {
+			t.Errorf("DSO %s has more than %d decimals", d, metrics.DayPlaces)
+		}
+		if tt.LowSales != tc.low {
+			t.Errorf("sales %s: LowSales = %v, want %v", tc.sale, tt.LowSales, tc.low)
+		}
+	}
+	if _, err := metrics.Sum(slices.Values(fixture()), metrics.SumOptions{Period: q1, FX: func(a decimal.Decimal, _, _ metrics.Currency, _ date.Date) (decimal.Decimal, error) { return a, nil }}); err == nil {
+		t.Error("FX without a Target accepted")
+	}
 }
 
 func TestFXConverts(t *testing.T) {
@@ -103,7 +143,7 @@ func TestFXConverts(t *testing.T) {
 	fx := func(a decimal.Decimal, from, to dunning.Currency, on date.Date) (decimal.Decimal, error) {
 		return a.Mul(decimal.NewFromInt(2)), nil
 	}
-	tots, err := metrics.Sum(slices.Values(fixture()), metrics.Period{From: day("2026-01-01"), To: day("2026-03-31")}, fx, "USD")
+	tots, err := metrics.Sum(slices.Values(fixture()), metrics.SumOptions{Period: metrics.Period{From: day("2026-01-01"), To: day("2026-03-31")}, FX: fx, Target: "USD"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +269,7 @@ func TestProperties(t *testing.T) {
 			invs = append(invs, inv)
 		}
 		p := metrics.Period{From: start, To: start + 89}
-		tots, err := metrics.Sum(slices.Values(invs), p, nil, "")
+		tots, err := metrics.Sum(slices.Values(invs), metrics.SumOptions{Period: p})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -39,6 +39,9 @@ type PerformanceReport struct {
 	Window    int          `json:"window_days"`
 	Steps     []*StepStats `json:"steps"`
 	Templates []*StepStats `json:"templates"`
+	// Experiments compare the template variants of each step that ran an
+	// experiment (dunning.Step.Variants, Record.Variant).
+	Experiments []*Experiment `json:"experiments,omitempty"`
 }
 
 // Performance measures notices in the ledger: for each (workflow, step,
@@ -77,7 +80,7 @@ func Performance(records []dunning.Record, events []dunning.Event, invoices iter
 		a, b string
 		c    Currency
 	}
-	steps, tmpls := map[key]*StepStats{}, map[key]*StepStats{}
+	steps, tmpls, variants := map[key]*StepStats{}, map[key]*StepStats{}, map[key]*StepStats{}
 	get := func(m map[key]*StepStats, k key, mk func() *StepStats) *StepStats {
 		s := m[k]
 		if s == nil {
@@ -93,6 +96,11 @@ func Performance(records []dunning.Record, events []dunning.Event, invoices iter
 		targets := []*StepStats{get(steps, key{r.Workflow, r.Step, r.Currency}, func() *StepStats {
 			return &StepStats{Workflow: r.Workflow, Step: r.Step, Currency: r.Currency}
 		})}
+		if r.Variant != "" {
+			targets = append(targets, get(variants, key{r.Workflow + "\x00" + r.Step, r.Variant, r.Currency}, func() *StepStats {
+				return &StepStats{Workflow: r.Workflow, Step: r.Step, Template: r.Variant, Currency: r.Currency}
+			}))
+		}
 		if r.Template != "" {
 			targets = append(targets, get(tmpls, key{r.Template, "", r.Currency}, func() *StepStats {
 				return &StepStats{Template: r.Template, Currency: r.Currency}
@@ -138,12 +146,12 @@ func Performance(records []dunning.Record, events []dunning.Event, invoices iter
 		out := make([]*StepStats, 0, len(m))
 		for _, s := range m {
 			if s.Sent > 0 {
-				s.PaidShare = decimal.NewFromInt(int64(s.PaidWithin)).DivRound(decimal.NewFromInt(int64(s.Sent)), precision)
+				s.PaidShare = ratio(decimal.NewFromInt(int64(s.PaidWithin)), decimal.NewFromInt(int64(s.Sent)), SharePlaces)
 				base := s.Delivered
 				if base == 0 {
 					base = s.Sent
 				}
-				s.OpenRate = decimal.NewFromInt(int64(s.Opened)).DivRound(decimal.NewFromInt(int64(base)), precision)
+				s.OpenRate = ratio(decimal.NewFromInt(int64(s.Opened)), decimal.NewFromInt(int64(base)), SharePlaces)
 			}
 			out = append(out, s)
 		}
@@ -152,5 +160,5 @@ func Performance(records []dunning.Record, events []dunning.Event, invoices iter
 		})
 		return out
 	}
-	return &PerformanceReport{Window: window, Steps: finish(steps), Templates: finish(tmpls)}
+	return &PerformanceReport{Window: window, Steps: finish(steps), Templates: finish(tmpls), Experiments: experiments(finish(variants))}
 }

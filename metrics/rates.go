@@ -67,16 +67,16 @@ func Payments(invs iter.Seq[dunning.Invoice], p Period) (map[Currency]*Payment, 
 	for c, s := range acc {
 		n := decimal.NewFromInt(s.n)
 		r := &Payment{Currency: c, Count: int(s.n), LateCount: int(s.late),
-			DaysToPay:   decimal.NewFromInt(s.toPay).DivRound(n, precision),
-			DaysLate:    decimal.NewFromInt(s.lateDays).DivRound(n, precision),
-			OnTimeShare: decimal.NewFromInt(s.n-s.late).DivRound(n, precision),
+			DaysToPay:   ratio(decimal.NewFromInt(s.toPay), n, DayPlaces),
+			DaysLate:    ratio(decimal.NewFromInt(s.lateDays), n, DayPlaces),
+			OnTimeShare: ratio(decimal.NewFromInt(s.n-s.late), n, SharePlaces),
 		}
 		if s.amt.Sign() > 0 {
-			r.WeightedDaysToPay = s.wToPay.DivRound(s.amt, precision)
-			r.WeightedDaysLate = s.wLate.DivRound(s.amt, precision)
+			r.WeightedDaysToPay = ratio(s.wToPay, s.amt, DayPlaces)
+			r.WeightedDaysLate = ratio(s.wLate, s.amt, DayPlaces)
 		}
 		if s.late > 0 {
-			r.TimeToCollect = decimal.NewFromInt(s.collect).DivRound(decimal.NewFromInt(s.late), precision)
+			r.TimeToCollect = ratio(decimal.NewFromInt(s.collect), decimal.NewFromInt(s.late), DayPlaces)
 		}
 		out[c] = r
 	}
@@ -110,7 +110,7 @@ type RiskOptions struct {
 func ReceivablesAtRisk(invs iter.Seq[dunning.Invoice], asOf date.Date, o RiskOptions) map[Currency]*Risk {
 	out := map[Currency]*Risk{}
 	scores := map[string]bool{}
-	for inv := range invs {
+	for inv := range items(invs) {
 		v := arOn(&inv, asOf)
 		if v.Sign() <= 0 {
 			continue
@@ -140,8 +140,8 @@ func ReceivablesAtRisk(invs iter.Seq[dunning.Invoice], asOf date.Date, o RiskOpt
 	}
 	for _, r := range out {
 		if r.Total.Sign() > 0 {
-			r.Share = r.AtRisk.DivRound(r.Total, precision)
-			r.Over90Share = r.Over90.DivRound(r.Total, precision)
+			r.Share = ratio(r.AtRisk, r.Total, SharePlaces)
+			r.Over90Share = ratio(r.Over90, r.Total, SharePlaces)
 		}
 	}
 	return out

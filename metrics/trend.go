@@ -31,7 +31,7 @@ func Trend(invs iter.Seq[dunning.Invoice], from, to date.Date, fx FX, target Cur
 		sy, sm, _ := start.Date()
 		end := date.New(sy, sm, start.LastDayOfMonth())
 		p := Period{From: start, To: end}
-		tots, err := Sum(invs, p, fx, target)
+		tots, err := Sum(invs, SumOptions{Period: p, FX: fx, Target: target})
 		if err != nil {
 			return nil, err
 		}

@@ -45,12 +45,24 @@ type WorkItem struct {
 	Why []string `json:"why"`
 	// Tasks are the customer's open collector tasks, oldest due first.
 	Tasks []dunning.CollectorTask `json:"tasks,omitempty"`
+	// LastContact is the customer's latest interaction on or before the
+	// day (nil: none logged), and QuietUntil the last day it keeps the
+	// customer below those not contacted (Interaction.QuietUntil; zero or
+	// before the day: not quiet).
+	LastContact *dunning.Interaction `json:"last_contact,omitempty"`
+	QuietUntil  date.Date            `json:"quiet_until,omitzero"`
 }
+
+// Quiet reports whether the item ranks below those not contacted on asOf.
+func (it *WorkItem) Quiet(asOf date.Date) bool { return it.QuietUntil >= asOf }
 
 // Worklist ranks customers with overdue balances on asOf by risk and value,
 // highest score first (ties: larger amount, then customer id), and attaches
-// their open tasks. A zero Weights uses DefaultWeights.
-func Worklist(asOf date.Date, invs iter.Seq[dunning.Invoice], tasks []dunning.CollectorTask, w Weights) []WorkItem {
+// their open tasks. Customers an interaction keeps quiet on asOf (one who
+// called yesterday, one who promised to pay by a day not yet passed: see
+// dunning.Interaction.QuietUntil) rank after all others, by score among
+// themselves, and say so in Why. A zero Weights uses DefaultWeights.
+func Worklist(asOf date.Date, invs iter.Seq[dunning.Invoice], tasks []dunning.CollectorTask, w Weights, log ...dunning.Interaction) []WorkItem {
 	if w == (Weights{}) {
 		w = DefaultWeights()
 	}
@@ -99,15 +111,15 @@ func Worklist(asOf date.Date, invs iter.Seq[dunning.Invoice], tasks []dunning.Co
 	hundred := decimal.NewFromInt(100)
 	out := make([]WorkItem, 0, len(items))
 	for _, it := range items {
-		amtT := it.Overdue.DivRound(maxAmt[it.Currency], precision)
-		daysT := decimal.NewFromInt(int64(min(it.MaxDaysLate, 120))).DivRound(decimal.NewFromInt(120), precision)
-		histT := decimal.Min(it.AvgDaysLate, decimal.NewFromInt(60)).DivRound(decimal.NewFromInt(60), precision)
-		promT := decimal.NewFromInt(int64(min(it.BrokenPromises, 3))).DivRound(decimal.NewFromInt(3), precision)
+		amtT := ratio(it.Overdue, maxAmt[it.Currency], SharePlaces)
+		daysT := ratio(decimal.NewFromInt(int64(min(it.MaxDaysLate, 120))), decimal.NewFromInt(120), SharePlaces)
+		histT := ratio(decimal.Min(it.AvgDaysLate, decimal.NewFromInt(60)), decimal.NewFromInt(60), SharePlaces)
+		promT := ratio(decimal.NewFromInt(int64(min(it.BrokenPromises, 3))), decimal.NewFromInt(3), SharePlaces)
 		part := func(wt, term decimal.Decimal) decimal.Decimal {
 			if sumW.Sign() == 0 {
 				return decimal.Zero
 			}
-			return hundred.Mul(wt).Mul(term).DivRound(sumW, 2)
+			return ratio(hundred.Mul(wt).Mul(term), sumW, 2)
 		}
 		pa, pd, ph, pp := part(w.Amount, amtT), part(w.DaysLate, daysT), part(w.History, histT), part(w.Promises, promT)
 		it.Score = pa.Add(pd).Add(ph).Add(pp)
@@ -125,10 +137,26 @@ func Worklist(asOf date.Date, invs iter.Seq[dunning.Invoice], tasks []dunning.Co
 		slices.SortFunc(it.Tasks, func(a, b dunning.CollectorTask) int {
 			return cmp.Or(cmp.Compare(a.Due, b.Due), cmp.Compare(a.ID, b.ID))
 		})
+		var quietBy *dunning.Interaction
+		for i := range log {
+			in := &log[i]
+			if in.CustomerID != it.CustomerID || in.Date > asOf {
+				continue
+			}
+			if it.LastContact == nil || in.Date > it.LastContact.Date || in.Date == it.LastContact.Date && in.ID > it.LastContact.ID {
+				it.LastContact = in
+			}
+			if q := in.QuietUntil(); q > it.QuietUntil {
+				it.QuietUntil, quietBy = q, in
+			}
+		}
+		if it.Quiet(asOf) {
+			it.Why = append(it.Why, fmt.Sprintf("contacted: %s -> after those not contacted until %s", quietBy.String(), it.QuietUntil))
+		}
 		out = append(out, *it)
 	}
 	slices.SortFunc(out, func(a, b WorkItem) int {
-		return cmp.Or(b.Score.Cmp(a.Score), b.Overdue.Cmp(a.Overdue), cmp.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.Currency, b.Currency))
+		return cmp.Or(cmpBool(a.Quiet(asOf), b.Quiet(asOf)), b.Score.Cmp(a.Score), b.Overdue.Cmp(a.Overdue), cmp.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.Currency, b.Currency))
 	})
 	for i := range out {
 		out[i].Rank = i + 1
@@ -144,4 +172,15 @@ func TaskQueue(items []WorkItem) []dunning.CollectorTask {
 		out = append(out, it.Tasks...)
 	}
 	return out
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

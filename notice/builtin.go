@@ -30,11 +30,11 @@ const commonDE = `{{define "about"}}{{if .Single}}dieser Rechnung{{else if .AllE
 // the charges apart from the principal, a pointer to the full notice
 // (never a claim that a letter went out) and a contact.
 const smsEN = `{{define "inv"}}{{if .Single}}Invoice{{else}}Invoices{{end}} {{.Invoices}}:{{end}}` +
-	`{{define "charges"}}{{with .Charges}}, plus {{.}} fees and interest, total {{$.Total}}{{end}}{{end}}` +
+	`{{define "charges"}}{{with .Charges}}, plus {{.}} fees and interest{{end}}{{with .UnappliedTotal}}, less {{.}} received and not yet allocated{{end}}{{if or .Charges .UnappliedTotal}}, total {{$.Total}}{{end}}{{end}}` +
 	`{{define "tail"}}{{with .Payment.URL}} Pay: {{.}}{{end}}{{if .Link}} Full notice: {{.Link}}{{else}} Full notice on request{{end}}{{with .Contact}}: {{.}}{{end}}.{{end}}`
 
 const smsDE = `{{define "inv"}}{{if .Single}}Rechnung{{else}}Rechnungen{{end}} {{.Invoices}}:{{end}}` +
-	`{{define "charges"}}{{with .Charges}}, zzgl. {{.}} Gebühren und Zinsen, gesamt {{$.Total}}{{end}}{{end}}` +
+	`{{define "charges"}}{{with .Charges}}, zzgl. {{.}} Gebühren und Zinsen{{end}}{{with .UnappliedTotal}}, abzgl. {{.}} erhalten und noch nicht zugeordnet{{end}}{{if or .Charges .UnappliedTotal}}, gesamt {{$.Total}}{{end}}{{end}}` +
 	`{{define "tail"}}{{with .Payment.URL}} Zahlen: {{.}}{{end}}{{if .Link}} Vollständige Mahnung: {{.Link}}{{else}} Vollständige Mahnung auf Anfrage{{end}}{{with .Contact}}: {{.}}{{end}}.{{end}}`
 
 const textEN = `{{.Creditor.Name}}
@@ -50,12 +50,15 @@ Dear {{.Debtor.Name}},
 
 {{template "opening" .}}
 
-{{range .Lines}}- Invoice {{.Number}} of {{.Issued}}, due {{.Due}}: {{.Description}}
+{{range .Lines}}- Invoice {{.Number}} of {{.Issued}}, due {{.Due}}: {{.Description}}{{with .Instalment}} ({{.}}){{end}}
   amount {{.Amount}}, open {{.Open}}{{if .DaysOverdue}}, {{plural .DaysOverdue "day" "days"}} overdue{{end}}
-{{end}}{{if .Fees}}
+{{with .Plan}}  payment plan agreed: {{.}}
+{{end}}{{end}}{{if .Fees}}
 {{range .Fees}}- {{.Label}}{{with .Invoice}} (invoice {{.}}){{end}}{{with .Basis}}, {{.}}{{end}}{{with .Netting}}, {{.}}{{end}}: {{.Amount}}
 {{end}}{{end}}{{if .Interest}}
 {{range .Interest}}- {{.Label}}{{with .Invoice}} on invoice {{.}}{{end}}{{with .Basis}} ({{.}}){{end}}: {{.Rate}} a year on {{.Principal}} for {{plural .Days "day" "days"}}, {{.From}} to {{.To}} (day count {{.Days}}/{{.Year}}): {{.Amount}}
+{{end}}{{end}}{{if .Unapplied}}
+{{range .Unapplied}}- {{.Label}}: -{{.Amount}}
 {{end}}{{end}}
 Total due: {{.Total}}
 
@@ -91,12 +94,15 @@ Sehr geehrte Damen und Herren,
 
 {{template "opening" .}}
 
-{{range .Lines}}- Rechnung {{.Number}} vom {{.Issued}}, fällig am {{.Due}}: {{.Description}}
+{{range .Lines}}- Rechnung {{.Number}} vom {{.Issued}}, fällig am {{.Due}}: {{.Description}}{{with .Instalment}} ({{.}}){{end}}
   Betrag {{.Amount}}, offen {{.Open}}{{if .DaysOverdue}}, {{plural .DaysOverdue "Tag" "Tage"}} überfällig{{end}}
-{{end}}{{if .Fees}}
+{{with .Plan}}  vereinbarter Ratenplan: {{.}}
+{{end}}{{end}}{{if .Fees}}
 {{range .Fees}}- {{.Label}}{{with .Invoice}} (Rechnung {{.}}){{end}}{{with .Basis}}, {{.}}{{end}}{{with .Netting}}, {{.}}{{end}}: {{.Amount}}
 {{end}}{{end}}{{if .Interest}}
 {{range .Interest}}- {{.Label}}{{with .Invoice}} auf Rechnung {{.}}{{end}}{{with .Basis}} ({{.}}){{end}}: {{.Rate}} p. a. auf {{.Principal}} für {{plural .Days "Tag" "Tage"}}, {{.From}} bis {{.To}} (Zinstage {{.Days}}/{{.Year}}): {{.Amount}}
+{{end}}{{end}}{{if .Unapplied}}
+{{range .Unapplied}}- {{.Label}}: -{{.Amount}}
 {{end}}{{end}}
 Gesamtbetrag: {{.Total}}
 
@@ -130,9 +136,11 @@ const htmlLayout = `<!DOCTYPE html>
 <table style="border-collapse: collapse" border="1" cellpadding="4">
 <thead><tr>{{template "head" .}}</tr></thead>
 <tbody>
-{{range .Lines}}<tr><td>{{.Number}}</td><td>{{.Issued}}</td><td>{{.Due}}</td><td>{{.Description}}</td><td style="text-align:right">{{.Amount}}</td><td style="text-align:right">{{.Open}}</td><td style="text-align:right">{{.DaysOverdue}}</td></tr>
-{{end}}{{range .Fees}}<tr><td colspan="5">{{.Label}}{{with .Invoice}} ({{.}}){{end}}{{with .Basis}}, {{.}}{{end}}{{with .Netting}}, {{.}}{{end}}</td><td style="text-align:right">{{.Amount}}</td><td></td></tr>
+{{range .Lines}}<tr><td>{{.Number}}</td><td>{{.Issued}}</td><td>{{.Due}}</td><td>{{.Description}}{{with .Instalment}} ({{.}}){{end}}</td><td style="text-align:right">{{.Amount}}</td><td style="text-align:right">{{.Open}}</td><td style="text-align:right">{{.DaysOverdue}}</td></tr>
+{{with .Plan}}<tr><td colspan="7">{{template "plan" $}} {{.}}</td></tr>
+{{end}}{{end}}{{range .Fees}}<tr><td colspan="5">{{.Label}}{{with .Invoice}} ({{.}}){{end}}{{with .Basis}}, {{.}}{{end}}{{with .Netting}}, {{.}}{{end}}</td><td style="text-align:right">{{.Amount}}</td><td></td></tr>
 {{end}}{{range .Interest}}<tr><td colspan="5">{{.Label}}{{with .Invoice}} ({{.}}){{end}}{{with .Basis}}, {{.}}{{end}}: {{.Rate}} × {{.Principal}} × {{.Days}}/{{.Year}}, {{.From}} – {{.To}}</td><td style="text-align:right">{{.Amount}}</td><td></td></tr>
+{{end}}{{range .Unapplied}}<tr><td colspan="5">{{.Label}}</td><td style="text-align:right">-{{.Amount}}</td><td></td></tr>
 {{end}}<tr><th colspan="5" style="text-align:left">{{template "total" .}}</th><th style="text-align:right">{{.Total}}</th><th></th></tr>
 </tbody></table>
 <p><b>{{template "howto" .}}</b><br>{{if or .Payment.IBAN .Payment.URL}}{{template "paytext" .}}<br>{{end}}{{with .Payment.Instructions}}{{.}}<br>{{end}}{{with .Options}}{{.}}<br>{{end}}{{with .Payment.IBAN}}IBAN: {{.}}<br>{{end}}{{with .Payment.BIC}}BIC: {{.}}<br>{{end}}{{with .Payment.Reference}}{{template "payref" .}}: {{.}}<br>{{end}}{{with .Payment.URL}}<a href="{{.}}">{{.}}</a>{{end}}</p>
@@ -145,11 +153,11 @@ const htmlLayout = `<!DOCTYPE html>
 
 const htmlWordsEN = `{{define "date"}}Date:{{end}}{{define "ref"}}Our reference:{{end}}{{define "greeting"}}Dear {{.Debtor.Name}},{{end}}` +
 	`{{define "head"}}<th>Invoice</th><th>Issued</th><th>Due</th><th>Goods or services</th><th>Amount</th><th>Open</th><th>Days overdue</th>{{end}}` +
-	`{{define "total"}}Total due{{end}}{{define "howto"}}How to pay{{if .PayBy}} (by {{.PayBy}}){{end}}:{{end}}{{define "payref"}}Payment reference{{end}}{{define "regards"}}Kind regards,{{end}}`
+	`{{define "total"}}Total due{{end}}{{define "plan"}}Payment plan agreed:{{end}}{{define "howto"}}How to pay{{if .PayBy}} (by {{.PayBy}}){{end}}:{{end}}{{define "payref"}}Payment reference{{end}}{{define "regards"}}Kind regards,{{end}}`
 
 const htmlWordsDE = `{{define "date"}}Datum:{{end}}{{define "ref"}}Unser Zeichen:{{end}}{{define "greeting"}}Sehr geehrte Damen und Herren,{{end}}` +
 	`{{define "head"}}<th>Rechnung</th><th>Datum</th><th>Fällig</th><th>Leistung</th><th>Betrag</th><th>Offen</th><th>Tage überfällig</th>{{end}}` +
-	`{{define "total"}}Gesamtbetrag{{end}}{{define "howto"}}So zahlen Sie{{if .PayBy}} (bis zum {{.PayBy}}){{end}}:{{end}}{{define "payref"}}Verwendungszweck{{end}}{{define "regards"}}Mit freundlichen Grüßen{{end}}`
+	`{{define "total"}}Gesamtbetrag{{end}}{{define "plan"}}Vereinbarter Ratenplan:{{end}}{{define "howto"}}So zahlen Sie{{if .PayBy}} (bis zum {{.PayBy}}){{end}}:{{end}}{{define "payref"}}Verwendungszweck{{end}}{{define "regards"}}Mit freundlichen Grüßen{{end}}`
 
 var builtinEN = map[Stage]words{
 	FriendlyReminder: {
@@ -158,7 +166,7 @@ var builtinEN = map[Stage]words{
 			`{{if not .First}} We last wrote to you about {{template "about" .}} on {{.LastEarlier}}.{{end}}` +
 			` If you have already paid, thank you, and please disregard this message: our letters may have crossed.`,
 		closing: `If anything on {{if .Single}}this invoice{{else}}these invoices{{end}} is unclear or you believe an amount is wrong, just reply to this message and we will sort it out.`,
-		sms:     `{{.Creditor.Name}}: friendly reminder. {{template "inv" .}} {{.Principal}} {{if .MaxDaysOverdue}}is now due{{else}}falls due soon{{end}}{{if .PayBy}}, please pay by {{.PayBy}}{{end}}. Ref {{.Number}}.{{template "tail" .}}`,
+		sms:     `{{.Creditor.Name}}: friendly reminder. {{template "inv" .}} {{.Principal}} {{if .MaxDaysOverdue}}is now due{{else}}falls due soon{{end}}{{template "charges" .}}{{if .PayBy}}, please pay by {{.PayBy}}{{end}}. Ref {{.Number}}.{{template "tail" .}}`,
 	},
 	OverdueNotice: {
 		subject: `Overdue: {{.Total}} owed to {{.Creditor.Name}}`,
@@ -206,7 +214,7 @@ var builtinDE = map[Stage]words{
 			`{{if not .First}} Zuletzt haben wir Ihnen am {{.LastEarlier}} wegen {{template "about" .}} geschrieben.{{end}}` +
 			` Sollten Sie bereits gezahlt haben, danken wir Ihnen und bitten Sie, dieses Schreiben als gegenstandslos zu betrachten.`,
 		closing: `Haben Sie Fragen {{if .Single}}zur Rechnung{{else}}zu den Rechnungen{{end}}, antworten Sie uns einfach; wir klären das gern.`,
-		sms:     `{{.Creditor.Name}}: Zahlungserinnerung. {{template "inv" .}} {{.Principal}} {{if .MaxDaysOverdue}}fällig{{else}}bald fällig{{end}}{{if .PayBy}}, bitte zahlen Sie bis {{.PayBy}}{{end}}. Zeichen {{.Number}}.{{template "tail" .}}`,
+		sms:     `{{.Creditor.Name}}: Zahlungserinnerung. {{template "inv" .}} {{.Principal}} {{if .MaxDaysOverdue}}fällig{{else}}bald fällig{{end}}{{template "charges" .}}{{if .PayBy}}, bitte zahlen Sie bis {{.PayBy}}{{end}}. Zeichen {{.Number}}.{{template "tail" .}}`,
 	},
 	OverdueNotice: {
 		subject: `Mahnung: {{.Total}} überfällig`,
@@ -240,7 +248,7 @@ var builtinDE = map[Stage]words{
 // so they are every other set's last fallback).
 func Builtin() *Set {
 	s := NewSet()
-	for lang, ws := range map[string]map[Stage]words{"en": builtinEN, "de": builtinDE} {
+	for lang, ws := range map[string]map[Stage]words{"en": withPaymentUpdate(builtinEN, paymentUpdateEN), "de": withPaymentUpdate(builtinDE, paymentUpdateDE)} {
 		layout, hw, common, sms := textEN, htmlWordsEN, commonEN, smsEN
 		if lang == "de" {
 			layout, hw, common, sms = textDE, htmlWordsDE, commonDE, smsDE

@@ -419,17 +419,7 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 				fail("a second compensation on invoice %s", c.Invoice)
 			}
 			seen[c.Invoice] = true
-			open := decimal.Zero
-			for _, ln := range n.Lines {
-				if ln.Number == c.Invoice {
-					open = ln.Open
-				}
-			}
-			max, ok := StatutoryCompensation(j, n.Currency, open)
-			if !ok && c.Statutory.IsPositive() {
-				// An invoice in another currency: the sum the app converted.
-				max, ok = c.Statutory, true
-			}
+			max, ok := n.compensationDue(j, c)
 			if !ok {
 				fail("the law grants no fixed compensation in %s", n.Currency)
 			} else if c.Amount.GreaterThan(max) || (!c.Statutory.IsZero() && !c.Statutory.Equal(max)) {
@@ -455,17 +445,7 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 			if c.Label != "compensation" {
 				continue
 			}
-			open := decimal.Zero
-			for _, ln := range n.Lines {
-				if ln.Number == c.Invoice {
-					open = ln.Open
-				}
-			}
-			max, ok := StatutoryCompensation(j, n.Currency, open)
-			if !ok && c.Statutory.IsPositive() {
-				// An invoice in another currency: the sum the app converted.
-				max, ok = c.Statutory, true
-			}
+			max, ok := n.compensationDue(j, c)
 			if !ok {
 				continue // ItemCompensation reports it
 			}
@@ -593,4 +573,21 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 		}
 	}
 	return bad
+}
+
+// compensationDue is the fixed compensation the law of j grants on the
+// invoice of compensation line c (from that invoice's open balance), or the
+// statutory sum the app converted for an invoice in another currency.
+func (n *Notice) compensationDue(j Jurisdiction, c Charge) (decimal.Decimal, bool) {
+	open := decimal.Zero
+	for _, ln := range n.Lines {
+		if ln.Number == c.Invoice {
+			open = ln.Open
+		}
+	}
+	max, ok := StatutoryCompensation(j, n.Currency, open)
+	if !ok && c.Statutory.IsPositive() {
+		max, ok = c.Statutory, true
+	}
+	return max, ok
 }

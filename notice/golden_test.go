@@ -91,6 +91,25 @@ func scenarios() []scenario {
 			n.Total = n.ComputeTotal()
 			return n
 		}},
+		{"instalments-unapplied", func(lang string) *notice.Notice {
+			// INV-1 payable in three parts of 400.00: part 1 overdue 27
+			// days, part 2 (400.00, 120.00 paid) overdue 3 days under a
+			// plan whose second part was missed; 150.00 received and not
+			// yet allocated: 400.00 + 280.00 - 150.00 = 530.00.
+			n := sample(lang, notice.OverdueNotice)
+			n.Date, n.PayBy = day("2026-04-28"), day("2026-05-12")
+			n.Lines = []notice.Line{
+				{Number: "INV-1", IssueDate: day("2026-03-01"), DueDate: day("2026-04-01"), Description: "Consulting, March 2026", Amount: dec("400.00"), Open: dec("400.00"), DaysOverdue: 27, Instalment: 1, Instalments: 3},
+				{Number: "INV-1", IssueDate: day("2026-03-01"), DueDate: day("2026-04-25"), Description: "Consulting, March 2026", Amount: dec("400.00"), Open: dec("280.00"), DaysOverdue: 3, Instalment: 2, Instalments: 3,
+					Plan: []notice.PlanPart{{PayBy: day("2026-04-10"), Amount: dec("120.00"), Paid: dec("120.00")}, {PayBy: day("2026-04-24"), Amount: dec("120.00"), Missed: true}}},
+			}
+			n.Fees, n.Interest = nil, nil
+			n.Unapplied = []notice.Unapplied{{Kind: "payment", Date: day("2026-04-20"), Reference: "BANK-778", Amount: dec("150.00")}}
+			n.Next = notice.Next{Kind: notice.NextNotice, Stage: notice.FinalNotice}
+			n.Payment.Reference = notice.PaymentReference(n.Number, []string{"INV-1"})
+			n.Total = n.ComputeTotal()
+			return n
+		}},
 		{"letter-before-action", func(lang string) *notice.Notice {
 			n := sample(lang, notice.LetterBeforeAction)
 			n.Date, n.PayBy = day("2026-05-15"), day("2026-05-29")
@@ -228,6 +247,11 @@ func TestGoldenFiguresAddUp(t *testing.T) {
 			if len(got) != 1 || got[0].Cmp(p) != 0 {
 				t.Errorf("%s: amounts %v, want the principal %s alone", f, m, p.FloatString(2))
 			}
+		case strings.Contains(string(b), "not yet allocated") || strings.Contains(string(b), "noch nicht zugeordnet"):
+			// The principal, the unapplied money deducted, the total.
+			if len(got) != 3 || got[0].Cmp(p) != 0 || got[2].Cmp(want) != 0 || new(big.Rat).Sub(got[0], got[1]).Cmp(got[2]) != 0 {
+				t.Errorf("%s: amounts %v, want the principal %s, the unapplied money %s and the total %s", f, m, p.FloatString(2), new(big.Rat).Sub(p, want).FloatString(2), want.FloatString(2))
+			}
 		case len(got) != 3 || got[0].Cmp(p) != 0 || got[2].Cmp(want) != 0 || new(big.Rat).Add(got[0], got[1]).Cmp(got[2]) != 0:
 			t.Errorf("%s: amounts %v, want the principal %s, the charges %s and the total %s", f, m, p.FloatString(2), new(big.Rat).Sub(want, p).FloatString(2), want.FloatString(2))
 		}
@@ -305,6 +329,7 @@ func checkFigures(t *testing.T, name, lang, s string) (*big.Rat, *big.Rat) {
 	feeRe := regexp.MustCompile(`(?m)^- ([^:\n]+): (` + money + `)$`)
 	intRe := regexp.MustCompile(`(?m)^- [^:\n]+: ([\d.,]+) % (?:a year on|p\. a\. auf) (` + money + `) (?:for|für) (\d+) (day|days|Tag|Tage), ` + dayRe + ` (?:to|bis) ` + dayRe + ` \((?:day count|Zinstage) (\d+)/(\d+)\): (` + money + `)$`)
 	totalRe := regexp.MustCompile(`(?m)^(?:Total due|Gesamtbetrag): (` + money + `)$`)
+	unappliedRe := regexp.MustCompile(`(?m)^- (?:Payment received on|Credit note of|Zahlung vom|Gutschrift vom) [^:\n]+: -(` + money + `)$`)
 	dateRe := regexp.MustCompile(`(?m)^(?:Date|Datum): ` + dayRe + `$`)
 
 	dm := dateRe.FindStringSubmatch(text)
@@ -338,6 +363,14 @@ func checkFigures(t *testing.T, name, lang, s string) (*big.Rat, *big.Rat) {
 	}
 	for _, f := range feeRe.FindAllStringSubmatch(text, -1) {
 		sum.Add(sum, parseMoney(t, lang, f[2]))
+	}
+	// Unapplied payments and credits are deducted; every one shown is read.
+	unapplied := unappliedRe.FindAllStringSubmatch(text, -1)
+	for _, u := range unapplied {
+		sum.Sub(sum, parseMoney(t, lang, u[1]))
+	}
+	if n := strings.Count(text, "not yet allocated") + strings.Count(text, "noch keiner Rechnung zugeordnet"); n != len(unapplied) {
+		t.Errorf("%s: %d unapplied lines, %d read back", name, n, len(unapplied))
 	}
 	interestLines := intRe.FindAllStringSubmatch(text, -1)
 	for _, l := range interestLines {

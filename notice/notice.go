@@ -23,20 +23,24 @@ const (
 	FinalNotice
 	// LetterBeforeAction: names the legal step intended and its deadline.
 	LetterBeforeAction
+	// PaymentUpdate: an automatic payment was declined; asks the customer
+	// to update the payment method or pay another way (texts in
+	// paymentupdate.go).
+	PaymentUpdate
 )
 
-var stageNames = [...]string{"", "friendly-reminder", "overdue-notice", "final-notice", "letter-before-action"}
+var stageNames = [...]string{"", "friendly-reminder", "overdue-notice", "final-notice", "letter-before-action", "payment-update"}
 
 // String returns the stage's name, e.g. "final-notice".
 func (s Stage) String() string {
-	if s >= FriendlyReminder && s <= LetterBeforeAction {
+	if s.Valid() {
 		return stageNames[s]
 	}
 	return "stage(" + strconv.Itoa(int(s)) + ")"
 }
 
-// Valid reports whether s is one of the four stages.
-func (s Stage) Valid() bool { return s >= FriendlyReminder && s <= LetterBeforeAction }
+// Valid reports whether s is one of the stages.
+func (s Stage) Valid() bool { return s >= FriendlyReminder && s <= PaymentUpdate }
 
 // ParseStage reads a stage's name.
 func ParseStage(s string) (Stage, error) {
@@ -45,7 +49,7 @@ func ParseStage(s string) (Stage, error) {
 			return Stage(i), nil
 		}
 	}
-	return 0, fmt.Errorf("notice: stage %q: want friendly-reminder, overdue-notice, final-notice or letter-before-action", s)
+	return 0, fmt.Errorf("notice: stage %q: want friendly-reminder, overdue-notice, final-notice, letter-before-action or payment-update", s)
 }
 
 // MarshalText writes the stage's name.
@@ -138,6 +142,14 @@ type Line struct {
 	// LastNotice is the day the last earlier notice about this invoice
 	// reached the customer's channel (zero: this notice is the first).
 	LastNotice date.Date `json:"last_notice,omitzero"`
+	// Instalment and Instalments, on an invoice payable in parts, say
+	// which part the line is ("instalment 2 of 3"); its dates, amounts and
+	// days overdue are the instalment's. Zero: the whole invoice.
+	Instalment  int `json:"instalment,omitempty"`
+	Instalments int `json:"instalments,omitempty"`
+	// Plan is the payment plan the debtor agreed for the invoice, part by
+	// part (nil: none).
+	Plan []PlanPart `json:"plan,omitempty"`
 }
 
 // Charge is a fee or an interest amount on the notice.
@@ -243,6 +255,9 @@ type Notice struct {
 
 	Creditor Party `json:"creditor"`
 	Debtor   Party `json:"debtor"`
+	// Cc are the debtor's other contacts an email notice is copied to (an
+	// account manager on a final notice, say): Name and Email.
+	Cc []Party `json:"cc,omitempty"`
 	// Law is the jurisdiction the claim is made under ("" unknown): its
 	// checklist (Check) and the legal wording of the texts follow it.
 	Law Jurisdiction `json:"law,omitempty"`
@@ -256,11 +271,15 @@ type Notice struct {
 	Currency   string `json:"currency"`
 	MinorUnits int32  `json:"minor_units"`
 
-	Lines    []Line          `json:"lines"`
-	Fees     []Charge        `json:"fees,omitempty"`
-	Interest []Charge        `json:"interest,omitempty"`
-	Total    decimal.Decimal `json:"total"`
-	Payment  Payment         `json:"payment"`
+	Lines    []Line   `json:"lines"`
+	Fees     []Charge `json:"fees,omitempty"`
+	Interest []Charge `json:"interest,omitempty"`
+	// Unapplied are the debtor's payments and credits not yet matched to an
+	// invoice, in the notice's currency: each its own line, deducted from
+	// the total.
+	Unapplied []Unapplied     `json:"unapplied,omitempty"`
+	Total     decimal.Decimal `json:"total"`
+	Payment   Payment         `json:"payment"`
 
 	// Earlier are the days, oldest first and each once, on which earlier
 	// notices about these invoices went out, as far as the history knows
@@ -309,10 +328,15 @@ func (n *Notice) FeeTotal() decimal.Decimal { return sumCharges(n.Fees, n.MinorU
 // zero to MinorUnits.
 func (n *Notice) InterestTotal() decimal.Decimal { return sumCharges(n.Interest, n.MinorUnits) }
 
-// ComputeTotal is Principal + FeeTotal + InterestTotal: each rounded on its
-// own, so the total is exactly the three figures a notice shows, added.
+// ComputeTotal is Principal + FeeTotal + InterestTotal - UnappliedTotal:
+// each rounded on its own, so the total is exactly the figures a notice
+// shows, added.
 func (n *Notice) ComputeTotal() decimal.Decimal {
-	return n.Principal().Add(n.FeeTotal()).Add(n.InterestTotal())
+	t := n.Principal().Add(n.FeeTotal()).Add(n.InterestTotal())
+	if len(n.Unapplied) > 0 {
+		t = t.Sub(n.UnappliedTotal())
+	}
+	return t
 }
 
 // ErrInvalid is wrapped by every *ValidationError.
@@ -451,6 +475,7 @@ func (n *Notice) Validate() error {
 		miss(c.Amount.Sign() >= 0 && fits(c.Amount, n.MinorUnits), p+"amount")
 		bad = append(bad, n.checkRate(c, p)...)
 	}
+	bad = append(bad, n.checkAccount()...)
 	miss(n.Total.Equal(n.ComputeTotal()) && fits(n.Total, n.MinorUnits), "total")
 	_, err := ParseNumber(n.Number)
 	miss(err == nil && len(n.Number) == NumberLen, "number")

@@ -2,9 +2,11 @@ package notice
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	htemplate "html/template"
+	"slices"
 	"strings"
 	"sync"
 	ttemplate "text/template"
@@ -40,6 +42,7 @@ func (k Key) String() string {
 // parsed holds a template's parts as parsed, never executed, and a pool of
 // executable copies, each bound to its own render budget.
 type parsed struct {
+	src                Template // as added, for MarshalJSON
 	subject, text, sms *ttemplate.Template
 	html               *htemplate.Template
 	pool               sync.Pool // of *instance
@@ -88,7 +91,7 @@ func (s *Set) Add(k Key, t Template) error {
 		return &TemplateError{Key: k, Part: "language", Err: fmt.Errorf("language must be set")}
 	}
 	k.Language = strings.ToLower(k.Language)
-	p := &parsed{}
+	p := &parsed{src: t}
 	var err error
 	if p.subject, err = parseText("subject", t.Subject); err != nil {
 		return &TemplateError{Key: k, Part: "subject", Err: err}
@@ -122,6 +125,26 @@ func (s *Set) With(fallback *Set) *Set {
 type fileTemplate struct {
 	Key
 	Template
+}
+
+// MarshalJSON writes the set's templates in the form ParseSet reads, sorted
+// by key. A set made by With has no such form (its lookups fall back to
+// another set) and is refused.
+func (s *Set) MarshalJSON() ([]byte, error) {
+	if s.fallback != nil {
+		return nil, fmt.Errorf("notice: a set with a fallback (With) has no JSON form; marshal its own set")
+	}
+	f := struct {
+		Templates []fileTemplate `json:"templates"`
+	}{Templates: make([]fileTemplate, 0, len(s.m))}
+	for k, p := range s.m {
+		f.Templates = append(f.Templates, fileTemplate{Key: k, Template: p.src})
+	}
+	slices.SortFunc(f.Templates, func(a, b fileTemplate) int {
+		return cmp.Or(strings.Compare(a.Templates, b.Templates), strings.Compare(a.Workflow, b.Workflow), strings.Compare(a.Step, b.Step),
+			strings.Compare(a.Language, b.Language), cmp.Compare(a.Stage, b.Stage))
+	})
+	return json.Marshal(f)
 }
 
 // ParseSet reads templates from JSON:

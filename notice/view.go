@@ -16,6 +16,19 @@ type LineView struct {
 	// LastNotice is the day of the last earlier notice about the invoice
 	// ("" if none).
 	LastNotice string
+	// Instalment names the part of an invoice payable in parts
+	// ("instalment 2 of 3", "Rate 2 von 3"; "" for a whole invoice).
+	Instalment string
+	// Plan is the payment plan agreed for the invoice, in words
+	// ("" without one).
+	Plan string
+}
+
+// UnappliedView is an unapplied payment or credit formatted for a language:
+// Label says what it is ("Payment received on 10 April 2026 (ref X), not
+// yet allocated"), Amount is what the notice deducts.
+type UnappliedView struct {
+	Label, Amount string
 }
 
 // ChargeView is a fee or interest amount formatted for a language. For an
@@ -47,6 +60,10 @@ type View struct {
 	Lines                                     []LineView
 	Fees, Interest                            []ChargeView
 	Principal, FeeTotal, InterestTotal, Total string
+	// Unapplied are the unapplied payments and credits deducted from the
+	// total, UnappliedTotal their sum ("" when there are none).
+	Unapplied      []UnappliedView
+	UnappliedTotal string
 	// Payment is the notice's payment with Instructions in the notice's
 	// language (from Payment.ByLanguage where it has one); Options are the
 	// ways to pay, translated and joined.
@@ -125,9 +142,11 @@ func NewView(n *Notice) *View {
 	if len(n.Fees) > 0 || len(n.Interest) > 0 {
 		v.Charges = m(n.FeeTotal().Add(n.InterestTotal()))
 	}
-	nums := make([]string, len(n.Lines))
-	for i, x := range n.Lines {
-		nums[i] = x.Number
+	nums := make([]string, 0, len(n.Lines))
+	for _, x := range n.Lines {
+		if !slices.Contains(nums, x.Number) { // instalments of one invoice: named once
+			nums = append(nums, x.Number)
+		}
 	}
 	v.Invoices = strings.Join(nums, ", ")
 	v.Payment.Instructions = instructionsFor(n.Payment, l)
@@ -137,7 +156,8 @@ func NewView(n *Notice) *View {
 	}
 	v.Options = strings.Join(opts, ", ")
 	for _, x := range n.Lines {
-		v.Lines = append(v.Lines, LineView{Number: x.Number, Issued: dt(x.IssueDate), Due: dt(x.DueDate), Description: x.Description, Amount: m(x.Amount), Open: m(x.Open), DaysOverdue: x.DaysOverdue, LastNotice: dt(x.LastNotice)})
+		v.Lines = append(v.Lines, LineView{Number: x.Number, Issued: dt(x.IssueDate), Due: dt(x.DueDate), Description: x.Description, Amount: m(x.Amount), Open: m(x.Open), DaysOverdue: x.DaysOverdue, LastNotice: dt(x.LastNotice),
+			Instalment: instalmentWords(lang, x.Instalment, x.Instalments), Plan: planWords(lang, x.Plan, m, dt)})
 		v.MaxDaysOverdue = max(v.MaxDaysOverdue, x.DaysOverdue)
 	}
 	v.AllEarlier = len(n.Lines) > 0
@@ -183,6 +203,12 @@ func NewView(n *Notice) *View {
 	}
 	for _, c := range n.Fees {
 		v.Fees = append(v.Fees, cv(c))
+	}
+	for _, u := range n.Unapplied {
+		v.Unapplied = append(v.Unapplied, UnappliedView{Label: unappliedWords(lang, u, dt), Amount: m(u.Amount)})
+	}
+	if len(n.Unapplied) > 0 {
+		v.UnappliedTotal = m(n.UnappliedTotal())
 	}
 	for _, c := range n.Interest {
 		v.Interest = append(v.Interest, cv(c))

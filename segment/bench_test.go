@@ -36,16 +36,17 @@ func benchSubjects() []segment.Attrs {
 	return s
 }
 
-// BenchmarkMatch routes 100,000 customers through 50 rules; one op is all
-// 100,000.
+// BenchmarkMatch routes 100,000 customers through 50 rules compiled once
+// (as Plan does); one op is all 100,000.
 func BenchmarkMatch(b *testing.B) {
 	rs, subs := benchRules(), benchSubjects()
+	m := rs.Compile()
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
 		n = 0
 		for _, s := range subs {
-			if !rs.Match(s).Default {
+			if !m.Match(s).Default {
 				n++
 			}
 		}

@@ -318,33 +318,6 @@ func (rs *RuleSet) validateCond(c *Cond, p string, depth int, add func(path, val
 	}
 }
 
-// eval evaluates c on s; ex, when not nil, receives the predicate results.
-func (c *Cond) eval(s Subject, depth int) bool {
-	if depth > MaxDepth {
-		return false
-	}
-	switch {
-	case c.All != nil:
-		for i := range c.All {
-			if !c.All[i].eval(s, depth+1) {
-				return false
-			}
-		}
-		return len(c.All) > 0
-	case c.Any != nil:
-		for i := range c.Any {
-			if c.Any[i].eval(s, depth+1) {
-				return true
-			}
-		}
-		return false
-	case c.Not != nil:
-		return !c.Not.eval(s, depth+1)
-	}
-	v, ok := s.Attr(c.Attr)
-	return c.pred(v, ok)
-}
-
 // pred applies the predicate to the attribute value v (present: ok).
 func (c *Cond) pred(v Value, ok bool) bool {
 	if c.Op == Exists {
@@ -426,20 +399,8 @@ func (rs *RuleSet) order() []int {
 
 // Match routes s: the first rule (by priority, then list order) whose
 // condition holds, or the default. It never changes the rule set and is
-// safe for concurrent use.
+// safe for concurrent use. It compiles the rule set on every call: to
+// route many subjects, Compile once and use the Matcher.
 func (rs *RuleSet) Match(s Subject) Match {
-	if ord := rs.order(); ord != nil {
-		for _, i := range ord {
-			if rs.Rules[i].When.eval(s, 0) {
-				return Match{Target: rs.Rules[i].Target, Rule: rs.Rules[i].Name, Index: i}
-			}
-		}
-	} else {
-		for i := range rs.Rules {
-			if rs.Rules[i].When.eval(s, 0) {
-				return Match{Target: rs.Rules[i].Target, Rule: rs.Rules[i].Name, Index: i}
-			}
-		}
-	}
-	return Match{Target: rs.Default, Index: -1, Default: true}
+	return rs.Compile().Match(s)
 }

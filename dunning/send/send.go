@@ -5,18 +5,22 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/notice"
 )
 
-// Writer writes each notice's channel, recipient, subject and text to W.
+// Writer writes each notice's channel, recipient, copies, subject and
+// text to W, and the name and size of each file Attach returns for it.
 // It is safe for concurrent use. It is a dunning.Looker that knows the keys
 // this Writer value wrote (not those of an earlier process: a Writer whose
 // output must survive a crash is no Looker across it).
 type Writer struct {
-	W       io.Writer
+	W io.Writer
+	// Attach, when set, supplies the attachments listed; nil means none.
+	Attach  Attacher
 	mu      sync.Mutex
 	written map[string]bool
 }
@@ -45,9 +49,22 @@ func (s *Writer) Send(ctx context.Context, key string, n *notice.Notice) (string
 	if n.Channel != notice.Email {
 		to = n.Debtor.Name
 	}
+	var extra strings.Builder
+	for _, p := range n.Cc {
+		fmt.Fprintf(&extra, "Cc: %s <%s>\n", p.Name, p.Email)
+	}
+	if s.Attach != nil {
+		atts, err := s.Attach.Attachments(ctx, key, n)
+		if err != nil {
+			return "", fmt.Errorf("send: attachments of notice %s: %w", n.Number, err)
+		}
+		for _, a := range atts {
+			fmt.Fprintf(&extra, "Attached: %s (%d bytes)\n", a.Name, len(a.Data))
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, err := fmt.Fprintf(s.W, "--- %s to %s [%s]\nSubject: %s\n\n%s\n", n.Channel, to, key, n.Subject, n.Text)
+	_, err := fmt.Fprintf(s.W, "--- %s to %s [%s]\n%sSubject: %s\n\n%s\n", n.Channel, to, key, extra.String(), n.Subject, n.Text)
 	if err == nil {
 		if s.written == nil {
 			s.written = map[string]bool{}

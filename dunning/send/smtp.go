@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"net/smtp"
@@ -24,11 +22,19 @@ import (
 
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/notice"
+	gomail "github.com/wneessen/go-mail"
+	gosmtp "github.com/wneessen/go-mail/smtp"
 	"golang.org/x/text/language"
 )
 
 // SMTP delivers email notices through an SMTP server (a relay or a
-// provider's SMTP endpoint) with the standard library's net/smtp.
+// provider's SMTP endpoint) with github.com/wneessen/go-mail: its Msg builds
+// the MIME message and its smtp package (a maintained fork of net/smtp)
+// carries the conversation. The conversation is driven command by command
+// rather than through go-mail's Client.Send, because the classification
+// below needs to know which command, and for RCPT TO which recipient, a
+// reply answered; go-mail's SendError names the command but not the
+// recipient.
 //
 // Each message is multipart/alternative with a text/plain and a text/html
 // part (quoted-printable, UTF-8), and carries a Message-ID stable for the
@@ -43,6 +49,8 @@ import (
 //     email address, a channel other than email. They wrap
 //     dunning.ErrPermanent, so the step counts as done and the workflow's
 //     OnBounce fallback takes over.
+//   - Nobody's: a 5xx reply to RCPT TO for a Cc contact drops that copy;
+//     the notice still goes to the debtor.
 //   - The sender's: a 5xx reply to the greeting, STARTTLS, AUTH, MAIL FROM
 //     or RCPT TO for a BCC address, a TLS handshake or certificate failure,
 //     AUTH refused locally (no AUTH offered, no TLS), an invalid Addr or
@@ -70,7 +78,7 @@ type SMTP struct {
 	From string
 	// Domain is the right-hand side of Message-IDs; default From's domain.
 	Domain string
-	// Auth, when set, authenticates after STARTTLS (net/smtp refuses PLAIN
+	// Auth, when set, authenticates after STARTTLS (smtp.PlainAuth refuses PLAIN
 	// auth over an unencrypted connection to a host other than localhost).
 	Auth smtp.Auth
 	// TLS configures STARTTLS, used whenever the server offers it; nil
@@ -87,6 +95,34 @@ type SMTP struct {
 	// Check, when set, reports whether a message with the given Message-ID
 	// was accepted for delivery (see Lookup); nil means nothing can tell.
 	Check func(ctx context.Context, messageID string) (found bool, err error)
+	// Attach, when set, returns the files each notice carries (the invoice
+	// PDFs); nil means none.
+	Attach Attacher
+}
+
+// Attachment is one file an email notice carries.
+type Attachment struct {
+	// Name is the file name the reader sees ("INV-1.pdf").
+	Name string
+	// ContentType is its media type; empty means application/pdf.
+	ContentType string
+	Data        []byte
+}
+
+// Attacher supplies the attachments of a notice: the app plugs it in, since
+// the app owns the invoice documents. An error is transient (the notice is
+// retried) unless it wraps dunning.ErrPermanent (the notice can never carry
+// its files; the workflow's OnBounce takes over).
+type Attacher interface {
+	Attachments(ctx context.Context, key string, n *notice.Notice) ([]Attachment, error)
+}
+
+// AttacherFunc adapts a function to Attacher.
+type AttacherFunc func(ctx context.Context, key string, n *notice.Notice) ([]Attachment, error)
+
+// Attachments implements Attacher.
+func (f AttacherFunc) Attachments(ctx context.Context, key string, n *notice.Notice) ([]Attachment, error) {
+	return f(ctx, key, n)
 }
 
 var (
@@ -128,12 +164,26 @@ func (s *SMTP) Send(ctx context.Context, key string, n *notice.Notice) (string, 
 	if to.Name == "" {
 		to.Name = n.Debtor.Name
 	}
+	var cc []string
+	for i, p := range n.Cc {
+		a, err := mail.ParseAddress(p.Email)
+		if err != nil {
+			return "", fmt.Errorf("send: notice cc[%d] email %q: %v: %w", i, p.Email, err, dunning.ErrPermanent)
+		}
+		cc = append(cc, a.Address)
+	}
+	var atts []Attachment
+	if s.Attach != nil {
+		if atts, err = s.Attach.Attachments(ctx, key, n); err != nil {
+			return "", fmt.Errorf("send: attachments of notice %s: %w", n.Number, err)
+		}
+	}
 	msgID := s.messageID(key, from.Address)
-	msg, err := s.Message(key, msgID, from, to, n)
+	msg, err := s.Message(key, msgID, from, to, n, atts...)
 	if err != nil {
 		return "", err
 	}
-	if err := s.deliver(ctx, from.Address, to.Address, msg); err != nil {
+	if err := s.deliver(ctx, from.Address, to.Address, cc, msg); err != nil {
 		return "", err
 	}
 	return msgID, nil
@@ -156,10 +206,12 @@ func (s *SMTP) messageID(key, fromAddr string) string {
 	return "<" + notice.NumberFor(key) + "." + hex.EncodeToString(sum[:12]) + "@" + dom + ">"
 }
 
-// Message builds the RFC 5322 message for n: headers, then a
-// multipart/alternative body with the text and HTML parts (a text/plain body
-// alone when the notice has no HTML). It is exported so apps can archive or
-// preview exactly what is sent.
+// Message builds the RFC 5322 message for n with github.com/wneessen/go-mail:
+// headers, then a multipart/alternative body with the text and HTML parts
+// (quoted-printable, UTF-8; a text/plain body alone when the notice has no
+// HTML), inside a multipart/mixed with the attachments (base64) when there
+// are any. The notice's Cc contacts are named in a Cc header. It is
+// exported so apps can archive or preview exactly what is sent.
 //
 // No data can add or alter a header: names and the subject are RFC 2047
 // encoded, and every other header value (the key, the Message-ID, Reply-To,
@@ -169,7 +221,20 @@ func (s *SMTP) messageID(key, fromAddr string) string {
 // refusal caused by the notice or the key wraps dunning.ErrPermanent, since
 // resending the same notice cannot fix it; one caused by the sender's own
 // settings (ReplyTo) does not.
-func (s *SMTP) Message(key, msgID string, from, to *mail.Address, n *notice.Notice) ([]byte, error) {
+func (s *SMTP) Message(key, msgID string, from, to *mail.Address, n *notice.Notice, atts ...Attachment) ([]byte, error) {
+	m, err := s.build(key, msgID, from, to, n, atts)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("send: writing the message: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// build checks every header value and assembles the go-mail message.
+func (s *SMTP) build(key, msgID string, from, to *mail.Address, n *notice.Notice, atts []Attachment) (*gomail.Msg, error) {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
@@ -190,51 +255,57 @@ func (s *SMTP) Message(key, msgID string, from, to *mail.Address, n *notice.Noti
 	if hasControl(s.ReplyTo) {
 		return nil, fmt.Errorf("send: SMTP.ReplyTo %q holds a control character and cannot go in a header", s.ReplyTo)
 	}
-	var buf bytes.Buffer
-	h := func(k, v string) { fmt.Fprintf(&buf, "%s: %s\r\n", k, v) }
-	h("From", formatAddress(from))
-	h("To", formatAddress(to))
+	var cc []string
+	for i, p := range n.Cc {
+		a, err := mail.ParseAddress(p.Email)
+		if err != nil || hasControl(a.Address) {
+			return nil, fmt.Errorf("send: notice cc[%d] email %q is not an address: %w", i, p.Email, dunning.ErrPermanent)
+		}
+		if a.Name == "" {
+			a.Name = p.Name
+		}
+		cc = append(cc, formatAddress(a))
+	}
+	for i, f := range atts {
+		if f.Name == "" || hasControl(f.Name) || hasControl(f.ContentType) {
+			return nil, fmt.Errorf("send: attachment %d name %q or type %q is empty or holds a control character: %w", i, f.Name, f.ContentType, dunning.ErrPermanent)
+		}
+		if f.ContentType != "" {
+			if _, _, err := mime.ParseMediaType(f.ContentType); err != nil {
+				return nil, fmt.Errorf("send: attachment %q content type %q: %v: %w", f.Name, f.ContentType, err, dunning.ErrPermanent)
+			}
+		}
+	}
+	m := gomail.NewMsg(gomail.WithNoDefaultUserAgent(), gomail.WithEncoding(gomail.EncodingQP), gomail.WithCharset(gomail.CharsetUTF8))
+	m.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderFrom), formatAddress(from))
+	m.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderTo), formatAddress(to))
+	if len(cc) > 0 {
+		m.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderCc), strings.Join(cc, ", "))
+	}
 	if s.ReplyTo != "" {
-		h("Reply-To", s.ReplyTo)
+		m.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderReplyTo), s.ReplyTo)
 	}
-	h("Subject", encodeSubject(n.Subject))
-	h("Date", now().Format(time.RFC1123Z))
-	h("Message-ID", msgID)
-	h("X-Overdue-Notice", notice.NumberFor(key))
+	m.SetGenHeaderPreformatted(gomail.HeaderSubject, encodeSubject(n.Subject))
+	m.SetDateWithValue(now())
+	m.SetGenHeader(gomail.HeaderMessageID, msgID) // set, or go-mail would invent one
+	m.SetGenHeaderPreformatted("X-Overdue-Notice", notice.NumberFor(key))
 	if lang != "" {
-		h("Content-Language", lang)
+		m.SetGenHeaderPreformatted(gomail.HeaderContentLang, lang)
 	}
-	h("MIME-Version", "1.0")
-	if n.HTML == "" {
-		h("Content-Type", `text/plain; charset="utf-8"`)
-		h("Content-Transfer-Encoding", "quoted-printable")
-		buf.WriteString("\r\n")
-		if err := writeQP(&buf, n.Text); err != nil {
-			return nil, err
-		}
-		return buf.Bytes(), nil
+	m.SetBodyString(gomail.TypeTextPlain, crlf(n.Text))
+	if n.HTML != "" {
+		m.AddAlternativeString(gomail.TypeTextHTML, crlf(n.HTML))
 	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	h("Content-Type", `multipart/alternative; boundary="`+mw.Boundary()+`"`)
-	buf.WriteString("\r\n")
-	for _, p := range []struct{ ctype, text string }{{"text/plain", n.Text}, {"text/html", n.HTML}} {
-		pw, err := mw.CreatePart(textproto.MIMEHeader{
-			"Content-Type":              {p.ctype + `; charset="utf-8"`},
-			"Content-Transfer-Encoding": {"quoted-printable"},
-		})
-		if err != nil {
-			return nil, err
+	for _, f := range atts {
+		ct := gomail.ContentType(f.ContentType)
+		if ct == "" {
+			ct = "application/pdf"
 		}
-		if err := writeQP(pw, p.text); err != nil {
-			return nil, err
+		if err := m.AttachReader(f.Name, bytes.NewReader(f.Data), gomail.WithFileContentType(ct), gomail.WithFileEncoding(gomail.EncodingB64)); err != nil {
+			return nil, fmt.Errorf("send: attachment %q: %w", f.Name, err)
 		}
 	}
-	if err := mw.Close(); err != nil {
-		return nil, err
-	}
-	buf.Write(body.Bytes())
-	return buf.Bytes(), nil
+	return m, nil
 }
 
 // encodeSubject RFC 2047-encodes the subject where it needs it, and always
@@ -287,16 +358,13 @@ func hasControl(s string) bool {
 	return false
 }
 
-func writeQP(w interface{ Write([]byte) (int, error) }, s string) error {
-	qp := quotedprintable.NewWriter(w)
-	// Line ends in mail are CRLF; quoted-printable keeps hard breaks as is.
-	if _, err := qp.Write([]byte(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n"))); err != nil {
-		return err
-	}
-	return qp.Close()
+// crlf makes every line end CRLF, as lines in mail do; quoted-printable
+// keeps hard breaks as they are.
+func crlf(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
 }
 
-func (s *SMTP) deliver(ctx context.Context, from, debtor string, msg []byte) error {
+func (s *SMTP) deliver(ctx context.Context, from, debtor string, cc []string, msg []byte) error {
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -317,7 +385,7 @@ func (s *SMTP) deliver(ctx context.Context, from, debtor string, msg []byte) err
 	}
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
-	c, err := smtp.NewClient(conn, host)
+	c, err := gosmtp.NewClient(conn, host)
 	if err != nil {
 		conn.Close()
 		return classify("greeting", err, dunning.ErrSenderSetup)
@@ -333,7 +401,7 @@ func (s *SMTP) deliver(ctx context.Context, from, debtor string, msg []byte) err
 		}
 	}
 	if s.Auth != nil {
-		if err := c.Auth(s.Auth); err != nil {
+		if err := c.Auth(netAuth{s.Auth}); err != nil {
 			return classify("AUTH", err, dunning.ErrSenderSetup)
 		}
 	}
@@ -342,6 +410,15 @@ func (s *SMTP) deliver(ctx context.Context, from, debtor string, msg []byte) err
 	}
 	if err := c.Rcpt(debtor); err != nil {
 		return classify("RCPT TO "+debtor, err, dunning.ErrPermanent)
+	}
+	// A copy's mailbox refused for good does not stop the notice reaching
+	// the debtor: that copy is dropped. A 4xx is retried as a whole.
+	for _, r := range cc {
+		if err := classify("RCPT TO "+r+" (Cc)", c.Rcpt(r), errDropCopy); err != nil {
+			if !errors.Is(err, errDropCopy) {
+				return err
+			}
+		}
 	}
 	for _, r := range s.BCC {
 		if err := c.Rcpt(r); err != nil {
@@ -361,6 +438,21 @@ func (s *SMTP) deliver(ctx context.Context, from, debtor string, msg []byte) err
 	// The server has accepted the message; a failed QUIT changes nothing.
 	_ = c.Quit()
 	return nil
+}
+
+// errDropCopy marks a copy's recipient refused for good.
+var errDropCopy = errors.New("copy refused")
+
+// netAuth lets a net/smtp.Auth (smtp.PlainAuth, an app's own mechanism)
+// drive go-mail's SMTP client, whose Auth has the same shape.
+type netAuth struct{ a smtp.Auth }
+
+func (n netAuth) Start(si *gosmtp.ServerInfo) (string, []byte, error) {
+	return n.a.Start(&smtp.ServerInfo{Name: si.Name, TLS: si.TLS, Auth: si.Auth})
+}
+
+func (n netAuth) Next(fromServer []byte, more bool) ([]byte, error) {
+	return n.a.Next(fromServer, more)
 }
 
 // classify wraps a 5xx reply in fault (dunning.ErrPermanent: the notice's

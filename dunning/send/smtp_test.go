@@ -242,10 +242,14 @@ func TestSMTPDeliversMultipartWithNumberInMessageID(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(p)
-		parts = append(parts, p.Header.Get("Content-Type"))
+		mt, ps, err := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, mt+"; charset="+strings.ToLower(ps["charset"]))
 		bodies = append(bodies, string(b))
 	}
-	if strings.Join(parts, "|") != `text/plain; charset="utf-8"|text/html; charset="utf-8"` {
+	if strings.Join(parts, "|") != `text/plain; charset=utf-8|text/html; charset=utf-8` {
 		t.Fatalf("parts = %v", parts)
 	}
 	n := testNotice("")

@@ -8,6 +8,11 @@
 //
 // It works in its own schema (overdue_example by default), which it drops
 // and recreates first.
+//
+// The database: -dsn, else the environment variable OVERDUE_POSTGRES, else
+// OVERDUE_TEST_POSTGRES (the variable the tests and .ci/run use), else
+// postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable. It needs a
+// user that may create and drop a schema.
 package main
 
 import (
@@ -29,7 +34,7 @@ import (
 )
 
 func main() {
-	dsn := flag.String("dsn", envOr("OVERDUE_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL connection string (env OVERDUE_POSTGRES)")
+	dsn := flag.String("dsn", defaultDSN(os.Getenv), "PostgreSQL connection string (env OVERDUE_POSTGRES, else OVERDUE_TEST_POSTGRES)")
 	schema := flag.String("schema", "overdue_example", "schema to work in (dropped and recreated)")
 	runners := flag.Int("runners", 4, "runner goroutines, each with its own connection pool")
 	customers := flag.Int("customers", 2000, "customers, one overdue invoice each")
@@ -40,11 +45,15 @@ func main() {
 	}
 }
 
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
+// defaultDSN is the connection string without -dsn: OVERDUE_POSTGRES, else
+// OVERDUE_TEST_POSTGRES, else the local server.
+func defaultDSN(getenv func(string) string) string {
+	for _, k := range []string{"OVERDUE_POSTGRES", "OVERDUE_TEST_POSTGRES"} {
+		if v := getenv(k); v != "" {
+			return v
+		}
 	}
-	return def
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
 func run(w io.Writer, dsn, schema string, runners, customers int) error {

@@ -8,6 +8,23 @@ import (
 	"time"
 )
 
+// TestDefaultDSN: the example reads the tests' variable when its own is
+// unset, so one variable serves both.
+func TestDefaultDSN(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"OVERDUE_POSTGRES": "a", "OVERDUE_TEST_POSTGRES": "b"}, "a"},
+		{map[string]string{"OVERDUE_TEST_POSTGRES": "b"}, "b"},
+		{nil, "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"},
+	} {
+		if got := defaultDSN(func(k string) string { return tc.env[k] }); got != tc.want {
+			t.Errorf("env %v: %q, want %q", tc.env, got, tc.want)
+		}
+	}
+}
+
 func TestRunSplitsThePlan(t *testing.T) {
 	dsn := os.Getenv("OVERDUE_TEST_POSTGRES")
 	if dsn == "" {

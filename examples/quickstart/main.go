@@ -15,6 +15,7 @@ import (
 
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/send"
+	"github.com/overduehq/overdue/notice"
 	"github.com/overduehq/overdue/store/memory"
 )
 
@@ -33,7 +34,15 @@ func run(w io.Writer, now time.Time) error {
 	}
 	pf := Portfolio()
 	st := memory.New()
-	r := &dunning.Runner{Policy: pol, Store: st, Sender: &send.Writer{W: w}, Clock: fixed(now), Owner: "quickstart"}
+	// The app attaches each invoice's PDF (here a stand-in document).
+	pdfs := send.AttacherFunc(func(_ context.Context, _ string, n *notice.Notice) ([]send.Attachment, error) {
+		var atts []send.Attachment
+		for _, l := range n.Lines {
+			atts = append(atts, send.Attachment{Name: l.Number + ".pdf", Data: []byte("%PDF-1.4 invoice " + l.Number + "\n%%EOF\n")})
+		}
+		return atts, nil
+	})
+	r := &dunning.Runner{Policy: pol, Store: st, Sender: &send.Writer{W: w, Attach: pdfs}, Clock: fixed(now), Owner: "quickstart"}
 
 	fmt.Fprintf(w, "== Segments: who runs which workflow\n")
 	for i := range pf.Customers {
@@ -92,6 +101,13 @@ func run(w io.Writer, now time.Time) error {
 		return err
 	}
 	fmt.Fprintf(w, "run 3 (plans afresh): %d planned: the ledger knows what was done\n", rep3.Planned)
+
+	// A statement of account, for any customer and period.
+	stm, err := pol.Statement(pf, dunning.StatementRequest{CustomerID: "c-acme", Currency: "EUR", From: d("2026-09-01"), To: dunningDay(now)})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n== Statement of account for Acme\nSubject: %s\n\n%s", stm.Subject, stm.Text)
 	return nil
 }
 

@@ -7,9 +7,10 @@ import (
 )
 
 // The quickstart's promises, checked against its own output: customers are
-// routed to different workflows, the plan has the four actions worked out
-// for 2026-11-24, the disputed and the paid invoice get none, four notices
-// go out once, and reruns send nothing.
+// routed to different workflows, the plan has the six actions worked out
+// for 2026-11-24, the disputed and the paid invoice get none, six notices
+// go out once (two of them for instalments of one invoice), the unapplied
+// payment is deducted, and reruns send nothing.
 func TestQuickstart(t *testing.T) {
 	var out strings.Builder
 	if err := run(&out, time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)); err != nil {
@@ -20,13 +21,24 @@ func TestQuickstart(t *testing.T) {
 		"Acme Maschinenbau AG   -> enterprise by rule enterprise",
 		"Bistro Lumière Ltd     -> high-risk  by rule risky",
 		"Corner Hardware Inc    -> standard   by rule (default)",
-		"== Plan for 2026-11-24 (4 actions, nothing sent yet)",
+		"== Plan for 2026-11-24 (6 actions, nothing sent yet)",
 		"disputed since 2026-11-05",
 		"paid: the open balance is 0",
 		"--- email to ap@acme.example",
 		"Subject: Letzte Mahnung",
-		"run 1: 4 planned, 4 sent",
-		"run 2: 4 planned, 0 sent, 4 already done",
+		"Cc: Jana Vogel <j.vogel@acme.example>\nAttached: inv-1001.pdf (",
+		"run 1: 6 planned, 6 sent",
+		"run 2: 6 planned, 0 sent, 6 already done",
+		// Instalments: inv-3003's second part is dunned, its third reminded.
+		"inv/c-corner/inv-3003%232/standard/overdue-1/c0",
+		"(instalment 2 of 3)",
+		"(instalment 3 of 3)",
+		// Acme's unapplied EUR 2,000 is deducted on its notice:
+		// 12,400.00 + 3,150.50 + interest 122.30 + 9.67 - 2,000.00.
+		"- Zahlung vom 20. November 2026 (Referenz SEPA 55120), noch keiner Rechnung zugeordnet: -2.000,00 EUR",
+		"Gesamtbetrag: 13.682,47 EUR",
+		"== Statement of account for Acme",
+		"Endsaldo am 24. November 2026: 13.550,50 EUR",
 		"run 3 (plans afresh): 0 planned",
 	} {
 		if !strings.Contains(s, want) {
@@ -59,7 +71,7 @@ func TestQuickstart(t *testing.T) {
 			}
 		}
 	}
-	if n := strings.Count(s, "\n--- email to "); n != 4 {
-		t.Errorf("%d notices written, want 4", n)
+	if n := strings.Count(s, "\n--- email to "); n != 6 {
+		t.Errorf("%d notices written, want 6", n)
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 // rules routes enterprise customers to a gentle per-customer workflow and
 // customers with a bad payment history to a tight one; everyone else runs
-// the seed's standard cadence.
+// the classic cadence.
 const rules = `{
   "attributes": {"size": "string", "industry": "string", "country": "string",
                  "history.broken_promises": "number", "history.max_days_late": "number"},
@@ -43,7 +43,7 @@ func Policy() (*dunning.Policy, error) {
 			{Name: "due", At: at("due"), Action: dunning.Email},
 			{Name: "overdue-1", At: at("due+14"), Action: dunning.Email},
 			{Name: "account-manager", At: at("due+30"), Action: dunning.Task, Assignee: "key-accounts"},
-			{Name: "final", At: at("due+45"), Action: dunning.Email, Stage: notice.FinalNotice},
+			{Name: "final", At: at("due+45"), Action: dunning.Email, Stage: notice.FinalNotice, Cc: []string{dunning.RoleAccountManager}},
 		},
 	}
 	fee := &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]decimal.Decimal{"GBP": decimal.NewFromInt(15), "EUR": decimal.NewFromInt(15), "USD": decimal.NewFromInt(15)}}
@@ -93,8 +93,9 @@ func inv(id, cust, agr, cur, issued, due, amount, what string) dunning.Invoice {
 	}
 }
 
-// Portfolio returns four customers in three currencies with a disputed and
-// a paid invoice.
+// Portfolio returns four customers in four currencies with a disputed and
+// a paid invoice, an invoice payable in instalments and an unapplied
+// payment.
 func Portfolio() dunning.Portfolio {
 	bank := dunning.PaymentInstructions{
 		Text:       "Questions about an invoice? Just reply to this message.",
@@ -107,7 +108,8 @@ func Portfolio() dunning.Portfolio {
 	}
 	customers := []dunning.Customer{
 		{ID: "c-acme", Name: "Acme Maschinenbau AG", Language: "de", TimeZone: "Europe/Berlin",
-			Contacts:   contact("Kreditorenbuchhaltung", "ap@acme.example", "Industriestraße 5", "70565 Stuttgart"),
+			Contacts: append(contact("Kreditorenbuchhaltung", "ap@acme.example", "Industriestraße 5", "70565 Stuttgart"),
+				dunning.Contact{Name: "Jana Vogel", Role: dunning.RoleAccountManager, Email: "j.vogel@acme.example"}),
 			Attributes: segment.Attrs{"size": segment.String("enterprise"), "industry": segment.String("manufacturing"), "country": segment.String("DE")}},
 		{ID: "c-bistro", Name: "Bistro Lumière Ltd", Language: "en-GB", TimeZone: "Europe/London",
 			Contacts:   contact("Claire Dubois", "claire@bistro.example", "4 Dean Street", "London W1D 3RP"),
@@ -137,6 +139,9 @@ func Portfolio() dunning.Portfolio {
 		// Corner: one paid, one due in 7 days.
 		inv("inv-3001", "c-corner", "a-corner", "USD", "2026-10-01", "2026-10-31", "1999.99", "Shelving units"),
 		inv("inv-3002", "c-corner", "a-corner", "USD", "2026-11-01", "2026-12-01", "450.00", "Paint supplies"),
+		// Corner: a fit-out payable in three monthly instalments, the first
+		// paid: instalment 2 is overdue, instalment 3 falls due in 6 days.
+		inv("inv-3003", "c-corner", "a-corner", "USD", "2026-09-01", "2026-11-30", "3000.00", "Store fit-out, in three instalments"),
 		// Sakura: 30 days overdue, in yen (no minor unit).
 		inv("inv-4001", "c-dental", "a-dental", "JPY", "2026-09-25", "2026-10-25", "385000", "Dental chair upholstery"),
 	}
@@ -144,5 +149,12 @@ func Portfolio() dunning.Portfolio {
 	invoices[4].Promise = &dunning.Promise{Made: d("2026-08-01"), PayBy: d("2026-08-15"), Amount: money("500.00")}
 	invoices[4].Payments = []dunning.Payment{{Date: d("2026-09-20"), Amount: money("500.00"), Ref: "late transfer"}}
 	invoices[5].Payments = []dunning.Payment{{Date: d("2026-10-30"), Amount: money("1999.99"), Ref: "ACH 88213"}}
-	return dunning.Portfolio{Customers: customers, Agreements: agreements, Invoices: invoices}
+	invoices[7].Schedule = []dunning.Instalment{
+		{Due: d("2026-09-30"), Amount: money("1000.00")}, {Due: d("2026-10-31"), Amount: money("1000.00")}, {Due: d("2026-11-30"), Amount: money("1000.00")},
+	}
+	invoices[7].Payments = []dunning.Payment{{Date: d("2026-09-29"), Amount: money("1000.00"), Ref: "ACH 87011"}}
+	// Acme paid EUR 2,000 that accounts receivable has not matched to an
+	// invoice yet: its notice deducts it on a line of its own.
+	unapplied := []dunning.Unapplied{{ID: "u-1", CustomerID: "c-acme", Kind: dunning.UnappliedPayment, Currency: "EUR", Date: d("2026-11-20"), Amount: money("2000.00"), Ref: "SEPA 55120"}}
+	return dunning.Portfolio{Customers: customers, Agreements: agreements, Invoices: invoices, Unapplied: unapplied}
 }

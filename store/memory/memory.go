@@ -27,6 +27,7 @@ type Store struct {
 	events   []dunning.Event
 	eventIDs map[string]bool
 	tasks    map[string]dunning.CollectorTask
+	desk     desk // interaction log and reviews (interactions.go)
 }
 
 type claimID struct {

@@ -276,7 +276,7 @@ func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]er
 // own encoding (NULL columns left out).
 const progressJSON = `jsonb_strip_nulls(jsonb_build_object('invoice_id', invoice_id, 'cycle', cycle, 'workflow', workflow,
 	'step', step, 'last', last, 'fees', fees::text, 'compensated', compensated, 'held', held,
-	'bounced_listed', bounced_listed, 'bounced', bounced,
+	'bounced_listed', bounced_listed, 'bounced', bounced, 'block', block,
 	'notices', CASE WHEN has_notices THEN jsonb_strip_nulls(jsonb_build_object('count', notice_count, 'recent', recent, 'refunded', refunded)) END))`
 
 // progressRow is a progress row as writeProgress sends it.
@@ -296,6 +296,8 @@ type progressRow struct {
 	NoticeCount   int         `json:"notice_count"`
 	Recent        []date.Date `json:"recent,omitempty"`
 	Refunded      string      `json:"refunded"`
+	// Block is kept as dunning.Block's own JSON (NULL: none).
+	Block *dunning.Block `json:"block,omitempty"`
 }
 
 // writeProgress applies f to the progress of every invoice of recs (in
@@ -380,7 +382,7 @@ func (s *Store) writeProgress(ctx context.Context, tx *sql.Tx, recs []dunning.Re
 			continue
 		}
 		r := progressRow{InvoiceID: v.ID, CustomerID: v.CustomerID, Cycle: p.Cycle, Workflow: p.Workflow, Step: p.Step,
-			Fees: p.Fees.String(), Compensated: p.Compensated, Held: p.Held, BouncedListed: p.BouncedListed, Bounced: p.Bounced}
+			Fees: p.Fees.String(), Compensated: p.Compensated, Held: p.Held, BouncedListed: p.BouncedListed, Bounced: p.Bounced, Block: p.Block}
 		if p.Last != 0 {
 			l := p.Last
 			r.Last = &l
@@ -398,10 +400,11 @@ func (s *Store) writeProgress(ctx context.Context, tx *sql.Tx, recs []dunning.Re
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE {{S}}.overdue_progress AS p SET
 			customer_id = COALESCE(NULLIF(x.customer_id, ''), p.customer_id), cycle = x.cycle, workflow = x.workflow, step = x.step,
 			last = x.last, fees = x.fees, compensated = x.compensated, held = x.held, bounced_listed = x.bounced_listed,
-			bounced = x.bounced, has_notices = x.has_notices, notice_count = x.notice_count, recent = x.recent, refunded = x.refunded
+			bounced = x.bounced, has_notices = x.has_notices, notice_count = x.notice_count, recent = x.recent, refunded = x.refunded,
+			block = x.block
 			FROM jsonb_to_recordset($1::jsonb) AS x(invoice_id text, customer_id text, cycle integer, workflow text, step integer,
 				last date, fees numeric, compensated boolean, held boolean, bounced_listed boolean, bounced text,
-				has_notices boolean, notice_count integer, recent jsonb, refunded text)
+				has_notices boolean, notice_count integer, recent jsonb, refunded text, block jsonb)
 			WHERE p.invoice_id = x.invoice_id`), string(ub)); err != nil {
 			return err
 		}

@@ -60,7 +60,7 @@ func newSchemaStore(t testing.TB, db *sql.DB) (*sqlstore.Store, string) {
 }
 
 // schemaVersion is the number of embedded migrations.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // advancer lets d pass on the schema's clock by moving every stored lease
 // and retry time back by d: each comparison the store makes is with the

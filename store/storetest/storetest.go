@@ -59,10 +59,13 @@ func rec(key string, invs []string, step int, kind dunning.ActionKind, out dunni
 
 var decEq = cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) })
 
-// Run runs the conformance suite against stores made by newStore.
+// Run runs the conformance suite against stores made by newStore. The
+// cases of optional capabilities (dunning.InteractionLog,
+// dunning.ReviewLog) are skipped for a store without them.
 func Run(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
 	runBatch(t, newStore)
+	runDesk(t, newStore)
 	t.Run("ClaimCompleteOnce", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t).Store

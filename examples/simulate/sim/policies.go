@@ -23,10 +23,10 @@ func payment() dunning.PaymentInstructions {
 // built-in templates it renders are trusted.
 func renderLimits() notice.Limits { return notice.Limits{Timeout: time.Minute} }
 
-// SeedCadence is the classic cadence every customer gets: welcome +3,
+// ClassicCadence is the classic cadence every customer gets: welcome +3,
 // due-7, due, due+14, due+30, due+45, on Monday to Friday.
-func SeedCadence() *dunning.Policy {
-	p := &dunning.Policy{Workflows: []dunning.Workflow{dunning.DefaultWorkflow("seed")}, Calendar: schedule.MonToFri(), Creditor: creditor(), Payment: payment(), RenderLimits: renderLimits()}
+func ClassicCadence() *dunning.Policy {
+	p := &dunning.Policy{Workflows: []dunning.Workflow{dunning.DefaultWorkflow("classic")}, Calendar: schedule.MonToFri(), Creditor: creditor(), Payment: payment(), RenderLimits: renderLimits()}
 	if err := p.Validate(); err != nil {
 		panic(err) // constants
 	}
@@ -34,17 +34,17 @@ func SeedCadence() *dunning.Policy {
 }
 
 // segmentRules route start-ups to a tight workflow and enterprises to a
-// gentle per-customer one; the rest get the seed cadence.
+// gentle per-customer one; the rest get the classic cadence.
 const segmentRules = `{
   "attributes": {"segment": "string", "industry": "string", "country": "string"},
   "rules": [
     {"name": "startups", "when": {"attr": "segment", "op": "eq", "value": "startup"}, "workflow": "tight"},
     {"name": "enterprises", "when": {"attr": "segment", "op": "eq", "value": "enterprise"}, "workflow": "gentle"}
   ],
-  "default": {"workflow": "seed"}
+  "default": {"workflow": "classic"}
 }`
 
-// Segmented is the seed cadence for most, a tight workflow for start-ups
+// Segmented is the classic cadence for most, a tight workflow for start-ups
 // (reminder 3 days before due, then due+1, +7, a final notice at +14, a
 // letter before action at +21) and a gentle one for enterprises (one
 // notice for all their invoices, at due+7, +21, +40, and a task for the
@@ -77,7 +77,7 @@ func Segmented() *dunning.Policy {
 			{Name: "final", At: at("due+40"), Action: dunning.Email, Stage: notice.FinalNotice},
 			{Name: "account-manager", At: at("due+50"), Action: dunning.Task, Assignee: "key-accounts"},
 		}}
-	p := &dunning.Policy{Workflows: []dunning.Workflow{dunning.DefaultWorkflow("seed"), tight, gentle}, Segments: seg,
+	p := &dunning.Policy{Workflows: []dunning.Workflow{dunning.DefaultWorkflow("classic"), tight, gentle}, Segments: seg,
 		Calendar: schedule.MonToFri(), Creditor: creditor(), Payment: payment(), RenderLimits: renderLimits()}
 	if err := p.Validate(); err != nil {
 		panic(err)
@@ -87,5 +87,5 @@ func Segmented() *dunning.Policy {
 
 // Policies are the three the simulator compares by default.
 func Policies() []Named {
-	return []Named{{Name: "no dunning"}, {Name: "seed cadence", Policy: SeedCadence()}, {Name: "segmented", Policy: Segmented()}}
+	return []Named{{Name: "no dunning"}, {Name: "classic cadence", Policy: ClassicCadence()}, {Name: "segmented", Policy: Segmented()}}
 }

@@ -25,6 +25,12 @@ type Named struct {
 // Options control a simulation.
 type Options struct {
 	From, To date.Date // the simulated days, inclusive
+	// MeasureFrom is the first day the figures cover (0: From): the days
+	// before it are the warm-up, while a generated book fills up (every
+	// customer's first invoice falls in the first month and none is
+	// overdue yet), which would flatter DSO and cash. It must lie in
+	// From..To.
+	MeasureFrom date.Date
 	// Progress, when set, is called after every simulated day of every
 	// policy (from several goroutines when Parallel).
 	Progress func(policy string, day, days int)
@@ -41,7 +47,10 @@ type Outcome struct {
 	// Notices counts the notices sent per workflow step ("workflow/step").
 	Notices map[string]int
 	Sent    int // notices sent
-	Tasks   int // collector tasks opened
+	// Channels counts the notices sent per channel ("email", "sms",
+	// "letter").
+	Channels map[string]int
+	Tasks    int // collector tasks opened
 	// Figures are the metrics over the simulated period.
 	Figures Figures
 }
@@ -54,7 +63,13 @@ type Figures struct {
 	// AtRisk: open more than 30 days past due on the last day; Share of AR.
 	AtRisk, AtRiskShare decimal.Decimal
 	EndAR               decimal.Decimal
-	Collected           decimal.Decimal // payments received in the period
+	// Collected is the payments received from MeasureFrom to To.
+	Collected decimal.Decimal
+	// ARDays is the open receivables summed over each day from
+	// MeasureFrom to To (EUR × days): the average balance outstanding
+	// times the days. Its difference between two policies, times a daily
+	// cost of capital, is what bringing cash forward is worth.
+	ARDays decimal.Decimal
 	// Months is the DSO trend, one figure per calendar month.
 	Months []metrics.MonthFigures
 	// Aging is the aging by due date on the last day of each month.
@@ -65,8 +80,8 @@ type Figures struct {
 // planner and runner (memory store, a sender that makes the world's
 // customers react), and returns one outcome per policy, in order.
 func Simulate(ctx context.Context, w *World, policies []Named, o Options) ([]Outcome, error) {
-	if o.From == 0 || o.To < o.From {
-		return nil, fmt.Errorf("sim: options: simulated days %s..%s: want From <= To", o.From, o.To)
+	if err := o.check(); err != nil {
+		return nil, err
 	}
 	out := make([]Outcome, len(policies))
 	errs := make([]error, len(policies))
@@ -93,6 +108,23 @@ func Simulate(ctx context.Context, w *World, policies []Named, o Options) ([]Out
 	return out, nil
 }
 
+func (o Options) check() error {
+	if o.From == 0 || o.To < o.From {
+		return fmt.Errorf("sim: options: simulated days %s..%s: want From <= To", o.From, o.To)
+	}
+	if o.MeasureFrom != 0 && (o.MeasureFrom < o.From || o.MeasureFrom > o.To) {
+		return fmt.Errorf("sim: options: measured from %s: want a day in %s..%s", o.MeasureFrom, o.From, o.To)
+	}
+	return nil
+}
+
+func (o Options) measureFrom() date.Date {
+	if o.MeasureFrom == 0 {
+		return o.From
+	}
+	return o.MeasureFrom
+}
+
 // state is one policy's run over a world.
 type state struct {
 	w       *World
@@ -101,6 +133,7 @@ type state struct {
 	count   []uint8     // notices received per invoice
 	byNum   map[string]int
 	notices map[string]int
+	chans   map[string]int
 	sent    int
 	today   date.Date
 }
@@ -110,6 +143,7 @@ type state struct {
 func (s *state) receive(n *notice.Notice) {
 	s.sent++
 	s.notices[n.Workflow+"/"+n.Step]++
+	s.chans[string(n.Channel)]++
 	for _, l := range n.Lines {
 		i, ok := s.byNum[l.Number]
 		if !ok {
@@ -150,7 +184,7 @@ func (s *state) receive(n *notice.Notice) {
 func simulate(ctx context.Context, w *World, pol Named, o Options) (Outcome, error) {
 	n := len(w.Invoices)
 	s := &state{w: w, invs: slices.Clone(w.Invoices), pay: make([]date.Date, n), count: make([]uint8, n),
-		byNum: make(map[string]int, n), notices: map[string]int{}}
+		byNum: make(map[string]int, n), notices: map[string]int{}, chans: map[string]int{}}
 	for i := range s.invs {
 		s.byNum[s.invs[i].Number] = i
 		if !w.fates[i].never {
@@ -174,7 +208,7 @@ func simulate(ctx context.Context, w *World, pol Named, o Options) (Outcome, err
 	days := int(o.To-o.From) + 1
 	next := 0 // next invoice to issue
 	var open []int
-	pf := dunning.Portfolio{Customers: w.Customers}
+	pf := dunning.Portfolio{Customers: w.Customers, Unapplied: w.Unapplied}
 	for d := o.From; d <= o.To; d++ {
 		if err := ctx.Err(); err != nil {
 			return Outcome{}, err
@@ -209,16 +243,50 @@ func simulate(ctx context.Context, w *World, pol Named, o Options) (Outcome, err
 			o.Progress(pol.Name, int(d-o.From)+1, days)
 		}
 	}
-	oc := Outcome{Policy: pol.Name, Invoices: s.invs, Notices: s.notices, Sent: s.sent}
+	oc := Outcome{Policy: pol.Name, Invoices: s.invs, Notices: s.notices, Channels: s.chans, Sent: s.sent}
 	if tasks, err := st.Tasks(ctx, ""); err == nil {
 		oc.Tasks = len(tasks)
 	}
-	f, err := figures(s.invs, o.From, o.To)
+	f, err := figures(s.invs, o.From, o.measureFrom(), o.To)
 	if err != nil {
 		return Outcome{}, err
 	}
 	oc.Figures = f
 	return oc, nil
+}
+
+// cashFigures sums the payments received in measure..to and the open
+// balance over each of those days. Balances change only on payment days
+// (the simulation pays an invoice in full), so an invoice's open balance
+// is its amount from issue to the day before payment.
+func cashFigures(invs []dunning.Invoice, measure, to date.Date) (collected, arDays decimal.Decimal) {
+	for i := range invs {
+		inv := &invs[i]
+		for _, pm := range inv.Payments {
+			if pm.Date >= measure && pm.Date <= to {
+				collected = collected.Add(pm.Amount)
+			}
+		}
+		start := max(inv.Issued, measure)
+		d := start
+		bal := inv.Amount
+		for _, pm := range inv.Payments { // sorted by date: the simulation appends them in order
+			if pm.Date > to {
+				break
+			}
+			if pm.Date > d {
+				if d <= to {
+					arDays = arDays.Add(bal.Mul(decimal.NewFromInt(int64(pm.Date - d))))
+				}
+				d = pm.Date
+			}
+			bal = bal.Sub(pm.Amount)
+		}
+		if d <= to && bal.Sign() > 0 {
+			arDays = arDays.Add(bal.Mul(decimal.NewFromInt(int64(to - d + 1))))
+		}
+	}
+	return collected, arDays
 }
 
 func seq(invs []dunning.Invoice) iter.Seq[dunning.Invoice] {
@@ -231,10 +299,10 @@ func seq(invs []dunning.Invoice) iter.Seq[dunning.Invoice] {
 	}
 }
 
-func figures(invs []dunning.Invoice, from, to date.Date) (Figures, error) {
+func figures(invs []dunning.Invoice, from, measure, to date.Date) (Figures, error) {
 	var f Figures
-	p := metrics.Period{From: max(from, to-89), To: to}
-	tots, err := metrics.Sum(seq(invs), p, nil, "")
+	p := metrics.Period{From: max(measure, to-89), To: to}
+	tots, err := metrics.Sum(seq(invs), metrics.SumOptions{Period: p})
 	if err != nil {
 		return f, err
 	}
@@ -256,13 +324,7 @@ func figures(invs []dunning.Invoice, from, to date.Date) (Figures, error) {
 	if rk := metrics.ReceivablesAtRisk(seq(invs), to, metrics.RiskOptions{DaysOverdue: 30})["EUR"]; rk != nil {
 		f.AtRisk, f.AtRiskShare = rk.AtRisk, rk.Share
 	}
-	for i := range invs {
-		for _, pm := range invs[i].Payments {
-			if pm.Date >= p.From && pm.Date <= p.To {
-				f.Collected = f.Collected.Add(pm.Amount)
-			}
-		}
-	}
+	f.Collected, f.ARDays = cashFigures(invs, measure, to)
 	months, err := metrics.Trend(seq(invs), from, to, nil, "")
 	if err != nil {
 		return f, err

@@ -43,6 +43,8 @@ func DefaultConfig() Config {
 type World struct {
 	Customers []dunning.Customer
 	Invoices  []dunning.Invoice // sorted by issue date
+	// Unapplied are payments received and never matched to an invoice.
+	Unapplied []dunning.Unapplied
 	Model     Model
 	fates     []fate
 }
@@ -106,6 +108,17 @@ func Generate(cfg Config) (*World, error) {
 				ID: fmt.Sprintf("%s-%02d", id, k+1), Number: fmt.Sprintf("INV-%s-%02d", id, k+1), CustomerID: id,
 				Currency: "EUR", Issued: issued, Due: issued + date.Date(seg.NetDays), Amount: amt,
 				Lines: []dunning.Line{{Description: "Services, month " + strconv.Itoa(k+1), Amount: amt}},
+			}
+			if c%10 == 0 && k == 0 && seg.NetDays >= 2 {
+				// Every tenth customer's first invoice is payable in two
+				// instalments, dunned one by one.
+				half := decimal.New(cents/2, -2)
+				inv.Schedule = []dunning.Instalment{{Due: issued + date.Date(seg.NetDays/2), Amount: half}, {Due: inv.Due, Amount: amt.Sub(half)}}
+			}
+			if c%10 == 5 && k == 1 {
+				// Every tenth customer (from the sixth) sent EUR 100.00 that
+				// was never matched to an invoice: its notices deduct it.
+				w.Unapplied = append(w.Unapplied, dunning.Unapplied{ID: "U-" + id, CustomerID: id, Kind: dunning.UnappliedPayment, Currency: "EUR", Date: issued, Amount: decimal.NewFromInt(100), Ref: "unmatched transfer"})
 			}
 			w.Invoices = append(w.Invoices, inv)
 		}

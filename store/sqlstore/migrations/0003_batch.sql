@@ -18,7 +18,8 @@ ALTER TABLE {{S}}.overdue_progress
     ADD COLUMN IF NOT EXISTS has_notices    boolean NOT NULL DEFAULT false,
     ADD COLUMN IF NOT EXISTS notice_count   integer NOT NULL DEFAULT 0,
     ADD COLUMN IF NOT EXISTS recent         jsonb,
-    ADD COLUMN IF NOT EXISTS refunded       text    NOT NULL DEFAULT '';
+    ADD COLUMN IF NOT EXISTS refunded       text    NOT NULL DEFAULT '',
+    ADD COLUMN IF NOT EXISTS block          jsonb;
 
 UPDATE {{S}}.overdue_progress SET
     cycle          = COALESCE((progress->>'cycle')::integer, 0),
@@ -33,7 +34,8 @@ UPDATE {{S}}.overdue_progress SET
     has_notices    = progress ? 'notices',
     notice_count   = COALESCE((progress->'notices'->>'count')::integer, 0),
     recent         = progress->'notices'->'recent',
-    refunded       = COALESCE(progress->'notices'->>'refunded', '');
+    refunded       = COALESCE(progress->'notices'->>'refunded', ''),
+    block          = progress->'block';
 
 -- The customer of each invoice, from the records that name it.
 UPDATE {{S}}.overdue_progress AS p SET customer_id = r.customer_id

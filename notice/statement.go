@@ -1,0 +1,286 @@
+package notice
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	"text/template"
+
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
+)
+
+// Statement is a statement of account: every invoice, payment and credit of
+// one debtor in one currency over a period, with the balance before and
+// after, the items open at the end and their aging. It is a document of its
+// own, built from the same data as the notices (dunning.StatementFor).
+//
+// The figures reconcile: Closing = Opening + the entries' debits - their
+// credits, and Closing = the open items' balances - the unapplied money
+// held at the end (Validate checks both, and that the aging buckets add up
+// to the open items).
+type Statement struct {
+	// Number is the statement's reference (NumberFor of an internal key).
+	Number     string    `json:"number"`
+	Date       date.Date `json:"date"`
+	From       date.Date `json:"from"`
+	To         date.Date `json:"to"`
+	Language   string    `json:"language"`
+	Creditor   Party     `json:"creditor"`
+	Debtor     Party     `json:"debtor"`
+	Currency   string    `json:"currency"`
+	MinorUnits int32     `json:"minor_units"`
+	// Opening is the balance at the end of the day before From.
+	Opening decimal.Decimal  `json:"opening"`
+	Entries []StatementEntry `json:"entries"`
+	Closing decimal.Decimal  `json:"closing"`
+	// Items are the invoices (or instalments) open at To, oldest due first.
+	Items []Line `json:"items"`
+	// Unapplied is the money held at To not yet matched to an invoice.
+	Unapplied decimal.Decimal `json:"unapplied"`
+	Aging     []AgingBucket   `json:"aging"`
+
+	Subject string `json:"subject,omitempty"`
+	Text    string `json:"text,omitempty"`
+	HTML    string `json:"html,omitempty"`
+}
+
+// StatementEntry is one movement on the account.
+type StatementEntry struct {
+	Date date.Date `json:"date"`
+	// Kind is "invoice", "payment", "credit", "unapplied-payment" or
+	// "unapplied-credit".
+	Kind      string          `json:"kind"`
+	Reference string          `json:"reference"`
+	Debit     decimal.Decimal `json:"debit,omitzero"`
+	Credit    decimal.Decimal `json:"credit,omitzero"`
+	Balance   decimal.Decimal `json:"balance"` // running, after the entry
+}
+
+// AgingBucket is the open items by days overdue at the statement's end:
+// Lo..Hi days (Hi -1: no upper end; Lo = Hi = 0: not yet due).
+type AgingBucket struct {
+	Lo, Hi int
+	Amount decimal.Decimal `json:"amount"`
+}
+
+// Validate checks that the statement's figures reconcile (see Statement)
+// and that it names both parties and its period.
+func (s *Statement) Validate() error {
+	var bad []string
+	miss := func(ok bool, f string) {
+		if !ok {
+			bad = append(bad, f)
+		}
+	}
+	miss(strings.TrimSpace(s.Creditor.Name) != "", "creditor.name")
+	miss(strings.TrimSpace(s.Debtor.Name) != "", "debtor.name")
+	miss(s.From != 0 && s.To >= s.From, "to")
+	miss(len(s.Currency) == 3, "currency")
+	bal := s.Opening
+	for i, e := range s.Entries {
+		bal = bal.Add(e.Debit).Sub(e.Credit)
+		miss(e.Balance.Equal(bal) && e.Date >= s.From && e.Date <= s.To, fmt.Sprintf("entries[%d]", i))
+	}
+	miss(s.Closing.Equal(bal), "closing")
+	items, aged := decimal.Zero, decimal.Zero
+	for _, l := range s.Items {
+		items = items.Add(l.Open)
+	}
+	for _, b := range s.Aging {
+		aged = aged.Add(b.Amount)
+	}
+	miss(items.Sub(s.Unapplied).Equal(s.Closing), "items")
+	miss(aged.Equal(items), "aging")
+	if len(bad) > 0 {
+		return &ValidationError{Fields: bad}
+	}
+	return nil
+}
+
+// StatementEntryView, StatementView: a statement formatted for its language.
+type StatementEntryView struct {
+	Date, Kind, Reference, Debit, Credit, Balance string
+}
+
+// StatementView is what the statement templates see.
+type StatementView struct {
+	S                                  *Statement
+	Lang                               string
+	Date, From, To                     string
+	Opening, Closing, Unapplied, Items string
+	Entries                            []StatementEntryView
+	Open                               []LineView
+	Aging                              []ChargeView // Label and Amount
+}
+
+func entryKind(lang, k string) string {
+	de := map[string]string{"invoice": "Rechnung", "payment": "Zahlung", "credit": "Gutschrift", "unapplied-payment": "Zahlung, nicht zugeordnet", "unapplied-credit": "Gutschrift, nicht zugeordnet"}
+	en := map[string]string{"invoice": "Invoice", "payment": "Payment", "credit": "Credit note", "unapplied-payment": "Payment, not yet allocated", "unapplied-credit": "Credit note, not yet allocated"}
+	if lang == "de" {
+		return de[k]
+	}
+	return en[k]
+}
+
+func agingLabel(lang string, b AgingBucket) string {
+	switch {
+	case b.Lo == 0 && b.Hi == 0:
+		return map[bool]string{false: "not yet due", true: "noch nicht fällig"}[lang == "de"]
+	case b.Hi < 0:
+		return fmt.Sprintf(map[bool]string{false: "more than %d days overdue", true: "mehr als %d Tage überfällig"}[lang == "de"], b.Lo-1)
+	}
+	return fmt.Sprintf(map[bool]string{false: "%d-%d days overdue", true: "%d-%d Tage überfällig"}[lang == "de"], b.Lo, b.Hi)
+}
+
+// NewStatementView formats a statement for its templates.
+func NewStatementView(s *Statement) *StatementView {
+	l := s.Language
+	lang := baseLang(l)
+	m := func(d decimal.Decimal) string { return FormatMoney(l, d, s.Currency, s.MinorUnits) }
+	opt := func(d decimal.Decimal) string {
+		if d.IsZero() {
+			return ""
+		}
+		return m(d)
+	}
+	dt := func(d date.Date) string { return FormatDate(l, d) }
+	v := &StatementView{S: s, Lang: lang, Date: dt(s.Date), From: dt(s.From), To: dt(s.To),
+		Opening: m(s.Opening), Closing: m(s.Closing), Unapplied: opt(s.Unapplied)}
+	items := decimal.Zero
+	for _, e := range s.Entries {
+		v.Entries = append(v.Entries, StatementEntryView{Date: dt(e.Date), Kind: entryKind(lang, e.Kind), Reference: e.Reference, Debit: opt(e.Debit), Credit: opt(e.Credit), Balance: m(e.Balance)})
+	}
+	for _, x := range s.Items {
+		items = items.Add(x.Open)
+		v.Open = append(v.Open, LineView{Number: x.Number, Issued: dt(x.IssueDate), Due: dt(x.DueDate), Amount: m(x.Amount), Open: m(x.Open), DaysOverdue: x.DaysOverdue,
+			Instalment: instalmentWords(lang, x.Instalment, x.Instalments)})
+	}
+	v.Items = m(items)
+	for _, b := range s.Aging {
+		v.Aging = append(v.Aging, ChargeView{Label: agingLabel(lang, b), Amount: m(b.Amount)})
+	}
+	return v
+}
+
+const statementTextEN = `{{.S.Creditor.Name}}
+{{range .S.Creditor.Address}}{{.}}
+{{end}}
+{{.S.Debtor.Name}}{{with .S.Debtor.Reference}} (customer {{.}}){{end}}
+Date: {{.Date}}
+Our reference: {{.S.Number}}
+
+Statement of account, {{.From}} to {{.To}}
+
+Opening balance on {{.From}}: {{.Opening}}
+{{range .Entries}}{{.Date}}  {{.Kind}} {{.Reference}}{{with .Debit}}  charged {{.}}{{end}}{{with .Credit}}  less {{.}}{{end}}  balance {{.Balance}}
+{{end}}Closing balance on {{.To}}: {{.Closing}}
+
+Open items on {{.To}}:
+{{range .Open}}- Invoice {{.Number}}{{with .Instalment}} ({{.}}){{end}}, due {{.Due}}: open {{.Open}}{{if .DaysOverdue}}, {{.DaysOverdue}} days overdue{{end}}
+{{end}}Open items total: {{.Items}}{{with .Unapplied}}
+Less money received and not yet allocated: {{.}}{{end}}
+
+Aging of the open items:
+{{range .Aging}}- {{.Label}}: {{.Amount}}
+{{end}}
+If your records differ, please tell us.
+
+Kind regards,
+{{.S.Creditor.Name}}, Accounts Receivable
+`
+
+const statementTextDE = `{{.S.Creditor.Name}}
+{{range .S.Creditor.Address}}{{.}}
+{{end}}
+{{.S.Debtor.Name}}{{with .S.Debtor.Reference}} (Kundennummer {{.}}){{end}}
+Datum: {{.Date}}
+Unser Zeichen: {{.S.Number}}
+
+Kontoauszug vom {{.From}} bis {{.To}}
+
+Anfangssaldo am {{.From}}: {{.Opening}}
+{{range .Entries}}{{.Date}}  {{.Kind}} {{.Reference}}{{with .Debit}}  belastet {{.}}{{end}}{{with .Credit}}  abzüglich {{.}}{{end}}  Saldo {{.Balance}}
+{{end}}Endsaldo am {{.To}}: {{.Closing}}
+
+Offene Posten am {{.To}}:
+{{range .Open}}- Rechnung {{.Number}}{{with .Instalment}} ({{.}}){{end}}, fällig am {{.Due}}: offen {{.Open}}{{if .DaysOverdue}}, {{.DaysOverdue}} Tage überfällig{{end}}
+{{end}}Summe der offenen Posten: {{.Items}}{{with .Unapplied}}
+Abzüglich erhaltener, noch nicht zugeordneter Zahlungen: {{.}}{{end}}
+
+Altersstruktur der offenen Posten:
+{{range .Aging}}- {{.Label}}: {{.Amount}}
+{{end}}
+Sollten Ihre Unterlagen abweichen, teilen Sie uns dies bitte mit.
+
+Mit freundlichen Grüßen
+{{.S.Creditor.Name}}, Debitorenbuchhaltung
+`
+
+const statementHTML = `<!DOCTYPE html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Title}}</title></head>
+<body style="font-family: sans-serif; max-width: 42em">
+<p>{{.V.S.Creditor.Name}}</p><p>{{.V.S.Debtor.Name}}</p>
+<p>{{index .W 0}} {{.V.Date}}<br>{{index .W 1}} {{.V.S.Number}}</p>
+<h1>{{.Title}}</h1>
+<table border="1" cellpadding="4" style="border-collapse: collapse">
+<tr><td colspan="4">{{index .W 2}} {{.V.From}}</td><td style="text-align:right">{{.V.Opening}}</td></tr>
+{{range .V.Entries}}<tr><td>{{.Date}}</td><td>{{.Kind}} {{.Reference}}</td><td style="text-align:right">{{.Debit}}</td><td style="text-align:right">{{.Credit}}</td><td style="text-align:right">{{.Balance}}</td></tr>
+{{end}}<tr><th colspan="4" style="text-align:left">{{index .W 3}} {{.V.To}}</th><th style="text-align:right">{{.V.Closing}}</th></tr>
+</table>
+<h2>{{index .W 4}}</h2>
+<table border="1" cellpadding="4" style="border-collapse: collapse">
+{{range .V.Open}}<tr><td>{{.Number}}{{with .Instalment}} ({{.}}){{end}}</td><td>{{.Due}}</td><td style="text-align:right">{{.Open}}</td><td style="text-align:right">{{.DaysOverdue}}</td></tr>
+{{end}}<tr><th colspan="2" style="text-align:left">{{index .W 5}}</th><th style="text-align:right">{{.V.Items}}</th><th></th></tr>
+{{with .V.Unapplied}}<tr><td colspan="2">{{index $.W 6}}</td><td style="text-align:right">{{.}}</td><td></td></tr>
+{{end}}</table>
+<h2>{{index .W 7}}</h2>
+<ul>{{range .V.Aging}}<li>{{.Label}}: {{.Amount}}</li>{{end}}</ul>
+</body></html>
+`
+
+var statementWords = map[string][]string{
+	"en": {"Date:", "Our reference:", "Opening balance on", "Closing balance on", "Open items", "Open items total", "Less money received and not yet allocated", "Aging of the open items"},
+	"de": {"Datum:", "Unser Zeichen:", "Anfangssaldo am", "Endsaldo am", "Offene Posten", "Summe der offenen Posten", "Abzüglich erhaltener, noch nicht zugeordneter Zahlungen", "Altersstruktur der offenen Posten"},
+}
+
+// RenderStatement validates the statement and renders its subject, text
+// and HTML with the built-in English or German texts (other languages get
+// English).
+func RenderStatement(s *Statement) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	v := NewStatementView(s)
+	text, subject := statementTextEN, "Statement of account "+v.From+" – "+v.To
+	if v.Lang == "de" {
+		text, subject = statementTextDE, "Kontoauszug "+v.From+" – "+v.To
+	}
+	w := statementWords[v.Lang]
+	if w == nil {
+		w = statementWords["en"]
+	}
+	tt, err := template.New("statement").Parse(text)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := tt.Execute(&b, v); err != nil {
+		return err
+	}
+	ht, err := htmltemplate.New("statement").Parse(statementHTML)
+	if err != nil {
+		return err
+	}
+	var h bytes.Buffer
+	if err := ht.Execute(&h, struct {
+		V           *StatementView
+		Lang, Title string
+		W           []string
+	}{v, v.Lang, subject, w}); err != nil {
+		return err
+	}
+	s.Subject, s.Text, s.HTML = subject, b.String(), h.String()
+	return nil
+}
