@@ -10,6 +10,7 @@ require (
 	github.com/wneessen/go-mail v0.8.1
 	golang.org/x/term v0.45.0
 	golang.org/x/text v0.41.0
+	golang.org/x/time v0.15.0
 	pgregory.net/rapid v1.2.0
 )
 

@@ -146,6 +146,29 @@ func (s crashStore) Done(ctx context.Context, keys []string) (map[string]bool, e
 	return m, err
 }
 
+// crashBatchStore is crashStore with the batch methods (dunning.BatchStore),
+// a boundary before and after each ClaimMany and CompleteMany: the runner
+// claims a whole chunk at once, so a crash after a batch claim leaves every
+// key of the chunk claimed and unsent.
+type crashBatchStore struct{ crashStore }
+
+func (s crashBatchStore) ClaimMany(ctx context.Context, p dunning.ClaimManyParams) ([]dunning.ClaimResult, error) {
+	s.f.boundary("before claim")
+	res, err := s.Store.(dunning.BatchStore).ClaimMany(ctx, p)
+	s.f.boundary("after claim")
+	return res, err
+}
+
+func (s crashBatchStore) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]error, error) {
+	s.f.boundary("before record")
+	errs, err := s.Store.(dunning.BatchStore).CompleteMany(ctx, cs)
+	if err == nil && len(errs) == 1 && errs[0] == nil {
+		s.f.setPending("")
+	}
+	s.f.boundary("after record")
+	return errs, err
+}
+
 // crashSender counts every delivery (it does not deduplicate), fails the
 // first failFirst[key] sends of a key transiently, and crashes before and
 // after delivering.
@@ -406,7 +429,11 @@ func crashRecovery(t *testing.T, env crashEnv) {
 		f := &faults{windowHits: map[string]int{}, hits: hits}
 		clock := dunningtest.NewClock(start)
 		base, advance := env.fresh(t, clock)
-		st := crashStore{Store: base, f: f}
+		var st dunning.Store = crashStore{Store: base, f: f}
+		if run%2 == 1 {
+			// Every other run through the batch path, with its boundaries.
+			st = crashBatchStore{crashStore{Store: base, f: f}}
+		}
 		snd := &crashSender{f: f, deliveries: map[string]int{}, failFirst: map[string]int{}, tries: map[string]int{}}
 		released := false
 		for _, a := range want {

@@ -7,14 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
-	"math/rand/v2"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/overduehq/overdue/notice"
+	"golang.org/x/time/rate"
 )
 
 // Sender delivers a rendered notice. The key is the action's idempotency
@@ -101,6 +99,14 @@ func (SystemClock) Now() time.Time { return time.Now() }
 //     and sent again (StatusResent, Record.Unknown), unless the sender is a
 //     Looker that confirms the first send (StatusRecovered), or the
 //     provider deduplicates by key. Then there is no duplicate.
+//   - Batches and sends in flight change none of this: a chunk is claimed in
+//     one ClaimMany and its records go in group commits (CompleteMany), but
+//     a runner's goroutine waits for its action's record before it sends
+//     the next, so at most Concurrency keys of a runner are ever between
+//     an accepted send and its record (one with the default Concurrency 1).
+//     Keys claimed in a chunk but not sent when a runner dies are claimed
+//     again after their lease as Unknown (asked of a Looker, else sent and
+//     marked StatusResent) though nothing went out.
 //
 // One action's failure does not stop the run: it is reported in its Result.
 // Execute stops early, with an error naming the cause, when StopAfter
@@ -153,6 +159,19 @@ type Runner struct {
 	// recovered; Warn for retry, deferred, lease lost and resent; Error for
 	// failed, problem and store errors.
 	Logger *slog.Logger
+	// Concurrency is how many sends (or charges, hook calls, task saves)
+	// are in flight at once (default 1). Each customer's actions go out one after another in plan
+	// order; different customers' in parallel.
+	Concurrency int
+	// BatchSize is how many actions Execute claims in one ClaimMany and
+	// records in one CompleteMany (default 128, at least 8*Concurrency).
+	BatchSize int
+	// Limits caps sends per channel (keyed by the action's kind: Email,
+	// SMS, Letter, ...), shared by every Execute of the runner (and by
+	// other runners given the same limiter). A send waits for its token;
+	// one whose wait would pass ctx's deadline is released for the next
+	// run.
+	Limits map[ActionKind]*rate.Limiter
 	// Stagger makes Execute work the actions in an order shuffled by Owner
 	// (the same owner, the same order), so several runners working one plan
 	// on one store seldom contend for the same claims. Off, actions run in
@@ -326,7 +345,16 @@ func (r *Runner) Plan(ctx context.Context, p Portfolio) ([]Action, error) {
 			return nil, fmt.Errorf("dunning: reading open tasks: %w", err)
 		}
 	}
-	h, err := r.Store.History(ctx)
+	// Only the history of the invoices and customers planned: a store
+	// with HistoryFor reads what the day holds, not the whole ledger.
+	q := HistoryQuery{InvoiceIDs: make([]string, len(p.Invoices)), CustomerIDs: make([]string, len(p.Customers))}
+	for i := range p.Invoices {
+		q.InvoiceIDs[i] = p.Invoices[i].ID
+	}
+	for i := range p.Customers {
+		q.CustomerIDs[i] = p.Customers[i].ID
+	}
+	h, err := HistoryFor(ctx, r.Store, q)
 	if err != nil {
 		return nil, fmt.Errorf("dunning: reading history: %w", err)
 	}
@@ -379,111 +407,6 @@ const (
 	fatalFault        // stop now: sender setup failure, no sender, cancelled
 )
 
-// Execute carries out actions planned (and perhaps reviewed) earlier.
-// Per-action outcomes are in the report, including per-action store
-// errors (StatusError). It returns an error, with the report so far, when
-// ctx is cancelled, when StopAfter actions in a row failed in the store or
-// in the sender, or when the sender reports a setup failure.
-func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
-	rep := Report{Planned: len(acts), Counts: map[Status]int{}}
-	if r.Store == nil || r.Policy == nil {
-		return rep, errors.New("dunning: Runner needs a Policy and a Store")
-	}
-	order := make([]int, len(acts))
-	for i := range order {
-		order[i] = i
-	}
-	if r.Stagger {
-		// Shuffle customers, keeping each customer's actions in plan order.
-		h := fnv.New64a()
-		h.Write([]byte(r.owner()))
-		rank := map[string]int{}
-		for _, a := range acts {
-			if _, ok := rank[a.CustomerID]; !ok {
-				rank[a.CustomerID] = len(rank)
-			}
-		}
-		perm := rand.New(rand.NewPCG(h.Sum64(), 0x6f766572)).Perm(len(rank))
-		slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(perm[rank[acts[i].CustomerID]], perm[rank[acts[j].CustomerID]]) })
-	}
-	// An invoice whose action did not complete in this run gets no later
-	// step in it: a later step recorded first would pass the earlier one
-	// over for good.
-	blocked := map[string]string{}
-	dc, _ := r.Store.(DoneChecker)
-	var set *notice.Set
-	var done map[string]bool
-	var storeFails, senderFails int
-	for j, i := range order {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		if dc != nil && j%doneBatch == 0 {
-			batch := order[j:min(j+doneBatch, len(order))]
-			keys := make([]string, len(batch))
-			for k, b := range batch {
-				keys[k] = acts[b].Key
-			}
-			var err error
-			if done, err = dc.Done(ctx, keys); err != nil {
-				// Only an optimisation: Claim still refuses done keys.
-				done = nil
-				if r.Logger != nil {
-					r.Logger.LogAttrs(ctx, slog.LevelWarn, "dunning: checking done keys", slog.String("error", err.Error()))
-				}
-			}
-		}
-		if done[acts[i].Key] {
-			rep.Counts[StatusDone]++
-			rep.Results = append(rep.Results, resultOf(&acts[i], StatusDone, ""))
-			r.log(ctx, rep.Results[len(rep.Results)-1])
-			continue
-		}
-		var res Result
-		var f fault
-		var err error
-		if k := blockedBy(blocked, &acts[i]); k != "" {
-			res = resultOf(&acts[i], StatusDeferred, "waits for the earlier action "+k+" of its invoices")
-			finish(&res, nil)
-		} else {
-			res, f, err = r.one(ctx, &acts[i], &set)
-		}
-		switch res.Status {
-		case StatusSent, StatusFailed, StatusDone, StatusResent, StatusRecovered:
-		default:
-			for _, id := range acts[i].InvoiceIDs {
-				if _, ok := blocked[id]; !ok {
-					blocked[id] = acts[i].Key
-				}
-			}
-		}
-		if res.Status != "" {
-			rep.Counts[res.Status]++
-			rep.Results = append(rep.Results, res)
-			r.log(ctx, res)
-		}
-		switch f {
-		case fatalFault:
-			return rep, err
-		case storeFault:
-			storeFails++
-			if storeFails >= r.stopAfter() {
-				return rep, fmt.Errorf("dunning: stopping: the store failed for %d actions in a row, last %s: %w", storeFails, res.Key, err)
-			}
-		case senderFault:
-			senderFails++
-			if senderFails >= r.stopAfter() {
-				return rep, fmt.Errorf("dunning: stopping: the sender failed for %d actions in a row, last %s: %w", senderFails, res.Key, err)
-			}
-		default:
-			if res.Status != StatusProblem && res.Status != StatusDeferred {
-				storeFails, senderFails = 0, 0
-			}
-		}
-	}
-	return rep, nil
-}
-
 // blockedBy returns the key of an earlier action of a's invoices that did
 // not complete in this run ("" if none).
 func blockedBy(blocked map[string]string, a *Action) string {
@@ -531,220 +454,11 @@ func (r *Runner) log(ctx context.Context, res Result) {
 	r.Logger.LogAttrs(ctx, level, "dunning action", attrs...)
 }
 
-// doneBatch is how many keys Execute asks a DoneChecker about at once.
-const doneBatch = 128
-
-// one carries out a; set holds the policy's templates, parsed at first use
-// and kept for the rest of the Execute. It returns the result (Status ""
-// when there is none to report), the kind of failure and its error.
-func (r *Runner) one(ctx context.Context, a *Action, set **notice.Set) (res Result, f fault, err error) {
-	res = resultOf(a, "", "")
-	defer func() { finish(&res, err) }()
-	problem := func(msg string) (Result, fault, error) {
-		res.Status, res.Error = StatusProblem, msg
-		return res, noFault, nil
-	}
-	if a.Problem != "" {
-		return problem(a.Problem)
-	}
-	if why, err := r.awaitsApproval(ctx, a); err != nil || why != "" {
-		if err != nil {
-			res.Status, res.Error = StatusError, err.Error()
-			return res, storeFault, err
-		}
-		res.Status, res.Error = StatusAwaitingApproval, why
-		return res, noFault, nil
-	}
-	if w := r.Policy.SendWindow; w != nil && (a.Kind == Email || a.Kind == SMS) {
-		loc, err := time.LoadLocation(a.TimeZone)
-		if err != nil {
-			return problem(fmt.Sprintf("customer %s: time zone %q: %v", a.CustomerID, a.TimeZone, err))
-		}
-		if now := r.clock().Now(); !w.Contains(now, loc) {
-			res.NotBefore = w.Next(now, loc)
-			res.Status, res.Error = StatusDeferred, "outside the send window until "+res.NotBefore.In(loc).Format("2006-01-02 15:04 MST")
-			return res, noFault, nil
-		}
-	}
-	notices := a.Kind.IsNotice()
-	// ext: carried out outside the store, through the Sender, the
-	// Collector or the Hook, all under the same claim, look-up and record.
-	ext := notices || a.Kind == Retry || a.Kind.IsAccount()
-	if err := r.plugIn(a); err != nil {
-		return Result{}, fatalFault, err
-	} else if msg := checkSubscription(a); msg != "" {
-		return problem(msg)
-	}
-	if notices {
-		if a.Notice == nil {
-			return problem("no notice to send")
-		}
-		// Render before the claim: a template fault holds no lease.
-		if a.Notice.Subject == "" && a.Notice.Text == "" {
-			if *set == nil {
-				*set = r.Policy.templates()
-			}
-			if err := (*set).Render(a.Notice); err != nil {
-				return problem("render: " + err.Error())
-			}
-		}
-	}
-	// Everything the record and the claim will hold must be storable.
-	rec := a.Record(Sent, r.clock().Now())
-	if err := CheckRecord(rec); err != nil {
-		return problem("cannot be recorded: " + err.Error())
-	}
-	if a.Task != nil && !ext {
-		if err := CheckTask(*a.Task); err != nil {
-			return problem("cannot be stored: " + err.Error())
-		}
-	}
-
-	lease := r.lease()
-	leaseEnd := time.Now().Add(lease) // monotonic: no earlier than the store's expiry
-	claim, err := r.Store.Claim(ctx, ClaimParams{Key: a.Key, Owner: r.owner(), Lease: lease, Planned: PendingOf(a)})
-	switch {
-	case errors.Is(err, ErrAlreadyDone):
-		res.Status = StatusDone
-		return res, noFault, nil
-	case errors.Is(err, ErrClaimed):
-		res.Status = StatusBusy
-		return res, noFault, nil
-	case errors.Is(err, ErrInvalid):
-		return problem("cannot be claimed: " + err.Error())
-	case err != nil && ctx.Err() != nil:
-		return Result{}, fatalFault, ctx.Err()
-	case err != nil:
-		res.Status, res.Error = StatusError, Storable("claim: "+err.Error(), MaxTextLen)
-		return res, storeFault, err
-	}
-	res.Attempt = claim.Attempt
-
-	// release gives the claim back after a failure that sent nothing; it
-	// runs even when ctx is cancelled.
-	release := func(retryIn time.Duration, reason string) error {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.recordTimeout())
-		defer cancel()
-		err := r.Store.Release(rctx, claim, ReleaseParams{RetryIn: retryIn, Reason: Storable(reason, MaxTextLen)})
-		if errors.Is(err, ErrLeaseLost) {
-			return nil
-		}
-		return err
-	}
-	retryAfter := cmp.Or(max(r.RetryAfter, 0), 10*time.Minute)
-
-	out := Sent
-	var cr *ChargeResult // a retry's charge result
-	if ext {
-		rec.Unknown = claim.Unknown
-		sendIt := true
-		if claim.Unknown {
-			id, lcr, found, err := r.lookup(ctx, a)
-			switch {
-			case err == nil && found:
-				sendIt, rec.Recovered, res.MessageID, cr = false, true, Storable(id, MaxIDLen), lcr
-			case err == nil || errors.Is(err, errors.ErrUnsupported):
-			default:
-				res.Status, res.Error = StatusRetry, Storable("look-up: "+err.Error(), MaxTextLen)
-				if rerr := release(retryAfter, res.Error); rerr != nil {
-					res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
-				}
-				if ctx.Err() != nil {
-					return res, fatalFault, ctx.Err()
-				}
-				return res, senderFault, err
-			}
-		}
-		if sendIt && time.Until(leaseEnd) < lease/2 {
-			// No send starts that the lease may not cover: the claim (or the
-			// look-up) took half of it already.
-			res.Status, res.Error = StatusRetry, "the lease ran short before the send"
-			if rerr := release(0, res.Error); rerr != nil {
-				res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
-			}
-			return res, noFault, nil
-		}
-		if sendIt {
-			id, scr, err := r.carryOut(ctx, a)
-			switch {
-			case err == nil:
-				res.MessageID, cr = Storable(id, MaxIDLen), scr
-			case errors.Is(err, ErrSenderSetup):
-				res.Status, res.Error = StatusRetry, Storable(err.Error(), MaxTextLen)
-				if rerr := release(0, res.Error); rerr != nil {
-					res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
-				}
-				return res, fatalFault, fmt.Errorf("dunning: stopping: %s setup failure at %s: %w", plugName(a.Kind), a.Key, err)
-			case errors.Is(err, ErrPermanent):
-				out, res.Error = Failed, Storable(err.Error(), MaxTextLen)
-				res.Err = &resultError{msg: res.Error, cause: err}
-			case ctx.Err() != nil:
-				// Cancelled before the provider accepted it: give it back for
-				// the next run at once.
-				res.Status, res.Error = StatusRetry, Storable(err.Error(), MaxTextLen)
-				if rerr := release(0, res.Error); rerr != nil {
-					res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
-				}
-				return res, fatalFault, ctx.Err()
-			default:
-				res.Status, res.Error = StatusRetry, Storable(err.Error(), MaxTextLen)
-				if rerr := release(retryAfter, res.Error); rerr != nil {
-					res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
-				}
-				return res, senderFault, err
-			}
-		}
-	} else if a.Task != nil {
-		if err := r.Store.SaveTask(ctx, *a.Task); err != nil {
-			res.Status, res.Error = StatusError, Storable("save task: "+err.Error(), MaxTextLen)
-			if rerr := release(0, res.Error); rerr != nil {
-				res.Error += "; release: " + Storable(rerr.Error(), MaxTextLen)
-			}
-			if ctx.Err() != nil {
-				return res, fatalFault, ctx.Err()
-			}
-			return res, storeFault, err
-		}
-	}
-	if cr != nil {
-		out = r.settleCharge(ctx, a, cr, &rec, &res, leaseEnd)
-	}
-	rec.Outcome, rec.MessageID, rec.Error = out, res.MessageID, res.Error
-	if err := r.record(ctx, claim, rec, leaseEnd); err != nil {
-		if errors.Is(err, ErrLeaseLost) {
-			res.Status = StatusLeaseLost
-			return res, noFault, nil
-		}
-		res.Status, res.Error = StatusError, Storable("record: "+err.Error(), MaxTextLen)
-		return res, storeFault, err
-	}
-	switch {
-	case out == Failed:
-		res.Status = StatusFailed
-	case rec.Recovered:
-		res.Status = StatusRecovered
-	case rec.Unknown:
-		res.Status = StatusResent
-	case out == Declined:
-		res.Status = StatusDeclined
-	case cr != nil:
-		res.Status = StatusCharged
-	default:
-		res.Status = StatusSent
-	}
-	return res, noFault, nil
-}
-
-// record completes the claim on a context that ctx's cancellation cannot
-// cut short, each try with its own deadline, retrying until leaseEnd. A
-// retry after a commit whose reply was lost succeeds (the store finds the
-// claim's own record).
-func (r *Runner) record(ctx context.Context, c Claim, rec Record, leaseEnd time.Time) error {
-	return r.retryStore(ctx, leaseEnd, func(cctx context.Context) error { return r.Store.Complete(cctx, c, rec) })
-}
-
 // retryStore runs a store write that must not be lost (a record, a charge's
-// payment event) as record describes.
+// payment event) on a context that ctx's cancellation cannot cut short, each try
+// with its own deadline, retrying until leaseEnd. A retry of a record after
+// a commit whose reply was lost succeeds (the store finds the claim's own
+// record).
 func (r *Runner) retryStore(ctx context.Context, leaseEnd time.Time, write func(context.Context) error) error {
 	bg := context.WithoutCancel(ctx)
 	wait := r.backoff()

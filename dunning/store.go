@@ -249,13 +249,21 @@ func (s Snapshot) Pending() []Pending { return s.Unresolved }
 // any implementation. Every method is safe for concurrent use, by many
 // runners in many processes where the store is shared.
 //
+// Optional capabilities, each with a fallback the runner uses when a store
+// lacks it (batch.go): BatchStore (ClaimMany, CompleteMany: a chunk of
+// keys per round trip; Claim and Complete are then batches of one),
+// HistoryReader (HistoryFor), LedgerReader (filtered, iterated reads) and
+// DoneChecker.
+//
 // Time is the store's: leases and retry delays are durations that the
 // store adds to its own clock (the database's now() for the SQL store), so
 // runners whose clocks disagree never hold one key at once.
 type Store interface {
 	// History returns a snapshot of every invoice's progress. Stores that
 	// keep claims return a PendingHistory (a Snapshot) listing the pending
-	// actions too.
+	// actions too. It reads the whole table: a convenience for tests and
+	// small apps. Runner.Plan reads HistoryFor (the optional
+	// HistoryReader) for the invoices it plans.
 	History(ctx context.Context) (History, error)
 
 	// Claim leases p.Key to p.Owner for p.Lease on the store's clock and
@@ -283,7 +291,9 @@ type Store interface {
 	// current claim.
 	Release(ctx context.Context, c Claim, p ReleaseParams) error
 
-	// Records lists the ledger in the order actions were completed.
+	// Records lists the whole ledger in the order actions were completed
+	// (a convenience; RecordsWhere, through the optional LedgerReader,
+	// filters in the store and iterates). Events and Tasks likewise.
 	Records(ctx context.Context) ([]Record, error)
 
 	// AppendEvent stores an event; an event whose ID is already stored is

@@ -613,3 +613,38 @@ func TestRetryCrashAfterRecordKeepsEvent(t *testing.T) {
 		t.Errorf("records %+v, events %+v: want the record and its payment event", recs, evs)
 	}
 }
+
+// A Runner without a Collector stops at the retry in plan order, within a
+// chunk too: the notice before it is sent and recorded, the notice after
+// it (another invoice, same chunk) is neither claimed nor sent.
+func TestRetryNeedsCollectorStopsInChunk(t *testing.T) {
+	e := newSubsEnv(t, nil)
+	e.r.Collector = nil
+	e.clock.Set(dunningtest.Day("2026-11-02").MidnightUTC().Add(9 * time.Hour))
+	ctx := context.Background()
+	acts, err := e.r.Plan(ctx, e.pf)
+	if err != nil || len(acts) != 1 || acts[0].Kind != dunning.Retry {
+		t.Fatalf("plan %+v, %v; want the one retry", acts, err)
+	}
+	mk := func(key, inv string) dunning.Action {
+		a := acts[0]
+		a.Key, a.Kind, a.Charge, a.InvoiceIDs = key, dunning.Email, nil, []string{inv}
+		a.Notice = &notice.Notice{Subject: "Reminder", Text: "Please pay."}
+		return a
+	}
+	plan := []dunning.Action{mk("inv/c1/x1/subs/before/c0", "x1"), acts[0], mk("inv/c1/x2/subs/after/c0", "x2")}
+	rep, err := e.r.Execute(ctx, plan)
+	if err == nil || !strings.Contains(err.Error(), "Collector") {
+		t.Fatalf("err %v, want the missing Collector", err)
+	}
+	if got := statuses(rep); got != "before/c0=sent" {
+		t.Errorf("results %q, want before=sent only", got)
+	}
+	if msgs := e.sent.Sent(); len(msgs) != 1 || msgs[0].Key != "inv/c1/x1/subs/before/c0" {
+		t.Errorf("sent %+v, want before only", msgs)
+	}
+	c, err := e.st.Claim(ctx, dunning.ClaimParams{Key: "inv/c1/x2/subs/after/c0", Owner: "other", Lease: time.Minute})
+	if err != nil || c.Attempt != 1 || c.Unknown {
+		t.Errorf("claim of after: %+v, %v; want a first, clean claim", c, err)
+	}
+}

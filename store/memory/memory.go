@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ type Store struct {
 	clock    dunning.Clock
 	mu       sync.Mutex
 	progress map[string]dunning.Progress
+	byCust   map[string][]string // invoice ids with progress, by customer
 	leases   map[string]*lease
 	done     map[string]claimID // completed keys, by the claim that completed them
 	records  []dunning.Record
@@ -43,8 +45,11 @@ type lease struct {
 }
 
 var (
-	_ dunning.Store       = (*Store)(nil)
-	_ dunning.DoneChecker = (*Store)(nil)
+	_ dunning.Store         = (*Store)(nil)
+	_ dunning.DoneChecker   = (*Store)(nil)
+	_ dunning.BatchStore    = (*Store)(nil)
+	_ dunning.HistoryReader = (*Store)(nil)
+	_ dunning.LedgerReader  = (*Store)(nil)
 )
 
 // Option configures a Store.
@@ -59,6 +64,7 @@ func New(opts ...Option) *Store {
 	s := &Store{
 		clock:    dunning.SystemClock{},
 		progress: map[string]dunning.Progress{},
+		byCust:   map[string][]string{},
 		leases:   map[string]*lease{},
 		done:     map[string]claimID{},
 		byKey:    map[string]int{},
@@ -72,7 +78,7 @@ func New(opts ...Option) *Store {
 }
 
 // History returns a copy of every invoice's progress, with the pending
-// actions (a dunning.Snapshot).
+// actions (a dunning.Snapshot). A plan reads HistoryFor instead.
 func (s *Store) History(ctx context.Context) (dunning.History, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -92,37 +98,95 @@ func (s *Store) History(ctx context.Context) (dunning.History, error) {
 	return h, nil
 }
 
+// HistoryFor implements dunning.HistoryReader: a copy of the progress of
+// q's invoices and customers, with their pending actions.
+func (s *Store) HistoryFor(ctx context.Context, q dunning.HistoryQuery) (dunning.History, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := dunning.Snapshot{HistoryMap: make(dunning.HistoryMap, len(q.InvoiceIDs))}
+	for _, id := range q.InvoiceIDs {
+		if p, ok := s.progress[id]; ok {
+			h.HistoryMap[id] = p
+		}
+	}
+	custs := make(map[string]bool, len(q.CustomerIDs))
+	for _, c := range q.CustomerIDs {
+		custs[c] = true
+		for _, id := range s.byCust[c] {
+			h.HistoryMap[id] = s.progress[id]
+		}
+	}
+	invs := make(map[string]bool, len(q.InvoiceIDs))
+	for _, id := range q.InvoiceIDs {
+		invs[id] = true
+	}
+	for _, l := range s.leases {
+		if l.planned != nil && (l.owner != "" || l.unknown) {
+			hit := custs[l.planned.CustomerID]
+			for _, id := range l.planned.InvoiceIDs {
+				hit = hit || invs[id]
+			}
+			if hit {
+				h.Unresolved = append(h.Unresolved, clonePending(*l.planned))
+			}
+		}
+	}
+	slices.SortFunc(h.Unresolved, func(a, b dunning.Pending) int { return strings.Compare(a.Key, b.Key) })
+	return h, nil
+}
+
 func clonePending(p dunning.Pending) dunning.Pending {
 	p.InvoiceIDs, p.Cycles, p.Steps = slices.Clone(p.InvoiceIDs), slices.Clone(p.Cycles), slices.Clone(p.Steps)
 	return p
 }
 
-// Claim implements dunning.Store.
+// Claim implements dunning.Store as a ClaimMany of one key.
 func (s *Store) Claim(ctx context.Context, p dunning.ClaimParams) (dunning.Claim, error) {
-	if err := ctx.Err(); err != nil {
+	res, err := s.ClaimMany(ctx, dunning.ClaimManyParams{Owner: p.Owner, Lease: p.Lease, Keys: []dunning.ClaimKey{{Key: p.Key, Planned: p.Planned}}})
+	if err != nil {
 		return dunning.Claim{}, err
 	}
-	if err := dunning.CheckKey(p.Key); err != nil {
+	return res[0].Claim, res[0].Err
+}
+
+// ClaimMany implements dunning.BatchStore under one lock.
+func (s *Store) ClaimMany(ctx context.Context, p dunning.ClaimManyParams) ([]dunning.ClaimResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]dunning.ClaimResult, len(p.Keys))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	for i, k := range p.Keys {
+		out[i].Claim, out[i].Err = s.claim(now, p, k)
+	}
+	return out, nil
+}
+
+// claim claims one key at now; s.mu is held.
+func (s *Store) claim(now time.Time, p dunning.ClaimManyParams, k dunning.ClaimKey) (dunning.Claim, error) {
+	if err := dunning.CheckKey(k.Key); err != nil {
 		return dunning.Claim{}, err
 	}
 	if p.Owner == "" {
 		return dunning.Claim{}, &dunning.FieldError{Field: "owner", Value: "", Reason: "must not be empty"}
 	}
-	if p.Planned != nil {
-		if err := dunning.CheckPending(*p.Planned); err != nil {
+	if k.Planned != nil {
+		if err := dunning.CheckPending(*k.Planned); err != nil {
 			return dunning.Claim{}, err
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.done[p.Key]; ok {
+	if _, ok := s.done[k.Key]; ok {
 		return dunning.Claim{}, dunning.ErrAlreadyDone
 	}
-	now := s.clock.Now()
-	l := s.leases[p.Key]
+	l := s.leases[k.Key]
 	if l == nil {
 		l = &lease{}
-		s.leases[p.Key] = l
+		s.leases[k.Key] = l
 	} else if l.owner != "" && now.Before(l.expires) || now.Before(l.notTill) {
 		return dunning.Claim{}, dunning.ErrClaimed
 	}
@@ -131,11 +195,11 @@ func (s *Store) Claim(ctx context.Context, p dunning.ClaimParams) (dunning.Claim
 	}
 	l.owner, l.expires, l.notTill = p.Owner, now.Add(p.Lease), time.Time{}
 	l.attempt++
-	if p.Planned != nil {
-		pe := clonePending(*p.Planned)
+	if k.Planned != nil {
+		pe := clonePending(*k.Planned)
 		l.planned = &pe
 	}
-	return dunning.Claim{Key: p.Key, Owner: p.Owner, Expires: l.expires, Attempt: l.attempt, Unknown: l.unknown}, nil
+	return dunning.Claim{Key: k.Key, Owner: p.Owner, Expires: l.expires, Attempt: l.attempt, Unknown: l.unknown}, nil
 }
 
 func (s *Store) holds(c dunning.Claim) bool {
@@ -143,17 +207,35 @@ func (s *Store) holds(c dunning.Claim) bool {
 	return l != nil && l.owner == c.Owner && l.attempt == c.Attempt
 }
 
-// Complete implements dunning.Store.
+// Complete implements dunning.Store as a CompleteMany of one record.
 func (s *Store) Complete(ctx context.Context, c dunning.Claim, rec dunning.Record) error {
-	if err := ctx.Err(); err != nil {
+	res, err := s.CompleteMany(ctx, []dunning.Completion{{Claim: c, Record: rec}})
+	if err != nil {
 		return err
 	}
+	return res[0]
+}
+
+// CompleteMany implements dunning.BatchStore under one lock.
+func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]error, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]error, len(cs))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, c := range cs {
+		out[i] = s.complete(c.Claim, c.Record)
+	}
+	return out, nil
+}
+
+// complete records one outcome; s.mu is held.
+func (s *Store) complete(c dunning.Claim, rec dunning.Record) error {
 	rec.Key = c.Key
 	if err := dunning.CheckRecord(rec); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if by, ok := s.done[c.Key]; ok {
 		if by == (claimID{c.Owner, c.Attempt}) {
 			return nil // this claim's own record: an earlier call succeeded
@@ -173,9 +255,12 @@ func (s *Store) Complete(ctx context.Context, c dunning.Claim, rec dunning.Recor
 	s.byKey[c.Key] = len(s.records)
 	s.records = append(s.records, rec)
 	for i, id := range rec.InvoiceIDs {
-		p := s.progress[id]
+		p, had := s.progress[id]
 		dunning.Advance(&p, rec, i)
 		s.progress[id] = p
+		if !had {
+			s.byCust[rec.CustomerID] = append(s.byCust[rec.CustomerID], id)
+		}
 	}
 	return nil
 }
@@ -242,9 +327,12 @@ func (s *Store) AppendEvent(ctx context.Context, e dunning.Event) error {
 		if i, ok := s.byKey[e.Key]; ok {
 			rec := s.records[i]
 			for j, id := range rec.InvoiceIDs {
-				p := s.progress[id]
+				p, had := s.progress[id]
 				dunning.MarkBounced(&p, rec, j)
 				s.progress[id] = p
+				if !had {
+					s.byCust[rec.CustomerID] = append(s.byCust[rec.CustomerID], id)
+				}
 			}
 		}
 	}
@@ -300,4 +388,59 @@ func (s *Store) Tasks(ctx context.Context, status dunning.TaskStatus) ([]dunning
 		return 0
 	})
 	return out, nil
+}
+
+// RecordsWhere implements dunning.LedgerReader over a copy of the matching
+// records.
+func (s *Store) RecordsWhere(ctx context.Context, f dunning.RecordFilter) iter.Seq2[dunning.Record, error] {
+	return snapshotWhere(ctx, s, func() []dunning.Record { return s.records }, f.Match, f.Limit)
+}
+
+// EventsWhere implements dunning.LedgerReader.
+func (s *Store) EventsWhere(ctx context.Context, f dunning.EventFilter) iter.Seq2[dunning.Event, error] {
+	return snapshotWhere(ctx, s, func() []dunning.Event { return s.events }, f.Match, f.Limit)
+}
+
+// TasksWhere implements dunning.LedgerReader.
+func (s *Store) TasksWhere(ctx context.Context, f dunning.TaskFilter) iter.Seq2[dunning.CollectorTask, error] {
+	return func(yield func(dunning.CollectorTask, error) bool) {
+		all, err := s.Tasks(ctx, f.Status)
+		if err != nil {
+			yield(dunning.CollectorTask{}, err)
+			return
+		}
+		for t, err := range dunning.FilterSlice(all, f.Match, f.Limit) {
+			if !yield(t, err) {
+				return
+			}
+		}
+	}
+}
+
+// snapshotWhere copies the matching elements under the lock, then yields
+// them without it (the caller may call the store while iterating).
+func snapshotWhere[T any](ctx context.Context, s *Store, all func() []T, match func(T) bool, limit int) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		if err := ctx.Err(); err != nil {
+			var zero T
+			yield(zero, err)
+			return
+		}
+		s.mu.Lock()
+		var out []T
+		for _, v := range all() {
+			if match(v) {
+				out = append(out, v)
+				if limit > 0 && len(out) >= limit {
+					break
+				}
+			}
+		}
+		s.mu.Unlock()
+		for _, v := range out {
+			if !yield(v, nil) {
+				return
+			}
+		}
+	}
 }

@@ -22,5 +22,6 @@ func ExampleMigrations() {
 	// Output:
 	// 1 0001_init.sql CREATE TABLE IF NOT EXISTS "billing".overdue_actions (
 	// 2 0002_delivery.sql ALTER TABLE "billing".overdue_actions ADD COLUMN IF NOT EXISTS unknown boolean NOT NULL DEFAULT false;
+	// 3 0003_batch.sql -- Throughput: progress in columns PostgreSQL updates in place (one
 	// 4 0004_desk.sql -- The collector's desk: the interaction log (calls, emails received, notes
 }

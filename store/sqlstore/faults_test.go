@@ -160,16 +160,20 @@ func untilDone(ctx context.Context, r *dunning.Runner, pf dunning.Portfolio, dea
 
 // TestConnectionCuts puts a loopback TCP proxy between the runners and
 // PostgreSQL that cuts connections at random (at least 40 cuts) while 1 or
-// 4 runners work a plan of 400 actions with a sender that delivers every
+// 4 runners (one send in flight each), or 2 runners with 16 sends in flight
+// each, work a plan of 1,200 actions with a sender that delivers every
 // send. After reruns: every key recorded once and delivered once.
 func TestConnectionCuts(t *testing.T) {
 	db := openDB(t)
 	u, _ := url.Parse(os.Getenv(DSNEnv))
-	for _, runners := range []int{1, 4} {
-		t.Run(fmt.Sprintf("runners=%d", runners), func(t *testing.T) {
+	for _, c := range []struct{ runners, conc int }{{1, 1}, {4, 1}, {2, 16}} {
+		runners := c.runners
+		t.Run(fmt.Sprintf("runners=%d/concurrency=%d", runners, c.conc), func(t *testing.T) {
 			_, schema := newSchemaStore(t, db)
 			proxy := startProxy(t, u.Host)
-			const n = 400
+			// Enough work that the runs outlast 40 cuts now that claims
+			// and records go in batches (400 actions finished first).
+			const n = 1200
 			pf := bigPortfolio(n)
 			snd := &countingSender{delay: time.Millisecond}
 			pol := dunningtest.Policy(dunning.DefaultWorkflow("standard"))
@@ -198,7 +202,8 @@ func TestConnectionCuts(t *testing.T) {
 				pool.SetMaxOpenConns(4)
 				t.Cleanup(func() { pool.Close() })
 				r := &dunning.Runner{Policy: pol, Store: sqlstore.New(pool, schema), Sender: snd, Clock: dunningtest.ClockAt(dunningtest.Day("2026-04-14")),
-					Owner: fmt.Sprintf("runner-%d", i), Stagger: true, Lease: 8 * time.Second, Backoff: 10 * time.Millisecond, RetryAfter: time.Second}
+					Owner: fmt.Sprintf("runner-%d", i), Stagger: true, Lease: 8 * time.Second, Backoff: 10 * time.Millisecond, RetryAfter: time.Second,
+					Concurrency: c.conc}
 				wg.Add(1)
 				go func() {
 					defer wg.Done()

@@ -64,6 +64,7 @@ var decEq = cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) })
 // dunning.ReviewLog) are skipped for a store without them.
 func Run(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
+	runBatch(t, newStore)
 	runDesk(t, newStore)
 	t.Run("ClaimCompleteOnce", func(t *testing.T) {
 		t.Parallel()

@@ -1,0 +1,714 @@
+package dunning
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/overduehq/overdue/notice"
+)
+
+// Execution in chunks. Execute works a plan in chunks of actions that share
+// no invoice: each chunk is claimed in one ClaimMany, carried out (sent,
+// charged, applied through the Hook, task saved) by up to Concurrency
+// goroutines, each taking one customer's actions in plan order, and
+// recorded in one CompleteMany. An action that shares an invoice with an
+// earlier action of the plan waits for a later chunk, so a later step is
+// never recorded before an earlier one; an invoice whose action did not
+// complete gets no later step in this run.
+
+// stage is how far a job got.
+type stage int
+
+const (
+	reported stage = iota // res is final
+	toClaim               // checked, to be claimed
+	toCarry               // claimed, to be sent or stored
+	toRecord              // carried out, to be recorded
+)
+
+// job is one action's way through Execute. Its Result is started by
+// resultOf, built by the job's methods alone (see recorded), and given its
+// Err by finish when Execute reports it.
+type job struct {
+	a        *Action
+	res      Result
+	f        fault
+	err      error
+	stage    stage
+	rec      Record
+	claim    Claim
+	leaseEnd time.Time // on this machine's monotonic clock
+	notices  bool
+	// ext: carried out outside the store, through the Sender, the
+	// Collector or the Hook, all under the same claim, look-up and record.
+	ext bool
+	cr  *ChargeResult // a retry's charge result
+}
+
+// report ends the job with status, message, fault and error.
+func (j *job) report(st Status, msg string, f fault, err error) {
+	j.res.Status, j.res.Error, j.f, j.err, j.stage = st, msg, f, err, reported
+}
+
+func (r *Runner) concurrency() int { return cmp.Or(max(r.Concurrency, 0), 1) }
+
+// batchSize is how many actions one chunk holds.
+func (r *Runner) batchSize() int {
+	return max(cmp.Or(max(r.BatchSize, 0), doneBatch), 8*r.concurrency())
+}
+
+// Execute carries out actions planned (and perhaps reviewed) earlier.
+// Per-action outcomes are in the report, including per-action store
+// errors (StatusError). It returns an error, with the report so far, when
+// ctx is cancelled, when StopAfter actions in a row failed in the store or
+// in the sender, or when the sender reports a setup failure; actions of the
+// chunk under way that were claimed but not started then are released
+// quietly (no Result) for the next run.
+func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
+	rep := Report{Planned: len(acts), Counts: map[Status]int{}}
+	if r.Store == nil || r.Policy == nil {
+		return rep, errors.New("dunning: Runner needs a Policy and a Store")
+	}
+	order := make([]int, len(acts))
+	for i := range order {
+		order[i] = i
+	}
+	if r.Stagger {
+		// Shuffle customers, keeping each customer's actions in plan order.
+		h := fnv.New64a()
+		h.Write([]byte(r.owner()))
+		rank := map[string]int{}
+		for _, a := range acts {
+			if _, ok := rank[a.CustomerID]; !ok {
+				rank[a.CustomerID] = len(rank)
+			}
+		}
+		perm := rand.New(rand.NewPCG(h.Sum64(), 0x6f766572)).Perm(len(rank))
+		slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(perm[rank[acts[i].CustomerID]], perm[rank[acts[j].CustomerID]]) })
+	}
+	blocked := map[string]string{}
+	dc, _ := r.Store.(DoneChecker)
+	var set *notice.Set
+	var st streak
+	// build checks a chunk's actions; it prepares the next chunk while the
+	// current one is sent (rendering overlaps the sends and the store's
+	// round trips). Whether an action waits for an earlier one that did
+	// not complete is decided once the earlier chunk is accounted for.
+	build := func(chunk []int) []job {
+		jobs := make([]job, len(chunk))
+		var done map[string]bool
+		if dc != nil {
+			keys := make([]string, len(chunk))
+			for k, i := range chunk {
+				keys[k] = acts[i].Key
+			}
+			var err error
+			if done, err = dc.Done(ctx, keys); err != nil {
+				// Only an optimisation: Claim still refuses done keys.
+				done = nil
+				if r.Logger != nil {
+					r.Logger.LogAttrs(ctx, slog.LevelWarn, "dunning: checking done keys", slog.String("error", err.Error()))
+				}
+			}
+		}
+		for k, i := range chunk {
+			j := &jobs[k]
+			j.a, j.res = &acts[i], resultOf(&acts[i], "", "")
+			if done[j.a.Key] {
+				j.report(StatusDone, "", noFault, nil)
+			} else {
+				r.prepare(ctx, j, &set)
+			}
+		}
+		return jobs
+	}
+	var chunk []int
+	chunk, order = nextChunk(acts, order, r.batchSize())
+	jobs := build(chunk)
+	for len(jobs) > 0 {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		for k := range jobs {
+			j := &jobs[k]
+			if b := blockedBy(blocked, j.a); b != "" && j.res.Status != StatusDone {
+				j.report(StatusDeferred, "waits for the earlier action "+b+" of its invoices", noFault, nil)
+				j.res.NotBefore = time.Time{}
+			}
+		}
+		// An action that stops the run before its claim (a plug-in the
+		// Runner lacks) stops it there: the chunk's later actions are left
+		// for the next run, unclaimed and unreported.
+		for k := range jobs {
+			if jobs[k].f == fatalFault {
+				for l := k + 1; l < len(jobs); l++ {
+					if jobs[l].stage != reported {
+						jobs[l].report("", "", noFault, nil)
+					}
+				}
+				break
+			}
+		}
+		r.claimAll(ctx, jobs)
+		var next []job
+		var panicked any
+		var wg sync.WaitGroup
+		if len(order) > 0 {
+			chunk, order = nextChunk(acts, order, r.batchSize())
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer catch(&panicked)
+				next = build(chunk)
+			}()
+		}
+		r.carryAll(ctx, jobs, st)
+		wg.Wait()
+		if panicked != nil {
+			panic(panicked) // a Store's panic, raised on the caller's goroutine
+		}
+		var stop error
+		for k := range jobs {
+			j := &jobs[k]
+			switch j.res.Status {
+			case StatusSent, StatusFailed, StatusDone, StatusResent, StatusRecovered, StatusCharged, StatusDeclined:
+			default:
+				for _, id := range j.a.InvoiceIDs {
+					if _, ok := blocked[id]; !ok {
+						blocked[id] = j.a.Key
+					}
+				}
+			}
+			if j.res.Status != "" {
+				finish(&j.res, j.err)
+				rep.Counts[j.res.Status]++
+				rep.Results = append(rep.Results, j.res)
+				r.log(ctx, j.res)
+			}
+			if err := st.add(j, r.stopAfter()); err != nil && stop == nil {
+				stop = err
+			}
+		}
+		if stop != nil {
+			return rep, stop
+		}
+		jobs = next
+	}
+	return rep, nil
+}
+
+// nextChunk takes from order (plan order) up to n actions that share no
+// invoice with each other or with an action left for a later chunk, and
+// returns them and the rest in order.
+func nextChunk(acts []Action, order []int, n int) (chunk, rest []int) {
+	taken := map[string]bool{}
+	rest = order[:0:0]
+	for p, i := range order {
+		if len(chunk) >= n {
+			rest = append(rest, order[p:]...)
+			break
+		}
+		free := true
+		for _, id := range acts[i].InvoiceIDs {
+			if taken[id] {
+				free = false
+			}
+			taken[id] = true // a later action of the invoice waits behind this one
+		}
+		if free {
+			chunk = append(chunk, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return chunk, rest
+}
+
+// streak counts actions in a row that failed in the store or the sender.
+type streak struct{ store, sender int }
+
+// add accounts for j and returns the error that stops the run, if any.
+func (s *streak) add(j *job, stopAfter int) error {
+	switch j.f {
+	case fatalFault:
+		return j.err
+	case storeFault:
+		if s.store++; s.store >= stopAfter {
+			return fmt.Errorf("dunning: stopping: the store failed for %d actions in a row, last %s: %w", s.store, j.a.Key, j.err)
+		}
+	case senderFault:
+		if s.sender++; s.sender >= stopAfter {
+			return fmt.Errorf("dunning: stopping: the sender failed for %d actions in a row, last %s: %w", s.sender, j.a.Key, j.err)
+		}
+	default:
+		if j.res.Status != StatusProblem && j.res.Status != StatusDeferred && j.res.Status != "" {
+			s.store, s.sender = 0, 0
+		}
+	}
+	return nil
+}
+
+// prepare checks a before its claim: a Problem, a review the action
+// awaits, the send window, the plug-in it needs and its subscription data,
+// the notice's rendering, and that the record and task can be stored. set
+// holds the policy's templates, parsed at first use.
+func (r *Runner) prepare(ctx context.Context, j *job, set **notice.Set) {
+	a := j.a
+	problem := func(msg string) { j.report(StatusProblem, msg, noFault, nil) }
+	if a.Problem != "" {
+		problem(a.Problem)
+		return
+	}
+	if why, err := r.awaitsApproval(ctx, a); err != nil {
+		j.report(StatusError, err.Error(), storeFault, err)
+		return
+	} else if why != "" {
+		j.report(StatusAwaitingApproval, why, noFault, nil)
+		return
+	}
+	if w := r.Policy.SendWindow; w != nil && (a.Kind == Email || a.Kind == SMS) {
+		loc, err := time.LoadLocation(a.TimeZone)
+		if err != nil {
+			problem(fmt.Sprintf("customer %s: time zone %q: %v", a.CustomerID, a.TimeZone, err))
+			return
+		}
+		if now := r.clock().Now(); !w.Contains(now, loc) {
+			next := w.Next(now, loc)
+			j.report(StatusDeferred, "outside the send window until "+next.In(loc).Format("2006-01-02 15:04 MST"), noFault, nil)
+			j.res.NotBefore = next
+			return
+		}
+	}
+	j.notices = a.Kind.IsNotice()
+	j.ext = j.notices || a.Kind == Retry || a.Kind.IsAccount()
+	if err := r.plugIn(a); err != nil {
+		j.report("", "", fatalFault, err)
+		return
+	} else if msg := checkSubscription(a); msg != "" {
+		problem(msg)
+		return
+	}
+	if j.notices {
+		if a.Notice == nil {
+			problem("no notice to send")
+			return
+		}
+		// Render before the claim: a template fault holds no lease.
+		if a.Notice.Subject == "" && a.Notice.Text == "" {
+			if *set == nil {
+				*set = r.Policy.templates()
+			}
+			if err := (*set).Render(a.Notice); err != nil {
+				problem("render: " + err.Error())
+				return
+			}
+		}
+	}
+	// Everything the record and the claim will hold must be storable.
+	j.rec = a.Record(Sent, r.clock().Now())
+	if err := CheckRecord(j.rec); err != nil {
+		problem("cannot be recorded: " + err.Error())
+		return
+	}
+	if a.Task != nil && !j.ext {
+		if err := CheckTask(*a.Task); err != nil {
+			problem("cannot be stored: " + err.Error())
+			return
+		}
+	}
+	j.stage = toClaim
+}
+
+// claimAll claims the chunk's checked jobs in one ClaimMany when the
+// store is a BatchStore. Otherwise each job is claimed by itself just
+// before it is carried out, as a batch of one: claims then cost what they
+// did one key at a time, and a run that stops early has claimed nothing
+// beyond the action it stopped at.
+func (r *Runner) claimAll(ctx context.Context, jobs []job) {
+	if _, ok := r.Store.(BatchStore); !ok {
+		return
+	}
+	var todo []*job
+	for k := range jobs {
+		if jobs[k].stage == toClaim {
+			todo = append(todo, &jobs[k])
+		}
+	}
+	r.claim(ctx, todo)
+}
+
+// claim claims jobs in one ClaimMany.
+func (r *Runner) claim(ctx context.Context, jobs []*job) {
+	keys := make([]ClaimKey, len(jobs))
+	for k, j := range jobs {
+		keys[k] = ClaimKey{Key: j.a.Key, Planned: PendingOf(j.a)}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	lease := r.lease()
+	leaseEnd := time.Now().Add(lease) // monotonic: no earlier than the store's expiry
+	res, err := ClaimMany(ctx, r.Store, ClaimManyParams{Owner: r.owner(), Lease: lease, Keys: keys})
+	for n, j := range jobs {
+		j.leaseEnd = leaseEnd
+		var cerr error
+		if n < len(res) {
+			j.claim, cerr = res[n].Claim, res[n].Err
+		} else {
+			cerr = err
+		}
+		switch {
+		case cerr == nil:
+			j.stage, j.res.Attempt = toCarry, j.claim.Attempt
+		case errors.Is(cerr, ErrAlreadyDone):
+			j.report(StatusDone, "", noFault, nil)
+		case errors.Is(cerr, ErrClaimed):
+			j.report(StatusBusy, "", noFault, nil)
+		case errors.Is(cerr, ErrInvalid):
+			j.report(StatusProblem, "cannot be claimed: "+cerr.Error(), noFault, nil)
+		case ctx.Err() != nil:
+			j.report("", "", fatalFault, ctx.Err())
+		default:
+			j.report(StatusError, Storable("claim: "+cerr.Error(), MaxTextLen), storeFault, cerr)
+		}
+	}
+}
+
+// carryAll carries out the claimed jobs, up to Concurrency at once, one
+// customer's in plan order on one goroutine. Once one of them stops the
+// run (a setup failure, StopAfter failures in a row from live, a cancelled
+// ctx), the jobs not started yet are released quietly.
+func (r *Runner) carryAll(ctx context.Context, jobs []job, live streak) {
+	var groups [][]*job
+	at := map[string]int{}
+	for k := range jobs {
+		j := &jobs[k]
+		if j.stage != toCarry && j.stage != toClaim {
+			continue
+		}
+		g, ok := at[j.a.CustomerID]
+		if !ok {
+			g = len(groups)
+			at[j.a.CustomerID] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], j)
+	}
+	var mu sync.Mutex
+	stopped := false
+	comp := &completer{r: r, ctx: ctx}
+	run := func(g []*job) {
+		for _, j := range g {
+			mu.Lock()
+			stop := stopped
+			mu.Unlock()
+			if stop && j.stage == toClaim {
+				j.report("", "", noFault, nil)
+				continue
+			}
+			if stop {
+				if err := r.release(ctx, j, 0, "not started: the run stopped"); err != nil && r.Logger != nil {
+					r.Logger.LogAttrs(ctx, slog.LevelWarn, "dunning: release", slog.String("key", j.a.Key), slog.String("error", err.Error()))
+				}
+				j.report("", "", noFault, nil)
+				continue
+			}
+			if j.stage == toClaim {
+				r.claim(ctx, []*job{j})
+			}
+			if j.stage == toCarry {
+				r.carry(ctx, j)
+			}
+			if j.stage == toRecord {
+				comp.record(j)
+			}
+			mu.Lock()
+			switch {
+			case j.f == fatalFault:
+				stopped = true
+			case j.f != noFault:
+				if live.add(j, r.stopAfter()) != nil {
+					stopped = true
+				}
+			case j.res.Status != StatusProblem && j.res.Status != StatusDeferred:
+				live = streak{}
+			}
+			mu.Unlock()
+		}
+	}
+	n := min(r.concurrency(), len(groups))
+	if n <= 1 {
+		for _, g := range groups {
+			run(g)
+		}
+		return
+	}
+	next := make(chan []*job)
+	var wg sync.WaitGroup
+	var pmu sync.Mutex
+	var panicked any
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					pmu.Lock()
+					panicked = p
+					pmu.Unlock()
+					mu.Lock()
+					stopped = true
+					mu.Unlock()
+					for range next { // let the feeder finish
+					}
+				}
+			}()
+			for g := range next {
+				run(g)
+			}
+		}()
+	}
+	for _, g := range groups {
+		next <- g
+	}
+	close(next)
+	wg.Wait()
+	if panicked != nil {
+		panic(panicked) // a Sender's or Store's panic, raised on the caller's goroutine
+	}
+}
+
+// catch stores a recovered panic in *p.
+func catch(p *any) {
+	if v := recover(); v != nil {
+		*p = v
+	}
+}
+
+// release gives j's claim back after a failure that sent nothing; it runs
+// even when ctx is cancelled.
+func (r *Runner) release(ctx context.Context, j *job, retryIn time.Duration, reason string) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.recordTimeout())
+	defer cancel()
+	err := r.Store.Release(rctx, j.claim, ReleaseParams{RetryIn: retryIn, Reason: Storable(reason, MaxTextLen)})
+	if errors.Is(err, ErrLeaseLost) {
+		return nil
+	}
+	return err
+}
+
+// carry carries j's action out through its plug-in (carryOut: the
+// Sender, the Collector or the Hook), asking the plug-in first after an
+// unknown outcome (lookup), or saves its task; it settles a retry's charge
+// (appending the payment event before the record) and leaves j toRecord,
+// or releases it and reports.
+func (r *Runner) carry(ctx context.Context, j *job) {
+	a := j.a
+	retryAfter := cmp.Or(max(r.RetryAfter, 0), 10*time.Minute)
+	giveBack := func(st Status, msg string, retryIn time.Duration, f fault, err error) {
+		if rerr := r.release(ctx, j, retryIn, msg); rerr != nil {
+			msg += "; release: " + Storable(rerr.Error(), MaxTextLen)
+		}
+		j.report(st, msg, f, err)
+	}
+	out := Sent
+	if j.ext {
+		j.rec.Unknown = j.claim.Unknown
+		sendIt := true
+		if j.claim.Unknown {
+			id, lcr, found, err := r.lookup(ctx, a)
+			switch {
+			case err == nil && found:
+				sendIt, j.rec.Recovered, j.res.MessageID, j.cr = false, true, Storable(id, MaxIDLen), lcr
+			case err == nil || errors.Is(err, errors.ErrUnsupported):
+			default:
+				f, ferr := senderFault, err
+				if ctx.Err() != nil {
+					f, ferr = fatalFault, ctx.Err()
+				}
+				giveBack(StatusRetry, Storable("look-up: "+err.Error(), MaxTextLen), retryAfter, f, ferr)
+				return
+			}
+		}
+		if sendIt {
+			if lim := r.Limits[a.Kind]; lim != nil {
+				if err := lim.Wait(ctx); err != nil {
+					// Cancelled, or the wait would pass ctx's deadline.
+					f, ferr := noFault, error(nil)
+					if ctx.Err() != nil {
+						f, ferr = fatalFault, ctx.Err()
+					}
+					giveBack(StatusRetry, Storable("rate limit: "+err.Error(), MaxTextLen), 0, f, ferr)
+					return
+				}
+			}
+			if time.Until(j.leaseEnd) < r.lease()/2 {
+				// No send starts that the lease may not cover: the claim (or
+				// the look-up, or the rate limit) took half of it already.
+				giveBack(StatusRetry, "the lease ran short before the send", 0, noFault, nil)
+				return
+			}
+			id, cr, err := r.carryOut(ctx, a)
+			switch {
+			case err == nil:
+				j.res.MessageID, j.cr = Storable(id, MaxIDLen), cr
+			case errors.Is(err, ErrSenderSetup):
+				giveBack(StatusRetry, Storable(err.Error(), MaxTextLen), 0, fatalFault, fmt.Errorf("dunning: stopping: %s setup failure at %s: %w", plugName(a.Kind), a.Key, err))
+				return
+			case errors.Is(err, ErrPermanent):
+				out, j.res.Error = Failed, Storable(err.Error(), MaxTextLen)
+				j.res.Err = &resultError{msg: j.res.Error, cause: err}
+			case ctx.Err() != nil:
+				// Cancelled before the provider accepted it: give it back for
+				// the next run at once.
+				giveBack(StatusRetry, Storable(err.Error(), MaxTextLen), 0, fatalFault, ctx.Err())
+				return
+			default:
+				giveBack(StatusRetry, Storable(err.Error(), MaxTextLen), retryAfter, senderFault, err)
+				return
+			}
+		}
+	} else if a.Task != nil {
+		if err := r.Store.SaveTask(ctx, *a.Task); err != nil {
+			f, ferr := storeFault, err
+			if ctx.Err() != nil {
+				f, ferr = fatalFault, ctx.Err()
+			}
+			giveBack(StatusError, Storable("save task: "+err.Error(), MaxTextLen), 0, f, ferr)
+			return
+		}
+	}
+	if j.cr != nil {
+		out = r.settleCharge(ctx, a, j.cr, &j.rec, &j.res, j.leaseEnd)
+	}
+	j.rec.Outcome, j.rec.MessageID, j.rec.Error = out, j.res.MessageID, j.res.Error
+	j.stage = toRecord
+}
+
+// completer records carried-out jobs in group commits: a job waits for
+// its own record before its goroutine starts another send, so at most
+// Concurrency keys are ever between send and record; while one
+// CompleteMany is under way the jobs that arrive meanwhile gather into the
+// next. With Concurrency 1 each record is a batch of one.
+type completer struct {
+	r       *Runner
+	ctx     context.Context
+	mu      sync.Mutex
+	pending []*job
+	waiters []chan struct{}
+	running bool
+}
+
+// record returns once j is recorded (or its recording failed for good).
+// The first caller to find no flush under way flushes until nothing is
+// pending.
+func (c *completer) record(j *job) {
+	ch := make(chan struct{})
+	c.mu.Lock()
+	c.pending, c.waiters = append(c.pending, j), append(c.waiters, ch)
+	if c.running {
+		c.mu.Unlock()
+		<-ch
+		return
+	}
+	c.running = true
+	for len(c.pending) > 0 {
+		batch, ws := c.pending, c.waiters
+		c.pending, c.waiters = nil, nil
+		c.mu.Unlock()
+		for len(batch) > 0 {
+			n := min(len(batch), c.r.batchSize())
+			c.r.recordAll(c.ctx, batch[:n])
+			batch = batch[n:]
+		}
+		for _, w := range ws {
+			close(w)
+		}
+		c.mu.Lock()
+	}
+	c.running = false
+	c.mu.Unlock()
+}
+
+// recordAll completes the carried-out jobs in one CompleteMany, on a
+// context that ctx's cancellation cannot cut short, each try with its own
+// deadline, retrying the completions the store failed for as a whole until
+// their lease (measured from before the claim) runs out. A retry after a
+// commit whose reply was lost succeeds (the store finds the claim's own
+// record).
+func (r *Runner) recordAll(ctx context.Context, jobs []*job) {
+	todo := jobs
+	bg := context.WithoutCancel(ctx)
+	wait := r.backoff()
+	var unslept time.Duration // waits Sleep did not really take (a test's Sleep), counted as passed
+	for len(todo) > 0 {
+		cs := make([]Completion, len(todo))
+		for k, j := range todo {
+			cs[k] = Completion{Claim: j.claim, Record: j.rec}
+		}
+		cctx, cancel := context.WithTimeout(bg, r.recordTimeout())
+		errs, _ := CompleteMany(cctx, r.Store, cs)
+		cancel()
+		var again []*job
+		for k, j := range todo {
+			var err error
+			if k < len(errs) {
+				err = errs[k]
+			} else {
+				err = errors.New("no answer from the store")
+			}
+			if err == nil || errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrInvalid) ||
+				!time.Now().Add(unslept+wait).Before(j.leaseEnd) {
+				r.recorded(j, err)
+				continue
+			}
+			again = append(again, j)
+		}
+		todo = again
+		if len(todo) == 0 {
+			break
+		}
+		t0 := time.Now()
+		_ = r.sleep(bg, wait)
+		unslept += max(wait-time.Since(t0), 0)
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// recorded reports j from the outcome of recording it. A record that did
+// not go in drops an Err set for the outcome it would have recorded (a
+// permanent failure), so finish gives the Result the record's error.
+func (r *Runner) recorded(j *job, err error) {
+	switch {
+	case errors.Is(err, ErrLeaseLost):
+		j.res.Err = nil
+		j.report(StatusLeaseLost, j.res.Error, noFault, nil)
+	case err != nil:
+		j.res.Err = nil
+		j.report(StatusError, Storable("record: "+err.Error(), MaxTextLen), storeFault, err)
+	case j.rec.Outcome == Failed:
+		j.report(StatusFailed, j.res.Error, noFault, nil)
+	case j.rec.Recovered:
+		j.report(StatusRecovered, j.res.Error, noFault, nil)
+	case j.rec.Unknown:
+		j.report(StatusResent, j.res.Error, noFault, nil)
+	case j.rec.Outcome == Declined:
+		j.report(StatusDeclined, j.res.Error, noFault, nil)
+	case j.cr != nil:
+		j.report(StatusCharged, j.res.Error, noFault, nil)
+	default:
+		j.report(StatusSent, j.res.Error, noFault, nil)
+	}
+}
+
+// doneBatch is how many keys a chunk holds by default (BatchSize), and so
+// how many Execute asks a DoneChecker about at once.
+const doneBatch = 128

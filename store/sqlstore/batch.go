@@ -1,0 +1,423 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/overduehq/overdue/dunning"
+	"github.com/rickb777/date/v2"
+)
+
+var _ dunning.BatchStore = (*Store)(nil)
+
+// checkOwner refuses an owner the database cannot keep as given.
+func checkOwner(owner string) error {
+	if owner == "" || !utf8.ValidString(owner) || strings.IndexByte(owner, 0) >= 0 {
+		return &dunning.FieldError{Field: "owner", Value: owner, Reason: "must be non-empty valid UTF-8 without NUL"}
+	}
+	return nil
+}
+
+// ClaimMany implements dunning.BatchStore in two statements whatever the
+// number of keys: the keys new to the store are inserted unclaimed (in
+// byte order, ON CONFLICT DO NOTHING), then one statement picks the
+// eligible ones (not done, lease expired or none, retry time reached, all
+// compared with the database's now()) with FOR UPDATE SKIP LOCKED, so
+// runners never wait on each other's rows, leases them to p.Owner with
+// expiry now() + p.Lease, and reports for each key asked whether it was
+// taken, or else whether it is done (from the statement's snapshot). A key
+// whose row another transaction holds is reported ErrClaimed. Taking over
+// a lease that was neither completed nor released marks the key unknown.
+func (s *Store) ClaimMany(ctx context.Context, p dunning.ClaimManyParams) ([]dunning.ClaimResult, error) {
+	out := make([]dunning.ClaimResult, len(p.Keys))
+	if err := checkOwner(p.Owner); err != nil {
+		for i := range out {
+			out[i].Err = err
+		}
+		return out, nil
+	}
+	type claimRow struct {
+		Key     string          `json:"key"`
+		Planned json.RawMessage `json:"planned,omitempty"`
+	}
+	rows := make([]claimRow, 0, len(p.Keys))
+	at := map[string]int{}
+	for i, k := range p.Keys {
+		if err := dunning.CheckKey(k.Key); err != nil {
+			out[i].Err = err
+			continue
+		}
+		if _, dup := at[k.Key]; dup {
+			out[i].Err = &dunning.FieldError{Field: "key", Value: k.Key, Reason: "is asked for twice in one batch"}
+			continue
+		}
+		r := claimRow{Key: k.Key}
+		if k.Planned != nil {
+			if err := dunning.CheckPending(*k.Planned); err != nil {
+				out[i].Err = err
+				continue
+			}
+			b, err := json.Marshal(k.Planned)
+			if err != nil {
+				out[i].Err = &dunning.FieldError{Field: "planned", Value: k.Key, Reason: err.Error()}
+				continue
+			}
+			r.Planned = b
+		}
+		at[k.Key] = i
+		rows = append(rows, r)
+	}
+	if len(rows) == 0 {
+		return out, nil
+	}
+	slices.SortFunc(rows, func(a, b claimRow) int { return strings.Compare(a.Key, b.Key) })
+	body, err := json.Marshal(rows)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) ([]dunning.ClaimResult, error) {
+		err = fmt.Errorf("sqlstore: claim %d keys: %w", len(rows), err)
+		for _, i := range at {
+			out[i].Err = err
+		}
+		return out, err
+	}
+	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO {{S}}.overdue_actions (key)
+		SELECT x.key FROM jsonb_to_recordset($1::jsonb) AS x(key text, planned jsonb) ORDER BY x.key COLLATE "C"
+		ON CONFLICT (key) DO NOTHING`), string(body)); err != nil {
+		return fail(err)
+	}
+	res, err := s.db.QueryContext(ctx, s.q(`
+		WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(key text, planned jsonb)),
+		pick AS (
+			SELECT a.key FROM {{S}}.overdue_actions a JOIN x ON x.key = a.key
+			WHERE NOT a.done AND (a.owner IS NULL OR a.expires <= now()) AND (a.not_before IS NULL OR a.not_before <= now())
+			ORDER BY a.key COLLATE "C" FOR UPDATE OF a SKIP LOCKED),
+		upd AS (
+			UPDATE {{S}}.overdue_actions a SET owner = $2, expires = now() + $3::bigint * interval '1 microsecond', not_before = NULL,
+				attempt = a.attempt + 1, unknown = a.unknown OR a.owner IS NOT NULL, planned = COALESCE(x.planned, a.planned)
+			FROM x WHERE a.key = x.key AND a.key IN (SELECT key FROM pick)
+			RETURNING a.key, a.attempt, a.expires, a.unknown)
+		SELECT x.key, u.attempt, u.expires, u.unknown, a.done
+		FROM x LEFT JOIN upd u ON u.key = x.key LEFT JOIN {{S}}.overdue_actions a ON a.key = x.key`),
+		string(body), p.Owner, micros(p.Lease))
+	if err != nil {
+		return fail(err)
+	}
+	defer res.Close()
+	seen := 0
+	for res.Next() {
+		var key string
+		var attempt sql.NullInt64
+		var expires sql.NullTime
+		var unknown, done sql.NullBool
+		if err := res.Scan(&key, &attempt, &expires, &unknown, &done); err != nil {
+			return fail(err)
+		}
+		i, ok := at[key]
+		if !ok {
+			continue
+		}
+		seen++
+		switch {
+		case attempt.Valid:
+			out[i].Claim = dunning.Claim{Key: key, Owner: p.Owner, Expires: expires.Time, Attempt: int(attempt.Int64), Unknown: unknown.Bool}
+		case done.Valid && done.Bool:
+			out[i].Err = dunning.ErrAlreadyDone
+		default:
+			out[i].Err = dunning.ErrClaimed
+		}
+	}
+	if err := res.Err(); err != nil {
+		return fail(err)
+	}
+	if seen != len(rows) {
+		return fail(fmt.Errorf("%d answers for %d keys", seen, len(rows)))
+	}
+	return out, nil
+}
+
+// errOwn marks a completion whose record this very claim already stored.
+var errOwn = errors.New("own record")
+
+// CompleteMany implements dunning.BatchStore in one transaction of a fixed
+// number of statements whatever the number of completions: one fenced
+// UPDATE from a JSON recordset marks done the keys whose claim (owner and
+// attempt) is still current, locking them in byte order, and tells the
+// others apart (this very claim's record already stored: nil; otherwise
+// ErrLeaseLost); one INSERT stores the records of the claims that held,
+// in the order given; the progress rows of their invoices are locked in
+// id order and rewritten in place by one UPDATE (see writeProgress).
+func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]error, error) {
+	out := make([]error, len(cs))
+	type fence struct {
+		I       int    `json:"i"`
+		Key     string `json:"key"`
+		Owner   string `json:"owner"`
+		Attempt int    `json:"attempt"`
+	}
+	var fences []fence
+	recs := make([]dunning.Record, len(cs))
+	seen := map[string]bool{}
+	for i, c := range cs {
+		rec := c.Record
+		rec.Key, rec.Attempts = c.Claim.Key, c.Claim.Attempt
+		if err := dunning.CheckRecord(rec); err != nil {
+			out[i] = err
+			continue
+		}
+		if seen[rec.Key] {
+			out[i] = &dunning.FieldError{Field: "key", Value: rec.Key, Reason: "is completed twice in one batch"}
+			continue
+		}
+		seen[rec.Key] = true
+		recs[i] = rec
+		fences = append(fences, fence{I: i, Key: c.Claim.Key, Owner: c.Claim.Owner, Attempt: c.Claim.Attempt})
+	}
+	if len(fences) == 0 {
+		return out, nil
+	}
+	fb, err := json.Marshal(fences)
+	if err != nil {
+		return nil, err
+	}
+	held := make([]bool, len(cs))
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		for i := range held {
+			held[i] = false
+		}
+		rows, err := tx.QueryContext(ctx, s.q(`
+			WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i integer, key text, owner text, attempt integer)),
+			lk AS (SELECT a.key FROM {{S}}.overdue_actions a JOIN x ON x.key = a.key ORDER BY a.key COLLATE "C" FOR UPDATE OF a),
+			upd AS (
+				UPDATE {{S}}.overdue_actions a SET done = true, expires = NULL, planned = NULL
+				FROM x WHERE a.key = x.key AND a.key IN (SELECT key FROM lk) AND a.owner = x.owner AND a.attempt = x.attempt AND NOT a.done
+				RETURNING x.i)
+			SELECT x.i, x.i IN (SELECT i FROM upd),
+				COALESCE((SELECT a.done AND a.owner = x.owner AND a.attempt = x.attempt FROM {{S}}.overdue_actions a WHERE a.key = x.key), false)
+			FROM x`), string(fb))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var i int
+			var ok, own bool
+			if err := rows.Scan(&i, &ok, &own); err != nil {
+				return err
+			}
+			switch {
+			case ok:
+				held[i], out[i] = true, nil
+			case own:
+				out[i] = nil
+			default:
+				out[i] = dunning.ErrLeaseLost
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		type recRow struct {
+			Ord        int             `json:"ord"`
+			Key        string          `json:"key"`
+			CustomerID string          `json:"customer_id"`
+			At         time.Time       `json:"at"`
+			Outcome    string          `json:"outcome"`
+			Record     json.RawMessage `json:"record"`
+		}
+		var rr []recRow
+		var done []dunning.Record
+		for i := range cs {
+			if !held[i] {
+				continue
+			}
+			b, err := json.Marshal(recs[i])
+			if err != nil {
+				return err
+			}
+			rr = append(rr, recRow{Ord: len(rr), Key: recs[i].Key, CustomerID: recs[i].CustomerID, At: recs[i].At, Outcome: string(recs[i].Outcome), Record: b})
+			done = append(done, recs[i])
+		}
+		if len(rr) == 0 {
+			return nil
+		}
+		rb, err := json.Marshal(rr)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO {{S}}.overdue_records (key, customer_id, at, outcome, record)
+			SELECT x.key, x.customer_id, x.at, x.outcome, x.record
+			FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, key text, customer_id text, at timestamptz, outcome text, record jsonb)
+			ORDER BY x.ord`), string(rb)); err != nil {
+			return err
+		}
+		return s.writeProgress(ctx, tx, done, dunning.Advance)
+	})
+	if err != nil {
+		err = fmt.Errorf("sqlstore: complete %d records: %w", len(fences), err)
+		for _, f := range fences {
+			out[f.I] = err
+		}
+		return out, err
+	}
+	return out, nil
+}
+
+// progressJSON is a progress row as a JSON object in dunning.Progress's
+// own encoding (NULL columns left out).
+const progressJSON = `jsonb_strip_nulls(jsonb_build_object('invoice_id', invoice_id, 'cycle', cycle, 'workflow', workflow,
+	'step', step, 'last', last, 'fees', fees::text, 'compensated', compensated, 'held', held,
+	'bounced_listed', bounced_listed, 'bounced', bounced, 'block', block,
+	'notices', CASE WHEN has_notices THEN jsonb_strip_nulls(jsonb_build_object('count', notice_count, 'recent', recent, 'refunded', refunded)) END))`
+
+// progressRow is a progress row as writeProgress sends it.
+type progressRow struct {
+	InvoiceID     string      `json:"invoice_id"`
+	CustomerID    string      `json:"customer_id,omitempty"`
+	Cycle         int         `json:"cycle"`
+	Workflow      string      `json:"workflow"`
+	Step          int         `json:"step"`
+	Last          *date.Date  `json:"last,omitempty"`
+	Fees          string      `json:"fees"`
+	Compensated   bool        `json:"compensated"`
+	Held          bool        `json:"held"`
+	BouncedListed bool        `json:"bounced_listed"`
+	Bounced       string      `json:"bounced"`
+	HasNotices    bool        `json:"has_notices"`
+	NoticeCount   int         `json:"notice_count"`
+	Recent        []date.Date `json:"recent,omitempty"`
+	Refunded      string      `json:"refunded"`
+	// Block is kept as dunning.Block's own JSON (NULL: none).
+	Block *dunning.Block `json:"block,omitempty"`
+}
+
+// writeProgress applies f to the progress of every invoice of recs (in
+// order, so two records of one invoice both count) and writes the rows
+// back, in four statements whatever their number: placeholders for
+// invoices new to the store are inserted in id order, all rows are locked
+// in id order (so concurrent transactions cannot deadlock) and read, and
+// one UPDATE from a JSON recordset rewrites them in place; a placeholder
+// that f left untouched (a bounce for an unknown invoice) is deleted.
+func (s *Store) writeProgress(ctx context.Context, tx *sql.Tx, recs []dunning.Record, f func(*dunning.Progress, dunning.Record, int)) error {
+	type inv struct {
+		ID         string `json:"id"`
+		CustomerID string `json:"customer_id"`
+	}
+	cust := map[string]string{}
+	for _, rec := range recs {
+		for _, id := range rec.InvoiceIDs {
+			if _, ok := cust[id]; !ok {
+				cust[id] = rec.CustomerID
+			}
+		}
+	}
+	if len(cust) == 0 {
+		return nil
+	}
+	ids := make([]inv, 0, len(cust))
+	for id, c := range cust {
+		ids = append(ids, inv{id, c})
+	}
+	slices.SortFunc(ids, func(a, b inv) int { return strings.Compare(a.ID, b.ID) })
+	ib, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO {{S}}.overdue_progress (invoice_id, customer_id)
+		SELECT x.id, NULLIF(x.customer_id, '') FROM jsonb_to_recordset($1::jsonb) AS x(id text, customer_id text)
+		ORDER BY x.id COLLATE "C" ON CONFLICT (invoice_id) DO NOTHING`), string(ib)); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT invoice_id, cycle IS NULL, `+progressJSON+` FROM {{S}}.overdue_progress
+		WHERE invoice_id IN (SELECT x.id FROM jsonb_to_recordset($1::jsonb) AS x(id text))
+		ORDER BY invoice_id COLLATE "C" FOR UPDATE`), string(ib))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	progress := make(map[string]*dunning.Progress, len(ids))
+	for rows.Next() {
+		var id string
+		var fresh bool
+		var b []byte
+		if err := rows.Scan(&id, &fresh, &b); err != nil {
+			return err
+		}
+		p := &dunning.Progress{}
+		if !fresh {
+			if err := json.Unmarshal(b, p); err != nil {
+				return fmt.Errorf("progress of %s: %w", id, err)
+			}
+		}
+		progress[id] = p
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	for _, rec := range recs {
+		for i, id := range rec.InvoiceIDs {
+			p := progress[id]
+			if p == nil {
+				return fmt.Errorf("progress of %s: row not locked", id)
+			}
+			f(p, rec, i)
+		}
+	}
+	var upd []progressRow
+	var fresh []string
+	for _, v := range ids {
+		p := progress[v.ID]
+		if p.InvoiceID == "" {
+			fresh = append(fresh, v.ID)
+			continue
+		}
+		r := progressRow{InvoiceID: v.ID, CustomerID: v.CustomerID, Cycle: p.Cycle, Workflow: p.Workflow, Step: p.Step,
+			Fees: p.Fees.String(), Compensated: p.Compensated, Held: p.Held, BouncedListed: p.BouncedListed, Bounced: p.Bounced, Block: p.Block}
+		if p.Last != 0 {
+			l := p.Last
+			r.Last = &l
+		}
+		if n := p.Notices; n != nil {
+			r.HasNotices, r.NoticeCount, r.Recent, r.Refunded = true, n.Count, n.Recent, n.Refunded
+		}
+		upd = append(upd, r)
+	}
+	if len(upd) > 0 {
+		ub, err := json.Marshal(upd)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE {{S}}.overdue_progress AS p SET
+			customer_id = COALESCE(NULLIF(x.customer_id, ''), p.customer_id), cycle = x.cycle, workflow = x.workflow, step = x.step,
+			last = x.last, fees = x.fees, compensated = x.compensated, held = x.held, bounced_listed = x.bounced_listed,
+			bounced = x.bounced, has_notices = x.has_notices, notice_count = x.notice_count, recent = x.recent, refunded = x.refunded,
+			block = x.block
+			FROM jsonb_to_recordset($1::jsonb) AS x(invoice_id text, customer_id text, cycle integer, workflow text, step integer,
+				last date, fees numeric, compensated boolean, held boolean, bounced_listed boolean, bounced text,
+				has_notices boolean, notice_count integer, recent jsonb, refunded text, block jsonb)
+			WHERE p.invoice_id = x.invoice_id`), string(ub)); err != nil {
+			return err
+		}
+	}
+	if len(fresh) > 0 {
+		fb, err := json.Marshal(fresh)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM {{S}}.overdue_progress
+			WHERE cycle IS NULL AND invoice_id IN (SELECT jsonb_array_elements_text($1::jsonb))`), string(fb)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
