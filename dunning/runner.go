@@ -350,6 +350,11 @@ func (r *Runner) Plan(ctx context.Context, p Portfolio) ([]Action, error) {
 	q := HistoryQuery{InvoiceIDs: make([]string, len(p.Invoices)), CustomerIDs: make([]string, len(p.Customers))}
 	for i := range p.Invoices {
 		q.InvoiceIDs[i] = p.Invoices[i].ID
+		// An invoice with a schedule is planned (and its progress kept) per
+		// instalment, "ID#k" (instalments.go).
+		for k := range p.Invoices[i].Schedule {
+			q.InvoiceIDs = append(q.InvoiceIDs, InstalmentID(p.Invoices[i].ID, k+1))
+		}
 	}
 	for i := range p.Customers {
 		q.CustomerIDs[i] = p.Customers[i].ID
