@@ -2,7 +2,6 @@ package dunning
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -106,24 +105,15 @@ func Explain(asOf date.Date, policy *Policy, p Portfolio, invoiceID string) (*Ex
 	return explain(func(*Customer) date.Date { return asOf }, policy, p, invoiceID)
 }
 
-// Explain is Explain with what the runner's next Plan would read: the
-// store's History and open tasks (unless p.Tasks is set), on the customer's
+// Explain is Explain with what the runner's next Plan would read from the
+// store (the history of the portfolio's invoices, the open tasks unless
+// p.Tasks is set, the reviews unless p.Reviews is set), on the customer's
 // today in its time zone at the runner's Clock, as Runner.Plan does.
 func (r *Runner) Explain(ctx context.Context, p Portfolio, invoiceID string) (*Explanation, error) {
-	if r.Store == nil || r.Policy == nil {
-		return nil, errors.New("dunning: Runner needs a Policy and a Store")
-	}
-	if p.Tasks == nil {
-		var err error
-		if p.Tasks, err = r.Store.Tasks(ctx, TaskOpen); err != nil {
-			return nil, fmt.Errorf("dunning: reading open tasks: %w", err)
-		}
-	}
-	h, err := r.Store.History(ctx)
+	p, err := r.load(ctx, p)
 	if err != nil {
-		return nil, fmt.Errorf("dunning: reading history: %w", err)
+		return nil, err
 	}
-	p.History = h
 	days := todayIn(r.clock().Now(), p.Customers)
 	return explain(func(c *Customer) date.Date { return days[c.TimeZone] }, r.Policy, p, invoiceID)
 }

@@ -333,16 +333,18 @@ func (r *Runner) sleep(ctx context.Context, d time.Duration) error {
 	return sleepCtx(ctx, d)
 }
 
-// Plan is the dry run: today's actions as the next Run would see them, with
-// nothing claimed, sent or recorded.
-func (r *Runner) Plan(ctx context.Context, p Portfolio) ([]Action, error) {
+// load fills in what the next Plan reads from the store: the open tasks
+// (so Plan can cancel settled ones) unless p.Tasks is set, the history of
+// the portfolio's invoices and customers, and the reviews unless p.Reviews
+// is set. Plan and Explain read the same.
+func (r *Runner) load(ctx context.Context, p Portfolio) (Portfolio, error) {
 	if r.Store == nil || r.Policy == nil {
-		return nil, errors.New("dunning: Runner needs a Policy and a Store")
+		return p, errors.New("dunning: Runner needs a Policy and a Store")
 	}
-	if p.Tasks == nil { // the open tasks, so Plan can cancel settled ones
+	if p.Tasks == nil {
 		var err error
 		if p.Tasks, err = r.Store.Tasks(ctx, TaskOpen); err != nil {
-			return nil, fmt.Errorf("dunning: reading open tasks: %w", err)
+			return p, fmt.Errorf("dunning: reading open tasks: %w", err)
 		}
 	}
 	// Only the history of the invoices and customers planned: a store
@@ -361,13 +363,23 @@ func (r *Runner) Plan(ctx context.Context, p Portfolio) ([]Action, error) {
 	}
 	h, err := HistoryFor(ctx, r.Store, q)
 	if err != nil {
-		return nil, fmt.Errorf("dunning: reading history: %w", err)
+		return p, fmt.Errorf("dunning: reading history: %w", err)
 	}
 	p.History = h
 	if rl, ok := r.Store.(ReviewLog); ok && p.Reviews == nil {
 		if p.Reviews, err = rl.Reviews(ctx, ""); err != nil {
-			return nil, fmt.Errorf("dunning: reading reviews: %w", err)
+			return p, fmt.Errorf("dunning: reading reviews: %w", err)
 		}
+	}
+	return p, nil
+}
+
+// Plan is the dry run: today's actions as the next Run would see them, with
+// nothing claimed, sent or recorded.
+func (r *Runner) Plan(ctx context.Context, p Portfolio) ([]Action, error) {
+	p, err := r.load(ctx, p)
+	if err != nil {
+		return nil, err
 	}
 	return PlanAt(r.clock().Now(), r.Policy, p)
 }

@@ -169,13 +169,12 @@ func TestConnectionCuts(t *testing.T) {
 	for _, c := range []struct{ runners, conc int }{{1, 1}, {4, 1}, {2, 16}} {
 		runners := c.runners
 		t.Run(fmt.Sprintf("runners=%d/concurrency=%d", runners, c.conc), func(t *testing.T) {
-			_, schema := newSchemaStore(t, db)
 			proxy := startProxy(t, u.Host)
-			// Enough work that the runs outlast 40 cuts now that claims
-			// and records go in batches (400 actions finished first).
+			// Enough work that a round outlasts many cuts now that claims
+			// and records go in batches; rounds of a fresh plan follow until
+			// at least 40 cuts fell (a fast machine finishes a plan sooner).
 			const n = 1200
 			pf := bigPortfolio(n)
-			snd := &countingSender{delay: time.Millisecond}
 			pol := dunningtest.Policy(dunning.DefaultWorkflow("standard"))
 			ctx := context.Background()
 			stop := make(chan struct{})
@@ -192,59 +191,62 @@ func TestConnectionCuts(t *testing.T) {
 					proxy.cut(rng)
 				}
 			}()
-			var wg sync.WaitGroup
-			errs := make([]int, runners)
-			for i := range runners {
-				pool, err := sql.Open("pgx", dsnVia(t, proxy.ln.Addr().String()))
+			defer func() { close(stop); <-cutterDone }()
+			for round := 0; round == 0 || proxy.cuts.Load() < 40; round++ {
+				if round == 10 {
+					t.Fatalf("only %d cuts in %d rounds, want at least 40", proxy.cuts.Load(), round)
+				}
+				_, schema := newSchemaStore(t, db)
+				snd := &countingSender{delay: time.Millisecond}
+				var wg sync.WaitGroup
+				errs := make([]int, runners)
+				for i := range runners {
+					pool, err := sql.Open("pgx", dsnVia(t, proxy.ln.Addr().String()))
+					if err != nil {
+						t.Fatal(err)
+					}
+					pool.SetMaxOpenConns(4)
+					t.Cleanup(func() { pool.Close() })
+					r := &dunning.Runner{Policy: pol, Store: sqlstore.New(pool, schema), Sender: snd, Clock: dunningtest.ClockAt(dunningtest.Day("2026-04-14")),
+						Owner: fmt.Sprintf("runner-%d", i), Stagger: true, Lease: 8 * time.Second, Backoff: 10 * time.Millisecond, RetryAfter: time.Second,
+						Concurrency: c.conc}
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						_, errs[i] = untilDone(ctx, r, pf, time.Now().Add(90*time.Second))
+					}()
+				}
+				wg.Wait()
+				cuts := proxy.cuts.Load()
+				// A last run on a direct connection finishes what the cut
+				// connections left held (claims whose replies were lost).
+				direct := &dunning.Runner{Policy: pol, Store: sqlstore.New(db, schema), Sender: snd, Clock: dunningtest.ClockAt(dunningtest.Day("2026-04-14")), Owner: "direct", Lease: 5 * time.Second}
+				untilDone(ctx, direct, pf, time.Now().Add(30*time.Second))
+
+				recs, err := sqlstore.New(db, schema).Records(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
-				pool.SetMaxOpenConns(4)
-				t.Cleanup(func() { pool.Close() })
-				r := &dunning.Runner{Policy: pol, Store: sqlstore.New(pool, schema), Sender: snd, Clock: dunningtest.ClockAt(dunningtest.Day("2026-04-14")),
-					Owner: fmt.Sprintf("runner-%d", i), Stagger: true, Lease: 8 * time.Second, Backoff: 10 * time.Millisecond, RetryAfter: time.Second,
-					Concurrency: c.conc}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					_, errs[i] = untilDone(ctx, r, pf, time.Now().Add(90*time.Second))
-				}()
-			}
-			wg.Wait()
-			close(stop)
-			<-cutterDone
-			cuts := proxy.cuts.Load()
-			// A last run on a direct connection finishes what the cut
-			// connections left held (claims whose replies were lost).
-			direct := &dunning.Runner{Policy: pol, Store: sqlstore.New(db, schema), Sender: snd, Clock: dunningtest.ClockAt(dunningtest.Day("2026-04-14")), Owner: "direct", Lease: 5 * time.Second}
-			untilDone(ctx, direct, pf, time.Now().Add(30*time.Second))
-
-			recs, err := sqlstore.New(db, schema).Records(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			recorded := map[string]int{}
-			for _, r := range recs {
-				recorded[r.Key]++
-			}
-			missed, dups := 0, 0
-			for _, a := range mustPlan(t, pol, pf) {
-				if recorded[a.Key] != 1 {
-					missed++
-					t.Errorf("%s recorded %d times", a.Key, recorded[a.Key])
+				recorded := map[string]int{}
+				for _, r := range recs {
+					recorded[r.Key]++
 				}
-				switch d := snd.sent[a.Key]; {
-				case d == 0:
-					missed++
-					t.Errorf("%s never delivered", a.Key)
-				case d > 1:
-					dups += d - 1
-					t.Errorf("%s delivered %d times", a.Key, d)
+				missed, dups := 0, 0
+				for _, a := range mustPlan(t, pol, pf) {
+					if recorded[a.Key] != 1 {
+						missed++
+						t.Errorf("%s recorded %d times", a.Key, recorded[a.Key])
+					}
+					switch d := snd.sent[a.Key]; {
+					case d == 0:
+						missed++
+						t.Errorf("%s never delivered", a.Key)
+					case d > 1:
+						dups += d - 1
+						t.Errorf("%s delivered %d times", a.Key, d)
+					}
 				}
-			}
-			t.Logf("%d runners, %d cuts, run errors %v, %d duplicates, %d missed", runners, cuts, errs, dups, missed)
-			if cuts < 40 {
-				t.Errorf("only %d cuts, want at least 40", cuts)
+				t.Logf("round %d: %d runners, %d cuts so far, run errors %v, %d duplicates, %d missed", round, runners, cuts, errs, dups, missed)
 			}
 		})
 	}
