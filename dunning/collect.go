@@ -235,7 +235,7 @@ func (r *Runner) lookup(ctx context.Context, a *Action) (id string, cr *ChargeRe
 			}
 			return res.TransactionID, &res, true, nil
 		}
-	case a.Kind.IsNotice():
+	case a.Kind.SendsNotice():
 		if lk, ok := r.Sender.(Looker); ok {
 			id, found, err := lk.Lookup(ctx, a.Key)
 			return id, nil, found, err
@@ -248,7 +248,7 @@ func (r *Runner) lookup(ctx context.Context, a *Action) (id string, cr *ChargeRe
 // carried out through.
 func (r *Runner) plugIn(a *Action) error {
 	switch {
-	case a.Kind.IsNotice() && r.Sender == nil:
+	case a.Kind.SendsNotice() && r.Sender == nil:
 		return errors.New("dunning: Runner needs a Sender for notices")
 	case a.Kind == Retry && r.Collector == nil:
 		return errors.New("dunning: Runner needs a Collector for payment retries")

@@ -274,7 +274,7 @@ func (r *Runner) prepare(ctx context.Context, j *job, set **notice.Set) {
 		j.report(StatusAwaitingApproval, why, noFault, nil)
 		return
 	}
-	if w := r.Policy.SendWindow; w != nil && (a.Kind == Email || a.Kind == SMS) {
+	if w := r.Policy.SendWindow; w != nil && (a.Kind == Email || a.Kind == SMS || a.Kind == SendStatement) {
 		loc, err := time.LoadLocation(a.TimeZone)
 		if err != nil {
 			problem(fmt.Sprintf("customer %s: time zone %q: %v", a.CustomerID, a.TimeZone, err))
@@ -287,7 +287,7 @@ func (r *Runner) prepare(ctx context.Context, j *job, set **notice.Set) {
 			return
 		}
 	}
-	j.notices = a.Kind.IsNotice()
+	j.notices = a.Kind.SendsNotice()
 	j.ext = j.notices || a.Kind == Retry || a.Kind.IsAccount()
 	if err := r.plugIn(a); err != nil {
 		j.report("", "", fatalFault, err)

@@ -80,15 +80,17 @@ func Advance(p *Progress, rec Record, i int) {
 // MarkBounced records on the progress of the record's i-th invoice that the
 // record's notice bounced, so the next plan sends its fallback, and takes
 // back the fees the notice charged. A bounced
-// fallback is not replaced again (a collector task follows it anyway).
+// fallback is not replaced again (a collector task follows it anyway). A
+// bounced statement of account (SendStatement) is replaced by its step's
+// OnBounce task; it charged nothing and counted as no notice.
 func MarkBounced(p *Progress, rec Record, i int) {
-	if (rec.Fallback && retraceDepth(rec.Key) == 0) || !rec.Kind.IsNotice() || p.InvoiceID != rec.InvoiceIDs[i] {
+	if (rec.Fallback && retraceDepth(rec.Key) == 0) || !rec.Kind.SendsNotice() || p.InvoiceID != rec.InvoiceIDs[i] {
 		return
 	}
 	if i < len(rec.Cycles) && rec.Cycles[i] != p.Cycle {
 		return
 	}
-	if p.Notices == nil || p.Notices.Refunded != rec.Key {
+	if rec.Kind.IsNotice() && (p.Notices == nil || p.Notices.Refunded != rec.Key) {
 		// The notice never reached the customer: its fees are not owed
 		// (taken back once per key, however many bounce events arrive).
 		// Compensation stays marked: the record does not say which invoice

@@ -67,7 +67,7 @@ func (pl *planner) reissue(cs *custState, due, listed []decision, actions []Acti
 				if len(d.steps) == 0 || d.inv.ID != id || d.inv.Cycle != cycle || d.fallback != "" || d.wf.Name != pe.Workflow {
 					continue
 				}
-				if d.wf.grouping() == PerInvoice || !d.wf.Steps[d.steps[0]].Action.IsNotice() {
+				if !d.grouped() {
 					k := slices.Index(d.steps, step)
 					if k < 0 {
 						break
@@ -100,7 +100,7 @@ func (pl *planner) reissue(cs *custState, due, listed []decision, actions []Acti
 			// The invoices the pending notice listed come along, listed.
 			for i := range listed {
 				l := &listed[i]
-				if l.key == "" && l.wf.Name == pe.Workflow && pendingCovers(pe, l.inv) {
+				if l.key == "" && l.wf.Name == pe.Workflow && pe.Kind.IsNotice() && pendingCovers(pe, l.inv) {
 					one := *l
 					one.key = pe.Key
 					group = append(group, one)

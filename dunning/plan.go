@@ -459,7 +459,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		actions = append(actions, a)
 	}
 	for _, d := range due {
-		if d.fallback == "" && (d.wf.grouping() == PerInvoice || !d.wf.Steps[d.steps[0]].Action.IsNotice()) {
+		if d.fallback == "" && !d.grouped() {
 			for k := range d.steps {
 				a, err := pl.action(cs, []decision{d}, k)
 				if err != nil {
@@ -471,16 +471,18 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	}
 	// Per-customer grouping: one notice per workflow and currency, listing
 	// the invoices with a step due and every other overdue invoice of that
-	// workflow and currency (listOnly).
+	// workflow and currency (listOnly); one statement of account per
+	// workflow and currency (statement.go).
 	type gk struct {
-		wf  string
-		cur Currency
+		wf        string
+		cur       Currency
+		statement bool
 	}
 	groups := map[gk][]decision{}
 	var keys []gk
 	for _, d := range due {
-		if d.fallback == "" && d.wf.grouping() == PerCustomer && d.wf.Steps[d.steps[0]].Action.IsNotice() {
-			k := gk{d.wf.Name, d.inv.Currency}
+		if d.fallback == "" && d.grouped() {
+			k := gk{d.wf.Name, d.inv.Currency, d.statementStep()}
 			if _, ok := groups[k]; !ok {
 				keys = append(keys, k)
 			}
@@ -488,7 +490,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 	}
 	for _, d := range listed {
-		k := gk{d.wf.Name, d.inv.Currency}
+		k := gk{d.wf.Name, d.inv.Currency, false}
 		if g, ok := groups[k]; ok {
 			d.reason = fmt.Sprintf("invoice %s (due %s, open %s %s) is overdue and listed: no step of its own is due", d.inv.Number, d.inv.Due, d.inv.Currency, d.open.StringFixed(pl.places(d.inv.Currency)))
 			if ex := pl.explaining(d.inv); ex != nil {
@@ -1157,6 +1159,8 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		if err := pl.notice(cs, ds, &a, step, si); err != nil {
 			return Action{}, err
 		}
+	case a.Kind == SendStatement:
+		pl.statement(cs, &a, step)
 	case a.Kind == Retry:
 		pl.charge(cs, ds, &a, si)
 	case a.Kind.IsAccount():
@@ -1202,14 +1206,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	c := cs.c
 	cur := a.Currency
 	places := pl.places(cur)
-	m := pl.route(cs)
-	lang := m.Language
-	if lang == "" || (strings.Contains(c.Language, "-") && notice.SameLanguage(lang, c.Language)) {
-		lang = c.Language // the customer's own tag carries its region: "en-US" dates
-	}
-	if lang == "" {
-		lang = "en"
-	}
+	lang, m := pl.language(cs)
 	wf := ds[0].wf
 	n := &notice.Notice{
 		Key: a.Key, Number: notice.NumberFor(a.Key), Date: cs.asOf,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/overduehq/overdue/dunning/money"
 	"github.com/overduehq/overdue/notice"
+	"github.com/overduehq/overdue/segment"
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
 )
@@ -56,16 +57,31 @@ func (p *Policy) Statement(pf Portfolio, r StatementRequest) (*notice.Statement,
 	if _, err := money.ParseCurrency(string(r.Currency)); err != nil {
 		return nil, &FieldError{Field: "statement.currency", Value: string(r.Currency), Reason: "is not an ISO 4217 code"}
 	}
+	invs := make([]*Invoice, 0, len(pf.Invoices))
+	for i := range pf.Invoices {
+		invs = append(invs, &pf.Invoices[i])
+	}
+	s := p.statement(c, invs, pf.Unapplied, r, notice.NumberFor("statement/"+esc(c.ID)+"/"+string(r.Currency)+"/"+r.From.String()+"/"+r.To.String()))
+	if len(c.Contacts) > 0 {
+		s.Debtor.Email, s.Debtor.Address = c.Contacts[0].Email, c.Contacts[0].Address
+	}
+	if err := notice.RenderStatement(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// statement builds (does not render) the statement of account of customer
+// c that r asks for, from the invoices and unapplied money given (those of
+// other customers and currencies are passed over), with the reference
+// number given.
+func (p *Policy) statement(c *Customer, invs []*Invoice, unapplied []Unapplied, r StatementRequest, number string) *notice.Statement {
 	places := p.places(r.Currency)
 	lang := cmp.Or(r.Language, c.Language, "en")
 	s := &notice.Statement{
-		Number: notice.NumberFor("statement/" + esc(c.ID) + "/" + string(r.Currency) + "/" + r.From.String() + "/" + r.To.String()),
-		Date:   cmp.Or(r.Date, r.To), From: r.From, To: r.To, Language: lang, Creditor: p.Creditor,
+		Number: number, Date: cmp.Or(r.Date, r.To), From: r.From, To: r.To, Language: lang, Creditor: p.Creditor,
 		Debtor:   notice.Party{Name: c.Name, Reference: c.ID, Kind: c.kind(), Country: c.Country},
 		Currency: string(r.Currency), MinorUnits: places,
-	}
-	if len(c.Contacts) > 0 {
-		s.Debtor.Email, s.Debtor.Address = c.Contacts[0].Email, c.Contacts[0].Address
 	}
 	var entries []notice.StatementEntry
 	opening := decimal.Zero
@@ -77,8 +93,7 @@ func (p *Policy) Statement(pf Portfolio, r StatementRequest) (*notice.Statement,
 		}
 	}
 	var items []notice.Line
-	for i := range pf.Invoices {
-		inv := &pf.Invoices[i]
+	for _, inv := range invs {
 		if inv.CustomerID != c.ID || inv.Currency != r.Currency || inv.Issued > r.To || inv.WrittenOff != 0 && inv.WrittenOff <= r.To {
 			continue
 		}
@@ -106,13 +121,13 @@ func (p *Policy) Statement(pf Portfolio, r StatementRequest) (*notice.Statement,
 			items = append(items, l)
 		}
 	}
-	unapplied := decimal.Zero
-	for i := range pf.Unapplied {
-		u := &pf.Unapplied[i]
+	held := decimal.Zero
+	for i := range unapplied {
+		u := &unapplied[i]
 		if u.CustomerID != c.ID || u.Currency != r.Currency || u.Date > r.To {
 			continue
 		}
-		unapplied = unapplied.Add(u.Amount)
+		held = held.Add(u.Amount)
 		move(u.Date, "unapplied-"+string(u.Kind), u.Ref, decimal.Zero, u.Amount)
 	}
 	order := map[string]int{"invoice": 0, "payment": 1, "credit": 2}
@@ -127,7 +142,7 @@ func (p *Policy) Statement(pf Portfolio, r StatementRequest) (*notice.Statement,
 	slices.SortStableFunc(items, func(a, b notice.Line) int {
 		return cmp.Or(cmp.Compare(a.DueDate, b.DueDate), strings.Compare(a.Number, b.Number))
 	})
-	s.Opening, s.Entries, s.Closing, s.Items, s.Unapplied = opening, entries, bal, items, unapplied
+	s.Opening, s.Entries, s.Closing, s.Items, s.Unapplied = opening, entries, bal, items, held
 	s.Aging = []notice.AgingBucket{{Lo: 0, Hi: 0}, {Lo: 1, Hi: 30}, {Lo: 31, Hi: 60}, {Lo: 61, Hi: 90}, {Lo: 91, Hi: -1}}
 	for _, l := range items {
 		for k := range s.Aging {
@@ -138,10 +153,7 @@ func (p *Policy) Statement(pf Portfolio, r StatementRequest) (*notice.Statement,
 			}
 		}
 	}
-	if err := notice.RenderStatement(s); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s
 }
 
 func (p *Policy) places(c Currency) int32 {
@@ -149,4 +161,133 @@ func (p *Policy) places(c Currency) int32 {
 		return u
 	}
 	return 2
+}
+
+// Statement steps: a statement of account as a workflow step's action.
+//
+// A step with Action SendStatement is dated and decided like any step of
+// the invoice's workflow (its offset, catch-up, minimum amounts, holds,
+// disputes and promises), but what it sends is one statement of account
+// per customer, workflow, currency and day, covering every invoice of the
+// customer in that currency, not only the ones whose step fell due:
+//
+//   - Key: the invoices whose statement step is due that day, like a
+//     per-customer notice's ("inv/<customer>/<invoice>/<workflow>/<step>/c<cycle>"
+//     for one invoice, "cust/<customer>/<workflow>/<step>/<currency>/<hash>"
+//     for several), so the same invoices at the same step give the same key
+//     on every run and every day; the record advances those invoices past
+//     the step.
+//   - Period: From is the planning day - Step.LookbackDays + 1, or with no
+//     LookbackDays the earliest issue date of the customer's items open that
+//     day in the currency; To is the planning day. The statement is
+//     Policy.Statement's over that period (opening balance, entries,
+//     closing balance, open items, unapplied money, aging), checked to
+//     reconcile, rendered in the customer's language (English or German)
+//     when planned, and sent by email to the step's contact (Step.To) with
+//     its number (notice.NumberFor of the key) as its reference.
+//   - It is no dunning notice: it charges no fee or interest, is not held
+//     back by the unapplied money (it shows it), the customer limits or
+//     Workflow.MaxNotices, and does not count towards them or the minimum
+//     gap. A statement the Sender fails for good, or that bounces, is
+//     followed by the step's OnBounce task (task or escalate-internal).
+
+// checkStatementStep checks what a statement step may carry, and that
+// other steps carry no LookbackDays.
+func checkStatementStep(p string, s *Step) error {
+	if s.Action != SendStatement {
+		if s.LookbackDays != 0 {
+			return &FieldError{Field: p + ".lookback_days", Value: fmt.Sprint(s.LookbackDays), Reason: "only a statement step covers a period"}
+		}
+		return nil
+	}
+	switch {
+	case s.LookbackDays < 0 || s.LookbackDays > maxLookback:
+		return &FieldError{Field: p + ".lookback_days", Value: fmt.Sprint(s.LookbackDays), Reason: fmt.Sprintf("must be between 0 and %d", maxLookback)}
+	case s.OnBounce == Letter:
+		return &FieldError{Field: p + ".on_bounce", Value: string(s.OnBounce), Reason: `a statement step is followed by "task" or "escalate-internal"`}
+	case s.Fee != nil:
+		return &FieldError{Field: p + ".fee", Value: "", Reason: "a statement of account charges no fee"}
+	case s.Stage != 0:
+		return &FieldError{Field: p + ".stage", Value: s.Stage.String(), Reason: "a statement of account has no dunning stage"}
+	case s.Template != "" || len(s.Variants) > 0:
+		return &FieldError{Field: p + ".template", Value: s.Template, Reason: "a statement of account renders with the built-in statement texts"}
+	}
+	return nil
+}
+
+// maxLookback is the longest period a statement step covers, in days.
+const maxLookback = 3660
+
+// statementStep reports whether the decision's invoice stands at a
+// statement step alone (not one of several steps SendAllMissed sends).
+func (d *decision) statementStep() bool {
+	return len(d.steps) == 1 && d.wf.Steps[d.steps[0]].Action == SendStatement
+}
+
+// grouped reports whether Plan puts the decision's invoice on one action
+// with the customer's other invoices: at a notice step of a per-customer
+// workflow, or at a statement step.
+func (d *decision) grouped() bool {
+	return d.statementStep() || d.wf.grouping() == PerCustomer && d.wf.Steps[d.steps[0]].Action.IsNotice()
+}
+
+// language returns the language of the customer's documents and its
+// segment match: the match's language, the customer's own tag when it is
+// the same language with a region ("en-US" dates), else English.
+func (pl *planner) language(cs *custState) (string, segment.Match) {
+	m := pl.route(cs)
+	lang := m.Language
+	if lang == "" || (strings.Contains(cs.c.Language, "-") && notice.SameLanguage(lang, cs.c.Language)) {
+		lang = cs.c.Language
+	}
+	return cmp.Or(lang, "en"), m
+}
+
+// statement makes a the statement step's action: the customer's statement
+// of account in a's currency up to the planning day, on a notice to send.
+func (pl *planner) statement(cs *custState, a *Action, step *Step) {
+	c, cur, asOf := cs.c, a.Currency, cs.asOf
+	lang, m := pl.language(cs)
+	invs := make([]*Invoice, 0, len(cs.invs))
+	from := asOf
+	for _, inv := range cs.invs {
+		if inv.Currency == cur && inv.Issued <= asOf && (inv.WrittenOff == 0 || inv.WrittenOff > asOf) && !inv.Open(asOf).IsZero() {
+			from = min(from, inv.Issued)
+		}
+		if o := pl.owner(inv); len(invs) == 0 || invs[len(invs)-1] != o {
+			invs = append(invs, o) // an invoice's parts come one after another
+		}
+	}
+	if step.LookbackDays > 0 {
+		from = asOf - date.Date(step.LookbackDays-1)
+	}
+	var un []Unapplied
+	if cs.un != nil {
+		un = cs.un.recs
+	}
+	a.Number = notice.NumberFor(a.Key)
+	st := pl.policy.statement(c, invs, un, StatementRequest{CustomerID: c.ID, Currency: cur, From: from, To: asOf, Language: lang}, a.Number)
+	n := &notice.Notice{
+		Key: a.Key, Number: a.Number, Date: asOf, Channel: notice.Email, Language: st.Language,
+		Workflow: a.Workflow, Step: step.Name, Templates: m.Templates, Creditor: pl.policy.Creditor, Debtor: st.Debtor,
+		Currency: string(cur), MinorUnits: st.MinorUnits, Total: st.Closing, Statement: st,
+	}
+	if pc, cc, ok := c.Addressees(step, notice.Email, 0); ok {
+		n.Debtor.Email, n.Debtor.Phone, n.Debtor.Address = pc.Email, pc.Phone, pc.Address
+		for _, k := range cc {
+			n.Cc = append(n.Cc, notice.Party{Name: k.Name, Email: k.Email})
+		}
+	}
+	st.Debtor = n.Debtor
+	a.Notice = n
+	places := pl.places(cur)
+	a.Reason += fmt.Sprintf("; a statement of account from %s to %s goes out: closing balance %s %s", from, asOf, cur, st.Closing.StringFixed(places))
+	if err := notice.RenderStatement(st); err != nil {
+		a.Problem = "statement of account: " + err.Error()
+		return
+	}
+	n.Subject, n.Text, n.HTML = st.Subject, st.Text, st.HTML
+	if err := n.Validate(); err != nil {
+		a.Problem = err.Error()
+	}
 }

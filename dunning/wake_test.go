@@ -16,7 +16,7 @@ import (
 
 // wakeWorld draws a policy of one or two workflows (grouping, catch-up,
 // minimum gap, notice maximum, broken-promise handling, rolling on
-// weekends) and a portfolio of up to 4 customers and 8 invoices with dated
+// weekends, a statement step) and a portfolio of up to 4 customers and 8 invoices with dated
 // payments, credits, holds, disputes and promises, starting on base.
 func wakeWorld(t *rapid.T, base date.Date) (*dunning.Policy, dunning.Portfolio) {
 	var wfs []dunning.Workflow
@@ -29,6 +29,10 @@ func wakeWorld(t *rapid.T, base date.Date) (*dunning.Policy, dunning.Portfolio) 
 		wf.Roll = rapid.SampledFrom([]schedule.Roll{schedule.NoRoll, schedule.Following}).Draw(t, "roll")
 		if rapid.Bool().Draw(t, "escalate") {
 			wf.OnBrokenPromise = dunning.EscalateOnBroken
+		}
+		if rapid.Bool().Draw(t, "statement") {
+			s := &wf.Steps[rapid.IntRange(1, len(wf.Steps)-1).Draw(t, "statementStep")]
+			s.Action, s.LookbackDays = dunning.SendStatement, rapid.SampledFrom([]int{0, 30}).Draw(t, "lookback")
 		}
 		wfs = append(wfs, wf)
 	}

@@ -30,6 +30,12 @@ const (
 	// HoldAction stops automated dunning of the invoice at this step; only a
 	// new cycle (Invoice.Cycle) starts it again.
 	HoldAction ActionKind = "hold"
+	// SendStatement sends the customer a statement of account by email
+	// (notice.Statement, in a Notice's Statement field) through the Sender,
+	// like a notice: one per customer, workflow, currency and day, covering
+	// every item of the customer in that currency, over the period the
+	// step's LookbackDays gives (see statement.go).
+	SendStatement ActionKind = "statement"
 
 	// CancelTask is no step's action: Plan emits it to cancel an open
 	// collector task whose invoices are all settled, or a DataFix task
@@ -68,6 +74,11 @@ const (
 // IsNotice reports whether the kind sends a notice to the customer.
 func (k ActionKind) IsNotice() bool { return k == Email || k == Letter || k == SMS }
 
+// SendsNotice reports whether the Runner carries the kind out by sending
+// a notice through its Sender: a dunning notice (IsNotice) or a statement
+// of account (SendStatement).
+func (k ActionKind) SendsNotice() bool { return k.IsNotice() || k == SendStatement }
+
 // IsAccount reports whether the kind is carried out through the Runner's
 // AccountHook: a blocking state change or an end of dunning.
 func (k ActionKind) IsAccount() bool {
@@ -97,7 +108,7 @@ func (k ActionKind) Channel() notice.Channel {
 
 func (k ActionKind) valid() bool {
 	switch k {
-	case Email, Letter, SMS, EscalateInternal, EscalateExternal, Task, HoldAction,
+	case Email, Letter, SMS, EscalateInternal, EscalateExternal, Task, HoldAction, SendStatement,
 		Retry, Suspend, CancelSubscription, MarkUncollectible, WriteOff, HandOver:
 		return true
 	}
@@ -207,6 +218,12 @@ type Step struct {
 	// customer's notices of the step render with one variant's template
 	// (VariantFor), recorded as Record.Variant for metrics.Performance.
 	Variants []Variant `json:"variants,omitempty"`
+	// LookbackDays, on a statement step only, is how many days up to the
+	// planning day the statement of account covers (From = day -
+	// LookbackDays + 1); 0 covers the days since the earliest issue date of
+	// the customer's items open that day, so every open item's invoice is
+	// an entry of the statement.
+	LookbackDays int `json:"lookback_days,omitempty"`
 }
 
 // Workflow is a dunning timeline: ordered steps and the rules for running
@@ -345,12 +362,15 @@ func (w *Workflow) Validate(path string) error {
 			return &FieldError{Field: p + ".at", Value: s.At.String(), Reason: "the first step has no previous step to count from"}
 		}
 		if !s.Action.valid() {
-			return &FieldError{Field: p + ".action", Value: string(s.Action), Reason: "unknown action (email, letter, sms, escalate-internal, escalate-external, task, hold, retry, suspend, cancel, uncollectible, write-off, hand-over)"}
+			return &FieldError{Field: p + ".action", Value: string(s.Action), Reason: "unknown action (email, letter, sms, statement, escalate-internal, escalate-external, task, hold, retry, suspend, cancel, uncollectible, write-off, hand-over)"}
 		}
 		if s.OnBounce != "" && s.OnBounce != Letter && s.OnBounce != Task && s.OnBounce != EscalateInternal && !(s.Action == Retry && s.OnBounce == Email) {
 			return &FieldError{Field: p + ".on_bounce", Value: string(s.OnBounce), Reason: `want "letter", "task" or "escalate-internal" (or "email" on a retry step)`}
 		}
 		if err := w.checkState(p, s); err != nil {
+			return err
+		}
+		if err := checkStatementStep(p, s); err != nil {
 			return err
 		}
 		if err := checkVariants(p, s); err != nil {

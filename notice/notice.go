@@ -289,6 +289,12 @@ type Notice struct {
 	// unanswered; templates state consequences only from it.
 	Next Next `json:"next,omitzero"`
 
+	// Statement, when set, makes the notice a statement of account sent
+	// like any notice (a workflow's statement step): it has no Lines,
+	// charges or Total of its own, Validate checks the statement
+	// (validateStatement) and Set.Render renders it (RenderStatement).
+	Statement *Statement `json:"statement,omitempty"`
+
 	Subject string `json:"subject,omitempty"`
 	Text    string `json:"text,omitempty"`
 	HTML    string `json:"html,omitempty"`
@@ -416,7 +422,13 @@ func (n *Notice) referenceCovers(ref string) bool {
 // refuses a notice number whose check digit fails, earlier-notice days not
 // before the notice, and a payment reference that names neither the
 // notice's number nor all of its invoices.
+//
+// A notice carrying a Statement is checked as a statement instead (see
+// Notice.Statement).
 func (n *Notice) Validate() error {
+	if n.Statement != nil {
+		return n.validateStatement()
+	}
 	var bad []string
 	miss := func(ok bool, field string) {
 		if !ok {

@@ -2,8 +2,10 @@ package notice
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -14,7 +16,8 @@ import (
 // Statement is a statement of account: every invoice, payment and credit of
 // one debtor in one currency over a period, with the balance before and
 // after, the items open at the end and their aging. It is a document of its
-// own, built from the same data as the notices (dunning.StatementFor).
+// own, built from the same data as the notices (dunning.Policy.Statement, or a
+// workflow's statement step).
 //
 // The figures reconcile: Closing = Opening + the entries' debits - their
 // credits, and Closing = the open items' balances - the unapplied money
@@ -282,5 +285,58 @@ func RenderStatement(s *Statement) error {
 		return err
 	}
 	s.Subject, s.Text, s.HTML = subject, b.String(), h.String()
+	return nil
+}
+
+// validateStatement checks a notice that carries a statement of account:
+// both parties, its date and number, an address for its channel (email or
+// letter), the statement's own figures (Statement.Validate), and that the
+// statement is the notice's (same number, date, currency and language).
+func (n *Notice) validateStatement() error {
+	var bad []string
+	miss := func(ok bool, f string) {
+		if !ok {
+			bad = append(bad, f)
+		}
+	}
+	s := n.Statement
+	miss(strings.TrimSpace(n.Creditor.Name) != "", "creditor.name")
+	miss(strings.TrimSpace(n.Debtor.Name) != "", "debtor.name")
+	miss(n.Date != 0 && s.Date == n.Date, "date")
+	_, err := ParseNumber(n.Number)
+	miss(err == nil && len(n.Number) == NumberLen && s.Number == n.Number, "number")
+	miss(s.Currency == n.Currency && s.Language == n.Language, "statement")
+	switch n.Channel {
+	case Email:
+		miss(strings.Contains(n.Debtor.Email, "@"), "debtor.email")
+	case Letter:
+		miss(len(n.Debtor.Address) > 0, "debtor.address")
+	default:
+		bad = append(bad, "channel")
+	}
+	if err := s.Validate(); err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			for _, f := range ve.Fields {
+				bad = append(bad, "statement."+f)
+			}
+		} else {
+			bad = append(bad, "statement")
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	return &ValidationError{Fields: bad}
+}
+
+// renderStatement renders the notice's statement and takes its subject,
+// text and HTML.
+func (n *Notice) renderStatement() error {
+	if err := RenderStatement(n.Statement); err != nil {
+		return err
+	}
+	n.Subject, n.Text, n.HTML = n.Statement.Subject, n.Statement.Text, n.Statement.HTML
 	return nil
 }

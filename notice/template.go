@@ -226,8 +226,12 @@ func (s *Set) resolve(k Key) (*parsed, Key, error) {
 // A set without a match for the notice falls back to Builtin(). Rendering
 // runs under the set's Limits: output past MaxBytes (subject, text and HTML
 // together) or work past Timeout stops it with an error wrapping ErrLimit,
-// and the notice is left as it was.
+// and the notice is left as it was. A notice carrying a Statement is
+// rendered with the built-in statement texts (RenderStatement).
 func (s *Set) Render(n *Notice) error {
+	if n.Statement != nil {
+		return n.renderStatement()
+	}
 	k := Key{Templates: n.Templates, Workflow: n.Workflow, Step: n.Step, Language: n.Language, Stage: n.Stage}
 	p, _, err := s.resolve(k)
 	if err != nil {

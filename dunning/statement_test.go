@@ -1,0 +1,231 @@
+package dunning_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/overduehq/overdue/dunning"
+	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/overduehq/overdue/schedule"
+	"github.com/overduehq/overdue/store/memory"
+)
+
+// statementWorkflow: a reminder on the due date, a statement of account
+// ten days after it (covering the 30 days up to that day), an overdue
+// notice at due+14.
+func statementWorkflow(lookback int) dunning.Workflow {
+	at := func(days int) schedule.Offset { return schedule.Offset{Anchor: schedule.Due, Days: days} }
+	return dunning.Workflow{Name: "standard", Steps: []dunning.Step{
+		{Name: "reminder", At: at(0), Action: dunning.Email},
+		{Name: "statement", At: at(10), Action: dunning.SendStatement, LookbackDays: lookback},
+		{Name: "overdue-1", At: at(14), Action: dunning.Email},
+	}}
+}
+
+// statementPortfolio is customer c1 (language lang) with:
+//
+//	i1 EUR 500.00 issued 03-01, due 03-31, 200.00 paid 04-05 (BANK-7)
+//	i2 EUR 300.00 issued 03-20, due 04-19
+//	u1 EUR 50.00 received 04-08, not yet allocated
+func statementPortfolio(lang string) dunning.Portfolio {
+	c := dunningtest.Customer("c1")
+	c.Language = lang
+	i1 := dunningtest.Invoice("i1", "c1", day("2026-03-01"), day("2026-03-31"), "500.00", "EUR")
+	i1.Payments = []dunning.Payment{{Date: day("2026-04-05"), Amount: amt("200.00"), Ref: "BANK-7"}}
+	i2 := dunningtest.Invoice("i2", "c1", day("2026-03-20"), day("2026-04-19"), "300.00", "EUR")
+	return dunning.Portfolio{Customers: []dunning.Customer{c}, Invoices: []dunning.Invoice{i1, i2},
+		Unapplied: []dunning.Unapplied{payment("u1", "EUR", "50.00", "2026-04-08")}}
+}
+
+// The statement step of i1 falls on 03-31 + 10 = 04-10. Run twice a day
+// from 03-31 to 04-12 on one memory store: the reminder goes out on 03-31
+// and the statement once, on 04-10, under i1's key. By hand, over
+// 03-12..04-10 (30 days):
+//
+//	opening (before 03-12): i1 500.00
+//	03-20 invoice INV-i2    +300.00   800.00
+//	04-05 payment BANK-7    -200.00   600.00
+//	04-08 unapplied BANK-u1  -50.00   550.00 = closing
+//
+// Open items on 04-10: i1 300.00 (10 days overdue), i2 300.00 (not yet
+// due): 600.00 - 50.00 unapplied = 550.00, the closing balance. Aging: not
+// yet due 300.00, 1-30 days 300.00.
+func TestStatementStep(t *testing.T) {
+	pol := dunningtest.Policy(statementWorkflow(30))
+	for _, lang := range []string{"en", "de"} {
+		t.Run(lang, func(t *testing.T) {
+			ctx := context.Background()
+			pf := statementPortfolio(lang)
+			st := memory.New()
+			snd := &dunningtest.Sender{}
+			var statements []dunning.Action
+			for d := day("2026-03-31"); d <= day("2026-04-12"); d++ {
+				for run := range 2 {
+					r := &dunning.Runner{Policy: pol, Store: st, Sender: snd, Clock: dunningtest.ClockAt(d), Owner: "t"}
+					acts, err := r.Plan(ctx, pf)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, a := range acts {
+						if a.Kind == dunning.SendStatement && run == 0 {
+							statements = append(statements, a)
+						}
+					}
+					if _, err := r.Execute(ctx, acts); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if len(statements) != 1 || statements[0].Date != day("2026-04-10") || statements[0].Key != "inv/c1/i1/standard/statement/c0" || statements[0].Problem != "" {
+				t.Fatalf("statement actions %+v, want one on 2026-04-10 for i1", statements)
+			}
+			var keys []string
+			for _, s := range snd.Sent() {
+				keys = append(keys, s.Key)
+				if s.Attempts != 1 {
+					t.Errorf("%s sent %d times", s.Key, s.Attempts)
+				}
+			}
+			if want := []string{"inv/c1/i1/standard/reminder/c0", "inv/c1/i1/standard/statement/c0"}; !cmp.Equal(keys, want) {
+				t.Errorf("sent %v, want %v", keys, want)
+			}
+			n := snd.Sent()[1].Notice
+			s := n.Statement
+			if s == nil || n.Debtor.Email != "c1@example.com" || s.From != day("2026-03-12") || s.To != day("2026-04-10") {
+				t.Fatalf("statement notice %+v", n)
+			}
+			var bals []string
+			for _, e := range s.Entries {
+				bals = append(bals, e.Kind+" "+e.Reference+" "+e.Balance.StringFixed(2))
+			}
+			want := []string{"invoice INV-i2 800.00", "payment BANK-7 600.00", "unapplied-payment BANK-u1 550.00"}
+			if !s.Opening.Equal(amt("500")) || !cmp.Equal(bals, want) || !s.Closing.Equal(amt("550")) || !n.Total.Equal(amt("550")) {
+				t.Errorf("opening %s entries %v closing %s, want 500 %v 550", s.Opening, bals, s.Closing, want)
+			}
+			var items, aging []string
+			for _, l := range s.Items {
+				items = append(items, l.Number+" "+l.Open.StringFixed(2))
+			}
+			for _, b := range s.Aging {
+				aging = append(aging, b.Amount.StringFixed(2))
+			}
+			if !cmp.Equal(items, []string{"INV-i1 300.00", "INV-i2 300.00"}) || !s.Unapplied.Equal(amt("50")) ||
+				!cmp.Equal(aging, []string{"300.00", "300.00", "0.00", "0.00", "0.00"}) {
+				t.Errorf("items %v unapplied %s aging %v", items, s.Unapplied, aging)
+			}
+			wantText := map[string][]string{
+				"en": {"Statement of account, 12 March 2026 to 10 April 2026", "Opening balance on 12 March 2026: EUR 500.00", "Closing balance on 10 April 2026: EUR 550.00", "Less money received and not yet allocated: EUR 50.00"},
+				"de": {"Kontoauszug vom 12. März 2026 bis 10. April 2026", "Anfangssaldo am 12. März 2026: 500,00 EUR", "Endsaldo am 10. April 2026: 550,00 EUR", "Abzüglich erhaltener, noch nicht zugeordneter Zahlungen: 50,00 EUR"},
+			}[lang]
+			for _, w := range wantText {
+				if !strings.Contains(n.Text, w) {
+					t.Errorf("text lacks %q:\n%s", w, n.Text)
+				}
+			}
+			for _, internal := range []string{"standard", "inv/", "statement/c0"} {
+				if strings.Contains(n.Text, internal) || strings.Contains(n.Subject, internal) {
+					t.Errorf("the customer reads the internal %q:\n%s", internal, n.Text)
+				}
+			}
+			// Recorded once, as a statement, advancing i1 past the step
+			// without counting as a notice.
+			recs, err := st.Records(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stmts []dunning.Record
+			for _, rec := range recs {
+				if rec.Kind == dunning.SendStatement {
+					stmts = append(stmts, rec)
+				}
+			}
+			if len(stmts) != 1 || !stmts[0].Amount.Equal(amt("550")) || !cmp.Equal(stmts[0].InvoiceIDs, []string{"i1"}) {
+				t.Errorf("statement records %+v", stmts)
+			}
+			h, _ := st.History(ctx)
+			if p, _ := h.Progress("i1"); p.Step != 1 || p.Last != day("2026-03-31") || p.Notices == nil || p.Notices.Count != 1 {
+				t.Errorf("i1 progress %+v, want step 1, last notice 03-31, one notice", p)
+			}
+		})
+	}
+}
+
+// Explain on the statement day names the action and the period.
+func TestStatementStepExplained(t *testing.T) {
+	pol := dunningtest.Policy(statementWorkflow(30))
+	pf := statementPortfolio("en")
+	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 0, Last: day("2026-03-31")}}
+	ex, err := dunning.Explain(day("2026-04-10"), pol, pf, "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Actions) != 1 || ex.Actions[0].Kind != dunning.SendStatement ||
+		!strings.Contains(ex.Actions[0].Reason, "a statement of account from 2026-03-12 to 2026-04-10 goes out: closing balance EUR 550.00") {
+		t.Errorf("explanation %s actions %+v", ex, ex.Actions)
+	}
+}
+
+// Two invoices whose statement steps fall on one day get one statement,
+// keyed on both; with no lookback it covers the days since the earliest
+// issue date of the open items. i1 (500.00, 03-01, due 03-31) and i3
+// (80.00, issued 03-05, due 03-31) reach the step on 04-10: from 03-01, the
+// opening balance is 0.00 and the closing 500 + 300 + 80 - 200 - 50 =
+// 630.00; the open items are 300.00 + 80.00 + 300.00 = 680.00, less 50.00.
+func TestStatementStepOnePerCustomer(t *testing.T) {
+	pol := dunningtest.Policy(statementWorkflow(0))
+	pf := statementPortfolio("en")
+	pf.Invoices = append(pf.Invoices, dunningtest.Invoice("i3", "c1", day("2026-03-05"), day("2026-03-31"), "80.00", "EUR"))
+	pf.History = dunning.HistoryMap{
+		"i1": {InvoiceID: "i1", Workflow: "standard", Step: 0, Last: day("2026-03-31")},
+		"i3": {InvoiceID: "i3", Workflow: "standard", Step: 0, Last: day("2026-03-31")},
+	}
+	acts, err := dunning.Plan(day("2026-04-10"), pol, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 1 || acts[0].Kind != dunning.SendStatement || !cmp.Equal(acts[0].InvoiceIDs, []string{"i1", "i3"}) ||
+		!strings.HasPrefix(acts[0].Key, "cust/c1/standard/statement/EUR/") || acts[0].Problem != "" {
+		t.Fatalf("actions %+v", acts)
+	}
+	s := acts[0].Notice.Statement
+	if s.From != day("2026-03-01") || !s.Opening.IsZero() || !s.Closing.Equal(amt("630")) || len(s.Items) != 3 {
+		t.Errorf("from %s opening %s closing %s items %d, want 2026-03-01 0 630 3", s.From, s.Opening, s.Closing, len(s.Items))
+	}
+	again, _ := dunning.Plan(day("2026-04-11"), pol, pf)
+	if len(again) != 1 || again[0].Key != acts[0].Key {
+		t.Errorf("next day (not recorded yet): %+v, want the same key %s", again, acts[0].Key)
+	}
+}
+
+// Validate names the path of what a statement step cannot carry.
+func TestStatementStepValidate(t *testing.T) {
+	for _, tc := range []struct {
+		change func(*dunning.Step, *dunning.Step)
+		field  string
+	}{
+		{func(s, _ *dunning.Step) { s.LookbackDays = -1 }, "workflows[0].steps[1].lookback_days"},
+		{func(s, _ *dunning.Step) { s.LookbackDays = 4000 }, "workflows[0].steps[1].lookback_days"},
+		{func(s, _ *dunning.Step) { s.OnBounce = dunning.Letter }, "workflows[0].steps[1].on_bounce"},
+		{func(s, _ *dunning.Step) { s.Template = "mine" }, "workflows[0].steps[1].template"},
+		{func(_, e *dunning.Step) { e.LookbackDays = 30 }, "workflows[0].steps[0].lookback_days"},
+		{func(s, _ *dunning.Step) { s.Action = "statment" }, "workflows[0].steps[1].action"},
+	} {
+		wf := statementWorkflow(30)
+		tc.change(&wf.Steps[1], &wf.Steps[0])
+		pol := &dunning.Policy{Workflows: []dunning.Workflow{wf}, Creditor: dunningtest.Creditor()}
+		err := pol.Validate()
+		var fe *dunning.FieldError
+		if !errors.As(err, &fe) || fe.Field != tc.field {
+			t.Errorf("%s: err = %v", tc.field, err)
+		}
+	}
+	pol, err := dunning.ParsePolicy([]byte(`{"workflows": [{"name": "w", "steps": [
+		{"name": "statement", "at": "due+10", "action": "statement", "lookback_days": 30}]}],
+		"creditor": {"name": "Northwind GmbH", "address": ["Hafenstraße 12", "20457 Hamburg"]}}`))
+	if err != nil || pol.Workflows[0].Steps[0].Action != dunning.SendStatement || pol.Workflows[0].Steps[0].LookbackDays != 30 {
+		t.Errorf("parse: %+v %v", pol, err)
+	}
+}
