@@ -426,6 +426,52 @@ func Run(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	// A statement of account (dunning.SendStatement) over two invoices is
+	// kept as it was recorded, advances both invoices to its step without
+	// counting as a notice (no Last, no notice log, no fees), and a bounce
+	// of it asks for its fallback.
+	t.Run("StatementRecordRoundTripsAndCountsNoNotice", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t).Store
+		c, err := s.Claim(ctx, claimP("cust/c1/standard/statement/EUR/0a1b", "a", time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := dunning.Record{Key: "cust/c1/standard/statement/EUR/0a1b", CustomerID: "c1", InvoiceIDs: []string{"i1", "i2#2"}, Cycles: []int{0, 0},
+			Workflow: "standard", Step: "statement", StepIndex: 1, Steps: []int{1, 1}, Kind: dunning.SendStatement,
+			Date: date.New(2026, 4, 10), Outcome: dunning.Sent, Currency: "EUR", Amount: decimal.RequireFromString("550.00"),
+			Fees: decimal.Zero, Interest: decimal.Zero, Template: "/standard/statement/en", MessageID: "m-1", At: t0}
+		if err := s.Complete(ctx, c, r); err != nil {
+			t.Fatal(err)
+		}
+		rs, err := s.Records(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := r
+		want.Attempts = 1
+		if len(rs) != 1 {
+			t.Fatalf("records = %d, want 1", len(rs))
+		}
+		if diff := cmp.Diff(want, rs[0], decEq); diff != "" {
+			t.Errorf("record (-want +got):\n%s", diff)
+		}
+		h, _ := s.History(ctx)
+		for _, id := range r.InvoiceIDs {
+			p, _ := h.Progress(id)
+			if diff := cmp.Diff(dunning.Progress{InvoiceID: id, Workflow: "standard", Step: 1, Fees: decimal.Zero}, p, decEq); diff != "" {
+				t.Errorf("%s progress (-want +got):\n%s", id, diff)
+			}
+		}
+		if err := s.AppendEvent(ctx, dunning.Event{ID: "b1", Kind: dunning.NoticeBounced, Key: r.Key, Date: date.New(2026, 4, 11)}); err != nil {
+			t.Fatal(err)
+		}
+		h, _ = s.History(ctx)
+		if p, _ := h.Progress("i1"); p.Bounced != r.Key || p.Notices != nil || !p.Fees.IsZero() {
+			t.Errorf("after a bounce: %+v, want bounced %s, no notice log, no fees", p, r.Key)
+		}
+	})
+
 	t.Run("EventsKeepOrderAndFields", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t).Store
