@@ -1,6 +1,7 @@
 package dunning_test
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/overduehq/overdue/dunning/charge"
 	"github.com/overduehq/overdue/dunning/dunningtest"
 	"github.com/overduehq/overdue/notice"
+	"github.com/overduehq/overdue/store/memory"
 	"github.com/shopspring/decimal"
 )
 
@@ -448,5 +450,62 @@ func TestInstalmentIDClash(t *testing.T) {
 	}
 	if !cmp.Equal(kinds, []string{"rejected i1", "email i1#2"}) || !strings.Contains(acts[0].Problem, "invoice[i1].schedule") {
 		t.Errorf("actions %v (%+v)", kinds, acts)
+	}
+}
+
+// Events naming an instalment go to its invoice. On threeParts (i1, 3 x
+// 300.00 due 04-01, 05-01, 06-01), by hand:
+//
+//	pay-1: 300.00 on 04-10 naming "i1#2": instalment 2 takes it all
+//	       (oldest first would have closed instalment 1): open 300 0 300
+//	pay-2: 400.00 on 04-12 naming instalment 1: 300.00 closes it, 100.00
+//	       goes on to the oldest open one, instalment 3: open 0 0 200
+//	dis-1: a dispute naming "i1#1" pauses the whole invoice
+//	b-1:   a bounce naming "i1#2" changes nothing and is accepted
+//
+// "i1#4" (no such instalment), "i2#1" (another invoice) and "i1#3" with
+// Instalment 2 are refused, naming the field. Runner.Apply stores the
+// event with the invoice's ID and the instalment's number.
+func TestEventsNamingInstalment(t *testing.T) {
+	ctx := context.Background()
+	inv := threeParts()
+	st := memory.New()
+	r := &dunning.Runner{Policy: stdPolicy(), Store: st}
+	if err := r.Apply(ctx, &inv, dunning.Event{ID: "pay-1", Kind: dunning.PaymentReceived, InvoiceID: "i1#2", Date: day("2026-04-10"), Amount: amt("300.00")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := opens(inv.Parts(), "2026-04-10"); !cmp.Equal(got, []string{"300.00", "0.00", "300.00"}) {
+		t.Errorf("after pay-1: open %v, want 300 0 300", got)
+	}
+	if err := inv.Apply(dunning.Event{ID: "pay-2", Kind: dunning.PaymentReceived, Instalment: 1, Date: day("2026-04-12"), Amount: amt("400.00")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := opens(inv.Parts(), "2026-04-12"); !cmp.Equal(got, []string{"0.00", "0.00", "200.00"}) {
+		t.Errorf("after pay-2: open %v, want 0 0 200", got)
+	}
+	if err := inv.Apply(dunning.Event{ID: "dis-1", Kind: dunning.DisputeOpened, InvoiceID: "i1#1", Date: day("2026-04-13"), Reason: "wrong quantity"}); err != nil || !inv.Dispute.OpenOn(day("2026-04-14")) {
+		t.Errorf("dispute naming i1#1: %v %+v", err, inv.Dispute)
+	}
+	before := len(inv.Applied)
+	if err := r.Apply(ctx, &inv, dunning.Event{ID: "b-1", Kind: dunning.NoticeBounced, InvoiceID: "i1#2", Key: "inv/c1/i1%232/standard/due/c0", Date: day("2026-04-13")}); err != nil || len(inv.Applied) != before {
+		t.Errorf("bounce naming i1#2: %v", err)
+	}
+	for _, e := range []dunning.Event{
+		{ID: "x-1", Kind: dunning.PaymentReceived, InvoiceID: "i1#4", Date: day("2026-04-14"), Amount: amt("1")},
+		{ID: "x-2", Kind: dunning.PaymentReceived, InvoiceID: "i2#1", Date: day("2026-04-14"), Amount: amt("1")},
+		{ID: "x-3", Kind: dunning.PaymentReceived, InvoiceID: "i1#3", Instalment: 2, Date: day("2026-04-14"), Amount: amt("1")},
+	} {
+		err := r.Apply(ctx, &inv, e)
+		var fe *dunning.FieldError
+		if !errors.As(err, &fe) || !strings.HasPrefix(fe.Field, "event["+e.ID+"].") {
+			t.Errorf("%s: err = %v, want a field error", e.ID, err)
+		}
+	}
+	evs, err := st.Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 || evs[0].InvoiceID != "i1" || evs[0].Instalment != 2 || evs[1].InvoiceID != "i1" || evs[1].Instalment != 2 {
+		t.Errorf("stored events %+v, want pay-1 and b-1 as i1 instalment 2", evs)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/rickb777/date/v2"
@@ -37,10 +38,16 @@ const (
 // Event is one report from the app.
 type Event struct {
 	// ID makes appending idempotent: an event with a stored ID is ignored.
-	ID         string          `json:"id"`
-	Kind       EventKind       `json:"kind"`
-	CustomerID string          `json:"customer_id,omitempty"`
-	InvoiceID  string          `json:"invoice_id,omitempty"`
+	ID         string    `json:"id"`
+	Kind       EventKind `json:"kind"`
+	CustomerID string    `json:"customer_id,omitempty"`
+	InvoiceID  string    `json:"invoice_id,omitempty"`
+	// Instalment is the part (1-based) of an invoice payable in parts the
+	// event is about (0: the whole invoice). An InvoiceID naming an
+	// instalment ("INV-1#2", the ID the keys, the ledger and Explain use)
+	// says the same: Invoice.Apply and Runner.Apply take the event to the
+	// invoice itself, InvoiceID "INV-1" and Instalment 2.
+	Instalment int             `json:"instalment,omitempty"`
 	Key        string          `json:"key,omitempty"` // the action key, for delivery events
 	Date       date.Date       `json:"date"`
 	Until      date.Date       `json:"until,omitzero"` // promise pay-by, hold end
@@ -56,6 +63,13 @@ type Event struct {
 // changed invoice, so every step is recomputed from the invoice's dates
 // after every event, never from "now + interval".
 //
+// An event naming one of the invoice's instalments (Event.Instalment, or
+// an instalment ID such as "INV-1#2" in InvoiceID) applies to the
+// invoice: a payment or credit goes to that instalment first, what it
+// does not owe on to the oldest open one (the app's allocation, see
+// Invoice.Parts); a dispute, hold or promise covers the whole invoice, and
+// a delivery event is ignored as any other.
+//
 // Apply is idempotent by event ID: an event whose ID is in inv.Applied (or,
 // for a payment or credit, is the Ref of one of the invoice's payments or
 // credits) changes nothing and returns nil, so a webhook delivered twice
@@ -66,8 +80,9 @@ func (inv *Invoice) Apply(e Event) error {
 	bad := func(field, value, reason string) error {
 		return &FieldError{Field: "event[" + e.ID + "]." + field, Value: value, Reason: reason}
 	}
-	if e.InvoiceID != "" && e.InvoiceID != inv.ID {
-		return bad("invoice_id", e.InvoiceID, "is not invoice "+inv.ID)
+	e, err := e.to(inv)
+	if err != nil {
+		return err
 	}
 	switch e.Kind {
 	case NoticeDelivered, NoticeBounced, NoticeOpened, NoticeClicked:
@@ -114,9 +129,9 @@ func (inv *Invoice) apply(e Event, bad func(field, value, reason string) error) 
 			return bad("amount", e.Amount.String(), "must be positive")
 		}
 		if e.Kind == PaymentReceived {
-			inv.Payments = append(inv.Payments, Payment{Date: e.Date, Amount: e.Amount, Ref: e.ID})
+			inv.Payments = append(inv.Payments, Payment{Date: e.Date, Amount: e.Amount, Ref: e.ID, Instalment: e.Instalment})
 		} else {
-			inv.Credits = append(inv.Credits, Credit{Date: e.Date, Amount: e.Amount, Ref: e.ID})
+			inv.Credits = append(inv.Credits, Credit{Date: e.Date, Amount: e.Amount, Ref: e.ID, Instalment: e.Instalment})
 		}
 	case DisputeOpened:
 		inv.Dispute = &Dispute{Opened: e.Date, Reason: e.Reason}
@@ -164,7 +179,9 @@ func (inv *Invoice) apply(e Event, bad func(field, value, reason string) error) 
 // that order, so the app makes one call per event (a webhook, a payment
 // from its billing system). inv is nil for an event about no invoice of
 // the app's (delivery events: bounced, opened, clicked, delivered). An
-// event without InvoiceID or CustomerID is stored with inv's.
+// event without InvoiceID or CustomerID is stored with inv's; one naming
+// an instalment ID of inv ("INV-1#2") is stored with inv's ID and the
+// instalment's number (Event.Instalment).
 //
 // Order and failure: the event is first checked against the invoice (on a
 // copy), then appended to the store, then applied to inv. An event the
@@ -187,6 +204,10 @@ func (r *Runner) Apply(ctx context.Context, inv *Invoice, e Event) error {
 		if e.CustomerID == "" {
 			e.CustomerID = inv.CustomerID
 		}
+		var err error
+		if e, err = e.to(inv); err != nil {
+			return err
+		}
 		next = *inv // Apply replaces, never mutates, what the copy shares
 		if err := next.Apply(e); err != nil {
 			return err
@@ -199,4 +220,28 @@ func (r *Runner) Apply(ctx context.Context, inv *Invoice, e Event) error {
 		*inv = next
 	}
 	return nil
+}
+
+// to returns the event as one about inv itself: an InvoiceID naming an
+// instalment of inv ("ID#k", see InstalmentID) becomes inv's ID with
+// Instalment k. It refuses an event about another invoice, and an
+// instalment inv's schedule does not have.
+func (e Event) to(inv *Invoice) (Event, error) {
+	bad := func(field, value, reason string) (Event, error) {
+		return e, &FieldError{Field: "event[" + e.ID + "]." + field, Value: value, Reason: reason}
+	}
+	if e.InvoiceID != "" && e.InvoiceID != inv.ID {
+		parent, k := ParentID(e.InvoiceID)
+		if k == 0 || parent != inv.ID {
+			return bad("invoice_id", e.InvoiceID, "is not invoice "+inv.ID+" or one of its instalments")
+		}
+		if e.Instalment != 0 && e.Instalment != k {
+			return bad("instalment", strconv.Itoa(e.Instalment), "differs from the instalment "+e.InvoiceID+" names")
+		}
+		e.InvoiceID, e.Instalment = inv.ID, k
+	}
+	if e.Instalment != 0 && (e.Instalment < 0 || e.Instalment > len(inv.Schedule)) {
+		return bad("instalment", strconv.Itoa(e.Instalment), fmt.Sprintf("names no instalment of invoice %s (%d in its schedule)", inv.ID, len(inv.Schedule)))
+	}
+	return e, nil
 }

@@ -136,6 +136,9 @@ func CheckEvent(e Event) error {
 	if e.Amount.IsNegative() {
 		return bad("amount", e.Amount.String(), "must not be negative")
 	}
+	if e.Instalment < 0 {
+		return bad("instalment", fmt.Sprint(e.Instalment), "must not be negative")
+	}
 	return checkText("event.", textField{"id", e.ID, MaxKeyLen}, textField{"customer_id", e.CustomerID, MaxIDLen}, textField{"invoice_id", e.InvoiceID, MaxIDLen},
 		textField{"key", e.Key, MaxKeyLen}, textField{"reason", e.Reason, MaxTextLen})
 }

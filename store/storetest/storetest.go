@@ -476,7 +476,7 @@ func Run(t *testing.T, newStore NewStore) {
 		t.Parallel()
 		s := newStore(t).Store
 		in := []dunning.Event{
-			{ID: "e1", Kind: dunning.PaymentReceived, CustomerID: "c1", InvoiceID: "i1", Date: date.New(2026, 4, 1), Amount: decimal.RequireFromString("12.50"), At: t0},
+			{ID: "e1", Kind: dunning.PaymentReceived, CustomerID: "c1", InvoiceID: "i1", Instalment: 2, Date: date.New(2026, 4, 1), Amount: decimal.RequireFromString("12.50"), At: t0},
 			{ID: "e0", Kind: dunning.NoticeOpened, Key: "k1", Date: date.New(2026, 4, 2)},
 			{ID: "e2", Kind: dunning.PromiseMade, InvoiceID: "i1", Date: date.New(2026, 4, 3), Until: date.New(2026, 4, 10), Amount: decimal.RequireFromString("50"), Reason: "phone call"},
 		}
