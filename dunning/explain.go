@@ -163,6 +163,9 @@ func explain(today func(*Customer) date.Date, policy *Policy, p Portfolio, invoi
 		return nil, err
 	}
 	for _, a := range acts {
+		if a.Kind == SendStatement && len(a.InvoiceIDs) == 0 && a.CustomerID == cust {
+			ex.Actions = append(ex.Actions, a) // the customer's scheduled statement
+		}
 		for _, id := range a.InvoiceIDs {
 			if id == invoiceID {
 				ex.Actions = append(ex.Actions, a)

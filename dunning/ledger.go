@@ -259,8 +259,9 @@ func CheckRecord(rec Record) error {
 		textField{"error", rec.Error, MaxTextLen}, textField{"template", rec.Template, MaxTextLen}, textField{"currency", string(rec.Currency), MaxIDLen}); err != nil {
 		return err
 	}
-	if len(rec.InvoiceIDs) == 0 && rec.Kind != CancelTask && rec.Kind != DataFix {
-		// Only the task bookkeeping kinds touch no invoice's progress.
+	if len(rec.InvoiceIDs) == 0 && rec.Kind != CancelTask && rec.Kind != DataFix && (rec.Kind != SendStatement || rec.Workflow != "") {
+		// Only the task bookkeeping kinds and scheduled statements of
+		// account touch no invoice's progress.
 		return &FieldError{Field: p + "invoice_ids", Value: "", Reason: "must name at least one invoice"}
 	}
 	if err := checkIDs(p, rec.InvoiceIDs); err != nil {

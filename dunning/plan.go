@@ -327,6 +327,7 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		if err != nil {
 			return nil, err
 		}
+		actions = pl.scheduledStatements(&cs, actions)
 	}
 	actions = applyReviews(&p, actions, ex)
 	actions = append(actions, rejected...)

@@ -66,6 +66,10 @@ type Policy struct {
 	// MinAmount: no notice for a customer whose open overdue items in a
 	// currency total less than this (per currency code; missing = no floor).
 	MinAmount map[Currency]decimal.Decimal `json:"min_amount,omitempty"`
+	// Statements, when set, sends every customer a statement of account
+	// each month on a fixed day ({"day": 1}: the previous calendar month),
+	// whatever its workflow does (see StatementSchedule).
+	Statements *StatementSchedule `json:"statements,omitempty"`
 	// Customer bounds how often one customer receives notices, across its
 	// invoices, currencies and workflows (nil: no bound but each workflow's
 	// own MinGapDays and MaxNotices per invoice).
@@ -130,6 +134,9 @@ func (p *Policy) Validate() error {
 		return &FieldError{Field: "workflows", Value: "[]", Reason: "a policy needs at least one workflow"}
 	}
 	if err := p.checkPolicyNumbers(); err != nil {
+		return err
+	}
+	if err := p.Statements.validate(); err != nil {
 		return err
 	}
 	byName := make(map[string]int, len(p.Workflows))

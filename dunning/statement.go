@@ -246,33 +246,46 @@ func (pl *planner) language(cs *custState) (string, segment.Match) {
 // statement makes a the statement step's action: the customer's statement
 // of account in a's currency up to the planning day, on a notice to send.
 func (pl *planner) statement(cs *custState, a *Action, step *Step) {
-	c, cur, asOf := cs.c, a.Currency, cs.asOf
-	lang, m := pl.language(cs)
-	invs := make([]*Invoice, 0, len(cs.invs))
-	from := asOf
+	from := cs.asOf
 	for _, inv := range cs.invs {
-		if inv.Currency == cur && inv.Issued <= asOf && (inv.WrittenOff == 0 || inv.WrittenOff > asOf) && !inv.Open(asOf).IsZero() {
+		if inv.Currency == a.Currency && inv.Issued <= cs.asOf && (inv.WrittenOff == 0 || inv.WrittenOff > cs.asOf) && !inv.Open(cs.asOf).IsZero() {
 			from = min(from, inv.Issued)
-		}
-		if o := pl.owner(inv); len(invs) == 0 || invs[len(invs)-1] != o {
-			invs = append(invs, o) // an invoice's parts come one after another
 		}
 	}
 	if step.LookbackDays > 0 {
-		from = asOf - date.Date(step.LookbackDays-1)
+		from = cs.asOf - date.Date(step.LookbackDays-1)
+	}
+	a.Number = notice.NumberFor(a.Key)
+	pl.sendStatement(cs, a, step, pl.statementOf(cs, a.Currency, from, cs.asOf, a.Number))
+}
+
+// statementOf builds the customer's statement of account in cur over
+// from..to, dated the planning day, in the customer's language.
+func (pl *planner) statementOf(cs *custState, cur Currency, from, to date.Date, number string) *notice.Statement {
+	invs := make([]*Invoice, 0, len(cs.invs))
+	for _, inv := range cs.invs {
+		if o := pl.owner(inv); len(invs) == 0 || invs[len(invs)-1] != o {
+			invs = append(invs, o) // an invoice's parts come one after another
+		}
 	}
 	var un []Unapplied
 	if cs.un != nil {
 		un = cs.un.recs
 	}
-	a.Number = notice.NumberFor(a.Key)
-	st := pl.policy.statement(c, invs, un, StatementRequest{CustomerID: c.ID, Currency: cur, From: from, To: asOf, Language: lang}, a.Number)
+	lang, _ := pl.language(cs)
+	return pl.policy.statement(cs.c, invs, un, StatementRequest{CustomerID: cs.c.ID, Currency: cur, From: from, To: to, Language: lang, Date: cs.asOf}, number)
+}
+
+// sendStatement puts statement st on a's notice, to the contact step
+// names, rendered and validated (a Problem when it fails).
+func (pl *planner) sendStatement(cs *custState, a *Action, step *Step, st *notice.Statement) {
+	_, m := pl.language(cs)
 	n := &notice.Notice{
-		Key: a.Key, Number: a.Number, Date: asOf, Channel: notice.Email, Language: st.Language,
-		Workflow: a.Workflow, Step: step.Name, Templates: m.Templates, Creditor: pl.policy.Creditor, Debtor: st.Debtor,
-		Currency: string(cur), MinorUnits: st.MinorUnits, Total: st.Closing, Statement: st,
+		Key: a.Key, Number: a.Number, Date: cs.asOf, Channel: notice.Email, Language: st.Language,
+		Workflow: a.Workflow, Step: a.Step, Templates: m.Templates, Creditor: pl.policy.Creditor, Debtor: st.Debtor,
+		Currency: st.Currency, MinorUnits: st.MinorUnits, Total: st.Closing, Statement: st,
 	}
-	if pc, cc, ok := c.Addressees(step, notice.Email, 0); ok {
+	if pc, cc, ok := cs.c.Addressees(step, notice.Email, 0); ok {
 		n.Debtor.Email, n.Debtor.Phone, n.Debtor.Address = pc.Email, pc.Phone, pc.Address
 		for _, k := range cc {
 			n.Cc = append(n.Cc, notice.Party{Name: k.Name, Email: k.Email})
@@ -280,8 +293,7 @@ func (pl *planner) statement(cs *custState, a *Action, step *Step) {
 	}
 	st.Debtor = n.Debtor
 	a.Notice = n
-	places := pl.places(cur)
-	a.Reason += fmt.Sprintf("; a statement of account from %s to %s goes out: closing balance %s %s", from, asOf, cur, st.Closing.StringFixed(places))
+	a.Reason += fmt.Sprintf("; a statement of account from %s to %s goes out: closing balance %s %s", st.From, st.To, st.Currency, st.Closing.StringFixed(st.MinorUnits))
 	if err := notice.RenderStatement(st); err != nil {
 		a.Problem = "statement of account: " + err.Error()
 		return
@@ -290,4 +302,107 @@ func (pl *planner) statement(cs *custState, a *Action, step *Step) {
 	if err := n.Validate(); err != nil {
 		a.Problem = err.Error()
 	}
+}
+
+// Scheduled statements: Policy.Statements sends every customer a statement
+// of account once a month, whatever its workflow does.
+//
+// On the schedule's day of the month (in the customer's today, like every
+// action) Plan gives each customer of the portfolio, per currency, one
+// SendStatement action over the month up to the day before: from that day
+// of the previous month to the day before the statement day (Day 1: the
+// previous calendar month), so consecutive statements cover consecutive
+// days, each day once. A customer without entries in the period and with a
+// closing balance of zero in a currency gets none in it. Its key is
+// "statement/<customer>/<currency>/<last day of the period>": the same on
+// every run, so it is sent and recorded once. Plan knows no customer-level
+// history, so it plans the statement again on each of the next
+// WindowDays-1 days, for a run that missed its day; the Runner finds the
+// key done and skips it (StatusDone). The action names no invoice
+// (InvoiceIDs is empty): its record advances no invoice's progress, and it
+// never waits for, nor holds up, an invoice's dunning. Explain lists it
+// among the actions of each of the customer's invoices.
+
+// StatementSchedule sends each customer a statement of account every
+// month (Policy.Statements; see statement.go).
+type StatementSchedule struct {
+	// Day is the day of the month (1-28) the statements go out.
+	Day int `json:"day"`
+	// To lists the contact roles the statements go to, in order of
+	// preference (empty: DefaultRoles).
+	To []string `json:"to,omitempty"`
+	// WindowDays is how many days from Day on a statement not yet recorded
+	// is planned (0: 7; at most 28).
+	WindowDays int `json:"window_days,omitempty"`
+}
+
+// validate checks the schedule (nil: none).
+func (s *StatementSchedule) validate() error {
+	switch {
+	case s == nil:
+	case s.Day < 1 || s.Day > 28:
+		return &FieldError{Field: "statements.day", Value: fmt.Sprint(s.Day), Reason: "must be between 1 and 28 (a day every month has)"}
+	case s.WindowDays < 0 || s.WindowDays > 28:
+		return &FieldError{Field: "statements.window_days", Value: fmt.Sprint(s.WindowDays), Reason: "must be between 0 and 28"}
+	}
+	return nil
+}
+
+// due returns the statement day whose window holds day d, if one does.
+func (s *StatementSchedule) due(d date.Date) (date.Date, bool) {
+	y, m, _ := d.Date()
+	t := date.New(y, m, s.Day)
+	if t > d {
+		t = t.AddDate(0, -1, 0)
+	}
+	return t, d-t < date.Date(cmp.Or(s.WindowDays, 7))
+}
+
+// wake returns the first day on or after d a statement is planned.
+func (s *StatementSchedule) wake(d date.Date) date.Date {
+	t, ok := s.due(d)
+	if ok {
+		return d
+	}
+	return t.AddDate(0, 1, 0)
+}
+
+// scheduledStatements adds the customer's monthly statements of account
+// due on its day (see StatementSchedule).
+func (pl *planner) scheduledStatements(cs *custState, actions []Action) []Action {
+	s := pl.policy.Statements
+	if s == nil {
+		return actions
+	}
+	t, ok := s.due(cs.asOf)
+	if !ok {
+		return actions
+	}
+	from, to := t.AddDate(0, -1, 0), t-1
+	var curs []Currency
+	for _, inv := range cs.invs {
+		curs = append(curs, inv.Currency)
+	}
+	if cs.un != nil {
+		for _, u := range cs.un.recs {
+			curs = append(curs, u.Currency)
+		}
+	}
+	slices.Sort(curs)
+	for _, cur := range slices.Compact(curs) {
+		a := Action{
+			Key: "statement/" + esc(cs.c.ID) + "/" + string(cur) + "/" + to.String(), Kind: SendStatement, Date: cs.asOf, Scheduled: t,
+			CustomerID: cs.c.ID, TimeZone: cs.c.TimeZone, StepIndex: -1, Currency: cur,
+			Reason: fmt.Sprintf("the monthly statement of account (day %d)", s.Day),
+		}
+		a.Number = notice.NumberFor(a.Key)
+		st := pl.statementOf(cs, cur, from, to, a.Number)
+		if len(st.Entries) == 0 && st.Closing.IsZero() {
+			continue
+		}
+		a.Open = st.Closing
+		pl.sendStatement(cs, &a, &Step{To: s.To}, st)
+		actions = append(actions, a)
+	}
+	return actions
 }

@@ -3,6 +3,7 @@ package dunning_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -227,5 +228,110 @@ func TestStatementStepValidate(t *testing.T) {
 		"creditor": {"name": "Northwind GmbH", "address": ["Hafenstraße 12", "20457 Hamburg"]}}`))
 	if err != nil || pol.Workflows[0].Steps[0].Action != dunning.SendStatement || pol.Workflows[0].Steps[0].LookbackDays != 30 {
 		t.Errorf("parse: %+v %v", pol, err)
+	}
+}
+
+// Monthly statements on day 1 (Policy.Statements), run twice a day from
+// 04-01 to 05-10 on one memory store; the workflow's only step (due+60)
+// never falls in that time. c1 is statementPortfolio's; c2's one invoice
+// (100.00, issued 01-10) was paid on 01-20: no entry in March or April and
+// a zero balance, so c2 gets none. By hand, for c1:
+//
+//	04-01, March: opening 0.00; 03-01 INV-i1 +500.00 = 500.00, 03-20
+//	       INV-i2 +300.00 = 800.00 closing; open on 03-31 i1 500.00 (due
+//	       that day) and i2 300.00, both not yet due: aging 800.00 0 0 0 0
+//	05-01, April: opening 800.00; 04-05 BANK-7 -200.00 = 600.00, 04-08
+//	       BANK-u1 -50.00 = 550.00 closing; open on 04-30 i1 300.00 (30
+//	       days overdue) and i2 300.00 (11 days), less 50.00 unapplied:
+//	       aging 0 600.00 0 0 0
+//
+// Each is planned on its day and the six days after (the window), sent
+// and recorded once, with no invoice on its record.
+func TestScheduledStatements(t *testing.T) {
+	ctx := context.Background()
+	wf := dunning.Workflow{Name: "standard", Steps: []dunning.Step{{Name: "late", At: schedule.Offset{Anchor: schedule.Due, Days: 60}, Action: dunning.Email}}}
+	pol := dunningtest.Policy(wf)
+	pol.Statements = &dunning.StatementSchedule{Day: 1}
+	pf := statementPortfolio("en")
+	i9 := dunningtest.Invoice("i9", "c2", day("2026-01-10"), day("2026-02-09"), "100.00", "EUR")
+	i9.Payments = []dunning.Payment{{Date: day("2026-01-20"), Amount: amt("100.00")}}
+	pf.Customers = append(pf.Customers, dunningtest.Customer("c2"))
+	pf.Invoices = append(pf.Invoices, i9)
+	st := memory.New()
+	snd := &dunningtest.Sender{}
+	planned := map[string][]string{}
+	for d := day("2026-04-01"); d <= day("2026-05-10"); d++ {
+		for range 2 {
+			r := &dunning.Runner{Policy: pol, Store: st, Sender: snd, Clock: dunningtest.ClockAt(d), Owner: "t"}
+			acts, err := r.Plan(ctx, pf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range acts {
+				if a.Kind == dunning.SendStatement && !slices.Contains(planned[a.Key], d.String()) {
+					planned[a.Key] = append(planned[a.Key], d.String())
+				}
+			}
+			if _, err := r.Execute(ctx, acts); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	wantDays := func(from string) []string {
+		var out []string
+		for d := day(from); d < day(from)+7; d++ {
+			out = append(out, d.String())
+		}
+		return out
+	}
+	if diff := cmp.Diff(map[string][]string{"statement/c1/EUR/2026-03-31": wantDays("2026-04-01"), "statement/c1/EUR/2026-04-30": wantDays("2026-05-01")}, planned); diff != "" {
+		t.Errorf("planned statements (-want +got):\n%s", diff)
+	}
+	sent := snd.Sent()
+	if len(sent) != 2 || sent[0].Attempts != 1 || sent[1].Attempts != 1 {
+		t.Fatalf("sent %+v, want two statements once each", sent)
+	}
+	for k, want := range []struct {
+		opening, closing string
+		bals, aging      []string
+	}{
+		{"0", "800", []string{"invoice 500.00", "invoice 800.00"}, []string{"800.00", "0.00", "0.00", "0.00", "0.00"}},
+		{"800", "550", []string{"payment 600.00", "unapplied-payment 550.00"}, []string{"0.00", "600.00", "0.00", "0.00", "0.00"}},
+	} {
+		s := sent[k].Notice.Statement
+		var bals, aging []string
+		for _, e := range s.Entries {
+			bals = append(bals, e.Kind+" "+e.Balance.StringFixed(2))
+		}
+		for _, b := range s.Aging {
+			aging = append(aging, b.Amount.StringFixed(2))
+		}
+		if !s.Opening.Equal(amt(want.opening)) || !s.Closing.Equal(amt(want.closing)) || !cmp.Equal(bals, want.bals) || !cmp.Equal(aging, want.aging) {
+			t.Errorf("statement %d: opening %s closing %s entries %v aging %v, want %+v", k, s.Opening, s.Closing, bals, aging, want)
+		}
+	}
+	recs, _ := st.Records(ctx)
+	if len(recs) != 2 || recs[0].Kind != dunning.SendStatement || len(recs[0].InvoiceIDs) != 0 || !recs[1].Amount.Equal(amt("550")) {
+		t.Errorf("records %+v", recs)
+	}
+	h, _ := st.History(ctx)
+	if _, ok := h.Progress("i1"); ok {
+		t.Errorf("a scheduled statement moved i1's progress")
+	}
+	ex, err := dunning.Explain(day("2026-04-03"), pol, pf, "i2")
+	if err != nil || len(ex.Actions) != 1 || ex.Actions[0].Key != "statement/c1/EUR/2026-03-31" ||
+		!strings.Contains(ex.Actions[0].Reason, "the monthly statement of account (day 1); a statement of account from 2026-03-01 to 2026-03-31 goes out: closing balance EUR 800.00") {
+		t.Errorf("explain: %+v %v", ex, err)
+	}
+	for _, bad := range []struct {
+		s     dunning.StatementSchedule
+		field string
+	}{{dunning.StatementSchedule{Day: 29}, "statements.day"}, {dunning.StatementSchedule{Day: 1, WindowDays: 29}, "statements.window_days"}} {
+		p := dunningtest.Policy(wf)
+		p.Statements = &bad.s
+		var fe *dunning.FieldError
+		if err := p.Validate(); !errors.As(err, &fe) || fe.Field != bad.field {
+			t.Errorf("%+v: %v, want an error naming %s", bad.s, err, bad.field)
+		}
 	}
 }

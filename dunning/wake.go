@@ -111,6 +111,14 @@ func (pl *planner) wake(asOf date.Date, c *Customer, inv *Invoice) date.Date {
 		at(d.Opened)
 		at(d.Resolved)
 	}
+	if s := pl.policy.Statements; s != nil {
+		// The customer's monthly statement of account (statement.go).
+		d := s.wake(asOf)
+		if d == asOf {
+			return asOf
+		}
+		at(d)
+	}
 	ps := inv.PromiseOn(asOf)
 	if pr := inv.Promise; pr != nil {
 		at(pr.Made)

@@ -47,6 +47,9 @@ func wakeWorld(t *rapid.T, base date.Date) (*dunning.Policy, dunning.Portfolio) 
 	if rapid.Bool().Draw(t, "weekends") {
 		pol.Calendar = schedule.MonToFri()
 	}
+	if rapid.Bool().Draw(t, "statements") {
+		pol.Statements = &dunning.StatementSchedule{Day: rapid.IntRange(1, 28).Draw(t, "statementDay"), WindowDays: rapid.IntRange(0, 3).Draw(t, "window")}
+	}
 	if err := pol.Validate(); err != nil {
 		t.Fatal(err)
 	}
