@@ -10,8 +10,8 @@
 //
 // A Workflow is an ordered list of Steps, each an offset from an invoice date
 // ("due-7", "due+14", see package schedule) and an action: an email, letter
-// or SMS notice, a collector task, an internal or external escalation, or a
-// hold. A Policy holds the workflows, the segment rules that route each
+// or SMS notice, a statement of account (SendStatement), a collector task,
+// an internal or external escalation, or a hold. A Policy holds the workflows, the segment rules that route each
 // customer to one, the notice templates, the business calendar, the
 // creditor, and the late fees and interest.
 //
@@ -46,6 +46,22 @@
 // cancels open collector tasks whose invoices are settled (Portfolio.Tasks,
 // CancelTask actions) and opens one task to fix the data of an action that
 // carries a Problem (DataFix).
+//
+// # Account-level dunning
+//
+// An invoice with a Schedule is dunned per instalment ("ID#k", see
+// Invoice.Parts and instalments.go), customer-level Unapplied money
+// reduces what a customer is dunned for in its currency (NetOverdue,
+// balance.go), and a Promise with Parts is a payment plan (paymentplan.go).
+// A statement of account (Policy.Statement: opening balance, entries,
+// closing balance, open items, unapplied money and aging, reconciled) is a
+// function the app calls for any customer and period, the action of a
+// workflow's statement step (SendStatement: one per customer, workflow,
+// currency and day over Step.LookbackDays, sent through the Sender like a
+// notice and recorded once), and, with Policy.Statements, a monthly
+// document for every customer (StatementSchedule); see statement.go. An
+// event naming an instalment ("INV-1#2") applies to its invoice
+// (Invoice.Apply).
 //
 // # Running
 //
