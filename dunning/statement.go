@@ -19,7 +19,8 @@ type StatementRequest struct {
 	CustomerID string
 	Currency   Currency
 	From, To   date.Date
-	// Language of the texts ("" the customer's, else English).
+	// Language of the texts ("" the customer's, else English); a language
+	// other than English or German gets English.
 	Language string
 	// Date is the statement's date (zero: To).
 	Date date.Date
@@ -78,6 +79,9 @@ func (p *Policy) Statement(pf Portfolio, r StatementRequest) (*notice.Statement,
 func (p *Policy) statement(c *Customer, invs []*Invoice, unapplied []Unapplied, r StatementRequest, number string) *notice.Statement {
 	places := p.places(r.Currency)
 	lang := cmp.Or(r.Language, c.Language, "en")
+	if base, _, _ := strings.Cut(strings.ToLower(strings.ReplaceAll(lang, "_", "-")), "-"); base != "en" && base != "de" {
+		lang = "en" // the statement texts are English and German: one language per document
+	}
 	s := &notice.Statement{
 		Number: number, Date: cmp.Or(r.Date, r.To), From: r.From, To: r.To, Language: lang, Creditor: p.Creditor,
 		Debtor:   notice.Party{Name: c.Name, Reference: c.ID, Kind: c.kind(), Country: c.Country},

@@ -335,3 +335,13 @@ func TestScheduledStatements(t *testing.T) {
 		}
 	}
 }
+
+// A customer writing French gets the statement in English, and says so
+// (the statement texts are English and German): one language per document.
+func TestStatementOtherLanguageIsEnglish(t *testing.T) {
+	pf := statementPortfolio("fr-FR")
+	st, err := dunningtest.Policy(statementWorkflow(0)).Statement(pf, dunning.StatementRequest{CustomerID: "c1", Currency: "EUR", From: day("2026-03-01"), To: day("2026-03-31")})
+	if err != nil || st.Language != "en" || !strings.HasPrefix(st.Subject, "Statement of account 1 March 2026") || !strings.Contains(st.HTML, `lang="en"`) {
+		t.Errorf("%v %q %q", err, st.Language, st.Subject)
+	}
+}
