@@ -213,8 +213,10 @@ func checkStatementStep(p string, s *Step) error {
 		return &FieldError{Field: p + ".fee", Value: "", Reason: "a statement of account charges no fee"}
 	case s.Stage != 0:
 		return &FieldError{Field: p + ".stage", Value: s.Stage.String(), Reason: "a statement of account has no dunning stage"}
-	case s.Template != "" || len(s.Variants) > 0:
+	case s.Template != "":
 		return &FieldError{Field: p + ".template", Value: s.Template, Reason: "a statement of account renders with the built-in statement texts"}
+	case len(s.Variants) > 0:
+		return &FieldError{Field: p + ".variants", Value: fmt.Sprint(len(s.Variants)), Reason: "a statement of account renders with the built-in statement texts: no template experiment"}
 	}
 	return nil
 }

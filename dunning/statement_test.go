@@ -2,6 +2,7 @@ package dunning_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -9,9 +10,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/overduehq/overdue/dunning"
+	"github.com/overduehq/overdue/dunning/charge"
 	"github.com/overduehq/overdue/dunning/dunningtest"
 	"github.com/overduehq/overdue/schedule"
 	"github.com/overduehq/overdue/store/memory"
+	"github.com/shopspring/decimal"
 )
 
 // statementWorkflow: a reminder on the due date, a statement of account
@@ -211,6 +214,7 @@ func TestStatementStepValidate(t *testing.T) {
 		{func(s, _ *dunning.Step) { s.LookbackDays = 4000 }, "workflows[0].steps[1].lookback_days"},
 		{func(s, _ *dunning.Step) { s.OnBounce = dunning.Letter }, "workflows[0].steps[1].on_bounce"},
 		{func(s, _ *dunning.Step) { s.Template = "mine" }, "workflows[0].steps[1].template"},
+		{func(s, _ *dunning.Step) { s.Fee = &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]decimal.Decimal{"EUR": amt("5")}} }, "workflows[0].steps[1].fee"},
 		{func(_, e *dunning.Step) { e.LookbackDays = 30 }, "workflows[0].steps[0].lookback_days"},
 		{func(s, _ *dunning.Step) { s.Action = "statment" }, "workflows[0].steps[1].action"},
 	} {
@@ -225,9 +229,25 @@ func TestStatementStepValidate(t *testing.T) {
 	}
 	pol, err := dunning.ParsePolicy([]byte(`{"workflows": [{"name": "w", "steps": [
 		{"name": "statement", "at": "due+10", "action": "statement", "lookback_days": 30}]}],
+		"statements": {"day": 5, "to": ["billing"], "window_days": 3},
 		"creditor": {"name": "Northwind GmbH", "address": ["Hafenstraße 12", "20457 Hamburg"]}}`))
-	if err != nil || pol.Workflows[0].Steps[0].Action != dunning.SendStatement || pol.Workflows[0].Steps[0].LookbackDays != 30 {
-		t.Errorf("parse: %+v %v", pol, err)
+	if err != nil || pol.Workflows[0].Steps[0].Action != dunning.SendStatement || pol.Workflows[0].Steps[0].LookbackDays != 30 ||
+		!cmp.Equal(pol.Statements, &dunning.StatementSchedule{Day: 5, To: []string{"billing"}, WindowDays: 3}) {
+		t.Fatalf("parse: %+v %v", pol, err)
+	}
+	b, err := json.Marshal(pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := dunning.ParsePolicy(b)
+	if err != nil || !cmp.Equal(back.Statements, pol.Statements) || back.Workflows[0].Steps[0].LookbackDays != 30 {
+		t.Errorf("round trip: %s: %v", b, err)
+	}
+	_, err = dunning.ParsePolicy([]byte(`{"workflows": [{"name": "w", "steps": [{"name": "s", "at": "due", "action": "email"}]}],
+		"statements": {"day": "first"}, "creditor": {"name": "N", "address": ["A"]}}`))
+	var fe *dunning.FieldError
+	if !errors.As(err, &fe) || fe.Field != "statements.day" {
+		t.Errorf("statements.day as text: %v", err)
 	}
 }
 
