@@ -214,7 +214,9 @@ func TestStatementStepValidate(t *testing.T) {
 		{func(s, _ *dunning.Step) { s.LookbackDays = 4000 }, "workflows[0].steps[1].lookback_days"},
 		{func(s, _ *dunning.Step) { s.OnBounce = dunning.Letter }, "workflows[0].steps[1].on_bounce"},
 		{func(s, _ *dunning.Step) { s.Template = "mine" }, "workflows[0].steps[1].template"},
-		{func(s, _ *dunning.Step) { s.Fee = &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]decimal.Decimal{"EUR": amt("5")}} }, "workflows[0].steps[1].fee"},
+		{func(s, _ *dunning.Step) {
+			s.Fee = &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]decimal.Decimal{"EUR": amt("5")}}
+		}, "workflows[0].steps[1].fee"},
 		{func(_, e *dunning.Step) { e.LookbackDays = 30 }, "workflows[0].steps[0].lookback_days"},
 		{func(s, _ *dunning.Step) { s.Action = "statment" }, "workflows[0].steps[1].action"},
 	} {
