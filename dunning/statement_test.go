@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/charge"
 	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/overduehq/overdue/notice"
 	"github.com/overduehq/overdue/schedule"
 	"github.com/overduehq/overdue/store/memory"
 	"github.com/shopspring/decimal"
@@ -365,5 +367,48 @@ func TestStatementOtherLanguageIsEnglish(t *testing.T) {
 	st, err := dunningtest.Policy(statementWorkflow(0)).Statement(pf, dunning.StatementRequest{CustomerID: "c1", Currency: "EUR", From: day("2026-03-01"), To: day("2026-03-31")})
 	if err != nil || st.Language != "en" || !strings.HasPrefix(st.Subject, "Statement of account 1 March 2026") || !strings.Contains(st.HTML, `lang="en"`) {
 		t.Errorf("%v %q %q", err, st.Language, st.Subject)
+	}
+}
+
+// A statement the Sender fails for good is followed by the step's OnBounce
+// task the next day, once; the failed statement charged nothing.
+func TestStatementStepFailedForGood(t *testing.T) {
+	ctx := context.Background()
+	pol := dunningtest.Policy(statementWorkflow(30))
+	pf := statementPortfolio("en")
+	pf.Invoices = pf.Invoices[:1]
+	st := memory.New()
+	snd := &dunningtest.Sender{Fail: func(key string, n *notice.Notice) error {
+		if n.Statement != nil {
+			return fmt.Errorf("mailbox gone: %w", dunning.ErrPermanent)
+		}
+		return nil
+	}}
+	var got []string
+	for d := day("2026-03-31"); d <= day("2026-04-12"); d++ {
+		r := &dunning.Runner{Policy: pol, Store: st, Sender: snd, Clock: dunningtest.ClockAt(d), Owner: "t"}
+		acts, err := r.Plan(ctx, pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := r.Execute(ctx, acts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range rep.Results {
+			got = append(got, d.String()+" "+string(res.Status)+" "+res.Key)
+		}
+	}
+	want := []string{
+		"2026-03-31 sent inv/c1/i1/standard/reminder/c0",
+		"2026-04-10 failed inv/c1/i1/standard/statement/c0",
+		"2026-04-11 sent inv/c1/i1/standard/statement/c0/fallback",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	tasks, _ := st.Tasks(ctx, dunning.TaskOpen)
+	if len(tasks) != 1 || tasks[0].Kind != dunning.Task || !strings.Contains(tasks[0].Title, "the notice could not be delivered") {
+		t.Errorf("tasks %+v", tasks)
 	}
 }
