@@ -319,7 +319,8 @@ func (pl *planner) sendStatement(cs *custState, a *Action, step *Step, st *notic
 // of the previous month to the day before the statement day (Day 1: the
 // previous calendar month), so consecutive statements cover consecutive
 // days, each day once. A customer without entries in the period and with a
-// closing balance of zero in a currency gets none in it. Its key is
+// closing balance of zero in a currency gets none in it, and a customer on
+// hold (Customer.Hold) none while the hold lasts. Its key is
 // "statement/<customer>/<currency>/<last day of the period>": the same on
 // every run, so it is sent and recorded once. Plan knows no customer-level
 // history, so it plans the statement again on each of the next
@@ -381,7 +382,7 @@ func (pl *planner) scheduledStatements(cs *custState, actions []Action) []Action
 		return actions
 	}
 	t, ok := s.due(cs.asOf)
-	if !ok {
+	if !ok || cs.c.Hold.ActiveOn(cs.asOf) {
 		return actions
 	}
 	from, to := t.AddDate(0, -1, 0), t-1

@@ -347,6 +347,15 @@ func TestScheduledStatements(t *testing.T) {
 		!strings.Contains(ex.Actions[0].Reason, "the monthly statement of account (day 1); a statement of account from 2026-03-01 to 2026-03-31 goes out: closing balance EUR 800.00") {
 		t.Errorf("explain: %+v %v", ex, err)
 	}
+	// A customer on hold gets none while the hold lasts: held from 03-15
+	// to 04-03, c1's March statement waits until 04-03, in its window.
+	pf.Customers[0].Hold = &dunning.Hold{Since: day("2026-03-15"), Until: day("2026-04-03"), Reason: "restructuring"}
+	for d, want := range map[string]int{"2026-04-02": 0, "2026-04-03": 1} {
+		acts, err := dunning.Plan(day(d), pol, pf)
+		if err != nil || len(acts) != want {
+			t.Errorf("on hold, %s: %d actions %v, want %d", d, len(acts), err, want)
+		}
+	}
 	for _, bad := range []struct {
 		s     dunning.StatementSchedule
 		field string
