@@ -200,6 +200,10 @@ type planner struct {
 	// covered holds the keys of the day's actions the customer's unapplied
 	// money covers, with the reason (balance.go).
 	covered map[string]string
+	// rejected holds, by customer, the Problem of a record of the customer
+	// Plan rejected: its statement of account would be incomplete
+	// (statement.go).
+	rejected map[string]string
 }
 
 type custState struct {
@@ -285,6 +289,7 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 
 	unByCust, badUn := groupUnapplied(asOfFn, p.Unapplied, p.Customers, custIdx)
 	rejected = append(rejected, badUn...)
+	pl.rejected = rejectedRecords(rejected)
 
 	for i := range p.Tasks {
 		t := &p.Tasks[i]

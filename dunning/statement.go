@@ -194,6 +194,9 @@ func (p *Policy) places(c Currency) int32 {
 //     Workflow.MaxNotices, and does not count towards them or the minimum
 //     gap. A statement the Sender fails for good, or that bounces, is
 //     followed by the step's OnBounce task (task or escalate-internal).
+//   - It is true and complete or not sent: a customer with a record Plan
+//     rejects (an invalid invoice or unapplied payment) gets its statement
+//     with a Problem naming the record, and a task to fix the data.
 
 // checkStatementStep checks what a statement step may carry, and that
 // other steps carry no LookbackDays.
@@ -299,6 +302,10 @@ func (pl *planner) sendStatement(cs *custState, a *Action, step *Step, st *notic
 	}
 	st.Debtor = n.Debtor
 	a.Notice = n
+	if why, ok := pl.rejected[cs.c.ID]; ok {
+		a.Problem = "statement of account: it would leave out a record of the customer that is invalid: " + why
+		return
+	}
 	a.Reason += fmt.Sprintf("; a statement of account from %s to %s goes out: closing balance %s %s", st.From, st.To, st.Currency, st.Closing.StringFixed(st.MinorUnits))
 	if err := notice.RenderStatement(st); err != nil {
 		a.Problem = "statement of account: " + err.Error()
@@ -412,4 +419,19 @@ func (pl *planner) scheduledStatements(cs *custState, actions []Action) []Action
 		actions = append(actions, a)
 	}
 	return actions
+}
+
+// rejectedRecords returns the Problem of the first rejected record of each
+// customer among the Rejected actions (nil: none).
+func rejectedRecords(rejected []Action) map[string]string {
+	var out map[string]string
+	for _, a := range rejected {
+		if _, ok := out[a.CustomerID]; !ok && a.CustomerID != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[a.CustomerID] = a.Problem
+		}
+	}
+	return out
 }

@@ -421,3 +421,26 @@ func TestStatementStepFailedForGood(t *testing.T) {
 		t.Errorf("tasks %+v", tasks)
 	}
 }
+
+// A statement of a customer with an invalid record would leave it out: it
+// carries a Problem naming the record, and Plan opens a task to fix it.
+func TestStatementStepWithInvalidRecord(t *testing.T) {
+	pol := dunningtest.Policy(statementWorkflow(30))
+	pf := statementPortfolio("en")
+	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 0, Last: day("2026-03-31")}}
+	pf.Unapplied = append(pf.Unapplied, dunning.Unapplied{ID: "u9", CustomerID: "c1", Kind: "cheque", Currency: "EUR", Date: day("2026-04-09"), Amount: amt("10")})
+	acts, err := dunning.Plan(day("2026-04-10"), pol, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, a := range acts {
+		kinds = append(kinds, string(a.Kind))
+		if a.Kind == dunning.SendStatement && !strings.Contains(a.Problem, "unapplied[u9].kind") {
+			t.Errorf("statement problem %q", a.Problem)
+		}
+	}
+	if !cmp.Equal(kinds, []string{"rejected", "fix-data", "statement"}) {
+		t.Errorf("actions %v", kinds)
+	}
+}
