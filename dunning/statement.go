@@ -42,6 +42,14 @@ type StatementRequest struct {
 // Aging buckets the open items by days overdue at To: not yet due, 1-30,
 // 31-60, 61-90, more than 90. The statement is validated and rendered
 // (notice.RenderStatement) before it is returned.
+//
+// The statement lists what the portfolio holds: the closing balance and
+// the open items are right when every open invoice of the customer is in
+// it (as Plan needs anyway), but an invoice paid in the period appears
+// among the entries only when the portfolio carries it. An app that passes
+// Plan its open invoices only passes the period's paid ones too, for the
+// statement steps and Policy.Statements, or the statement lists fewer
+// movements than happened (its figures still reconcile).
 func (p *Policy) Statement(pf Portfolio, r StatementRequest) (*notice.Statement, error) {
 	var c *Customer
 	for i := range pf.Customers {
