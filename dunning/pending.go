@@ -23,9 +23,10 @@ func (pl *planner) pendingOf(customerID string) []Pending {
 		pl.pending = map[string][]Pending{}
 		if ph, ok := pl.p.History.(PendingHistory); ok {
 			for _, pe := range ph.Pending() {
-				if pe.Fallback || len(pe.InvoiceIDs) == 0 {
+				if pe.Fallback || len(pe.InvoiceIDs) == 0 && pe.Kind != SendStatement {
 					// A fallback's key follows from the bounced key alone:
-					// regrouping cannot change it.
+					// regrouping cannot change it. (A scheduled statement
+					// names no invoice: scheduledStatements re-plans it.)
 					continue
 				}
 				pl.pending[pe.CustomerID] = append(pl.pending[pe.CustomerID], pe)

@@ -340,7 +340,11 @@ func (pl *planner) sendStatement(cs *custState, a *Action, step *Step, st *notic
 // every run, so it is sent and recorded once. Plan knows no customer-level
 // history, so it plans the statement again on each of the next
 // WindowDays-1 days, for a run that missed its day; the Runner finds the
-// key done and skips it (StatusDone). The action names no invoice
+// key done and skips it (StatusDone); one whose outcome is unknown (a
+// runner died between the send and the record: the store holds it
+// pending) is planned again under its key after the window too, until it
+// is recorded. One the Runner released (a send that failed for a while)
+// is retried only within the window. The action names no invoice
 // (InvoiceIDs is empty): its record advances no invoice's progress, and it
 // never waits for, nor holds up, an invoice's dunning. Explain lists it
 // among the actions of each of the customer's invoices.
@@ -396,22 +400,44 @@ func (pl *planner) scheduledStatements(cs *custState, actions []Action) []Action
 	if s == nil {
 		return actions
 	}
-	t, ok := s.due(cs.asOf)
-	if !ok || cs.c.Hold.ActiveOn(cs.asOf) {
+	if cs.c.Hold.ActiveOn(cs.asOf) {
 		return actions
 	}
-	from, to := t.AddDate(0, -1, 0), t-1
-	var curs []Currency
-	for _, inv := range cs.invs {
-		curs = append(curs, inv.Currency)
+	type period struct {
+		t   date.Date // the statement day
+		cur Currency
 	}
-	if cs.un != nil {
-		for _, u := range cs.un.recs {
-			curs = append(curs, u.Currency)
+	var todo []period
+	if t, ok := s.due(cs.asOf); ok {
+		var curs []Currency
+		for _, inv := range cs.invs {
+			curs = append(curs, inv.Currency)
+		}
+		if cs.un != nil {
+			for _, u := range cs.un.recs {
+				curs = append(curs, u.Currency)
+			}
+		}
+		slices.Sort(curs)
+		for _, cur := range slices.Compact(curs) {
+			todo = append(todo, period{t, cur})
 		}
 	}
-	slices.Sort(curs)
-	for _, cur := range slices.Compact(curs) {
+	// A statement whose outcome is unknown (claimed, its runner gone) is
+	// planned again under its key after its window, until recorded.
+	for _, pe := range pl.pendingOf(cs.c.ID) {
+		prefix := "statement/" + esc(cs.c.ID) + "/" + string(pe.Currency) + "/"
+		if pe.Kind != SendStatement || len(pe.InvoiceIDs) != 0 || !strings.HasPrefix(pe.Key, prefix) {
+			continue
+		}
+		to, err := date.ParseISO(pe.Key[len(prefix):])
+		if p := (period{to + 1, pe.Currency}); err == nil && !slices.Contains(todo, p) {
+			todo = append(todo, p)
+		}
+	}
+	for _, p := range todo {
+		t, cur := p.t, p.cur
+		from, to := t.AddDate(0, -1, 0), t-1
 		a := Action{
 			Key: "statement/" + esc(cs.c.ID) + "/" + string(cur) + "/" + to.String(), Kind: SendStatement, Date: cs.asOf, Scheduled: t,
 			CustomerID: cs.c.ID, TimeZone: cs.c.TimeZone, StepIndex: -1, Currency: cur,

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/overduehq/overdue/dunning"
@@ -442,5 +443,44 @@ func TestStatementStepWithInvalidRecord(t *testing.T) {
 	}
 	if !cmp.Equal(kinds, []string{"rejected", "fix-data", "statement"}) {
 		t.Errorf("actions %v", kinds)
+	}
+}
+
+// A scheduled statement whose runner died after claiming it (its outcome
+// unknown) is planned again under its key after its window, sent once
+// (reported resent: it may have gone out) and then no more.
+func TestScheduledStatementPendingAfterWindow(t *testing.T) {
+	ctx := context.Background()
+	wf := dunning.Workflow{Name: "standard", Steps: []dunning.Step{{Name: "late", At: schedule.Offset{Anchor: schedule.Due, Days: 60}, Action: dunning.Email}}}
+	pol := dunningtest.Policy(wf)
+	pol.Statements = &dunning.StatementSchedule{Day: 1}
+	pf := statementPortfolio("en")
+	clock := dunningtest.ClockAt(day("2026-04-01"))
+	st := memory.New(memory.WithClock(clock))
+	snd := &dunningtest.Sender{}
+	r := &dunning.Runner{Policy: pol, Store: st, Sender: snd, Clock: clock, Owner: "t"}
+	acts, err := r.Plan(ctx, pf)
+	if err != nil || len(acts) != 1 || acts[0].Key != "statement/c1/EUR/2026-03-31" {
+		t.Fatalf("04-01: %+v %v", acts, err)
+	}
+	if _, err := st.Claim(ctx, dunning.ClaimParams{Key: acts[0].Key, Owner: "gone", Lease: time.Hour, Planned: dunning.PendingOf(&acts[0])}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for d := day("2026-04-09"); d <= day("2026-04-11"); d++ {
+		clock.Set(d.MidnightUTC().Add(12 * time.Hour))
+		rep, err := r.Run(ctx, pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range rep.Results {
+			got = append(got, d.String()+" "+string(res.Status)+" "+res.Key)
+		}
+	}
+	if want := []string{"2026-04-09 resent statement/c1/EUR/2026-03-31"}; !cmp.Equal(got, want) {
+		t.Errorf("results %v, want %v", got, want)
+	}
+	if s := snd.Sent(); len(s) != 1 || s[0].Notice.Statement == nil || !s[0].Notice.Statement.Closing.Equal(amt("800")) {
+		t.Errorf("sent %+v", s)
 	}
 }
