@@ -3,6 +3,7 @@ package dunning
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/overduehq/overdue/segment"
@@ -87,7 +88,9 @@ func (e *Explanation) String() string {
 	for i := range e.Interactions {
 		fmt.Fprintf(&b, "  contact: %s\n", e.Interactions[i].String())
 	}
-	if e.NextStep != "" && len(e.Actions) == 0 {
+	// The next step, unless an action of today covers the invoice (a
+	// scheduled statement of account does not).
+	if e.NextStep != "" && !slices.ContainsFunc(e.Actions, func(a Action) bool { return slices.Contains(a.InvoiceIDs, e.InvoiceID) }) {
 		fmt.Fprintf(&b, "  next: %s on %s\n", e.NextStep, e.Next)
 	}
 	return b.String()

@@ -348,6 +348,9 @@ func TestScheduledStatements(t *testing.T) {
 		!strings.Contains(ex.Actions[0].Reason, "the monthly statement of account (day 1); a statement of account from 2026-03-01 to 2026-03-31 goes out: closing balance EUR 800.00") {
 		t.Errorf("explain: %+v %v", ex, err)
 	}
+	if s := ex.String(); !strings.Contains(s, "  action statement statement/c1/EUR/2026-03-31\n") || !strings.Contains(s, "  next: late on 2026-06-18\n") {
+		t.Errorf("explanation:\n%s", s)
+	}
 	// A customer on hold gets none while the hold lasts: held from 03-15
 	// to 04-03, c1's March statement waits until 04-03, in its window.
 	pf.Customers[0].Hold = &dunning.Hold{Since: day("2026-03-15"), Until: day("2026-04-03"), Reason: "restructuring"}
