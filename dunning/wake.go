@@ -18,7 +18,9 @@ import (
 // year of generated portfolios: workflows with every grouping and catch-up,
 // gaps, notice maxima, rolling, broken promises, policy minimums, customer
 // limits, agreements with grace, payments, credits, holds, disputes and
-// promises (not segments, tasks or interest charges).
+// promises, statement steps and monthly statements (Policy.Statements: a
+// customer wakes on each day of a statement's window) (not segments, tasks
+// or interest charges).
 //
 // A date is never later than the invoice's next possible action; it may be
 // earlier (planning early costs time, never an action): an invoice with a
