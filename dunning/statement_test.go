@@ -256,6 +256,15 @@ func TestStatementStepValidate(t *testing.T) {
 	}
 }
 
+// monthlyPolicy sends statements on day 1; its workflow's only step,
+// due+60, falls after the days the tests plan.
+func monthlyPolicy() (*dunning.Policy, dunning.Workflow) {
+	wf := dunning.Workflow{Name: "standard", Steps: []dunning.Step{{Name: "late", At: schedule.Offset{Anchor: schedule.Due, Days: 60}, Action: dunning.Email}}}
+	pol := dunningtest.Policy(wf)
+	pol.Statements = &dunning.StatementSchedule{Day: 1}
+	return pol, wf
+}
+
 // Monthly statements on day 1 (Policy.Statements), run twice a day from
 // 04-01 to 05-10 on one memory store; the workflow's only step (due+60)
 // never falls in that time. c1 is statementPortfolio's; c2's one invoice
@@ -274,9 +283,7 @@ func TestStatementStepValidate(t *testing.T) {
 // and recorded once, with no invoice on its record.
 func TestScheduledStatements(t *testing.T) {
 	ctx := context.Background()
-	wf := dunning.Workflow{Name: "standard", Steps: []dunning.Step{{Name: "late", At: schedule.Offset{Anchor: schedule.Due, Days: 60}, Action: dunning.Email}}}
-	pol := dunningtest.Policy(wf)
-	pol.Statements = &dunning.StatementSchedule{Day: 1}
+	pol, wf := monthlyPolicy()
 	pf := statementPortfolio("en")
 	i9 := dunningtest.Invoice("i9", "c2", day("2026-01-10"), day("2026-02-09"), "100.00", "EUR")
 	i9.Payments = []dunning.Payment{{Date: day("2026-01-20"), Amount: amt("100.00")}}
@@ -454,9 +461,7 @@ func TestStatementStepWithInvalidRecord(t *testing.T) {
 // (reported resent: it may have gone out) and then no more.
 func TestScheduledStatementPendingAfterWindow(t *testing.T) {
 	ctx := context.Background()
-	wf := dunning.Workflow{Name: "standard", Steps: []dunning.Step{{Name: "late", At: schedule.Offset{Anchor: schedule.Due, Days: 60}, Action: dunning.Email}}}
-	pol := dunningtest.Policy(wf)
-	pol.Statements = &dunning.StatementSchedule{Day: 1}
+	pol, _ := monthlyPolicy()
 	pf := statementPortfolio("en")
 	clock := dunningtest.ClockAt(day("2026-04-01"))
 	st := memory.New(memory.WithClock(clock))
