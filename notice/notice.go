@@ -290,9 +290,12 @@ type Notice struct {
 	Next Next `json:"next,omitzero"`
 
 	// Statement, when set, makes the notice a statement of account sent
-	// like any notice (a workflow's statement step): it has no Lines,
-	// charges or Total of its own, Validate checks the statement
-	// (validateStatement) and Set.Render renders it (RenderStatement).
+	// like any notice (a workflow's statement step, a monthly statement):
+	// it has no Lines or charges, its Total is the statement's closing
+	// balance, Validate checks the parties, date, number and address of the
+	// notice and the statement's own figures (Statement.Validate), and
+	// Set.Render renders it with the built-in statement texts
+	// (RenderStatement).
 	Statement *Statement `json:"statement,omitempty"`
 
 	Subject string `json:"subject,omitempty"`
