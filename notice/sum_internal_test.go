@@ -1,0 +1,118 @@
+package notice
+
+import (
+	"testing"
+
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+)
+
+// drawAmount draws amounts through every branch of minorSum: ordinary
+// minor-unit amounts, zeros with odd exponents, more decimals than the
+// minor unit (decimal fallback), coefficients of more than 15 digits
+// (fallback) and values near 9·10^18 minor units whose sums overflow int64.
+func drawAmount(t *rapid.T, u int32, label string) decimal.Decimal {
+	switch rapid.IntRange(0, 5).Draw(t, label+"kind") {
+	case 0:
+		return decimal.New(rapid.Int64Range(-1000, 100_000).Draw(t, label+"c"), -2)
+	case 1:
+		return decimal.New(0, rapid.Int32Range(-6, 3).Draw(t, label+"zexp"))
+	case 2:
+		return decimal.New(rapid.Int64Range(-99_999, 999_999).Draw(t, label+"c"), rapid.Int32Range(-5, -3).Draw(t, label+"e"))
+	case 3:
+		return decimal.New(rapid.Int64Range(1e15, 1e18).Draw(t, label+"c"), rapid.Int32Range(-3, 2).Draw(t, label+"e"))
+	case 4:
+		// 10^17 to 9·10^18 minor units: two of one sign overflow int64.
+		return decimal.New(rapid.Int64Range(-9, 9).Draw(t, label+"c"), 18-u-rapid.Int32Range(0, 1).Draw(t, label+"e"))
+	default:
+		return decimal.New(rapid.Int64Range(1, 5000).Draw(t, label+"c"), rapid.Int32Range(-1, 1).Draw(t, label+"e"))
+	}
+}
+
+// roundedSum is the definition the totals follow: the decimal sum from
+// decimal.Zero, rounded half away from zero to u decimals.
+func roundedSum(u int32, ds ...decimal.Decimal) decimal.Decimal {
+	s := decimal.Zero
+	for _, d := range ds {
+		s = s.Add(d)
+	}
+	return s.Round(u)
+}
+
+// TestTotalsMatchDecimalSums checks the int64 path of a notice's totals
+// against the decimal formula (sum from zero, each part rounded, parts
+// added): value and exponent alike, for any mix of amounts, overflow
+// included; and fits against d.Equal(d.Round(u)).
+func TestTotalsMatchDecimalSums(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		u := rapid.Int32Range(0, 4).Draw(t, "minorUnits")
+		n := &Notice{MinorUnits: u}
+		var opens, fees, interest, unapplied []decimal.Decimal
+		for range rapid.IntRange(0, 6).Draw(t, "lines") {
+			d := drawAmount(t, u, "open")
+			opens = append(opens, d)
+			n.Lines = append(n.Lines, Line{Open: d})
+		}
+		for range rapid.IntRange(0, 4).Draw(t, "fees") {
+			d := drawAmount(t, u, "fee")
+			fees = append(fees, d)
+			n.Fees = append(n.Fees, Charge{Amount: d})
+		}
+		for range rapid.IntRange(0, 4).Draw(t, "interest") {
+			d := drawAmount(t, u, "interest")
+			interest = append(interest, d)
+			n.Interest = append(n.Interest, Charge{Amount: d})
+		}
+		for range rapid.IntRange(0, 3).Draw(t, "unapplied") {
+			d := drawAmount(t, u, "unapplied")
+			unapplied = append(unapplied, d)
+			n.Unapplied = append(n.Unapplied, Unapplied{Amount: d})
+		}
+		same := func(what string, got, want decimal.Decimal) {
+			if !got.Equal(want) || got.Exponent() != want.Exponent() {
+				t.Fatalf("%s: %s (exp %d), want %s (exp %d)", what, got, got.Exponent(), want, want.Exponent())
+			}
+		}
+		p, f, i, un := roundedSum(u, opens...), roundedSum(u, fees...), roundedSum(u, interest...), roundedSum(u, unapplied...)
+		same("principal", n.Principal(), p)
+		same("fees", n.FeeTotal(), f)
+		same("interest", n.InterestTotal(), i)
+		same("unapplied", n.UnappliedTotal(), un)
+		total := p.Add(f).Add(i)
+		if len(unapplied) > 0 {
+			total = total.Sub(un)
+		}
+		same("total", n.ComputeTotal(), total)
+		for _, d := range append(opens, fees...) {
+			if got, want := fits(d, u), d.Equal(d.Round(u)); got != want {
+				t.Fatalf("fits(%s, %d) = %v, want %v", d, u, got, want)
+			}
+		}
+	})
+}
+
+// TestValidateAllocations: a valid notice is checked without building
+// field paths; the allocations left are the payment reference's words and
+// the total's decimal (Validate is on the planner's path for every notice).
+func TestValidateAllocations(t *testing.T) {
+	amt := decimal.New(123450, -2)
+	n := &Notice{
+		Key: "k", Number: NumberFor("k"), Date: 20000, Stage: OverdueNotice, Channel: Email, Language: "en",
+		Creditor: Party{Name: "Creditor", Address: []string{"Street 1"}},
+		Debtor:   Party{Name: "Debtor", Email: "d@example.com"},
+		Currency: "EUR", MinorUnits: 2,
+		Lines:    []Line{{Number: "INV-1", IssueDate: 19900, DueDate: 19930, Description: "Goods", Amount: amt, Open: amt}, {Number: "INV-2", IssueDate: 19900, DueDate: 19930, Description: "Goods", Amount: amt, Open: amt}},
+		Fees:     []Charge{{Label: "fee", Amount: decimal.New(500, -2)}},
+		Payment:  Payment{IBAN: "DE89370400440532013000"},
+		Earlier:  []date.Date{19990},
+	}
+	n.Payment.Reference = PaymentReference(n.Number, []string{"INV-1", "INV-2"})
+	n.Total = n.ComputeTotal()
+	if err := n.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := testing.AllocsPerRun(100, func() { _ = n.Validate() }); got > 6 {
+		t.Errorf("Validate of a valid notice: %v allocations, want at most 6", got)
+	}
+}
