@@ -102,10 +102,10 @@ func TestValidateAllocations(t *testing.T) {
 		Creditor: Party{Name: "Creditor", Address: []string{"Street 1"}},
 		Debtor:   Party{Name: "Debtor", Email: "d@example.com"},
 		Currency: "EUR", MinorUnits: 2,
-		Lines:    []Line{{Number: "INV-1", IssueDate: 19900, DueDate: 19930, Description: "Goods", Amount: amt, Open: amt}, {Number: "INV-2", IssueDate: 19900, DueDate: 19930, Description: "Goods", Amount: amt, Open: amt}},
-		Fees:     []Charge{{Label: "fee", Amount: decimal.New(500, -2)}},
-		Payment:  Payment{IBAN: "DE89370400440532013000"},
-		Earlier:  []date.Date{19990},
+		Lines:   []Line{{Number: "INV-1", IssueDate: 19900, DueDate: 19930, Description: "Goods", Amount: amt, Open: amt}, {Number: "INV-2", IssueDate: 19900, DueDate: 19930, Description: "Goods", Amount: amt, Open: amt}},
+		Fees:    []Charge{{Label: "fee", Amount: decimal.New(500, -2)}},
+		Payment: Payment{IBAN: "DE89370400440532013000"},
+		Earlier: []date.Date{19990},
 	}
 	n.Payment.Reference = PaymentReference(n.Number, []string{"INV-1", "INV-2"})
 	n.Total = n.ComputeTotal()
