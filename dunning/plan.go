@@ -223,7 +223,7 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		}
 	}
 	var parents map[string]*Invoice
-	p, rejected := screenPortfolio(asOfFn, p, ex)
+	p, rejected, idx := screenPortfolio(asOfFn, p, ex)
 	p.Customers = reviewHolds(asOfFn, p)
 	var clash []Action
 	p.Invoices, clash = screenInstalments(asOfFn, p.Invoices, p.Customers)
@@ -248,28 +248,39 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		pl.agreements[a.ID] = a
 	}
 
-	// Group invoices by customer with a counting sort: one map lookup per
-	// invoice and no per-customer slices.
-	custIdx := make(map[string]int32, len(p.Customers))
-	for i := range p.Customers {
-		c := &p.Customers[i]
-		if c.ID == "" {
-			return nil, &FieldError{Field: fmt.Sprintf("customers[%d].id", i), Value: "", Reason: "must not be empty"}
+	// Group invoices by customer with a counting sort: no per-customer
+	// slices, and no map lookup per invoice when screening's index still
+	// holds (nothing rejected, no instalments expanded: the same customers
+	// in the same order, reviewHolds only replacing holds, and the same
+	// invoices).
+	var custIdx map[string]int32
+	var owner []int32
+	if idx != nil && len(clash) == 0 && parents == nil {
+		custIdx, owner = idx.cust, idx.owner
+	} else {
+		custIdx = make(map[string]int32, len(p.Customers))
+		for i := range p.Customers {
+			c := &p.Customers[i]
+			if c.ID == "" {
+				return nil, &FieldError{Field: fmt.Sprintf("customers[%d].id", i), Value: "", Reason: "must not be empty"}
+			}
+			if _, dup := custIdx[c.ID]; dup {
+				return nil, &FieldError{Field: fmt.Sprintf("customers[%d].id", i), Value: c.ID, Reason: "is used by an earlier customer"}
+			}
+			custIdx[c.ID] = int32(i)
 		}
-		if _, dup := custIdx[c.ID]; dup {
-			return nil, &FieldError{Field: fmt.Sprintf("customers[%d].id", i), Value: c.ID, Reason: "is used by an earlier customer"}
+		owner = make([]int32, len(p.Invoices))
+		for i := range p.Invoices {
+			inv := &p.Invoices[i]
+			ci, ok := custIdx[inv.CustomerID]
+			if !ok {
+				return nil, &FieldError{Field: fmt.Sprintf("invoices[%d].customer_id", i), Value: inv.CustomerID, Reason: "names no customer of the portfolio"}
+			}
+			owner[i] = ci
 		}
-		custIdx[c.ID] = int32(i)
 	}
-	owner := make([]int32, len(p.Invoices))
 	start := make([]int32, len(p.Customers)+1)
-	for i := range p.Invoices {
-		inv := &p.Invoices[i]
-		ci, ok := custIdx[inv.CustomerID]
-		if !ok {
-			return nil, &FieldError{Field: fmt.Sprintf("invoices[%d].customer_id", i), Value: inv.CustomerID, Reason: "names no customer of the portfolio"}
-		}
-		owner[i] = ci
+	for _, ci := range owner {
 		start[ci+1]++
 	}
 	for i := 1; i < len(start); i++ {
@@ -317,6 +328,11 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 			cs.un = &unappliedState{recs: un}
 		}
 		cs.subj = subject{c: c, invs: invs, asOf: cs.asOf}
+		if len(actions) > 0 && cap(actions)-len(actions) < 8 {
+			// Double: append grows a long slice by a quarter, which for
+			// tens of thousands of actions copies each about five times.
+			actions = slices.Grow(actions, len(actions)+8)
+		}
 		var err error
 		n0, saved := len(actions), pl.saveExplain()
 		actions, err = pl.customer(&cs, actions)
@@ -490,7 +506,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	for _, d := range listed {
 		k := gk{d.wf.Name, d.inv.Currency}
 		if g, ok := groups[k]; ok {
-			d.reason = fmt.Sprintf("invoice %s (due %s, open %s %s) is overdue and listed: no step of its own is due", d.inv.Number, d.inv.Due, d.inv.Currency, d.open.StringFixed(pl.places(d.inv.Currency)))
+			d.reason = listedReason(d.inv, pl.places(d.inv.Currency), d.open)
 			if ex := pl.explaining(d.inv); ex != nil {
 				ex.Reason = d.reason + " (" + ex.Reason + ")"
 			}
@@ -1001,7 +1017,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		}
 	default:
 		s := wf.Steps[dec.steps[len(dec.steps)-1]]
-		dec.reason = fmt.Sprintf("invoice %s (due %s, open %s %s): step %q of workflow %q fell due on %s", inv.Number, inv.Due, inv.Currency, open.StringFixed(pl.places(inv.Currency)), s.Name, wf.Name, dec.dates[len(dec.dates)-1])
+		dec.reason = stepReason(inv, pl.places(inv.Currency), open, s.Name, wf.Name, dec.dates[len(dec.dates)-1])
 		if len(dec.skipped) > 0 {
 			dec.reason += fmt.Sprintf("; %d earlier step(s) passed over (catch-up: %s)", len(dec.skipped), wf.catchUp())
 		}
@@ -1093,7 +1109,13 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		Kind: step.Action, Date: cs.asOf, Scheduled: sched, CustomerID: cs.c.ID, TimeZone: cs.c.TimeZone,
 		Workflow: wf.Name, Step: step.Name, StepIndex: si, Currency: d0.inv.Currency,
 	}
+	// Cycles and Steps share one backing array, each capped at len(ds).
+	ints := make([]int, 0, 2*len(ds))
+	a.InvoiceIDs, a.Cycles, a.Steps = make([]string, 0, len(ds)), ints[:0:len(ds)], ints[len(ds):len(ds):2*len(ds)]
 	var reasons []string
+	if len(ds) > 1 {
+		reasons = make([]string, 0, len(ds))
+	}
 	for _, d := range ds {
 		a.InvoiceIDs = append(a.InvoiceIDs, d.inv.ID)
 		a.Cycles = append(a.Cycles, d.inv.Cycle)
@@ -1109,15 +1131,20 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		default:
 			a.Steps = append(a.Steps, d.steps[len(d.steps)-1])
 		}
-		a.Open = a.Open.Add(d.open)
-		reasons = append(reasons, d.reason)
+		a.Open = addExact(a.Open, d.open)
+		if len(ds) > 1 {
+			reasons = append(reasons, d.reason)
+		}
 		if k <= 0 {
 			for _, s := range d.skipped {
 				a.Skipped = append(a.Skipped, wf.Steps[s].Name)
 			}
 		}
 	}
-	a.Reason = strings.Join(reasons, "; ")
+	a.Reason = ds[0].reason
+	if len(ds) > 1 {
+		a.Reason = strings.Join(reasons, "; ")
+	}
 	a.Approval = step.Approval
 	switch {
 	case d0.fallback != "" && step.Action == Email && cs.c.retrace(step, d0.fallback):
@@ -1247,14 +1274,23 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	var agr *Agreement
 	opens := make([]decimal.Decimal, 0, len(ds))
 	numbers := make([]string, 0, len(ds))
+	n.Lines = make([]notice.Line, 0, len(ds))
 	for _, d := range ds {
 		inv := d.inv
 		if agr == nil && inv.AgreementID != "" {
 			agr = pl.agreements[inv.AgreementID]
 		}
-		desc := make([]string, 0, len(inv.Lines))
-		for _, l := range inv.Lines {
-			desc = append(desc, l.Description)
+		var desc string
+		switch len(inv.Lines) {
+		case 0:
+		case 1:
+			desc = inv.Lines[0].Description // what strings.Join gives, without the slice
+		default:
+			ds := make([]string, 0, len(inv.Lines))
+			for _, l := range inv.Lines {
+				ds = append(ds, l.Description)
+			}
+			desc = strings.Join(ds, "; ")
 		}
 		// The history of this invoice's cycle only; the last notice of a
 		// fallback never reached the customer, so it is not claimed.
@@ -1267,7 +1303,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			last = 0
 		}
 		ln := notice.Line{
-			Number: inv.Number, IssueDate: inv.Issued, DueDate: inv.Due, Description: strings.Join(desc, "; "),
+			Number: inv.Number, IssueDate: inv.Issued, DueDate: inv.Due, Description: desc,
 			Amount: inv.Amount, Open: d.open, DaysOverdue: max(0, int(cs.asOf-inv.Due)), LastNotice: last,
 		}
 		pl.accountLine(&ln, inv, cs.asOf)
@@ -1317,7 +1353,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 					}
 					l.Amount = amt
 					n.Interest = append(n.Interest, l)
-					a.Interest = a.Interest.Add(amt)
+					a.Interest = addExact(a.Interest, amt)
 				}
 			}
 		}
@@ -1329,7 +1365,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 				// settleCharges nets it against the reminder fees it covers.
 				n.Fees = append(n.Fees, notice.Charge{Label: "compensation", Invoice: inv.Number, Amount: comp.Amount,
 					Statutory: comp.Amount, Basis: ch.Interest.Regime.CompensationBasis()})
-				a.Fees = a.Fees.Add(comp.Amount)
+				a.Fees = addExact(a.Fees, comp.Amount)
 				a.Compensation = true
 			}
 		}
@@ -1353,7 +1389,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			a.Problem = "fee of step " + step.Name + ": " + err.Error()
 		} else if fee.IsPositive() {
 			n.Fees = append(n.Fees, notice.Charge{Label: "fee", Invoice: feeInv, Amount: fee.Amount})
-			a.Fees = a.Fees.Add(fee.Amount)
+			a.Fees = addExact(a.Fees, fee.Amount)
 		}
 	}
 	fd := ds[bi]

@@ -424,12 +424,21 @@ type recState struct {
 	invs []string // invoices left unplanned because of it
 }
 
+// portfolioIndex is what screening learnt of a portfolio in which nothing
+// failed: each customer's index by ID, and each invoice's customer index.
+// Plan groups the invoices by it instead of looking every customer ID up a
+// second time.
+type portfolioIndex struct {
+	cust  map[string]int32
+	owner []int32
+}
+
 // screenPortfolio validates every customer, agreement and invoice of p. It
 // returns p without the records that fail (and without the invoices that
 // depend on a failed customer or agreement), and one Rejected action per
-// failed record. When nothing fails it returns p itself; the work per
-// invoice is a few map lookups and allocates nothing.
-func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanation) (Portfolio, []Action) {
+// failed record. When nothing fails it returns p itself and its index; the
+// work per invoice is a few map lookups and allocates nothing.
+func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanation) (Portfolio, []Action, *portfolioIndex) {
 	s := &screen{asOf: asOf, ex: ex}
 	ck := &checked{langs: map[string]bool{}, zones: map[string]bool{}}
 	bad := false
@@ -491,9 +500,11 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 		bad = true
 	}
 	seen := map[string]int{}
+	owner := make([]int32, len(p.Invoices))
 	for i := range p.Invoices {
 		inv := &p.Invoices[i]
 		ci, custOK := cust[inv.CustomerID]
+		owner[i] = ci
 		err := inv.Validate()
 		switch {
 		case err != nil:
@@ -537,7 +548,7 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 		s.reject(key, c, inv.CustomerID, []string{inv.ID}, err)
 	}
 	if !bad {
-		return p, nil
+		return p, nil, &portfolioIndex{cust: cust, owner: owner}
 	}
 	for i := range p.Customers {
 		c := &p.Customers[i]
@@ -584,7 +595,7 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 			out.Invoices = append(out.Invoices, p.Invoices[i])
 		}
 	}
-	return out, s.rejected
+	return out, s.rejected, nil
 }
 
 // duplicateIDs returns, for each invoice ID that more than one invoice

@@ -336,22 +336,44 @@ func (n *Notice) InterestTotal() decimal.Decimal {
 // each rounded on its own, so the total is exactly the figures a notice
 // shows, added.
 func (n *Notice) ComputeTotal() decimal.Decimal {
-	p, f, i, un := n.principal(), sumCharges(n.Fees, n.MinorUnits), sumCharges(n.Interest, n.MinorUnits), n.unapplied()
-	if !p.slow && !f.slow && !i.slow && !un.slow {
-		// Each part is a count of 10^-MinorUnits, so rounding changes none.
-		if t, ok := add64(p.n, f.n); ok {
-			if t, ok = add64(t, i.n); ok && un.n != math.MinInt64 {
-				if t, ok = add64(t, -un.n); ok {
-					return decimal.New(t, -n.MinorUnits)
-				}
-			}
-		}
+	if t, ok := n.computeMinor(); ok {
+		return decimal.New(t, -n.MinorUnits)
 	}
+	p, f, i, un := n.principal(), sumCharges(n.Fees, n.MinorUnits), sumCharges(n.Interest, n.MinorUnits), n.unapplied()
 	t := p.rounded().Add(f.rounded()).Add(i.rounded())
 	if len(n.Unapplied) > 0 {
 		t = t.Sub(un.rounded())
 	}
 	return t
+}
+
+// computeMinor is ComputeTotal in counts of 10^-MinorUnits, or false when
+// an amount or a sum does not fit an int64.
+func (n *Notice) computeMinor() (int64, bool) {
+	p, f, i, un := n.principal(), sumCharges(n.Fees, n.MinorUnits), sumCharges(n.Interest, n.MinorUnits), n.unapplied()
+	if p.slow || f.slow || i.slow || un.slow || un.n == math.MinInt64 {
+		return 0, false
+	}
+	// Each part is a count of 10^-MinorUnits, so rounding changes none.
+	t, ok := add64(p.n, f.n)
+	if ok {
+		t, ok = add64(t, i.n)
+	}
+	if ok {
+		t, ok = add64(t, -un.n)
+	}
+	return t, ok
+}
+
+// totalAddsUp reports whether Total is ComputeTotal and has at most
+// MinorUnits decimals: compared in counts of the minor unit when both fit.
+func (n *Notice) totalAddsUp() bool {
+	if t, ok := n.computeMinor(); ok {
+		if v, ok := minorOf(n.Total, n.MinorUnits); ok {
+			return v == t
+		}
+	}
+	return n.Total.Equal(n.ComputeTotal()) && fits(n.Total, n.MinorUnits)
 }
 
 // ErrInvalid is wrapped by every *ValidationError.
@@ -406,16 +428,34 @@ var hundred = decimal.NewFromInt(100)
 // referenceCovers reports whether a payment reference names the notice:
 // its number, or every invoice number on it, each as a whole word.
 func (n *Notice) referenceCovers(ref string) bool {
-	words := strings.FieldsFunc(ref, func(r rune) bool { return r == ' ' || r == ',' || r == ';' || r == '/' })
-	if n.Number != "" && slices.Contains(words, n.Number) {
+	if n.Number != "" && hasWord(ref, n.Number) {
 		return true
 	}
 	for _, l := range n.Lines {
-		if !slices.Contains(words, l.Number) {
+		if !hasWord(ref, l.Number) {
 			return false
 		}
 	}
 	return len(n.Lines) > 0
+}
+
+// hasWord reports whether w is one of the words of ref, words being
+// separated by spaces, commas, semicolons and slashes (an empty w is
+// none).
+func hasWord(ref, w string) bool {
+	for len(ref) > 0 {
+		i := strings.IndexAny(ref, " ,;/")
+		word := ref
+		if i >= 0 {
+			word, ref = ref[:i], ref[i+1:]
+		} else {
+			ref = ""
+		}
+		if word != "" && word == w {
+			return true
+		}
+	}
+	return false
 }
 
 // Validate refuses a notice that lacks what a dunning notice must carry: who
@@ -504,8 +544,9 @@ func (n *Notice) Validate() error {
 		}
 	}
 	bad = append(bad, n.checkAccount()...)
-	miss(n.Total.Equal(n.ComputeTotal()) && fits(n.Total, n.MinorUnits), "total")
-	_, err := ParseNumber(n.Number)
+	miss(n.totalAddsUp(), "total")
+	var buf [NumberLen + 6]byte
+	_, err := readNumber(n.Number, buf[:0])
 	miss(err == nil && len(n.Number) == NumberLen, "number")
 	for i, d := range n.Earlier {
 		if d == 0 || d >= n.Date || i > 0 && d <= n.Earlier[i-1] {

@@ -24,7 +24,8 @@ const NumberLen = 10
 // probability 2^-45 per pair, so a number finds its notice together with
 // the customer; the key stays the identity inside the library.
 func NumberFor(key string) string {
-	sum := sha256.Sum256([]byte(key))
+	var buf [128]byte // keys are shorter: no copy of the key on the heap
+	sum := sha256.Sum256(append(buf[:0], key...))
 	v := binary.BigEndian.Uint64(sum[:8]) >> (64 - 5*(NumberLen-1))
 	b := make([]byte, NumberLen)
 	for i := NumberLen - 2; i >= 0; i-- {
@@ -57,7 +58,16 @@ func luhn32(s []byte, first int) int {
 // its canonical form, or an error when it is not a notice number or its
 // check digit does not match.
 func ParseNumber(s string) (string, error) {
-	var b []byte
+	var buf [NumberLen + 6]byte // a number as written fits: no buffer on the heap
+	b, err := readNumber(s, buf[:0])
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// readNumber is ParseNumber appending the canonical digits to b.
+func readNumber(s string, b []byte) ([]byte, error) {
 	for _, r := range strings.ToUpper(s) {
 		switch {
 		case r == ' ' || r == '-':
@@ -68,17 +78,17 @@ func ParseNumber(s string) (string, error) {
 			r = '1'
 		}
 		if r > 127 || strings.IndexByte(crockford, byte(r)) < 0 {
-			return "", fmt.Errorf("notice: number %q: character %q is not a base-32 digit", s, r)
+			return nil, fmt.Errorf("notice: number %q: character %q is not a base-32 digit", s, r)
 		}
 		b = append(b, byte(r))
 	}
 	if len(b) != NumberLen {
-		return "", fmt.Errorf("notice: number %q: want %d digits, have %d", s, NumberLen, len(b))
+		return nil, fmt.Errorf("notice: number %q: want %d digits, have %d", s, NumberLen, len(b))
 	}
 	if luhn32(b, 1) != 0 {
-		return "", fmt.Errorf("notice: number %q: check digit does not match", s)
+		return nil, fmt.Errorf("notice: number %q: check digit does not match", s)
 	}
-	return string(b), nil
+	return b, nil
 }
 
 // maxReference is the length of a SEPA credit transfer's unstructured

@@ -1,6 +1,8 @@
 package notice
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rickb777/date/v2"
@@ -84,6 +86,13 @@ func TestTotalsMatchDecimalSums(t *testing.T) {
 			total = total.Sub(un)
 		}
 		same("total", n.ComputeTotal(), total)
+		n.Total = total
+		if rapid.Bool().Draw(t, "otherTotal") {
+			n.Total = drawAmount(t, u, "total")
+		}
+		if got, want := n.totalAddsUp(), n.Total.Equal(total) && n.Total.Equal(n.Total.Round(u)); got != want {
+			t.Fatalf("totalAddsUp with total %s, sum %s: %v, want %v", n.Total, total, got, want)
+		}
 		for _, d := range append(opens, fees...) {
 			if got, want := fits(d, u), d.Equal(d.Round(u)); got != want {
 				t.Fatalf("fits(%s, %d) = %v, want %v", d, u, got, want)
@@ -92,9 +101,10 @@ func TestTotalsMatchDecimalSums(t *testing.T) {
 	})
 }
 
-// TestValidateAllocations: a valid notice is checked without building
-// field paths; the allocations left are the payment reference's words and
-// the total's decimal (Validate is on the planner's path for every notice).
+// TestValidateAllocations: a valid notice is checked without allocating
+// (no field paths built, totals compared in minor units, the number read
+// into a buffer on the stack): Validate is on the planner's path for every
+// notice.
 func TestValidateAllocations(t *testing.T) {
 	amt := decimal.New(123450, -2)
 	n := &Notice{
@@ -112,7 +122,22 @@ func TestValidateAllocations(t *testing.T) {
 	if err := n.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if got := testing.AllocsPerRun(100, func() { _ = n.Validate() }); got > 6 {
-		t.Errorf("Validate of a valid notice: %v allocations, want at most 6", got)
+	if got := testing.AllocsPerRun(100, func() { _ = n.Validate() }); got > 0 {
+		t.Errorf("Validate of a valid notice: %v allocations, want none", got)
 	}
+}
+
+// TestHasWordMatchesFields checks hasWord against the definition of a
+// word of a payment reference: an element of strings.FieldsFunc split at
+// spaces, commas, semicolons and slashes.
+func TestHasWordMatchesFields(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		alphabet := rapid.SampledFrom([]rune{'A', 'B', '1', ' ', ',', ';', '/', '-', 'é', '\xff'})
+		ref := string(rapid.SliceOfN(alphabet, 0, 16).Draw(t, "ref"))
+		w := string(rapid.SliceOfN(alphabet, 0, 3).Draw(t, "word"))
+		words := strings.FieldsFunc(ref, func(r rune) bool { return r == ' ' || r == ',' || r == ';' || r == '/' })
+		if got, want := hasWord(ref, w), slices.Contains(words, w); got != want {
+			t.Fatalf("hasWord(%q, %q) = %v, want %v", ref, w, got, want)
+		}
+	})
 }

@@ -1,0 +1,93 @@
+package dunning
+
+import (
+	"strconv"
+
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
+)
+
+// The planner writes a reason for every action it proposes. fmt, Date's
+// String and Decimal's StringFixed allocate several times per value, and a
+// plan of 25,000 actions writes 25,000 reasons, so the hot ones are
+// appended to one buffer by the helpers below; each gives exactly what its
+// fmt counterpart gives.
+
+// appendDay appends d as Date.String writes it ("2026-05-01").
+func appendDay(b []byte, d date.Date) []byte {
+	y, mon, dd := d.Date()
+	if y < 0 || y >= 10000 {
+		return append(b, d.String()...) // a signed, longer year
+	}
+	m := int(mon)
+	b = append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-')
+	return append(b, byte('0'+m/10), byte('0'+m%10), '-', byte('0'+dd/10), byte('0'+dd%10))
+}
+
+// appendFixed appends d.StringFixed(places): without allocating when d has
+// at most places decimals, no positive exponent and a coefficient of at
+// most 15 digits (NumDigits allocates nothing there), as amounts in their
+// currency's minor unit have.
+func appendFixed(b []byte, d decimal.Decimal, places int32) []byte {
+	exp := d.Exponent()
+	if d.IsZero() || exp > 0 || exp < -places || places > 18 || d.NumDigits() > 15 {
+		return append(b, d.StringFixed(places)...)
+	}
+	c := d.CoefficientInt64()
+	if c < 0 {
+		b = append(b, '-')
+		c = -c
+	}
+	var buf [40]byte
+	ds := strconv.AppendInt(buf[:0], c, 10)
+	for range places + exp {
+		ds = append(ds, '0') // now ds counts 10^-places
+	}
+	frac := int(places)
+	if n := len(ds) - frac; n > 0 {
+		b = append(b, ds[:n]...)
+		ds = ds[n:]
+	} else {
+		b = append(b, '0')
+	}
+	if frac == 0 {
+		return b
+	}
+	b = append(b, '.')
+	for range frac - len(ds) {
+		b = append(b, '0')
+	}
+	return append(b, ds...)
+}
+
+// stepReason is the reason of an invoice's due step: fmt.Sprintf("invoice
+// %s (due %s, open %s %s): step %q of workflow %q fell due on %s", ...).
+func stepReason(inv *Invoice, places int32, open decimal.Decimal, step, workflow string, on date.Date) string {
+	b := make([]byte, 0, 96+len(inv.Number)+len(step)+len(workflow))
+	b = invoiceHead(b, inv, places, open)
+	b = append(b, "): step "...)
+	b = strconv.AppendQuote(b, step)
+	b = append(b, " of workflow "...)
+	b = strconv.AppendQuote(b, workflow)
+	b = append(b, " fell due on "...)
+	return string(appendDay(b, on))
+}
+
+// listedReason is the reason of an invoice a per-customer notice lists.
+func listedReason(inv *Invoice, places int32, open decimal.Decimal) string {
+	b := make([]byte, 0, 112+len(inv.Number))
+	b = invoiceHead(b, inv, places, open)
+	return string(append(b, ") is overdue and listed: no step of its own is due"...))
+}
+
+// invoiceHead appends "invoice <number> (due <day>, open <currency> <open>".
+func invoiceHead(b []byte, inv *Invoice, places int32, open decimal.Decimal) []byte {
+	b = append(b, "invoice "...)
+	b = append(b, inv.Number...)
+	b = append(b, " (due "...)
+	b = appendDay(b, inv.Due)
+	b = append(b, ", open "...)
+	b = append(b, string(inv.Currency)...)
+	b = append(b, ' ')
+	return appendFixed(b, open, places)
+}
