@@ -200,6 +200,10 @@ type planner struct {
 	// covered holds the keys of the day's actions the customer's unapplied
 	// money covers, with the reason (balance.go).
 	covered map[string]string
+
+	// due and listed are customer's scratch for the decisions of one
+	// customer, reused by the next (nothing keeps them).
+	due, listed []decision
 }
 
 type custState struct {
@@ -417,7 +421,7 @@ type decision struct {
 func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	first := len(actions)
 	actions = pl.resumes(cs, actions)
-	var due, listed []decision
+	due, listed := pl.due[:0], pl.listed[:0]
 	for _, inv := range cs.invs {
 		d, ok := pl.invoice(cs, inv)
 		switch {
@@ -428,6 +432,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 			due = append(due, d)
 		}
 	}
+	pl.due, pl.listed = due[:0], listed[:0]
 	if len(due) == 0 {
 		return pl.tidyTasks(cs, actions, first), nil
 	}

@@ -2,6 +2,7 @@ package dunning
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
@@ -62,32 +63,40 @@ func appendFixed(b []byte, d decimal.Decimal, places int32) []byte {
 
 // stepReason is the reason of an invoice's due step: fmt.Sprintf("invoice
 // %s (due %s, open %s %s): step %q of workflow %q fell due on %s", ...).
+// The text goes into one strings.Builder sized beforehand (one allocation);
+// the formatted parts are appended to a buffer on the stack first.
 func stepReason(inv *Invoice, places int32, open decimal.Decimal, step, workflow string, on date.Date) string {
-	b := make([]byte, 0, 96+len(inv.Number)+len(step)+len(workflow))
-	b = invoiceHead(b, inv, places, open)
-	b = append(b, "): step "...)
-	b = strconv.AppendQuote(b, step)
-	b = append(b, " of workflow "...)
-	b = strconv.AppendQuote(b, workflow)
-	b = append(b, " fell due on "...)
-	return string(appendDay(b, on))
+	var sb strings.Builder
+	sb.Grow(96 + len(inv.Number) + len(step) + len(workflow))
+	invoiceHead(&sb, inv, places, open)
+	var buf [64]byte
+	sb.WriteString("): step ")
+	sb.Write(strconv.AppendQuote(buf[:0], step))
+	sb.WriteString(" of workflow ")
+	sb.Write(strconv.AppendQuote(buf[:0], workflow))
+	sb.WriteString(" fell due on ")
+	sb.Write(appendDay(buf[:0], on))
+	return sb.String()
 }
 
 // listedReason is the reason of an invoice a per-customer notice lists.
 func listedReason(inv *Invoice, places int32, open decimal.Decimal) string {
-	b := make([]byte, 0, 112+len(inv.Number))
-	b = invoiceHead(b, inv, places, open)
-	return string(append(b, ") is overdue and listed: no step of its own is due"...))
+	var sb strings.Builder
+	sb.Grow(112 + len(inv.Number))
+	invoiceHead(&sb, inv, places, open)
+	sb.WriteString(") is overdue and listed: no step of its own is due")
+	return sb.String()
 }
 
-// invoiceHead appends "invoice <number> (due <day>, open <currency> <open>".
-func invoiceHead(b []byte, inv *Invoice, places int32, open decimal.Decimal) []byte {
-	b = append(b, "invoice "...)
-	b = append(b, inv.Number...)
-	b = append(b, " (due "...)
-	b = appendDay(b, inv.Due)
-	b = append(b, ", open "...)
-	b = append(b, string(inv.Currency)...)
-	b = append(b, ' ')
-	return appendFixed(b, open, places)
+// invoiceHead writes "invoice <number> (due <day>, open <currency> <open>".
+func invoiceHead(sb *strings.Builder, inv *Invoice, places int32, open decimal.Decimal) {
+	var buf [64]byte
+	sb.WriteString("invoice ")
+	sb.WriteString(inv.Number)
+	sb.WriteString(" (due ")
+	sb.Write(appendDay(buf[:0], inv.Due))
+	sb.WriteString(", open ")
+	sb.WriteString(string(inv.Currency))
+	sb.WriteByte(' ')
+	sb.Write(appendFixed(buf[:0], open, places))
 }

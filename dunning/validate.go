@@ -112,6 +112,9 @@ func checkAmount(l loc, d decimal.Decimal, c Currency) error {
 	if err := checkNumber(l, d); err != nil {
 		return err
 	}
+	if u, ok := c.MinorUnits(); ok && d.Exponent() >= -u {
+		return nil // what Money.Validate finds of an amount within bounds
+	}
 	if err := (Money{Amount: d, Currency: c}).Validate(); err != nil {
 		return l.err(d.String(), err.Error())
 	}
