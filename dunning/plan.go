@@ -201,6 +201,8 @@ type planner struct {
 	// money covers, with the reason (balance.go).
 	covered map[string]string
 
+	// screening is screenDay's custState.
+	screening custState
 	// due and listed are customer's scratch for the decisions of one
 	// customer, reused by the next (nothing keeps them).
 	due, listed []decision
@@ -210,6 +212,14 @@ type custState struct {
 	c        *Customer
 	asOf     date.Date
 	invs     []*Invoice
+	// verdicts, when not nil, is screenDays' verdict on each of invs
+	// (verdictSkip: no decision; verdictListed: listed at most); idle: no
+	// invoice of the customer has a step due, so none needs planning.
+	verdicts []verdict
+	idle     bool
+	// partial marks the custState of screenDays: no customer, no
+	// invoices; needs is set when the decision asked for them.
+	partial, needs bool
 	match    segment.Match
 	matched  bool
 	subj     subject
@@ -292,9 +302,22 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 	}
 	order := make([]*Invoice, len(p.Invoices))
 	fill := slices.Clone(start[:len(p.Customers)])
+	// Screen the day's decisions in the invoices' own order (see
+	// screenDay), unless explaining (the explanation follows the
+	// customer's planning step by step).
+	var verdicts []verdict
+	var busy []bool
+	if ex == nil {
+		verdicts, busy = make([]verdict, len(p.Invoices)), make([]bool, len(p.Customers))
+	}
 	for i := range p.Invoices {
 		ci := owner[i]
 		order[fill[ci]] = &p.Invoices[i]
+		if verdicts != nil {
+			v := pl.screenDay(asOfFn(&p.Customers[ci]), &p.Invoices[i])
+			verdicts[fill[ci]] = v
+			busy[ci] = busy[ci] || v == verdictRun
+		}
 		fill[ci]++
 	}
 
@@ -328,6 +351,9 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		// One custState for the whole loop: customer takes its address, so a
 		// fresh one per customer would be a heap allocation per customer.
 		cs = custState{c: c, asOf: asOfFn(c), invs: invs}
+		if verdicts != nil {
+			cs.verdicts, cs.idle = verdicts[start[ci]:start[ci+1]], !busy[ci]
+		}
 		if un := unByCust[c.ID]; len(un) > 0 {
 			cs.un = &unappliedState{recs: un}
 		}
@@ -342,6 +368,7 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		actions, err = pl.customer(&cs, actions)
 		if err == nil && pl.changeLevels(actions[n0:]) {
 			pl.restoreExplain(saved)
+			cs.verdicts, cs.idle = nil, false // screened before the levels changed
 			actions, err = pl.customer(&cs, actions[:n0]) // again, at the reviewed levels
 		}
 		if err != nil {
@@ -373,6 +400,10 @@ func (pl *planner) progress(inv *Invoice) (Progress, bool) {
 
 // route returns the customer's segment match.
 func (pl *planner) route(cs *custState) segment.Match {
+	if cs.partial {
+		cs.needs = true // the answer depends on the customer: no verdict
+		return segment.Match{}
+	}
 	if !cs.matched {
 		cs.matched = true
 		if pl.segments != nil {
@@ -385,6 +416,10 @@ func (pl *planner) route(cs *custState) segment.Match {
 }
 
 func (pl *planner) openItems(cs *custState, cur Currency) decimal.Decimal {
+	if cs.partial {
+		cs.needs = true // the answer depends on the customer: no verdict
+		return decimal.Zero
+	}
 	if cs.openByCu == nil {
 		cs.openByCu = map[Currency]decimal.Decimal{}
 		for _, inv := range cs.invs {
@@ -397,6 +432,41 @@ func (pl *planner) openItems(cs *custState, cur Currency) decimal.Decimal {
 		}
 	}
 	return cs.openByCu[cur]
+}
+
+// verdict is what screenDay found an invoice needs today.
+type verdict uint8
+
+const (
+	verdictRun    verdict = iota // a step may be due: plan it with its customer
+	verdictSkip                  // no decision
+	verdictListed                // at most listed on a per-customer notice
+)
+
+// screenDay decides invoice inv's day as invoice does, without its customer
+// and its other invoices, in the portfolio's own order: the customers'
+// planning reads an invoice only when it may have a step due (or, beside
+// one, may be listed). Most invoices need nothing on most days, and reading
+// them in memory order costs a fraction of reading them customer by
+// customer. A decision that needs the customer (its segment, its open
+// items) gives verdictRun; the customer's hold, left out, can only stop an
+// invoice, which its customer's planning then finds.
+func (pl *planner) screenDay(asOf date.Date, inv *Invoice) verdict {
+	// One custState for every invoice: a fresh one would escape (through
+	// route) to the heap, one allocation per invoice. In partial mode
+	// invoice writes only needs.
+	cs := &pl.screening
+	cs.asOf, cs.partial, cs.needs = asOf, true, false
+	d, ok := pl.invoice(cs, inv)
+	switch {
+	case cs.needs:
+		return verdictRun
+	case !ok:
+		return verdictSkip
+	case d.listOnly:
+		return verdictListed
+	}
+	return verdictRun
 }
 
 // decision is what one invoice needs today.
@@ -422,7 +492,12 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	first := len(actions)
 	actions = pl.resumes(cs, actions)
 	due, listed := pl.due[:0], pl.listed[:0]
-	for _, inv := range cs.invs {
+	for k, inv := range cs.invs {
+		if cs.verdicts != nil && (cs.idle || cs.verdicts[k] == verdictSkip) {
+			// Screened: no decision, or only a listing, which matters
+			// only beside a step due.
+			continue
+		}
 		d, ok := pl.invoice(cs, inv)
 		switch {
 		case !ok:
@@ -777,7 +852,10 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	if open.Sign() <= 0 {
 		return stop(func() string { return "paid: the open balance is " + open.String() })
 	}
-	if h := cs.c.Hold; h.ActiveOn(asOf) {
+	if cs.partial {
+		// Screening without the customer: its hold can only stop the
+		// invoice, which the customer's own planning then finds.
+	} else if h := cs.c.Hold; h.ActiveOn(asOf) {
 		return stop(func() string { return holdText("the customer is on hold", h) })
 	}
 	if h := inv.Hold; h.ActiveOn(asOf) {
@@ -797,12 +875,14 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	if has && prog.Cycle != inv.Cycle {
 		has = false
 	}
+	// The segments route only an invoice without a workflow of its cycle
+	// (route is cached per customer, so asking later changes nothing).
 	var wf *Workflow
-	m := pl.route(cs)
 	if has && !pl.policy.SwitchMidCycle {
 		wf, _ = pl.policy.Workflow(prog.Workflow)
 	}
 	if wf == nil {
+		m := pl.route(cs)
 		var ok bool
 		wf, ok = pl.policy.Workflow(m.Workflow)
 		if !ok {
@@ -816,7 +896,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	done := pl.doneStep(wf, inv, agr, prog, has)
 	if ex != nil {
 		ex.Workflow = wf.Name
-		ex.Match = m
+		ex.Match = pl.route(cs)
 		ex.Progress = prog
 		ex.Steps = ex.Steps[:0]
 		for i := range wf.Steps {
@@ -998,6 +1078,9 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 				dec.skipped = append(dec.skipped, dueSteps[k])
 			}
 		}
+	}
+	if cs.partial {
+		return decision{}, true // due: the customer's planning builds it
 	}
 	for _, k := range chosen {
 		if left >= 0 && wf.Steps[dueSteps[k]].Action.IsNotice() {
