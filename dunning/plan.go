@@ -209,9 +209,9 @@ type planner struct {
 }
 
 type custState struct {
-	c        *Customer
-	asOf     date.Date
-	invs     []*Invoice
+	c    *Customer
+	asOf date.Date
+	invs []*Invoice
 	// verdicts, when not nil, is screenDays' verdict on each of invs
 	// (verdictSkip: no decision; verdictListed: listed at most); idle: no
 	// invoice of the customer has a step due, so none needs planning.
@@ -220,14 +220,21 @@ type custState struct {
 	// partial marks the custState of screenDays: no customer, no
 	// invoices; needs is set when the decision asked for them.
 	partial, needs bool
-	match    segment.Match
-	matched  bool
-	subj     subject
-	openByCu map[Currency]decimal.Decimal // open items per currency (lazy)
-	un       *unappliedState              // unapplied money (nil: none)
+	match          segment.Match
+	matched        bool
+	subj           subject
+	openByCu       map[Currency]decimal.Decimal // open items per currency (lazy)
+	un             *unappliedState              // unapplied money (nil: none)
 }
 
 func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Explanation) ([]Action, error) {
+	// Explaining follows the customer's planning step by step: no screening.
+	return planDay(asOfFn, policy, p, ex, ex == nil)
+}
+
+// planDay is plan, screening the invoices' day first (screenDay) when
+// screen is set; TestScreeningSkipsNothing compares the two.
+func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Explanation, screen bool) ([]Action, error) {
 	if policy == nil {
 		return nil, &FieldError{Field: "policy", Value: "nil", Reason: "a policy is required"}
 	}
@@ -302,12 +309,10 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 	}
 	order := make([]*Invoice, len(p.Invoices))
 	fill := slices.Clone(start[:len(p.Customers)])
-	// Screen the day's decisions in the invoices' own order (see
-	// screenDay), unless explaining (the explanation follows the
-	// customer's planning step by step).
+	// Screen the day's decisions in the invoices' own order (screenDay).
 	var verdicts []verdict
 	var busy []bool
-	if ex == nil {
+	if screen {
 		verdicts, busy = make([]verdict, len(p.Invoices)), make([]bool, len(p.Customers))
 	}
 	for i := range p.Invoices {
@@ -368,7 +373,7 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		actions, err = pl.customer(&cs, actions)
 		if err == nil && pl.changeLevels(actions[n0:]) {
 			pl.restoreExplain(saved)
-			cs.verdicts, cs.idle = nil, false // screened before the levels changed
+			cs.verdicts, cs.idle = nil, false             // screened before the levels changed
 			actions, err = pl.customer(&cs, actions[:n0]) // again, at the reviewed levels
 		}
 		if err != nil {
