@@ -24,9 +24,14 @@ func drawAmount(t *rapid.T, u int32, label string) decimal.Decimal {
 		func() decimal.Decimal {
 			return decimal.New(rapid.Int64Range(1e15, 1e18).Draw(t, label+"c"), rapid.Int32Range(-3, 2).Draw(t, label+"e"))
 		},
-		// 10^17 to 9·10^18 minor units: two of one sign overflow int64.
+		// ±5·10^18 to ±9·10^18 minor units: any two of one sign overflow
+		// int64.
 		func() decimal.Decimal {
-			return decimal.New(rapid.Int64Range(-9, 9).Draw(t, label+"c"), 18-u-rapid.Int32Range(0, 1).Draw(t, label+"e"))
+			c := rapid.Int64Range(5, 9).Draw(t, label+"c")
+			if rapid.Bool().Draw(t, label+"neg") {
+				c = -c
+			}
+			return decimal.New(c, 18-u)
 		},
 		func() decimal.Decimal {
 			return decimal.New(rapid.Int64Range(1, 5000).Draw(t, label+"c"), rapid.Int32Range(-1, 1).Draw(t, label+"e"))
