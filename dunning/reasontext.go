@@ -61,6 +61,20 @@ func appendFixed(b []byte, d decimal.Decimal, places int32) []byte {
 	return append(b, ds...)
 }
 
+// appendQuoted appends s as %q writes it (strconv.Quote): a name of
+// printable ASCII without quotes or backslashes, as step and workflow names
+// are, between double quotes as it is; any other through strconv.
+func appendQuoted(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return strconv.AppendQuote(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
 // stepReason is the reason of an invoice's due step: fmt.Sprintf("invoice
 // %s (due %s, open %s %s): step %q of workflow %q fell due on %s", ...).
 // The text goes into one strings.Builder sized beforehand (one allocation);
@@ -71,9 +85,9 @@ func stepReason(inv *Invoice, places int32, open decimal.Decimal, step, workflow
 	invoiceHead(&sb, inv, places, open)
 	var buf [64]byte
 	sb.WriteString("): step ")
-	sb.Write(strconv.AppendQuote(buf[:0], step))
+	sb.Write(appendQuoted(buf[:0], step))
 	sb.WriteString(" of workflow ")
-	sb.Write(strconv.AppendQuote(buf[:0], workflow))
+	sb.Write(appendQuoted(buf[:0], workflow))
 	sb.WriteString(" fell due on ")
 	sb.Write(appendDay(buf[:0], on))
 	return sb.String()

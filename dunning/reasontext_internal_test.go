@@ -36,7 +36,10 @@ func TestReasonTextMatchesFmt(t *testing.T) {
 			t.Fatalf("appendFixed(%s, %d) = %q, want %q", amt, places, got, want)
 		}
 		inv := &Invoice{Number: rapid.StringN(0, 12, -1).Draw(t, "number"), Due: d, Currency: Currency(rapid.StringN(0, 3, -1).Draw(t, "currency"))}
-		step, wf := rapid.String().Draw(t, "step"), rapid.String().Draw(t, "workflow")
+		// Names of plain ASCII (the fast path of appendQuoted) and with
+		// every character %q escapes.
+		name := rapid.OneOf(rapid.String(), rapid.StringOf(rapid.RuneFrom([]rune("ab-1 \"\\\x7f\x1f\u00e9~"))))
+		step, wf := name.Draw(t, "step"), name.Draw(t, "workflow")
 		on := d + date.Date(rapid.IntRange(-100, 100).Draw(t, "on"))
 		want := fmt.Sprintf("invoice %s (due %s, open %s %s): step %q of workflow %q fell due on %s", inv.Number, inv.Due, inv.Currency, amt.StringFixed(places), step, wf, on)
 		if got := stepReason(inv, places, amt, step, wf, on); got != want {
