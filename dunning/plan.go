@@ -212,12 +212,12 @@ type custState struct {
 	c    *Customer
 	asOf date.Date
 	invs []*Invoice
-	// verdicts, when not nil, is screenDays' verdict on each of invs
+	// verdicts, when not nil, is screenDay' verdict on each of invs
 	// (verdictSkip: no decision; verdictListed: listed at most); idle: no
 	// invoice of the customer has a step due, so none needs planning.
 	verdicts []verdict
 	idle     bool
-	// partial marks the custState of screenDays: no customer, no
+	// partial marks the custState of screenDay: no customer, no
 	// invoices; needs is set when the decision asked for them.
 	partial, needs bool
 	match          segment.Match
