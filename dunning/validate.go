@@ -75,12 +75,12 @@ func (l loc) err(value, reason string) error {
 	return &FieldError{Field: l.String(), Value: value, Reason: reason}
 }
 
+// dayOK reports whether d is unset or within the years minYear..maxYear.
+func dayOK(d date.Date) bool { return d == 0 || d >= minDay && d <= maxDay }
+
 // checkDay refuses a set date outside the years minYear..maxYear.
 func checkDay(l loc, d date.Date) error {
-	if d == 0 {
-		return nil
-	}
-	if d < minDay || d > maxDay {
+	if !dayOK(d) {
 		return l.err(d.String(), fmt.Sprintf("is outside the years %d to %d", minYear, maxYear))
 	}
 	return nil
@@ -106,14 +106,21 @@ func checkNumber(l loc, d decimal.Decimal) error {
 	return nil
 }
 
+// amountOK reports whether checkAmount accepts d in c, without building
+// its error: within the bounds and in a known currency's minor unit.
+func amountOK(d decimal.Decimal, c Currency) bool {
+	u, ok := c.MinorUnits()
+	return ok && d.Exponent() >= -u && money.CheckBounds(d) == nil
+}
+
 // checkAmount refuses an amount in currency c beyond the bounds or with
 // more decimals than the currency's minor unit.
 func checkAmount(l loc, d decimal.Decimal, c Currency) error {
+	if amountOK(d, c) {
+		return nil
+	}
 	if err := checkNumber(l, d); err != nil {
 		return err
-	}
-	if u, ok := c.MinorUnits(); ok && d.Exponent() >= -u {
-		return nil // what Money.Validate finds of an amount within bounds
 	}
 	if err := (Money{Amount: d, Currency: c}).Validate(); err != nil {
 		return l.err(d.String(), err.Error())
