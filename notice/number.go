@@ -11,6 +11,15 @@ import (
 // I, L, O and U, so a number read aloud or typed from paper survives.
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
+// digitValue is each byte's value as a crockford digit, -1 for none (what
+// strings.IndexByte(crockford, b) gives, without the search). Read-only.
+var digitValue = func() (t [256]int8) {
+	for i := range t {
+		t[i] = int8(strings.IndexByte(crockford, byte(i)))
+	}
+	return t
+}()
+
 // NumberLen is the length of a notice number: nine base-32 digits (45 bits
 // of the key's SHA-256) and one check digit.
 const NumberLen = 10
@@ -43,7 +52,7 @@ func NumberFor(key string) string {
 func luhn32(s []byte, first int) int {
 	factor, sum := first, 0
 	for i := len(s) - 1; i >= 0; i-- {
-		a := factor * strings.IndexByte(crockford, s[i])
+		a := factor * int(digitValue[s[i]])
 		sum += a/32 + a%32
 		factor = 3 - factor
 	}
@@ -77,7 +86,7 @@ func readNumber(s string, b []byte) ([]byte, error) {
 		case r == 'I' || r == 'L':
 			r = '1'
 		}
-		if r > 127 || strings.IndexByte(crockford, byte(r)) < 0 {
+		if r > 127 || digitValue[r] < 0 {
 			return nil, fmt.Errorf("notice: number %q: character %q is not a base-32 digit", s, r)
 		}
 		b = append(b, byte(r))
