@@ -204,20 +204,41 @@ type planner struct {
 	// Plan rejected: its statement of account would be incomplete
 	// (statement.go).
 	rejected map[string]string
+
+	// screening is screenDay's custState.
+	screening custState
+	// due and listed are customer's scratch for the decisions of one
+	// customer, reused by the next (nothing keeps them).
+	due, listed []decision
 }
 
 type custState struct {
-	c        *Customer
-	asOf     date.Date
-	invs     []*Invoice
-	match    segment.Match
-	matched  bool
-	subj     subject
-	openByCu map[Currency]decimal.Decimal // open items per currency (lazy)
-	un       *unappliedState              // unapplied money (nil: none)
+	c    *Customer
+	asOf date.Date
+	invs []*Invoice
+	// verdicts, when not nil, is screenDay' verdict on each of invs
+	// (verdictSkip: no decision; verdictListed: listed at most); idle: no
+	// invoice of the customer has a step due, so none needs planning.
+	verdicts []verdict
+	idle     bool
+	// partial marks the custState of screenDay: no customer, no
+	// invoices; needs is set when the decision asked for them.
+	partial, needs bool
+	match          segment.Match
+	matched        bool
+	subj           subject
+	openByCu       map[Currency]decimal.Decimal // open items per currency (lazy)
+	un             *unappliedState              // unapplied money (nil: none)
 }
 
 func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Explanation) ([]Action, error) {
+	// Explaining follows the customer's planning step by step: no screening.
+	return planDay(asOfFn, policy, p, ex, ex == nil)
+}
+
+// planDay is plan, screening the invoices' day first (screenDay) when
+// screen is set; TestScreeningSkipsNothing compares the two.
+func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Explanation, screen bool) ([]Action, error) {
 	if policy == nil {
 		return nil, &FieldError{Field: "policy", Value: "nil", Reason: "a policy is required"}
 	}
@@ -227,7 +248,7 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		}
 	}
 	var parents map[string]*Invoice
-	p, rejected := screenPortfolio(asOfFn, p, ex)
+	p, rejected, idx := screenPortfolio(asOfFn, p, ex)
 	p.Customers = reviewHolds(asOfFn, p)
 	var clash []Action
 	p.Invoices, clash = screenInstalments(asOfFn, p.Invoices, p.Customers)
@@ -252,28 +273,39 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		pl.agreements[a.ID] = a
 	}
 
-	// Group invoices by customer with a counting sort: one map lookup per
-	// invoice and no per-customer slices.
-	custIdx := make(map[string]int32, len(p.Customers))
-	for i := range p.Customers {
-		c := &p.Customers[i]
-		if c.ID == "" {
-			return nil, &FieldError{Field: fmt.Sprintf("customers[%d].id", i), Value: "", Reason: "must not be empty"}
+	// Group invoices by customer with a counting sort: no per-customer
+	// slices, and no map lookup per invoice when screening's index still
+	// holds (nothing rejected, no instalments expanded: the same customers
+	// in the same order, reviewHolds only replacing holds, and the same
+	// invoices).
+	var custIdx map[string]int32
+	var owner []int32
+	if idx != nil && len(clash) == 0 && parents == nil {
+		custIdx, owner = idx.cust, idx.owner
+	} else {
+		custIdx = make(map[string]int32, len(p.Customers))
+		for i := range p.Customers {
+			c := &p.Customers[i]
+			if c.ID == "" {
+				return nil, &FieldError{Field: fmt.Sprintf("customers[%d].id", i), Value: "", Reason: "must not be empty"}
+			}
+			if _, dup := custIdx[c.ID]; dup {
+				return nil, &FieldError{Field: fmt.Sprintf("customers[%d].id", i), Value: c.ID, Reason: "is used by an earlier customer"}
+			}
+			custIdx[c.ID] = int32(i)
 		}
-		if _, dup := custIdx[c.ID]; dup {
-			return nil, &FieldError{Field: fmt.Sprintf("customers[%d].id", i), Value: c.ID, Reason: "is used by an earlier customer"}
+		owner = make([]int32, len(p.Invoices))
+		for i := range p.Invoices {
+			inv := &p.Invoices[i]
+			ci, ok := custIdx[inv.CustomerID]
+			if !ok {
+				return nil, &FieldError{Field: fmt.Sprintf("invoices[%d].customer_id", i), Value: inv.CustomerID, Reason: "names no customer of the portfolio"}
+			}
+			owner[i] = ci
 		}
-		custIdx[c.ID] = int32(i)
 	}
-	owner := make([]int32, len(p.Invoices))
 	start := make([]int32, len(p.Customers)+1)
-	for i := range p.Invoices {
-		inv := &p.Invoices[i]
-		ci, ok := custIdx[inv.CustomerID]
-		if !ok {
-			return nil, &FieldError{Field: fmt.Sprintf("invoices[%d].customer_id", i), Value: inv.CustomerID, Reason: "names no customer of the portfolio"}
-		}
-		owner[i] = ci
+	for _, ci := range owner {
 		start[ci+1]++
 	}
 	for i := 1; i < len(start); i++ {
@@ -281,9 +313,20 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 	}
 	order := make([]*Invoice, len(p.Invoices))
 	fill := slices.Clone(start[:len(p.Customers)])
+	// Screen the day's decisions in the invoices' own order (screenDay).
+	var verdicts []verdict
+	var busy []bool
+	if screen {
+		verdicts, busy = make([]verdict, len(p.Invoices)), make([]bool, len(p.Customers))
+	}
 	for i := range p.Invoices {
 		ci := owner[i]
 		order[fill[ci]] = &p.Invoices[i]
+		if verdicts != nil {
+			v := pl.screenDay(asOfFn(&p.Customers[ci]), &p.Invoices[i])
+			verdicts[fill[ci]] = v
+			busy[ci] = busy[ci] || v == verdictRun
+		}
 		fill[ci]++
 	}
 
@@ -318,15 +361,24 @@ func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Exp
 		// One custState for the whole loop: customer takes its address, so a
 		// fresh one per customer would be a heap allocation per customer.
 		cs = custState{c: c, asOf: asOfFn(c), invs: invs}
+		if verdicts != nil {
+			cs.verdicts, cs.idle = verdicts[start[ci]:start[ci+1]], !busy[ci]
+		}
 		if un := unByCust[c.ID]; len(un) > 0 {
 			cs.un = &unappliedState{recs: un}
 		}
 		cs.subj = subject{c: c, invs: invs, asOf: cs.asOf}
+		if len(actions) > 0 && cap(actions)-len(actions) < 8 {
+			// Double: append grows a long slice by a quarter, which for
+			// tens of thousands of actions copies each about five times.
+			actions = slices.Grow(actions, len(actions)+8)
+		}
 		var err error
 		n0, saved := len(actions), pl.saveExplain()
 		actions, err = pl.customer(&cs, actions)
 		if err == nil && pl.changeLevels(actions[n0:]) {
 			pl.restoreExplain(saved)
+			cs.verdicts, cs.idle = nil, false             // screened before the levels changed
 			actions, err = pl.customer(&cs, actions[:n0]) // again, at the reviewed levels
 		}
 		if err != nil {
@@ -359,6 +411,10 @@ func (pl *planner) progress(inv *Invoice) (Progress, bool) {
 
 // route returns the customer's segment match.
 func (pl *planner) route(cs *custState) segment.Match {
+	if cs.partial {
+		cs.needs = true // the answer depends on the customer: no verdict
+		return segment.Match{}
+	}
 	if !cs.matched {
 		cs.matched = true
 		if pl.segments != nil {
@@ -371,6 +427,10 @@ func (pl *planner) route(cs *custState) segment.Match {
 }
 
 func (pl *planner) openItems(cs *custState, cur Currency) decimal.Decimal {
+	if cs.partial {
+		cs.needs = true // the answer depends on the customer: no verdict
+		return decimal.Zero
+	}
 	if cs.openByCu == nil {
 		cs.openByCu = map[Currency]decimal.Decimal{}
 		for _, inv := range cs.invs {
@@ -383,6 +443,41 @@ func (pl *planner) openItems(cs *custState, cur Currency) decimal.Decimal {
 		}
 	}
 	return cs.openByCu[cur]
+}
+
+// verdict is what screenDay found an invoice needs today.
+type verdict uint8
+
+const (
+	verdictRun    verdict = iota // a step may be due: plan it with its customer
+	verdictSkip                  // no decision
+	verdictListed                // at most listed on a per-customer notice
+)
+
+// screenDay decides invoice inv's day as invoice does, without its customer
+// and its other invoices, in the portfolio's own order: the customers'
+// planning reads an invoice only when it may have a step due (or, beside
+// one, may be listed). Most invoices need nothing on most days, and reading
+// them in memory order costs a fraction of reading them customer by
+// customer. A decision that needs the customer (its segment, its open
+// items) gives verdictRun; the customer's hold, left out, can only stop an
+// invoice, which its customer's planning then finds.
+func (pl *planner) screenDay(asOf date.Date, inv *Invoice) verdict {
+	// One custState for every invoice: a fresh one would escape (through
+	// route) to the heap, one allocation per invoice. In partial mode
+	// invoice writes only needs.
+	cs := &pl.screening
+	cs.asOf, cs.partial, cs.needs = asOf, true, false
+	d, ok := pl.invoice(cs, inv)
+	switch {
+	case cs.needs:
+		return verdictRun
+	case !ok:
+		return verdictSkip
+	case d.listOnly:
+		return verdictListed
+	}
+	return verdictRun
 }
 
 // decision is what one invoice needs today.
@@ -407,8 +502,13 @@ type decision struct {
 func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	first := len(actions)
 	actions = pl.resumes(cs, actions)
-	var due, listed []decision
-	for _, inv := range cs.invs {
+	due, listed := pl.due[:0], pl.listed[:0]
+	for k, inv := range cs.invs {
+		if cs.verdicts != nil && (cs.idle || cs.verdicts[k] == verdictSkip) {
+			// Screened: no decision, or only a listing, which matters
+			// only beside a step due.
+			continue
+		}
 		d, ok := pl.invoice(cs, inv)
 		switch {
 		case !ok:
@@ -418,6 +518,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 			due = append(due, d)
 		}
 	}
+	pl.due, pl.listed = due[:0], listed[:0]
 	if len(due) == 0 {
 		return pl.tidyTasks(cs, actions, first), nil
 	}
@@ -498,7 +599,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	for _, d := range listed {
 		k := gk{d.wf.Name, d.inv.Currency, false}
 		if g, ok := groups[k]; ok {
-			d.reason = fmt.Sprintf("invoice %s (due %s, open %s %s) is overdue and listed: no step of its own is due", d.inv.Number, d.inv.Due, d.inv.Currency, d.open.StringFixed(pl.places(d.inv.Currency)))
+			d.reason = listedReason(d.inv, pl.places(d.inv.Currency), d.open)
 			if ex := pl.explaining(d.inv); ex != nil {
 				ex.Reason = d.reason + " (" + ex.Reason + ")"
 			}
@@ -764,7 +865,10 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	if open.Sign() <= 0 {
 		return stop(func() string { return "paid: the open balance is " + open.String() })
 	}
-	if h := cs.c.Hold; h.ActiveOn(asOf) {
+	if cs.partial {
+		// Screening without the customer: its hold can only stop the
+		// invoice, which the customer's own planning then finds.
+	} else if h := cs.c.Hold; h.ActiveOn(asOf) {
 		return stop(func() string { return holdText("the customer is on hold", h) })
 	}
 	if h := inv.Hold; h.ActiveOn(asOf) {
@@ -784,12 +888,14 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	if has && prog.Cycle != inv.Cycle {
 		has = false
 	}
+	// The segments route only an invoice without a workflow of its cycle
+	// (route is cached per customer, so asking later changes nothing).
 	var wf *Workflow
-	m := pl.route(cs)
 	if has && !pl.policy.SwitchMidCycle {
 		wf, _ = pl.policy.Workflow(prog.Workflow)
 	}
 	if wf == nil {
+		m := pl.route(cs)
 		var ok bool
 		wf, ok = pl.policy.Workflow(m.Workflow)
 		if !ok {
@@ -803,7 +909,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	done := pl.doneStep(wf, inv, agr, prog, has)
 	if ex != nil {
 		ex.Workflow = wf.Name
-		ex.Match = m
+		ex.Match = pl.route(cs)
 		ex.Progress = prog
 		ex.Steps = ex.Steps[:0]
 		for i := range wf.Steps {
@@ -986,6 +1092,9 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 			}
 		}
 	}
+	if cs.partial {
+		return decision{}, true // due: the customer's planning builds it
+	}
 	for _, k := range chosen {
 		if left >= 0 && wf.Steps[dueSteps[k]].Action.IsNotice() {
 			if left == 0 {
@@ -1009,7 +1118,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		}
 	default:
 		s := wf.Steps[dec.steps[len(dec.steps)-1]]
-		dec.reason = fmt.Sprintf("invoice %s (due %s, open %s %s): step %q of workflow %q fell due on %s", inv.Number, inv.Due, inv.Currency, open.StringFixed(pl.places(inv.Currency)), s.Name, wf.Name, dec.dates[len(dec.dates)-1])
+		dec.reason = stepReason(inv, pl.places(inv.Currency), open, s.Name, wf.Name, dec.dates[len(dec.dates)-1])
 		if len(dec.skipped) > 0 {
 			dec.reason += fmt.Sprintf("; %d earlier step(s) passed over (catch-up: %s)", len(dec.skipped), wf.catchUp())
 		}
@@ -1101,7 +1210,13 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		Kind: step.Action, Date: cs.asOf, Scheduled: sched, CustomerID: cs.c.ID, TimeZone: cs.c.TimeZone,
 		Workflow: wf.Name, Step: step.Name, StepIndex: si, Currency: d0.inv.Currency,
 	}
+	// Cycles and Steps share one backing array, each capped at len(ds).
+	ints := make([]int, 0, 2*len(ds))
+	a.InvoiceIDs, a.Cycles, a.Steps = make([]string, 0, len(ds)), ints[:0:len(ds)], ints[len(ds):len(ds):2*len(ds)]
 	var reasons []string
+	if len(ds) > 1 {
+		reasons = make([]string, 0, len(ds))
+	}
 	for _, d := range ds {
 		a.InvoiceIDs = append(a.InvoiceIDs, d.inv.ID)
 		a.Cycles = append(a.Cycles, d.inv.Cycle)
@@ -1117,15 +1232,20 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		default:
 			a.Steps = append(a.Steps, d.steps[len(d.steps)-1])
 		}
-		a.Open = a.Open.Add(d.open)
-		reasons = append(reasons, d.reason)
+		a.Open = addExact(a.Open, d.open)
+		if len(ds) > 1 {
+			reasons = append(reasons, d.reason)
+		}
 		if k <= 0 {
 			for _, s := range d.skipped {
 				a.Skipped = append(a.Skipped, wf.Steps[s].Name)
 			}
 		}
 	}
-	a.Reason = strings.Join(reasons, "; ")
+	a.Reason = ds[0].reason
+	if len(ds) > 1 {
+		a.Reason = strings.Join(reasons, "; ")
+	}
 	a.Approval = step.Approval
 	switch {
 	case d0.fallback != "" && step.Action == Email && cs.c.retrace(step, d0.fallback):
@@ -1250,14 +1370,23 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	var agr *Agreement
 	opens := make([]decimal.Decimal, 0, len(ds))
 	numbers := make([]string, 0, len(ds))
+	n.Lines = make([]notice.Line, 0, len(ds))
 	for _, d := range ds {
 		inv := d.inv
 		if agr == nil && inv.AgreementID != "" {
 			agr = pl.agreements[inv.AgreementID]
 		}
-		desc := make([]string, 0, len(inv.Lines))
-		for _, l := range inv.Lines {
-			desc = append(desc, l.Description)
+		var desc string
+		switch len(inv.Lines) {
+		case 0:
+		case 1:
+			desc = inv.Lines[0].Description // what strings.Join gives, without the slice
+		default:
+			ds := make([]string, 0, len(inv.Lines))
+			for _, l := range inv.Lines {
+				ds = append(ds, l.Description)
+			}
+			desc = strings.Join(ds, "; ")
 		}
 		// The history of this invoice's cycle only; the last notice of a
 		// fallback never reached the customer, so it is not claimed.
@@ -1270,7 +1399,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			last = 0
 		}
 		ln := notice.Line{
-			Number: inv.Number, IssueDate: inv.Issued, DueDate: inv.Due, Description: strings.Join(desc, "; "),
+			Number: inv.Number, IssueDate: inv.Issued, DueDate: inv.Due, Description: desc,
 			Amount: inv.Amount, Open: d.open, DaysOverdue: max(0, int(cs.asOf-inv.Due)), LastNotice: last,
 		}
 		pl.accountLine(&ln, inv, cs.asOf)
@@ -1320,7 +1449,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 					}
 					l.Amount = amt
 					n.Interest = append(n.Interest, l)
-					a.Interest = a.Interest.Add(amt)
+					a.Interest = addExact(a.Interest, amt)
 				}
 			}
 		}
@@ -1332,7 +1461,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 				// settleCharges nets it against the reminder fees it covers.
 				n.Fees = append(n.Fees, notice.Charge{Label: "compensation", Invoice: inv.Number, Amount: comp.Amount,
 					Statutory: comp.Amount, Basis: ch.Interest.Regime.CompensationBasis()})
-				a.Fees = a.Fees.Add(comp.Amount)
+				a.Fees = addExact(a.Fees, comp.Amount)
 				a.Compensation = true
 			}
 		}
@@ -1356,7 +1485,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			a.Problem = "fee of step " + step.Name + ": " + err.Error()
 		} else if fee.IsPositive() {
 			n.Fees = append(n.Fees, notice.Charge{Label: "fee", Invoice: feeInv, Amount: fee.Amount})
-			a.Fees = a.Fees.Add(fee.Amount)
+			a.Fees = addExact(a.Fees, fee.Amount)
 		}
 	}
 	fd := ds[bi]

@@ -362,14 +362,15 @@ func (inv *Invoice) Validate() error {
 	case inv.Cycle < 0:
 		return l("cycle").err(strconv.Itoa(inv.Cycle), "must not be negative")
 	}
-	if err := checkDay(l("issued"), inv.Issued); err != nil {
-		return err
-	}
-	if err := checkDay(l("due"), inv.Due); err != nil {
-		return err
-	}
-	if err := checkDay(l("written_off"), inv.WrittenOff); err != nil {
-		return err
+	// Each check below is made first without the field's name, which is
+	// built only for an error: Plan validates every invoice every day.
+	switch {
+	case !dayOK(inv.Issued):
+		return checkDay(l("issued"), inv.Issued)
+	case !dayOK(inv.Due):
+		return checkDay(l("due"), inv.Due)
+	case !dayOK(inv.WrittenOff):
+		return checkDay(l("written_off"), inv.WrittenOff)
 	}
 	if inv.Due < inv.Issued {
 		return l("due").err(inv.Due.String(), "is before the issue date "+inv.Issued.String())
@@ -380,18 +381,20 @@ func (inv *Invoice) Validate() error {
 	if _, err := money.ParseCurrency(string(inv.Currency)); err != nil {
 		return l("currency").err(string(inv.Currency), "is not an ISO 4217 code")
 	}
-	if err := checkAmount(l("amount"), inv.Amount, inv.Currency); err != nil {
-		return err
+	if !amountOK(inv.Amount, inv.Currency) {
+		if err := checkAmount(l("amount"), inv.Amount, inv.Currency); err != nil {
+			return err
+		}
 	}
 	if inv.Amount.IsNegative() {
 		return l("amount").err(inv.Amount.String(), "must not be negative (book a credit note as a Credit)")
 	}
 	for i := range inv.Lines {
-		if err := checkNumber(li("lines[%d].amount", i), inv.Lines[i].Amount); err != nil {
-			return err
+		if money.CheckBounds(inv.Lines[i].Amount) != nil {
+			return checkNumber(li("lines[%d].amount", i), inv.Lines[i].Amount)
 		}
-		if err := checkNumber(li("lines[%d].quantity", i), inv.Lines[i].Quantity); err != nil {
-			return err
+		if money.CheckBounds(inv.Lines[i].Quantity) != nil {
+			return checkNumber(li("lines[%d].quantity", i), inv.Lines[i].Quantity)
 		}
 	}
 	paid := func(kind string, i int, d date.Date, a decimal.Decimal) error {
@@ -458,6 +461,9 @@ func (inv *Invoice) Validate() error {
 	}
 	if err := inv.validateSchedule(); err != nil {
 		return err
+	}
+	if inv.Hold == nil {
+		return nil
 	}
 	return checkHold(l("hold"), inv.Hold)
 }

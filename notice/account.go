@@ -2,6 +2,7 @@ package notice
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/rickb777/date/v2"
@@ -33,11 +34,12 @@ type PlanPart struct {
 // UnappliedTotal is the sum of the unapplied payments and credits, rounded
 // half away from zero to MinorUnits.
 func (n *Notice) UnappliedTotal() decimal.Decimal {
-	s := decimal.Zero
-	for _, u := range n.Unapplied {
-		s = s.Add(u.Amount)
-	}
-	return roundMinor(s, n.MinorUnits)
+	s := n.unapplied()
+	return s.rounded()
+}
+
+func (n *Notice) unapplied() minorSum {
+	return sumOf(n.Unapplied, n.MinorUnits, func(u *Unapplied) decimal.Decimal { return u.Amount })
 }
 
 // checkAccount lists what is wrong with the notice's instalment, plan and
@@ -47,33 +49,35 @@ func (n *Notice) UnappliedTotal() decimal.Decimal {
 // than the open balances (a notice never asks for less than nothing).
 func (n *Notice) checkAccount() []string {
 	var bad []string
-	for i, l := range n.Lines {
-		p := fmt.Sprintf("lines[%d].", i)
+	// The field paths are built only for a field that fails.
+	line := func(i int) string { return "lines[" + strconv.Itoa(i) + "]." }
+	for i := range n.Lines {
+		l := &n.Lines[i]
 		if l.Instalment != 0 || l.Instalments != 0 {
 			if l.Instalment < 1 || l.Instalment > l.Instalments {
-				bad = append(bad, p+"instalment")
+				bad = append(bad, line(i)+"instalment")
 			}
 		}
 		for j, pp := range l.Plan {
-			q := fmt.Sprintf("%splan[%d].", p, j)
+			q := func() string { return line(i) + "plan[" + strconv.Itoa(j) + "]." }
 			if pp.PayBy == 0 || j > 0 && pp.PayBy <= l.Plan[j-1].PayBy {
-				bad = append(bad, q+"pay_by")
+				bad = append(bad, q()+"pay_by")
 			}
 			if pp.Amount.Sign() <= 0 || !fits(pp.Amount, n.MinorUnits) || pp.Paid.IsNegative() || pp.Paid.Cmp(pp.Amount) > 0 {
-				bad = append(bad, q+"amount")
+				bad = append(bad, q()+"amount")
 			}
 		}
 	}
 	for i, u := range n.Unapplied {
-		p := fmt.Sprintf("unapplied[%d].", i)
+		p := func() string { return "unapplied[" + strconv.Itoa(i) + "]." }
 		if u.Kind != "payment" && u.Kind != "credit" {
-			bad = append(bad, p+"kind")
+			bad = append(bad, p()+"kind")
 		}
 		if u.Date == 0 || u.Date > n.Date {
-			bad = append(bad, p+"date")
+			bad = append(bad, p()+"date")
 		}
 		if u.Amount.Sign() <= 0 || !fits(u.Amount, n.MinorUnits) {
-			bad = append(bad, p+"amount")
+			bad = append(bad, p()+"amount")
 		}
 	}
 	if len(n.Unapplied) > 0 && n.UnappliedTotal().Cmp(n.Principal()) >= 0 {

@@ -3,6 +3,7 @@ package notice
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -314,38 +315,74 @@ func (n *Notice) First() bool { return len(n.Earlier) == 0 }
 // Principal is the sum of the lines' open balances, rounded half away from
 // zero to MinorUnits.
 func (n *Notice) Principal() decimal.Decimal {
-	s := decimal.Zero
-	for _, l := range n.Lines {
-		s = s.Add(l.Open)
-	}
-	return roundMinor(s, n.MinorUnits)
+	s := n.principal()
+	return s.rounded()
 }
 
-func sumCharges(cs []Charge, u int32) decimal.Decimal {
-	s := decimal.Zero
-	for _, c := range cs {
-		s = s.Add(c.Amount)
-	}
-	return roundMinor(s, u)
+func (n *Notice) principal() minorSum {
+	return sumOf(n.Lines, n.MinorUnits, func(l *Line) decimal.Decimal { return l.Open })
+}
+
+func sumCharges(cs []Charge, u int32) minorSum {
+	return sumOf(cs, u, func(c *Charge) decimal.Decimal { return c.Amount })
 }
 
 // FeeTotal is the sum of the fees, rounded half away from zero to
 // MinorUnits.
-func (n *Notice) FeeTotal() decimal.Decimal { return sumCharges(n.Fees, n.MinorUnits) }
+func (n *Notice) FeeTotal() decimal.Decimal {
+	s := sumCharges(n.Fees, n.MinorUnits)
+	return s.rounded()
+}
 
 // InterestTotal is the sum of the interest amounts, rounded half away from
 // zero to MinorUnits.
-func (n *Notice) InterestTotal() decimal.Decimal { return sumCharges(n.Interest, n.MinorUnits) }
+func (n *Notice) InterestTotal() decimal.Decimal {
+	s := sumCharges(n.Interest, n.MinorUnits)
+	return s.rounded()
+}
 
 // ComputeTotal is Principal + FeeTotal + InterestTotal - UnappliedTotal:
 // each rounded on its own, so the total is exactly the figures a notice
 // shows, added.
 func (n *Notice) ComputeTotal() decimal.Decimal {
-	t := n.Principal().Add(n.FeeTotal()).Add(n.InterestTotal())
+	if t, ok := n.computeMinor(); ok {
+		return decimal.New(t, -n.MinorUnits)
+	}
+	p, f, i, un := n.principal(), sumCharges(n.Fees, n.MinorUnits), sumCharges(n.Interest, n.MinorUnits), n.unapplied()
+	t := p.rounded().Add(f.rounded()).Add(i.rounded())
 	if len(n.Unapplied) > 0 {
-		t = t.Sub(n.UnappliedTotal())
+		t = t.Sub(un.rounded())
 	}
 	return t
+}
+
+// computeMinor is ComputeTotal in counts of 10^-MinorUnits, or false when
+// an amount or a sum does not fit an int64.
+func (n *Notice) computeMinor() (int64, bool) {
+	p, f, i, un := n.principal(), sumCharges(n.Fees, n.MinorUnits), sumCharges(n.Interest, n.MinorUnits), n.unapplied()
+	if p.slow || f.slow || i.slow || un.slow || un.n == math.MinInt64 {
+		return 0, false
+	}
+	// Each part is a count of 10^-MinorUnits, so rounding changes none.
+	t, ok := add64(p.n, f.n)
+	if ok {
+		t, ok = add64(t, i.n)
+	}
+	if ok {
+		t, ok = add64(t, -un.n)
+	}
+	return t, ok
+}
+
+// totalAddsUp reports whether Total is ComputeTotal and has at most
+// MinorUnits decimals: compared in counts of the minor unit when both fit.
+func (n *Notice) totalAddsUp() bool {
+	if t, ok := n.computeMinor(); ok {
+		if v, ok := minorOf(n.Total, n.MinorUnits); ok {
+			return v == t
+		}
+	}
+	return n.Total.Equal(n.ComputeTotal()) && fits(n.Total, n.MinorUnits)
 }
 
 // ErrInvalid is wrapped by every *ValidationError.
@@ -364,51 +401,70 @@ func (e *ValidationError) Error() string {
 // Unwrap lets errors.Is match ErrInvalid.
 func (e *ValidationError) Unwrap() error { return ErrInvalid }
 
-func fits(d decimal.Decimal, u int32) bool { return d.Equal(roundMinor(d, u)) }
-
 // checkRate returns the fields of a line charged at a rate whose amount
 // does not follow from its principal, rate, days and day count.
-func (n *Notice) checkRate(c Charge, p string) []string {
+func (n *Notice) checkRate(c *Charge) []string {
 	var bad []string
-	if c.Rate.Sign() <= 0 || c.Rate.GreaterThan(decimal.NewFromInt(100)) {
-		bad = append(bad, p+"rate")
+	if c.Rate.Sign() <= 0 || c.Rate.GreaterThan(hundred) {
+		bad = append(bad, "rate")
 	}
 	if c.Principal.Sign() <= 0 {
-		bad = append(bad, p+"principal")
+		bad = append(bad, "principal")
 	}
 	if yearDays(c.DayCount) == 0 {
-		bad = append(bad, p+"day_count")
+		bad = append(bad, "day_count")
 	}
 	if c.Rounding != "" && c.Rounding != "total" && c.Rounding != "daily" {
-		bad = append(bad, p+"rounding")
+		bad = append(bad, "rounding")
 	}
 	// Actual days count both ends of the period.
 	actual := c.DayCount != "30/360"
 	if c.Days <= 0 || c.From == 0 || c.To < c.From || (actual && c.Days != int(c.To-c.From)+1) {
-		bad = append(bad, p+"days")
+		bad = append(bad, "days")
 	}
 	if len(bad) > 0 {
 		return bad
 	}
 	if want, _ := c.Expected(n.MinorUnits); !want.Equal(c.Amount) {
-		bad = append(bad, p+"amount")
+		bad = append(bad, "amount")
 	}
 	return bad
 }
 
+// hundred is the largest rate in percent (read-only).
+var hundred = decimal.NewFromInt(100)
+
 // referenceCovers reports whether a payment reference names the notice:
 // its number, or every invoice number on it, each as a whole word.
 func (n *Notice) referenceCovers(ref string) bool {
-	words := strings.FieldsFunc(ref, func(r rune) bool { return r == ' ' || r == ',' || r == ';' || r == '/' })
-	if n.Number != "" && slices.Contains(words, n.Number) {
+	if n.Number != "" && hasWord(ref, n.Number) {
 		return true
 	}
 	for _, l := range n.Lines {
-		if !slices.Contains(words, l.Number) {
+		if !hasWord(ref, l.Number) {
 			return false
 		}
 	}
 	return len(n.Lines) > 0
+}
+
+// hasWord reports whether w is one of the words of ref, words being
+// separated by spaces, commas, semicolons and slashes (an empty w is
+// none).
+func hasWord(ref, w string) bool {
+	for len(ref) > 0 {
+		i := strings.IndexAny(ref, " ,;/")
+		word := ref
+		if i >= 0 {
+			word, ref = ref[:i], ref[i+1:]
+		} else {
+			ref = ""
+		}
+		if word != "" && word == w {
+			return true
+		}
+	}
+	return false
 }
 
 // Validate refuses a notice that lacks what a dunning notice must carry: who
@@ -457,45 +513,60 @@ func (n *Notice) Validate() error {
 	miss(cur, "currency")
 	miss(n.MinorUnits >= 0 && n.MinorUnits <= 4, "minor_units")
 	miss(len(n.Lines) > 0, "lines")
-	for i, l := range n.Lines {
-		p := fmt.Sprintf("lines[%d].", i)
-		miss(strings.TrimSpace(l.Number) != "", p+"number")
-		miss(l.IssueDate != 0, p+"issue_date")
-		miss(l.DueDate != 0 && l.DueDate >= l.IssueDate, p+"due_date")
-		miss(strings.TrimSpace(l.Description) != "", p+"description")
-		miss(l.Amount.Sign() > 0 && fits(l.Amount, n.MinorUnits), p+"amount")
-		miss(l.Open.Sign() > 0 && l.Open.Cmp(l.Amount) <= 0 && fits(l.Open, n.MinorUnits), p+"open")
-		miss(l.DaysOverdue >= 0, p+"days_overdue")
+	// The field paths name an index; they are built only for a field that
+	// fails (at), as most notices have none.
+	at := func(list string, i int, field string) string { return list + "[" + strconv.Itoa(i) + "]." + field }
+	missAt := func(ok bool, list string, i int, field string) {
+		if !ok {
+			bad = append(bad, at(list, i, field))
+		}
+	}
+	for i := range n.Lines {
+		l := &n.Lines[i]
+		missAt(strings.TrimSpace(l.Number) != "", "lines", i, "number")
+		missAt(l.IssueDate != 0, "lines", i, "issue_date")
+		missAt(l.DueDate != 0 && l.DueDate >= l.IssueDate, "lines", i, "due_date")
+		missAt(strings.TrimSpace(l.Description) != "", "lines", i, "description")
+		missAt(l.Amount.Sign() > 0 && fits(l.Amount, n.MinorUnits), "lines", i, "amount")
+		missAt(l.Open.Sign() > 0 && l.Open.Cmp(l.Amount) <= 0 && fits(l.Open, n.MinorUnits), "lines", i, "open")
+		missAt(l.DaysOverdue >= 0, "lines", i, "days_overdue")
 	}
 	// A friendly reminder charges nothing: before or at the due date the
 	// debtor is not in default, and no fee, compensation or interest is due.
 	miss(n.Stage != FriendlyReminder || len(n.Fees) == 0, "fees")
 	miss(n.Stage != FriendlyReminder || len(n.Interest) == 0, "interest")
-	for i, c := range n.Fees {
-		p := fmt.Sprintf("fees[%d].", i)
-		miss(c.Amount.Sign() >= 0 && fits(c.Amount, n.MinorUnits), p+"amount")
+	for i := range n.Fees {
+		c := &n.Fees[i]
+		missAt(c.Amount.Sign() >= 0 && fits(c.Amount, n.MinorUnits), "fees", i, "amount")
 		if !c.Statutory.IsZero() || !c.Covered.IsZero() {
 			net := c.Statutory.Sub(c.Covered)
 			if net.IsNegative() {
 				net = decimal.Zero
 			}
-			miss(c.Statutory.IsPositive() && !c.Covered.IsNegative() && c.Amount.Equal(net), p+"amount")
+			missAt(c.Statutory.IsPositive() && !c.Covered.IsNegative() && c.Amount.Equal(net), "fees", i, "amount")
 		}
 		if !c.Rate.IsZero() && c.Days != 0 { // interest booked as a fee
-			bad = append(bad, n.checkRate(c, p)...)
+			for _, f := range n.checkRate(c) {
+				bad = append(bad, at("fees", i, f))
+			}
 		}
 	}
-	for i, c := range n.Interest {
-		p := fmt.Sprintf("interest[%d].", i)
-		miss(c.Amount.Sign() >= 0 && fits(c.Amount, n.MinorUnits), p+"amount")
-		bad = append(bad, n.checkRate(c, p)...)
+	for i := range n.Interest {
+		c := &n.Interest[i]
+		missAt(c.Amount.Sign() >= 0 && fits(c.Amount, n.MinorUnits), "interest", i, "amount")
+		for _, f := range n.checkRate(c) {
+			bad = append(bad, at("interest", i, f))
+		}
 	}
 	bad = append(bad, n.checkAccount()...)
-	miss(n.Total.Equal(n.ComputeTotal()) && fits(n.Total, n.MinorUnits), "total")
-	_, err := ParseNumber(n.Number)
+	miss(n.totalAddsUp(), "total")
+	var buf [NumberLen + 6]byte
+	_, err := readNumber(n.Number, buf[:0])
 	miss(err == nil && len(n.Number) == NumberLen, "number")
 	for i, d := range n.Earlier {
-		miss(d != 0 && d < n.Date && (i == 0 || d > n.Earlier[i-1]), fmt.Sprintf("earlier[%d]", i))
+		if d == 0 || d >= n.Date || i > 0 && d <= n.Earlier[i-1] {
+			bad = append(bad, "earlier["+strconv.Itoa(i)+"]")
+		}
 	}
 	pay := n.Payment
 	miss(strings.TrimSpace(pay.Instructions) != "" || pay.IBAN != "" || pay.URL != "", "payment")

@@ -11,6 +11,15 @@ import (
 // I, L, O and U, so a number read aloud or typed from paper survives.
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
+// digitValue is each byte's value as a crockford digit, -1 for none (what
+// strings.IndexByte(crockford, b) gives, without the search). Read-only.
+var digitValue = func() (t [256]int8) {
+	for i := range t {
+		t[i] = int8(strings.IndexByte(crockford, byte(i)))
+	}
+	return t
+}()
+
 // NumberLen is the length of a notice number: nine base-32 digits (45 bits
 // of the key's SHA-256) and one check digit.
 const NumberLen = 10
@@ -24,7 +33,8 @@ const NumberLen = 10
 // probability 2^-45 per pair, so a number finds its notice together with
 // the customer; the key stays the identity inside the library.
 func NumberFor(key string) string {
-	sum := sha256.Sum256([]byte(key))
+	var buf [128]byte // keys are shorter: no copy of the key on the heap
+	sum := sha256.Sum256(append(buf[:0], key...))
 	v := binary.BigEndian.Uint64(sum[:8]) >> (64 - 5*(NumberLen-1))
 	b := make([]byte, NumberLen)
 	for i := NumberLen - 2; i >= 0; i-- {
@@ -42,7 +52,7 @@ func NumberFor(key string) string {
 func luhn32(s []byte, first int) int {
 	factor, sum := first, 0
 	for i := len(s) - 1; i >= 0; i-- {
-		a := factor * strings.IndexByte(crockford, s[i])
+		a := factor * int(digitValue[s[i]])
 		sum += a/32 + a%32
 		factor = 3 - factor
 	}
@@ -57,7 +67,16 @@ func luhn32(s []byte, first int) int {
 // its canonical form, or an error when it is not a notice number or its
 // check digit does not match.
 func ParseNumber(s string) (string, error) {
-	var b []byte
+	var buf [NumberLen + 6]byte // a number as written fits: no buffer on the heap
+	b, err := readNumber(s, buf[:0])
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// readNumber is ParseNumber appending the canonical digits to b.
+func readNumber(s string, b []byte) ([]byte, error) {
 	for _, r := range strings.ToUpper(s) {
 		switch {
 		case r == ' ' || r == '-':
@@ -67,18 +86,18 @@ func ParseNumber(s string) (string, error) {
 		case r == 'I' || r == 'L':
 			r = '1'
 		}
-		if r > 127 || strings.IndexByte(crockford, byte(r)) < 0 {
-			return "", fmt.Errorf("notice: number %q: character %q is not a base-32 digit", s, r)
+		if r > 127 || digitValue[r] < 0 {
+			return nil, fmt.Errorf("notice: number %q: character %q is not a base-32 digit", s, r)
 		}
 		b = append(b, byte(r))
 	}
 	if len(b) != NumberLen {
-		return "", fmt.Errorf("notice: number %q: want %d digits, have %d", s, NumberLen, len(b))
+		return nil, fmt.Errorf("notice: number %q: want %d digits, have %d", s, NumberLen, len(b))
 	}
 	if luhn32(b, 1) != 0 {
-		return "", fmt.Errorf("notice: number %q: check digit does not match", s)
+		return nil, fmt.Errorf("notice: number %q: check digit does not match", s)
 	}
-	return string(b), nil
+	return b, nil
 }
 
 // maxReference is the length of a SEPA credit transfer's unstructured
