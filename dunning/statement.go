@@ -41,7 +41,9 @@ type StatementRequest struct {
 //
 // Aging buckets the open items by days overdue at To: not yet due, 1-30,
 // 31-60, 61-90, more than 90. The statement is validated and rendered
-// (notice.RenderStatement) before it is returned.
+// with the policy's templates (Set.RenderStatement: the template set's
+// StatementOfAccount template for its language, else the built-in English
+// or German texts) before it is returned.
 //
 // The statement lists what the portfolio holds: the closing balance and
 // the open items are right when every open invoice of the customer is in
@@ -74,7 +76,7 @@ func (p *Policy) Statement(pf Portfolio, r StatementRequest) (*notice.Statement,
 	if len(c.Contacts) > 0 {
 		s.Debtor.Email, s.Debtor.Address = c.Contacts[0].Email, c.Contacts[0].Address
 	}
-	if err := notice.RenderStatement(s); err != nil {
+	if err := p.templates().RenderStatement(s); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -194,9 +196,19 @@ func (p *Policy) places(c Currency) int32 {
 //     day in the currency; To is the planning day. The statement is
 //     Policy.Statement's over that period (opening balance, entries,
 //     closing balance, open items, unapplied money, aging), checked to
-//     reconcile, rendered in the customer's language (English or German)
-//     when planned, and sent by email to the step's contact (Step.To) with
-//     its number (notice.NumberFor of the key) as its reference.
+//     reconcile when planned (a Problem, never claimed, if it does not),
+//     and sent by email to the step's contact (Step.To) with its number
+//     (notice.NumberFor of the key) as its reference.
+//   - Texts: Plan leaves the notice unrendered, like every notice; the
+//     Runner (or Policy.Render, for a preview) renders it with the
+//     policy's templates: the notice.StatementOfAccount template for the
+//     customer's template set, the workflow, the step (Step.Template, if
+//     set, names it instead) and the customer's language, with the
+//     fallbacks of any notice, then the built-in English or German texts
+//     (any other language reads English). A template that leaves out the
+//     closing balance or an open item does not render (notice.Set.Render),
+//     so the statement is not sent; with Policy.CheckNotices Plan renders
+//     it on a copy and gives it the Problem at once.
 //   - It is no dunning notice: it charges no fee or interest, is not held
 //     back by the unapplied money (it shows it), the customer limits or
 //     Workflow.MaxNotices, and does not count towards them or the minimum
@@ -207,11 +219,14 @@ func (p *Policy) places(c Currency) int32 {
 //     with a Problem naming the record, and a task to fix the data.
 
 // checkStatementStep checks what a statement step may carry, and that
-// other steps carry no LookbackDays.
+// other steps carry no LookbackDays and not the statement's stage.
 func checkStatementStep(p string, s *Step) error {
 	if s.Action != SendStatement {
 		if s.LookbackDays != 0 {
 			return &FieldError{Field: p + ".lookback_days", Value: fmt.Sprint(s.LookbackDays), Reason: "only a statement step covers a period"}
+		}
+		if s.Stage == notice.StatementOfAccount {
+			return &FieldError{Field: p + ".stage", Value: s.Stage.String(), Reason: `is the stage of a statement step (action "statement"), not of a notice`}
 		}
 		return nil
 	}
@@ -224,10 +239,8 @@ func checkStatementStep(p string, s *Step) error {
 		return &FieldError{Field: p + ".fee", Value: "", Reason: "a statement of account charges no fee"}
 	case s.Stage != 0:
 		return &FieldError{Field: p + ".stage", Value: s.Stage.String(), Reason: "a statement of account has no dunning stage"}
-	case s.Template != "":
-		return &FieldError{Field: p + ".template", Value: s.Template, Reason: "a statement of account renders with the built-in statement texts"}
 	case len(s.Variants) > 0:
-		return &FieldError{Field: p + ".variants", Value: fmt.Sprint(len(s.Variants)), Reason: "a statement of account renders with the built-in statement texts: no template experiment"}
+		return &FieldError{Field: p + ".variants", Value: fmt.Sprint(len(s.Variants)), Reason: "a statement of account runs no template experiment"}
 	}
 	return nil
 }
@@ -294,11 +307,13 @@ func (pl *planner) statementOf(cs *custState, cur Currency, from, to date.Date, 
 }
 
 // sendStatement puts statement st on a's notice, to the contact step
-// names, rendered and validated (a Problem when it fails).
+// names, validated (a Problem when it fails; with Policy.CheckNotices, also
+// when it does not render with the policy's templates) but not rendered:
+// the Runner renders it, or Policy.Render for a preview.
 func (pl *planner) sendStatement(cs *custState, a *Action, step *Step, st *notice.Statement) {
 	_, m := pl.language(cs)
 	n := &notice.Notice{
-		Key: a.Key, Number: a.Number, Date: cs.asOf, Channel: notice.Email, Language: st.Language,
+		Key: a.Key, Number: a.Number, Date: cs.asOf, Stage: notice.StatementOfAccount, Channel: notice.Email, Language: st.Language,
 		Workflow: a.Workflow, Step: a.Step, Templates: m.Templates, Creditor: pl.policy.Creditor, Debtor: st.Debtor,
 		Currency: st.Currency, MinorUnits: st.MinorUnits, Total: st.Closing, Statement: st,
 	}
@@ -308,6 +323,9 @@ func (pl *planner) sendStatement(cs *custState, a *Action, step *Step, st *notic
 			n.Cc = append(n.Cc, notice.Party{Name: k.Name, Email: k.Email})
 		}
 	}
+	if step.Template != "" {
+		n.Step = step.Template
+	}
 	st.Debtor = n.Debtor
 	a.Notice = n
 	if why, ok := pl.rejected[cs.c.ID]; ok {
@@ -315,13 +333,10 @@ func (pl *planner) sendStatement(cs *custState, a *Action, step *Step, st *notic
 		return
 	}
 	a.Reason += fmt.Sprintf("; a statement of account from %s to %s goes out: closing balance %s %s", st.From, st.To, st.Currency, st.Closing.StringFixed(st.MinorUnits))
-	if err := notice.RenderStatement(st); err != nil {
-		a.Problem = "statement of account: " + err.Error()
-		return
-	}
-	n.Subject, n.Text, n.HTML = st.Subject, st.Text, st.HTML
 	if err := n.Validate(); err != nil {
 		a.Problem = err.Error()
+	} else if pl.policy.CheckNotices {
+		a.Problem = pl.checkNotice(n)
 	}
 }
 

@@ -216,7 +216,8 @@ func TestStatementStepValidate(t *testing.T) {
 		{func(s, _ *dunning.Step) { s.LookbackDays = -1 }, "workflows[0].steps[1].lookback_days"},
 		{func(s, _ *dunning.Step) { s.LookbackDays = 4000 }, "workflows[0].steps[1].lookback_days"},
 		{func(s, _ *dunning.Step) { s.OnBounce = dunning.Letter }, "workflows[0].steps[1].on_bounce"},
-		{func(s, _ *dunning.Step) { s.Template = "mine" }, "workflows[0].steps[1].template"},
+		{func(s, _ *dunning.Step) { s.Stage = notice.FinalNotice }, "workflows[0].steps[1].stage"},
+		{func(_, e *dunning.Step) { e.Stage = notice.StatementOfAccount }, "workflows[0].steps[0].stage"},
 		{func(s, _ *dunning.Step) {
 			s.Fee = &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]decimal.Decimal{"EUR": amt("5")}}
 		}, "workflows[0].steps[1].fee"},
@@ -491,4 +492,107 @@ func TestScheduledStatementPendingAfterWindow(t *testing.T) {
 	if s := snd.Sent(); len(s) != 1 || s[0].Notice.Statement == nil || !s[0].Notice.Statement.Closing.Equal(amt("800")) {
 		t.Errorf("sent %+v", s)
 	}
+}
+
+// statementTemplates is a set with one hand-written statement template
+// for workflow "standard", step step, in English, and nothing else.
+func statementTemplates(t *testing.T, step string, tpl notice.Template) *notice.Set {
+	t.Helper()
+	set := notice.NewSet()
+	if err := set.Add(notice.Key{Workflow: "standard", Step: step, Language: "en", Stage: notice.StatementOfAccount}, tpl); err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// The statement of TestStatementStepExplained's day (04-10, over
+// 03-12..04-10): closing EUR 550.00, open items INV-i1 EUR 300.00 and
+// INV-i2 EUR 300.00. Plan leaves it unrendered; Policy.Render and the
+// Runner render it with the policy's statement template for (standard,
+// statement, en), else the built-in one.
+func TestStatementStepTemplates(t *testing.T) {
+	short := notice.Template{
+		Subject: `Your account on {{.To}}`,
+		Text:    "{{.S.Debtor.Name}} owes {{.Closing}}.{{range .Open}} {{.Number}}: {{.Open}}.{{end}}\n",
+	}
+	plan := func(t *testing.T, pol *dunning.Policy) dunning.Action {
+		t.Helper()
+		pf := statementPortfolio("en")
+		pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 0, Last: day("2026-03-31")}}
+		acts, err := dunning.Plan(day("2026-04-10"), pol, pf)
+		i := slices.IndexFunc(acts, func(a dunning.Action) bool { return a.Kind == dunning.SendStatement })
+		if err != nil || i < 0 {
+			t.Fatalf("plan: %+v %v", acts, err)
+		}
+		return acts[i]
+	}
+	t.Run("override", func(t *testing.T) {
+		pol := dunningtest.Policy(statementWorkflow(30))
+		pol.Templates = statementTemplates(t, "statement", short)
+		a := plan(t, pol)
+		n := a.Notice
+		if a.Problem != "" || n.Subject != "" || n.Text != "" || n.HTML != "" || n.Statement.Text != "" || n.Stage != notice.StatementOfAccount {
+			t.Fatalf("planned %q %+v: want validated, unrendered", a.Problem, n)
+		}
+		acts := []dunning.Action{a}
+		pol.Render(acts)
+		n = acts[0].Notice
+		wantText := "Customer c1 owes EUR 550.00. INV-i1: EUR 300.00. INV-i2: EUR 300.00.\n"
+		if acts[0].Problem != "" || n.Subject != "Your account on 10 April 2026" || n.Text != wantText || n.HTML != "" {
+			t.Errorf("preview %q: subject %q text %q html %q", acts[0].Problem, n.Subject, n.Text, n.HTML)
+		}
+		// The Runner renders what it sends the same way.
+		snd := &dunningtest.Sender{}
+		r := &dunning.Runner{Policy: pol, Store: memory.New(), Sender: snd, Clock: dunningtest.ClockAt(day("2026-04-10")), Owner: "t"}
+		if _, err := r.Execute(context.Background(), []dunning.Action{plan(t, pol)}); err != nil {
+			t.Fatal(err)
+		}
+		if sent := snd.Sent(); len(sent) != 1 || sent[0].Notice.Subject != "Your account on 10 April 2026" || sent[0].Notice.Text != wantText {
+			t.Errorf("sent %+v", sent)
+		}
+	})
+	t.Run("step-template", func(t *testing.T) {
+		wf := statementWorkflow(30)
+		wf.Steps[1].Template = "short"
+		pol := dunningtest.Policy(wf)
+		pol.Templates = statementTemplates(t, "short", short)
+		acts := []dunning.Action{plan(t, pol)}
+		pol.Render(acts)
+		if n := acts[0].Notice; acts[0].Problem != "" || n.Subject != "Your account on 10 April 2026" {
+			t.Errorf("Step.Template short: %q %q", acts[0].Problem, n.Subject)
+		}
+	})
+	t.Run("fallback", func(t *testing.T) {
+		pol := dunningtest.Policy(statementWorkflow(30))
+		pol.Templates = statementTemplates(t, "another-step", short)
+		acts := []dunning.Action{plan(t, pol)}
+		pol.Render(acts)
+		n := acts[0].Notice
+		if acts[0].Problem != "" || n.Subject != "Statement of account 12 March 2026 – 10 April 2026" ||
+			!strings.Contains(n.Text, "Closing balance on 10 April 2026: EUR 550.00\n") || !strings.Contains(n.HTML, `<html lang="en">`) {
+			t.Errorf("built-in fallback %q: %q\n%s", acts[0].Problem, n.Subject, n.Text)
+		}
+	})
+	t.Run("omits-closing", func(t *testing.T) {
+		bad := notice.Template{Subject: `Your account`, Text: "{{range .Open}}{{.Number}}: {{.Open}}\n{{end}}"}
+		pol := dunningtest.Policy(statementWorkflow(30))
+		pol.Templates = statementTemplates(t, "statement", bad)
+		const why = "does not show its closing balance EUR 550.00"
+		acts := []dunning.Action{plan(t, pol)}
+		pol.Render(acts)
+		if !strings.Contains(acts[0].Problem, why) || acts[0].Notice.Text != "" {
+			t.Errorf("preview: problem %q text %q", acts[0].Problem, acts[0].Notice.Text)
+		}
+		snd := &dunningtest.Sender{}
+		r := &dunning.Runner{Policy: pol, Store: memory.New(), Sender: snd, Clock: dunningtest.ClockAt(day("2026-04-10")), Owner: "t"}
+		rep, err := r.Execute(context.Background(), []dunning.Action{plan(t, pol)})
+		if err != nil || len(snd.Sent()) != 0 || len(rep.Results) != 1 || !strings.Contains(rep.Results[0].Error, why) {
+			t.Errorf("runner: %v sent %d results %+v", err, len(snd.Sent()), rep.Results)
+		}
+		// CheckNotices renders on a copy when planning: a Problem at once.
+		pol.CheckNotices = true
+		if a := plan(t, pol); !strings.Contains(a.Problem, why) || a.Notice.Text != "" {
+			t.Errorf("CheckNotices: problem %q", a.Problem)
+		}
+	})
 }
