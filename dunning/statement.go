@@ -213,7 +213,12 @@ func (p *Policy) places(c Currency) int32 {
 //     back by the unapplied money (it shows it), the customer limits or
 //     Workflow.MaxNotices, and does not count towards them or the minimum
 //     gap. A statement the Sender fails for good, or that bounces, is
-//     followed by the step's OnBounce task (task or escalate-internal).
+//     followed by the step's OnBounce: a task (task or escalate-internal),
+//     or with "letter" a statement by post (Channel notice.Letter, to the
+//     contact's address) under the key's "/fallback" key, planned on a
+//     later day and so covering the period up to that day; it is a
+//     SendStatement action and record like the first. Like every
+//     statement it waits for Policy.SendWindow.
 //   - It is true and complete or not sent: a customer with a record Plan
 //     rejects (an invalid invoice or unapplied payment) gets its statement
 //     with a Problem naming the record, and a task to fix the data.
@@ -233,8 +238,6 @@ func checkStatementStep(p string, s *Step) error {
 	switch {
 	case s.LookbackDays < 0 || s.LookbackDays > maxLookback:
 		return &FieldError{Field: p + ".lookback_days", Value: fmt.Sprint(s.LookbackDays), Reason: fmt.Sprintf("must be between 0 and %d", maxLookback)}
-	case s.OnBounce == Letter:
-		return &FieldError{Field: p + ".on_bounce", Value: string(s.OnBounce), Reason: `a statement step is followed by "task" or "escalate-internal"`}
 	case s.Fee != nil:
 		return &FieldError{Field: p + ".fee", Value: "", Reason: "a statement of account charges no fee"}
 	case s.Stage != 0:
@@ -286,7 +289,11 @@ func (pl *planner) statement(cs *custState, a *Action, step *Step) {
 		from = cs.asOf - date.Date(step.LookbackDays-1)
 	}
 	a.Number = notice.NumberFor(a.Key)
-	pl.sendStatement(cs, a, step, pl.statementOf(cs, a.Currency, from, cs.asOf, a.Number))
+	ch := notice.Email
+	if a.Kind == Letter { // the fallback of a bounced statement (Step.OnBounce)
+		a.Kind, ch = SendStatement, notice.Letter
+	}
+	pl.sendStatement(cs, a, step, pl.statementOf(cs, a.Currency, from, cs.asOf, a.Number), ch)
 }
 
 // statementOf builds the customer's statement of account in cur over
@@ -306,18 +313,18 @@ func (pl *planner) statementOf(cs *custState, cur Currency, from, to date.Date, 
 	return pl.policy.statement(cs.c, invs, un, StatementRequest{CustomerID: cs.c.ID, Currency: cur, From: from, To: to, Language: lang, Date: cs.asOf}, number)
 }
 
-// sendStatement puts statement st on a's notice, to the contact step
-// names, validated (a Problem when it fails; with Policy.CheckNotices, also
+// sendStatement puts statement st on a's notice for channel ch, to the
+// contact step names, validated (a Problem when it fails; with Policy.CheckNotices, also
 // when it does not render with the policy's templates) but not rendered:
 // the Runner renders it, or Policy.Render for a preview.
-func (pl *planner) sendStatement(cs *custState, a *Action, step *Step, st *notice.Statement) {
+func (pl *planner) sendStatement(cs *custState, a *Action, step *Step, st *notice.Statement, ch notice.Channel) {
 	_, m := pl.language(cs)
 	n := &notice.Notice{
-		Key: a.Key, Number: a.Number, Date: cs.asOf, Stage: notice.StatementOfAccount, Channel: notice.Email, Language: st.Language,
+		Key: a.Key, Number: a.Number, Date: cs.asOf, Stage: notice.StatementOfAccount, Channel: ch, Language: st.Language,
 		Workflow: a.Workflow, Step: a.Step, Templates: m.Templates, Creditor: pl.policy.Creditor, Debtor: st.Debtor,
 		Currency: st.Currency, MinorUnits: st.MinorUnits, Total: st.Closing, Statement: st,
 	}
-	if pc, cc, ok := cs.c.Addressees(step, notice.Email, 0); ok {
+	if pc, cc, ok := cs.c.Addressees(step, ch, 0); ok {
 		n.Debtor.Email, n.Debtor.Phone, n.Debtor.Address = pc.Email, pc.Phone, pc.Address
 		for _, k := range cc {
 			n.Cc = append(n.Cc, notice.Party{Name: k.Name, Email: k.Email})
@@ -464,7 +471,7 @@ func (pl *planner) scheduledStatements(cs *custState, actions []Action) []Action
 			continue
 		}
 		a.Open = st.Closing
-		pl.sendStatement(cs, &a, &Step{To: s.To}, st)
+		pl.sendStatement(cs, &a, &Step{To: s.To}, st, notice.Email)
 		actions = append(actions, a)
 	}
 	return actions

@@ -215,7 +215,7 @@ func TestStatementStepValidate(t *testing.T) {
 	}{
 		{func(s, _ *dunning.Step) { s.LookbackDays = -1 }, "workflows[0].steps[1].lookback_days"},
 		{func(s, _ *dunning.Step) { s.LookbackDays = 4000 }, "workflows[0].steps[1].lookback_days"},
-		{func(s, _ *dunning.Step) { s.OnBounce = dunning.Letter }, "workflows[0].steps[1].on_bounce"},
+		{func(s, _ *dunning.Step) { s.OnBounce = dunning.Email }, "workflows[0].steps[1].on_bounce"},
 		{func(s, _ *dunning.Step) { s.Stage = notice.FinalNotice }, "workflows[0].steps[1].stage"},
 		{func(_, e *dunning.Step) { e.Stage = notice.StatementOfAccount }, "workflows[0].steps[0].stage"},
 		{func(s, _ *dunning.Step) {
@@ -431,6 +431,68 @@ func TestStatementStepFailedForGood(t *testing.T) {
 	tasks, _ := st.Tasks(ctx, dunning.TaskOpen)
 	if len(tasks) != 1 || tasks[0].Kind != dunning.Task || !strings.Contains(tasks[0].Title, "the notice could not be delivered") {
 		t.Errorf("tasks %+v", tasks)
+	}
+}
+
+// With OnBounce "letter", a statement that failed for good by email is
+// sent by post the next day, as a statement: to the contact's address,
+// over the 30 days up to 04-11 (03-13..04-11), by hand for i1 alone:
+// opening 500.00, 04-05 BANK-7 -200.00 = 300.00, 04-08 BANK-u1 -50.00 =
+// 250.00. It opens no task and counts as no notice.
+func TestStatementStepByLetter(t *testing.T) {
+	ctx := context.Background()
+	wf := statementWorkflow(30)
+	wf.Steps[1].OnBounce = dunning.Letter
+	pol := dunningtest.Policy(wf)
+	pf := statementPortfolio("en")
+	pf.Invoices = pf.Invoices[:1]
+	st := memory.New()
+	snd := &dunningtest.Sender{Fail: func(key string, n *notice.Notice) error {
+		if n.Statement != nil && n.Channel == notice.Email {
+			return fmt.Errorf("mailbox gone: %w", dunning.ErrPermanent)
+		}
+		return nil
+	}}
+	var got []string
+	for d := day("2026-03-31"); d <= day("2026-04-12"); d++ {
+		r := &dunning.Runner{Policy: pol, Store: st, Sender: snd, Clock: dunningtest.ClockAt(d), Owner: "t"}
+		acts, err := r.Plan(ctx, pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := r.Execute(ctx, acts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range rep.Results {
+			got = append(got, d.String()+" "+string(res.Status)+" "+res.Key)
+		}
+	}
+	want := []string{
+		"2026-03-31 sent inv/c1/i1/standard/reminder/c0",
+		"2026-04-10 failed inv/c1/i1/standard/statement/c0",
+		"2026-04-11 sent inv/c1/i1/standard/statement/c0/fallback",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("results (-want +got):\n%s", diff)
+	}
+	sent := snd.Sent()
+	n := sent[len(sent)-1].Notice
+	if n.Channel != notice.Letter || n.Statement == nil || !cmp.Equal(n.Debtor.Address, []string{"1 Example Street", "London EC1A 1AA"}) ||
+		n.Statement.From != day("2026-03-13") || !n.Statement.Closing.Equal(amt("250")) ||
+		!strings.Contains(n.Text, "Closing balance on 11 April 2026: EUR 250.00\n") {
+		t.Errorf("by letter: %+v\n%s", n, n.Text)
+	}
+	recs, _ := st.Records(ctx)
+	if r := recs[len(recs)-1]; r.Kind != dunning.SendStatement || r.Key != "inv/c1/i1/standard/statement/c0/fallback" {
+		t.Errorf("record %+v", r)
+	}
+	if tasks, _ := st.Tasks(ctx, dunning.TaskOpen); len(tasks) != 0 {
+		t.Errorf("tasks %+v", tasks)
+	}
+	h, _ := st.History(ctx)
+	if p, _ := h.Progress("i1"); p.Notices == nil || p.Notices.Count != 1 {
+		t.Errorf("i1 progress %+v, want one notice (the reminder)", p)
 	}
 }
 
