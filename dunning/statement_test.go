@@ -391,58 +391,14 @@ func TestStatementOtherLanguageIsEnglish(t *testing.T) {
 	}
 }
 
-// A statement the Sender fails for good is followed by the step's OnBounce
-// task the next day, once; the failed statement charged nothing.
-func TestStatementStepFailedForGood(t *testing.T) {
-	ctx := context.Background()
-	pol := dunningtest.Policy(statementWorkflow(30))
-	pf := statementPortfolio("en")
-	pf.Invoices = pf.Invoices[:1]
-	st := memory.New()
-	snd := &dunningtest.Sender{Fail: func(key string, n *notice.Notice) error {
-		if n.Statement != nil {
-			return fmt.Errorf("mailbox gone: %w", dunning.ErrPermanent)
-		}
-		return nil
-	}}
-	var got []string
-	for d := day("2026-03-31"); d <= day("2026-04-12"); d++ {
-		r := &dunning.Runner{Policy: pol, Store: st, Sender: snd, Clock: dunningtest.ClockAt(d), Owner: "t"}
-		acts, err := r.Plan(ctx, pf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, err := r.Execute(ctx, acts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, res := range rep.Results {
-			got = append(got, d.String()+" "+string(res.Status)+" "+res.Key)
-		}
-	}
-	want := []string{
-		"2026-03-31 sent inv/c1/i1/standard/reminder/c0",
-		"2026-04-10 failed inv/c1/i1/standard/statement/c0",
-		"2026-04-11 sent inv/c1/i1/standard/statement/c0/fallback",
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("results (-want +got):\n%s", diff)
-	}
-	tasks, _ := st.Tasks(ctx, dunning.TaskOpen)
-	if len(tasks) != 1 || tasks[0].Kind != dunning.Task || !strings.Contains(tasks[0].Title, "the notice could not be delivered") {
-		t.Errorf("tasks %+v", tasks)
-	}
-}
-
-// With OnBounce "letter", a statement that failed for good by email is
-// sent by post the next day, as a statement: to the contact's address,
-// over the 30 days up to 04-11 (03-13..04-11), by hand for i1 alone:
-// opening 500.00, 04-05 BANK-7 -200.00 = 300.00, 04-08 BANK-u1 -50.00 =
-// 250.00. It opens no task and counts as no notice.
-func TestStatementStepByLetter(t *testing.T) {
-	ctx := context.Background()
+// bouncedStatement runs i1 of statementPortfolio once a day from 03-31 to
+// 04-12, the statement step's OnBounce set to onBounce, with a Sender
+// that fails every statement by email for good: the reminder goes out on
+// 03-31, the statement fails on 04-10, its fallback goes out on 04-11.
+func bouncedStatement(t *testing.T, onBounce dunning.ActionKind) (*memory.Store, *dunningtest.Sender) {
+	t.Helper()
 	wf := statementWorkflow(30)
-	wf.Steps[1].OnBounce = dunning.Letter
+	wf.Steps[1].OnBounce = onBounce
 	pol := dunningtest.Policy(wf)
 	pf := statementPortfolio("en")
 	pf.Invoices = pf.Invoices[:1]
@@ -456,11 +412,11 @@ func TestStatementStepByLetter(t *testing.T) {
 	var got []string
 	for d := day("2026-03-31"); d <= day("2026-04-12"); d++ {
 		r := &dunning.Runner{Policy: pol, Store: st, Sender: snd, Clock: dunningtest.ClockAt(d), Owner: "t"}
-		acts, err := r.Plan(ctx, pf)
+		acts, err := r.Plan(context.Background(), pf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err := r.Execute(ctx, acts)
+		rep, err := r.Execute(context.Background(), acts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -476,6 +432,28 @@ func TestStatementStepByLetter(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("results (-want +got):\n%s", diff)
 	}
+	return st, snd
+}
+
+// A statement the Sender fails for good is followed by the step's OnBounce
+// task the next day, once; the failed statement charged nothing.
+func TestStatementStepFailedForGood(t *testing.T) {
+	ctx := context.Background()
+	st, _ := bouncedStatement(t, "")
+	tasks, _ := st.Tasks(ctx, dunning.TaskOpen)
+	if len(tasks) != 1 || tasks[0].Kind != dunning.Task || !strings.Contains(tasks[0].Title, "the notice could not be delivered") {
+		t.Errorf("tasks %+v", tasks)
+	}
+}
+
+// With OnBounce "letter", a statement that failed for good by email is
+// sent by post the next day, as a statement: to the contact's address,
+// over the 30 days up to 04-11 (03-13..04-11), by hand for i1 alone:
+// opening 500.00, 04-05 BANK-7 -200.00 = 300.00, 04-08 BANK-u1 -50.00 =
+// 250.00. It opens no task and counts as no notice.
+func TestStatementStepByLetter(t *testing.T) {
+	ctx := context.Background()
+	st, snd := bouncedStatement(t, dunning.Letter)
 	sent := snd.Sent()
 	n := sent[len(sent)-1].Notice
 	if n.Channel != notice.Letter || n.Statement == nil || !cmp.Equal(n.Debtor.Address, []string{"1 Example Street", "London EC1A 1AA"}) ||
