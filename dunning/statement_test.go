@@ -591,6 +591,35 @@ func TestStatementStepTemplates(t *testing.T) {
 			t.Errorf("sent %+v", sent)
 		}
 	})
+	t.Run("json", func(t *testing.T) {
+		pol := dunningtest.Policy(statementWorkflow(30))
+		pol.Templates = statementTemplates(t, "statement", short)
+		b, err := json.Marshal(pol)
+		if err != nil || !strings.Contains(string(b), `"stage":"statement-of-account"`) {
+			t.Fatalf("%s %v", b, err)
+		}
+		back, err := dunning.ParsePolicy(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acts := []dunning.Action{plan(t, back)}
+		back.Render(acts)
+		if n := acts[0].Notice; acts[0].Problem != "" || n.Subject != "Your account on 10 April 2026" {
+			t.Errorf("parsed policy: %q %q", acts[0].Problem, n.Subject)
+		}
+	})
+	t.Run("policy-statement", func(t *testing.T) {
+		// Policy.Statement names no workflow or step: the stage default.
+		pol := dunningtest.Policy(statementWorkflow(30))
+		pol.Templates = notice.NewSet()
+		if err := pol.Templates.Add(notice.Key{Language: "en", Stage: notice.StatementOfAccount}, short); err != nil {
+			t.Fatal(err)
+		}
+		st, err := pol.Statement(statementPortfolio("en"), dunning.StatementRequest{CustomerID: "c1", Currency: "EUR", From: day("2026-03-12"), To: day("2026-04-10")})
+		if err != nil || st.Subject != "Your account on 10 April 2026" || st.Text != "Customer c1 owes EUR 550.00. INV-i1: EUR 300.00. INV-i2: EUR 300.00.\n" {
+			t.Errorf("Policy.Statement: %v %q %q", err, st.Subject, st.Text)
+		}
+	})
 	t.Run("step-template", func(t *testing.T) {
 		wf := statementWorkflow(30)
 		wf.Steps[1].Template = "short"
