@@ -314,9 +314,10 @@ func (pl *planner) statementOf(cs *custState, cur Currency, from, to date.Date, 
 }
 
 // sendStatement puts statement st on a's notice for channel ch, to the
-// contact step names, validated (a Problem when it fails; with Policy.CheckNotices, also
-// when it does not render with the policy's templates) but not rendered:
-// the Runner renders it, or Policy.Render for a preview.
+// contact step names, validated (a Problem when it fails; with
+// Policy.CheckNotices, also when it does not render with the policy's
+// templates) but not rendered: the Runner renders it, or Policy.Render
+// for a preview.
 func (pl *planner) sendStatement(cs *custState, a *Action, step *Step, st *notice.Statement, ch notice.Channel) {
 	_, m := pl.language(cs)
 	n := &notice.Notice{

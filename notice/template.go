@@ -60,7 +60,9 @@ type Set struct {
 // NewSet returns an empty set.
 func NewSet() *Set { return &Set{m: map[Key]*parsed{}} }
 
-// TemplateError reports a template that does not parse.
+// TemplateError reports a template that does not parse, or a statement
+// template whose output leaves out what a statement must show (see
+// Set.RenderStatement).
 type TemplateError struct {
 	Key  Key
 	Part string // "subject", "text", "html" or "sms"
