@@ -474,6 +474,27 @@ func TestStatementStepByLetter(t *testing.T) {
 	}
 }
 
+// Plan validates the statement's notice although it renders nothing: a
+// customer without an email address gets its statement with a Problem,
+// never claimed.
+func TestStatementStepNoAddress(t *testing.T) {
+	pol := dunningtest.Policy(statementWorkflow(30))
+	pf := statementPortfolio("en")
+	pf.Customers[0].Contacts[0].Email = ""
+	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 0, Last: day("2026-03-31")}}
+	acts, err := dunning.Plan(day("2026-04-10"), pol, pf)
+	i := slices.IndexFunc(acts, func(a dunning.Action) bool { return a.Kind == dunning.SendStatement })
+	if err != nil || i < 0 || !strings.Contains(acts[i].Problem, "debtor.email") || acts[i].Notice.Text != "" {
+		t.Fatalf("%+v %v", acts, err)
+	}
+	snd := &dunningtest.Sender{}
+	r := &dunning.Runner{Policy: pol, Store: memory.New(), Sender: snd, Clock: dunningtest.ClockAt(day("2026-04-10")), Owner: "t"}
+	rep, err := r.Execute(context.Background(), acts[i:i+1])
+	if err != nil || len(snd.Sent()) != 0 || len(rep.Results) != 1 || rep.Results[0].Status != dunning.StatusProblem {
+		t.Errorf("execute: %v sent %d %+v", err, len(snd.Sent()), rep.Results)
+	}
+}
+
 // A statement of a customer with an invalid record would leave it out: it
 // carries a Problem naming the record, and Plan opens a task to fix it.
 func TestStatementStepWithInvalidRecord(t *testing.T) {

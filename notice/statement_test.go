@@ -140,4 +140,7 @@ func TestStatementStage(t *testing.T) {
 	if err := n.Validate(); !errors.As(err, &ve) || !strings.Contains(err.Error(), "stage") {
 		t.Errorf("a dunning notice at the statement stage: %v", err)
 	}
+	if err := notice.Builtin().Render(n); err == nil || !strings.Contains(err.Error(), "without its Statement") || n.Text != "" {
+		t.Errorf("render a statement-of-account notice without a Statement: %v", err)
+	}
 }

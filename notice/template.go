@@ -236,6 +236,9 @@ func (s *Set) Render(n *Notice) error {
 	if n.Statement != nil {
 		return s.renderNoticeStatement(n)
 	}
+	if n.Stage == StatementOfAccount {
+		return fmt.Errorf("notice: a %s notice without its Statement", n.Stage)
+	}
 	k := Key{Templates: n.Templates, Workflow: n.Workflow, Step: n.Step, Language: n.Language, Stage: n.Stage}
 	p, _, err := s.resolve(k)
 	if err != nil {
