@@ -587,6 +587,16 @@ func TestStatementStepTemplates(t *testing.T) {
 		}
 		return acts[i]
 	}
+	// preview plans pol's statement and renders it as Policy.Render does.
+	preview := func(t *testing.T, pol *dunning.Policy) *notice.Notice {
+		t.Helper()
+		acts := []dunning.Action{plan(t, pol)}
+		pol.Render(acts)
+		if acts[0].Problem != "" {
+			t.Errorf("preview: %s", acts[0].Problem)
+		}
+		return acts[0].Notice
+	}
 	t.Run("override", func(t *testing.T) {
 		pol := dunningtest.Policy(statementWorkflow(30))
 		pol.Templates = statementTemplates(t, "statement", short)
@@ -595,12 +605,10 @@ func TestStatementStepTemplates(t *testing.T) {
 		if a.Problem != "" || n.Subject != "" || n.Text != "" || n.HTML != "" || n.Statement.Text != "" || n.Stage != notice.StatementOfAccount {
 			t.Fatalf("planned %q %+v: want validated, unrendered", a.Problem, n)
 		}
-		acts := []dunning.Action{a}
-		pol.Render(acts)
-		n = acts[0].Notice
+		n = preview(t, pol)
 		wantText := "Customer c1 owes EUR 550.00. INV-i1: EUR 300.00. INV-i2: EUR 300.00.\n"
-		if acts[0].Problem != "" || n.Subject != "Your account on 10 April 2026" || n.Text != wantText || n.HTML != "" {
-			t.Errorf("preview %q: subject %q text %q html %q", acts[0].Problem, n.Subject, n.Text, n.HTML)
+		if n.Subject != "Your account on 10 April 2026" || n.Text != wantText || n.HTML != "" {
+			t.Errorf("preview: subject %q text %q html %q", n.Subject, n.Text, n.HTML)
 		}
 		// The Runner renders what it sends the same way.
 		snd := &dunningtest.Sender{}
@@ -623,10 +631,8 @@ func TestStatementStepTemplates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		acts := []dunning.Action{plan(t, back)}
-		back.Render(acts)
-		if n := acts[0].Notice; acts[0].Problem != "" || n.Subject != "Your account on 10 April 2026" {
-			t.Errorf("parsed policy: %q %q", acts[0].Problem, n.Subject)
+		if n := preview(t, back); n.Subject != "Your account on 10 April 2026" {
+			t.Errorf("parsed policy: %q", n.Subject)
 		}
 	})
 	t.Run("policy-statement", func(t *testing.T) {
@@ -646,21 +652,17 @@ func TestStatementStepTemplates(t *testing.T) {
 		wf.Steps[1].Template = "short"
 		pol := dunningtest.Policy(wf)
 		pol.Templates = statementTemplates(t, "short", short)
-		acts := []dunning.Action{plan(t, pol)}
-		pol.Render(acts)
-		if n := acts[0].Notice; acts[0].Problem != "" || n.Subject != "Your account on 10 April 2026" {
-			t.Errorf("Step.Template short: %q %q", acts[0].Problem, n.Subject)
+		if n := preview(t, pol); n.Subject != "Your account on 10 April 2026" {
+			t.Errorf("Step.Template short: %q", n.Subject)
 		}
 	})
 	t.Run("fallback", func(t *testing.T) {
 		pol := dunningtest.Policy(statementWorkflow(30))
 		pol.Templates = statementTemplates(t, "another-step", short)
-		acts := []dunning.Action{plan(t, pol)}
-		pol.Render(acts)
-		n := acts[0].Notice
-		if acts[0].Problem != "" || n.Subject != "Statement of account 12 March 2026 – 10 April 2026" ||
+		n := preview(t, pol)
+		if n.Subject != "Statement of account 12 March 2026 – 10 April 2026" ||
 			!strings.Contains(n.Text, "Closing balance on 10 April 2026: EUR 550.00\n") || !strings.Contains(n.HTML, `<html lang="en">`) {
-			t.Errorf("built-in fallback %q: %q\n%s", acts[0].Problem, n.Subject, n.Text)
+			t.Errorf("built-in fallback: %q\n%s", n.Subject, n.Text)
 		}
 	})
 	t.Run("omits-closing", func(t *testing.T) {
