@@ -82,7 +82,8 @@ func Advance(p *Progress, rec Record, i int) {
 // back the fees the notice charged. A bounced
 // fallback is not replaced again (a collector task follows it anyway). A
 // bounced statement of account (SendStatement) is replaced by its step's
-// OnBounce task; it charged nothing and counted as no notice.
+// OnBounce (a task, or the statement by letter); it charged nothing and
+// counted as no notice.
 func MarkBounced(p *Progress, rec Record, i int) {
 	if (rec.Fallback && retraceDepth(rec.Key) == 0) || !rec.Kind.SendsNotice() || p.InvoiceID != rec.InvoiceIDs[i] {
 		return

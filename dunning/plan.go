@@ -1281,12 +1281,12 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		a.Key = "cust/" + esc(cs.c.ID) + "/" + esc(wf.Name) + "/" + esc(step.Name) + "/" + string(a.Currency) + "/" + hex.EncodeToString(h.Sum(nil)[:8])
 	}
 	switch {
+	case step.Action == SendStatement && (a.Kind == SendStatement || a.Kind == Letter): // Letter: by post (OnBounce)
+		pl.statement(cs, &a, step)
 	case a.Kind.IsNotice():
 		if err := pl.notice(cs, ds, &a, step, si); err != nil {
 			return Action{}, err
 		}
-	case a.Kind == SendStatement:
-		pl.statement(cs, &a, step)
 	case a.Kind == Retry:
 		pl.charge(cs, ds, &a, si)
 	case a.Kind.IsAccount():

@@ -37,7 +37,9 @@ type Policy struct {
 	// Segments picks each customer's workflow, template set and language.
 	// Nil routes everyone to the first workflow.
 	Segments *segment.RuleSet `json:"segments,omitempty"`
-	// Templates renders notices; nil uses notice.Builtin().
+	// Templates renders notices, statements of account too (stage
+	// notice.StatementOfAccount); nil uses notice.Builtin(), and so does
+	// a notice the set has no template for.
 	Templates *notice.Set `json:"-"`
 	// RenderLimits bound each notice's rendering (output size, default 1
 	// MiB; time, default 1 s): a notice past them is a render error, the
@@ -297,7 +299,9 @@ func (p *Policy) templates() *notice.Set {
 // policy's templates (falling back to the built-in ones). Plan leaves
 // notices unrendered, since most planned actions of a dry run are never
 // looked at and the Runner renders each notice it sends; call Render to
-// preview a plan. An action whose notice does not render gets a Problem.
+// preview a plan. An action whose notice does not render gets a Problem. A
+// statement of account renders from its notice.StatementOfAccount
+// template (notice.Set.Render).
 func (p *Policy) Render(acts []Action) {
 	var set *notice.Set
 	for i := range acts {

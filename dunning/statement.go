@@ -41,7 +41,9 @@ type StatementRequest struct {
 //
 // Aging buckets the open items by days overdue at To: not yet due, 1-30,
 // 31-60, 61-90, more than 90. The statement is validated and rendered
-// (notice.RenderStatement) before it is returned.
+// with the policy's templates (Set.RenderStatement: the template set's
+// StatementOfAccount template for its language, else the built-in English
+// or German texts) before it is returned.
 //
 // The statement lists what the portfolio holds: the closing balance and
 // the open items are right when every open invoice of the customer is in
@@ -74,7 +76,7 @@ func (p *Policy) Statement(pf Portfolio, r StatementRequest) (*notice.Statement,
 	if len(c.Contacts) > 0 {
 		s.Debtor.Email, s.Debtor.Address = c.Contacts[0].Email, c.Contacts[0].Address
 	}
-	if err := notice.RenderStatement(s); err != nil {
+	if err := p.templates().RenderStatement(s); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -194,40 +196,54 @@ func (p *Policy) places(c Currency) int32 {
 //     day in the currency; To is the planning day. The statement is
 //     Policy.Statement's over that period (opening balance, entries,
 //     closing balance, open items, unapplied money, aging), checked to
-//     reconcile, rendered in the customer's language (English or German)
-//     when planned, and sent by email to the step's contact (Step.To) with
-//     its number (notice.NumberFor of the key) as its reference.
+//     reconcile when planned (a Problem, never claimed, if it does not),
+//     and sent by email to the step's contact (Step.To) with its number
+//     (notice.NumberFor of the key) as its reference.
+//   - Texts: Plan leaves the notice unrendered, like every notice; the
+//     Runner (or Policy.Render, for a preview) renders it with the
+//     policy's templates: the notice.StatementOfAccount template for the
+//     customer's template set, the workflow, the step (Step.Template, if
+//     set, names it instead) and the customer's language, with the
+//     fallbacks of any notice, then the built-in English or German texts
+//     (any other language reads English). A template that leaves out the
+//     closing balance or an open item does not render (notice.Set.Render),
+//     so the statement is not sent; with Policy.CheckNotices Plan renders
+//     it on a copy and gives it the Problem at once.
 //   - It is no dunning notice: it charges no fee or interest, is not held
 //     back by the unapplied money (it shows it), the customer limits or
 //     Workflow.MaxNotices, and does not count towards them or the minimum
 //     gap. A statement the Sender fails for good, or that bounces, is
-//     followed by the step's OnBounce task (task or escalate-internal).
+//     followed by the step's OnBounce: a task (task or escalate-internal),
+//     or with "letter" a statement by post (Channel notice.Letter, to the
+//     contact's address) under the key's "/fallback" key, planned on a
+//     later day and so covering the period up to that day; it is a
+//     SendStatement action and record like the first. Like every
+//     statement it waits for Policy.SendWindow.
 //   - It is true and complete or not sent: a customer with a record Plan
 //     rejects (an invalid invoice or unapplied payment) gets its statement
 //     with a Problem naming the record, and a task to fix the data.
 
 // checkStatementStep checks what a statement step may carry, and that
-// other steps carry no LookbackDays.
+// other steps carry no LookbackDays and not the statement's stage.
 func checkStatementStep(p string, s *Step) error {
 	if s.Action != SendStatement {
 		if s.LookbackDays != 0 {
 			return &FieldError{Field: p + ".lookback_days", Value: fmt.Sprint(s.LookbackDays), Reason: "only a statement step covers a period"}
+		}
+		if s.Stage == notice.StatementOfAccount {
+			return &FieldError{Field: p + ".stage", Value: s.Stage.String(), Reason: `is the stage of a statement step (action "statement"), not of a notice`}
 		}
 		return nil
 	}
 	switch {
 	case s.LookbackDays < 0 || s.LookbackDays > maxLookback:
 		return &FieldError{Field: p + ".lookback_days", Value: fmt.Sprint(s.LookbackDays), Reason: fmt.Sprintf("must be between 0 and %d", maxLookback)}
-	case s.OnBounce == Letter:
-		return &FieldError{Field: p + ".on_bounce", Value: string(s.OnBounce), Reason: `a statement step is followed by "task" or "escalate-internal"`}
 	case s.Fee != nil:
 		return &FieldError{Field: p + ".fee", Value: "", Reason: "a statement of account charges no fee"}
 	case s.Stage != 0:
 		return &FieldError{Field: p + ".stage", Value: s.Stage.String(), Reason: "a statement of account has no dunning stage"}
-	case s.Template != "":
-		return &FieldError{Field: p + ".template", Value: s.Template, Reason: "a statement of account renders with the built-in statement texts"}
 	case len(s.Variants) > 0:
-		return &FieldError{Field: p + ".variants", Value: fmt.Sprint(len(s.Variants)), Reason: "a statement of account renders with the built-in statement texts: no template experiment"}
+		return &FieldError{Field: p + ".variants", Value: fmt.Sprint(len(s.Variants)), Reason: "a statement of account runs no template experiment"}
 	}
 	return nil
 }
@@ -273,7 +289,11 @@ func (pl *planner) statement(cs *custState, a *Action, step *Step) {
 		from = cs.asOf - date.Date(step.LookbackDays-1)
 	}
 	a.Number = notice.NumberFor(a.Key)
-	pl.sendStatement(cs, a, step, pl.statementOf(cs, a.Currency, from, cs.asOf, a.Number))
+	ch := notice.Email
+	if a.Kind == Letter { // the fallback of a bounced statement (Step.OnBounce)
+		a.Kind, ch = SendStatement, notice.Letter
+	}
+	pl.sendStatement(cs, a, step, pl.statementOf(cs, a.Currency, from, cs.asOf, a.Number), ch)
 }
 
 // statementOf builds the customer's statement of account in cur over
@@ -293,20 +313,26 @@ func (pl *planner) statementOf(cs *custState, cur Currency, from, to date.Date, 
 	return pl.policy.statement(cs.c, invs, un, StatementRequest{CustomerID: cs.c.ID, Currency: cur, From: from, To: to, Language: lang, Date: cs.asOf}, number)
 }
 
-// sendStatement puts statement st on a's notice, to the contact step
-// names, rendered and validated (a Problem when it fails).
-func (pl *planner) sendStatement(cs *custState, a *Action, step *Step, st *notice.Statement) {
+// sendStatement puts statement st on a's notice for channel ch, to the
+// contact step names, validated (a Problem when it fails; with
+// Policy.CheckNotices, also when it does not render with the policy's
+// templates) but not rendered: the Runner renders it, or Policy.Render
+// for a preview.
+func (pl *planner) sendStatement(cs *custState, a *Action, step *Step, st *notice.Statement, ch notice.Channel) {
 	_, m := pl.language(cs)
 	n := &notice.Notice{
-		Key: a.Key, Number: a.Number, Date: cs.asOf, Channel: notice.Email, Language: st.Language,
+		Key: a.Key, Number: a.Number, Date: cs.asOf, Stage: notice.StatementOfAccount, Channel: ch, Language: st.Language,
 		Workflow: a.Workflow, Step: a.Step, Templates: m.Templates, Creditor: pl.policy.Creditor, Debtor: st.Debtor,
 		Currency: st.Currency, MinorUnits: st.MinorUnits, Total: st.Closing, Statement: st,
 	}
-	if pc, cc, ok := cs.c.Addressees(step, notice.Email, 0); ok {
+	if pc, cc, ok := cs.c.Addressees(step, ch, 0); ok {
 		n.Debtor.Email, n.Debtor.Phone, n.Debtor.Address = pc.Email, pc.Phone, pc.Address
 		for _, k := range cc {
 			n.Cc = append(n.Cc, notice.Party{Name: k.Name, Email: k.Email})
 		}
+	}
+	if step.Template != "" {
+		n.Step = step.Template
 	}
 	st.Debtor = n.Debtor
 	a.Notice = n
@@ -315,13 +341,10 @@ func (pl *planner) sendStatement(cs *custState, a *Action, step *Step, st *notic
 		return
 	}
 	a.Reason += fmt.Sprintf("; a statement of account from %s to %s goes out: closing balance %s %s", st.From, st.To, st.Currency, st.Closing.StringFixed(st.MinorUnits))
-	if err := notice.RenderStatement(st); err != nil {
-		a.Problem = "statement of account: " + err.Error()
-		return
-	}
-	n.Subject, n.Text, n.HTML = st.Subject, st.Text, st.HTML
 	if err := n.Validate(); err != nil {
 		a.Problem = err.Error()
+	} else if pl.policy.CheckNotices {
+		a.Problem = pl.checkNotice(n)
 	}
 }
 
@@ -449,7 +472,7 @@ func (pl *planner) scheduledStatements(cs *custState, actions []Action) []Action
 			continue
 		}
 		a.Open = st.Closing
-		pl.sendStatement(cs, &a, &Step{To: s.To}, st)
+		pl.sendStatement(cs, &a, &Step{To: s.To}, st, notice.Email)
 		actions = append(actions, a)
 	}
 	return actions

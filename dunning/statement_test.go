@@ -215,8 +215,9 @@ func TestStatementStepValidate(t *testing.T) {
 	}{
 		{func(s, _ *dunning.Step) { s.LookbackDays = -1 }, "workflows[0].steps[1].lookback_days"},
 		{func(s, _ *dunning.Step) { s.LookbackDays = 4000 }, "workflows[0].steps[1].lookback_days"},
-		{func(s, _ *dunning.Step) { s.OnBounce = dunning.Letter }, "workflows[0].steps[1].on_bounce"},
-		{func(s, _ *dunning.Step) { s.Template = "mine" }, "workflows[0].steps[1].template"},
+		{func(s, _ *dunning.Step) { s.OnBounce = dunning.Email }, "workflows[0].steps[1].on_bounce"},
+		{func(s, _ *dunning.Step) { s.Stage = notice.FinalNotice }, "workflows[0].steps[1].stage"},
+		{func(_, e *dunning.Step) { e.Stage = notice.StatementOfAccount }, "workflows[0].steps[0].stage"},
 		{func(s, _ *dunning.Step) {
 			s.Fee = &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]decimal.Decimal{"EUR": amt("5")}}
 		}, "workflows[0].steps[1].fee"},
@@ -390,16 +391,20 @@ func TestStatementOtherLanguageIsEnglish(t *testing.T) {
 	}
 }
 
-// A statement the Sender fails for good is followed by the step's OnBounce
-// task the next day, once; the failed statement charged nothing.
-func TestStatementStepFailedForGood(t *testing.T) {
-	ctx := context.Background()
-	pol := dunningtest.Policy(statementWorkflow(30))
+// bouncedStatement runs i1 of statementPortfolio once a day from 03-31 to
+// 04-12, the statement step's OnBounce set to onBounce, with a Sender
+// that fails every statement by email for good: the reminder goes out on
+// 03-31, the statement fails on 04-10, its fallback goes out on 04-11.
+func bouncedStatement(t *testing.T, onBounce dunning.ActionKind) (*memory.Store, *dunningtest.Sender) {
+	t.Helper()
+	wf := statementWorkflow(30)
+	wf.Steps[1].OnBounce = onBounce
+	pol := dunningtest.Policy(wf)
 	pf := statementPortfolio("en")
 	pf.Invoices = pf.Invoices[:1]
 	st := memory.New()
 	snd := &dunningtest.Sender{Fail: func(key string, n *notice.Notice) error {
-		if n.Statement != nil {
+		if n.Statement != nil && n.Channel == notice.Email {
 			return fmt.Errorf("mailbox gone: %w", dunning.ErrPermanent)
 		}
 		return nil
@@ -407,11 +412,11 @@ func TestStatementStepFailedForGood(t *testing.T) {
 	var got []string
 	for d := day("2026-03-31"); d <= day("2026-04-12"); d++ {
 		r := &dunning.Runner{Policy: pol, Store: st, Sender: snd, Clock: dunningtest.ClockAt(d), Owner: "t"}
-		acts, err := r.Plan(ctx, pf)
+		acts, err := r.Plan(context.Background(), pf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, err := r.Execute(ctx, acts)
+		rep, err := r.Execute(context.Background(), acts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -425,11 +430,68 @@ func TestStatementStepFailedForGood(t *testing.T) {
 		"2026-04-11 sent inv/c1/i1/standard/statement/c0/fallback",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("results (-want +got):\n%s", diff)
+		t.Fatalf("results (-want +got):\n%s", diff)
 	}
+	return st, snd
+}
+
+// A statement the Sender fails for good is followed by the step's OnBounce
+// task the next day, once; the failed statement charged nothing.
+func TestStatementStepFailedForGood(t *testing.T) {
+	ctx := context.Background()
+	st, _ := bouncedStatement(t, "")
 	tasks, _ := st.Tasks(ctx, dunning.TaskOpen)
 	if len(tasks) != 1 || tasks[0].Kind != dunning.Task || !strings.Contains(tasks[0].Title, "the notice could not be delivered") {
 		t.Errorf("tasks %+v", tasks)
+	}
+}
+
+// With OnBounce "letter", a statement that failed for good by email is
+// sent by post the next day, as a statement: to the contact's address,
+// over the 30 days up to 04-11 (03-13..04-11), by hand for i1 alone:
+// opening 500.00, 04-05 BANK-7 -200.00 = 300.00, 04-08 BANK-u1 -50.00 =
+// 250.00. It opens no task and counts as no notice.
+func TestStatementStepByLetter(t *testing.T) {
+	ctx := context.Background()
+	st, snd := bouncedStatement(t, dunning.Letter)
+	sent := snd.Sent()
+	n := sent[len(sent)-1].Notice
+	if n.Channel != notice.Letter || n.Statement == nil || !cmp.Equal(n.Debtor.Address, []string{"1 Example Street", "London EC1A 1AA"}) ||
+		n.Statement.From != day("2026-03-13") || !n.Statement.Closing.Equal(amt("250")) ||
+		!strings.Contains(n.Text, "Closing balance on 11 April 2026: EUR 250.00\n") {
+		t.Errorf("by letter: %+v\n%s", n, n.Text)
+	}
+	recs, _ := st.Records(ctx)
+	if r := recs[len(recs)-1]; r.Kind != dunning.SendStatement || r.Key != "inv/c1/i1/standard/statement/c0/fallback" {
+		t.Errorf("record %+v", r)
+	}
+	if tasks, _ := st.Tasks(ctx, dunning.TaskOpen); len(tasks) != 0 {
+		t.Errorf("tasks %+v", tasks)
+	}
+	h, _ := st.History(ctx)
+	if p, _ := h.Progress("i1"); p.Notices == nil || p.Notices.Count != 1 {
+		t.Errorf("i1 progress %+v, want one notice (the reminder)", p)
+	}
+}
+
+// Plan validates the statement's notice although it renders nothing: a
+// customer without an email address gets its statement with a Problem,
+// never claimed.
+func TestStatementStepNoAddress(t *testing.T) {
+	pol := dunningtest.Policy(statementWorkflow(30))
+	pf := statementPortfolio("en")
+	pf.Customers[0].Contacts[0].Email = ""
+	pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 0, Last: day("2026-03-31")}}
+	acts, err := dunning.Plan(day("2026-04-10"), pol, pf)
+	i := slices.IndexFunc(acts, func(a dunning.Action) bool { return a.Kind == dunning.SendStatement })
+	if err != nil || i < 0 || !strings.Contains(acts[i].Problem, "debtor.email") || acts[i].Notice.Text != "" {
+		t.Fatalf("%+v %v", acts, err)
+	}
+	snd := &dunningtest.Sender{}
+	r := &dunning.Runner{Policy: pol, Store: memory.New(), Sender: snd, Clock: dunningtest.ClockAt(day("2026-04-10")), Owner: "t"}
+	rep, err := r.Execute(context.Background(), acts[i:i+1])
+	if err != nil || len(snd.Sent()) != 0 || len(rep.Results) != 1 || rep.Results[0].Status != dunning.StatusProblem {
+		t.Errorf("execute: %v sent %d %+v", err, len(snd.Sent()), rep.Results)
 	}
 }
 
@@ -491,4 +553,138 @@ func TestScheduledStatementPendingAfterWindow(t *testing.T) {
 	if s := snd.Sent(); len(s) != 1 || s[0].Notice.Statement == nil || !s[0].Notice.Statement.Closing.Equal(amt("800")) {
 		t.Errorf("sent %+v", s)
 	}
+}
+
+// statementTemplates is a set with one hand-written statement template
+// for workflow "standard", step step, in English, and nothing else.
+func statementTemplates(t *testing.T, step string, tpl notice.Template) *notice.Set {
+	t.Helper()
+	set := notice.NewSet()
+	if err := set.Add(notice.Key{Workflow: "standard", Step: step, Language: "en", Stage: notice.StatementOfAccount}, tpl); err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// The statement of TestStatementStepExplained's day (04-10, over
+// 03-12..04-10): closing EUR 550.00, open items INV-i1 EUR 300.00 and
+// INV-i2 EUR 300.00. Plan leaves it unrendered; Policy.Render and the
+// Runner render it with the policy's statement template for (standard,
+// statement, en), else the built-in one.
+func TestStatementStepTemplates(t *testing.T) {
+	short := notice.Template{
+		Subject: `Your account on {{.To}}`,
+		Text:    "{{.S.Debtor.Name}} owes {{.Closing}}.{{range .Open}} {{.Number}}: {{.Open}}.{{end}}\n",
+	}
+	plan := func(t *testing.T, pol *dunning.Policy) dunning.Action {
+		t.Helper()
+		pf := statementPortfolio("en")
+		pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 0, Last: day("2026-03-31")}}
+		acts, err := dunning.Plan(day("2026-04-10"), pol, pf)
+		i := slices.IndexFunc(acts, func(a dunning.Action) bool { return a.Kind == dunning.SendStatement })
+		if err != nil || i < 0 {
+			t.Fatalf("plan: %+v %v", acts, err)
+		}
+		return acts[i]
+	}
+	// preview plans pol's statement and renders it as Policy.Render does.
+	preview := func(t *testing.T, pol *dunning.Policy) *notice.Notice {
+		t.Helper()
+		acts := []dunning.Action{plan(t, pol)}
+		pol.Render(acts)
+		if acts[0].Problem != "" {
+			t.Errorf("preview: %s", acts[0].Problem)
+		}
+		return acts[0].Notice
+	}
+	t.Run("override", func(t *testing.T) {
+		pol := dunningtest.Policy(statementWorkflow(30))
+		pol.Templates = statementTemplates(t, "statement", short)
+		a := plan(t, pol)
+		n := a.Notice
+		if a.Problem != "" || n.Subject != "" || n.Text != "" || n.HTML != "" || n.Statement.Text != "" || n.Stage != notice.StatementOfAccount {
+			t.Fatalf("planned %q %+v: want validated, unrendered", a.Problem, n)
+		}
+		n = preview(t, pol)
+		wantText := "Customer c1 owes EUR 550.00. INV-i1: EUR 300.00. INV-i2: EUR 300.00.\n"
+		if n.Subject != "Your account on 10 April 2026" || n.Text != wantText || n.HTML != "" {
+			t.Errorf("preview: subject %q text %q html %q", n.Subject, n.Text, n.HTML)
+		}
+		// The Runner renders what it sends the same way.
+		snd := &dunningtest.Sender{}
+		r := &dunning.Runner{Policy: pol, Store: memory.New(), Sender: snd, Clock: dunningtest.ClockAt(day("2026-04-10")), Owner: "t"}
+		if _, err := r.Execute(context.Background(), []dunning.Action{plan(t, pol)}); err != nil {
+			t.Fatal(err)
+		}
+		if sent := snd.Sent(); len(sent) != 1 || sent[0].Notice.Subject != "Your account on 10 April 2026" || sent[0].Notice.Text != wantText {
+			t.Errorf("sent %+v", sent)
+		}
+	})
+	t.Run("json", func(t *testing.T) {
+		pol := dunningtest.Policy(statementWorkflow(30))
+		pol.Templates = statementTemplates(t, "statement", short)
+		b, err := json.Marshal(pol)
+		if err != nil || !strings.Contains(string(b), `"stage":"statement-of-account"`) {
+			t.Fatalf("%s %v", b, err)
+		}
+		back, err := dunning.ParsePolicy(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := preview(t, back); n.Subject != "Your account on 10 April 2026" {
+			t.Errorf("parsed policy: %q", n.Subject)
+		}
+	})
+	t.Run("policy-statement", func(t *testing.T) {
+		// Policy.Statement names no workflow or step: the stage default.
+		pol := dunningtest.Policy(statementWorkflow(30))
+		pol.Templates = notice.NewSet()
+		if err := pol.Templates.Add(notice.Key{Language: "en", Stage: notice.StatementOfAccount}, short); err != nil {
+			t.Fatal(err)
+		}
+		st, err := pol.Statement(statementPortfolio("en"), dunning.StatementRequest{CustomerID: "c1", Currency: "EUR", From: day("2026-03-12"), To: day("2026-04-10")})
+		if err != nil || st.Subject != "Your account on 10 April 2026" || st.Text != "Customer c1 owes EUR 550.00. INV-i1: EUR 300.00. INV-i2: EUR 300.00.\n" {
+			t.Errorf("Policy.Statement: %v %q %q", err, st.Subject, st.Text)
+		}
+	})
+	t.Run("step-template", func(t *testing.T) {
+		wf := statementWorkflow(30)
+		wf.Steps[1].Template = "short"
+		pol := dunningtest.Policy(wf)
+		pol.Templates = statementTemplates(t, "short", short)
+		if n := preview(t, pol); n.Subject != "Your account on 10 April 2026" {
+			t.Errorf("Step.Template short: %q", n.Subject)
+		}
+	})
+	t.Run("fallback", func(t *testing.T) {
+		pol := dunningtest.Policy(statementWorkflow(30))
+		pol.Templates = statementTemplates(t, "another-step", short)
+		n := preview(t, pol)
+		if n.Subject != "Statement of account 12 March 2026 – 10 April 2026" ||
+			!strings.Contains(n.Text, "Closing balance on 10 April 2026: EUR 550.00\n") || !strings.Contains(n.HTML, `<html lang="en">`) {
+			t.Errorf("built-in fallback: %q\n%s", n.Subject, n.Text)
+		}
+	})
+	t.Run("omits-closing", func(t *testing.T) {
+		bad := notice.Template{Subject: `Your account`, Text: "{{range .Open}}{{.Number}}: {{.Open}}\n{{end}}"}
+		pol := dunningtest.Policy(statementWorkflow(30))
+		pol.Templates = statementTemplates(t, "statement", bad)
+		const why = "does not show its closing balance EUR 550.00"
+		acts := []dunning.Action{plan(t, pol)}
+		pol.Render(acts)
+		if !strings.Contains(acts[0].Problem, why) || acts[0].Notice.Text != "" {
+			t.Errorf("preview: problem %q text %q", acts[0].Problem, acts[0].Notice.Text)
+		}
+		snd := &dunningtest.Sender{}
+		r := &dunning.Runner{Policy: pol, Store: memory.New(), Sender: snd, Clock: dunningtest.ClockAt(day("2026-04-10")), Owner: "t"}
+		rep, err := r.Execute(context.Background(), []dunning.Action{plan(t, pol)})
+		if err != nil || len(snd.Sent()) != 0 || len(rep.Results) != 1 || !strings.Contains(rep.Results[0].Error, why) {
+			t.Errorf("runner: %v sent %d results %+v", err, len(snd.Sent()), rep.Results)
+		}
+		// CheckNotices renders on a copy when planning: a Problem at once.
+		pol.CheckNotices = true
+		if a := plan(t, pol); !strings.Contains(a.Problem, why) || a.Notice.Text != "" {
+			t.Errorf("CheckNotices: problem %q", a.Problem)
+		}
+	})
 }

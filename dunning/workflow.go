@@ -30,7 +30,8 @@ const (
 	// HoldAction stops automated dunning of the invoice at this step; only a
 	// new cycle (Invoice.Cycle) starts it again.
 	HoldAction ActionKind = "hold"
-	// SendStatement sends the customer a statement of account by email
+	// SendStatement sends the customer a statement of account by email (by
+	// letter when it replaces a bounced one, OnBounce "letter")
 	// (notice.Statement, in a Notice's Statement field) through the Sender,
 	// like a notice: one per customer, workflow, currency and day, covering
 	// every item of the customer in that currency, over the period the

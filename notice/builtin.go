@@ -244,7 +244,7 @@ var builtinDE = map[Stage]words{
 }
 
 // Builtin returns a fresh set with the built-in English and German
-// templates for every stage (keyed with empty Templates, Workflow and Step,
+// templates for every stage, StatementOfAccount's from statement.go (keyed with empty Templates, Workflow and Step,
 // so they are every other set's last fallback).
 func Builtin() *Set {
 	s := NewSet()
@@ -260,6 +260,11 @@ func Builtin() *Set {
 			if err := s.Add(Key{Language: lang, Stage: st}, t); err != nil {
 				panic(err) // the built-in templates are constants checked by the tests
 			}
+		}
+	}
+	for lang, t := range builtinStatement() {
+		if err := s.Add(Key{Language: lang, Stage: StatementOfAccount}, t); err != nil {
+			panic(err)
 		}
 	}
 	return s

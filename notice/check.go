@@ -327,13 +327,18 @@ func (n *Notice) FeesOn(inv string) decimal.Decimal {
 // (n.Law when j is "") and returns the items it misses or gets wrong, each
 // with its legal source, in checklist order; nil when it meets them all.
 // It reads the notice's data and what the customer reads (Subject, Text,
-// HTML): an unrendered notice gets one finding, ItemRendered.
+// HTML): an unrendered notice gets one finding, ItemRendered. A statement
+// of account (Notice.Statement) makes no claim: a rendered one gets none
+// (Render has held it to what a statement must show).
 func Check(n *Notice, j Jurisdiction) []Finding {
 	if j == "" {
 		j = n.Law
 	}
 	if strings.TrimSpace(n.Text) == "" {
 		return []Finding{{Item: ItemRendered, Source: ItemRendered.Source(j), Detail: "the notice has no rendered text"}}
+	}
+	if n.Statement != nil {
+		return nil // no claim: Render holds a statement to what it must show
 	}
 	var out []Finding
 	for _, it := range Checklist(j) {

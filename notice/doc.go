@@ -44,6 +44,15 @@
 // from "de-AT" to "de" to "en"; Builtin has English and German for every
 // stage, and Render falls back to it.
 //
+// A Statement of account is a document of its own (opening balance,
+// entries, closing balance, open items, unapplied money, aging), rendered
+// from the StatementOfAccount stage's templates, which see a
+// StatementView: on a Notice (Notice.Statement) by Set.Render with the
+// notice's key, standalone by Set.RenderStatement or RenderStatement (the
+// built-in English and German texts). Either checks the figures reconcile
+// first and refuses a template that leaves out the closing balance or an
+// open item.
+//
 //	n := &notice.Notice{...}
 //	if err := n.Validate(); err != nil { ... }   // lists the missing fields
 //	err := notice.Builtin().Render(n)            // fills n.Subject, n.Text, n.HTML

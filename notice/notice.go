@@ -28,9 +28,14 @@ const (
 	// to update the payment method or pay another way (texts in
 	// paymentupdate.go).
 	PaymentUpdate
+	// StatementOfAccount: a statement of account (Notice.Statement), no
+	// dunning notice. Its templates see a StatementView, not a View; the
+	// built-in ones are in statement.go. Only a notice carrying a Statement
+	// has it, and a workflow's notice step cannot.
+	StatementOfAccount
 )
 
-var stageNames = [...]string{"", "friendly-reminder", "overdue-notice", "final-notice", "letter-before-action", "payment-update"}
+var stageNames = [...]string{"", "friendly-reminder", "overdue-notice", "final-notice", "letter-before-action", "payment-update", "statement-of-account"}
 
 // String returns the stage's name, e.g. "final-notice".
 func (s Stage) String() string {
@@ -41,7 +46,7 @@ func (s Stage) String() string {
 }
 
 // Valid reports whether s is one of the stages.
-func (s Stage) Valid() bool { return s >= FriendlyReminder && s <= PaymentUpdate }
+func (s Stage) Valid() bool { return s >= FriendlyReminder && s <= StatementOfAccount }
 
 // ParseStage reads a stage's name.
 func ParseStage(s string) (Stage, error) {
@@ -50,7 +55,7 @@ func ParseStage(s string) (Stage, error) {
 			return Stage(i), nil
 		}
 	}
-	return 0, fmt.Errorf("notice: stage %q: want friendly-reminder, overdue-notice, final-notice, letter-before-action or payment-update", s)
+	return 0, fmt.Errorf("notice: stage %q: want friendly-reminder, overdue-notice, final-notice, letter-before-action, payment-update or statement-of-account", s)
 }
 
 // MarshalText writes the stage's name.
@@ -292,11 +297,13 @@ type Notice struct {
 
 	// Statement, when set, makes the notice a statement of account sent
 	// like any notice (a workflow's statement step, a monthly statement):
-	// it has no Lines or charges, its Total is the statement's closing
-	// balance, Validate checks the parties, date, number and address of the
-	// notice and the statement's own figures (Statement.Validate), and
-	// Set.Render renders it with the built-in statement texts
-	// (RenderStatement).
+	// it has no Lines or charges, its Stage is StatementOfAccount, its
+	// Total is the statement's closing balance, Validate checks the
+	// parties, date, number and address of the notice and the statement's
+	// own figures (Statement.Validate), and Set.Render renders it with the
+	// set's StatementOfAccount template for the notice's template set,
+	// workflow, step and language (the built-in texts where the set has
+	// none; see Set.RenderStatement).
 	Statement *Statement `json:"statement,omitempty"`
 
 	Subject string `json:"subject,omitempty"`
@@ -501,7 +508,7 @@ func (n *Notice) Validate() error {
 	miss(n.Creditor.Kind == "" || n.Creditor.Kind.Valid(), "creditor.kind")
 	miss(n.Law == "" || n.Law.Valid(), "law")
 	miss(n.Date != 0, "date")
-	miss(n.Stage.Valid(), "stage")
+	miss(n.Stage.Valid() && n.Stage != StatementOfAccount, "stage")
 	// A final notice or a letter before action sets a deadline.
 	if n.Stage == FinalNotice || n.Stage == LetterBeforeAction {
 		miss(n.PayBy != 0 && n.PayBy > n.Date, "pay_by")

@@ -1,13 +1,10 @@
 package notice
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	htmltemplate "html/template"
 	"slices"
 	"strings"
-	"text/template"
 
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
@@ -221,71 +218,116 @@ Mit freundlichen Grüßen
 {{.S.Creditor.Name}}, Debitorenbuchhaltung
 `
 
+// statementHTML is the HTML layout of both languages; the words come from
+// statementWordsEN or statementWordsDE.
 const statementHTML = `<!DOCTYPE html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Title}}</title></head>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{template "subject" .}}</title></head>
 <body style="font-family: sans-serif; max-width: 42em">
-<p>{{.V.S.Creditor.Name}}</p><p>{{.V.S.Debtor.Name}}</p>
-<p>{{index .W 0}} {{.V.Date}}<br>{{index .W 1}} {{.V.S.Number}}</p>
-<h1>{{.Title}}</h1>
+<p>{{.S.Creditor.Name}}</p><p>{{.S.Debtor.Name}}</p>
+<p>{{template "date" .}} {{.Date}}<br>{{template "ref" .}} {{.S.Number}}</p>
+<h1>{{template "subject" .}}</h1>
 <table border="1" cellpadding="4" style="border-collapse: collapse">
-<tr><td colspan="4">{{index .W 2}} {{.V.From}}</td><td style="text-align:right">{{.V.Opening}}</td></tr>
-{{range .V.Entries}}<tr><td>{{.Date}}</td><td>{{.Kind}} {{.Reference}}</td><td style="text-align:right">{{.Debit}}</td><td style="text-align:right">{{.Credit}}</td><td style="text-align:right">{{.Balance}}</td></tr>
-{{end}}<tr><th colspan="4" style="text-align:left">{{index .W 3}} {{.V.To}}</th><th style="text-align:right">{{.V.Closing}}</th></tr>
+<tr><td colspan="4">{{template "opening" .}} {{.From}}</td><td style="text-align:right">{{.Opening}}</td></tr>
+{{range .Entries}}<tr><td>{{.Date}}</td><td>{{.Kind}} {{.Reference}}</td><td style="text-align:right">{{.Debit}}</td><td style="text-align:right">{{.Credit}}</td><td style="text-align:right">{{.Balance}}</td></tr>
+{{end}}<tr><th colspan="4" style="text-align:left">{{template "closing" .}} {{.To}}</th><th style="text-align:right">{{.Closing}}</th></tr>
 </table>
-<h2>{{index .W 4}}</h2>
+<h2>{{template "open" .}}</h2>
 <table border="1" cellpadding="4" style="border-collapse: collapse">
-{{range .V.Open}}<tr><td>{{.Number}}{{with .Instalment}} ({{.}}){{end}}</td><td>{{.Due}}</td><td style="text-align:right">{{.Open}}</td><td style="text-align:right">{{.DaysOverdue}}</td></tr>
-{{end}}<tr><th colspan="2" style="text-align:left">{{index .W 5}}</th><th style="text-align:right">{{.V.Items}}</th><th></th></tr>
-{{with .V.Unapplied}}<tr><td colspan="2">{{index $.W 6}}</td><td style="text-align:right">{{.}}</td><td></td></tr>
+{{range .Open}}<tr><td>{{.Number}}{{with .Instalment}} ({{.}}){{end}}</td><td>{{.Due}}</td><td style="text-align:right">{{.Open}}</td><td style="text-align:right">{{.DaysOverdue}}</td></tr>
+{{end}}<tr><th colspan="2" style="text-align:left">{{template "total" .}}</th><th style="text-align:right">{{.Items}}</th><th></th></tr>
+{{with .Unapplied}}<tr><td colspan="2">{{template "unapplied" $}}</td><td style="text-align:right">{{.}}</td><td></td></tr>
 {{end}}</table>
-<h2>{{index .W 7}}</h2>
-<ul>{{range .V.Aging}}<li>{{.Label}}: {{.Amount}}</li>{{end}}</ul>
+<h2>{{template "aging" .}}</h2>
+<ul>{{range .Aging}}<li>{{.Label}}: {{.Amount}}</li>{{end}}</ul>
 </body></html>
 `
 
-var statementWords = map[string][]string{
-	"en": {"Date:", "Our reference:", "Opening balance on", "Closing balance on", "Open items", "Open items total", "Less money received and not yet allocated", "Aging of the open items"},
-	"de": {"Datum:", "Unser Zeichen:", "Anfangssaldo am", "Endsaldo am", "Offene Posten", "Summe der offenen Posten", "Abzüglich erhaltener, noch nicht zugeordneter Zahlungen", "Altersstruktur der offenen Posten"},
+const (
+	statementSubjectEN = `Statement of account {{.From}} – {{.To}}`
+	statementSubjectDE = `Kontoauszug {{.From}} – {{.To}}`
+)
+
+const statementWordsEN = `{{define "date"}}Date:{{end}}{{define "ref"}}Our reference:{{end}}{{define "opening"}}Opening balance on{{end}}` +
+	`{{define "closing"}}Closing balance on{{end}}{{define "open"}}Open items{{end}}{{define "total"}}Open items total{{end}}` +
+	`{{define "unapplied"}}Less money received and not yet allocated{{end}}{{define "aging"}}Aging of the open items{{end}}`
+
+const statementWordsDE = `{{define "date"}}Datum:{{end}}{{define "ref"}}Unser Zeichen:{{end}}{{define "opening"}}Anfangssaldo am{{end}}` +
+	`{{define "closing"}}Endsaldo am{{end}}{{define "open"}}Offene Posten{{end}}{{define "total"}}Summe der offenen Posten{{end}}` +
+	`{{define "unapplied"}}Abzüglich erhaltener, noch nicht zugeordneter Zahlungen{{end}}{{define "aging"}}Altersstruktur der offenen Posten{{end}}`
+
+// builtinStatement returns the built-in StatementOfAccount templates of
+// English and German, keyed by language.
+func builtinStatement() map[string]Template {
+	out := map[string]Template{}
+	for lang, t := range map[string][3]string{"en": {statementSubjectEN, statementTextEN, statementWordsEN}, "de": {statementSubjectDE, statementTextDE, statementWordsDE}} {
+		out[lang] = Template{Subject: t[0], Text: t[1], HTML: `{{define "subject"}}` + t[0] + `{{end}}` + t[2] + statementHTML}
+	}
+	return out
 }
 
 // RenderStatement validates the statement and renders its subject, text
 // and HTML with the built-in English or German texts (other languages get
-// English).
-func RenderStatement(s *Statement) error {
-	if err := s.Validate(); err != nil {
-		return err
-	}
-	v := NewStatementView(s)
-	text, subject := statementTextEN, "Statement of account "+v.From+" – "+v.To
-	if v.Lang == "de" {
-		text, subject = statementTextDE, "Kontoauszug "+v.From+" – "+v.To
-	}
-	w := statementWords[v.Lang]
-	if w == nil {
-		w = statementWords["en"]
-	}
-	tt, err := template.New("statement").Parse(text)
+// English): Builtin().RenderStatement(s).
+func RenderStatement(s *Statement) error { return Builtin().RenderStatement(s) }
+
+// RenderStatement validates the statement and renders its subject, text
+// and HTML with the set's StatementOfAccount template for the statement's
+// language (Resolve's order: the exact tag, its base, then English; the
+// built-in texts where the set has none), under the set's Limits. To pick
+// a template by template set, workflow and step, put the statement on a
+// Notice and call Render.
+//
+// What a statement must show is checked in what the template wrote: its
+// closing balance (in the subject or text, and in the HTML where the
+// template has one) and each open item's number and open amount (in the
+// subject or text). A template that leaves one out gets a *TemplateError
+// naming the key and the part, and the statement is left as it was, as it
+// is on every error.
+func (s *Set) RenderStatement(st *Statement) error {
+	subject, text, html, err := s.renderStatement(st, Key{Language: st.Language, Stage: StatementOfAccount})
 	if err != nil {
 		return err
 	}
-	var b bytes.Buffer
-	if err := tt.Execute(&b, v); err != nil {
-		return err
-	}
-	ht, err := htmltemplate.New("statement").Parse(statementHTML)
-	if err != nil {
-		return err
-	}
-	var h bytes.Buffer
-	if err := ht.Execute(&h, struct {
-		V           *StatementView
-		Lang, Title string
-		W           []string
-	}{v, v.Lang, subject, w}); err != nil {
-		return err
-	}
-	s.Subject, s.Text, s.HTML = subject, b.String(), h.String()
+	st.Subject, st.Text, st.HTML = subject, text, html
 	return nil
+}
+
+// renderStatement validates st and renders it with the template k
+// resolves to (Builtin's where s has none).
+func (s *Set) renderStatement(st *Statement, k Key) (subject, text, html string, err error) {
+	if err := st.Validate(); err != nil {
+		return "", "", "", err
+	}
+	k.Stage = StatementOfAccount
+	p, key, err := s.resolve(k)
+	if err != nil {
+		if p, key, err = Builtin().resolve(k); err != nil {
+			return "", "", "", err
+		}
+	}
+	v := NewStatementView(st)
+	// One language per document: a statement in a language without
+	// templates of its own reads the fallback's (English) throughout.
+	v.Lang = baseLang(key.Language)
+	subject, text, html, err = s.execute(p, v, false)
+	if err != nil {
+		return "", "", "", err
+	}
+	money := func(d decimal.Decimal) string { return FormatMoney(st.Language, d, st.Currency, st.MinorUnits) }
+	shown := subject + "\n" + text
+	closing := money(st.Closing)
+	switch {
+	case !strings.Contains(shown, closing):
+		return "", "", "", &TemplateError{Key: key, Part: "text", Err: fmt.Errorf("the statement does not show its closing balance %s", closing)}
+	case p.html != nil && !strings.Contains(html, closing):
+		return "", "", "", &TemplateError{Key: key, Part: "html", Err: fmt.Errorf("the statement does not show its closing balance %s", closing)}
+	}
+	for _, l := range st.Items {
+		if !strings.Contains(shown, l.Number) || !strings.Contains(shown, money(l.Open)) {
+			return "", "", "", &TemplateError{Key: key, Part: "text", Err: fmt.Errorf("the statement does not show open item %s with its open amount %s", l.Number, money(l.Open))}
+		}
+	}
+	return subject, text, html, nil
 }
 
 // validateStatement checks a notice that carries a statement of account:
@@ -331,12 +373,16 @@ func (n *Notice) validateStatement() error {
 	return &ValidationError{Fields: bad}
 }
 
-// renderStatement renders the notice's statement and takes its subject,
-// text and HTML.
-func (n *Notice) renderStatement() error {
-	if err := RenderStatement(n.Statement); err != nil {
+// renderNoticeStatement renders the notice's statement with the set's
+// StatementOfAccount template for the notice's template set, workflow,
+// step and language, and takes its subject, text and HTML (the statement's
+// too).
+func (s *Set) renderNoticeStatement(n *Notice) error {
+	subject, text, html, err := s.renderStatement(n.Statement, Key{Templates: n.Templates, Workflow: n.Workflow, Step: n.Step, Language: n.Language})
+	if err != nil {
 		return err
 	}
-	n.Subject, n.Text, n.HTML = n.Statement.Subject, n.Statement.Text, n.Statement.HTML
+	n.Subject, n.Text, n.HTML = subject, text, html
+	n.Statement.Subject, n.Statement.Text, n.Statement.HTML = subject, text, html
 	return nil
 }

@@ -60,7 +60,9 @@ type Set struct {
 // NewSet returns an empty set.
 func NewSet() *Set { return &Set{m: map[Key]*parsed{}} }
 
-// TemplateError reports a template that does not parse.
+// TemplateError reports a template that does not parse, or a statement
+// template whose output leaves out what a statement must show (see
+// Set.RenderStatement).
 type TemplateError struct {
 	Key  Key
 	Part string // "subject", "text", "html" or "sms"
@@ -226,11 +228,16 @@ func (s *Set) resolve(k Key) (*parsed, Key, error) {
 // A set without a match for the notice falls back to Builtin(). Rendering
 // runs under the set's Limits: output past MaxBytes (subject, text and HTML
 // together) or work past Timeout stops it with an error wrapping ErrLimit,
-// and the notice is left as it was. A notice carrying a Statement is
-// rendered with the built-in statement texts (RenderStatement).
+// and the notice is left as it was. A notice carrying a Statement renders
+// from its StatementOfAccount template (whatever its Stage), resolved the
+// same way from the notice's template set, workflow, step and language,
+// and is held to what a statement must show (see RenderStatement).
 func (s *Set) Render(n *Notice) error {
 	if n.Statement != nil {
-		return n.renderStatement()
+		return s.renderNoticeStatement(n)
+	}
+	if n.Stage == StatementOfAccount {
+		return fmt.Errorf("notice: a %s notice without its Statement", n.Stage)
 	}
 	k := Key{Templates: n.Templates, Workflow: n.Workflow, Step: n.Step, Language: n.Language, Stage: n.Stage}
 	p, _, err := s.resolve(k)
@@ -239,39 +246,47 @@ func (s *Set) Render(n *Notice) error {
 			return err
 		}
 	}
-	in, err := p.get()
+	subject, text, html, err := s.execute(p, NewView(n), n.Channel == SMS)
 	if err != nil {
 		return err
 	}
+	n.Subject, n.Text, n.HTML = subject, text, html
+	return nil
+}
+
+// execute runs template p on view v under the set's Limits: the SMS part
+// alone where sms is set and p has one (its text, trimmed, is the Text),
+// else the subject (its spaces collapsed), the text and the HTML.
+func (s *Set) execute(p *parsed, v any, sms bool) (subject, text, html string, err error) {
+	in, err := p.get()
+	if err != nil {
+		return "", "", "", err
+	}
 	defer p.pool.Put(in)
 	in.b.start(s.limits)
-	v := NewView(n)
 	var b strings.Builder
 	w := &limitedWriter{b: in.b, w: &b}
-	if n.Channel == SMS && in.sms != nil {
+	if sms && in.sms != nil {
 		if err := in.sms.Execute(w, v); err != nil {
-			return fmt.Errorf("notice: render sms: %w", err)
+			return "", "", "", fmt.Errorf("notice: render sms: %w", err)
 		}
-		n.Subject, n.Text, n.HTML = "", strings.TrimSpace(b.String()), ""
-		return nil
+		return "", strings.TrimSpace(b.String()), "", nil
 	}
 	if err := in.subject.Execute(w, v); err != nil {
-		return fmt.Errorf("notice: render subject: %w", err)
+		return "", "", "", fmt.Errorf("notice: render subject: %w", err)
 	}
-	subject := strings.Join(strings.Fields(b.String()), " ")
+	subject = strings.Join(strings.Fields(b.String()), " ")
 	b.Reset()
 	if err := in.text.Execute(w, v); err != nil {
-		return fmt.Errorf("notice: render text: %w", err)
+		return "", "", "", fmt.Errorf("notice: render text: %w", err)
 	}
-	text := b.String()
-	html := ""
+	text = b.String()
 	if in.html != nil {
 		b.Reset()
 		if err := in.html.Execute(w, v); err != nil {
-			return fmt.Errorf("notice: render html: %w", err)
+			return "", "", "", fmt.Errorf("notice: render html: %w", err)
 		}
 		html = b.String()
 	}
-	n.Subject, n.Text, n.HTML = subject, text, html
-	return nil
+	return subject, text, html, nil
 }
