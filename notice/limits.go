@@ -196,6 +196,19 @@ type instance struct {
 	subject, text, sms *ttemplate.Template
 	html               *htemplate.Template
 	b                  *budget
+	out                bytes.Buffer // what a render writes, kept render after render
+}
+
+// maxKeptOut is the largest output buffer an instance keeps for its next
+// render; a larger one (a render near MaxBytes) is dropped.
+const maxKeptOut = 64 << 10
+
+// put gives an instance back to the pool.
+func (p *parsed) put(in *instance) {
+	if in.out.Cap() > maxKeptOut {
+		in.out = bytes.Buffer{}
+	}
+	p.pool.Put(in)
 }
 
 // get takes an instance from the pool, or clones one.

@@ -239,11 +239,12 @@ func (s *Set) Render(n *Notice) error {
 	if err != nil {
 		return err
 	}
-	defer p.pool.Put(in)
+	defer p.put(in)
 	in.b.start(s.limits)
 	v := NewView(n)
-	var b strings.Builder
-	w := &limitedWriter{b: in.b, w: &b}
+	b := &in.out
+	b.Reset()
+	w := &limitedWriter{b: in.b, w: b}
 	if n.Channel == SMS && in.sms != nil {
 		if err := in.sms.Execute(w, v); err != nil {
 			return fmt.Errorf("notice: render sms: %w", err)
