@@ -128,7 +128,9 @@ func TestEightRunnersSendEachOnce(t *testing.T) {
 type noopSender struct{}
 
 // Send implements dunning.Sender.
-func (noopSender) Send(_ context.Context, key string, _ *notice.Notice) (string, error) { return key, nil }
+func (noopSender) Send(_ context.Context, key string, _ *notice.Notice) (string, error) {
+	return key, nil
+}
 
 // BenchmarkRunners measures actions per second planned, claimed, sent
 // (no-op sender) and recorded on PostgreSQL with 1 and 4 runners (each
