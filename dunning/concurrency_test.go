@@ -215,8 +215,8 @@ func TestRenderFaultAfterClaimIsReleased(t *testing.T) {
 // TestChunkSharingACustomerWaits: a customer whose actions straddle two
 // chunks gets them in order, one at a time: the next chunk starts only
 // once the earlier one is accounted for. With Concurrency 2 and BatchSize
-// 16 the chunks are actions [0, 2) (the first holds Concurrency actions),
-// then [2, 18), [18, 34), ...; the last send of each chunk takes 30 ms,
+// 16 the chunks are actions [0, 16), [16, 32), ...; the last send of each
+// chunk takes 30 ms,
 // long enough for the next chunk to start if it did not wait. Three
 // actions per customer make customers straddle chunk ends.
 func TestChunkSharingACustomerWaits(t *testing.T) {
@@ -229,7 +229,7 @@ func TestChunkSharingACustomerWaits(t *testing.T) {
 	}
 	slow := map[string]bool{}
 	straddles := 0
-	for end := 2; end < len(acts); end += 16 {
+	for end := 16; end < len(acts); end += 16 {
 		slow[acts[end-1].Key] = true
 		if acts[end-1].CustomerID == acts[end].CustomerID {
 			straddles++

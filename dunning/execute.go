@@ -175,11 +175,8 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 		}
 		return rep, err
 	}
-	// The first chunk holds as many actions as go out at once, so the
-	// first sends wait for a small claim; the next, full-sized chunk is
-	// claimed while they are in flight.
 	var chunk []int
-	chunk, order = nextChunk(acts, order, min(r.batchSize(), r.concurrency()))
+	chunk, order = nextChunk(acts, order, r.batchSize())
 	cur := build(chunk)
 	var prev *batch // dispatched, not yet accounted for
 	for cur != nil {

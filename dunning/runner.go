@@ -170,8 +170,6 @@ type Runner struct {
 	Concurrency int
 	// BatchSize is how many actions Execute claims in one ClaimMany and
 	// records in one CompleteMany (default 128, at least 8*Concurrency).
-	// The first chunk of an Execute holds only Concurrency actions, so the
-	// first sends start after a small claim.
 	BatchSize int
 	// Limits caps sends per channel (keyed by the action's kind: Email,
 	// SMS, Letter, ...), shared by every Execute of the runner (and by
