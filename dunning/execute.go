@@ -16,13 +16,16 @@ import (
 )
 
 // Execution in chunks. Execute works a plan in chunks of actions that share
-// no invoice: each chunk is claimed in one ClaimMany, carried out (sent,
-// charged, applied through the Hook, task saved) by up to Concurrency
-// goroutines, each taking one customer's actions in plan order, and
-// recorded in one CompleteMany. An action that shares an invoice with an
-// earlier action of the plan waits for a later chunk, so a later step is
-// never recorded before an earlier one; an invoice whose action did not
-// complete gets no later step in this run.
+// no invoice: each chunk is checked, claimed in one ClaimMany, carried out
+// (notice rendered, then sent; charged, applied through the Hook, task
+// saved) by up to Concurrency goroutines, each taking one customer's
+// actions in plan order, and recorded in group commits (CompleteMany). An
+// action that shares an invoice with an earlier action of the plan waits
+// for a later chunk, so a later step is never recorded before an earlier
+// one; an invoice whose action did not complete gets no later step in this
+// run. The next chunk is claimed and handed to the goroutines while the
+// current one's last jobs are carried out, unless the two share an invoice
+// or a customer: then it waits until the current one is accounted for.
 
 // stage is how far a job got.
 type stage int
@@ -614,7 +617,9 @@ func (r *Runner) release(ctx context.Context, j *job, retryIn time.Duration, rea
 // Sender, the Collector or the Hook), asking the plug-in first after an
 // unknown outcome (lookup), or saves its task; it settles a retry's charge
 // (appending the payment event before the record) and leaves j toRecord,
-// or releases it and reports.
+// or releases it and reports. A notice to send is rendered first, from
+// set (the policy's templates); one that does not render is released and
+// reported StatusProblem.
 func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set) {
 	a := j.a
 	retryAfter := cmp.Or(max(r.RetryAfter, 0), 10*time.Minute)
