@@ -186,6 +186,17 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 		if err := ctx.Err(); err != nil {
 			return halt(prev, err)
 		}
+		// A run the goroutines stopped (StopAfter failures in a row as
+		// they met them, a setup failure) claims no further chunk.
+		if stopped, err := c.halted(); stopped {
+			if prev != nil {
+				if aerr := account(prev, true); aerr != nil {
+					return rep, aerr
+				}
+			}
+			c.raise()
+			return rep, err
+		}
 		if prev != nil && prev.overlaps(cur) {
 			if err := account(prev, true); err != nil {
 				return rep, err
@@ -453,8 +464,9 @@ func (r *Runner) claim(ctx context.Context, jobs []*job) {
 }
 
 // carrier carries out the claimed jobs of one Execute on up to
-// Concurrency goroutines that last as long as the Execute, one customer's
-// jobs of a chunk in plan order on one goroutine. Once one of them stops
+// Concurrency goroutines that last as long as the Execute (with
+// Concurrency 1, on the caller's goroutine), one customer's jobs of a
+// chunk in plan order on one goroutine. Once one of them stops
 // the run (a setup failure, StopAfter failures in a row, a cancelled ctx, a
 // panic), the jobs not started yet are released quietly.
 type carrier struct {
@@ -467,6 +479,7 @@ type carrier struct {
 
 	mu       sync.Mutex
 	stopped  bool
+	stopErr  error // why the run stopped (nil for a panic)
 	live     streak
 	panicked any
 }
@@ -478,8 +491,12 @@ type group struct {
 }
 
 func (r *Runner) newCarrier(ctx context.Context) *carrier {
-	c := &carrier{r: r, ctx: ctx, set: sync.OnceValue(r.Policy.templates), work: make(chan group)}
+	c := &carrier{r: r, ctx: ctx, set: sync.OnceValue(r.Policy.templates)}
 	c.comp = &completer{r: r, ctx: ctx}
+	if r.concurrency() == 1 {
+		return c // dispatch carries each group itself, on the caller's goroutine
+	}
+	c.work = make(chan group)
 	for range r.concurrency() {
 		c.wg.Add(1)
 		go func() {
@@ -494,8 +511,10 @@ func (r *Runner) newCarrier(ctx context.Context) *carrier {
 
 // close ends the goroutines once they are idle.
 func (c *carrier) close() {
-	close(c.work)
-	c.wg.Wait()
+	if c.work != nil {
+		close(c.work)
+		c.wg.Wait()
+	}
 }
 
 // stop makes the jobs not started yet be released quietly.
@@ -503,6 +522,13 @@ func (c *carrier) stop() {
 	c.mu.Lock()
 	c.stopped = true
 	c.mu.Unlock()
+}
+
+// halted reports whether the run stopped, and why.
+func (c *carrier) halted() (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopped, c.stopErr
 }
 
 // raise re-raises, on the caller's goroutine, a panic of a Sender or a
@@ -537,7 +563,11 @@ func (c *carrier) dispatch(b *batch) {
 	}
 	b.wg.Add(len(groups))
 	for _, g := range groups {
-		c.work <- group{jobs: g, b: b}
+		if c.work == nil {
+			c.carryGroup(group{jobs: g, b: b})
+		} else {
+			c.work <- group{jobs: g, b: b}
+		}
 	}
 }
 
@@ -583,9 +613,11 @@ func (c *carrier) carryGroup(g group) {
 		switch {
 		case j.f == fatalFault:
 			c.stopped = true
+			c.stopErr = cmp.Or(c.stopErr, j.err)
 		case j.f != noFault:
-			if c.live.add(j, r.stopAfter()) != nil {
+			if err := c.live.add(j, r.stopAfter()); err != nil {
 				c.stopped = true
+				c.stopErr = cmp.Or(c.stopErr, err)
 			}
 		case j.res.Status != StatusProblem && j.res.Status != StatusDeferred:
 			c.live = streak{}
