@@ -2,7 +2,9 @@ package dunning_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -121,4 +123,158 @@ func TestRateLimitPerChannel(t *testing.T) {
 	if took := time.Since(t0); took < 100*time.Millisecond {
 		t.Errorf("6 emails at 1 per 20ms took %v, want >= 100ms", took)
 	}
+}
+
+// TestRunnerRendersOnlyWhatItClaimed: runners sharing a plan render only
+// the notices they won. Another owner holds every other key of a plan of
+// 20 one-invoice customers; the runner reports those 10 busy and leaves
+// their notices unrendered (no subject, no text), and renders and sends
+// the other 10.
+func TestRunnerRendersOnlyWhatItClaimed(t *testing.T) {
+	clock := dunningtest.ClockAt(day("2026-04-14"))
+	st := memory.New(memory.WithClock(clock))
+	snd := &orderSender{}
+	r := &dunning.Runner{Policy: stdPolicy(), Store: st, Sender: snd, Clock: clock, Owner: "t", Concurrency: 4}
+	ctx := context.Background()
+	acts, err := r.Plan(ctx, manyPortfolio(20, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 20 {
+		t.Fatalf("%d actions planned, want 20", len(acts))
+	}
+	held := map[string]bool{}
+	for i := 0; i < len(acts); i += 2 {
+		if _, err := st.Claim(ctx, dunning.ClaimParams{Key: acts[i].Key, Owner: "other", Lease: time.Hour, Planned: dunning.PendingOf(&acts[i])}); err != nil {
+			t.Fatal(err)
+		}
+		held[acts[i].Key] = true
+	}
+	rep, err := r.Execute(ctx, acts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Counts[dunning.StatusBusy] != 10 || rep.Counts[dunning.StatusSent] != 10 || len(snd.order) != 10 {
+		t.Fatalf("counts %v, %d sends; want 10 busy, 10 sent", rep.Counts, len(snd.order))
+	}
+	for _, a := range acts {
+		rendered := a.Notice.Subject != "" || a.Notice.Text != ""
+		if rendered == held[a.Key] {
+			t.Errorf("%s (held by another: %v): rendered %v", a.Key, held[a.Key], rendered)
+		}
+	}
+}
+
+// TestRenderFaultAfterClaimIsReleased: a notice that fails to render
+// (here past its render limit of 64 bytes: the text is 100) is found after
+// its claim; nothing is sent, the result is a problem naming the render,
+// and the claim is given back at once: another owner claims the key
+// right away (attempt 2, not unknown) and no record exists.
+func TestRenderFaultAfterClaimIsReleased(t *testing.T) {
+	clock := dunningtest.ClockAt(day("2026-04-14"))
+	st := memory.New(memory.WithClock(clock))
+	pol := stdPolicy()
+	set := notice.NewSet()
+	for st := notice.FriendlyReminder; st <= notice.PaymentUpdate; st++ {
+		if err := set.Add(notice.Key{Language: "en", Stage: st}, notice.Template{Subject: "s", Text: strings.Repeat("x", 100)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pol.Templates, pol.RenderLimits = set, notice.Limits{MaxBytes: 64}
+	snd := &orderSender{}
+	r := &dunning.Runner{Policy: pol, Store: st, Sender: snd, Clock: clock, Owner: "t", Concurrency: 2}
+	ctx := context.Background()
+	acts, err := r.Plan(ctx, manyPortfolio(3, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := r.Execute(ctx, acts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snd.order) != 0 {
+		t.Errorf("sent %v, want nothing", snd.order)
+	}
+	if len(rep.Results) != len(acts) || rep.Counts[dunning.StatusProblem] != len(acts) {
+		t.Fatalf("results %+v, want %d problems", rep.Results, len(acts))
+	}
+	for i, res := range rep.Results {
+		if !strings.Contains(res.Error, "render") || !strings.Contains(res.Error, "64 bytes") || !errors.Is(res.Err, dunning.ErrInvalid) {
+			t.Errorf("result %d: %q (%v), want a render problem naming the 64-byte limit", i, res.Error, res.Err)
+		}
+		c, err := st.Claim(ctx, dunning.ClaimParams{Key: res.Key, Owner: "other", Lease: time.Minute})
+		if err != nil || c.Attempt != 2 || c.Unknown {
+			t.Errorf("%s: claim after the render fault = %+v, %v; want attempt 2, known", res.Key, c, err)
+		}
+	}
+	if recs, err := st.Records(ctx); err != nil || len(recs) != 0 {
+		t.Errorf("records %+v (%v), want none", recs, err)
+	}
+}
+
+// TestChunkSharingACustomerWaits: a customer whose actions straddle two
+// chunks gets them in order, one at a time: the next chunk starts only
+// once the earlier one is accounted for. With Concurrency 2 and BatchSize
+// 16 the chunks are actions [0, 16), [16, 32), ...; the last send of each
+// chunk takes 30 ms,
+// long enough for the next chunk to start if it did not wait. Three
+// actions per customer make customers straddle chunk ends.
+func TestChunkSharingACustomerWaits(t *testing.T) {
+	clock := dunningtest.ClockAt(day("2026-04-14"))
+	ctx := context.Background()
+	r := &dunning.Runner{Policy: stdPolicy(), Store: memory.New(memory.WithClock(clock)), Clock: clock, Owner: "t", Concurrency: 2, BatchSize: 16}
+	acts, err := r.Plan(ctx, manyPortfolio(12, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := map[string]bool{}
+	straddles := 0
+	for end := 16; end < len(acts); end += 16 {
+		slow[acts[end-1].Key] = true
+		if acts[end-1].CustomerID == acts[end].CustomerID {
+			straddles++
+		}
+	}
+	if straddles == 0 {
+		t.Fatalf("no customer straddles a chunk's end: %d actions", len(acts))
+	}
+	var mu sync.Mutex
+	busy := map[string]bool{}
+	var overlaps []string
+	r.Sender = dunning.SenderFunc(func(_ context.Context, key string, n *notice.Notice) (string, error) {
+		mu.Lock()
+		c := customerOf(acts, key)
+		if busy[c] {
+			overlaps = append(overlaps, key)
+		}
+		busy[c] = true
+		mu.Unlock()
+		if slow[key] {
+			time.Sleep(30 * time.Millisecond)
+		}
+		mu.Lock()
+		busy[c] = false
+		mu.Unlock()
+		return "m-" + key, nil
+	})
+	rep, err := r.Execute(ctx, acts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Counts[dunning.StatusSent] != len(acts) {
+		t.Fatalf("counts %v of %d", rep.Counts, len(acts))
+	}
+	if len(overlaps) > 0 {
+		t.Errorf("sent while another send of the same customer was in flight: %v", overlaps)
+	}
+}
+
+// customerOf returns the customer of the action with key k.
+func customerOf(acts []dunning.Action, k string) string {
+	for _, a := range acts {
+		if a.Key == k {
+			return a.CustomerID
+		}
+	}
+	return ""
 }

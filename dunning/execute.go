@@ -16,13 +16,16 @@ import (
 )
 
 // Execution in chunks. Execute works a plan in chunks of actions that share
-// no invoice: each chunk is claimed in one ClaimMany, carried out (sent,
-// charged, applied through the Hook, task saved) by up to Concurrency
-// goroutines, each taking one customer's actions in plan order, and
-// recorded in one CompleteMany. An action that shares an invoice with an
-// earlier action of the plan waits for a later chunk, so a later step is
-// never recorded before an earlier one; an invoice whose action did not
-// complete gets no later step in this run.
+// no invoice: each chunk is checked, claimed in one ClaimMany, carried out
+// (notice rendered, then sent; charged, applied through the Hook, task
+// saved) by up to Concurrency goroutines, each taking one customer's
+// actions in plan order, and recorded in group commits (CompleteMany). An
+// action that shares an invoice with an earlier action of the plan waits
+// for a later chunk, so a later step is never recorded before an earlier
+// one; an invoice whose action did not complete gets no later step in this
+// run. The next chunk is claimed and handed to the goroutines while the
+// current one's last jobs are carried out, unless the two share an invoice
+// or a customer: then it waits until the current one is accounted for.
 
 // stage is how far a job got.
 type stage int
@@ -47,6 +50,7 @@ type job struct {
 	claim    Claim
 	leaseEnd time.Time // on this machine's monotonic clock
 	notices  bool
+	render   bool // the notice is to be rendered before it is sent
 	// ext: carried out outside the store, through the Sender, the
 	// Collector or the Hook, all under the same claim, look-up and record.
 	ext bool
@@ -70,8 +74,13 @@ func (r *Runner) batchSize() int {
 // errors (StatusError). It returns an error, with the report so far, when
 // ctx is cancelled, when StopAfter actions in a row failed in the store or
 // in the sender, or when the sender reports a setup failure; actions of the
-// chunk under way that were claimed but not started then are released
+// chunks under way that were claimed but not started then are released
 // quietly (no Result) for the next run.
+//
+// A chunk that shares no invoice and no customer with the chunk before it
+// is claimed and started while that one's last sends are still in flight,
+// so the sends in flight do not drain at every chunk's end; a chunk that
+// does share one waits until the one before it is accounted for.
 func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 	rep := Report{Planned: len(acts), Counts: map[Status]int{}}
 	if r.Store == nil || r.Policy == nil {
@@ -96,14 +105,15 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 	}
 	blocked := map[string]string{}
 	dc, _ := r.Store.(DoneChecker)
-	var set *notice.Set
 	var st streak
-	// build checks a chunk's actions; it prepares the next chunk while the
-	// current one is sent (rendering overlaps the sends and the store's
-	// round trips). Whether an action waits for an earlier one that did
-	// not complete is decided once the earlier chunk is accounted for.
-	build := func(chunk []int) []job {
-		jobs := make([]job, len(chunk))
+	c := r.newCarrier(ctx)
+	defer c.close()
+	// build checks a chunk's actions before their claim; it prepares the
+	// next chunk while the current one is sent. Whether an action waits for
+	// an earlier one that did not complete is decided once the earlier
+	// chunk is accounted for.
+	build := func(chunk []int) *batch {
+		b := &batch{jobs: make([]job, len(chunk))}
 		var done map[string]bool
 		if dc != nil {
 			keys := make([]string, len(chunk))
@@ -120,23 +130,80 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 			}
 		}
 		for k, i := range chunk {
-			j := &jobs[k]
+			j := &b.jobs[k]
 			j.a, j.res = &acts[i], resultOf(&acts[i], "", "")
 			if done[j.a.Key] {
 				j.report(StatusDone, "", noFault, nil)
 			} else {
-				r.prepare(ctx, j, &set)
+				r.prepare(ctx, j)
 			}
 		}
-		return jobs
+		return b
+	}
+	// account reports b's jobs, once all of them are carried out, and
+	// returns the error that stops the run, if any (only when stops).
+	account := func(b *batch, stops bool) error {
+		b.wg.Wait()
+		c.raise()
+		var stop error
+		for k := range b.jobs {
+			j := &b.jobs[k]
+			switch j.res.Status {
+			case StatusSent, StatusFailed, StatusDone, StatusResent, StatusRecovered, StatusCharged, StatusDeclined:
+			default:
+				for _, id := range j.a.InvoiceIDs {
+					if _, ok := blocked[id]; !ok {
+						blocked[id] = j.a.Key
+					}
+				}
+			}
+			if j.res.Status != "" {
+				finish(&j.res, j.err)
+				rep.Counts[j.res.Status]++
+				rep.Results = append(rep.Results, j.res)
+				r.log(ctx, j.res)
+			}
+			if err := st.add(j, r.stopAfter()); err != nil && stop == nil && stops {
+				stop = err
+			}
+		}
+		return stop
+	}
+	// halt stops the run at err: the chunk in flight (if any) is carried to
+	// its end (jobs not started are released quietly) and reported.
+	halt := func(inFlight *batch, err error) (Report, error) {
+		if inFlight != nil {
+			c.stop()
+			account(inFlight, false)
+		}
+		return rep, err
 	}
 	var chunk []int
 	chunk, order = nextChunk(acts, order, r.batchSize())
-	jobs := build(chunk)
-	for len(jobs) > 0 {
+	cur := build(chunk)
+	var prev *batch // dispatched, not yet accounted for
+	for cur != nil {
 		if err := ctx.Err(); err != nil {
+			return halt(prev, err)
+		}
+		// A run the goroutines stopped (StopAfter failures in a row as
+		// they met them, a setup failure) claims no further chunk.
+		if stopped, err := c.halted(); stopped {
+			if prev != nil {
+				if aerr := account(prev, true); aerr != nil {
+					return rep, aerr
+				}
+			}
+			c.raise()
 			return rep, err
 		}
+		if prev != nil && prev.overlaps(cur) {
+			if err := account(prev, true); err != nil {
+				return rep, err
+			}
+			prev = nil
+		}
+		jobs := cur.jobs
 		for k := range jobs {
 			j := &jobs[k]
 			if b := blockedBy(blocked, j.a); b != "" && j.res.Status != StatusDone {
@@ -154,11 +221,12 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 						jobs[l].report("", "", noFault, nil)
 					}
 				}
+				order = nil // and no later chunk is claimed
 				break
 			}
 		}
 		r.claimAll(ctx, jobs)
-		var next []job
+		var next *batch
 		var panicked any
 		var wg sync.WaitGroup
 		if len(order) > 0 {
@@ -170,39 +238,59 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 				next = build(chunk)
 			}()
 		}
-		r.carryAll(ctx, jobs, st)
+		c.dispatch(cur)
+		if prev != nil {
+			if err := account(prev, true); err != nil {
+				wg.Wait()
+				return halt(cur, err)
+			}
+		}
 		wg.Wait()
 		if panicked != nil {
+			c.stop()
+			account(cur, false)
 			panic(panicked) // a Store's panic, raised on the caller's goroutine
 		}
-		var stop error
-		for k := range jobs {
-			j := &jobs[k]
-			switch j.res.Status {
-			case StatusSent, StatusFailed, StatusDone, StatusResent, StatusRecovered, StatusCharged, StatusDeclined:
-			default:
-				for _, id := range j.a.InvoiceIDs {
-					if _, ok := blocked[id]; !ok {
-						blocked[id] = j.a.Key
-					}
-				}
-			}
-			if j.res.Status != "" {
-				finish(&j.res, j.err)
-				rep.Counts[j.res.Status]++
-				rep.Results = append(rep.Results, j.res)
-				r.log(ctx, j.res)
-			}
-			if err := st.add(j, r.stopAfter()); err != nil && stop == nil {
-				stop = err
-			}
+		prev, cur = cur, next
+	}
+	if prev != nil {
+		if err := account(prev, true); err != nil {
+			return rep, err
 		}
-		if stop != nil {
-			return rep, stop
-		}
-		jobs = next
 	}
 	return rep, nil
+}
+
+// batch is one chunk's jobs on their way through Execute.
+type batch struct {
+	jobs []job
+	wg   sync.WaitGroup // the groups handed to the carrier, until carried out
+}
+
+// overlaps reports whether b and c share an invoice or a customer: then c
+// waits until b is accounted for (an invoice's later step is never
+// recorded before an earlier one, a customer's actions go out in order).
+func (b *batch) overlaps(c *batch) bool {
+	seen := map[string]bool{}
+	for k := range b.jobs {
+		a := b.jobs[k].a
+		seen["c\x00"+a.CustomerID] = true
+		for _, id := range a.InvoiceIDs {
+			seen["i\x00"+id] = true
+		}
+	}
+	for k := range c.jobs {
+		a := c.jobs[k].a
+		if seen["c\x00"+a.CustomerID] {
+			return true
+		}
+		for _, id := range a.InvoiceIDs {
+			if seen["i\x00"+id] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nextChunk takes from order (plan order) up to n actions that share no
@@ -258,9 +346,9 @@ func (s *streak) add(j *job, stopAfter int) error {
 
 // prepare checks a before its claim: a Problem, a review the action
 // awaits, the send window, the plug-in it needs and its subscription data,
-// the notice's rendering, and that the record and task can be stored. set
-// holds the policy's templates, parsed at first use.
-func (r *Runner) prepare(ctx context.Context, j *job, set **notice.Set) {
+// that its notice is there, and that the record and task can be stored.
+// The notice is rendered after the claim (carry).
+func (r *Runner) prepare(ctx context.Context, j *job) {
 	a := j.a
 	problem := func(msg string) { j.report(StatusProblem, msg, noFault, nil) }
 	if a.Problem != "" {
@@ -301,16 +389,9 @@ func (r *Runner) prepare(ctx context.Context, j *job, set **notice.Set) {
 			problem("no notice to send")
 			return
 		}
-		// Render before the claim: a template fault holds no lease.
-		if a.Notice.Subject == "" && a.Notice.Text == "" {
-			if *set == nil {
-				*set = r.Policy.templates()
-			}
-			if err := (*set).Render(a.Notice); err != nil {
-				problem("render: " + err.Error())
-				return
-			}
-		}
+		// Rendered after the claim (carry), so that runners sharing a plan
+		// each render only the notices they won.
+		j.render = a.Notice.Subject == "" && a.Notice.Text == ""
 	}
 	// Everything the record and the claim will hold must be storable.
 	j.rec = a.Record(Sent, r.clock().Now())
@@ -382,15 +463,93 @@ func (r *Runner) claim(ctx context.Context, jobs []*job) {
 	}
 }
 
-// carryAll carries out the claimed jobs, up to Concurrency at once, one
-// customer's in plan order on one goroutine. Once one of them stops the
-// run (a setup failure, StopAfter failures in a row from live, a cancelled
-// ctx), the jobs not started yet are released quietly.
-func (r *Runner) carryAll(ctx context.Context, jobs []job, live streak) {
+// carrier carries out the claimed jobs of one Execute on up to
+// Concurrency goroutines that last as long as the Execute (with
+// Concurrency 1, on the caller's goroutine), one customer's jobs of a
+// chunk in plan order on one goroutine. Once one of them stops
+// the run (a setup failure, StopAfter failures in a row, a cancelled ctx, a
+// panic), the jobs not started yet are released quietly.
+type carrier struct {
+	r    *Runner
+	ctx  context.Context
+	set  func() *notice.Set // the policy's templates, parsed at first use
+	comp *completer
+	work chan group
+	wg   sync.WaitGroup // the goroutines
+
+	mu       sync.Mutex
+	stopped  bool
+	stopErr  error // why the run stopped (nil for a panic)
+	live     streak
+	panicked any
+}
+
+// group is one customer's jobs of a chunk, in plan order.
+type group struct {
+	jobs []*job
+	b    *batch
+}
+
+func (r *Runner) newCarrier(ctx context.Context) *carrier {
+	c := &carrier{r: r, ctx: ctx, set: sync.OnceValue(r.Policy.templates)}
+	c.comp = &completer{r: r, ctx: ctx}
+	if r.concurrency() == 1 {
+		return c // dispatch carries each group itself, on the caller's goroutine
+	}
+	c.work = make(chan group)
+	for range r.concurrency() {
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			for g := range c.work {
+				c.carryGroup(g)
+			}
+		}()
+	}
+	return c
+}
+
+// close ends the goroutines once they are idle.
+func (c *carrier) close() {
+	if c.work != nil {
+		close(c.work)
+		c.wg.Wait()
+	}
+}
+
+// stop makes the jobs not started yet be released quietly.
+func (c *carrier) stop() {
+	c.mu.Lock()
+	c.stopped = true
+	c.mu.Unlock()
+}
+
+// halted reports whether the run stopped, and why.
+func (c *carrier) halted() (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopped, c.stopErr
+}
+
+// raise re-raises, on the caller's goroutine, a panic of a Sender or a
+// Store that one of the goroutines recovered.
+func (c *carrier) raise() {
+	c.mu.Lock()
+	p := c.panicked
+	c.mu.Unlock()
+	if p != nil {
+		panic(p)
+	}
+}
+
+// dispatch hands b's claimed (or, for a store without batches, checked)
+// jobs to the goroutines, grouped by customer; it returns once every group
+// is taken up.
+func (c *carrier) dispatch(b *batch) {
 	var groups [][]*job
 	at := map[string]int{}
-	for k := range jobs {
-		j := &jobs[k]
+	for k := range b.jobs {
+		j := &b.jobs[k]
 		if j.stage != toCarry && j.stage != toClaim {
 			continue
 		}
@@ -402,87 +561,68 @@ func (r *Runner) carryAll(ctx context.Context, jobs []job, live streak) {
 		}
 		groups[g] = append(groups[g], j)
 	}
-	var mu sync.Mutex
-	stopped := false
-	comp := &completer{r: r, ctx: ctx}
-	run := func(g []*job) {
-		for _, j := range g {
-			mu.Lock()
-			stop := stopped
-			mu.Unlock()
-			if stop && j.stage == toClaim {
-				j.report("", "", noFault, nil)
-				continue
-			}
-			if stop {
-				if err := r.release(ctx, j, 0, "not started: the run stopped"); err != nil && r.Logger != nil {
-					r.Logger.LogAttrs(ctx, slog.LevelWarn, "dunning: release", slog.String("key", j.a.Key), slog.String("error", err.Error()))
-				}
-				j.report("", "", noFault, nil)
-				continue
-			}
-			if j.stage == toClaim {
-				r.claim(ctx, []*job{j})
-			}
-			if j.stage == toCarry {
-				r.carry(ctx, j)
-			}
-			if j.stage == toRecord {
-				comp.record(j)
-			}
-			mu.Lock()
-			switch {
-			case j.f == fatalFault:
-				stopped = true
-			case j.f != noFault:
-				if live.add(j, r.stopAfter()) != nil {
-					stopped = true
-				}
-			case j.res.Status != StatusProblem && j.res.Status != StatusDeferred:
-				live = streak{}
-			}
-			mu.Unlock()
-		}
-	}
-	n := min(r.concurrency(), len(groups))
-	if n <= 1 {
-		for _, g := range groups {
-			run(g)
-		}
-		return
-	}
-	next := make(chan []*job)
-	var wg sync.WaitGroup
-	var pmu sync.Mutex
-	var panicked any
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if p := recover(); p != nil {
-					pmu.Lock()
-					panicked = p
-					pmu.Unlock()
-					mu.Lock()
-					stopped = true
-					mu.Unlock()
-					for range next { // let the feeder finish
-					}
-				}
-			}()
-			for g := range next {
-				run(g)
-			}
-		}()
-	}
+	b.wg.Add(len(groups))
 	for _, g := range groups {
-		next <- g
+		if c.work == nil {
+			c.carryGroup(group{jobs: g, b: b})
+		} else {
+			c.work <- group{jobs: g, b: b}
+		}
 	}
-	close(next)
-	wg.Wait()
-	if panicked != nil {
-		panic(panicked) // a Sender's or Store's panic, raised on the caller's goroutine
+}
+
+// carryGroup carries out one group's jobs in order.
+func (c *carrier) carryGroup(g group) {
+	r, ctx := c.r, c.ctx
+	defer g.b.wg.Done()
+	defer func() {
+		if p := recover(); p != nil {
+			c.mu.Lock()
+			if c.panicked == nil {
+				c.panicked = p
+			}
+			c.stopped = true
+			c.mu.Unlock()
+		}
+	}()
+	for _, j := range g.jobs {
+		c.mu.Lock()
+		stop := c.stopped
+		c.mu.Unlock()
+		if stop && j.stage == toClaim {
+			j.report("", "", noFault, nil)
+			continue
+		}
+		if stop {
+			if err := r.release(ctx, j, 0, "not started: the run stopped"); err != nil && r.Logger != nil {
+				r.Logger.LogAttrs(ctx, slog.LevelWarn, "dunning: release", slog.String("key", j.a.Key), slog.String("error", err.Error()))
+			}
+			j.report("", "", noFault, nil)
+			continue
+		}
+		if j.stage == toClaim {
+			r.claim(ctx, []*job{j})
+		}
+		if j.stage == toCarry {
+			r.carry(ctx, j, c.set)
+		}
+		if j.stage == toRecord {
+			c.comp.record(j)
+		}
+		c.mu.Lock()
+		switch {
+		case j.f == fatalFault:
+			c.stopped = true
+			c.stopErr = cmp.Or(c.stopErr, j.err)
+		case j.f != noFault:
+			if err := c.live.add(j, r.stopAfter()); err != nil {
+				c.stopped = true
+				c.stopErr = cmp.Or(c.stopErr, err)
+			}
+		case j.res.Status != StatusProblem && j.res.Status != StatusDeferred:
+			c.live = streak{}
+		}
+		c.mu.Unlock()
 	}
 }
 
@@ -509,8 +649,10 @@ func (r *Runner) release(ctx context.Context, j *job, retryIn time.Duration, rea
 // Sender, the Collector or the Hook), asking the plug-in first after an
 // unknown outcome (lookup), or saves its task; it settles a retry's charge
 // (appending the payment event before the record) and leaves j toRecord,
-// or releases it and reports.
-func (r *Runner) carry(ctx context.Context, j *job) {
+// or releases it and reports. A notice to send is rendered first, from
+// set (the policy's templates); one that does not render is released and
+// reported StatusProblem.
+func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set) {
 	a := j.a
 	retryAfter := cmp.Or(max(r.RetryAfter, 0), 10*time.Minute)
 	giveBack := func(st Status, msg string, retryIn time.Duration, f fault, err error) {
@@ -537,6 +679,15 @@ func (r *Runner) carry(ctx context.Context, j *job) {
 				giveBack(StatusRetry, Storable("look-up: "+err.Error(), MaxTextLen), retryAfter, f, ferr)
 				return
 			}
+		}
+		if sendIt && j.render {
+			// A template fault sends nothing: the claim is given back at
+			// once, and the next plan finds the same fault.
+			if err := set().Render(a.Notice); err != nil {
+				giveBack(StatusProblem, Storable("render: "+err.Error(), MaxTextLen), 0, noFault, nil)
+				return
+			}
+			j.render = false
 		}
 		if sendIt {
 			if lim := r.Limits[a.Kind]; lim != nil {

@@ -91,7 +91,10 @@ func (SystemClock) Now() time.Time { return time.Now() }
 //     holds; a retry after a commit whose reply was lost is recognised.
 //   - What the store cannot keep (an id with a NUL byte or invalid UTF-8,
 //     say) is found before the claim: the action gets StatusProblem and
-//     nothing is sent. A template that fails to render is found then too.
+//     nothing is sent. A notice is rendered after its claim, so runners
+//     sharing a plan each render only the notices they won; one whose
+//     template fails to render gets StatusProblem too, is not sent, and
+//     its claim is given back at once (an unknown outcome stays unknown).
 //   - The one window for a duplicate: a runner that dies (or loses its
 //     store for longer than the lease) after the provider accepted a
 //     notice and before the record leaves its outcome unknown. After the
@@ -100,7 +103,9 @@ func (SystemClock) Now() time.Time { return time.Now() }
 //     Looker that confirms the first send (StatusRecovered), or the
 //     provider deduplicates by key. Then there is no duplicate.
 //   - Batches and sends in flight change none of this: a chunk is claimed in
-//     one ClaimMany and its records go in group commits (CompleteMany), but
+//     one ClaimMany (the next one while the last sends of the chunk before
+//     are in flight, unless the two share an invoice or a customer) and its
+//     records go in group commits (CompleteMany), but
 //     a runner's goroutine waits for its action's record before it sends
 //     the next, so at most Concurrency keys of a runner are ever between
 //     an accepted send and its record (one with the default Concurrency 1).
@@ -196,7 +201,8 @@ const (
 	StatusRetry Status = "retry"
 	// StatusProblem: the action cannot be carried out (Action.Problem, a
 	// template that does not render, data the store cannot keep); nothing
-	// was claimed or sent.
+	// was sent. Only a render fault is found after the claim, which is
+	// then released at once; the others are found before any claim.
 	StatusProblem Status = "problem"
 	// StatusLeaseLost: the lease was taken over before the outcome was
 	// recorded; the new holder carries the action out.
@@ -229,7 +235,8 @@ type Result struct {
 	Step       string   `json:"step,omitempty"`
 	// Attempt is the claim's attempt number (1 for the first claim of the
 	// key, 2 after one release or unknown outcome, ...); 0 when the action
-	// was not claimed (problem, deferred, busy, already done).
+	// was not claimed (deferred, busy, already done, a problem found before
+	// the claim).
 	Attempt int `json:"attempt,omitempty"`
 	// NotBefore, for a notice deferred by the policy's send window, is the
 	// next time the window opens in the customer's time zone: a run at or

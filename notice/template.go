@@ -262,10 +262,11 @@ func (s *Set) execute(p *parsed, v any, sms bool) (subject, text, html string, e
 	if err != nil {
 		return "", "", "", err
 	}
-	defer p.pool.Put(in)
+	defer p.put(in)
 	in.b.start(s.limits)
-	var b strings.Builder
-	w := &limitedWriter{b: in.b, w: &b}
+	b := &in.out
+	b.Reset()
+	w := &limitedWriter{b: in.b, w: b}
 	if sms && in.sms != nil {
 		if err := in.sms.Execute(w, v); err != nil {
 			return "", "", "", fmt.Errorf("notice: render sms: %w", err)

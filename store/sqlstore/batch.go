@@ -25,16 +25,18 @@ func checkOwner(owner string) error {
 	return nil
 }
 
-// ClaimMany implements dunning.BatchStore in two statements whatever the
-// number of keys: the keys new to the store are inserted unclaimed (in
-// byte order, ON CONFLICT DO NOTHING), then one statement picks the
-// eligible ones (not done, lease expired or none, retry time reached, all
-// compared with the database's now()) with FOR UPDATE SKIP LOCKED, so
-// runners never wait on each other's rows, leases them to p.Owner with
-// expiry now() + p.Lease, and reports for each key asked whether it was
-// taken, or else whether it is done (from the statement's snapshot). A key
-// whose row another transaction holds is reported ErrClaimed. Taking over
-// a lease that was neither completed nor released marks the key unknown.
+// ClaimMany implements dunning.BatchStore in one or two statements
+// whatever the number of keys: the keys new to the store are inserted
+// already claimed by p.Owner (attempt 1, expiry now() + p.Lease; in byte
+// order, ON CONFLICT DO NOTHING); for the keys the store had, one
+// statement picks the eligible ones (not done, lease expired or none,
+// retry time reached, all compared with the database's now()) with FOR
+// UPDATE SKIP LOCKED, so runners never wait on each other's rows, leases
+// them to p.Owner with expiry now() + p.Lease, and reports for each key
+// asked whether it was taken, or else whether it is done (from the
+// statement's snapshot). A key whose row another transaction holds is
+// reported ErrClaimed. Taking over a lease that was neither completed nor
+// released marks the key unknown.
 func (s *Store) ClaimMany(ctx context.Context, p dunning.ClaimManyParams) ([]dunning.ClaimResult, error) {
 	out := make([]dunning.ClaimResult, len(p.Keys))
 	if err := checkOwner(p.Owner); err != nil {
@@ -89,9 +91,45 @@ func (s *Store) ClaimMany(ctx context.Context, p dunning.ClaimManyParams) ([]dun
 		}
 		return out, err
 	}
-	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO {{S}}.overdue_actions (key)
-		SELECT x.key FROM jsonb_to_recordset($1::jsonb) AS x(key text, planned jsonb) ORDER BY x.key COLLATE "C"
-		ON CONFLICT (key) DO NOTHING`), string(body)); err != nil {
+	// Keys new to the store are inserted claimed (attempt 1): one
+	// statement, one row version, for the usual first claim of a key.
+	ins, err := s.db.QueryContext(ctx, s.q(`INSERT INTO {{S}}.overdue_actions (key, owner, expires, attempt, planned)
+		SELECT x.key, $2, now() + $3::bigint * interval '1 microsecond', 1, x.planned
+		FROM jsonb_to_recordset($1::jsonb) AS x(key text, planned jsonb) ORDER BY x.key COLLATE "C"
+		ON CONFLICT (key) DO NOTHING
+		RETURNING key, attempt, expires`), string(body), p.Owner, micros(p.Lease))
+	if err != nil {
+		return fail(err)
+	}
+	won := 0
+	for ins.Next() {
+		var key string
+		var attempt int
+		var expires time.Time
+		if err := ins.Scan(&key, &attempt, &expires); err != nil {
+			ins.Close()
+			return fail(err)
+		}
+		if i, ok := at[key]; ok && out[i].Claim.Key == "" {
+			out[i].Claim = dunning.Claim{Key: key, Owner: p.Owner, Expires: expires, Attempt: attempt}
+			won++
+		}
+	}
+	ins.Close()
+	if err := ins.Err(); err != nil {
+		return fail(err)
+	}
+	if won == len(rows) {
+		return out, nil
+	}
+	// The keys the store had already: claimed if eligible.
+	rest := rows[:0:0]
+	for _, r := range rows {
+		if out[at[r.Key]].Claim.Key == "" {
+			rest = append(rest, r)
+		}
+	}
+	if body, err = json.Marshal(rest); err != nil {
 		return fail(err)
 	}
 	res, err := s.db.QueryContext(ctx, s.q(`
@@ -138,8 +176,8 @@ func (s *Store) ClaimMany(ctx context.Context, p dunning.ClaimManyParams) ([]dun
 	if err := res.Err(); err != nil {
 		return fail(err)
 	}
-	if seen != len(rows) {
-		return fail(fmt.Errorf("%d answers for %d keys", seen, len(rows)))
+	if seen != len(rest) {
+		return fail(fmt.Errorf("%d answers for %d keys", seen, len(rest)))
 	}
 	return out, nil
 }
@@ -148,20 +186,24 @@ func (s *Store) ClaimMany(ctx context.Context, p dunning.ClaimManyParams) ([]dun
 var errOwn = errors.New("own record")
 
 // CompleteMany implements dunning.BatchStore in one transaction of a fixed
-// number of statements whatever the number of completions: one fenced
-// UPDATE from a JSON recordset marks done the keys whose claim (owner and
-// attempt) is still current, locking them in byte order, and tells the
+// number of statements whatever the number of completions: one statement
+// from a JSON recordset marks done the keys whose claim (owner and
+// attempt) is still current, locking them in byte order, stores the
+// records of the claims that held, in the order given, and tells the
 // others apart (this very claim's record already stored: nil; otherwise
-// ErrLeaseLost); one INSERT stores the records of the claims that held,
-// in the order given; the progress rows of their invoices are locked in
-// id order and rewritten in place by one UPDATE (see writeProgress).
+// ErrLeaseLost); the progress rows of their invoices are locked in id
+// order and rewritten in place by one UPDATE (see writeProgress).
 func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]error, error) {
 	out := make([]error, len(cs))
 	type fence struct {
-		I       int    `json:"i"`
-		Key     string `json:"key"`
-		Owner   string `json:"owner"`
-		Attempt int    `json:"attempt"`
+		I          int             `json:"i"`
+		Key        string          `json:"key"`
+		Owner      string          `json:"owner"`
+		Attempt    int             `json:"attempt"`
+		CustomerID string          `json:"customer_id"`
+		At         time.Time       `json:"at"`
+		Outcome    string          `json:"outcome"`
+		Record     json.RawMessage `json:"record"`
 	}
 	var fences []fence
 	recs := make([]dunning.Record, len(cs))
@@ -179,7 +221,12 @@ func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]er
 		}
 		seen[rec.Key] = true
 		recs[i] = rec
-		fences = append(fences, fence{I: i, Key: c.Claim.Key, Owner: c.Claim.Owner, Attempt: c.Claim.Attempt})
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return nil, err
+		}
+		fences = append(fences, fence{I: i, Key: c.Claim.Key, Owner: c.Claim.Owner, Attempt: c.Claim.Attempt,
+			CustomerID: rec.CustomerID, At: rec.At, Outcome: string(rec.Outcome), Record: b})
 	}
 	if len(fences) == 0 {
 		return out, nil
@@ -193,13 +240,19 @@ func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]er
 		for i := range held {
 			held[i] = false
 		}
+		// One statement marks done the keys whose claim still holds and
+		// stores their records, in the order given.
 		rows, err := tx.QueryContext(ctx, s.q(`
-			WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i integer, key text, owner text, attempt integer)),
+			WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i integer, key text, owner text, attempt integer,
+				customer_id text, at timestamptz, outcome text, record jsonb)),
 			lk AS (SELECT a.key FROM {{S}}.overdue_actions a JOIN x ON x.key = a.key ORDER BY a.key COLLATE "C" FOR UPDATE OF a),
 			upd AS (
 				UPDATE {{S}}.overdue_actions a SET done = true, expires = NULL, planned = NULL
 				FROM x WHERE a.key = x.key AND a.key IN (SELECT key FROM lk) AND a.owner = x.owner AND a.attempt = x.attempt AND NOT a.done
-				RETURNING x.i)
+				RETURNING x.i),
+			ins AS (
+				INSERT INTO {{S}}.overdue_records (key, customer_id, at, outcome, record)
+				SELECT x.key, x.customer_id, x.at, x.outcome, x.record FROM x WHERE x.i IN (SELECT i FROM upd) ORDER BY x.i)
 			SELECT x.i, x.i IN (SELECT i FROM upd),
 				COALESCE((SELECT a.done AND a.owner = x.owner AND a.attempt = x.attempt FROM {{S}}.overdue_actions a WHERE a.key = x.key), false)
 			FROM x`), string(fb))
@@ -226,39 +279,14 @@ func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]er
 			return err
 		}
 		rows.Close()
-		type recRow struct {
-			Ord        int             `json:"ord"`
-			Key        string          `json:"key"`
-			CustomerID string          `json:"customer_id"`
-			At         time.Time       `json:"at"`
-			Outcome    string          `json:"outcome"`
-			Record     json.RawMessage `json:"record"`
-		}
-		var rr []recRow
 		var done []dunning.Record
 		for i := range cs {
-			if !held[i] {
-				continue
+			if held[i] {
+				done = append(done, recs[i])
 			}
-			b, err := json.Marshal(recs[i])
-			if err != nil {
-				return err
-			}
-			rr = append(rr, recRow{Ord: len(rr), Key: recs[i].Key, CustomerID: recs[i].CustomerID, At: recs[i].At, Outcome: string(recs[i].Outcome), Record: b})
-			done = append(done, recs[i])
 		}
-		if len(rr) == 0 {
+		if len(done) == 0 {
 			return nil
-		}
-		rb, err := json.Marshal(rr)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO {{S}}.overdue_records (key, customer_id, at, outcome, record)
-			SELECT x.key, x.customer_id, x.at, x.outcome, x.record
-			FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, key text, customer_id text, at timestamptz, outcome text, record jsonb)
-			ORDER BY x.ord`), string(rb)); err != nil {
-			return err
 		}
 		return s.writeProgress(ctx, tx, done, dunning.Advance)
 	})

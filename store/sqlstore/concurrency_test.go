@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -122,6 +123,15 @@ func TestEightRunnersSendEachOnce(t *testing.T) {
 	t.Logf("%d actions by 8 runners in %v", n, took)
 }
 
+// noopSender accepts every notice at once, its key as the message id
+// (as send.Recorder does, without keeping the notices).
+type noopSender struct{}
+
+// Send implements dunning.Sender.
+func (noopSender) Send(_ context.Context, key string, _ *notice.Notice) (string, error) {
+	return key, nil
+}
+
 // BenchmarkRunners measures actions per second planned, claimed, sent
 // (no-op sender) and recorded on PostgreSQL with 1 and 4 runners (each
 // with 64 sends in flight). Each iteration works a fresh plan of 5,000
@@ -140,7 +150,7 @@ func BenchmarkRunners(b *testing.B) {
 				_, schema := newSchemaStore(b, db)
 				b.StartTimer()
 				t0 := time.Now()
-				reps := runWith(b, schema, runners, 64, pf, &send.Recorder{})
+				reps := runWith(b, schema, runners, 64, pf, noopSender{})
 				busy += time.Since(t0)
 				sent := 0
 				for _, r := range reps {
@@ -155,14 +165,43 @@ func BenchmarkRunners(b *testing.B) {
 	}
 }
 
-// BenchmarkBareInsert is BenchmarkRunners' baseline: the rows one run
-// leaves (an action row, a record and a progress row per action) written
-// by bare INSERTs of 128 rows per transaction, no claim, no check, no
-// plan.
+// BenchmarkBareInsert is BenchmarkRunners' baseline: the very rows one
+// run of the runner leaves, written again by bare batched INSERTs. Before
+// the timer starts, one runner (64 sends in flight) works the same 5,000
+// actions into a schema of its own, and every row it left is read back as
+// text, column by column: its overdue_actions rows (key order), its
+// overdue_records rows (seq order, the whole record JSON) and its
+// overdue_progress rows (invoice order); the other tables must be empty.
+// Each iteration then copies those rows into a fresh schema (made outside
+// the timer) in transactions of 128 rows of each table: one multi-row
+// INSERT ... VALUES ($1::type, ...), ... per table and transaction, every
+// column given, no claim, no check, no plan, no render, no send.
 func BenchmarkBareInsert(b *testing.B) {
 	db := openDB(b)
 	const n, batch = 5000, 128
+	_, src := newSchemaStore(b, db)
+	reps := runWith(b, src, 1, 64, bigPortfolio(n), noopSender{})
+	if got := reps[0].Counts[dunning.StatusSent]; got != n {
+		b.Fatalf("sent %d, want %d", got, n)
+	}
+	tables := []*tableRows{
+		readRows(b, db, src, "overdue_actions", "key"),
+		readRows(b, db, src, "overdue_records", "seq"),
+		readRows(b, db, src, "overdue_progress", "invoice_id"),
+	}
+	for _, t := range tables {
+		if len(t.rows) != n {
+			b.Fatalf("%s: %d rows, want %d", t.name, len(t.rows), n)
+		}
+	}
+	for _, t := range []string{"overdue_events", "overdue_tasks", "overdue_interactions", "overdue_reviews"} {
+		var k int
+		if err := db.QueryRow(`SELECT count(*) FROM ` + src + `.` + t).Scan(&k); err != nil || k != 0 {
+			b.Fatalf("%s: %d rows (%v), want none", t, k, err)
+		}
+	}
 	b.ReportAllocs()
+	b.ResetTimer()
 	var busy time.Duration
 	for range b.N {
 		b.StopTimer()
@@ -175,12 +214,9 @@ func BenchmarkBareInsert(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for _, q := range []string{
-				`INSERT INTO ` + schema + `.overdue_actions (key, owner, attempt, done) SELECT 'k' || g, 'o', 1, true FROM generate_series($1::int, $2::int) g`,
-				`INSERT INTO ` + schema + `.overdue_records (key, customer_id, at, outcome, record) SELECT 'k' || g, 'c' || g, now(), 'sent', jsonb_build_object('key', 'k' || g, 'customer_id', 'c' || g, 'invoice_ids', jsonb_build_array('i' || g)) FROM generate_series($1::int, $2::int) g`,
-				`INSERT INTO ` + schema + `.overdue_progress (invoice_id, customer_id, cycle, workflow, step, fees) SELECT 'i' || g, 'c' || g, 0, 'standard', 3, 0 FROM generate_series($1::int, $2::int) g`,
-			} {
-				if _, err := tx.Exec(q, lo, hi-1); err != nil {
+			for _, t := range tables {
+				q, args := t.insert(schema, lo, hi)
+				if _, err := tx.Exec(q, args...); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -189,8 +225,98 @@ func BenchmarkBareInsert(b *testing.B) {
 			}
 		}
 		busy += time.Since(t0)
+		b.StopTimer()
+		for _, t := range tables {
+			var k int
+			if err := db.QueryRow(`SELECT count(*) FROM ` + schema + `.` + t.name).Scan(&k); err != nil || k != n {
+				b.Fatalf("%s: copied %d rows (%v), want %d", t.name, k, err, n)
+			}
+		}
+		b.StartTimer()
 	}
 	b.ReportMetric(float64(n*b.N)/busy.Seconds(), "actions/s")
+}
+
+// tableRows is a table's rows as text (nil for NULL), with its columns
+// and their types.
+type tableRows struct {
+	name        string
+	cols, types []string
+	rows        [][]any
+}
+
+// readRows reads every row of schema.table in the given order, each
+// column as text.
+func readRows(t testing.TB, db *sql.DB, schema, table, order string) *tableRows {
+	tr := &tableRows{name: table}
+	rs, err := db.Query(`SELECT quote_ident(attname), format_type(atttypid, atttypmod) FROM pg_attribute
+		WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, schema+"."+table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rs.Next() {
+		var c, ty string
+		if err := rs.Scan(&c, &ty); err != nil {
+			t.Fatal(err)
+		}
+		tr.cols, tr.types = append(tr.cols, c), append(tr.types, ty)
+	}
+	if err := rs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	sel := make([]string, len(tr.cols))
+	for i, c := range tr.cols {
+		sel[i] = c + "::text"
+	}
+	rs, err = db.Query(`SELECT ` + strings.Join(sel, ", ") + ` FROM ` + schema + `.` + table + ` ORDER BY ` + order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		vals := make([]sql.NullString, len(tr.cols))
+		ptrs := make([]any, len(vals))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rs.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		row := make([]any, len(vals))
+		for i, v := range vals {
+			if v.Valid {
+				row[i] = v.String
+			}
+		}
+		tr.rows = append(tr.rows, row)
+	}
+	if err := rs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// insert returns one multi-row INSERT of rows [lo, hi) into schema's copy
+// of the table, and its arguments.
+func (tr *tableRows) insert(schema string, lo, hi int) (string, []any) {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO ` + schema + `.` + tr.name + ` (` + strings.Join(tr.cols, ", ") + `) VALUES `)
+	args := make([]any, 0, (hi-lo)*len(tr.cols))
+	for r := lo; r < hi; r++ {
+		if r > lo {
+			q.WriteString(", ")
+		}
+		q.WriteByte('(')
+		for i := range tr.cols {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			args = append(args, tr.rows[r][i])
+			fmt.Fprintf(&q, "$%d::%s", len(args), tr.types[i])
+		}
+		q.WriteByte(')')
+	}
+	return q.String(), args
 }
 
 // BenchmarkRunnerSlowSender: one runner, a sender that takes 50 ms per
