@@ -210,6 +210,8 @@ type planner struct {
 	// due and listed are customer's scratch for the decisions of one
 	// customer, reused by the next (nothing keeps them).
 	due, listed []decision
+	// lastWF is the workflow workflow found last.
+	lastWF *Workflow
 }
 
 type custState struct {
@@ -316,6 +318,7 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 	// Screen the day's decisions in the invoices' own order (screenDay).
 	var verdicts []verdict
 	var busy []bool
+	runs := 0 // invoices screened with a step that may be due
 	if screen {
 		verdicts, busy = make([]verdict, len(p.Invoices)), make([]bool, len(p.Customers))
 	}
@@ -325,7 +328,10 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 		if verdicts != nil {
 			v := pl.screenDay(asOfFn(&p.Customers[ci]), &p.Invoices[i])
 			verdicts[fill[ci]] = v
-			busy[ci] = busy[ci] || v == verdictRun
+			if v == verdictRun {
+				busy[ci] = true
+				runs++
+			}
 		}
 		fill[ci]++
 	}
@@ -350,6 +356,11 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 	}
 	slices.SortFunc(custOrder, func(a, b int32) int { return strings.Compare(p.Customers[a].ID, p.Customers[b].ID) })
 
+	// Mostly one action per invoice with a step due: once the first action
+	// is in (the slice stays nil until then, as an empty plan returns nil),
+	// it is sized so, with the loop's slack of 8, and then not copied as it
+	// grows; past that the loop doubles it.
+	hint := runs + len(rejected) + 8
 	var actions []Action
 	var cs custState
 	for _, ci := range custOrder {
@@ -368,10 +379,13 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 			cs.un = &unappliedState{recs: un}
 		}
 		cs.subj = subject{c: c, invs: invs, asOf: cs.asOf}
-		if len(actions) > 0 && cap(actions)-len(actions) < 8 {
-			// Double: append grows a long slice by a quarter, which for
-			// tens of thousands of actions copies each about five times.
-			actions = slices.Grow(actions, len(actions)+8)
+		if actions != nil && cap(actions)-len(actions) < 8 {
+			// Double (or size to the hint): append grows a long slice by a
+			// quarter, which for tens of thousands of actions copies each
+			// about five times.
+			grown := make([]Action, len(actions), max(2*len(actions)+8, hint))
+			copy(grown, actions)
+			actions, hint = grown, 0
 		}
 		var err error
 		n0, saved := len(actions), pl.saveExplain()
@@ -407,6 +421,20 @@ func (pl *planner) progress(inv *Invoice) (Progress, bool) {
 		return Progress{}, false
 	}
 	return pl.p.History.Progress(inv.ID)
+}
+
+// workflow is Policy.Workflow keeping the last answer: most invoices of a
+// portfolio run under one workflow, and a string-keyed lookup per invoice
+// and decision costs more than comparing the name.
+func (pl *planner) workflow(name string) (*Workflow, bool) {
+	if w := pl.lastWF; w != nil && w.Name == name {
+		return w, true
+	}
+	w, ok := pl.policy.Workflow(name)
+	if ok {
+		pl.lastWF = w
+	}
+	return w, ok
 }
 
 // route returns the customer's segment match.
@@ -892,12 +920,12 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	// (route is cached per customer, so asking later changes nothing).
 	var wf *Workflow
 	if has && !pl.policy.SwitchMidCycle {
-		wf, _ = pl.policy.Workflow(prog.Workflow)
+		wf, _ = pl.workflow(prog.Workflow)
 	}
 	if wf == nil {
 		m := pl.route(cs)
 		var ok bool
-		wf, ok = pl.policy.Workflow(m.Workflow)
+		wf, ok = pl.workflow(m.Workflow)
 		if !ok {
 			return stop(func() string { return "segment routed to unknown workflow " + strconv.Quote(m.Workflow) })
 		}
