@@ -212,6 +212,33 @@ type planner struct {
 	due, listed []decision
 	// lastWF is the workflow workflow found last.
 	lastWF *Workflow
+	// The slabs the day's actions take their notices and small slices
+	// from (carve).
+	notices []notice.Notice
+	lines   []notice.Line
+	ids     []string
+	ints    []int
+}
+
+// slabLen is how many elements carve allocates at a time.
+const slabLen = 256
+
+// carve returns a slice of length 0 and capacity n cut from *slab, which
+// it refills slabLen zeroed elements at a time: the notices and small
+// slices of many actions come from one allocation instead of one each.
+// Each slice is capped at n, so appending to one action's slice never
+// writes into another's; a caller keeping one action keeps its slab alive
+// (at most slabLen elements).
+func carve[T any](slab *[]T, n int) []T {
+	if n > len(*slab) {
+		if n > slabLen/4 {
+			return make([]T, 0, n)
+		}
+		*slab = make([]T, slabLen)
+	}
+	s := (*slab)[:0:n]
+	*slab = (*slab)[n:]
+	return s
 }
 
 type custState struct {
@@ -1239,8 +1266,8 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		Workflow: wf.Name, Step: step.Name, StepIndex: si, Currency: d0.inv.Currency,
 	}
 	// Cycles and Steps share one backing array, each capped at len(ds).
-	ints := make([]int, 0, 2*len(ds))
-	a.InvoiceIDs, a.Cycles, a.Steps = make([]string, 0, len(ds)), ints[:0:len(ds)], ints[len(ds):len(ds):2*len(ds)]
+	ints := carve(&pl.ints, 2*len(ds))
+	a.InvoiceIDs, a.Cycles, a.Steps = carve(&pl.ids, len(ds)), ints[:0:len(ds)], ints[len(ds):len(ds):2*len(ds)]
 	var reasons []string
 	if len(ds) > 1 {
 		reasons = make([]string, 0, len(ds))
@@ -1362,7 +1389,8 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	places := pl.places(cur)
 	lang, m := pl.language(cs)
 	wf := ds[0].wf
-	n := &notice.Notice{
+	n := &carve(&pl.notices, 1)[:1][0]
+	*n = notice.Notice{
 		Key: a.Key, Number: notice.NumberFor(a.Key), Date: cs.asOf,
 		Stage: wf.stage(si), Channel: a.Kind.Channel(), Language: lang,
 		Workflow: a.Workflow, Step: step.Name, Templates: m.Templates,
@@ -1398,7 +1426,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	var agr *Agreement
 	opens := make([]decimal.Decimal, 0, len(ds))
 	numbers := make([]string, 0, len(ds))
-	n.Lines = make([]notice.Line, 0, len(ds))
+	n.Lines = carve(&pl.lines, len(ds))
 	for _, d := range ds {
 		inv := d.inv
 		if agr == nil && inv.AgreementID != "" {
