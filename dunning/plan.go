@@ -210,7 +210,7 @@ type planner struct {
 	// due and listed are customer's scratch for the decisions of one
 	// customer, reused by the next (nothing keeps them).
 	due, listed []decision
-	// lastWF is the workflow workflow found last.
+	// lastWF is what workflow found last.
 	lastWF *Workflow
 	// The slabs the day's actions take their notices and small slices
 	// from (carve).
