@@ -1,6 +1,7 @@
 package dunning_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/overduehq/overdue/dunning"
@@ -35,5 +36,47 @@ func TestNoActionPathAllocates(t *testing.T) {
 	t.Logf("allocations: %v for 1,000 invoices, %v for 10,000", small, big)
 	if big > small+10 {
 		t.Errorf("allocations grow with the portfolio: %v for 1,000 invoices, %v for 10,000", small, big)
+	}
+}
+
+// TestActionsShareNothing: the day's actions take their notices and small
+// slices from shared slabs; appending to every slice of one action (and
+// writing through its notice) leaves every other action as it was.
+func TestActionsShareNothing(t *testing.T) {
+	pf := benchPortfolio(50, 2_000)
+	acts, err := dunning.Plan(benchAsOf, stdPolicy(), pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2,000 = 120*16 + 80: due days 0..79 have 17 invoices and 80..119
+	// have 16, so due days 75, 90 and 106 (a step dated benchAsOf each,
+	// checkBenchActions) give 17 + 16 + 16 actions.
+	if len(acts) != 49 {
+		t.Fatalf("%d actions, want 49", len(acts))
+	}
+	want := make([]string, len(acts))
+	for i := range acts {
+		b, err := json.Marshal(acts[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = string(b)
+	}
+	for i := range acts {
+		a := &acts[i]
+		a.InvoiceIDs = append(a.InvoiceIDs, "x")
+		a.Cycles = append(a.Cycles, 99)
+		a.Steps = append(a.Steps, 99)
+		if a.Notice == nil {
+			t.Fatalf("action %s has no notice", a.Key)
+		}
+		a.Notice.Lines = append(a.Notice.Lines, a.Notice.Lines[0])
+		a.Notice.Lines[0].Number = "changed"
+		// The actions after i are untouched so far: each must be as planned.
+		for j := i + 1; j < len(acts); j++ {
+			if b, _ := json.Marshal(acts[j]); string(b) != want[j] {
+				t.Fatalf("changing action %d changed action %d:\n%s\nwas\n%s", i, j, b, want[j])
+			}
+		}
 	}
 }

@@ -2,6 +2,8 @@ package dunning_test
 
 import (
 	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/overduehq/overdue/dunning"
@@ -175,7 +177,11 @@ func BenchmarkPlanWoken(b *testing.B) {
 	if woken != 24_999 {
 		b.Fatalf("%d invoices woken, want 24,999", woken)
 	}
-	sub := only(pf, keep)
+	sub := loaded(only(pf, keep))
+	// The app holds only the day's customers: the whole portfolio and its
+	// wake dates are gone before the timing starts.
+	pf, w, keep = dunning.Portfolio{}, nil, nil
+	runtime.GC()
 	b.ReportAllocs()
 	b.ResetTimer()
 	var n int
@@ -189,4 +195,46 @@ func BenchmarkPlanWoken(b *testing.B) {
 	b.ReportMetric(float64(len(sub.Invoices)), "invoices")
 	b.ReportMetric(float64(n), "actions")
 	checkBenchActions(b, n)
+}
+
+// loaded returns pf as a store that reads the day's rows gives it: each
+// record and string allocated afresh, in the portfolio's order, and the
+// invoices' progress in one slice (rows scanned into it), not the scattered
+// objects of the 1 M-invoice portfolio pf was cut from.
+func loaded(pf dunning.Portfolio) dunning.Portfolio {
+	out := pf
+	out.Customers = make([]dunning.Customer, len(pf.Customers))
+	for i, c := range pf.Customers {
+		c.ID, c.Name, c.Language = strings.Clone(c.ID), strings.Clone(c.Name), strings.Clone(c.Language)
+		cs := make([]dunning.Contact, len(c.Contacts))
+		for k, ct := range c.Contacts {
+			ct.Name, ct.Email = strings.Clone(ct.Name), strings.Clone(ct.Email)
+			ad := make([]string, len(ct.Address))
+			for j, l := range ct.Address {
+				ad[j] = strings.Clone(l)
+			}
+			ct.Address = ad
+			cs[k] = ct
+		}
+		c.Contacts = cs
+		out.Customers[i] = c
+	}
+	out.Invoices = make([]dunning.Invoice, len(pf.Invoices))
+	progs := make([]dunning.Progress, len(pf.Invoices))
+	for i, inv := range pf.Invoices {
+		inv.ID, inv.Number, inv.CustomerID = strings.Clone(inv.ID), strings.Clone(inv.Number), strings.Clone(inv.CustomerID)
+		ls := make([]dunning.Line, len(inv.Lines))
+		for k, l := range inv.Lines {
+			l.Description = strings.Clone(l.Description)
+			ls[k] = l
+		}
+		inv.Lines = ls
+		if inv.Progress != nil {
+			progs[i] = *inv.Progress
+			progs[i].InvoiceID, progs[i].Workflow = inv.ID, strings.Clone(progs[i].Workflow)
+			inv.Progress = &progs[i]
+		}
+		out.Invoices[i] = inv
+	}
+	return out
 }

@@ -210,6 +210,35 @@ type planner struct {
 	// due and listed are customer's scratch for the decisions of one
 	// customer, reused by the next (nothing keeps them).
 	due, listed []decision
+	// lastWF is what workflow found last.
+	lastWF *Workflow
+	// The slabs the day's actions take their notices and small slices
+	// from (carve).
+	notices []notice.Notice
+	lines   []notice.Line
+	ids     []string
+	ints    []int
+}
+
+// slabLen is how many elements carve allocates at a time.
+const slabLen = 256
+
+// carve returns a slice of length 0 and capacity n cut from *slab, which
+// it refills slabLen zeroed elements at a time: the notices and small
+// slices of many actions come from one allocation instead of one each.
+// Each slice is capped at n, so appending to one action's slice never
+// writes into another's; a caller keeping one action keeps its slab alive
+// (at most slabLen elements).
+func carve[T any](slab *[]T, n int) []T {
+	if n > len(*slab) {
+		if n > slabLen/4 {
+			return make([]T, 0, n)
+		}
+		*slab = make([]T, slabLen)
+	}
+	s := (*slab)[:0:n]
+	*slab = (*slab)[n:]
+	return s
 }
 
 type custState struct {
@@ -316,6 +345,7 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 	// Screen the day's decisions in the invoices' own order (screenDay).
 	var verdicts []verdict
 	var busy []bool
+	runs := 0 // invoices screened with a step that may be due
 	if screen {
 		verdicts, busy = make([]verdict, len(p.Invoices)), make([]bool, len(p.Customers))
 	}
@@ -325,7 +355,10 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 		if verdicts != nil {
 			v := pl.screenDay(asOfFn(&p.Customers[ci]), &p.Invoices[i])
 			verdicts[fill[ci]] = v
-			busy[ci] = busy[ci] || v == verdictRun
+			if v == verdictRun {
+				busy[ci] = true
+				runs++
+			}
 		}
 		fill[ci]++
 	}
@@ -350,6 +383,11 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 	}
 	slices.SortFunc(custOrder, func(a, b int32) int { return strings.Compare(p.Customers[a].ID, p.Customers[b].ID) })
 
+	// Mostly one action per invoice with a step due: once the first action
+	// is in (the slice stays nil until then, as an empty plan returns nil),
+	// it is sized so, with the loop's slack of 8, and then not copied as it
+	// grows; past that the loop doubles it.
+	hint := runs + len(rejected) + 8
 	var actions []Action
 	var cs custState
 	for _, ci := range custOrder {
@@ -368,10 +406,13 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 			cs.un = &unappliedState{recs: un}
 		}
 		cs.subj = subject{c: c, invs: invs, asOf: cs.asOf}
-		if len(actions) > 0 && cap(actions)-len(actions) < 8 {
-			// Double: append grows a long slice by a quarter, which for
-			// tens of thousands of actions copies each about five times.
-			actions = slices.Grow(actions, len(actions)+8)
+		if actions != nil && cap(actions)-len(actions) < 8 {
+			// Double (or size to the hint): append grows a long slice by a
+			// quarter, which for tens of thousands of actions copies each
+			// about five times.
+			grown := make([]Action, len(actions), max(2*len(actions)+8, hint))
+			copy(grown, actions)
+			actions, hint = grown, 0
 		}
 		var err error
 		n0, saved := len(actions), pl.saveExplain()
@@ -407,6 +448,20 @@ func (pl *planner) progress(inv *Invoice) (Progress, bool) {
 		return Progress{}, false
 	}
 	return pl.p.History.Progress(inv.ID)
+}
+
+// workflow is Policy.Workflow keeping the last answer: most invoices of a
+// portfolio run under one workflow, and a string-keyed lookup per invoice
+// and decision costs more than comparing the name.
+func (pl *planner) workflow(name string) (*Workflow, bool) {
+	if w := pl.lastWF; w != nil && w.Name == name {
+		return w, true
+	}
+	w, ok := pl.policy.Workflow(name)
+	if ok {
+		pl.lastWF = w
+	}
+	return w, ok
 }
 
 // route returns the customer's segment match.
@@ -892,12 +947,12 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	// (route is cached per customer, so asking later changes nothing).
 	var wf *Workflow
 	if has && !pl.policy.SwitchMidCycle {
-		wf, _ = pl.policy.Workflow(prog.Workflow)
+		wf, _ = pl.workflow(prog.Workflow)
 	}
 	if wf == nil {
 		m := pl.route(cs)
 		var ok bool
-		wf, ok = pl.policy.Workflow(m.Workflow)
+		wf, ok = pl.workflow(m.Workflow)
 		if !ok {
 			return stop(func() string { return "segment routed to unknown workflow " + strconv.Quote(m.Workflow) })
 		}
@@ -1211,8 +1266,8 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		Workflow: wf.Name, Step: step.Name, StepIndex: si, Currency: d0.inv.Currency,
 	}
 	// Cycles and Steps share one backing array, each capped at len(ds).
-	ints := make([]int, 0, 2*len(ds))
-	a.InvoiceIDs, a.Cycles, a.Steps = make([]string, 0, len(ds)), ints[:0:len(ds)], ints[len(ds):len(ds):2*len(ds)]
+	ints := carve(&pl.ints, 2*len(ds))
+	a.InvoiceIDs, a.Cycles, a.Steps = carve(&pl.ids, len(ds)), ints[:0:len(ds)], ints[len(ds):len(ds):2*len(ds)]
 	var reasons []string
 	if len(ds) > 1 {
 		reasons = make([]string, 0, len(ds))
@@ -1334,7 +1389,8 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	places := pl.places(cur)
 	lang, m := pl.language(cs)
 	wf := ds[0].wf
-	n := &notice.Notice{
+	n := &carve(&pl.notices, 1)[:1][0]
+	*n = notice.Notice{
 		Key: a.Key, Number: notice.NumberFor(a.Key), Date: cs.asOf,
 		Stage: wf.stage(si), Channel: a.Kind.Channel(), Language: lang,
 		Workflow: a.Workflow, Step: step.Name, Templates: m.Templates,
@@ -1370,7 +1426,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	var agr *Agreement
 	opens := make([]decimal.Decimal, 0, len(ds))
 	numbers := make([]string, 0, len(ds))
-	n.Lines = make([]notice.Line, 0, len(ds))
+	n.Lines = carve(&pl.lines, len(ds))
 	for _, d := range ds {
 		inv := d.inv
 		if agr == nil && inv.AgreementID != "" {
