@@ -491,7 +491,7 @@ type group struct {
 }
 
 func (r *Runner) newCarrier(ctx context.Context) *carrier {
-	c := &carrier{r: r, ctx: ctx, set: sync.OnceValue(r.Policy.templates)}
+	c := &carrier{r: r, ctx: ctx, set: sync.OnceValue(r.templates)}
 	c.comp = &completer{r: r, ctx: ctx}
 	if r.concurrency() == 1 {
 		return c // dispatch carries each group itself, on the caller's goroutine

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/overduehq/overdue/notice"
@@ -182,6 +183,35 @@ type Runner struct {
 	// on one store seldom contend for the same claims. Off, actions run in
 	// plan order. Either way every action is tried once per Execute.
 	Stagger bool
+
+	// tmpl keeps the policy's parsed templates from one Execute to the
+	// next (templates).
+	tmpl struct {
+		sync.Mutex
+		key templatesKey
+		set *notice.Set
+	}
+}
+
+// templatesKey is what the parsed templates a Runner keeps were made from.
+type templatesKey struct {
+	policy *Policy
+	set    *notice.Set
+	limits notice.Limits
+}
+
+// templates returns the policy's templates (Policy.templates), parsed once
+// and kept while the runner's Policy, its Templates and its RenderLimits
+// stay the same: parsing the built-in set costs milliseconds, which a
+// runner called once a day per policy (the simulator) paid on every run.
+func (r *Runner) templates() *notice.Set {
+	k := templatesKey{r.Policy, r.Policy.Templates, r.Policy.RenderLimits}
+	r.tmpl.Lock()
+	defer r.tmpl.Unlock()
+	if r.tmpl.set == nil || r.tmpl.key != k {
+		r.tmpl.set, r.tmpl.key = r.Policy.templates(), k
+	}
+	return r.tmpl.set
 }
 
 // Status is what happened to one action in a run.
