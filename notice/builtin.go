@@ -257,13 +257,13 @@ func Builtin() *Set {
 			defs := common + `{{define "opening"}}` + w.opening + `{{end}}{{define "closing"}}` + w.closing + `{{end}}{{define "subject"}}` + w.subject + `{{end}}` +
 				`{{define "extra"}}` + w.extra + `{{end}}`
 			t := Template{Subject: w.subject, Text: defs + layout, HTML: defs + hw + htmlLayout, SMS: sms + w.sms}
-			if err := s.Add(Key{Language: lang, Stage: st}, t); err != nil {
+			if err := s.add(Key{Language: lang, Stage: st}, t, true); err != nil {
 				panic(err) // the built-in templates are constants checked by the tests
 			}
 		}
 	}
 	for lang, t := range builtinStatement() {
-		if err := s.Add(Key{Language: lang, Stage: StatementOfAccount}, t); err != nil {
+		if err := s.add(Key{Language: lang, Stage: StatementOfAccount}, t, true); err != nil {
 			panic(err)
 		}
 	}

@@ -249,22 +249,45 @@ func (p *parsed) get() (*instance, error) {
 }
 
 // parseText parses a text/template part and makes it safe to run (see
-// guard).
-func parseText(name, src string) (*ttemplate.Template, error) {
+// guard); with inlined set, its template calls are inlined first (see
+// inline).
+func parseText(name, src string, inlined bool) (*ttemplate.Template, error) {
 	t, err := ttemplate.New(name).Funcs(funcs()).Option("missingkey=error").Parse(src)
 	if err != nil {
 		return nil, err
 	}
-	return t, guardAll(t.Templates(), func(x *ttemplate.Template) *parse.Tree { return x.Tree })
+	tree := func(x *ttemplate.Template) *parse.Tree { return x.Tree }
+	if inlined {
+		inlineAll(t.Templates(), tree)
+	}
+	return t, guardAll(t.Templates(), tree)
 }
 
 // parseHTML parses an html/template part and makes it safe to run.
-func parseHTML(src string) (*htemplate.Template, error) {
+func parseHTML(src string, inlined bool) (*htemplate.Template, error) {
 	t, err := htemplate.New("html").Funcs(funcs()).Option("missingkey=error").Parse(src)
 	if err != nil {
 		return nil, err
 	}
-	return t, guardAll(t.Templates(), func(x *htemplate.Template) *parse.Tree { return x.Tree })
+	tree := func(x *htemplate.Template) *parse.Tree { return x.Tree }
+	if inlined {
+		inlineAll(t.Templates(), tree)
+	}
+	return t, guardAll(t.Templates(), tree)
+}
+
+// inlineAll inlines the template calls in every tree associated with a
+// parsed template.
+func inlineAll[T any](ts []T, tree func(T) *parse.Tree) {
+	trees := map[string]*parse.Tree{}
+	for _, x := range ts {
+		if tr := tree(x); tr != nil {
+			trees[tr.Name] = tr
+		}
+	}
+	for _, tr := range trees {
+		inline(tr.Root, trees, 0)
+	}
 }
 
 // guardAll guards the tree of every template associated with a parsed one.

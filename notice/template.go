@@ -85,7 +85,11 @@ func funcs() map[string]any {
 }
 
 // Add parses t and stores it under k. The key's language is lower-cased.
-func (s *Set) Add(k Key, t Template) error {
+func (s *Set) Add(k Key, t Template) error { return s.add(k, t, false) }
+
+// add is Add; with inlined set (the built-in templates) template calls are
+// inlined (see inline).
+func (s *Set) add(k Key, t Template, inlined bool) error {
 	if !k.Stage.Valid() {
 		return &TemplateError{Key: k, Part: "stage", Err: fmt.Errorf("invalid stage %d", k.Stage)}
 	}
@@ -95,22 +99,22 @@ func (s *Set) Add(k Key, t Template) error {
 	k.Language = strings.ToLower(k.Language)
 	p := &parsed{src: t}
 	var err error
-	if p.subject, err = parseText("subject", t.Subject); err != nil {
+	if p.subject, err = parseText("subject", t.Subject, inlined); err != nil {
 		return &TemplateError{Key: k, Part: "subject", Err: err}
 	}
 	if strings.TrimSpace(t.Text) == "" {
 		return &TemplateError{Key: k, Part: "text", Err: fmt.Errorf("the text template is empty")}
 	}
-	if p.text, err = parseText("text", t.Text); err != nil {
+	if p.text, err = parseText("text", t.Text, inlined); err != nil {
 		return &TemplateError{Key: k, Part: "text", Err: err}
 	}
 	if t.HTML != "" {
-		if p.html, err = parseHTML(t.HTML); err != nil {
+		if p.html, err = parseHTML(t.HTML, inlined); err != nil {
 			return &TemplateError{Key: k, Part: "html", Err: err}
 		}
 	}
 	if t.SMS != "" {
-		if p.sms, err = parseText("sms", t.SMS); err != nil {
+		if p.sms, err = parseText("sms", t.SMS, inlined); err != nil {
 			return &TemplateError{Key: k, Part: "sms", Err: err}
 		}
 	}
