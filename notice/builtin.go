@@ -136,7 +136,7 @@ const htmlLayout = `<!DOCTYPE html>
 <table style="border-collapse: collapse" border="1" cellpadding="4">
 <thead><tr>{{template "head" .}}</tr></thead>
 <tbody>
-{{range .Lines}}<tr><td>{{.Number}}</td><td>{{.Issued}}</td><td>{{.Due}}</td><td>{{.Description}}{{with .Instalment}} ({{.}}){{end}}</td><td style="text-align:right">{{.Amount}}</td><td style="text-align:right">{{.Open}}</td><td style="text-align:right">{{.DaysOverdue}}</td></tr>
+{{range .Lines}}{{.HTMLRow}}
 {{with .Plan}}<tr><td colspan="7">{{template "plan" $}} {{.}}</td></tr>
 {{end}}{{end}}{{range .Fees}}<tr><td colspan="5">{{.Label}}{{with .Invoice}} ({{.}}){{end}}{{with .Basis}}, {{.}}{{end}}{{with .Netting}}, {{.}}{{end}}</td><td style="text-align:right">{{.Amount}}</td><td></td></tr>
 {{end}}{{range .Interest}}<tr><td colspan="5">{{.Label}}{{with .Invoice}} ({{.}}){{end}}{{with .Basis}}, {{.}}{{end}}: {{.Rate}} × {{.Principal}} × {{.Days}}/{{.Year}}, {{.From}} – {{.To}}</td><td style="text-align:right">{{.Amount}}</td><td></td></tr>

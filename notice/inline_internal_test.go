@@ -1,9 +1,12 @@
 package notice
 
 import (
+	htemplate "html/template"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
 )
 
 // TestInlineKeepsMeaning: a template whose calls inline may and may not
@@ -40,4 +43,27 @@ func TestInlineKeepsMeaning(t *testing.T) {
 			t.Errorf("%s: as written %q, inlined %q", src, out[0], out[1])
 		}
 	}
+}
+
+// builtinRowBefore is the built-in HTML layout's invoice row as it was
+// written before LineView.HTMLRow: seven escaped actions.
+const builtinRowBefore = `<tr><td>{{.Number}}</td><td>{{.Issued}}</td><td>{{.Due}}</td><td>{{.Description}}{{with .Instalment}} ({{.}}){{end}}</td><td style="text-align:right">{{.Amount}}</td><td style="text-align:right">{{.Open}}</td><td style="text-align:right">{{.DaysOverdue}}</td></tr>`
+
+// TestHTMLRowEscapesAsHTMLTemplate: HTMLRow is, byte for byte, what
+// html/template writes for the row's seven actions, for any text: markup,
+// quotes, +, NUL, invalid UTF-8, non-ASCII.
+func TestHTMLRowEscapesAsHTMLTemplate(t *testing.T) {
+	tm := htemplate.Must(htemplate.New("row").Parse(builtinRowBefore))
+	str := rapid.OneOf(rapid.String(), rapid.StringOf(rapid.SampledFrom([]rune("<>&'\"+\x00aé€ \t="))), rapid.Map(rapid.SliceOf(rapid.Byte()), func(b []byte) string { return string(b) }))
+	rapid.Check(t, func(t *rapid.T) {
+		x := LineView{Number: str.Draw(t, "number"), Issued: str.Draw(t, "issued"), Due: str.Draw(t, "due"), Description: str.Draw(t, "description"),
+			Instalment: rapid.OneOf(rapid.Just(""), str).Draw(t, "instalment"), Amount: str.Draw(t, "amount"), Open: str.Draw(t, "open"), DaysOverdue: rapid.IntRange(-5, 100000).Draw(t, "days")}
+		var want strings.Builder
+		if err := tm.Execute(&want, x); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(htmlRow(&x)); got != want.String() {
+			t.Fatalf("htmlRow %q\nhtml/template %q", got, want.String())
+		}
+	})
 }

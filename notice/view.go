@@ -1,8 +1,10 @@
 package notice
 
 import (
+	htemplate "html/template"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rickb777/date/v2"
@@ -22,6 +24,68 @@ type LineView struct {
 	// Plan is the payment plan agreed for the invoice, in words
 	// ("" without one).
 	Plan string
+	// HTMLRow is the line as a row of the built-in HTML layout's invoice
+	// table, the same in every language: <tr> with the cells Number,
+	// Issued, Due, Description (and " (Instalment)"), Amount, Open and
+	// DaysOverdue, each escaped as html/template escapes text; the
+	// built-in layout writes it in one action instead of seven. A
+	// statement's lines (StatementView.Open) leave it empty.
+	HTMLRow htemplate.HTML
+}
+
+// writeHTMLText writes s escaped as html/template escapes a value in
+// element content (its htmlEscaper): NUL, quotes, &, +, < and >; every
+// other byte, invalid UTF-8 included, as it is.
+func writeHTMLText(b *strings.Builder, s string) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var r string
+		switch s[i] {
+		case 0:
+			r = "\uFFFD"
+		case '"':
+			r = "&#34;"
+		case '&':
+			r = "&amp;"
+		case '\'':
+			r = "&#39;"
+		case '+':
+			r = "&#43;"
+		case '<':
+			r = "&lt;"
+		case '>':
+			r = "&gt;"
+		default:
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(r)
+		last = i + 1
+	}
+	b.WriteString(s[last:])
+}
+
+// htmlRow is LineView.HTMLRow.
+func htmlRow(x *LineView) htemplate.HTML {
+	var b strings.Builder
+	b.Grow(160 + len(x.Number) + len(x.Issued) + len(x.Due) + len(x.Description) + len(x.Instalment) + len(x.Amount) + len(x.Open))
+	cell := func(pre, s string) {
+		b.WriteString(pre)
+		writeHTMLText(&b, s)
+	}
+	cell("<tr><td>", x.Number)
+	cell("</td><td>", x.Issued)
+	cell("</td><td>", x.Due)
+	cell("</td><td>", x.Description)
+	if x.Instalment != "" {
+		cell(" (", x.Instalment)
+		b.WriteString(")")
+	}
+	cell(`</td><td style="text-align:right">`, x.Amount)
+	cell(`</td><td style="text-align:right">`, x.Open)
+	cell(`</td><td style="text-align:right">`, strconv.Itoa(x.DaysOverdue))
+	b.WriteString("</td></tr>")
+	return htemplate.HTML(b.String())
 }
 
 // UnappliedView is an unapplied payment or credit formatted for a language:
@@ -158,6 +222,7 @@ func NewView(n *Notice) *View {
 	for _, x := range n.Lines {
 		v.Lines = append(v.Lines, LineView{Number: x.Number, Issued: dt(x.IssueDate), Due: dt(x.DueDate), Description: x.Description, Amount: m(x.Amount), Open: m(x.Open), DaysOverdue: x.DaysOverdue, LastNotice: dt(x.LastNotice),
 			Instalment: instalmentWords(lang, x.Instalment, x.Instalments), Plan: planWords(lang, x.Plan, m, dt)})
+		v.Lines[len(v.Lines)-1].HTMLRow = htmlRow(&v.Lines[len(v.Lines)-1])
 		v.MaxDaysOverdue = max(v.MaxDaysOverdue, x.DaysOverdue)
 	}
 	v.AllEarlier = len(n.Lines) > 0
