@@ -50,10 +50,10 @@ Dear {{.Debtor.Name}},
 
 {{template "opening" .}}
 
-{{range .Lines}}- Invoice {{.Number}} of {{.Issued}}, due {{.Due}}: {{.Description}}{{with .Instalment}} ({{.}}){{end}}
+{{if ne .Lang "de"}}{{.LinesText}}{{else}}{{range .Lines}}- Invoice {{.Number}} of {{.Issued}}, due {{.Due}}: {{.Description}}{{with .Instalment}} ({{.}}){{end}}
   amount {{.Amount}}, open {{.Open}}{{if .DaysOverdue}}, {{plural .DaysOverdue "day" "days"}} overdue{{end}}
 {{with .Plan}}  payment plan agreed: {{.}}
-{{end}}{{end}}{{if .Fees}}
+{{end}}{{end}}{{end}}{{if .Fees}}
 {{range .Fees}}- {{.Label}}{{with .Invoice}} (invoice {{.}}){{end}}{{with .Basis}}, {{.}}{{end}}{{with .Netting}}, {{.}}{{end}}: {{.Amount}}
 {{end}}{{end}}{{if .Interest}}
 {{range .Interest}}- {{.Label}}{{with .Invoice}} on invoice {{.}}{{end}}{{with .Basis}} ({{.}}){{end}}: {{.Rate}} a year on {{.Principal}} for {{plural .Days "day" "days"}}, {{.From}} to {{.To}} (day count {{.Days}}/{{.Year}}): {{.Amount}}
@@ -94,10 +94,10 @@ Sehr geehrte Damen und Herren,
 
 {{template "opening" .}}
 
-{{range .Lines}}- Rechnung {{.Number}} vom {{.Issued}}, fällig am {{.Due}}: {{.Description}}{{with .Instalment}} ({{.}}){{end}}
+{{if eq .Lang "de"}}{{.LinesText}}{{else}}{{range .Lines}}- Rechnung {{.Number}} vom {{.Issued}}, fällig am {{.Due}}: {{.Description}}{{with .Instalment}} ({{.}}){{end}}
   Betrag {{.Amount}}, offen {{.Open}}{{if .DaysOverdue}}, {{plural .DaysOverdue "Tag" "Tage"}} überfällig{{end}}
 {{with .Plan}}  vereinbarter Ratenplan: {{.}}
-{{end}}{{end}}{{if .Fees}}
+{{end}}{{end}}{{end}}{{if .Fees}}
 {{range .Fees}}- {{.Label}}{{with .Invoice}} (Rechnung {{.}}){{end}}{{with .Basis}}, {{.}}{{end}}{{with .Netting}}, {{.}}{{end}}: {{.Amount}}
 {{end}}{{end}}{{if .Interest}}
 {{range .Interest}}- {{.Label}}{{with .Invoice}} auf Rechnung {{.}}{{end}}{{with .Basis}} ({{.}}){{end}}: {{.Rate}} p. a. auf {{.Principal}} für {{plural .Days "Tag" "Tage"}}, {{.From}} bis {{.To}} (Zinstage {{.Days}}/{{.Year}}): {{.Amount}}

@@ -67,3 +67,42 @@ func TestHTMLRowEscapesAsHTMLTemplate(t *testing.T) {
 		}
 	})
 }
+
+// TestLinesTextAsTheRangeWrote: LinesText is, byte for byte, what the
+// built-in text layouts' range over Lines wrote before it, in English and
+// German, for any lines: instalments, plans, days overdue of 0, 1, -1 and
+// more.
+func TestLinesTextAsTheRangeWrote(t *testing.T) {
+	before := map[string]string{
+		"en": `{{range .Lines}}- Invoice {{.Number}} of {{.Issued}}, due {{.Due}}: {{.Description}}{{with .Instalment}} ({{.}}){{end}}
+  amount {{.Amount}}, open {{.Open}}{{if .DaysOverdue}}, {{plural .DaysOverdue "day" "days"}} overdue{{end}}
+{{with .Plan}}  payment plan agreed: {{.}}
+{{end}}{{end}}`,
+		"de": `{{range .Lines}}- Rechnung {{.Number}} vom {{.Issued}}, fällig am {{.Due}}: {{.Description}}{{with .Instalment}} ({{.}}){{end}}
+  Betrag {{.Amount}}, offen {{.Open}}{{if .DaysOverdue}}, {{plural .DaysOverdue "Tag" "Tage"}} überfällig{{end}}
+{{with .Plan}}  vereinbarter Ratenplan: {{.}}
+{{end}}{{end}}`,
+	}
+	str := rapid.OneOf(rapid.Just(""), rapid.String(), rapid.StringOf(rapid.SampledFrom([]rune("<>&'\"+\x00aé€ \n{}"))))
+	rapid.Check(t, func(t *rapid.T) {
+		lang := rapid.SampledFrom([]string{"en", "de"}).Draw(t, "lang")
+		lines := rapid.SliceOfN(rapid.Custom(func(t *rapid.T) LineView {
+			return LineView{Number: str.Draw(t, "number"), Issued: str.Draw(t, "issued"), Due: str.Draw(t, "due"), Description: str.Draw(t, "description"),
+				Instalment: str.Draw(t, "instalment"), Amount: str.Draw(t, "amount"), Open: str.Draw(t, "open"), Plan: str.Draw(t, "plan"),
+				DaysOverdue: rapid.OneOf(rapid.IntRange(-2, 2), rapid.IntRange(-100, 100000)).Draw(t, "days")}
+		}), 0, 5).Draw(t, "lines")
+		tm, err := parseText("t", before[lang], false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &budget{}
+		b.start(Limits{})
+		var want strings.Builder
+		if err := tm.Funcs(map[string]any{tickFunc: b.tick}).Execute(&want, View{Lines: lines}); err != nil {
+			t.Fatal(err)
+		}
+		if got := linesText(lang, lines); got != want.String() {
+			t.Fatalf("linesText %q\ntemplate  %q", got, want.String())
+		}
+	})
+}

@@ -171,6 +171,54 @@ type View struct {
 	// Charges is FeeTotal plus InterestTotal, "" when there are none;
 	// Invoices lists the invoice numbers ("INV-1, INV-2").
 	Charges, Invoices string
+	// LinesText is the invoice list of the built-in text layout in the
+	// notice's language (German where Lang is "de", else English), one
+	// entry per line: "- Invoice INV-1 of 1 March 2026, due 31 March 2026:
+	// Consulting (instalment 2 of 3)", then "  amount EUR 100.00, open
+	// EUR 50.00, 14 days overdue" and, with a plan, "  payment plan
+	// agreed: ...", each ending in a newline. The built-in layouts write it
+	// in one action instead of about ten per line.
+	LinesText string
+}
+
+// lineWords are the words of the built-in text layout's invoice list.
+type lineWords struct{ invoice, of, due, amount, open, day, days, overdue, plan string }
+
+// linesText is View.LinesText.
+func linesText(lang string, lines []LineView) string {
+	w := lineWords{"- Invoice ", " of ", ", due ", "  amount ", ", open ", "day", "days", " overdue", "  payment plan agreed: "}
+	if lang == "de" {
+		w = lineWords{"- Rechnung ", " vom ", ", fällig am ", "  Betrag ", ", offen ", "Tag", "Tage", " überfällig", "  vereinbarter Ratenplan: "}
+	}
+	var b strings.Builder
+	b.Grow(len(lines) * 160)
+	put := func(ss ...string) {
+		for _, x := range ss {
+			b.WriteString(x)
+		}
+	}
+	for _, x := range lines {
+		put(w.invoice, x.Number, w.of, x.Issued, w.due, x.Due, ": ", x.Description)
+		if x.Instalment != "" {
+			put(" (", x.Instalment, ")")
+		}
+		put("\n", w.amount, x.Amount, w.open, x.Open)
+		if x.DaysOverdue != 0 {
+			b.WriteString(", ")
+			b.WriteString(strconv.Itoa(x.DaysOverdue))
+			if x.DaysOverdue == 1 || x.DaysOverdue == -1 {
+				put(" ", w.day)
+			} else {
+				put(" ", w.days)
+			}
+			b.WriteString(w.overdue)
+		}
+		b.WriteString("\n")
+		if x.Plan != "" {
+			put(w.plan, x.Plan, "\n")
+		}
+	}
+	return b.String()
 }
 
 // NewView formats a notice for its templates.
@@ -225,6 +273,7 @@ func NewView(n *Notice) *View {
 		v.Lines[len(v.Lines)-1].HTMLRow = htmlRow(&v.Lines[len(v.Lines)-1])
 		v.MaxDaysOverdue = max(v.MaxDaysOverdue, x.DaysOverdue)
 	}
+	v.LinesText = linesText(lang, v.Lines)
 	v.AllEarlier = len(n.Lines) > 0
 	for _, x := range n.Lines {
 		v.AllEarlier = v.AllEarlier && x.LastNotice != 0
