@@ -79,8 +79,8 @@ func plainText(l *parse.ListNode) bool {
 }
 
 // usesVariables reports whether a body declares or reads a variable ($,
-// $x), or holds anything inline does not know (break, continue, comments
-// are fine to keep out too).
+// $x), or holds a node it does not look into (break, continue, comment):
+// such a body keeps its call.
 func usesVariables(n parse.Node) bool {
 	switch n := n.(type) {
 	case nil:
