@@ -1,14 +1,17 @@
 package sqlstore_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -198,6 +201,10 @@ func TestConnectionCuts(t *testing.T) {
 				}
 				_, schema := newSchemaStore(t, db)
 				snd := &countingSender{delay: time.Millisecond}
+				// Every runner's action log, shown for a key delivered twice.
+				var logMu sync.Mutex
+				var logBuf bytes.Buffer
+				logger := slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logBuf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 				var wg sync.WaitGroup
 				errs := make([]int, runners)
 				for i := range runners {
@@ -209,7 +216,7 @@ func TestConnectionCuts(t *testing.T) {
 					t.Cleanup(func() { pool.Close() })
 					r := &dunning.Runner{Policy: pol, Store: sqlstore.New(pool, schema), Sender: snd, Clock: dunningtest.ClockAt(dunningtest.Day("2026-04-14")),
 						Owner: fmt.Sprintf("runner-%d", i), Stagger: true, Lease: 8 * time.Second, Backoff: 10 * time.Millisecond, RetryAfter: time.Second,
-						Concurrency: c.conc}
+						Concurrency: c.conc, Logger: logger.With("runner", i)}
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
@@ -220,7 +227,7 @@ func TestConnectionCuts(t *testing.T) {
 				cuts := proxy.cuts.Load()
 				// A last run on a direct connection finishes what the cut
 				// connections left held (claims whose replies were lost).
-				direct := &dunning.Runner{Policy: pol, Store: sqlstore.New(db, schema), Sender: snd, Clock: dunningtest.ClockAt(dunningtest.Day("2026-04-14")), Owner: "direct", Lease: 5 * time.Second}
+				direct := &dunning.Runner{Policy: pol, Store: sqlstore.New(db, schema), Sender: snd, Clock: dunningtest.ClockAt(dunningtest.Day("2026-04-14")), Owner: "direct", Lease: 5 * time.Second, Logger: logger.With("runner", "direct")}
 				untilDone(ctx, direct, pf, time.Now().Add(30*time.Second))
 
 				recs, err := sqlstore.New(db, schema).Records(ctx)
@@ -243,7 +250,15 @@ func TestConnectionCuts(t *testing.T) {
 						t.Errorf("%s never delivered", a.Key)
 					case d > 1:
 						dups += d - 1
-						t.Errorf("%s delivered %d times", a.Key, d)
+						logMu.Lock()
+						var lines []string
+						for _, l := range strings.Split(logBuf.String(), "\n") {
+							if strings.Contains(l, a.Key) {
+								lines = append(lines, l)
+							}
+						}
+						logMu.Unlock()
+						t.Errorf("%s delivered %d times; its log:\n%s", a.Key, d, strings.Join(lines, "\n"))
 					}
 				}
 				t.Logf("round %d: %d runners, %d cuts so far, run errors %v, %d duplicates, %d missed", round, runners, cuts, errs, dups, missed)
@@ -314,4 +329,16 @@ func TestClockSkew(t *testing.T) {
 		t.Logf("clock %+v: sent %d, busy %d, done %d", skews[i], rep.Counts[dunning.StatusSent], rep.Counts[dunning.StatusBusy], rep.Counts[dunning.StatusDone])
 	}
 	t.Logf("skews %v: %d duplicates, %d missed", skews, dups, n-len(snd.sent))
+}
+
+// lockedWriter serializes writes to w under mu.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
