@@ -86,6 +86,7 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 	if r.Store == nil || r.Policy == nil {
 		return rep, errors.New("dunning: Runner needs a Policy and a Store")
 	}
+	r.recordKept(ctx)
 	order := make([]int, len(acts))
 	for i := range order {
 		order[i] = i
@@ -665,6 +666,14 @@ func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set) {
 	if j.ext {
 		j.rec.Unknown = j.claim.Unknown
 		sendIt := true
+		if o, ok := r.kept.get(a.Key); ok && j.claim.Unknown {
+			// This runner's own take-over of an outcome it carried out
+			// but could not record: record that outcome, do nothing again.
+			j.rec, j.rec.Unknown, j.rec.Recovered = o.rec, true, true
+			j.res.MessageID, j.res.Error, j.res.Event = o.res.MessageID, o.res.Error, o.res.Event
+			j.stage = toRecord
+			return
+		}
 		if j.claim.Unknown {
 			id, lcr, found, err := r.lookup(ctx, a)
 			switch {
@@ -838,6 +847,13 @@ func (r *Runner) recordAll(ctx context.Context, jobs []*job) {
 // not go in drops an Err set for the outcome it would have recorded (a
 // permanent failure), so finish gives the Result the record's error.
 func (r *Runner) recorded(j *job, err error) {
+	if j.ext {
+		if err == nil || errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrInvalid) {
+			r.kept.forget(j.a.Key)
+		} else {
+			r.kept.keep(j)
+		}
+	}
 	switch {
 	case errors.Is(err, ErrLeaseLost):
 		j.res.Err = nil

@@ -96,13 +96,19 @@ func (SystemClock) Now() time.Time { return time.Now() }
 //     sharing a plan each render only the notices they won; one whose
 //     template fails to render gets StatusProblem too, is not sent, and
 //     its claim is given back at once (an unknown outcome stays unknown).
-//   - The one window for a duplicate: a runner that dies (or loses its
-//     store for longer than the lease) after the provider accepted a
-//     notice and before the record leaves its outcome unknown. After the
-//     lease the action is claimed again under the same key (Claim.Unknown)
-//     and sent again (StatusResent, Record.Unknown), unless the sender is a
-//     Looker that confirms the first send (StatusRecovered), or the
-//     provider deduplicates by key. Then there is no duplicate.
+//   - A runner whose record tries all fail until the lease ends (its store
+//     out of reach) keeps the outcome in memory (Unrecorded): its next Run
+//     or Execute records it late under the same claim, and its own
+//     take-over of the key after the lease records the kept outcome
+//     (StatusRecovered) instead of sending again.
+//   - The one window for a duplicate: a runner that dies after the
+//     provider accepted a notice and before the record (or that lost its
+//     store for longer than the lease, while another runner took the key
+//     over) leaves its outcome unknown. After the lease the action is
+//     claimed again under the same key (Claim.Unknown) and sent again
+//     (StatusResent, Record.Unknown), unless the sender is a Looker that
+//     confirms the first send (StatusRecovered), or the provider
+//     deduplicates by key. Then there is no duplicate.
 //   - Batches and sends in flight change none of this: a chunk is claimed in
 //     one ClaimMany (the next one while the last sends of the chunk before
 //     are in flight, unless the two share an invoice or a customer) and its
@@ -148,7 +154,8 @@ type Runner struct {
 	// RecordTimeout bounds each try to record an outcome (default 10s).
 	// Recording is retried, with Backoff doubling up to 2s, until it
 	// succeeds or the lease (measured from before the claim on this
-	// machine's monotonic clock) runs out.
+	// machine's monotonic clock) runs out; then the outcome is kept
+	// (Unrecorded) and recorded by a later run.
 	RecordTimeout time.Duration
 	// StopAfter is how many actions in a row may fail in the store, or in
 	// the sender, before Execute gives up and returns an error naming the
@@ -183,6 +190,10 @@ type Runner struct {
 	// on one store seldom contend for the same claims. Off, actions run in
 	// plan order. Either way every action is tried once per Execute.
 	Stagger bool
+
+	// kept holds the outcomes carried out whose record did not go in
+	// (kept.go).
+	kept keptOutcomes
 
 	// tmpl keeps the policy's parsed templates from one Execute to the
 	// next (templates).
@@ -424,6 +435,9 @@ func (r *Runner) Plan(ctx context.Context, p Portfolio) ([]Action, error) {
 // Run plans and executes. When a notice fails for good, it plans once more
 // so the fallback (letter or task) goes out in the same run.
 func (r *Runner) Run(ctx context.Context, p Portfolio) (Report, error) {
+	if r.Store != nil {
+		r.recordKept(ctx) // before the history is read for the plan
+	}
 	acts, err := r.Plan(ctx, p)
 	if err != nil {
 		return Report{}, err

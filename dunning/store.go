@@ -279,7 +279,9 @@ type Store interface {
 	// Complete records the outcome of a claimed action and updates the
 	// progress of its invoices, atomically: all of it or none. It returns
 	// ErrLeaseLost if the claim (owner and attempt) is no longer the
-	// key's current one, and then records nothing. If the key was already
+	// key's current one, and then records nothing; an expired claim that
+	// no other claim has replaced still records (a runner that lost its
+	// store for the whole lease records late). If the key was already
 	// completed by this very claim (same owner and attempt: an earlier call
 	// committed but its reply was lost), it returns nil and records nothing
 	// more, so a retry after an ambiguous commit is a success. It refuses a

@@ -187,6 +187,31 @@ func Run(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	// A runner that lost its store for the whole lease records its
+	// outcome late (dunning's kept outcomes): the fence is the claim's
+	// owner and attempt, not its expiry.
+	t.Run("ExpiredClaimNotTakenOverStillCompletes", func(t *testing.T) {
+		t.Parallel()
+		k := newStore(t)
+		needAdvance(t, k)
+		s := k.Store
+		a, err := s.Claim(ctx, claimP("k", "a", time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		k.Advance(2 * time.Minute)
+		if err := s.Complete(ctx, a, rec("k", []string{"i1"}, 0, dunning.Email, dunning.Sent)); err != nil {
+			t.Fatalf("complete of an expired claim nobody took over: %v", err)
+		}
+		if _, err := s.Claim(ctx, claimP("k", "b", time.Minute)); !errors.Is(err, dunning.ErrAlreadyDone) {
+			t.Errorf("claim after the late record: err = %v, want ErrAlreadyDone", err)
+		}
+		rs, _ := s.Records(ctx)
+		if len(rs) != 1 || rs[0].Attempts != 1 {
+			t.Errorf("records = %+v, want one with 1 attempt", rs)
+		}
+	})
+
 	t.Run("ReleaseHoldsForRetryIn", func(t *testing.T) {
 		t.Parallel()
 		k := newStore(t)
