@@ -261,7 +261,11 @@ func TestConnectionCuts(t *testing.T) {
 						t.Errorf("%s delivered %d times; its log:\n%s", a.Key, d, strings.Join(lines, "\n"))
 					}
 				}
-				t.Logf("round %d: %d runners, %d cuts so far, run errors %v, %d duplicates, %d missed", round, runners, cuts, errs, dups, missed)
+				logMu.Lock()
+				late, recovered := strings.Count(logBuf.String(), "dunning: recorded late"), strings.Count(logBuf.String(), "status=recovered")
+				logMu.Unlock()
+				t.Logf("round %d: %d runners, %d cuts so far, run errors %v, %d duplicates, %d missed; kept outcomes recorded late %d, on take-over %d",
+					round, runners, cuts, errs, dups, missed, late, recovered)
 			}
 		})
 	}
