@@ -19,9 +19,10 @@ import (
 //     runner's own take-over) records the kept outcome, marked Recovered,
 //     instead of carrying the action out again.
 //
-// So while its process lives, a runner that lost its store never sends a
-// notice twice; what is kept dies with the process (the one window for a
-// duplicate), and a key another runner took over is sent again by that one.
+// So while its process lives, a runner that lost its store does not send a
+// kept notice again itself; what is kept dies with the process (the one
+// window for a duplicate), and a key another runner took over after the
+// lease is sent again by that one (StatusResent).
 
 // keptOutcome is a carried-out action whose record did not go in.
 type keptOutcome struct {
