@@ -53,6 +53,21 @@ type cutProxy struct {
 	live   map[int]net.Conn // client side, by id
 	next   int
 	cuts   atomic.Int64
+	down   atomic.Bool // refuse new connections (setDown)
+}
+
+// setDown cuts every live connection and refuses new ones while on.
+func (p *cutProxy) setDown(on bool) {
+	p.down.Store(on)
+	if !on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for id, c := range p.live {
+		c.Close()
+		delete(p.live, id)
+	}
 }
 
 func startProxy(t *testing.T, target string) *cutProxy {
@@ -69,6 +84,10 @@ func startProxy(t *testing.T, target string) *cutProxy {
 			c, err := ln.Accept()
 			if err != nil {
 				return
+			}
+			if p.down.Load() {
+				c.Close()
+				continue
 			}
 			s, err := net.Dial("tcp", target)
 			if err != nil {
@@ -266,6 +285,118 @@ func TestConnectionCuts(t *testing.T) {
 				logMu.Unlock()
 				t.Logf("round %d: %d runners, %d cuts so far, run errors %v, %d duplicates, %d missed; kept outcomes recorded late %d, on take-over %d",
 					round, runners, cuts, errs, dups, missed, late, recovered)
+			}
+		})
+	}
+}
+
+// outageSender delivers every send and counts it per key; its first send
+// takes the store away (every connection cut, new ones refused) for
+// outage, right after the provider accepted the notice.
+type outageSender struct {
+	countingSender
+	proxy  *cutProxy
+	outage time.Duration
+	first  sync.Once
+	key    string
+}
+
+func (s *outageSender) Send(ctx context.Context, key string, n *notice.Notice) (string, error) {
+	id, err := s.countingSender.Send(ctx, key, n)
+	s.first.Do(func() {
+		s.key = key
+		s.proxy.setDown(true)
+		time.AfterFunc(s.outage, func() { s.proxy.setDown(false) })
+	})
+	return id, err
+}
+
+// TestStoreLostLongerThanLease: right after the provider accepts the
+// first notice, PostgreSQL is out of reach (every connection through the
+// proxy cut, new ones refused) for 3 s, longer than the runner's 2 s
+// lease, so every try to record that notice fails. The runner keeps the
+// outcome; once the store is back its next run records it late under the
+// same claim: every key of the plan is delivered once and recorded once.
+// A runner restarted after the outage (its kept outcome lost with the
+// process) sends the first notice again: the one window the docs name.
+func TestStoreLostLongerThanLease(t *testing.T) {
+	db := openDB(t)
+	u, _ := url.Parse(os.Getenv(DSNEnv))
+	const n = 20
+	pf := bigPortfolio(n)
+	pol := dunningtest.Policy(dunning.DefaultWorkflow("standard"))
+	for _, restart := range []bool{false, true} {
+		t.Run(fmt.Sprintf("restarted=%v", restart), func(t *testing.T) {
+			proxy := startProxy(t, u.Host)
+			_, schema := newSchemaStore(t, db)
+			pool, err := sql.Open("pgx", dsnVia(t, proxy.ln.Addr().String()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { pool.Close() })
+			var logMu sync.Mutex
+			var logBuf bytes.Buffer
+			logger := slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logBuf}, nil))
+			snd := &outageSender{proxy: proxy, outage: 3 * time.Second}
+			newRunner := func() *dunning.Runner {
+				return &dunning.Runner{Policy: pol, Store: sqlstore.New(pool, schema), Sender: snd, Clock: dunningtest.ClockAt(dunningtest.Day("2026-04-14")),
+					Owner: "runner", Lease: 2 * time.Second, Backoff: 10 * time.Millisecond, RecordTimeout: 500 * time.Millisecond, RetryAfter: time.Second, Logger: logger}
+			}
+			r := newRunner()
+			ctx := context.Background()
+			// Run until the outage has begun, and the first send's
+			// record has failed for good.
+			deadline := time.Now().Add(20 * time.Second)
+			for snd.key == "" || len(r.Unrecorded()) == 0 {
+				if time.Now().After(deadline) {
+					t.Fatalf("no kept outcome: first send %q", snd.key)
+				}
+				_, _ = r.Run(ctx, pf)
+			}
+			if got := r.Unrecorded(); len(got) != 1 || got[0] != snd.key {
+				t.Fatalf("Unrecorded() = %v, want [%s]", got, snd.key)
+			}
+			for proxy.down.Load() {
+				time.Sleep(50 * time.Millisecond)
+			}
+			if restart {
+				r = newRunner()
+			}
+			untilDone(ctx, r, pf, time.Now().Add(30*time.Second))
+
+			recs, err := sqlstore.New(db, schema).Records(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recorded := map[string][]dunning.Record{}
+			for _, rec := range recs {
+				recorded[rec.Key] = append(recorded[rec.Key], rec)
+			}
+			for _, a := range mustPlan(t, pol, pf) {
+				if len(recorded[a.Key]) != 1 {
+					t.Errorf("%s recorded %d times", a.Key, len(recorded[a.Key]))
+				}
+				want := 1
+				if restart && a.Key == snd.key {
+					want = 2 // sent again after the lease: StatusResent
+				}
+				if got := snd.sent[a.Key]; got != want {
+					t.Errorf("%s delivered %d times, want %d", a.Key, got, want)
+				}
+			}
+			first := recorded[snd.key]
+			switch {
+			case len(first) != 1:
+			case !restart && (first[0].Attempts != 1 || first[0].Unknown || first[0].MessageID != "msg-"+snd.key):
+				t.Errorf("first key's record %+v, want the first claim's, recorded late", first[0])
+			case restart && (first[0].Attempts != 2 || !first[0].Unknown):
+				t.Errorf("first key's record %+v, want the restarted runner's resend", first[0])
+			}
+			if late := strings.Count(logBuf.String(), "dunning: recorded late"); late != map[bool]int{false: 1, true: 0}[restart] {
+				t.Errorf("%d late records logged", late)
+			}
+			if len(r.Unrecorded()) != 0 {
+				t.Errorf("Unrecorded() = %v after the runs", r.Unrecorded())
 			}
 		})
 	}
