@@ -547,7 +547,10 @@ func TestRunnerRegroupingAfterUnknownOutcomeKeepsKey(t *testing.T) {
 			pf.Invoices = append(pf.Invoices, inv("i3"))
 			clock.Advance(2 * time.Minute) // past the lease
 			st.complete = nil
-			r.Owner = "b"
+			// Another runner (the first one's process is gone, and with it
+			// the outcome it kept).
+			r = &dunning.Runner{Policy: pol, Store: st, Sender: snd, Clock: clock, Owner: "b", Lease: time.Minute,
+				Sleep: func(context.Context, time.Duration) error { return nil }}
 			acts, err := r.Plan(context.Background(), pf)
 			if err != nil {
 				t.Fatal(err)
