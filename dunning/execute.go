@@ -226,6 +226,10 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 				break
 			}
 		}
+		// Outcomes kept from an earlier outage are recorded as soon as the
+		// store answers again, long before their lease would let another
+		// runner send them again.
+		r.recordKept(ctx)
 		r.claimAll(ctx, jobs)
 		var next *batch
 		var panicked any

@@ -3,6 +3,7 @@ package dunning_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -20,6 +21,14 @@ type recordsDown struct {
 	mu     sync.Mutex
 	refuse func(c dunning.Claim) bool
 	tries  int // records refused
+	claims int // claims asked for
+}
+
+func (s *recordsDown) Claim(ctx context.Context, p dunning.ClaimParams) (dunning.Claim, error) {
+	s.mu.Lock()
+	s.claims++
+	s.mu.Unlock()
+	return s.Store.Claim(ctx, p)
 }
 
 func (s *recordsDown) Complete(ctx context.Context, c dunning.Claim, rec dunning.Record) error {
@@ -146,6 +155,60 @@ func TestRunnerKeepsOutcomeItCouldNotRecord(t *testing.T) {
 		oneRecord(t, st, key, 2, true, true)
 		if n := snd.count(key); n != 1 || len(r.Unrecorded()) != 0 {
 			t.Errorf("delivered %d times, unrecorded %v; want 1, none", n, r.Unrecorded())
+		}
+	})
+
+	// The store answers again in the middle of a long run: the kept
+	// outcome is recorded before the next chunk is claimed, so the run
+	// finds its key done (not busy under its own unexpired claim).
+	t.Run("store back during a run", func(t *testing.T) {
+		clock := dunningtest.ClockAt(day("2026-04-14"))
+		st := &recordsDown{Store: memory.New(memory.WithClock(clock))}
+		customers := func(prefix string, n int) (cs []dunning.Customer, is []dunning.Invoice) {
+			for i := range n {
+				c := fmt.Sprintf("%s%02d", prefix, i)
+				cs = append(cs, dunningtest.Customer(c))
+				is = append(is, dunningtest.Invoice("i-"+c, c, day("2026-03-02"), day("2026-03-31"), "100.00", "EUR"))
+			}
+			return cs, is
+		}
+		late, lateInv := customers("z", 1)
+		pf := dunning.Portfolio{Customers: late, Invoices: lateInv}
+		st.set(always)
+		snd := &counting{}
+		var sleeps []time.Duration
+		r := overdueRunner(st, snd, clock, &sleeps)
+		r.Lease, r.BatchSize = lease, 8
+		rep, err := r.Run(context.Background(), pf)
+		if err != nil || len(rep.Results) != 1 || rep.Results[0].Status != dunning.StatusError {
+			t.Fatalf("first run %+v, %v; want one store error", rep.Results, err)
+		}
+		key := rep.Results[0].Key
+		// 16 new customers come first in the plan: chunks of 8, 8 and
+		// then the kept key. Its record goes in once the first chunk's
+		// claims were made.
+		st.mu.Lock()
+		st.claims = 0
+		st.mu.Unlock()
+		st.set(func(c dunning.Claim) bool { return c.Key == key && st.claims < 8 })
+		more, moreInv := customers("a", 16)
+		pf = dunning.Portfolio{Customers: append(more, late...), Invoices: append(moreInv, lateInv...)}
+		clock.Advance(time.Minute)
+		rep, err = r.Run(context.Background(), pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range rep.Results {
+			want := dunning.StatusSent
+			if res.Key == key {
+				want = dunning.StatusDone
+			}
+			if res.Status != want {
+				t.Errorf("%s: %s, want %s", res.Key, res.Status, want)
+			}
+		}
+		if len(rep.Results) != 17 || snd.count(key) != 1 || len(r.Unrecorded()) != 0 {
+			t.Errorf("%d results, %s delivered %d times, unrecorded %v; want 17, 1, none", len(rep.Results), key, snd.count(key), r.Unrecorded())
 		}
 	})
 
