@@ -184,7 +184,11 @@ func untilDone(ctx context.Context, r *dunning.Runner, pf dunning.Portfolio, dea
 // PostgreSQL that cuts connections at random (at least 40 cuts) while 1 or
 // 4 runners (one send in flight each), or 2 runners with 16 sends in flight
 // each, work a plan of 1,200 actions with a sender that delivers every
-// send. After reruns: every key recorded once and delivered once.
+// send. After reruns: every key recorded once, and delivered once except
+// in the window the docs name: its runner could not record it for a whole
+// lease (every connection it opened was cut), kept the outcome, and
+// another runner took the key over after the lease before the kept record
+// went in (delivered twice, logged).
 func TestConnectionCuts(t *testing.T) {
 	db := openDB(t)
 	u, _ := url.Parse(os.Getenv(DSNEnv))
@@ -257,7 +261,7 @@ func TestConnectionCuts(t *testing.T) {
 				for _, r := range recs {
 					recorded[r.Key]++
 				}
-				missed, dups := 0, 0
+				missed, dups, window := 0, 0, 0
 				for _, a := range mustPlan(t, pol, pf) {
 					if recorded[a.Key] != 1 {
 						missed++
@@ -271,20 +275,30 @@ func TestConnectionCuts(t *testing.T) {
 						dups += d - 1
 						logMu.Lock()
 						var lines []string
+						inWindow := false
 						for _, l := range strings.Split(logBuf.String(), "\n") {
-							if strings.Contains(l, a.Key) {
+							if strings.Contains(l, "key="+a.Key+" ") {
 								lines = append(lines, l)
+								// The runner that sent it kept the outcome
+								// and could not record it before another
+								// runner took the key over after the lease.
+								inWindow = inWindow || strings.Contains(l, `msg="dunning: kept outcome not recorded"`) && strings.Contains(l, "lease lost")
 							}
 						}
 						logMu.Unlock()
-						t.Errorf("%s delivered %d times; its log:\n%s", a.Key, d, strings.Join(lines, "\n"))
+						if inWindow && d == 2 {
+							window++
+							t.Logf("%s delivered twice, in the named window (its runner lost the store for the whole lease); its log:\n%s", a.Key, strings.Join(lines, "\n"))
+						} else {
+							t.Errorf("%s delivered %d times; its log:\n%s", a.Key, d, strings.Join(lines, "\n"))
+						}
 					}
 				}
 				logMu.Lock()
 				late, recovered := strings.Count(logBuf.String(), "dunning: recorded late"), strings.Count(logBuf.String(), "status=recovered")
 				logMu.Unlock()
-				t.Logf("round %d: %d runners, %d cuts so far, run errors %v, %d duplicates, %d missed; kept outcomes recorded late %d, on take-over %d",
-					round, runners, cuts, errs, dups, missed, late, recovered)
+				t.Logf("round %d: %d runners, %d cuts so far, run errors %v, %d duplicates (%d in the named window), %d missed; kept outcomes recorded late %d, on take-over %d",
+					round, runners, cuts, errs, dups, window, missed, late, recovered)
 			}
 		})
 	}
