@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	htemplate "html/template"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -46,6 +48,14 @@ type parsed struct {
 	subject, text, sms *ttemplate.Template
 	html               *htemplate.Template
 	pool               sync.Pool // of *instance
+
+	// builtin marks a built-in template (Builtin): it is compiled (see
+	// compiled.go) the first time it renders, into compiled, whose renders
+	// keep their state in states.
+	builtin     bool
+	compileOnce sync.Once
+	compiled    *compiled
+	states      sync.Pool // of *cstate
 }
 
 // Set is a collection of templates. It is immutable once built (Add is for
@@ -97,7 +107,7 @@ func (s *Set) add(k Key, t Template, inlined bool) error {
 		return &TemplateError{Key: k, Part: "language", Err: fmt.Errorf("language must be set")}
 	}
 	k.Language = strings.ToLower(k.Language)
-	p := &parsed{src: t}
+	p := &parsed{src: t, builtin: inlined}
 	var err error
 	if p.subject, err = parseText("subject", t.Subject, inlined); err != nil {
 		return &TemplateError{Key: k, Part: "subject", Err: err}
@@ -260,8 +270,23 @@ func (s *Set) Render(n *Notice) error {
 
 // execute runs template p on view v under the set's Limits: the SMS part
 // alone where sms is set and p has one (its text, trimmed, is the Text),
-// else the subject (its spaces collapsed), the text and the HTML.
+// else the subject (its spaces collapsed), the text and the HTML. A
+// built-in template runs compiled (see compiled.go), where it compiled and
+// the compiled code handles the data, else through text/template and
+// html/template (executeTemplates); both write the same bytes.
 func (s *Set) execute(p *parsed, v any, sms bool) (subject, text, html string, err error) {
+	if c := p.compiledFor(reflect.TypeOf(v)); c != nil {
+		subject, text, html, err = s.executeCompiled(p, c, v, sms)
+		if !errors.Is(err, errNotCompiled) {
+			return subject, text, html, err
+		}
+	}
+	return s.executeTemplates(p, v, sms)
+}
+
+// executeTemplates is execute through text/template and html/template: the
+// reference the compiled templates are checked against.
+func (s *Set) executeTemplates(p *parsed, v any, sms bool) (subject, text, html string, err error) {
 	in, err := p.get()
 	if err != nil {
 		return "", "", "", err
