@@ -65,10 +65,34 @@ type Set struct {
 	m        map[Key]*parsed
 	fallback *Set
 	limits   Limits
+	// builtin is the built-in set Render and RenderStatement fall back to
+	// where s and its fallbacks have no template for a notice: parsed on
+	// first use, once, and shared with the sets With and WithLimits make
+	// from s.
+	builtin *lazyBuiltin
+}
+
+// lazyBuiltin is a set's built-in fallback, parsed once on first use.
+type lazyBuiltin struct {
+	once sync.Once
+	set  *Set
+}
+
+// get returns the built-in set, parsing it the first time.
+func (l *lazyBuiltin) get() *Set {
+	if l == nil { // a Set not made by NewSet
+		return Builtin()
+	}
+	l.once.Do(func() {
+		if l.set == nil {
+			l.set = Builtin()
+		}
+	})
+	return l.set
 }
 
 // NewSet returns an empty set.
-func NewSet() *Set { return &Set{m: map[Key]*parsed{}} }
+func NewSet() *Set { return &Set{m: map[Key]*parsed{}, builtin: &lazyBuiltin{}} }
 
 // TemplateError reports a template that does not parse, or a statement
 // template whose output leaves out what a statement must show (see
@@ -135,7 +159,7 @@ func (s *Set) add(k Key, t Template, inlined bool) error {
 // With returns a set that looks in s first and then in fallback; it keeps
 // s's limits.
 func (s *Set) With(fallback *Set) *Set {
-	return &Set{m: s.m, fallback: fallback, limits: s.limits}
+	return &Set{m: s.m, fallback: fallback, limits: s.limits, builtin: s.builtin}
 }
 
 type fileTemplate struct {
@@ -239,7 +263,9 @@ func (s *Set) resolve(k Key) (*parsed, Key, error) {
 }
 
 // Render resolves the notice's template and fills Subject, Text and HTML.
-// A set without a match for the notice falls back to Builtin(). Rendering
+// A set without a match for the notice falls back to Builtin() (parsed
+// once per set, on first use, and shared with the sets With and WithLimits
+// make from it). Rendering
 // runs under the set's Limits: output past MaxBytes (subject, text and HTML
 // together) or work past Timeout stops it with an error wrapping ErrLimit,
 // and the notice is left as it was. A notice carrying a Statement renders
@@ -256,7 +282,7 @@ func (s *Set) Render(n *Notice) error {
 	k := Key{Templates: n.Templates, Workflow: n.Workflow, Step: n.Step, Language: n.Language, Stage: n.Stage}
 	p, _, err := s.resolve(k)
 	if err != nil {
-		if p, _, err = Builtin().resolve(k); err != nil {
+		if p, _, err = s.builtin.get().resolve(k); err != nil {
 			return err
 		}
 	}
