@@ -2,6 +2,7 @@ package notice
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -244,5 +245,81 @@ func TestCompiledLimits(t *testing.T) {
 	var le *LimitError
 	if !errors.As(err, &le) || le.What != "size" {
 		t.Fatalf("Render: %v, want a size LimitError", err)
+	}
+}
+
+// TestCompiledEscapesURLsAndAttributes: the compiled HTML filters and
+// normalizes the pay link as html/template does in an href (worked out by
+// hand from its rules: a scheme other than http, https or mailto becomes
+// #ZgotmplZ; bytes outside RFC 3986's sets are percent-encoded in
+// lower-case hex, valid %xx escapes kept; & then escaped for the
+// attribute), escapes the link's text and the lang attribute as text.
+func TestCompiledEscapesURLsAndAttributes(t *testing.T) {
+	for _, c := range []struct{ url, want string }{
+		{"javascript:alert(1)", `<a href="#ZgotmplZ">javascript:alert(1)</a>`},
+		{" JavaScript:alert(1)", `<a href="#ZgotmplZ"> JavaScript:alert(1)</a>`},
+		{"https://x/?a=1&b=<2> é%41%4", `<a href="https://x/?a=1&amp;b=%3c2%3e%20%c3%a9%41%254">https://x/?a=1&amp;b=&lt;2&gt; é%41%4</a>`},
+		{`/pay?"x"+'y'`, `<a href="/pay?%22x%22&#43;%27y%27">/pay?&#34;x&#34;&#43;&#39;y&#39;</a>`},
+		{"MAILTO:a@b.c", `<a href="MAILTO:a@b.c">MAILTO:a@b.c</a>`},
+	} {
+		n := &Notice{Key: "k", Stage: OverdueNotice, Channel: Email, Language: "en", Currency: "EUR", MinorUnits: 2,
+			Creditor: Party{Name: "N"}, Debtor: Party{Name: "A"}, Lines: []Line{{Number: "INV-1"}}, Payment: Payment{URL: c.url}}
+		if err := Builtin().Render(n); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(n.HTML, c.want) {
+			t.Errorf("pay link %q: HTML lacks %s", c.url, c.want)
+		}
+	}
+	v := NewView(&Notice{Language: "en", Lines: []Line{{}}})
+	v.Lang = `"><script>x</script>&+'`
+	s := Builtin()
+	p, _, err := s.resolve(Key{Language: "en", Stage: OverdueNotice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, html, err := s.executeCompiled(p, p.compiledFor(reflect.TypeOf(v)), v, false)
+	if want := `<html lang="&#34;&gt;&lt;script&gt;x&lt;/script&gt;&amp;&#43;&#39;">`; err != nil || !strings.Contains(html, want) {
+		t.Errorf("lang attribute: %v, HTML lacks %s:\n%.200s", err, want, html)
+	}
+}
+
+// TestCompiledConcurrent: one built-in set renders from many goroutines
+// at once, its templates compiled by whichever comes first, each render
+// as the template executor writes it.
+func TestCompiledConcurrent(t *testing.T) {
+	s := Builtin()
+	build := func(i int) *Notice {
+		return &Notice{Key: "k", Stage: Stage(1 + i%5), Channel: []Channel{Email, Letter, SMS}[i%3], Language: []string{"en", "de"}[i%2], Currency: "EUR", MinorUnits: 2,
+			Creditor: Party{Name: "N<"}, Debtor: Party{Name: "A&"}, Lines: []Line{{Number: strings.Repeat("I", i%7+1), Amount: decimal.New(int64(i), -2), Open: decimal.New(int64(i), -2)}}}
+	}
+	want := make([]string, 40)
+	for i := range want {
+		n := build(i)
+		p, _, err := s.resolve(Key{Language: n.Language, Stage: n.Stage})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subject, text, html, err := s.executeTemplates(p, NewView(n), n.Channel == SMS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = subject + text + html
+	}
+	errs := make(chan error, len(want))
+	for i := range want {
+		go func() {
+			n := build(i)
+			err := s.Render(n)
+			if err == nil && n.Subject+n.Text+n.HTML != want[i] {
+				err = fmt.Errorf("notice %d renders differently", i)
+			}
+			errs <- err
+		}()
+	}
+	for range want {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
