@@ -10,6 +10,8 @@ import (
 	"strings"
 	ttemplate "text/template"
 	"text/template/parse"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The built-in templates are compiled, once per parsed template, from the
@@ -193,7 +195,20 @@ func (c *compiler) list(l *parse.ListNode, dot reflect.Type, sc scope) (emitFn, 
 		return func(*cstate, reflect.Value) error { return nil }, nil
 	}
 	var fs []emitFn
-	for _, n := range l.Nodes {
+	for i := 0; i < len(l.Nodes); i++ {
+		n := l.Nodes[i]
+		if t, ok := n.(*parse.TextNode); ok { // adjacent texts (inlined bodies) in one write
+			s := string(t.Text)
+			for ; i+1 < len(l.Nodes); i++ {
+				next, ok := l.Nodes[i+1].(*parse.TextNode)
+				if !ok {
+					break
+				}
+				s += string(next.Text)
+			}
+			fs = append(fs, func(st *cstate, _ reflect.Value) error { return st.write(s) })
+			continue
+		}
 		f, err := c.node(n, dot, sc)
 		if err != nil {
 			return nil, err
@@ -991,7 +1006,7 @@ func (s *Set) executeCompiled(p *parsed, c *compiled, v any, sms bool) (subject,
 	if err := run(c.subject); err != nil {
 		return "", "", "", fmt.Errorf("notice: render subject: %w", err)
 	}
-	subject = strings.Join(strings.Fields(string(st.out)), " ")
+	subject = fieldsJoined(st.out)
 	if err := run(c.text); err != nil {
 		return "", "", "", fmt.Errorf("notice: render text: %w", err)
 	}
@@ -1003,4 +1018,35 @@ func (s *Set) executeCompiled(p *parsed, c *compiled, v any, sms bool) (subject,
 		html = string(st.out)
 	}
 	return subject, text, html, nil
+}
+
+// fieldsJoined is strings.Join(strings.Fields(string(b)), " "): the words
+// of b (split at what unicode.IsSpace calls space) joined by one space, in
+// one allocation.
+func fieldsJoined(b []byte) string {
+	var out strings.Builder
+	out.Grow(len(b))
+	gap := false
+	for i := 0; i < len(b); {
+		w, space := 1, false
+		if c := b[i]; c < utf8.RuneSelf {
+			space = c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+		} else {
+			var r rune
+			r, w = utf8.DecodeRune(b[i:])
+			space = unicode.IsSpace(r)
+		}
+		switch {
+		case space:
+			gap = out.Len() > 0
+		default:
+			if gap {
+				out.WriteByte(' ')
+				gap = false
+			}
+			out.Write(b[i : i+w])
+		}
+		i += w
+	}
+	return out.String()
 }

@@ -323,3 +323,15 @@ func TestCompiledConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldsJoined: fieldsJoined is strings.Join(strings.Fields(s), " ")
+// for any bytes: ASCII and Unicode spaces, invalid UTF-8.
+func TestFieldsJoined(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.OneOf(rapid.String(), rapid.StringOf(rapid.SampledFrom([]rune(" \t\n\v\f\r\u0085\u00a0\u2028\u3000a\xffé"))),
+			rapid.Map(rapid.SliceOf(rapid.Byte()), func(b []byte) string { return string(b) })).Draw(t, "s")
+		if got, want := fieldsJoined([]byte(s)), strings.Join(strings.Fields(s), " "); got != want {
+			t.Fatalf("fieldsJoined(%q) = %q, want %q", s, got, want)
+		}
+	})
+}

@@ -267,6 +267,9 @@ func NewView(n *Notice) *View {
 		opts[i] = optionName(lang, o)
 	}
 	v.Options = strings.Join(opts, ", ")
+	if len(n.Lines) > 0 {
+		v.Lines = make([]LineView, 0, len(n.Lines))
+	}
 	for _, x := range n.Lines {
 		v.Lines = append(v.Lines, LineView{Number: x.Number, Issued: dt(x.IssueDate), Due: dt(x.DueDate), Description: x.Description, Amount: m(x.Amount), Open: m(x.Open), DaysOverdue: x.DaysOverdue, LastNotice: dt(x.LastNotice),
 			Instalment: instalmentWords(lang, x.Instalment, x.Instalments), Plan: planWords(lang, x.Plan, m, dt)})
@@ -315,6 +318,9 @@ func NewView(n *Notice) *View {
 		return ChargeView{Label: chargeLabel(lang, c.Label, c.Basis != "", n.Law), Invoice: c.Invoice, Amount: m(c.Amount), Rate: r, From: dt(c.From), To: dt(c.To),
 			Principal: p, DayCount: dc, Days: c.Days, Year: int(yearDays(c.DayCount)), Basis: c.Basis, Netting: netting}
 	}
+	if len(n.Fees) > 0 {
+		v.Fees = make([]ChargeView, 0, len(n.Fees))
+	}
 	for _, c := range n.Fees {
 		v.Fees = append(v.Fees, cv(c))
 	}
@@ -323,6 +329,9 @@ func NewView(n *Notice) *View {
 	}
 	if len(n.Unapplied) > 0 {
 		v.UnappliedTotal = m(n.UnappliedTotal())
+	}
+	if len(n.Interest) > 0 {
+		v.Interest = make([]ChargeView, 0, len(n.Interest))
 	}
 	for _, c := range n.Interest {
 		v.Interest = append(v.Interest, cv(c))
