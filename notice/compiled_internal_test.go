@@ -335,3 +335,34 @@ func TestFieldsJoined(t *testing.T) {
 		}
 	})
 }
+
+// FuzzCompiledAsTemplates: for any text in the fields the built-in
+// templates show, any stage, language and channel, the compiled templates
+// write what text/template and html/template write.
+func FuzzCompiledAsTemplates(f *testing.F) {
+	f.Add("Acme <b>", "Goods & \"services\"", "javascript:alert(1)", "DE89 3704", "en", uint8(2), uint8(0), int16(14))
+	f.Add("Müller\x00", "\xff'+", "https://x/?a=<1>&b=%zz", "", "de-AT", uint8(4), uint8(2), int16(1))
+	s := Builtin()
+	f.Fuzz(func(t *testing.T, name, desc, url, iban, lang string, stage, channel uint8, days int16) {
+		n := &Notice{Key: "k", Number: name, Stage: Stage(1 + stage%5), Channel: []Channel{Email, Letter, SMS}[channel%3], Language: lang, Currency: "EUR", MinorUnits: 2,
+			Creditor: Party{Name: name, Address: []string{desc}, Email: url}, Debtor: Party{Name: desc, Reference: name},
+			Lines:   []Line{{Number: name, Description: desc, DaysOverdue: int(days), Amount: decimal.New(int64(days), -2), Open: decimal.New(int64(days), -2)}, {Number: desc, Description: name}},
+			Fees:    []Charge{{Label: desc, Invoice: name, Amount: decimal.New(500, -2), Basis: url}},
+			Payment: Payment{URL: url, IBAN: iban, Reference: name, Instructions: desc, Options: []string{desc}},
+			Link:    url, Earlier: []date.Date{19000}, Law: Jurisdiction(lang)}
+		p, _, err := s.resolve(Key{Language: n.Language, Stage: n.Stage})
+		if err != nil {
+			return // a language tag no key takes
+		}
+		v := NewView(n)
+		c := p.compiledFor(reflect.TypeOf(v))
+		if c == nil {
+			t.Fatal("the built-in template did not compile")
+		}
+		gs, gt, gh, gerr := s.executeCompiled(p, c, v, n.Channel == SMS)
+		ws, wt, wh, werr := s.executeTemplates(p, v, n.Channel == SMS)
+		if (gerr == nil) != (werr == nil) || gs != ws || gt != wt || gh != wh {
+			t.Fatalf("compiled (%v):\n%s\n%s\n%s\ntemplates (%v):\n%s\n%s\n%s", gerr, gs, gt, gh, werr, ws, wt, wh)
+		}
+	})
+}
