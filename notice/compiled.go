@@ -553,18 +553,14 @@ func escapeChain(chain []escaper, n parse.Node) (func(*cstate, string, contentKi
 			if ct == htmlContent {
 				return st.write(s)
 			}
-			k := len(st.out)
-			st.out = appendHTMLEscaped(st.out, s)
-			return st.wrote(len(st.out) - k)
+			return st.writeEscaped(s)
 		}, nil
 	case len(chain) == 1 && (chain[0] == escAttr || chain[0] == escRCDATA):
 		return func(st *cstate, s string, ct contentKind) error {
 			if ct != plainContent {
 				return errNotCompiled // HTML in an attribute or a title: stripped, normalized
 			}
-			k := len(st.out)
-			st.out = appendHTMLEscaped(st.out, s)
-			return st.wrote(len(st.out) - k)
+			return st.writeEscaped(s)
 		}, nil
 	case len(chain) == 3 && chain[0] == escURLFilter && chain[1] == escURLNormalizer && chain[2] == escAttr:
 		return func(st *cstate, s string, ct contentKind) error {
@@ -574,44 +570,18 @@ func escapeChain(chain []escaper, n parse.Node) (func(*cstate, string, contentKi
 			if !isSafeURL(s) {
 				s = "#ZgotmplZ"
 			}
-			k := len(st.out)
-			st.out = appendHTMLEscaped(st.out, normalizeURL(s))
-			return st.wrote(len(st.out) - k)
+			return st.writeEscaped(normalizeURL(s))
 		}, nil
 	}
 	return nil, notCompiled("escapers %v in %s", chain, n)
 }
 
-// appendHTMLEscaped appends s escaped as html/template's htmlEscaper,
-// attrEscaper and rcdataEscaper escape plain text: NUL, quotes, &, +, <
-// and >; every other byte, invalid UTF-8 included, as it is.
-func appendHTMLEscaped(b []byte, s string) []byte {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var r string
-		switch s[i] {
-		case 0:
-			r = "\uFFFD"
-		case '"':
-			r = "&#34;"
-		case '&':
-			r = "&amp;"
-		case '\'':
-			r = "&#39;"
-		case '+':
-			r = "&#43;"
-		case '<':
-			r = "&lt;"
-		case '>':
-			r = "&gt;"
-		default:
-			continue
-		}
-		b = append(b, s[last:i]...)
-		b = append(b, r...)
-		last = i + 1
-	}
-	return append(b, s[last:]...)
+// writeEscaped appends s escaped as html/template escapes plain text in
+// element content, attribute values and RCDATA (appendHTMLText), counted.
+func (st *cstate) writeEscaped(s string) error {
+	k := len(st.out)
+	st.out = appendHTMLText(st.out, s)
+	return st.wrote(len(st.out) - k)
 }
 
 // isSafeURL is html/template's urlFilter test: a relative URL or one whose

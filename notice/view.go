@@ -33,10 +33,11 @@ type LineView struct {
 	HTMLRow htemplate.HTML
 }
 
-// writeHTMLText writes s escaped as html/template escapes a value in
-// element content (its htmlEscaper): NUL, quotes, &, +, < and >; every
+// appendHTMLText appends s escaped as html/template escapes a plain value
+// in element content (its htmlEscaper), and in a quoted attribute or
+// RCDATA (attrEscaper, rcdataEscaper): NUL, quotes, &, +, < and >; every
 // other byte, invalid UTF-8 included, as it is.
-func writeHTMLText(b *strings.Builder, s string) {
+func appendHTMLText(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		var r string
@@ -58,20 +59,21 @@ func writeHTMLText(b *strings.Builder, s string) {
 		default:
 			continue
 		}
-		b.WriteString(s[last:i])
-		b.WriteString(r)
+		b = append(b, s[last:i]...)
+		b = append(b, r...)
 		last = i + 1
 	}
-	b.WriteString(s[last:])
+	return append(b, s[last:]...)
 }
 
-// htmlRow is LineView.HTMLRow.
+// htmlRow is LineView.HTMLRow, written in a buffer on the stack where it
+// fits.
 func htmlRow(x *LineView) htemplate.HTML {
-	var b strings.Builder
-	b.Grow(160 + len(x.Number) + len(x.Issued) + len(x.Due) + len(x.Description) + len(x.Instalment) + len(x.Amount) + len(x.Open))
+	var buf [512]byte
+	b := buf[:0]
 	cell := func(pre, s string) {
-		b.WriteString(pre)
-		writeHTMLText(&b, s)
+		b = append(b, pre...)
+		b = appendHTMLText(b, s)
 	}
 	cell("<tr><td>", x.Number)
 	cell("</td><td>", x.Issued)
@@ -79,13 +81,14 @@ func htmlRow(x *LineView) htemplate.HTML {
 	cell("</td><td>", x.Description)
 	if x.Instalment != "" {
 		cell(" (", x.Instalment)
-		b.WriteString(")")
+		b = append(b, ')')
 	}
 	cell(`</td><td style="text-align:right">`, x.Amount)
 	cell(`</td><td style="text-align:right">`, x.Open)
-	cell(`</td><td style="text-align:right">`, strconv.Itoa(x.DaysOverdue))
-	b.WriteString("</td></tr>")
-	return htemplate.HTML(b.String())
+	b = append(b, `</td><td style="text-align:right">`...)
+	b = strconv.AppendInt(b, int64(x.DaysOverdue), 10)
+	b = append(b, "</td></tr>"...)
+	return htemplate.HTML(b)
 }
 
 // UnappliedView is an unapplied payment or credit formatted for a language:
