@@ -366,3 +366,23 @@ func FuzzCompiledAsTemplates(f *testing.F) {
 		}
 	})
 }
+
+// TestCompiledFallsBack: data the compiled code does not handle as the
+// executor would (here a statement view without its statement: a nil
+// pointer on the way to .S.Creditor.Name) is rendered by the executor,
+// which reports it.
+func TestCompiledFallsBack(t *testing.T) {
+	s := Builtin()
+	p, _, err := s.resolve(Key{Language: "en", Stage: StatementOfAccount})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &StatementView{Lang: "en"}
+	if _, _, _, err := s.executeCompiled(p, p.compiledFor(reflect.TypeOf(v)), v, false); !errors.Is(err, errNotCompiled) {
+		t.Fatalf("compiled: %v, want errNotCompiled", err)
+	}
+	_, _, _, err = s.execute(p, v, false)
+	if err == nil || errors.Is(err, errNotCompiled) || !strings.Contains(err.Error(), "nil pointer") {
+		t.Fatalf("execute: %v, want the executor's nil pointer error", err)
+	}
+}
