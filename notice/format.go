@@ -191,7 +191,11 @@ func (l locale) numberFixed(d decimal.Decimal, places int32) string {
 // a language tag: German "1.234,56 EUR" (Swiss German "1’234.56 CHF"),
 // otherwise "EUR 1,234.56".
 func FormatMoney(lang string, amount decimal.Decimal, currency string, minorUnits int32) string {
-	l := localeOf(lang)
+	return localeOf(lang).money(amount, currency, minorUnits)
+}
+
+// money is FormatMoney in locale l.
+func (l locale) money(amount decimal.Decimal, currency string, minorUnits int32) string {
 	var buf [48]byte
 	b := buf[:0]
 	if !l.currencyLast {
@@ -214,10 +218,14 @@ func FormatNumber(lang string, d decimal.Decimal, places int32) string {
 // "24. November 2026" (Austrian "5. Jänner 2026"), US English "November 24,
 // 2026", other English "24 November 2026". The zero date is "".
 func FormatDate(lang string, d date.Date) string {
+	return localeOf(lang).date(d)
+}
+
+// date is FormatDate in locale l.
+func (l locale) date(d date.Date) string {
 	if d == 0 {
 		return ""
 	}
-	l := localeOf(lang)
 	y, m, dd := d.Date()
 	month, day, year := l.months[int(m)-1], strconv.Itoa(dd), strconv.Itoa(y)
 	switch l.dateStyle {

@@ -227,8 +227,9 @@ func linesText(lang string, lines []LineView) string {
 // NewView formats a notice for its templates.
 func NewView(n *Notice) *View {
 	l := n.Language
-	m := func(d decimal.Decimal) string { return FormatMoney(l, d, n.Currency, n.MinorUnits) }
-	dt := func(d date.Date) string { return FormatDate(l, d) }
+	loc := localeOf(l) // once: every figure is in the notice's locale
+	m := func(d decimal.Decimal) string { return loc.money(d, n.Currency, n.MinorUnits) }
+	dt := func(d date.Date) string { return loc.date(d) }
 	lang := baseLang(l)
 	v := &View{
 		N: n, Lang: lang, Locale: l, Creditor: n.Creditor, Debtor: n.Debtor, Date: dt(n.Date), PayBy: dt(n.PayBy),
