@@ -47,8 +47,10 @@ type cstate struct {
 	base int // where the running template's variables start ($ is vars[base])
 }
 
+// emitFn writes a compiled node for dot.
 type emitFn func(st *cstate, dot reflect.Value) error
 
+// evalFn evaluates a compiled pipeline or operand for dot.
 type evalFn func(st *cstate, dot reflect.Value) (reflect.Value, error)
 
 // write appends s, counted against the budget as limitedWriter counts.
