@@ -833,7 +833,7 @@ func (c *compiler) function(name string, args []evalFn, ts []reflect.Type, cmd *
 	boolT := reflect.TypeFor[bool]()
 	switch name {
 	case "eq", "ne":
-		if len(args) != 2 || !comparable(ts[0], ts[1]) {
+		if len(args) != 2 || !eqComparable(ts[0], ts[1]) {
 			return nil, nil, notCompiled("%s", cmd)
 		}
 		a, b, ne := args[0], args[1], name == "ne"
@@ -930,9 +930,9 @@ func (c *compiler) function(name string, args []evalFn, ts []reflect.Type, cmd *
 	return nil, nil, notCompiled("function %s", name)
 }
 
-// comparable reports whether eq compares values of types a and b as the
+// eqComparable reports whether eq compares values of types a and b as the
 // compiled eq does: both strings, both bools or both signed ints, by kind.
-func comparable(a, b reflect.Type) bool {
+func eqComparable(a, b reflect.Type) bool {
 	if a == nil || b == nil {
 		return false
 	}
