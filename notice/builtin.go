@@ -267,5 +267,6 @@ func Builtin() *Set {
 			panic(err)
 		}
 	}
+	s.builtin = &lazyBuiltin{set: s} // its own fallback: no second parse
 	return s
 }

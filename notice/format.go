@@ -18,11 +18,23 @@ func baseLang(l string) string {
 }
 
 // region returns the region subtag of a BCP 47 tag, upper-cased: "US" for
-// "en-US" and "en_us", "AT" for "de-Latn-AT", "" when there is none.
+// "en-US" and "en_us", "AT" for "de-Latn-AT", "" when there is none. The
+// subtags are the tag's non-empty parts between '-' and '_', read in place
+// (FormatMoney and FormatDate call it for every figure).
 func region(l string) string {
-	parts := strings.FieldsFunc(strings.TrimSpace(l), func(r rune) bool { return r == '-' || r == '_' })
-	for _, p := range parts[min(1, len(parts)):] {
-		if len(p) == 2 || (len(p) == 3 && p[0] >= '0' && p[0] <= '9') {
+	l = strings.TrimSpace(l)
+	for first := true; l != ""; {
+		p := l
+		if i := strings.IndexAny(l, "-_"); i >= 0 {
+			p, l = l[:i], l[i+1:]
+		} else {
+			l = ""
+		}
+		switch {
+		case p == "":
+		case first:
+			first = false
+		case len(p) == 2 || (len(p) == 3 && p[0] >= '0' && p[0] <= '9'):
 			return strings.ToUpper(p)
 		}
 	}
@@ -90,6 +102,83 @@ func groupDigits(intPart, sep string) string {
 // number writes a decimal with the locale's separators and exactly places
 // fraction digits (rounded half away from zero).
 func (l locale) number(d decimal.Decimal, places int32) string {
+	var buf [48]byte
+	return string(l.appendNumber(buf[:0], d, places))
+}
+
+// appendNumber appends number(d, places): from an int64 count of
+// 10^-places where d rounds to one (every amount of a notice), else from
+// StringFixed (numberFixed).
+func (l locale) appendNumber(b []byte, d decimal.Decimal, places int32) []byte {
+	n, ok := roundedCount(d, places)
+	if !ok {
+		return append(b, l.numberFixed(d, places)...)
+	}
+	u := uint64(n)
+	if n < 0 {
+		u = -u
+		b = append(b, '-')
+	}
+	// The digits, at least places+1 of them (one before the separator).
+	var dig [40]byte
+	i := len(dig)
+	for u > 0 || i > len(dig)-int(places)-1 {
+		i--
+		dig[i] = byte('0' + u%10)
+		u /= 10
+	}
+	ds := dig[i:]
+	intPart, frac := ds[:len(ds)-int(places)], ds[len(ds)-int(places):]
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b = append(b, l.group...)
+		}
+		b = append(b, c)
+	}
+	if len(frac) > 0 {
+		b = append(b, l.decimal...)
+		b = append(b, frac...)
+	}
+	return b
+}
+
+// pow10 are the powers of ten an int64 holds.
+var pow10 = [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// roundedCount returns d rounded half away from zero to places decimals,
+// as a count of 10^-places, or false when places is outside 0..18 or the
+// count may not fit an int64.
+func roundedCount(d decimal.Decimal, places int32) (int64, bool) {
+	if places < 0 || places > 18 {
+		return 0, false
+	}
+	if n, ok := minorOf(d, places); ok {
+		return n, true
+	}
+	k := -(d.Exponent() + places) // decimals to drop; minorOf refused k < 0 only when d does not fit
+	if k <= 0 || d.NumDigits() > 15 {
+		return 0, false
+	}
+	if k > 18 { // |d| < 10^15 x 10^-places x 10^-19: rounds to zero
+		return 0, true
+	}
+	c, div := d.CoefficientInt64(), pow10[k]
+	q, r := c/div, c%div
+	if r < 0 {
+		r = -r
+	}
+	if 2*r >= div {
+		if c < 0 {
+			q--
+		} else {
+			q++
+		}
+	}
+	return q, true
+}
+
+// numberFixed is number through StringFixed, for any decimal.
+func (l locale) numberFixed(d decimal.Decimal, places int32) string {
 	intPart, frac, _ := strings.Cut(d.StringFixed(places), ".")
 	out := groupDigits(intPart, l.group)
 	if frac != "" {
@@ -102,11 +191,21 @@ func (l locale) number(d decimal.Decimal, places int32) string {
 // a language tag: German "1.234,56 EUR" (Swiss German "1’234.56 CHF"),
 // otherwise "EUR 1,234.56".
 func FormatMoney(lang string, amount decimal.Decimal, currency string, minorUnits int32) string {
-	l := localeOf(lang)
-	if l.currencyLast {
-		return l.number(amount, minorUnits) + " " + currency
+	return localeOf(lang).money(amount, currency, minorUnits)
+}
+
+// money is FormatMoney in locale l.
+func (l locale) money(amount decimal.Decimal, currency string, minorUnits int32) string {
+	var buf [48]byte
+	b := buf[:0]
+	if !l.currencyLast {
+		b = append(append(b, currency...), ' ')
 	}
-	return currency + " " + l.number(amount, minorUnits)
+	b = l.appendNumber(b, amount, minorUnits)
+	if l.currencyLast {
+		b = append(append(b, ' '), currency...)
+	}
+	return string(b)
 }
 
 // FormatNumber formats a decimal with the locale's separators and the
@@ -119,10 +218,14 @@ func FormatNumber(lang string, d decimal.Decimal, places int32) string {
 // "24. November 2026" (Austrian "5. Jänner 2026"), US English "November 24,
 // 2026", other English "24 November 2026". The zero date is "".
 func FormatDate(lang string, d date.Date) string {
+	return localeOf(lang).date(d)
+}
+
+// date is FormatDate in locale l.
+func (l locale) date(d date.Date) string {
 	if d == 0 {
 		return ""
 	}
-	l := localeOf(lang)
 	y, m, dd := d.Date()
 	month, day, year := l.months[int(m)-1], strconv.Itoa(dd), strconv.Itoa(y)
 	switch l.dateStyle {

@@ -106,7 +106,7 @@ func (l *Limits) UnmarshalJSON(b []byte) error {
 // WithLimits returns a set with the same templates and fallback rendering
 // under l.
 func (s *Set) WithLimits(l Limits) *Set {
-	return &Set{m: s.m, fallback: s.fallback, limits: l}
+	return &Set{m: s.m, fallback: s.fallback, limits: l, builtin: s.builtin}
 }
 
 // Limits returns the limits the set renders under, defaults filled in.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
@@ -267,8 +268,16 @@ func builtinStatement() map[string]Template {
 
 // RenderStatement validates the statement and renders its subject, text
 // and HTML with the built-in English or German texts (other languages get
-// English): Builtin().RenderStatement(s).
-func RenderStatement(s *Statement) error { return Builtin().RenderStatement(s) }
+// English), as Builtin().RenderStatement(s) does, from a built-in set
+// parsed once, on the first call (builtinStatements).
+func RenderStatement(s *Statement) error { return builtinStatements().RenderStatement(s) }
+
+// builtinStatements returns the built-in set RenderStatement renders
+// with, parsed on the first call. It is a value computed once and never
+// changed: no caller ever sees it (Builtin returns a new set each time, so
+// nothing can Add to this one), and rendering, which is all it is used
+// for, reads its templates and is safe for concurrent use as on every Set.
+var builtinStatements = sync.OnceValue(Builtin)
 
 // RenderStatement validates the statement and renders its subject, text
 // and HTML with the set's StatementOfAccount template for the statement's
@@ -301,7 +310,7 @@ func (s *Set) renderStatement(st *Statement, k Key) (subject, text, html string,
 	k.Stage = StatementOfAccount
 	p, key, err := s.resolve(k)
 	if err != nil {
-		if p, key, err = Builtin().resolve(k); err != nil {
+		if p, key, err = s.builtin.get().resolve(k); err != nil {
 			return "", "", "", err
 		}
 	}

@@ -144,3 +144,31 @@ func TestStatementStage(t *testing.T) {
 		t.Errorf("render a statement-of-account notice without a Statement: %v", err)
 	}
 }
+
+// TestBuiltinFallbackParsedOnce: RenderStatement, and Render and
+// RenderStatement on a set without the template (nor a fallback set), use
+// a built-in set parsed once, not on every call: parsing the built-in set
+// allocates tens of thousands of times, a render a few hundred (counted
+// here, on an already warm set, against a bound of 2,000 per call).
+func TestBuiltinFallbackParsedOnce(t *testing.T) {
+	const most = 2000
+	if got := testing.AllocsPerRun(1, func() { _ = notice.Builtin() }); got < 10*most {
+		t.Fatalf("parsing the built-in set: %v allocations, want far more than %d for this test to tell", got, most)
+	}
+	empty := notice.NewSet()
+	n := bigNotice(3, 20)
+	for name, render := range map[string]func() error{
+		"RenderStatement":            func() error { return notice.RenderStatement(statement("de")) },
+		"Set.RenderStatement":        func() error { return empty.RenderStatement(statement("en")) },
+		"Set.Render":                 func() error { c := *n; return empty.Render(&c) },
+		"Set.WithLimits(...).Render": func() error { c := *n; return empty.WithLimits(notice.Limits{MaxBytes: 1 << 16}).Render(&c) },
+		"Set.With(NewSet()).Render":  func() error { c := *n; return empty.With(notice.NewSet()).Render(&c) },
+	} {
+		if err := render(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := testing.AllocsPerRun(20, func() { _ = render() }); got > most {
+			t.Errorf("%s: %v allocations a call: the built-in set is parsed on every call", name, got)
+		}
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	htemplate "html/template"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -46,6 +48,14 @@ type parsed struct {
 	subject, text, sms *ttemplate.Template
 	html               *htemplate.Template
 	pool               sync.Pool // of *instance
+
+	// builtin marks a built-in template (Builtin): it is compiled (see
+	// compiled.go) the first time it renders, into compiled, whose renders
+	// keep their state in states.
+	builtin     bool
+	compileOnce sync.Once
+	compiled    *compiled
+	states      sync.Pool // of *cstate
 }
 
 // Set is a collection of templates. It is immutable once built (Add is for
@@ -55,10 +65,34 @@ type Set struct {
 	m        map[Key]*parsed
 	fallback *Set
 	limits   Limits
+	// builtin is the built-in set Render and RenderStatement fall back to
+	// where s and its fallbacks have no template for a notice: parsed on
+	// first use, once, and shared with the sets With and WithLimits make
+	// from s.
+	builtin *lazyBuiltin
+}
+
+// lazyBuiltin is a set's built-in fallback, parsed once on first use.
+type lazyBuiltin struct {
+	once sync.Once
+	set  *Set
+}
+
+// get returns the built-in set, parsing it the first time.
+func (l *lazyBuiltin) get() *Set {
+	if l == nil { // a Set not made by NewSet
+		return Builtin()
+	}
+	l.once.Do(func() {
+		if l.set == nil {
+			l.set = Builtin()
+		}
+	})
+	return l.set
 }
 
 // NewSet returns an empty set.
-func NewSet() *Set { return &Set{m: map[Key]*parsed{}} }
+func NewSet() *Set { return &Set{m: map[Key]*parsed{}, builtin: &lazyBuiltin{}} }
 
 // TemplateError reports a template that does not parse, or a statement
 // template whose output leaves out what a statement must show (see
@@ -97,7 +131,7 @@ func (s *Set) add(k Key, t Template, inlined bool) error {
 		return &TemplateError{Key: k, Part: "language", Err: fmt.Errorf("language must be set")}
 	}
 	k.Language = strings.ToLower(k.Language)
-	p := &parsed{src: t}
+	p := &parsed{src: t, builtin: inlined}
 	var err error
 	if p.subject, err = parseText("subject", t.Subject, inlined); err != nil {
 		return &TemplateError{Key: k, Part: "subject", Err: err}
@@ -125,7 +159,7 @@ func (s *Set) add(k Key, t Template, inlined bool) error {
 // With returns a set that looks in s first and then in fallback; it keeps
 // s's limits.
 func (s *Set) With(fallback *Set) *Set {
-	return &Set{m: s.m, fallback: fallback, limits: s.limits}
+	return &Set{m: s.m, fallback: fallback, limits: s.limits, builtin: s.builtin}
 }
 
 type fileTemplate struct {
@@ -229,7 +263,9 @@ func (s *Set) resolve(k Key) (*parsed, Key, error) {
 }
 
 // Render resolves the notice's template and fills Subject, Text and HTML.
-// A set without a match for the notice falls back to Builtin(). Rendering
+// A set without a match for the notice falls back to Builtin() (parsed
+// once per set, on first use, and shared with the sets With and WithLimits
+// make from it). Rendering
 // runs under the set's Limits: output past MaxBytes (subject, text and HTML
 // together) or work past Timeout stops it with an error wrapping ErrLimit,
 // and the notice is left as it was. A notice carrying a Statement renders
@@ -246,7 +282,7 @@ func (s *Set) Render(n *Notice) error {
 	k := Key{Templates: n.Templates, Workflow: n.Workflow, Step: n.Step, Language: n.Language, Stage: n.Stage}
 	p, _, err := s.resolve(k)
 	if err != nil {
-		if p, _, err = Builtin().resolve(k); err != nil {
+		if p, _, err = s.builtin.get().resolve(k); err != nil {
 			return err
 		}
 	}
@@ -260,8 +296,23 @@ func (s *Set) Render(n *Notice) error {
 
 // execute runs template p on view v under the set's Limits: the SMS part
 // alone where sms is set and p has one (its text, trimmed, is the Text),
-// else the subject (its spaces collapsed), the text and the HTML.
+// else the subject (its spaces collapsed), the text and the HTML. A
+// built-in template runs compiled (see compiled.go), where it compiled and
+// the compiled code handles the data, else through text/template and
+// html/template (executeTemplates); both write the same bytes.
 func (s *Set) execute(p *parsed, v any, sms bool) (subject, text, html string, err error) {
+	if c := p.compiledFor(reflect.TypeOf(v)); c != nil {
+		subject, text, html, err = s.executeCompiled(p, c, v, sms)
+		if !errors.Is(err, errNotCompiled) {
+			return subject, text, html, err
+		}
+	}
+	return s.executeTemplates(p, v, sms)
+}
+
+// executeTemplates is execute through text/template and html/template: the
+// reference the compiled templates are checked against.
+func (s *Set) executeTemplates(p *parsed, v any, sms bool) (subject, text, html string, err error) {
 	in, err := p.get()
 	if err != nil {
 		return "", "", "", err

@@ -33,10 +33,11 @@ type LineView struct {
 	HTMLRow htemplate.HTML
 }
 
-// writeHTMLText writes s escaped as html/template escapes a value in
-// element content (its htmlEscaper): NUL, quotes, &, +, < and >; every
+// appendHTMLText appends s escaped as html/template escapes a plain value
+// in element content (its htmlEscaper), and in a quoted attribute or
+// RCDATA (attrEscaper, rcdataEscaper): NUL, quotes, &, +, < and >; every
 // other byte, invalid UTF-8 included, as it is.
-func writeHTMLText(b *strings.Builder, s string) {
+func appendHTMLText(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		var r string
@@ -58,20 +59,21 @@ func writeHTMLText(b *strings.Builder, s string) {
 		default:
 			continue
 		}
-		b.WriteString(s[last:i])
-		b.WriteString(r)
+		b = append(b, s[last:i]...)
+		b = append(b, r...)
 		last = i + 1
 	}
-	b.WriteString(s[last:])
+	return append(b, s[last:]...)
 }
 
-// htmlRow is LineView.HTMLRow.
+// htmlRow is LineView.HTMLRow, written in a buffer on the stack where it
+// fits.
 func htmlRow(x *LineView) htemplate.HTML {
-	var b strings.Builder
-	b.Grow(160 + len(x.Number) + len(x.Issued) + len(x.Due) + len(x.Description) + len(x.Instalment) + len(x.Amount) + len(x.Open))
+	var buf [512]byte
+	b := buf[:0]
 	cell := func(pre, s string) {
-		b.WriteString(pre)
-		writeHTMLText(&b, s)
+		b = append(b, pre...)
+		b = appendHTMLText(b, s)
 	}
 	cell("<tr><td>", x.Number)
 	cell("</td><td>", x.Issued)
@@ -79,13 +81,14 @@ func htmlRow(x *LineView) htemplate.HTML {
 	cell("</td><td>", x.Description)
 	if x.Instalment != "" {
 		cell(" (", x.Instalment)
-		b.WriteString(")")
+		b = append(b, ')')
 	}
 	cell(`</td><td style="text-align:right">`, x.Amount)
 	cell(`</td><td style="text-align:right">`, x.Open)
-	cell(`</td><td style="text-align:right">`, strconv.Itoa(x.DaysOverdue))
-	b.WriteString("</td></tr>")
-	return htemplate.HTML(b.String())
+	b = append(b, `</td><td style="text-align:right">`...)
+	b = strconv.AppendInt(b, int64(x.DaysOverdue), 10)
+	b = append(b, "</td></tr>"...)
+	return htemplate.HTML(b)
 }
 
 // UnappliedView is an unapplied payment or credit formatted for a language:
@@ -224,8 +227,9 @@ func linesText(lang string, lines []LineView) string {
 // NewView formats a notice for its templates.
 func NewView(n *Notice) *View {
 	l := n.Language
-	m := func(d decimal.Decimal) string { return FormatMoney(l, d, n.Currency, n.MinorUnits) }
-	dt := func(d date.Date) string { return FormatDate(l, d) }
+	loc := localeOf(l) // once: every figure is in the notice's locale
+	m := func(d decimal.Decimal) string { return loc.money(d, n.Currency, n.MinorUnits) }
+	dt := func(d date.Date) string { return loc.date(d) }
 	lang := baseLang(l)
 	v := &View{
 		N: n, Lang: lang, Locale: l, Creditor: n.Creditor, Debtor: n.Debtor, Date: dt(n.Date), PayBy: dt(n.PayBy),
@@ -267,6 +271,9 @@ func NewView(n *Notice) *View {
 		opts[i] = optionName(lang, o)
 	}
 	v.Options = strings.Join(opts, ", ")
+	if len(n.Lines) > 0 {
+		v.Lines = make([]LineView, 0, len(n.Lines))
+	}
 	for _, x := range n.Lines {
 		v.Lines = append(v.Lines, LineView{Number: x.Number, Issued: dt(x.IssueDate), Due: dt(x.DueDate), Description: x.Description, Amount: m(x.Amount), Open: m(x.Open), DaysOverdue: x.DaysOverdue, LastNotice: dt(x.LastNotice),
 			Instalment: instalmentWords(lang, x.Instalment, x.Instalments), Plan: planWords(lang, x.Plan, m, dt)})
@@ -315,6 +322,9 @@ func NewView(n *Notice) *View {
 		return ChargeView{Label: chargeLabel(lang, c.Label, c.Basis != "", n.Law), Invoice: c.Invoice, Amount: m(c.Amount), Rate: r, From: dt(c.From), To: dt(c.To),
 			Principal: p, DayCount: dc, Days: c.Days, Year: int(yearDays(c.DayCount)), Basis: c.Basis, Netting: netting}
 	}
+	if len(n.Fees) > 0 {
+		v.Fees = make([]ChargeView, 0, len(n.Fees))
+	}
 	for _, c := range n.Fees {
 		v.Fees = append(v.Fees, cv(c))
 	}
@@ -323,6 +333,9 @@ func NewView(n *Notice) *View {
 	}
 	if len(n.Unapplied) > 0 {
 		v.UnappliedTotal = m(n.UnappliedTotal())
+	}
+	if len(n.Interest) > 0 {
+		v.Interest = make([]ChargeView, 0, len(n.Interest))
 	}
 	for _, c := range n.Interest {
 		v.Interest = append(v.Interest, cv(c))
