@@ -212,6 +212,8 @@ type planner struct {
 	due, listed []decision
 	// lastWF is what workflow found last.
 	lastWF *Workflow
+	// warmth is the sum of warm's loads.
+	warmth byte
 	// stepBuf and dateBuf are customer's scratch for its decisions' steps
 	// and dates (keepSteps).
 	stepBuf []int
@@ -264,6 +266,7 @@ type custState struct {
 	matched        bool
 	subj           subject
 	openByCu       map[Currency]decimal.Decimal // open items per currency (lazy)
+	addr           addressed                    // addressees' last answer
 	un             *unappliedState              // unapplied money (nil: none)
 }
 
@@ -688,6 +691,9 @@ type decision struct {
 }
 
 func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
+	if cs.verdicts != nil && !cs.idle {
+		pl.warmth += warm(cs)
+	}
 	first := len(actions)
 	actions = pl.resumes(cs, actions)
 	due, listed := pl.due[:0], pl.listed[:0]
@@ -811,6 +817,43 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		actions = pl.limit(cs, l, actions, first)
 	}
 	return pl.tidyTasks(cs, actions, first), nil
+}
+
+// warm reads one byte of each record and string that planning the
+// customer's invoices with a step due reads, in one loop of loads alone,
+// and returns their sum (the planner keeps it, so the loads stay). Each
+// record is a heap object of its own: the invoice, its progress and lines,
+// its number, ID and description, the customer's strings and contacts.
+// The decision and the notice read them one after the other, between much
+// other work, and wait for each in turn; this loop lets the processor
+// fetch them all at once first.
+func warm(cs *custState) byte {
+	c := cs.c
+	sum := head(c.ID) + head(c.Name)
+	if len(c.Contacts) > 0 {
+		sum += head(c.Contacts[0].Email)
+	}
+	for k, inv := range cs.invs {
+		if cs.verdicts[k] == verdictSkip {
+			continue
+		}
+		sum += head(inv.Number) + head(inv.ID)
+		if len(inv.Lines) > 0 {
+			sum += head(inv.Lines[0].Description)
+		}
+		if p := inv.Progress; p != nil {
+			sum += byte(p.Step)
+		}
+	}
+	return sum
+}
+
+// head is s's first byte, 0 for "".
+func head(s string) byte {
+	if s == "" {
+		return 0
+	}
+	return s[0]
 }
 
 // tidyTasks adds to the customer's actions, actions[first:], a DataFix
@@ -1573,7 +1616,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	if v := step.VariantFor(a.Workflow, c.ID); v != "" && a.Kind == step.Action {
 		n.Step, a.Variant = v, v
 	}
-	if pc, cc, ok := c.Addressees(step, n.Channel, retraceDepth(a.Key)); ok {
+	if pc, cc, ok := pl.addressees(cs, step, n.Channel, retraceDepth(a.Key)); ok {
 		n.Debtor.Email, n.Debtor.Phone, n.Debtor.Address = pc.Email, pc.Phone, pc.Address
 		for _, k := range cc {
 			n.Cc = append(n.Cc, notice.Party{Name: k.Name, Email: k.Email})
@@ -1746,6 +1789,32 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		a.Problem = pl.checkNotice(n)
 	}
 	return nil
+}
+
+// addressees is c.Addressees for the customer cs plans, keeping the last
+// answer for a step that names no roles (Step.To and Step.Cc empty): that
+// answer depends on the channel and skip alone, and a customer's notices of
+// one day mostly share both.
+func (pl *planner) addressees(cs *custState, step *Step, ch notice.Channel, skip int) (Contact, []Contact, bool) {
+	if len(step.To) > 0 || len(step.Cc) > 0 {
+		return cs.c.Addressees(step, ch, skip)
+	}
+	ad := &cs.addr
+	if !ad.set || ad.ch != ch || ad.skip != skip {
+		to, cc, ok := cs.c.Addressees(step, ch, skip)
+		*ad = addressed{set: true, ch: ch, skip: skip, to: to, cc: cc, ok: ok}
+	}
+	return ad.to, ad.cc, ad.ok
+}
+
+// addressed is the answer addressees keeps.
+type addressed struct {
+	set  bool
+	ch   notice.Channel
+	skip int
+	to   Contact
+	cc   []Contact
+	ok   bool
 }
 
 // compensation returns the regime's fixed compensation for an invoice in

@@ -692,3 +692,57 @@ func TestProgressNamesTheWorkflow(t *testing.T) {
 		}
 	}
 }
+
+// TestStepRolesPerNotice: a customer's notices of one day go to the
+// contacts of their own steps. Invoice a is due 2026-04-01 and b 2026-03-16
+// with the steps up to "due" (index 2) and "+14" (3) done, so on
+// 2026-04-15 a gets step 3 and b step 4. Step 3 is addressed to the
+// escalation contact (Step.To) in one policy and copies it (Step.Cc) in the
+// other; step 4 names no roles: its notice goes to the billing contact
+// alone, as DefaultRoles say, in both.
+func TestStepRolesPerNotice(t *testing.T) {
+	asOf := day("2026-04-15")
+	cu := dunningtest.Customer("c")
+	cu.Contacts = []dunning.Contact{
+		{Name: "Billing", Role: dunning.RoleBilling, Email: "billing@example.com"},
+		{Name: "Escalation", Role: dunning.RoleEscalation, Email: "boss@example.com"},
+	}
+	pf := dunning.Portfolio{Customers: []dunning.Customer{cu}}
+	for _, x := range []struct {
+		id   string
+		due  date.Date
+		done int
+	}{{"a", day("2026-04-01"), 2}, {"b", day("2026-03-16"), 3}} {
+		inv := dunningtest.Invoice(x.id, "c", x.due-30, x.due, "100.00", "EUR")
+		inv.Progress = &dunning.Progress{InvoiceID: x.id, Workflow: "standard", Step: x.done, Last: asOf - 14, Fees: decimal.Zero}
+		pf.Invoices = append(pf.Invoices, inv)
+	}
+	for _, field := range []string{"to", "cc"} {
+		wf := dunning.DefaultWorkflow("standard")
+		wantTo, wantCc := map[int]string{3: "boss@example.com", 4: "billing@example.com"}, map[int]string{4: ""}
+		if field == "to" {
+			wf.Steps[3].To = []string{dunning.RoleEscalation}
+			wantCc[3] = ""
+		} else {
+			wf.Steps[3].Cc = []string{dunning.RoleEscalation}
+			wantTo[3], wantCc[3] = "billing@example.com", "boss@example.com"
+		}
+		acts, err := dunning.Plan(asOf, dunningtest.Policy(wf), pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(acts) != 2 {
+			t.Fatalf("%s: %d actions, want 2", field, len(acts))
+		}
+		for _, a := range acts {
+			n := a.Notice
+			var cc []string
+			for _, p := range n.Cc {
+				cc = append(cc, p.Email)
+			}
+			if n.Debtor.Email != wantTo[a.StepIndex] || strings.Join(cc, ",") != wantCc[a.StepIndex] {
+				t.Errorf("%s: step %d goes to %q, cc %v; want %q, cc %q", field, a.StepIndex, n.Debtor.Email, cc, wantTo[a.StepIndex], wantCc[a.StepIndex])
+			}
+		}
+	}
+}
