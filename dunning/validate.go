@@ -110,7 +110,12 @@ func checkNumber(l loc, d decimal.Decimal) error {
 // its error: within the bounds and in a known currency's minor unit.
 func amountOK(d decimal.Decimal, c Currency) bool {
 	u, ok := c.MinorUnits()
-	return ok && d.Exponent() >= -u && money.CheckBounds(d) == nil
+	return ok && amountFits(d, u)
+}
+
+// amountFits is amountOK for a known currency of u minor units.
+func amountFits(d decimal.Decimal, u int32) bool {
+	return d.Exponent() >= -u && money.CheckBounds(d) == nil
 }
 
 // checkAmount refuses an amount in currency c beyond the bounds or with
@@ -403,8 +408,12 @@ func (p *Policy) checkSegments() error {
 	return nil
 }
 
+// warmBlock is how many invoices screenPortfolio warms at a time.
+const warmBlock = 128
+
 // screen is one plan's validation of the portfolio.
 type screen struct {
+	warmth   byte
 	asOf     func(*Customer) date.Date
 	rejected []Action
 	ex       *Explanation
@@ -522,15 +531,23 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 	owner := make([]int32, len(p.Invoices))
 	seed := maphash.MakeSeed()
 	hs := make([]uint64, len(p.Invoices))
-	for i := range p.Invoices {
-		inv := &p.Invoices[i]
-		ci, ok := cust[inv.CustomerID]
-		if !ok {
-			ci = -1
+	var warmth byte
+	for lo := 0; lo < len(p.Invoices); lo += warmBlock {
+		hi := min(lo+warmBlock, len(p.Invoices))
+		for i := lo; i < hi; i++ {
+			warmth += head(p.Invoices[i].CustomerID) + head(p.Invoices[i].ID)
 		}
-		owner[i] = ci
-		hs[i] = maphash.String(seed, inv.ID)
+		for i := lo; i < hi; i++ {
+			inv := &p.Invoices[i]
+			ci, ok := cust[inv.CustomerID]
+			if !ok {
+				ci = -1
+			}
+			owner[i] = ci
+			hs[i] = maphash.String(seed, inv.ID)
+		}
 	}
+	s.warmth = warmth
 	dups := duplicateIDs(p.Invoices, seed, hs)
 	for i := range p.Invoices {
 		inv := &p.Invoices[i]
