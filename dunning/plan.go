@@ -212,6 +212,10 @@ type planner struct {
 	due, listed []decision
 	// lastWF is what workflow found last.
 	lastWF *Workflow
+	// placesOf and placesU are the currency places found last and its
+	// minor units.
+	placesOf Currency
+	placesU  int32
 	// warmth is the sum of warm's loads.
 	warmth byte
 	// stepBuf and dateBuf are customer's scratch for its decisions' steps
@@ -1576,10 +1580,14 @@ func (pl *planner) task(cs *custState, a *Action, step *Step) {
 }
 
 func (pl *planner) places(c Currency) int32 {
+	if pl.placesOf == c && c != "" {
+		return pl.placesU // most of a plan is in one currency
+	}
 	u, ok := c.MinorUnits()
 	if !ok {
 		return 2
 	}
+	pl.placesOf, pl.placesU = c, u
 	return u
 }
 
