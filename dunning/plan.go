@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -262,7 +263,7 @@ type custState struct {
 	idle     bool
 	// named, when not nil, is the workflow each of invs' Progress names
 	// (progressWorkflows).
-	named []*Workflow
+	named []wfRef
 	// partial marks the custState of screenDay: no customer, no
 	// invoices; needs is set when the decision asked for them.
 	partial, needs bool
@@ -322,7 +323,7 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 		each = func(i int, ci int32) {
 			var w *Workflow
 			if named != nil {
-				w = named[i]
+				w = pl.ref(named[i])
 			}
 			v := pl.screenDay(asOfFn(&custs[ci]), &invs[i], w)
 			pre[i] = v
@@ -410,7 +411,7 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 				ci := owner[i]
 				var w *Workflow
 				if named != nil {
-					w = named[i]
+					w = pl.ref(named[i])
 				}
 				v := pl.screenDay(asOfFn(&p.Customers[ci]), &p.Invoices[i], w)
 				pre[i] = v
@@ -421,9 +422,9 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 			}
 		}
 	}
-	var namedC []*Workflow // named in the customers' order
+	var namedC []wfRef // named in the customers' order
 	if named != nil {
-		namedC = make([]*Workflow, len(named))
+		namedC = make([]wfRef, len(named))
 	}
 	for i := range p.Invoices {
 		ci := owner[i]
@@ -583,25 +584,45 @@ func (pl *planner) workflow(name string) (*Workflow, bool) {
 // nothing else lets the processor wait for many of them at once, where
 // screening and planning, reading each between much other work, waited
 // for them one by one, twice for an invoice with a step due.
-func (pl *planner) progressWorkflows(invs []Invoice) []*Workflow {
-	if pl.policy.SwitchMidCycle {
+//
+// The answers are indexes (wfRef), two bytes an invoice the garbage
+// collector need not scan, where pointers would take eight it must.
+func (pl *planner) progressWorkflows(invs []Invoice) []wfRef {
+	wfs := pl.policy.Workflows
+	if pl.policy.SwitchMidCycle || len(wfs) >= math.MaxUint16 {
 		return nil
 	}
-	out := make([]*Workflow, len(invs))
-	var last *Workflow
+	out := make([]wfRef, len(invs))
+	var last wfRef
 	for i := range invs {
 		pr := invs[i].Progress
 		switch {
 		case pr == nil:
-		case last != nil && pr.Workflow == last.Name:
+		case last != 0 && pr.Workflow == wfs[last-1].Name:
 			out[i] = last
 		default:
 			if w, ok := pl.policy.Workflow(pr.Workflow); ok {
-				out[i], last = w, w
+				for j := range wfs {
+					if &wfs[j] == w {
+						last, out[i] = wfRef(j+1), wfRef(j+1)
+						break
+					}
+				}
 			}
 		}
 	}
 	return out
+}
+
+// wfRef is a workflow of the policy by index plus one (0: none).
+type wfRef uint16
+
+// ref returns the workflow r refers to (nil for 0).
+func (pl *planner) ref(r wfRef) *Workflow {
+	if r == 0 {
+		return nil
+	}
+	return &pl.policy.Workflows[r-1]
 }
 
 // route returns the customer's segment match.
@@ -710,7 +731,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 		var named *Workflow
 		if cs.named != nil {
-			named = cs.named[k]
+			named = pl.ref(cs.named[k])
 		}
 		d, ok := pl.invoice(cs, inv, named)
 		switch {
