@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -212,6 +213,16 @@ type planner struct {
 	due, listed []decision
 	// lastWF is what workflow found last.
 	lastWF *Workflow
+	// placesOf and placesU are the currency places found last and its
+	// minor units.
+	placesOf Currency
+	placesU  int32
+	// warmth is the sum of warm's loads.
+	warmth byte
+	// stepBuf and dateBuf are customer's scratch for its decisions' steps
+	// and dates (keepSteps).
+	stepBuf []int
+	dateBuf []date.Date
 	// The slabs the day's actions take their notices and small slices
 	// from (carve).
 	notices []notice.Notice
@@ -250,6 +261,9 @@ type custState struct {
 	// invoice of the customer has a step due, so none needs planning.
 	verdicts []verdict
 	idle     bool
+	// named, when not nil, is the workflow each of invs' Progress names
+	// (progressWorkflows).
+	named []wfRef
 	// partial marks the custState of screenDay: no customer, no
 	// invoices; needs is set when the decision asked for them.
 	partial, needs bool
@@ -257,6 +271,7 @@ type custState struct {
 	matched        bool
 	subj           subject
 	openByCu       map[Currency]decimal.Decimal // open items per currency (lazy)
+	addr           addressed                    // addressees' last answer
 	un             *unappliedState              // unapplied money (nil: none)
 }
 
@@ -276,30 +291,73 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 			return nil, err
 		}
 	}
-	var parents map[string]*Invoice
-	p, rejected, idx := screenPortfolio(asOfFn, p, ex)
-	p.Customers = reviewHolds(asOfFn, p)
-	var clash []Action
-	p.Invoices, clash = screenInstalments(asOfFn, p.Invoices, p.Customers)
-	rejected = append(rejected, clash...)
-	p.Invoices, parents = expandInstalments(p.Invoices)
-	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex, parents: parents}
+	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex}
 	if policy.Segments != nil {
 		pl.segments = policy.Segments.Compile()
 	}
 	if pl.cal == nil {
 		pl.cal = schedule.EveryDay()
 	}
+	// Screening the day (screenDay) runs inside the validation, on each
+	// invoice that passes, in the portfolio's order: pre holds its
+	// verdicts by invoice, busy marks the customers with a step that may
+	// be due. They stand only if the portfolio comes out of validation,
+	// reviews and instalments as it went in (fast, below); else the
+	// invoices are screened again after.
+	var pre []verdict
+	var busy []bool
+	runs := 0 // invoices screened with a step that may be due
+	var each func(i int, ci int32)
+	// The agreements as validation leaves them when it rejects none (fast,
+	// the only case in which they are kept): every agreement by its ID.
 	pl.agreements = make(map[string]*Agreement, len(p.Agreements))
 	for i := range p.Agreements {
-		a := &p.Agreements[i]
-		if a.ID == "" {
-			return nil, &FieldError{Field: fmt.Sprintf("agreements[%d].id", i), Value: "", Reason: "must not be empty"}
+		if a := &p.Agreements[i]; pl.agreements[a.ID] == nil {
+			pl.agreements[a.ID] = a
 		}
-		if _, dup := pl.agreements[a.ID]; dup {
-			return nil, &FieldError{Field: fmt.Sprintf("agreements[%d].id", i), Value: a.ID, Reason: "is used by an earlier agreement"}
+	}
+	named := pl.progressWorkflows(p.Invoices)
+	if screen {
+		pre, busy = make([]verdict, len(p.Invoices)), make([]bool, len(p.Customers))
+		invs, custs := p.Invoices, p.Customers
+		each = func(i int, ci int32) {
+			var w *Workflow
+			if named != nil {
+				w = pl.ref(named[i])
+			}
+			v := pl.screenDay(asOfFn(&custs[ci]), &invs[i], w)
+			pre[i] = v
+			if v == verdictRun {
+				busy[ci] = true
+				runs++
+			}
 		}
-		pl.agreements[a.ID] = a
+	}
+	var parents map[string]*Invoice
+	p, rejected, idx := screenPortfolio(asOfFn, p, ex, each)
+	p.Customers = reviewHolds(asOfFn, p)
+	var clash []Action
+	p.Invoices, clash = screenInstalments(asOfFn, p.Invoices, p.Customers)
+	rejected = append(rejected, clash...)
+	p.Invoices, parents = expandInstalments(p.Invoices)
+	pl.parents = parents
+	// Nothing rejected, no instalments expanded: the same customers in the
+	// same order (reviewHolds only replacing holds, which screening does
+	// not read), the same agreements and the same invoices.
+	fast := idx != nil && len(clash) == 0 && parents == nil
+	if !fast {
+		named = pl.progressWorkflows(p.Invoices)
+		pl.agreements = make(map[string]*Agreement, len(p.Agreements))
+		for i := range p.Agreements {
+			a := &p.Agreements[i]
+			if a.ID == "" {
+				return nil, &FieldError{Field: fmt.Sprintf("agreements[%d].id", i), Value: "", Reason: "must not be empty"}
+			}
+			if _, dup := pl.agreements[a.ID]; dup {
+				return nil, &FieldError{Field: fmt.Sprintf("agreements[%d].id", i), Value: a.ID, Reason: "is used by an earlier agreement"}
+			}
+			pl.agreements[a.ID] = a
+		}
 	}
 
 	// Group invoices by customer with a counting sort: no per-customer
@@ -309,7 +367,7 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 	// invoices).
 	var custIdx map[string]int32
 	var owner []int32
-	if idx != nil && len(clash) == 0 && parents == nil {
+	if fast {
 		custIdx, owner = idx.cust, idx.owner
 	} else {
 		custIdx = make(map[string]int32, len(p.Customers))
@@ -342,23 +400,40 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 	}
 	order := make([]*Invoice, len(p.Invoices))
 	fill := slices.Clone(start[:len(p.Customers)])
-	// Screen the day's decisions in the invoices' own order (screenDay).
+	// The day's verdicts in the customers' order: screened during the
+	// validation, or now in the invoices' own order (screenDay).
 	var verdicts []verdict
-	var busy []bool
-	runs := 0 // invoices screened with a step that may be due
 	if screen {
-		verdicts, busy = make([]verdict, len(p.Invoices)), make([]bool, len(p.Customers))
+		verdicts = make([]verdict, len(p.Invoices))
+		if !fast {
+			pre, busy, runs = make([]verdict, len(p.Invoices)), make([]bool, len(p.Customers)), 0
+			for i := range p.Invoices {
+				ci := owner[i]
+				var w *Workflow
+				if named != nil {
+					w = pl.ref(named[i])
+				}
+				v := pl.screenDay(asOfFn(&p.Customers[ci]), &p.Invoices[i], w)
+				pre[i] = v
+				if v == verdictRun {
+					busy[ci] = true
+					runs++
+				}
+			}
+		}
+	}
+	var namedC []wfRef // named in the customers' order
+	if named != nil {
+		namedC = make([]wfRef, len(named))
 	}
 	for i := range p.Invoices {
 		ci := owner[i]
 		order[fill[ci]] = &p.Invoices[i]
 		if verdicts != nil {
-			v := pl.screenDay(asOfFn(&p.Customers[ci]), &p.Invoices[i])
-			verdicts[fill[ci]] = v
-			if v == verdictRun {
-				busy[ci] = true
-				runs++
-			}
+			verdicts[fill[ci]] = pre[i]
+		}
+		if namedC != nil {
+			namedC[fill[ci]] = named[i]
 		}
 		fill[ci]++
 	}
@@ -402,6 +477,9 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 		if verdicts != nil {
 			cs.verdicts, cs.idle = verdicts[start[ci]:start[ci+1]], !busy[ci]
 		}
+		if namedC != nil {
+			cs.named = namedC[start[ci]:start[ci+1]]
+		}
 		if un := unByCust[c.ID]; len(un) > 0 {
 			cs.un = &unappliedState{recs: un}
 		}
@@ -426,15 +504,49 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 			return nil, err
 		}
 		actions = pl.scheduledStatements(&cs, actions)
+		// Each customer's few actions sorted now, the customers coming in
+		// order, leave the plan sorted (checked below): no stable sort of
+		// the whole plan, which moves every action many times.
+		if !planSorted(actions[n0:]) {
+			slices.SortStableFunc(actions[n0:], actionOrder)
+		}
 	}
 	actions = applyReviews(&p, actions, ex)
 	actions = append(actions, rejected...)
-	// By customer, then in workflow order (so SendAllMissed sends an
-	// invoice's steps in their order), then by key.
-	slices.SortStableFunc(actions, func(a, b Action) int {
-		return cmp.Or(strings.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.StepIndex, b.StepIndex), strings.Compare(a.Key, b.Key))
-	})
+	if !planSorted(actions) {
+		// A stable sort gives the same order from the customers' sorted
+		// runs as from the actions as planned: it keeps equal actions in
+		// their order, and only one customer's are equal.
+		slices.SortStableFunc(actions, actionOrder)
+	}
 	return actions, nil
+}
+
+// actionOrder orders a plan: by customer, then in workflow order (so
+// SendAllMissed sends an invoice's steps in their order), then by key.
+func actionOrder(a, b Action) int { return compareActions(&a, &b) }
+
+// compareActions is actionOrder on pointers, comparing the keys only when
+// customer and step are the same.
+func compareActions(a, b *Action) int {
+	if c := strings.Compare(a.CustomerID, b.CustomerID); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.StepIndex, b.StepIndex); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Key, b.Key)
+}
+
+// planSorted reports whether acts are in actionOrder, comparing them in
+// place (actionOrder takes copies).
+func planSorted(acts []Action) bool {
+	for i := 1; i < len(acts); i++ {
+		if compareActions(&acts[i], &acts[i-1]) < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // progress returns the invoice's progress: Invoice.Progress when the store
@@ -462,6 +574,55 @@ func (pl *planner) workflow(name string) (*Workflow, bool) {
 		pl.lastWF = w
 	}
 	return w, ok
+}
+
+// progressWorkflows returns, by invoice, the workflow its Progress (the one
+// delivered with it) names, nil where it has none or names no workflow of
+// the policy; nil when the policy switches workflows mid-cycle, where the
+// name is not read. It reads the names in one loop of comparisons alone:
+// each is a string of its own somewhere in the heap, and a loop that does
+// nothing else lets the processor wait for many of them at once, where
+// screening and planning, reading each between much other work, waited
+// for them one by one, twice for an invoice with a step due.
+//
+// The answers are indexes (wfRef), two bytes an invoice the garbage
+// collector need not scan, where pointers would take eight it must.
+func (pl *planner) progressWorkflows(invs []Invoice) []wfRef {
+	wfs := pl.policy.Workflows
+	if pl.policy.SwitchMidCycle || len(wfs) >= math.MaxUint16 {
+		return nil
+	}
+	out := make([]wfRef, len(invs))
+	var last wfRef
+	for i := range invs {
+		pr := invs[i].Progress
+		switch {
+		case pr == nil:
+		case last != 0 && pr.Workflow == wfs[last-1].Name:
+			out[i] = last
+		default:
+			if w, ok := pl.policy.Workflow(pr.Workflow); ok {
+				for j := range wfs {
+					if &wfs[j] == w {
+						last, out[i] = wfRef(j+1), wfRef(j+1)
+						break
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// wfRef is a workflow of the policy by index plus one (0: none).
+type wfRef uint16
+
+// ref returns the workflow r refers to (nil for 0).
+func (pl *planner) ref(r wfRef) *Workflow {
+	if r == 0 {
+		return nil
+	}
+	return &pl.policy.Workflows[r-1]
 }
 
 // route returns the customer's segment match.
@@ -517,13 +678,13 @@ const (
 // customer. A decision that needs the customer (its segment, its open
 // items) gives verdictRun; the customer's hold, left out, can only stop an
 // invoice, which its customer's planning then finds.
-func (pl *planner) screenDay(asOf date.Date, inv *Invoice) verdict {
+func (pl *planner) screenDay(asOf date.Date, inv *Invoice, named *Workflow) verdict {
 	// One custState for every invoice: a fresh one would escape (through
 	// route) to the heap, one allocation per invoice. In partial mode
 	// invoice writes only needs.
 	cs := &pl.screening
 	cs.asOf, cs.partial, cs.needs = asOf, true, false
-	d, ok := pl.invoice(cs, inv)
+	d, ok := pl.invoice(cs, inv, named)
 	switch {
 	case cs.needs:
 		return verdictRun
@@ -555,16 +716,24 @@ type decision struct {
 }
 
 func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
+	if cs.verdicts != nil && !cs.idle {
+		pl.warmth += warm(cs)
+	}
 	first := len(actions)
 	actions = pl.resumes(cs, actions)
 	due, listed := pl.due[:0], pl.listed[:0]
+	pl.stepBuf, pl.dateBuf = pl.stepBuf[:0], pl.dateBuf[:0] // the last customer's decisions are gone
 	for k, inv := range cs.invs {
 		if cs.verdicts != nil && (cs.idle || cs.verdicts[k] == verdictSkip) {
 			// Screened: no decision, or only a listing, which matters
 			// only beside a step due.
 			continue
 		}
-		d, ok := pl.invoice(cs, inv)
+		var named *Workflow
+		if cs.named != nil {
+			named = pl.ref(cs.named[k])
+		}
+		d, ok := pl.invoice(cs, inv, named)
 		switch {
 		case !ok:
 		case d.listOnly:
@@ -673,6 +842,43 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		actions = pl.limit(cs, l, actions, first)
 	}
 	return pl.tidyTasks(cs, actions, first), nil
+}
+
+// warm reads one byte of each record and string that planning the
+// customer's invoices with a step due reads, in one loop of loads alone,
+// and returns their sum (the planner keeps it, so the loads stay). Each
+// record is a heap object of its own: the invoice, its progress and lines,
+// its number, ID and description, the customer's strings and contacts.
+// The decision and the notice read them one after the other, between much
+// other work, and wait for each in turn; this loop lets the processor
+// fetch them all at once first.
+func warm(cs *custState) byte {
+	c := cs.c
+	sum := head(c.ID) + head(c.Name)
+	if len(c.Contacts) > 0 {
+		sum += head(c.Contacts[0].Email)
+	}
+	for k, inv := range cs.invs {
+		if cs.verdicts[k] == verdictSkip {
+			continue
+		}
+		sum += head(inv.Number) + head(inv.ID)
+		if len(inv.Lines) > 0 {
+			sum += head(inv.Lines[0].Description)
+		}
+		if p := inv.Progress; p != nil {
+			sum += byte(p.Step)
+		}
+	}
+	return sum
+}
+
+// head is s's first byte, 0 for "".
+func head(s string) byte {
+	if s == "" {
+		return 0
+	}
+	return s[0]
 }
 
 // tidyTasks adds to the customer's actions, actions[first:], a DataFix
@@ -892,8 +1098,9 @@ func (pl *planner) nominal(w *Workflow, i int, inv *Invoice, agr *Agreement) (da
 	return n, true
 }
 
-// invoice decides what the invoice needs on the customer's today.
-func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
+// invoice decides what the invoice needs on the customer's today. named,
+// when not nil, is the workflow inv.Progress names (progressWorkflows).
+func (pl *planner) invoice(cs *custState, inv *Invoice, named *Workflow) (decision, bool) {
 	asOf := cs.asOf
 	ex := pl.explaining(inv)
 	// stop says why there is no action; the reason is built only when
@@ -946,7 +1153,11 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	// The segments route only an invoice without a workflow of its cycle
 	// (route is cached per customer, so asking later changes nothing).
 	var wf *Workflow
-	if has && !pl.policy.SwitchMidCycle {
+	switch {
+	case !has || pl.policy.SwitchMidCycle:
+	case named != nil && inv.Progress != nil:
+		wf = named // found by its name already
+	default:
 		wf, _ = pl.workflow(prog.Workflow)
 	}
 	if wf == nil {
@@ -961,7 +1172,12 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	if inv.AgreementID != "" {
 		agr = pl.agreements[inv.AgreementID]
 	}
-	done := pl.doneStep(wf, inv, agr, prog, has)
+	// A workflow found by the progress's name runs the progress's steps:
+	// no second reading of the name.
+	done := prog.Step
+	if !has || wf != named || inv.Progress == nil {
+		done = pl.doneStep(wf, inv, agr, prog, has)
+	}
 	if ex != nil {
 		ex.Workflow = wf.Name
 		ex.Match = pl.route(cs)
@@ -1150,6 +1366,9 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 	if cs.partial {
 		return decision{}, true // due: the customer's planning builds it
 	}
+	var stepsBuf [8]int
+	var datesBuf [8]date.Date
+	steps, dates := stepsBuf[:0], datesBuf[:0]
 	for _, k := range chosen {
 		if left >= 0 && wf.Steps[dueSteps[k]].Action.IsNotice() {
 			if left == 0 {
@@ -1162,9 +1381,9 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 			}
 			left--
 		}
-		dec.steps = append(dec.steps, dueSteps[k])
-		dec.dates = append(dec.dates, dd[k])
+		steps, dates = append(steps, dueSteps[k]), append(dates, dd[k])
 	}
+	dec.steps, dec.dates = pl.keepSteps(steps, dates)
 	switch {
 	case escalate:
 		dec.reason = fmt.Sprintf("the promise to pay %s by %s was broken: escalating to %q at once", inv.Promise.Amount.String(), inv.Promise.PayBy, wf.Steps[dueSteps[0]].Name)
@@ -1191,6 +1410,21 @@ func (pl *planner) invoice(cs *custState, inv *Invoice) (decision, bool) {
 		ex.Reason = dec.reason
 	}
 	return dec, true
+}
+
+// keepSteps returns copies of a decision's steps and dates, each capped,
+// cut from the planner's scratch: a decision lives only while its customer
+// is planned (customer empties the scratch for the next one), and its
+// slices are never appended to, so one customer's decisions share two
+// arrays instead of allocating two slices each.
+func (pl *planner) keepSteps(steps []int, dates []date.Date) ([]int, []date.Date) {
+	if len(steps) == 0 {
+		return nil, nil
+	}
+	i := len(pl.stepBuf)
+	pl.stepBuf, pl.dateBuf = append(pl.stepBuf, steps...), append(pl.dateBuf, dates...)
+	j := len(pl.stepBuf)
+	return pl.stepBuf[i:j:j], pl.dateBuf[i:j:j]
 }
 
 // belowMinimum says why the invoice's open balance fails step s's minimum
@@ -1367,10 +1601,14 @@ func (pl *planner) task(cs *custState, a *Action, step *Step) {
 }
 
 func (pl *planner) places(c Currency) int32 {
+	if pl.placesOf == c && c != "" {
+		return pl.placesU // most of a plan is in one currency
+	}
 	u, ok := c.MinorUnits()
 	if !ok {
 		return 2
 	}
+	pl.placesOf, pl.placesU = c, u
 	return u
 }
 
@@ -1389,15 +1627,16 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	places := pl.places(cur)
 	lang, m := pl.language(cs)
 	wf := ds[0].wf
+	// The slab's notice is zero (carve hands out each element once): its
+	// fields are set one by one, not copied from a composite literal of a
+	// kilobyte built on the stack.
 	n := &carve(&pl.notices, 1)[:1][0]
-	*n = notice.Notice{
-		Key: a.Key, Number: notice.NumberFor(a.Key), Date: cs.asOf,
-		Stage: wf.stage(si), Channel: a.Kind.Channel(), Language: lang,
-		Workflow: a.Workflow, Step: step.Name, Templates: m.Templates,
-		Creditor: pl.policy.Creditor,
-		Debtor:   notice.Party{Name: c.Name, Reference: c.ID, Kind: c.kind(), Country: c.Country},
-		Currency: string(cur), MinorUnits: places, Law: pl.lawOf(ds[0].inv),
-	}
+	n.Key, n.Number, n.Date = a.Key, notice.NumberFor(a.Key), cs.asOf
+	n.Stage, n.Channel, n.Language = wf.stage(si), a.Kind.Channel(), lang
+	n.Workflow, n.Step, n.Templates = a.Workflow, step.Name, m.Templates
+	n.Creditor = pl.policy.Creditor
+	n.Debtor = notice.Party{Name: c.Name, Reference: c.ID, Kind: c.kind(), Country: c.Country}
+	n.Currency, n.MinorUnits, n.Law = string(cur), places, pl.lawOf(ds[0].inv)
 	n.PayBy = cs.asOf + date.Date(pl.policy.payByDays(n.Stage, n.Law, n.Debtor.Kind))
 	n.Link = strings.ReplaceAll(pl.policy.NoticeURL, "{number}", n.Number)
 	if step.Template != "" {
@@ -1406,7 +1645,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	if v := step.VariantFor(a.Workflow, c.ID); v != "" && a.Kind == step.Action {
 		n.Step, a.Variant = v, v
 	}
-	if pc, cc, ok := c.Addressees(step, n.Channel, retraceDepth(a.Key)); ok {
+	if pc, cc, ok := pl.addressees(cs, step, n.Channel, retraceDepth(a.Key)); ok {
 		n.Debtor.Email, n.Debtor.Phone, n.Debtor.Address = pc.Email, pc.Phone, pc.Address
 		for _, k := range cc {
 			n.Cc = append(n.Cc, notice.Party{Name: k.Name, Email: k.Email})
@@ -1424,8 +1663,11 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		}
 	}
 	var agr *Agreement
-	opens := make([]decimal.Decimal, 0, len(ds))
-	numbers := make([]string, 0, len(ds))
+	// The opens of the step fee and the invoice numbers of the payment
+	// reference: on the stack for a notice of a few invoices.
+	var opensBuf [4]decimal.Decimal
+	var numbersBuf [4]string
+	opens, numbers := opensBuf[:0], numbersBuf[:0]
 	n.Lines = carve(&pl.lines, len(ds))
 	for _, d := range ds {
 		inv := d.inv
@@ -1558,7 +1800,14 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	slices.Sort(n.Earlier)
 	n.Payment = notice.Payment{Instructions: pi.Text, ByLanguage: pi.ByLanguage, Options: pi.Options, IBAN: pi.IBAN, BIC: pi.BIC, URL: pi.URL, Reference: notice.PaymentReference(n.Number, numbers)}
 	a.Number = n.Number
-	n.Total = n.ComputeTotal()
+	if len(n.Lines) == 1 && len(n.Fees) == 0 && len(n.Interest) == 0 && len(n.Unapplied) == 0 && n.Lines[0].Open.Exponent() == -places {
+		// ComputeTotal's answer, value and exponent alike, without its
+		// sums and the allocation of a new decimal: the one open balance,
+		// in minor units already.
+		n.Total = n.Lines[0].Open
+	} else {
+		n.Total = n.ComputeTotal()
+	}
 	a.Notice = n
 	if a.Problem != "" {
 		return nil
@@ -1569,6 +1818,32 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		a.Problem = pl.checkNotice(n)
 	}
 	return nil
+}
+
+// addressees is c.Addressees for the customer cs plans, keeping the last
+// answer for a step that names no roles (Step.To and Step.Cc empty): that
+// answer depends on the channel and skip alone, and a customer's notices of
+// one day mostly share both.
+func (pl *planner) addressees(cs *custState, step *Step, ch notice.Channel, skip int) (Contact, []Contact, bool) {
+	if len(step.To) > 0 || len(step.Cc) > 0 {
+		return cs.c.Addressees(step, ch, skip)
+	}
+	ad := &cs.addr
+	if !ad.set || ad.ch != ch || ad.skip != skip {
+		to, cc, ok := cs.c.Addressees(step, ch, skip)
+		*ad = addressed{set: true, ch: ch, skip: skip, to: to, cc: cc, ok: ok}
+	}
+	return ad.to, ad.cc, ad.ok
+}
+
+// addressed is the answer addressees keeps.
+type addressed struct {
+	set  bool
+	ch   notice.Channel
+	skip int
+	to   Contact
+	cc   []Contact
+	ok   bool
 }
 
 // compensation returns the regime's fixed compensation for an invoice in

@@ -591,3 +591,158 @@ func TestBouncedNoticeFeeTakenBack(t *testing.T) {
 		t.Errorf("after the fallback: %+v, want fees 5", p)
 	}
 }
+
+// TestNoticeTotalIsComputeTotal: Plan sets a notice's total without
+// notice.ComputeTotal where it can (one line, nothing charged or
+// deducted); every notice's total is still ComputeTotal's, value and
+// exponent alike, whatever the exponent of the open balance (100 has
+// exponent 0, 100.5 -1, 100.50 -2; JPY has no minor unit). The open
+// balances are worked out by hand: amount less payment.
+func TestNoticeTotalIsComputeTotal(t *testing.T) {
+	due := day("2026-04-01")
+	cases := []struct {
+		amount, paid string
+		cur          dunning.Currency
+		open         string // amount - paid
+		exp          int32  // ComputeTotal's exponent: -minor units
+	}{
+		{"100", "", "EUR", "100.00", -2},
+		{"100.5", "", "EUR", "100.50", -2},
+		{"100.50", "", "EUR", "100.50", -2},
+		{"100.50", "0.5", "EUR", "100.00", -2},
+		{"100.50", "0.50", "EUR", "100.00", -2},
+		{"123456789012.34", "", "EUR", "123456789012.34", -2},
+		{"1000", "", "JPY", "1000", 0},
+		{"1000", "1", "JPY", "999", 0},
+	}
+	var pf dunning.Portfolio
+	for i, c := range cases {
+		id := fmt.Sprintf("c%d", i)
+		pf.Customers = append(pf.Customers, dunningtest.Customer(id))
+		inv := dunningtest.Invoice(fmt.Sprintf("i%d", i), id, due-30, due, c.amount, c.cur)
+		if c.paid != "" {
+			inv.Payments = []dunning.Payment{{Date: due - 5, Amount: dunningtest.Amount(c.paid)}}
+		}
+		pf.Invoices = append(pf.Invoices, inv)
+	}
+	acts, err := dunning.Plan(due, stdPolicy(), pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != len(cases) {
+		t.Fatalf("%d actions, want one per invoice, %d", len(acts), len(cases))
+	}
+	for i, a := range acts {
+		c := cases[i]
+		if a.Notice == nil || a.Problem != "" {
+			t.Fatalf("action %s: notice %v, problem %q", a.Key, a.Notice != nil, a.Problem)
+		}
+		got, want := a.Notice.Total, a.Notice.ComputeTotal()
+		if !got.Equal(want) || got.Exponent() != want.Exponent() {
+			t.Errorf("%s: total %s (exponent %d), ComputeTotal gives %s (exponent %d)", a.Key, got, got.Exponent(), want, want.Exponent())
+		}
+		if !got.Equal(dunningtest.Amount(c.open)) || got.Exponent() != c.exp {
+			t.Errorf("%s: total %s (exponent %d), want %s (exponent %d)", a.Key, got, got.Exponent(), c.open, c.exp)
+		}
+	}
+}
+
+// TestProgressNamesTheWorkflow: each invoice runs under the workflow its
+// progress names, read once per invoice before screening; invoices naming
+// different workflows alternate, so an answer kept from the invoice before
+// shows. Every invoice is due 2026-04-01 with its "due" step (index 2) done
+// on that day, so on 2026-04-15 each gets step 3 (due+14) of its own
+// workflow. Two name a workflow the policy lacks and are routed to the
+// default, "a", where the steps dated up to the last notice (due) count as
+// done, whatever index the progress gives (2 for "gone", 3 for "ahead"):
+// both get step 3.
+func TestProgressNamesTheWorkflow(t *testing.T) {
+	due, asOf := day("2026-04-01"), day("2026-04-15")
+	pol := dunningtest.Policy(dunning.DefaultWorkflow("a"), dunning.DefaultWorkflow("b"))
+	names := []string{"a", "b", "b", "a", "b", "gone", "a", "ahead", "b"}
+	want := []string{"a", "b", "b", "a", "b", "a", "a", "a", "b"}
+	var pf dunning.Portfolio
+	pf.Customers = []dunning.Customer{dunningtest.Customer("c")}
+	for i, name := range names {
+		inv := dunningtest.Invoice(fmt.Sprintf("i%d", i), "c", due-30, due, "100.00", "EUR")
+		step := 2
+		if name == "ahead" {
+			step = 3
+		}
+		inv.Progress = &dunning.Progress{InvoiceID: inv.ID, Workflow: name, Step: step, Last: due, Fees: decimal.Zero}
+		pf.Invoices = append(pf.Invoices, inv)
+	}
+	acts, err := dunning.Plan(asOf, pol, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, a := range acts {
+		if len(a.InvoiceIDs) != 1 || a.StepIndex != 3 || a.Problem != "" {
+			t.Fatalf("action %s: invoices %v, step %d, problem %q; want one invoice at step 3", a.Key, a.InvoiceIDs, a.StepIndex, a.Problem)
+		}
+		got[a.InvoiceIDs[0]] = a.Workflow
+	}
+	if len(acts) != len(want) {
+		t.Errorf("%d actions, want %d", len(acts), len(want))
+	}
+	for i, w := range want {
+		if id := fmt.Sprintf("i%d", i); got[id] != w {
+			t.Errorf("invoice %s (progress under %q) planned under %q, want %q", id, names[i], got[id], w)
+		}
+	}
+}
+
+// TestStepRolesPerNotice: a customer's notices of one day go to the
+// contacts of their own steps. Invoice a is due 2026-04-01 and b 2026-03-16
+// with the steps up to "due" (index 2) and "+14" (3) done, so on
+// 2026-04-15 a gets step 3 and b step 4. Step 3 is addressed to the
+// escalation contact (Step.To) in one policy and copies it (Step.Cc) in the
+// other; step 4 names no roles: its notice goes to the billing contact
+// alone, as DefaultRoles say, in both.
+func TestStepRolesPerNotice(t *testing.T) {
+	asOf := day("2026-04-15")
+	cu := dunningtest.Customer("c")
+	cu.Contacts = []dunning.Contact{
+		{Name: "Billing", Role: dunning.RoleBilling, Email: "billing@example.com"},
+		{Name: "Escalation", Role: dunning.RoleEscalation, Email: "boss@example.com"},
+	}
+	pf := dunning.Portfolio{Customers: []dunning.Customer{cu}}
+	for _, x := range []struct {
+		id   string
+		due  date.Date
+		done int
+	}{{"a", day("2026-04-01"), 2}, {"b", day("2026-03-16"), 3}} {
+		inv := dunningtest.Invoice(x.id, "c", x.due-30, x.due, "100.00", "EUR")
+		inv.Progress = &dunning.Progress{InvoiceID: x.id, Workflow: "standard", Step: x.done, Last: asOf - 14, Fees: decimal.Zero}
+		pf.Invoices = append(pf.Invoices, inv)
+	}
+	for _, field := range []string{"to", "cc"} {
+		wf := dunning.DefaultWorkflow("standard")
+		wantTo, wantCc := map[int]string{3: "boss@example.com", 4: "billing@example.com"}, map[int]string{4: ""}
+		if field == "to" {
+			wf.Steps[3].To = []string{dunning.RoleEscalation}
+			wantCc[3] = ""
+		} else {
+			wf.Steps[3].Cc = []string{dunning.RoleEscalation}
+			wantTo[3], wantCc[3] = "billing@example.com", "boss@example.com"
+		}
+		acts, err := dunning.Plan(asOf, dunningtest.Policy(wf), pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(acts) != 2 {
+			t.Fatalf("%s: %d actions, want 2", field, len(acts))
+		}
+		for _, a := range acts {
+			n := a.Notice
+			var cc []string
+			for _, p := range n.Cc {
+				cc = append(cc, p.Email)
+			}
+			if n.Debtor.Email != wantTo[a.StepIndex] || strings.Join(cc, ",") != wantCc[a.StepIndex] {
+				t.Errorf("%s: step %d goes to %q, cc %v; want %q, cc %q", field, a.StepIndex, n.Debtor.Email, cc, wantTo[a.StepIndex], wantCc[a.StepIndex])
+			}
+		}
+	}
+}

@@ -378,10 +378,13 @@ func (inv *Invoice) Validate() error {
 	if inv.WrittenOff != 0 && inv.WrittenOff < inv.Issued {
 		return l("written_off").err(inv.WrittenOff.String(), "is before the issue date "+inv.Issued.String())
 	}
-	if _, err := money.ParseCurrency(string(inv.Currency)); err != nil {
+	// One lookup of the currency for both checks (ParseCurrency and
+	// amountOK each look it up).
+	u, known := inv.Currency.MinorUnits()
+	if !known {
 		return l("currency").err(string(inv.Currency), "is not an ISO 4217 code")
 	}
-	if !amountOK(inv.Amount, inv.Currency) {
+	if !amountFits(inv.Amount, u) {
 		if err := checkAmount(l("amount"), inv.Amount, inv.Currency); err != nil {
 			return err
 		}
