@@ -271,21 +271,22 @@ type batch struct {
 // waits until b is accounted for (an invoice's later step is never
 // recorded before an earlier one, a customer's actions go out in order).
 func (b *batch) overlaps(c *batch) bool {
-	seen := map[string]bool{}
+	custs := make(map[string]bool, len(b.jobs))
+	invs := make(map[string]bool, len(b.jobs))
 	for k := range b.jobs {
 		a := b.jobs[k].a
-		seen["c\x00"+a.CustomerID] = true
+		custs[a.CustomerID] = true
 		for _, id := range a.InvoiceIDs {
-			seen["i\x00"+id] = true
+			invs[id] = true
 		}
 	}
 	for k := range c.jobs {
 		a := c.jobs[k].a
-		if seen["c\x00"+a.CustomerID] {
+		if custs[a.CustomerID] {
 			return true
 		}
 		for _, id := range a.InvoiceIDs {
-			if seen["i\x00"+id] {
+			if invs[id] {
 				return true
 			}
 		}
@@ -492,17 +493,21 @@ type group struct {
 
 func (r *Runner) newCarrier(ctx context.Context) *carrier {
 	c := &carrier{r: r, ctx: ctx, set: sync.OnceValue(r.templates)}
-	c.comp = &completer{r: r, ctx: ctx}
+	c.comp = &completer{r: r, ctx: ctx, panicked: c.panicking}
 	if r.concurrency() == 1 {
 		return c // dispatch carries each group itself, on the caller's goroutine
 	}
-	c.work = make(chan group)
+	// A queue as deep as the goroutines are many: the next chunk is claimed
+	// while the current one's last groups still wait for a goroutine, so the
+	// sends in flight do not drain while it is claimed.
+	c.work = make(chan group, r.concurrency())
 	for range r.concurrency() {
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
+			var last <-chan struct{} // this goroutine's last record under way
 			for g := range c.work {
-				c.carryGroup(g)
+				last = c.carryGroup(g, last)
 			}
 		}()
 	}
@@ -543,11 +548,12 @@ func (c *carrier) raise() {
 }
 
 // dispatch hands b's claimed (or, for a store without batches, checked)
-// jobs to the goroutines, grouped by customer; it returns once every group
-// is taken up.
+// jobs to the goroutines, grouped by customer (each group in plan order);
+// it returns once every group is queued for a goroutine (with Concurrency
+// 1, carried out).
 func (c *carrier) dispatch(b *batch) {
-	var groups [][]*job
-	at := map[string]int{}
+	at := make(map[string]int, len(b.jobs)) // group index by customer
+	var size []int                          // jobs per group
 	for k := range b.jobs {
 		j := &b.jobs[k]
 		if j.stage != toCarry && j.stage != toClaim {
@@ -555,37 +561,57 @@ func (c *carrier) dispatch(b *batch) {
 		}
 		g, ok := at[j.a.CustomerID]
 		if !ok {
-			g = len(groups)
+			g = len(size)
 			at[j.a.CustomerID] = g
-			groups = append(groups, nil)
+			size = append(size, 0)
 		}
+		size[g]++
+	}
+	// The groups share one slice, each group's jobs in a run of it.
+	flat := make([]*job, 0, len(b.jobs))
+	groups := make([][]*job, len(size))
+	for g, n := range size {
+		groups[g] = flat[len(flat) : len(flat) : len(flat)+n]
+		flat = flat[:len(flat)+n]
+	}
+	for k := range b.jobs {
+		j := &b.jobs[k]
+		if j.stage != toCarry && j.stage != toClaim {
+			continue
+		}
+		g := at[j.a.CustomerID]
 		groups[g] = append(groups[g], j)
 	}
 	b.wg.Add(len(groups))
 	for _, g := range groups {
 		if c.work == nil {
-			c.carryGroup(group{jobs: g, b: b})
+			c.carryGroup(group{jobs: g, b: b}, nil)
 		} else {
 			c.work <- group{jobs: g, b: b}
 		}
 	}
 }
 
-// carryGroup carries out one group's jobs in order.
-func (c *carrier) carryGroup(g group) {
+// carryGroup carries out one group's jobs in order, each job's record
+// before the next job's send. The last job's record is left to the
+// completer (with Concurrency above 1): the goroutine takes its next group
+// while it is under way, and the group counts as carried out once it is
+// recorded. Before it hands on another record the goroutine waits for
+// last, its record still under way (if any), so at most two keys per
+// goroutine are ever between send and record. It returns the record it
+// left under way (nil if none).
+func (c *carrier) carryGroup(g group, last <-chan struct{}) (under <-chan struct{}) {
 	r, ctx := c.r, c.ctx
-	defer g.b.wg.Done()
+	handed := false // g.b.wg.Done is the completer's to call
 	defer func() {
 		if p := recover(); p != nil {
-			c.mu.Lock()
-			if c.panicked == nil {
-				c.panicked = p
-			}
-			c.stopped = true
-			c.mu.Unlock()
+			c.panicking(p)
+		}
+		if !handed {
+			g.b.wg.Done()
 		}
 	}()
-	for _, j := range g.jobs {
+	for n, j := range g.jobs {
 		c.mu.Lock()
 		stop := c.stopped
 		c.mu.Unlock()
@@ -607,23 +633,54 @@ func (c *carrier) carryGroup(g group) {
 			r.carry(ctx, j, c.set)
 		}
 		if j.stage == toRecord {
+			if n == len(g.jobs)-1 && c.work != nil {
+				if last != nil {
+					<-last
+				}
+				done := make(chan struct{})
+				handed = true
+				c.comp.add(j, func() {
+					c.settle(j)
+					g.b.wg.Done()
+					close(done)
+				})
+				return done
+			}
 			c.comp.record(j)
 		}
-		c.mu.Lock()
-		switch {
-		case j.f == fatalFault:
-			c.stopped = true
-			c.stopErr = cmp.Or(c.stopErr, j.err)
-		case j.f != noFault:
-			if err := c.live.add(j, r.stopAfter()); err != nil {
-				c.stopped = true
-				c.stopErr = cmp.Or(c.stopErr, err)
-			}
-		case j.res.Status != StatusProblem && j.res.Status != StatusDeferred:
-			c.live = streak{}
-		}
-		c.mu.Unlock()
+		c.settle(j)
 	}
+	return nil
+}
+
+// settle counts j's outcome towards stopping the run: a fatal fault stops
+// it, StopAfter failures in a row stop it, a success ends the row.
+func (c *carrier) settle(j *job) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case j.f == fatalFault:
+		c.stopped = true
+		c.stopErr = cmp.Or(c.stopErr, j.err)
+	case j.f != noFault:
+		if err := c.live.add(j, c.r.stopAfter()); err != nil {
+			c.stopped = true
+			c.stopErr = cmp.Or(c.stopErr, err)
+		}
+	case j.res.Status != StatusProblem && j.res.Status != StatusDeferred:
+		c.live = streak{}
+	}
+}
+
+// panicking keeps the first panic of a Sender or a Store that a goroutine
+// recovered, for raise, and stops the run.
+func (c *carrier) panicking(p any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.panicked == nil {
+		c.panicked = p
+	}
+	c.stopped = true
 }
 
 // catch stores a recovered panic in *p.
@@ -744,45 +801,80 @@ func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set) {
 	j.stage = toRecord
 }
 
-// completer records carried-out jobs in group commits: a job waits for
-// its own record before its goroutine starts another send, so at most
-// Concurrency keys are ever between send and record; while one
-// CompleteMany is under way the jobs that arrive meanwhile gather into the
-// next. With Concurrency 1 each record is a batch of one.
+// completer records carried-out jobs in group commits, on a goroutine of
+// its own: while one CompleteMany is under way the jobs that arrive
+// meanwhile gather into the next. A job of a group with a later job waits
+// for its own record (record) before its goroutine sends the next one; a
+// group's last job is handed over (add), and its goroutine goes on with
+// the next group. With Concurrency 1 each record is a batch of one, made
+// on the caller's goroutine.
 type completer struct {
-	r       *Runner
-	ctx     context.Context
-	mu      sync.Mutex
-	pending []*job
-	waiters []chan struct{}
-	running bool
+	r        *Runner
+	ctx      context.Context
+	panicked func(any) // a Store's panic in a flush
+	mu       sync.Mutex
+	pending  []*job
+	dones    []func()
+	running  bool
 }
 
 // record returns once j is recorded (or its recording failed for good).
-// The first caller to find no flush under way flushes until nothing is
-// pending.
 func (c *completer) record(j *job) {
+	if c.r.concurrency() == 1 {
+		c.r.recordAll(c.ctx, []*job{j})
+		return
+	}
 	ch := make(chan struct{})
+	c.add(j, func() { close(ch) })
+	<-ch
+}
+
+// add hands j over to be recorded; done is called once it is recorded (or
+// its recording failed for good, or the store panicked).
+func (c *completer) add(j *job, done func()) {
 	c.mu.Lock()
-	c.pending, c.waiters = append(c.pending, j), append(c.waiters, ch)
+	c.pending, c.dones = append(c.pending, j), append(c.dones, done)
 	if c.running {
 		c.mu.Unlock()
-		<-ch
 		return
 	}
 	c.running = true
+	c.mu.Unlock()
+	go c.flush()
+}
+
+// flush records the pending jobs until none is left, in batches of at
+// most BatchSize. A Store's panic is kept for the caller's goroutine
+// (panicked); the jobs then pending are let go unrecorded.
+func (c *completer) flush() {
+	var ds []func()
+	defer func() {
+		if p := recover(); p != nil {
+			c.panicked(p)
+			c.mu.Lock()
+			ds, c.pending, c.dones = append(ds, c.dones...), nil, nil
+			c.running = false
+			c.mu.Unlock()
+			for _, d := range ds {
+				d()
+			}
+		}
+	}()
+	c.mu.Lock()
 	for len(c.pending) > 0 {
-		batch, ws := c.pending, c.waiters
-		c.pending, c.waiters = nil, nil
+		var batch []*job
+		batch, ds = c.pending, c.dones
+		c.pending, c.dones = nil, nil
 		c.mu.Unlock()
 		for len(batch) > 0 {
 			n := min(len(batch), c.r.batchSize())
 			c.r.recordAll(c.ctx, batch[:n])
 			batch = batch[n:]
 		}
-		for _, w := range ws {
-			close(w)
+		for _, d := range ds {
+			d()
 		}
+		ds = nil
 		c.mu.Lock()
 	}
 	c.running = false
