@@ -100,9 +100,15 @@ func (s *Store) ClaimMany(ctx context.Context, p dunning.ClaimManyParams) ([]dun
 	}
 	// Keys new to the store are inserted claimed (attempt 1): one
 	// statement, one row version, for the usual first claim of a key.
+	// Keys the statement's snapshot has are left out before the insert:
+	// the unique check of a key would wait for a transaction that is
+	// completing it (another runner's CompleteMany), where the claim of
+	// the keys the store had reports it held at once.
 	ins, err := s.db.QueryContext(ctx, s.q(`INSERT INTO {{S}}.overdue_actions (key, owner, expires, attempt, planned)
 		SELECT x.key, $2, now() + $3::bigint * interval '1 microsecond', 1, x.planned
-		FROM jsonb_to_recordset($1::jsonb) AS x(key text, planned jsonb) ORDER BY x.key COLLATE "C"
+		FROM jsonb_to_recordset($1::jsonb) AS x(key text, planned jsonb)
+		WHERE NOT EXISTS (SELECT 1 FROM {{S}}.overdue_actions a WHERE a.key = x.key)
+		ORDER BY x.key COLLATE "C"
 		ON CONFLICT (key) DO NOTHING
 		RETURNING key, attempt, expires`), body, p.Owner, micros(p.Lease))
 	if err != nil {
@@ -266,9 +272,10 @@ func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]er
 			ins AS (
 				INSERT INTO {{S}}.overdue_records (key, customer_id, at, outcome, record)
 				SELECT x.key, x.customer_id, x.at, x.outcome, x.record FROM x WHERE x.i IN (SELECT i FROM upd) ORDER BY x.i)
-			SELECT x.i, x.i IN (SELECT i FROM upd),
-				COALESCE((SELECT a.done AND a.owner = x.owner AND a.attempt = x.attempt FROM {{S}}.overdue_actions a WHERE a.key = x.key), false)
-			FROM x`), string(fb))
+			SELECT x.i, u.i IS NOT NULL,
+				CASE WHEN u.i IS NULL THEN COALESCE((SELECT a.done AND a.owner = x.owner AND a.attempt = x.attempt
+					FROM {{S}}.overdue_actions a WHERE a.key = x.key), false) ELSE false END
+			FROM x LEFT JOIN upd u ON u.i = x.i`), string(fb))
 		if err != nil {
 			return err
 		}
