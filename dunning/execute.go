@@ -83,6 +83,9 @@ func (r *Runner) batchSize() int {
 // does share one waits until the one before it is accounted for.
 func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 	rep := Report{Planned: len(acts), Counts: map[Status]int{}}
+	if len(acts) > 0 {
+		rep.Results = make([]Result, 0, len(acts)) // no copies as it grows
+	}
 	if r.Store == nil || r.Policy == nil {
 		return rep, errors.New("dunning: Runner needs a Policy and a Store")
 	}
