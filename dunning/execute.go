@@ -299,14 +299,19 @@ func (b *batch) overlaps(c *batch) bool {
 
 // nextChunk takes from order (plan order) up to n actions that share no
 // invoice with each other or with an action left for a later chunk, and
-// returns them and the rest in order.
+// returns them and the rest in order. The rest is order's own array: the
+// actions left behind are moved to its front, before the ones not looked
+// at yet, so taking a chunk copies nothing when none is left behind.
 func nextChunk(acts []Action, order []int, n int) (chunk, rest []int) {
 	taken := map[string]bool{}
-	rest = order[:0:0]
+	chunk = make([]int, 0, min(n, len(order)))
+	left := 0 // order[:left] are the actions left behind so far
 	for p, i := range order {
 		if len(chunk) >= n {
-			rest = append(rest, order[p:]...)
-			break
+			if left == 0 {
+				return chunk, order[p:]
+			}
+			return chunk, append(order[:left], order[p:]...)
 		}
 		free := true
 		for _, id := range acts[i].InvoiceIDs {
@@ -318,10 +323,11 @@ func nextChunk(acts []Action, order []int, n int) (chunk, rest []int) {
 		if free {
 			chunk = append(chunk, i)
 		} else {
-			rest = append(rest, i)
+			order[left] = i
+			left++
 		}
 	}
-	return chunk, rest
+	return chunk, order[:left]
 }
 
 // streak counts actions in a row that failed in the store or the sender.
