@@ -405,7 +405,7 @@ func (s *Store) writeProgress(ctx context.Context, tx *sql.Tx, recs []dunning.Re
 		stored[id] = true
 	}
 	if len(fresh) > 0 {
-		fb, err := json.Marshal(fresh)
+		fb, err := appendProgressRows(nil, fresh)
 		if err != nil {
 			return err
 		}
@@ -444,13 +444,9 @@ func (s *Store) writeProgress(ctx context.Context, tx *sql.Tx, recs []dunning.Re
 			rest = append(rest, id)
 		}
 	}
-	rb, err := json.Marshal(rest)
-	if err != nil {
-		return err
-	}
 	rows, err := tx.QueryContext(ctx, s.q(`SELECT invoice_id, cycle IS NULL, `+progressJSON+` FROM {{S}}.overdue_progress
 		WHERE invoice_id IN (SELECT jsonb_array_elements_text($1::jsonb))
-		ORDER BY invoice_id COLLATE "C" FOR UPDATE`), string(rb))
+		ORDER BY invoice_id COLLATE "C" FOR UPDATE`), string(appendStrings(nil, rest)))
 	if err != nil {
 		return err
 	}
@@ -494,7 +490,7 @@ func (s *Store) writeProgress(ctx context.Context, tx *sql.Tx, recs []dunning.Re
 	if len(upd) == 0 {
 		return nil
 	}
-	ub, err := json.Marshal(upd)
+	ub, err := appendProgressRows(nil, upd)
 	if err != nil {
 		return err
 	}

@@ -136,3 +136,38 @@ func TestAppendStringAsMarshal(t *testing.T) {
 	}
 	rapid.Check(t, func(t *rapid.T) { check(text().Draw(t, "s")) })
 }
+
+// TestAppendProgressRowsAsMarshal: appendProgressRows writes the very
+// bytes json.Marshal writes for any progress rows.
+func TestAppendProgressRowsAsMarshal(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		days := rapid.Custom(func(t *rapid.T) date.Date { return date.Date(rapid.IntRange(-1000000, 3000000).Draw(t, "day")) })
+		rows := rapid.SliceOf(rapid.Custom(func(t *rapid.T) progressRow {
+			r := progressRow{InvoiceID: text().Draw(t, "invoice"), CustomerID: rapid.OneOf(rapid.Just(""), text()).Draw(t, "customer"),
+				Cycle: rapid.Int().Draw(t, "cycle"), Workflow: text().Draw(t, "workflow"), Step: rapid.Int().Draw(t, "step"),
+				Fees: text().Draw(t, "fees"), Compensated: rapid.Bool().Draw(t, "compensated"), Held: rapid.Bool().Draw(t, "held"),
+				BouncedListed: rapid.Bool().Draw(t, "bouncedListed"), Bounced: text().Draw(t, "bounced"),
+				HasNotices: rapid.Bool().Draw(t, "hasNotices"), NoticeCount: rapid.Int().Draw(t, "count"),
+				Recent: maybe(rapid.SliceOf(days)).Draw(t, "recent"), Refunded: text().Draw(t, "refunded")}
+			if rapid.Bool().Draw(t, "hasLast") {
+				l := days.Draw(t, "last")
+				r.Last = &l
+			}
+			if rapid.Bool().Draw(t, "hasBlock") {
+				r.Block = &dunning.Block{Key: text().Draw(t, "blockKey"), Step: text().Draw(t, "blockStep"), Since: days.Draw(t, "since"), Final: rapid.Bool().Draw(t, "final")}
+			}
+			return r
+		})).Draw(t, "rows")
+		want, err := json.Marshal(rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) == 0 {
+			want = []byte("[]") // writeProgress never sends none; json.Marshal writes null for nil
+		}
+		got, err := appendProgressRows(nil, rows)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("appendProgressRows wrote (%v)\n%s\njson.Marshal\n%s", err, got, want)
+		}
+	})
+}
