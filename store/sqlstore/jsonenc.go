@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/overduehq/overdue/dunning"
+	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
 )
 
@@ -75,35 +76,32 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// appendStrings appends ids as a JSON array (null for nil).
-func appendStrings(b []byte, ids []string) []byte {
-	if ids == nil {
+// appendList appends xs as a JSON array (null for nil), each element
+// through elem.
+func appendList[T any](b []byte, xs []T, elem func([]byte, T) []byte) []byte {
+	if xs == nil {
 		return append(b, "null"...)
 	}
 	b = append(b, '[')
-	for i, id := range ids {
+	for i, x := range xs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, id)
+		b = elem(b, x)
 	}
 	return append(b, ']')
 }
 
+// appendStrings appends ids as a JSON array (null for nil).
+func appendStrings(b []byte, ids []string) []byte { return appendList(b, ids, appendString) }
+
 // appendInts appends ns as a JSON array (null for nil).
 func appendInts(b []byte, ns []int) []byte {
-	if ns == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, n := range ns {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, int64(n), 10)
-	}
-	return append(b, ']')
+	return appendList(b, ns, func(b []byte, n int) []byte { return strconv.AppendInt(b, int64(n), 10) })
 }
+
+// appendDay appends d as its MarshalText writes it, as a JSON string.
+func appendDay(b []byte, d date.Date) []byte { return appendString(b, d.String()) }
 
 // appendDecimal appends d as shopspring's MarshalJSON writes it: its
 // String between quotes.
@@ -138,35 +136,36 @@ func field(b []byte, name string) []byte {
 	return append(b, '"', ':')
 }
 
+// appendHead appends the fields a Record and a Pending share, first in
+// both: key, customer_id, invoice_ids, cycles, workflow, step, step_index
+// and steps (left out when empty).
+func appendHead(b []byte, key, customerID string, invoiceIDs []string, cycles []int, workflow, step string, stepIndex int, steps []int) []byte {
+	b = appendString(field(b, "key"), key)
+	b = appendString(field(b, "customer_id"), customerID)
+	b = appendStrings(field(b, "invoice_ids"), invoiceIDs)
+	b = appendInts(field(b, "cycles"), cycles)
+	b = appendString(field(b, "workflow"), workflow)
+	b = appendString(field(b, "step"), step)
+	b = strconv.AppendInt(field(b, "step_index"), int64(stepIndex), 10)
+	if len(steps) > 0 {
+		b = appendInts(field(b, "steps"), steps)
+	}
+	return b
+}
+
 // appendRecord appends rec as json.Marshal encodes it.
 func appendRecord(b []byte, rec *dunning.Record) ([]byte, error) {
 	at := len(b)
 	b = append(b, '{')
-	b = appendString(field(b, "key"), rec.Key)
-	b = appendString(field(b, "customer_id"), rec.CustomerID)
-	b = appendStrings(field(b, "invoice_ids"), rec.InvoiceIDs)
-	b = appendInts(field(b, "cycles"), rec.Cycles)
-	b = appendString(field(b, "workflow"), rec.Workflow)
-	b = appendString(field(b, "step"), rec.Step)
-	b = strconv.AppendInt(field(b, "step_index"), int64(rec.StepIndex), 10)
-	if len(rec.Steps) > 0 {
-		b = appendInts(field(b, "steps"), rec.Steps)
-	}
+	b = appendHead(b, rec.Key, rec.CustomerID, rec.InvoiceIDs, rec.Cycles, rec.Workflow, rec.Step, rec.StepIndex, rec.Steps)
 	if len(rec.Listed) > 0 {
-		b = append(field(b, "listed"), '[')
-		for i, l := range rec.Listed {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendBool(b, l)
-		}
-		b = append(b, ']')
+		b = appendList(field(b, "listed"), rec.Listed, strconv.AppendBool)
 	}
 	b = appendString(field(b, "kind"), string(rec.Kind))
 	if rec.Fallback {
 		b = append(field(b, "fallback"), "true"...)
 	}
-	b = appendString(field(b, "date"), rec.Date.String())
+	b = appendDay(field(b, "date"), rec.Date)
 	b = appendString(field(b, "outcome"), string(rec.Outcome))
 	if rec.MessageID != "" {
 		b = appendString(field(b, "message_id"), rec.MessageID)
@@ -184,14 +183,7 @@ func appendRecord(b []byte, rec *dunning.Record) ([]byte, error) {
 	b = appendDecimal(field(b, "amount"), rec.Amount)
 	b = appendDecimal(field(b, "fees"), rec.Fees)
 	if len(rec.FeesByInvoice) > 0 {
-		b = append(field(b, "fees_by_invoice"), '[')
-		for i, f := range rec.FeesByInvoice {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendDecimal(b, f)
-		}
-		b = append(b, ']')
+		b = appendList(field(b, "fees_by_invoice"), rec.FeesByInvoice, appendDecimal)
 	}
 	b = appendDecimal(field(b, "interest"), rec.Interest)
 	if rec.Compensation {
@@ -215,16 +207,7 @@ func appendRecord(b []byte, rec *dunning.Record) ([]byte, error) {
 // appendPending appends p as json.Marshal encodes it.
 func appendPending(b []byte, p *dunning.Pending) []byte {
 	b = append(b, '{')
-	b = appendString(field(b, "key"), p.Key)
-	b = appendString(field(b, "customer_id"), p.CustomerID)
-	b = appendStrings(field(b, "invoice_ids"), p.InvoiceIDs)
-	b = appendInts(field(b, "cycles"), p.Cycles)
-	b = appendString(field(b, "workflow"), p.Workflow)
-	b = appendString(field(b, "step"), p.Step)
-	b = strconv.AppendInt(field(b, "step_index"), int64(p.StepIndex), 10)
-	if len(p.Steps) > 0 {
-		b = appendInts(field(b, "steps"), p.Steps)
-	}
+	b = appendHead(b, p.Key, p.CustomerID, p.InvoiceIDs, p.Cycles, p.Workflow, p.Step, p.StepIndex, p.Steps)
 	b = appendString(field(b, "kind"), string(p.Kind))
 	if p.Fallback {
 		b = append(field(b, "fallback"), "true"...)
@@ -250,7 +233,7 @@ func appendProgressRows(b []byte, rows []progressRow) ([]byte, error) {
 		b = appendString(append(b, `,"workflow":`...), r.Workflow)
 		b = strconv.AppendInt(append(b, `,"step":`...), int64(r.Step), 10)
 		if r.Last != nil {
-			b = appendString(append(b, `,"last":`...), r.Last.String())
+			b = appendDay(append(b, `,"last":`...), *r.Last)
 		}
 		b = appendString(append(b, `,"fees":`...), r.Fees)
 		b = strconv.AppendBool(append(b, `,"compensated":`...), r.Compensated)
@@ -260,14 +243,7 @@ func appendProgressRows(b []byte, rows []progressRow) ([]byte, error) {
 		b = strconv.AppendBool(append(b, `,"has_notices":`...), r.HasNotices)
 		b = strconv.AppendInt(append(b, `,"notice_count":`...), int64(r.NoticeCount), 10)
 		if len(r.Recent) > 0 {
-			b = append(b, `,"recent":[`...)
-			for i, d := range r.Recent {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendString(b, d.String())
-			}
-			b = append(b, ']')
+			b = appendList(append(b, `,"recent":`...), r.Recent, appendDay)
 		}
 		b = appendString(append(b, `,"refunded":`...), r.Refunded)
 		if r.Block != nil {
