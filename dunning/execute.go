@@ -604,11 +604,11 @@ func (c *carrier) dispatch(b *batch) {
 // carryGroup carries out one group's jobs in order, each job's record
 // before the next job's send. The last job's record is left to the
 // completer (with Concurrency above 1): the goroutine takes its next group
-// while it is under way, and the group counts as carried out once it is
-// recorded. Before it hands on another record the goroutine waits for
-// last, its record still under way (if any), so at most two keys per
-// goroutine are ever between send and record. It returns the record it
-// left under way (nil if none).
+// and renders its notice while the record is under way, and the group
+// counts as carried out once it is recorded. Nothing goes out before last,
+// the goroutine's record still under way (if any), is made, so at most one
+// key per goroutine (Concurrency in all) is ever between an accepted send
+// and its record. It returns the record it left under way (nil if none).
 func (c *carrier) carryGroup(g group, last <-chan struct{}) (under <-chan struct{}) {
 	r, ctx := c.r, c.ctx
 	handed := false // g.b.wg.Done is the completer's to call
@@ -639,7 +639,7 @@ func (c *carrier) carryGroup(g group, last <-chan struct{}) (under <-chan struct
 			r.claim(ctx, []*job{j})
 		}
 		if j.stage == toCarry {
-			r.carry(ctx, j, c.set)
+			r.carry(ctx, j, c.set, last)
 		}
 		if j.stage == toRecord {
 			if n == len(g.jobs)-1 && c.work != nil {
@@ -717,8 +717,9 @@ func (r *Runner) release(ctx context.Context, j *job, retryIn time.Duration, rea
 // (appending the payment event before the record) and leaves j toRecord,
 // or releases it and reports. A notice to send is rendered first, from
 // set (the policy's templates); one that does not render is released and
-// reported StatusProblem.
-func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set) {
+// reported StatusProblem. Nothing goes out before recorded (the
+// goroutine's last record under way, nil if none) is closed.
+func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set, recorded <-chan struct{}) {
 	a := j.a
 	retryAfter := cmp.Or(max(r.RetryAfter, 0), 10*time.Minute)
 	giveBack := func(st Status, msg string, retryIn time.Duration, f fault, err error) {
@@ -756,6 +757,11 @@ func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set) {
 			j.render = false
 		}
 		if sendIt {
+			if recorded != nil {
+				// The goroutine's last send is recorded before this one
+				// starts: at most Concurrency keys between send and record.
+				<-recorded
+			}
 			if lim := r.Limits[a.Kind]; lim != nil {
 				if err := lim.Wait(ctx); err != nil {
 					// Cancelled, or the wait would pass ctx's deadline.
@@ -810,13 +816,13 @@ func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set) {
 	j.stage = toRecord
 }
 
-// completer records carried-out jobs in group commits, on a goroutine of
-// its own: while one CompleteMany is under way the jobs that arrive
-// meanwhile gather into the next. A job of a group with a later job waits
+// completer records carried-out jobs in group commits, on goroutines of
+// their own (at most flushes at once): while they are under way the jobs
+// that arrive meanwhile gather into the next. A job of a group with a later job waits
 // for its own record (record) before its goroutine sends the next one; a
 // group's last job is handed over (add), and its goroutine goes on with
-// the next group. With Concurrency 1 each record is a batch of one, made
-// on the caller's goroutine.
+// the next group up to its send. With Concurrency 1 each record is a batch
+// of one, made on the caller's goroutine.
 type completer struct {
 	r        *Runner
 	ctx      context.Context
@@ -824,8 +830,16 @@ type completer struct {
 	mu       sync.Mutex
 	pending  []*job
 	dones    []func()
-	running  bool
+	running  int // flushes under way, at most flushes
 }
+
+// flushes is how many group commits a completer has under way at once: a
+// record that arrives while one is under way starts the next at once
+// rather than waiting for it (the jobs of one flush share no customer and
+// no invoice with another's: a customer's next job is sent only after its
+// earlier one is recorded, and chunks that share an invoice are never
+// under way together).
+const flushes = 2
 
 // record returns once j is recorded (or its recording failed for good).
 func (c *completer) record(j *job) {
@@ -843,11 +857,11 @@ func (c *completer) record(j *job) {
 func (c *completer) add(j *job, done func()) {
 	c.mu.Lock()
 	c.pending, c.dones = append(c.pending, j), append(c.dones, done)
-	if c.running {
+	if c.running == flushes {
 		c.mu.Unlock()
 		return
 	}
-	c.running = true
+	c.running++
 	c.mu.Unlock()
 	go c.flush()
 }
@@ -862,7 +876,7 @@ func (c *completer) flush() {
 			c.panicked(p)
 			c.mu.Lock()
 			ds, c.pending, c.dones = append(ds, c.dones...), nil, nil
-			c.running = false
+			c.running--
 			c.mu.Unlock()
 			for _, d := range ds {
 				d()
@@ -886,7 +900,7 @@ func (c *completer) flush() {
 		ds = nil
 		c.mu.Lock()
 	}
-	c.running = false
+	c.running--
 	c.mu.Unlock()
 }
 

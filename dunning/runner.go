@@ -107,11 +107,10 @@ func (SystemClock) Now() time.Time { return time.Now() }
 //     one ClaimMany (the next one while the last sends of the chunk before
 //     are in flight, unless the two share an invoice or a customer) and its
 //     records go in group commits (CompleteMany), but a runner's goroutine
-//     waits for an action's record before it sends the customer's next
-//     action, and for its last record under way before it hands on
-//     another, so at most 2*Concurrency keys of a runner are ever between
-//     an accepted send and its record (one with the default Concurrency 1,
-//     where each record is made before the next send).
+//     waits for its last action's record before it sends the next (it
+//     renders the next notice meanwhile), so at most Concurrency keys of a
+//     runner are ever between an accepted send and its record (one with
+//     the default Concurrency 1).
 //     Keys claimed in a chunk but not sent when a runner dies are claimed
 //     again after their lease as Unknown (asked of a Looker, else sent and
 //     marked StatusResent) though nothing went out.
