@@ -83,6 +83,9 @@ func (r *Runner) batchSize() int {
 // does share one waits until the one before it is accounted for.
 func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 	rep := Report{Planned: len(acts), Counts: map[Status]int{}}
+	if len(acts) > 0 {
+		rep.Results = make([]Result, 0, len(acts)) // no copies as it grows
+	}
 	if r.Store == nil || r.Policy == nil {
 		return rep, errors.New("dunning: Runner needs a Policy and a Store")
 	}
@@ -276,21 +279,22 @@ type batch struct {
 // waits until b is accounted for (an invoice's later step is never
 // recorded before an earlier one, a customer's actions go out in order).
 func (b *batch) overlaps(c *batch) bool {
-	seen := map[string]bool{}
+	custs := make(map[string]bool, len(b.jobs))
+	invs := make(map[string]bool, len(b.jobs))
 	for k := range b.jobs {
 		a := b.jobs[k].a
-		seen["c\x00"+a.CustomerID] = true
+		custs[a.CustomerID] = true
 		for _, id := range a.InvoiceIDs {
-			seen["i\x00"+id] = true
+			invs[id] = true
 		}
 	}
 	for k := range c.jobs {
 		a := c.jobs[k].a
-		if seen["c\x00"+a.CustomerID] {
+		if custs[a.CustomerID] {
 			return true
 		}
 		for _, id := range a.InvoiceIDs {
-			if seen["i\x00"+id] {
+			if invs[id] {
 				return true
 			}
 		}
@@ -300,14 +304,19 @@ func (b *batch) overlaps(c *batch) bool {
 
 // nextChunk takes from order (plan order) up to n actions that share no
 // invoice with each other or with an action left for a later chunk, and
-// returns them and the rest in order.
+// returns them and the rest in order. The rest is order's own array: the
+// actions left behind are moved to its front, before the ones not looked
+// at yet, so taking a chunk copies nothing when none is left behind.
 func nextChunk(acts []Action, order []int, n int) (chunk, rest []int) {
 	taken := map[string]bool{}
-	rest = order[:0:0]
+	chunk = make([]int, 0, min(n, len(order)))
+	left := 0 // order[:left] are the actions left behind so far
 	for p, i := range order {
 		if len(chunk) >= n {
-			rest = append(rest, order[p:]...)
-			break
+			if left == 0 {
+				return chunk, order[p:]
+			}
+			return chunk, append(order[:left], order[p:]...)
 		}
 		free := true
 		for _, id := range acts[i].InvoiceIDs {
@@ -319,10 +328,11 @@ func nextChunk(acts []Action, order []int, n int) (chunk, rest []int) {
 		if free {
 			chunk = append(chunk, i)
 		} else {
-			rest = append(rest, i)
+			order[left] = i
+			left++
 		}
 	}
-	return chunk, rest
+	return chunk, order[:left]
 }
 
 // streak counts actions in a row that failed in the store or the sender.
@@ -497,17 +507,21 @@ type group struct {
 
 func (r *Runner) newCarrier(ctx context.Context) *carrier {
 	c := &carrier{r: r, ctx: ctx, set: sync.OnceValue(r.templates)}
-	c.comp = &completer{r: r, ctx: ctx}
+	c.comp = &completer{r: r, ctx: ctx, panicked: c.panicking}
 	if r.concurrency() == 1 {
 		return c // dispatch carries each group itself, on the caller's goroutine
 	}
-	c.work = make(chan group)
+	// A queue as deep as the goroutines are many: the next chunk is claimed
+	// while the current one's last groups still wait for a goroutine, so the
+	// sends in flight do not drain while it is claimed.
+	c.work = make(chan group, r.concurrency())
 	for range r.concurrency() {
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
+			var last <-chan struct{} // this goroutine's last record under way
 			for g := range c.work {
-				c.carryGroup(g)
+				last = c.carryGroup(g, last)
 			}
 		}()
 	}
@@ -548,11 +562,12 @@ func (c *carrier) raise() {
 }
 
 // dispatch hands b's claimed (or, for a store without batches, checked)
-// jobs to the goroutines, grouped by customer; it returns once every group
-// is taken up.
+// jobs to the goroutines, grouped by customer (each group in plan order);
+// it returns once every group is queued for a goroutine (with Concurrency
+// 1, carried out).
 func (c *carrier) dispatch(b *batch) {
-	var groups [][]*job
-	at := map[string]int{}
+	at := make(map[string]int, len(b.jobs)) // group index by customer
+	var size []int                          // jobs per group
 	for k := range b.jobs {
 		j := &b.jobs[k]
 		if j.stage != toCarry && j.stage != toClaim {
@@ -560,37 +575,57 @@ func (c *carrier) dispatch(b *batch) {
 		}
 		g, ok := at[j.a.CustomerID]
 		if !ok {
-			g = len(groups)
+			g = len(size)
 			at[j.a.CustomerID] = g
-			groups = append(groups, nil)
+			size = append(size, 0)
 		}
+		size[g]++
+	}
+	// The groups share one slice, each group's jobs in a run of it.
+	flat := make([]*job, 0, len(b.jobs))
+	groups := make([][]*job, len(size))
+	for g, n := range size {
+		groups[g] = flat[len(flat) : len(flat) : len(flat)+n]
+		flat = flat[:len(flat)+n]
+	}
+	for k := range b.jobs {
+		j := &b.jobs[k]
+		if j.stage != toCarry && j.stage != toClaim {
+			continue
+		}
+		g := at[j.a.CustomerID]
 		groups[g] = append(groups[g], j)
 	}
 	b.wg.Add(len(groups))
 	for _, g := range groups {
 		if c.work == nil {
-			c.carryGroup(group{jobs: g, b: b})
+			c.carryGroup(group{jobs: g, b: b}, nil)
 		} else {
 			c.work <- group{jobs: g, b: b}
 		}
 	}
 }
 
-// carryGroup carries out one group's jobs in order.
-func (c *carrier) carryGroup(g group) {
+// carryGroup carries out one group's jobs in order, each job's record
+// before the next job's send. The last job's record is left to the
+// completer (with Concurrency above 1): the goroutine takes its next group
+// and renders its notice while the record is under way, and the group
+// counts as carried out once it is recorded. Nothing goes out before last,
+// the goroutine's record still under way (if any), is made, so at most one
+// key per goroutine (Concurrency in all) is ever between an accepted send
+// and its record. It returns the record it left under way (nil if none).
+func (c *carrier) carryGroup(g group, last <-chan struct{}) (under <-chan struct{}) {
 	r, ctx := c.r, c.ctx
-	defer g.b.wg.Done()
+	handed := false // g.b.wg.Done is the completer's to call
 	defer func() {
 		if p := recover(); p != nil {
-			c.mu.Lock()
-			if c.panicked == nil {
-				c.panicked = p
-			}
-			c.stopped = true
-			c.mu.Unlock()
+			c.panicking(p)
+		}
+		if !handed {
+			g.b.wg.Done()
 		}
 	}()
-	for _, j := range g.jobs {
+	for n, j := range g.jobs {
 		c.mu.Lock()
 		stop := c.stopped
 		c.mu.Unlock()
@@ -609,26 +644,57 @@ func (c *carrier) carryGroup(g group) {
 			r.claim(ctx, []*job{j})
 		}
 		if j.stage == toCarry {
-			r.carry(ctx, j, c.set)
+			r.carry(ctx, j, c.set, last)
 		}
 		if j.stage == toRecord {
+			if n == len(g.jobs)-1 && c.work != nil {
+				if last != nil {
+					<-last
+				}
+				done := make(chan struct{})
+				handed = true
+				c.comp.add(j, func() {
+					c.settle(j)
+					g.b.wg.Done()
+					close(done)
+				})
+				return done
+			}
 			c.comp.record(j)
 		}
-		c.mu.Lock()
-		switch {
-		case j.f == fatalFault:
-			c.stopped = true
-			c.stopErr = cmp.Or(c.stopErr, j.err)
-		case j.f != noFault:
-			if err := c.live.add(j, r.stopAfter()); err != nil {
-				c.stopped = true
-				c.stopErr = cmp.Or(c.stopErr, err)
-			}
-		case j.res.Status != StatusProblem && j.res.Status != StatusDeferred:
-			c.live = streak{}
-		}
-		c.mu.Unlock()
+		c.settle(j)
 	}
+	return nil
+}
+
+// settle counts j's outcome towards stopping the run: a fatal fault stops
+// it, StopAfter failures in a row stop it, a success ends the row.
+func (c *carrier) settle(j *job) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case j.f == fatalFault:
+		c.stopped = true
+		c.stopErr = cmp.Or(c.stopErr, j.err)
+	case j.f != noFault:
+		if err := c.live.add(j, c.r.stopAfter()); err != nil {
+			c.stopped = true
+			c.stopErr = cmp.Or(c.stopErr, err)
+		}
+	case j.res.Status != StatusProblem && j.res.Status != StatusDeferred:
+		c.live = streak{}
+	}
+}
+
+// panicking keeps the first panic of a Sender or a Store that a goroutine
+// recovered, for raise, and stops the run.
+func (c *carrier) panicking(p any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.panicked == nil {
+		c.panicked = p
+	}
+	c.stopped = true
 }
 
 // catch stores a recovered panic in *p.
@@ -656,8 +722,9 @@ func (r *Runner) release(ctx context.Context, j *job, retryIn time.Duration, rea
 // (appending the payment event before the record) and leaves j toRecord,
 // or releases it and reports. A notice to send is rendered first, from
 // set (the policy's templates); one that does not render is released and
-// reported StatusProblem.
-func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set) {
+// reported StatusProblem. Nothing goes out before recorded (the
+// goroutine's last record under way, nil if none) is closed.
+func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set, recorded <-chan struct{}) {
 	a := j.a
 	retryAfter := cmp.Or(max(r.RetryAfter, 0), 10*time.Minute)
 	giveBack := func(st Status, msg string, retryIn time.Duration, f fault, err error) {
@@ -703,6 +770,11 @@ func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set) {
 			j.render = false
 		}
 		if sendIt {
+			if recorded != nil {
+				// The goroutine's last send is recorded before this one
+				// starts: at most Concurrency keys between send and record.
+				<-recorded
+			}
 			if lim := r.Limits[a.Kind]; lim != nil {
 				if err := lim.Wait(ctx); err != nil {
 					// Cancelled, or the wait would pass ctx's deadline.
@@ -757,48 +829,91 @@ func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set) {
 	j.stage = toRecord
 }
 
-// completer records carried-out jobs in group commits: a job waits for
-// its own record before its goroutine starts another send, so at most
-// Concurrency keys are ever between send and record; while one
-// CompleteMany is under way the jobs that arrive meanwhile gather into the
-// next. With Concurrency 1 each record is a batch of one.
+// completer records carried-out jobs in group commits, on goroutines of
+// their own (at most flushes at once): while they are under way the jobs
+// that arrive meanwhile gather into the next. A job of a group with a later job waits
+// for its own record (record) before its goroutine sends the next one; a
+// group's last job is handed over (add), and its goroutine goes on with
+// the next group up to its send. With Concurrency 1 each record is a batch
+// of one, made on the caller's goroutine.
 type completer struct {
-	r       *Runner
-	ctx     context.Context
-	mu      sync.Mutex
-	pending []*job
-	waiters []chan struct{}
-	running bool
+	r        *Runner
+	ctx      context.Context
+	panicked func(any) // a Store's panic in a flush
+	mu       sync.Mutex
+	pending  []*job
+	dones    []func()
+	running  int // flushes under way, at most flushes
 }
 
+// flushes is how many group commits a completer has under way at once: a
+// record that arrives while one is under way starts the next at once
+// rather than waiting for it (the jobs of one flush share no customer and
+// no invoice with another's: a customer's next job is sent only after its
+// earlier one is recorded, and chunks that share an invoice are never
+// under way together).
+const flushes = 2
+
 // record returns once j is recorded (or its recording failed for good).
-// The first caller to find no flush under way flushes until nothing is
-// pending.
 func (c *completer) record(j *job) {
-	ch := make(chan struct{})
-	c.mu.Lock()
-	c.pending, c.waiters = append(c.pending, j), append(c.waiters, ch)
-	if c.running {
-		c.mu.Unlock()
-		<-ch
+	if c.r.concurrency() == 1 {
+		c.r.recordAll(c.ctx, []*job{j})
 		return
 	}
-	c.running = true
+	ch := make(chan struct{})
+	c.add(j, func() { close(ch) })
+	<-ch
+}
+
+// add hands j over to be recorded; done is called once it is recorded (or
+// its recording failed for good, or the store panicked).
+func (c *completer) add(j *job, done func()) {
+	c.mu.Lock()
+	c.pending, c.dones = append(c.pending, j), append(c.dones, done)
+	if c.running == flushes {
+		c.mu.Unlock()
+		return
+	}
+	c.running++
+	c.mu.Unlock()
+	go c.flush()
+}
+
+// flush records the pending jobs until none is left, in batches of at
+// most BatchSize. A Store's panic is kept for the caller's goroutine
+// (panicked); the jobs then pending are let go unrecorded.
+func (c *completer) flush() {
+	var ds []func()
+	defer func() {
+		if p := recover(); p != nil {
+			c.panicked(p)
+			c.mu.Lock()
+			ds, c.pending, c.dones = append(ds, c.dones...), nil, nil
+			c.running--
+			c.mu.Unlock()
+			for _, d := range ds {
+				d()
+			}
+		}
+	}()
+	c.mu.Lock()
 	for len(c.pending) > 0 {
-		batch, ws := c.pending, c.waiters
-		c.pending, c.waiters = nil, nil
+		var batch []*job
+		batch, ds = c.pending, c.dones
+		c.pending, c.dones = nil, nil
 		c.mu.Unlock()
 		for len(batch) > 0 {
 			n := min(len(batch), c.r.batchSize())
 			c.r.recordAll(c.ctx, batch[:n])
 			batch = batch[n:]
 		}
-		for _, w := range ws {
-			close(w)
+		for _, d := range ds {
+			d()
 		}
+		ds = nil
 		c.mu.Lock()
 	}
-	c.running = false
+	c.running--
 	c.mu.Unlock()
 }
 

@@ -235,8 +235,8 @@ func checkIDs(prefix string, ids []string) error {
 		if id == "" {
 			return &FieldError{Field: fmt.Sprintf("%sinvoice_ids[%d]", prefix, i), Value: "", Reason: "must not be empty"}
 		}
-		if err := checkText(prefix, textField{fmt.Sprintf("invoice_ids[%d]", i), id, MaxIDLen}); err != nil {
-			return err
+		if storable(id, MaxIDLen) != "" { // the field's name is made only for an error
+			return checkText(prefix, textField{fmt.Sprintf("invoice_ids[%d]", i), id, MaxIDLen})
 		}
 	}
 	return nil

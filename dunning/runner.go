@@ -112,10 +112,11 @@ func (SystemClock) Now() time.Time { return time.Now() }
 //   - Batches and sends in flight change none of this: a chunk is claimed in
 //     one ClaimMany (the next one while the last sends of the chunk before
 //     are in flight, unless the two share an invoice or a customer) and its
-//     records go in group commits (CompleteMany), but
-//     a runner's goroutine waits for its action's record before it sends
-//     the next, so at most Concurrency keys of a runner are ever between
-//     an accepted send and its record (one with the default Concurrency 1).
+//     records go in group commits (CompleteMany), but a runner's goroutine
+//     waits for its last action's record before it sends the next (it
+//     renders the next notice meanwhile), so at most Concurrency keys of a
+//     runner are ever between an accepted send and its record (one with
+//     the default Concurrency 1).
 //     Keys claimed in a chunk but not sent when a runner dies are claimed
 //     again after their lease as Unknown (asked of a Looker, else sent and
 //     marked StatusResent) though nothing went out.

@@ -22,7 +22,7 @@ type Store struct {
 	byCust   map[string][]string // invoice ids with progress, by customer
 	leases   map[string]*lease
 	done     map[string]claimID // completed keys, by the claim that completed them
-	records  []dunning.Record
+	records  chunked[dunning.Record]
 	byKey    map[string]int // record index by key
 	events   []dunning.Event
 	eventIDs map[string]bool
@@ -252,8 +252,7 @@ func (s *Store) complete(c dunning.Claim, rec dunning.Record) error {
 	rec.FeesByInvoice = slices.Clone(rec.FeesByInvoice)
 	s.done[c.Key] = claimID{c.Owner, c.Attempt}
 	delete(s.leases, c.Key)
-	s.byKey[c.Key] = len(s.records)
-	s.records = append(s.records, rec)
+	s.byKey[c.Key] = s.records.add(rec)
 	for i, id := range rec.InvoiceIDs {
 		p, had := s.progress[id]
 		dunning.Advance(&p, rec, i)
@@ -303,8 +302,10 @@ func (s *Store) Records(ctx context.Context) ([]dunning.Record, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]dunning.Record, len(s.records))
-	copy(out, s.records)
+	out := make([]dunning.Record, 0, s.records.n)
+	for rec := range s.records.all {
+		out = append(out, rec)
+	}
 	return out, nil
 }
 
@@ -325,7 +326,7 @@ func (s *Store) AppendEvent(ctx context.Context, e dunning.Event) error {
 	s.events = append(s.events, e)
 	if e.Kind == dunning.NoticeBounced {
 		if i, ok := s.byKey[e.Key]; ok {
-			rec := s.records[i]
+			rec := *s.records.at(i)
 			for j, id := range rec.InvoiceIDs {
 				p, had := s.progress[id]
 				dunning.MarkBounced(&p, rec, j)
@@ -393,12 +394,18 @@ func (s *Store) Tasks(ctx context.Context, status dunning.TaskStatus) ([]dunning
 // RecordsWhere implements dunning.LedgerReader over a copy of the matching
 // records.
 func (s *Store) RecordsWhere(ctx context.Context, f dunning.RecordFilter) iter.Seq2[dunning.Record, error] {
-	return snapshotWhere(ctx, s, func() []dunning.Record { return s.records }, f.Match, f.Limit)
+	return snapshotWhere(ctx, s, s.records.all, f.Match, f.Limit)
 }
 
 // EventsWhere implements dunning.LedgerReader.
 func (s *Store) EventsWhere(ctx context.Context, f dunning.EventFilter) iter.Seq2[dunning.Event, error] {
-	return snapshotWhere(ctx, s, func() []dunning.Event { return s.events }, f.Match, f.Limit)
+	return snapshotWhere(ctx, s, func(yield func(dunning.Event) bool) {
+		for _, e := range s.events {
+			if !yield(e) {
+				return
+			}
+		}
+	}, f.Match, f.Limit)
 }
 
 // TasksWhere implements dunning.LedgerReader.
@@ -417,9 +424,10 @@ func (s *Store) TasksWhere(ctx context.Context, f dunning.TaskFilter) iter.Seq2[
 	}
 }
 
-// snapshotWhere copies the matching elements under the lock, then yields
-// them without it (the caller may call the store while iterating).
-func snapshotWhere[T any](ctx context.Context, s *Store, all func() []T, match func(T) bool, limit int) iter.Seq2[T, error] {
+// snapshotWhere copies the matching elements of all (ranged over under
+// the lock), then yields them without it (the caller may call the store
+// while iterating).
+func snapshotWhere[T any](ctx context.Context, s *Store, all iter.Seq[T], match func(T) bool, limit int) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		if err := ctx.Err(); err != nil {
 			var zero T
@@ -428,7 +436,7 @@ func snapshotWhere[T any](ctx context.Context, s *Store, all func() []T, match f
 		}
 		s.mu.Lock()
 		var out []T
-		for _, v := range all() {
+		for v := range all {
 			if match(v) {
 				out = append(out, v)
 				if limit > 0 && len(out) >= limit {
@@ -439,6 +447,41 @@ func snapshotWhere[T any](ctx context.Context, s *Store, all func() []T, match f
 		s.mu.Unlock()
 		for _, v := range out {
 			if !yield(v, nil) {
+				return
+			}
+		}
+	}
+}
+
+// chunked is an append-only list kept in blocks of chunkLen elements, so
+// that it grows without copying what it holds (the records of a big run
+// were copied over and over as one slice grew).
+type chunked[T any] struct {
+	blocks [][]T
+	n      int
+}
+
+const chunkLen = 1024
+
+// add appends v and returns its index.
+func (c *chunked[T]) add(v T) int {
+	if c.n%chunkLen == 0 {
+		c.blocks = append(c.blocks, make([]T, 0, chunkLen))
+	}
+	b := &c.blocks[len(c.blocks)-1]
+	*b = append(*b, v)
+	c.n++
+	return c.n - 1
+}
+
+// at returns the element at index i.
+func (c *chunked[T]) at(i int) *T { return &c.blocks[i/chunkLen][i%chunkLen] }
+
+// all yields the elements in order.
+func (c *chunked[T]) all(yield func(T) bool) {
+	for _, b := range c.blocks {
+		for _, v := range b {
+			if !yield(v) {
 				return
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -46,11 +47,11 @@ func (s *Store) ClaimMany(ctx context.Context, p dunning.ClaimManyParams) ([]dun
 		return out, nil
 	}
 	type claimRow struct {
-		Key     string          `json:"key"`
-		Planned json.RawMessage `json:"planned,omitempty"`
+		key     string
+		planned *dunning.Pending
 	}
 	rows := make([]claimRow, 0, len(p.Keys))
-	at := map[string]int{}
+	at := make(map[string]int, len(p.Keys))
 	for i, k := range p.Keys {
 		if err := dunning.CheckKey(k.Key); err != nil {
 			out[i].Err = err
@@ -60,30 +61,36 @@ func (s *Store) ClaimMany(ctx context.Context, p dunning.ClaimManyParams) ([]dun
 			out[i].Err = &dunning.FieldError{Field: "key", Value: k.Key, Reason: "is asked for twice in one batch"}
 			continue
 		}
-		r := claimRow{Key: k.Key}
 		if k.Planned != nil {
 			if err := dunning.CheckPending(*k.Planned); err != nil {
 				out[i].Err = err
 				continue
 			}
-			b, err := json.Marshal(k.Planned)
-			if err != nil {
-				out[i].Err = &dunning.FieldError{Field: "planned", Value: k.Key, Reason: err.Error()}
-				continue
-			}
-			r.Planned = b
 		}
 		at[k.Key] = i
-		rows = append(rows, r)
+		rows = append(rows, claimRow{k.Key, k.Planned})
 	}
 	if len(rows) == 0 {
 		return out, nil
 	}
-	slices.SortFunc(rows, func(a, b claimRow) int { return strings.Compare(a.Key, b.Key) })
-	body, err := json.Marshal(rows)
-	if err != nil {
-		return nil, err
+	slices.SortFunc(rows, func(a, b claimRow) int { return strings.Compare(a.key, b.key) })
+	// The rows as a JSON recordset [{"key":...,"planned":{...}}, ...].
+	encode := func(rows []claimRow) string {
+		b := make([]byte, 0, 256*len(rows))
+		b = append(b, '[')
+		for n, r := range rows {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(append(b, `{"key":`...), r.key)
+			if r.planned != nil {
+				b = appendPending(append(b, `,"planned":`...), r.planned)
+			}
+			b = append(b, '}')
+		}
+		return string(append(b, ']'))
 	}
+	body := encode(rows)
 	fail := func(err error) ([]dunning.ClaimResult, error) {
 		err = fmt.Errorf("sqlstore: claim %d keys: %w", len(rows), err)
 		for _, i := range at {
@@ -93,11 +100,17 @@ func (s *Store) ClaimMany(ctx context.Context, p dunning.ClaimManyParams) ([]dun
 	}
 	// Keys new to the store are inserted claimed (attempt 1): one
 	// statement, one row version, for the usual first claim of a key.
+	// Keys the statement's snapshot has are left out before the insert:
+	// the unique check of a key would wait for a transaction that is
+	// completing it (another runner's CompleteMany), where the claim of
+	// the keys the store had reports it held at once.
 	ins, err := s.db.QueryContext(ctx, s.q(`INSERT INTO {{S}}.overdue_actions (key, owner, expires, attempt, planned)
 		SELECT x.key, $2, now() + $3::bigint * interval '1 microsecond', 1, x.planned
-		FROM jsonb_to_recordset($1::jsonb) AS x(key text, planned jsonb) ORDER BY x.key COLLATE "C"
+		FROM jsonb_to_recordset($1::jsonb) AS x(key text, planned jsonb)
+		WHERE NOT EXISTS (SELECT 1 FROM {{S}}.overdue_actions a WHERE a.key = x.key)
+		ORDER BY x.key COLLATE "C"
 		ON CONFLICT (key) DO NOTHING
-		RETURNING key, attempt, expires`), string(body), p.Owner, micros(p.Lease))
+		RETURNING key, attempt, expires`), body, p.Owner, micros(p.Lease))
 	if err != nil {
 		return fail(err)
 	}
@@ -125,13 +138,11 @@ func (s *Store) ClaimMany(ctx context.Context, p dunning.ClaimManyParams) ([]dun
 	// The keys the store had already: claimed if eligible.
 	rest := rows[:0:0]
 	for _, r := range rows {
-		if out[at[r.Key]].Claim.Key == "" {
+		if out[at[r.key]].Claim.Key == "" {
 			rest = append(rest, r)
 		}
 	}
-	if body, err = json.Marshal(rest); err != nil {
-		return fail(err)
-	}
+	body = encode(rest)
 	res, err := s.db.QueryContext(ctx, s.q(`
 		WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(key text, planned jsonb)),
 		pick AS (
@@ -145,7 +156,7 @@ func (s *Store) ClaimMany(ctx context.Context, p dunning.ClaimManyParams) ([]dun
 			RETURNING a.key, a.attempt, a.expires, a.unknown)
 		SELECT x.key, u.attempt, u.expires, u.unknown, a.done
 		FROM x LEFT JOIN upd u ON u.key = x.key LEFT JOIN {{S}}.overdue_actions a ON a.key = x.key`),
-		string(body), p.Owner, micros(p.Lease))
+		body, p.Owner, micros(p.Lease))
 	if err != nil {
 		return fail(err)
 	}
@@ -195,19 +206,13 @@ var errOwn = errors.New("own record")
 // order and rewritten in place by one UPDATE (see writeProgress).
 func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]error, error) {
 	out := make([]error, len(cs))
-	type fence struct {
-		I          int             `json:"i"`
-		Key        string          `json:"key"`
-		Owner      string          `json:"owner"`
-		Attempt    int             `json:"attempt"`
-		CustomerID string          `json:"customer_id"`
-		At         time.Time       `json:"at"`
-		Outcome    string          `json:"outcome"`
-		Record     json.RawMessage `json:"record"`
-	}
-	var fences []fence
+	// The completions as one JSON recordset, each with its claim's fence
+	// (owner, attempt), the record's columns and the record itself.
+	fb := make([]byte, 0, 640*len(cs))
+	fb = append(fb, '[')
+	var fenced []int // indexes into cs of the completions in fb
 	recs := make([]dunning.Record, len(cs))
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(cs))
 	for i, c := range cs {
 		rec := c.Record
 		rec.Key, rec.Attempts = c.Claim.Key, c.Claim.Attempt
@@ -221,22 +226,36 @@ func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]er
 		}
 		seen[rec.Key] = true
 		recs[i] = rec
-		b, err := json.Marshal(rec)
-		if err != nil {
+		if len(fenced) > 0 {
+			fb = append(fb, ',')
+		}
+		fb = strconv.AppendInt(append(fb, `{"i":`...), int64(i), 10)
+		fb = appendString(append(fb, `,"key":`...), c.Claim.Key)
+		fb = appendString(append(fb, `,"owner":`...), c.Claim.Owner)
+		fb = strconv.AppendInt(append(fb, `,"attempt":`...), int64(c.Claim.Attempt), 10)
+		fb = appendString(append(fb, `,"customer_id":`...), rec.CustomerID)
+		var ok bool
+		if fb, ok = appendTime(append(fb, `,"at":`...), rec.At); !ok {
+			js, err := rec.At.MarshalJSON()
+			if err != nil {
+				return nil, err
+			}
+			fb = append(fb, js...)
+		}
+		fb = appendString(append(fb, `,"outcome":`...), string(rec.Outcome))
+		var err error
+		if fb, err = appendRecord(append(fb, `,"record":`...), &recs[i]); err != nil {
 			return nil, err
 		}
-		fences = append(fences, fence{I: i, Key: c.Claim.Key, Owner: c.Claim.Owner, Attempt: c.Claim.Attempt,
-			CustomerID: rec.CustomerID, At: rec.At, Outcome: string(rec.Outcome), Record: b})
+		fb = append(fb, '}')
+		fenced = append(fenced, i)
 	}
-	if len(fences) == 0 {
+	if len(fenced) == 0 {
 		return out, nil
 	}
-	fb, err := json.Marshal(fences)
-	if err != nil {
-		return nil, err
-	}
+	fb = append(fb, ']')
 	held := make([]bool, len(cs))
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		for i := range held {
 			held[i] = false
 		}
@@ -253,9 +272,10 @@ func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]er
 			ins AS (
 				INSERT INTO {{S}}.overdue_records (key, customer_id, at, outcome, record)
 				SELECT x.key, x.customer_id, x.at, x.outcome, x.record FROM x WHERE x.i IN (SELECT i FROM upd) ORDER BY x.i)
-			SELECT x.i, x.i IN (SELECT i FROM upd),
-				COALESCE((SELECT a.done AND a.owner = x.owner AND a.attempt = x.attempt FROM {{S}}.overdue_actions a WHERE a.key = x.key), false)
-			FROM x`), string(fb))
+			SELECT x.i, u.i IS NOT NULL,
+				CASE WHEN u.i IS NULL THEN COALESCE((SELECT a.done AND a.owner = x.owner AND a.attempt = x.attempt
+					FROM {{S}}.overdue_actions a WHERE a.key = x.key), false) ELSE false END
+			FROM x LEFT JOIN upd u ON u.i = x.i`), string(fb))
 		if err != nil {
 			return err
 		}
@@ -291,9 +311,9 @@ func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]er
 		return s.writeProgress(ctx, tx, done, dunning.Advance)
 	})
 	if err != nil {
-		err = fmt.Errorf("sqlstore: complete %d records: %w", len(fences), err)
-		for _, f := range fences {
-			out[f.I] = err
+		err = fmt.Errorf("sqlstore: complete %d records: %w", len(fenced), err)
+		for _, i := range fenced {
+			out[i] = err
 		}
 		return out, err
 	}
@@ -330,16 +350,18 @@ type progressRow struct {
 
 // writeProgress applies f to the progress of every invoice of recs (in
 // order, so two records of one invoice both count) and writes the rows
-// back, in four statements whatever their number: placeholders for
-// invoices new to the store are inserted in id order, all rows are locked
-// in id order (so concurrent transactions cannot deadlock) and read, and
-// one UPDATE from a JSON recordset rewrites them in place; a placeholder
-// that f left untouched (a bounce for an unknown invoice) is deleted.
+// back, in one statement when every invoice is new to the store and three
+// otherwise, whatever their number. First the invoices' progress is worked
+// out as if each were new and inserted in id order, ON CONFLICT DO
+// NOTHING; the rows that were there already (or that a concurrent
+// transaction inserted first: the insert waits for it) are then locked in
+// id order and read, their progress worked out again from what is stored,
+// and one UPDATE from a JSON recordset rewrites them in place. A
+// transaction holds only the rows it inserted until its inserts are done,
+// and locks the others in id order, so concurrent ones cannot deadlock. An
+// invoice that f leaves untouched on new progress (a bounce for an unknown
+// invoice) gets no row.
 func (s *Store) writeProgress(ctx context.Context, tx *sql.Tx, recs []dunning.Record, f func(*dunning.Progress, dunning.Record, int)) error {
-	type inv struct {
-		ID         string `json:"id"`
-		CustomerID string `json:"customer_id"`
-	}
 	cust := map[string]string{}
 	for _, rec := range recs {
 		for _, id := range rec.InvoiceIDs {
@@ -351,101 +373,149 @@ func (s *Store) writeProgress(ctx context.Context, tx *sql.Tx, recs []dunning.Re
 	if len(cust) == 0 {
 		return nil
 	}
-	ids := make([]inv, 0, len(cust))
-	for id, c := range cust {
-		ids = append(ids, inv{id, c})
+	ids := make([]string, 0, len(cust))
+	for id := range cust {
+		ids = append(ids, id)
 	}
-	slices.SortFunc(ids, func(a, b inv) int { return strings.Compare(a.ID, b.ID) })
-	ib, err := json.Marshal(ids)
-	if err != nil {
-		return err
+	slices.Sort(ids)
+	// apply works out the progress of the invoices in only (all when nil)
+	// from base.
+	apply := func(base map[string]*dunning.Progress, only map[string]bool) {
+		for _, rec := range recs {
+			for i, id := range rec.InvoiceIDs {
+				if only == nil || only[id] {
+					f(base[id], rec, i)
+				}
+			}
+		}
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO {{S}}.overdue_progress (invoice_id, customer_id)
-		SELECT x.id, NULLIF(x.customer_id, '') FROM jsonb_to_recordset($1::jsonb) AS x(id text, customer_id text)
-		ORDER BY x.id COLLATE "C" ON CONFLICT (invoice_id) DO NOTHING`), string(ib)); err != nil {
-		return err
+	progress := make(map[string]*dunning.Progress, len(ids))
+	for _, id := range ids {
+		progress[id] = &dunning.Progress{}
+	}
+	apply(progress, nil)
+	var fresh []progressRow
+	for _, id := range ids {
+		if p := progress[id]; p.InvoiceID != "" {
+			fresh = append(fresh, rowOf(id, cust[id], p))
+		}
+	}
+	stored := make(map[string]bool, len(ids)) // invoices to read back: all but those inserted
+	for _, id := range ids {
+		stored[id] = true
+	}
+	if len(fresh) > 0 {
+		fb, err := appendProgressRows(nil, fresh)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, s.q(`INSERT INTO {{S}}.overdue_progress (invoice_id, customer_id, cycle, workflow, step,
+			last, fees, compensated, held, bounced_listed, bounced, has_notices, notice_count, recent, refunded, block)
+			SELECT x.invoice_id, NULLIF(x.customer_id, ''), x.cycle, x.workflow, x.step, x.last, x.fees, x.compensated, x.held,
+				x.bounced_listed, x.bounced, x.has_notices, x.notice_count, x.recent, x.refunded, x.block
+			FROM jsonb_to_recordset($1::jsonb) AS x(invoice_id text, customer_id text, cycle integer, workflow text, step integer,
+				last date, fees numeric, compensated boolean, held boolean, bounced_listed boolean, bounced text,
+				has_notices boolean, notice_count integer, recent jsonb, refunded text, block jsonb)
+			ORDER BY x.invoice_id COLLATE "C"
+			ON CONFLICT (invoice_id) DO NOTHING
+			RETURNING invoice_id`), string(fb))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			delete(stored, id)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+	}
+	if len(stored) == 0 {
+		return nil
+	}
+	rest := make([]string, 0, len(stored))
+	for _, id := range ids {
+		if stored[id] {
+			rest = append(rest, id)
+		}
 	}
 	rows, err := tx.QueryContext(ctx, s.q(`SELECT invoice_id, cycle IS NULL, `+progressJSON+` FROM {{S}}.overdue_progress
-		WHERE invoice_id IN (SELECT x.id FROM jsonb_to_recordset($1::jsonb) AS x(id text))
-		ORDER BY invoice_id COLLATE "C" FOR UPDATE`), string(ib))
+		WHERE invoice_id IN (SELECT jsonb_array_elements_text($1::jsonb))
+		ORDER BY invoice_id COLLATE "C" FOR UPDATE`), string(appendStrings(nil, rest)))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	progress := make(map[string]*dunning.Progress, len(ids))
+	found := make(map[string]*dunning.Progress, len(rest))
 	for rows.Next() {
 		var id string
-		var fresh bool
+		var placeholder bool
 		var b []byte
-		if err := rows.Scan(&id, &fresh, &b); err != nil {
+		if err := rows.Scan(&id, &placeholder, &b); err != nil {
 			return err
 		}
 		p := &dunning.Progress{}
-		if !fresh {
+		if !placeholder {
 			if err := json.Unmarshal(b, p); err != nil {
 				return fmt.Errorf("progress of %s: %w", id, err)
 			}
 		}
-		progress[id] = p
+		found[id] = p
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	rows.Close()
-	for _, rec := range recs {
-		for i, id := range rec.InvoiceIDs {
-			p := progress[id]
-			if p == nil {
-				return fmt.Errorf("progress of %s: row not locked", id)
-			}
-			f(p, rec, i)
+	for _, id := range rest {
+		if found[id] == nil && progress[id].InvoiceID != "" {
+			return fmt.Errorf("progress of %s: neither inserted nor found", id)
 		}
 	}
+	only := make(map[string]bool, len(found))
+	for id := range found {
+		only[id] = true
+	}
+	apply(found, only)
 	var upd []progressRow
-	var fresh []string
-	for _, v := range ids {
-		p := progress[v.ID]
-		if p.InvoiceID == "" {
-			fresh = append(fresh, v.ID)
-			continue
-		}
-		r := progressRow{InvoiceID: v.ID, CustomerID: v.CustomerID, Cycle: p.Cycle, Workflow: p.Workflow, Step: p.Step,
-			Fees: p.Fees.String(), Compensated: p.Compensated, Held: p.Held, BouncedListed: p.BouncedListed, Bounced: p.Bounced, Block: p.Block}
-		if p.Last != 0 {
-			l := p.Last
-			r.Last = &l
-		}
-		if n := p.Notices; n != nil {
-			r.HasNotices, r.NoticeCount, r.Recent, r.Refunded = true, n.Count, n.Recent, n.Refunded
-		}
-		upd = append(upd, r)
-	}
-	if len(upd) > 0 {
-		ub, err := json.Marshal(upd)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE {{S}}.overdue_progress AS p SET
-			customer_id = COALESCE(NULLIF(x.customer_id, ''), p.customer_id), cycle = x.cycle, workflow = x.workflow, step = x.step,
-			last = x.last, fees = x.fees, compensated = x.compensated, held = x.held, bounced_listed = x.bounced_listed,
-			bounced = x.bounced, has_notices = x.has_notices, notice_count = x.notice_count, recent = x.recent, refunded = x.refunded,
-			block = x.block
-			FROM jsonb_to_recordset($1::jsonb) AS x(invoice_id text, customer_id text, cycle integer, workflow text, step integer,
-				last date, fees numeric, compensated boolean, held boolean, bounced_listed boolean, bounced text,
-				has_notices boolean, notice_count integer, recent jsonb, refunded text, block jsonb)
-			WHERE p.invoice_id = x.invoice_id`), string(ub)); err != nil {
-			return err
+	for _, id := range rest {
+		if p := found[id]; p != nil && p.InvoiceID != "" {
+			upd = append(upd, rowOf(id, cust[id], p))
 		}
 	}
-	if len(fresh) > 0 {
-		fb, err := json.Marshal(fresh)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM {{S}}.overdue_progress
-			WHERE cycle IS NULL AND invoice_id IN (SELECT jsonb_array_elements_text($1::jsonb))`), string(fb)); err != nil {
-			return err
-		}
+	if len(upd) == 0 {
+		return nil
 	}
-	return nil
+	ub, err := appendProgressRows(nil, upd)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, s.q(`UPDATE {{S}}.overdue_progress AS p SET
+		customer_id = COALESCE(NULLIF(x.customer_id, ''), p.customer_id), cycle = x.cycle, workflow = x.workflow, step = x.step,
+		last = x.last, fees = x.fees, compensated = x.compensated, held = x.held, bounced_listed = x.bounced_listed,
+		bounced = x.bounced, has_notices = x.has_notices, notice_count = x.notice_count, recent = x.recent, refunded = x.refunded,
+		block = x.block
+		FROM jsonb_to_recordset($1::jsonb) AS x(invoice_id text, customer_id text, cycle integer, workflow text, step integer,
+			last date, fees numeric, compensated boolean, held boolean, bounced_listed boolean, bounced text,
+			has_notices boolean, notice_count integer, recent jsonb, refunded text, block jsonb)
+		WHERE p.invoice_id = x.invoice_id`), string(ub))
+	return err
+}
+
+// rowOf is invoice id's progress p as writeProgress sends it.
+func rowOf(id, customerID string, p *dunning.Progress) progressRow {
+	r := progressRow{InvoiceID: id, CustomerID: customerID, Cycle: p.Cycle, Workflow: p.Workflow, Step: p.Step,
+		Fees: p.Fees.String(), Compensated: p.Compensated, Held: p.Held, BouncedListed: p.BouncedListed, Bounced: p.Bounced, Block: p.Block}
+	if p.Last != 0 {
+		l := p.Last
+		r.Last = &l
+	}
+	if n := p.Notices; n != nil {
+		r.HasNotices, r.NoticeCount, r.Recent, r.Refunded = true, n.Count, n.Recent, n.Refunded
+	}
+	return r
 }
