@@ -299,6 +299,14 @@ func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]er
 			return err
 		}
 		rows.Close()
+		// A completion whose key another transaction marked done while this
+		// statement waited for its lock (the commit of an earlier try whose
+		// reply was lost, on a backend not yet gone) was judged by the
+		// statement's snapshot, from before that commit: a new statement
+		// reads it as committed.
+		if err := s.ownAfterWait(ctx, tx, cs, out); err != nil {
+			return err
+		}
 		var done []dunning.Record
 		for i := range cs {
 			if held[i] {
@@ -318,6 +326,47 @@ func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]er
 		return out, err
 	}
 	return out, nil
+}
+
+// ownAfterWait clears ErrLeaseLost in out for the completions whose key
+// is done by their very claim (owner and attempt), as a new statement of
+// tx reads it.
+func (s *Store) ownAfterWait(ctx context.Context, tx *sql.Tx, cs []dunning.Completion, out []error) error {
+	type lost struct {
+		I       int    `json:"i"`
+		Key     string `json:"key"`
+		Owner   string `json:"owner"`
+		Attempt int    `json:"attempt"`
+	}
+	var ls []lost
+	for i, err := range out {
+		if errors.Is(err, dunning.ErrLeaseLost) {
+			ls = append(ls, lost{i, cs[i].Claim.Key, cs[i].Claim.Owner, cs[i].Claim.Attempt})
+		}
+	}
+	if len(ls) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(ls)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT x.i FROM jsonb_to_recordset($1::jsonb) AS x(i integer, key text, owner text, attempt integer)
+		JOIN {{S}}.overdue_actions a ON a.key = x.key WHERE a.done AND a.owner = x.owner AND a.attempt = x.attempt`), string(b))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int
+		if err := rows.Scan(&i); err != nil {
+			return err
+		}
+		if i >= 0 && i < len(out) {
+			out[i] = nil
+		}
+	}
+	return rows.Err()
 }
 
 // progressJSON is a progress row as a JSON object in dunning.Progress's

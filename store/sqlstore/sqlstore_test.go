@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overduehq/overdue/dunning"
+	"github.com/overduehq/overdue/dunning/dunningtest"
 	"github.com/overduehq/overdue/store/sqlstore"
 	"github.com/overduehq/overdue/store/storetest"
+	"github.com/shopspring/decimal"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 )
@@ -106,5 +109,64 @@ func TestMigrateIsIdempotent(t *testing.T) {
 		if v, err := s.Migrate(context.Background()); err != nil || v != schemaVersion {
 			t.Fatalf("Migrate again: %d, %v", v, err)
 		}
+	}
+}
+
+// An earlier try of a completion committed on a backend that had not
+// finished when its reply was lost: the retry's statement waits for that
+// transaction's lock on the key and, once it commits, finds the key done by
+// this very claim. The retry succeeds (nil), not ErrLeaseLost, though its
+// statement's snapshot is from before that commit.
+func TestCompleteRetryWaitingOnItsOwnCommit(t *testing.T) {
+	db := openDB(t)
+	st, schema := newSchemaStore(t, db)
+	ctx := context.Background()
+	res, err := st.ClaimMany(ctx, dunning.ClaimManyParams{Owner: "r", Lease: time.Minute, Keys: []dunning.ClaimKey{{Key: "k"}}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("claim: %v %v", err, res)
+	}
+	c := res[0].Claim
+	rec := dunning.Record{Key: "k", CustomerID: "c1", InvoiceIDs: []string{"i1"}, Cycles: []int{0}, Workflow: "standard",
+		Step: "s0", Kind: dunning.Email, Date: dunningtest.Day("2026-04-14"), Outcome: dunning.Sent, Currency: "EUR",
+		Amount: decimal.RequireFromString("100.00"), At: time.Date(2026, 4, 14, 9, 0, 0, 0, time.UTC)}
+	// The earlier try: its transaction marks the key done by this claim
+	// and holds the row until it commits.
+	first, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Rollback()
+	if _, err := first.ExecContext(ctx, `UPDATE `+schema+`.overdue_actions SET done = true, expires = NULL, planned = NULL
+		WHERE key = $1 AND owner = $2 AND attempt = $3`, c.Key, c.Owner, c.Attempt); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []error, 1)
+	go func() {
+		errs, err := st.CompleteMany(ctx, []dunning.Completion{{Claim: c, Record: rec}})
+		if err != nil {
+			errs = []error{err}
+		}
+		got <- errs
+	}()
+	// The retry is under way (waiting for the row) before the first commits.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND strpos(query, $1) > 0`, schema).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the retry never waited for the first try's lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := first.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if errs := <-got; len(errs) != 1 || errs[0] != nil {
+		t.Fatalf("retry after its own commit: %v, want nil", errs)
 	}
 }
