@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -277,4 +278,69 @@ func customerOf(acts []dunning.Action, k string) string {
 		}
 	}
 	return ""
+}
+
+// orderedSender records the order of sends.
+type orderedSender struct {
+	mu   sync.Mutex
+	keys []string
+}
+
+func (s *orderedSender) Send(_ context.Context, key string, _ *notice.Notice) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = append(s.keys, key)
+	return "id-" + key, nil
+}
+
+// Stagger: a runner works the plan from a customer its Owner picks, in plan
+// order, wrapping around; each customer's actions keep their plan order; the
+// same owner starts at the same customer, and owners differ in where they
+// start.
+func TestStaggerRotatesThePlan(t *testing.T) {
+	var pf dunning.Portfolio
+	for c := range 12 {
+		id := fmt.Sprintf("c%02d", c)
+		pf.Customers = append(pf.Customers, dunningtest.Customer(id))
+		for k := range 2 {
+			pf.Invoices = append(pf.Invoices, dunningtest.Invoice(fmt.Sprintf("i%02d-%d", c, k), id, day("2026-03-02"), day("2026-03-31"), "100.00", "EUR"))
+		}
+	}
+	clock := dunningtest.ClockAt(day("2026-04-14"))
+	acts, err := (&dunning.Runner{Policy: stdPolicy(), Store: memory.New(), Clock: clock}).Plan(context.Background(), pf)
+	if err != nil || len(acts) != 24 {
+		t.Fatalf("plan: %d actions, %v", len(acts), err)
+	}
+	planned := make([]string, len(acts))
+	for i, a := range acts {
+		planned[i] = a.Key
+	}
+	order := func(owner string) []string {
+		snd := &orderedSender{}
+		r := &dunning.Runner{Policy: stdPolicy(), Store: memory.New(memory.WithClock(clock)), Sender: snd, Clock: clock, Owner: owner, Stagger: true}
+		if _, err := r.Execute(context.Background(), slices.Clone(acts)); err != nil {
+			t.Fatal(err)
+		}
+		return snd.keys
+	}
+	starts := map[int]bool{}
+	for _, owner := range []string{"runner-1", "runner-2", "runner-3", "runner-4", "runner-5"} {
+		got := order(owner)
+		// A rotation of the plan by a whole customer (two actions each).
+		at := slices.Index(planned, got[0])
+		if at < 0 || at%2 != 0 {
+			t.Fatalf("%s starts at %s, index %d: not a customer's first action", owner, got[0], at)
+		}
+		want := append(slices.Clone(planned[at:]), planned[:at]...)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s sent\n%v\nwant the plan rotated to index %d\n%v", owner, got, at, want)
+		}
+		if again := order(owner); !slices.Equal(again, got) {
+			t.Errorf("%s: another Execute sent in another order", owner)
+		}
+		starts[at] = true
+	}
+	if len(starts) < 2 {
+		t.Errorf("five owners all start at the same customer: %v", starts)
+	}
 }

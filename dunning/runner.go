@@ -186,10 +186,13 @@ type Runner struct {
 	// one whose wait would pass ctx's deadline is released for the next
 	// run.
 	Limits map[ActionKind]*rate.Limiter
-	// Stagger makes Execute work the actions in an order shuffled by Owner
-	// (the same owner, the same order), so several runners working one plan
-	// on one store seldom contend for the same claims. Off, actions run in
-	// plan order. Either way every action is tried once per Execute.
+	// Stagger makes Execute start at a customer of the plan chosen by Owner
+	// (the same owner, the same customer) and go on in plan order, wrapping
+	// around, so several runners working one plan on one store each work a
+	// stretch of their own before they reach keys another one finished
+	// (which a DoneChecker skips a chunk at a time). Each customer's
+	// actions stay in plan order. Off, actions run in plan order. Either
+	// way every action is tried once per Execute.
 	Stagger bool
 
 	// kept holds the outcomes carried out whose record did not go in
