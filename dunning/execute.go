@@ -742,7 +742,7 @@ func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set, reco
 	if j.ext {
 		j.rec.Unknown = j.claim.Unknown
 		sendIt := true
-		if o, ok := r.kept.get(a.Key); ok && j.claim.Unknown {
+		if o, ok := r.keptFor(j); ok {
 			// This runner's own take-over of an outcome it carried out
 			// but could not record: record that outcome, do nothing again.
 			j.rec, j.rec.Unknown, j.rec.Recovered = o.rec, true, true

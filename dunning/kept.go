@@ -63,6 +63,16 @@ func (k *keptOutcomes) get(key string) (keptOutcome, bool) {
 	return o, ok
 }
 
+// keptFor returns the outcome kept for j's key when j's claim is a
+// take-over after an unknown outcome (the only claim that may be this
+// runner's own after its lease).
+func (r *Runner) keptFor(j *job) (keptOutcome, bool) {
+	if !j.claim.Unknown {
+		return keptOutcome{}, false
+	}
+	return r.kept.get(j.a.Key)
+}
+
 // list returns the kept outcomes in key order.
 func (k *keptOutcomes) list() []keptOutcome {
 	k.mu.Lock()
