@@ -191,6 +191,7 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 	chunk, order = nextChunk(acts, order, r.batchSize())
 	cur := build(chunk)
 	var prev *batch // dispatched, not yet accounted for
+	firstChunk := true
 	for cur != nil {
 		if err := ctx.Err(); err != nil {
 			return halt(prev, err)
@@ -236,8 +237,11 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 		}
 		// Outcomes kept from an earlier outage are recorded as soon as the
 		// store answers again, long before their lease would let another
-		// runner send them again.
-		r.recordKept(ctx)
+		// runner send them again (the first chunk's try was Execute's own).
+		if !firstChunk {
+			r.recordKept(ctx)
+		}
+		firstChunk = false
 		r.claimAll(ctx, jobs)
 		var next *batch
 		var panicked any

@@ -13,7 +13,7 @@ import (
 // for the whole lease after a send (the record's tries all failed) keeps
 // the outcome in memory, by key, and does not forget it:
 //   - every Run and Execute first tries to record the kept outcomes again,
-//     and Execute again before each chunk's claim, each under its own
+//     and Execute again before each later chunk's claim, each under its own
 //     claim (the owner and attempt fence holds past the lease's end until
 //     another claim takes the key);
 //   - a claim of a kept key taken back after the lease (Claim.Unknown, this
