@@ -185,6 +185,7 @@ type planner struct {
 	cal        schedule.Calendar
 	agreements map[string]*Agreement
 	explain    *Explanation                // when not nil, the invoice to explain
+	force      int                         // planDay's force
 	tasks      map[string][]*CollectorTask // open tasks by customer
 	set        *notice.Set                 // the policy's templates, for CheckNotices
 	segments   *segment.Matcher            // policy.Segments compiled once per Plan (nil: none)
@@ -277,12 +278,14 @@ type custState struct {
 
 func plan(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Explanation) ([]Action, error) {
 	// Explaining follows the customer's planning step by step: no screening.
-	return planDay(asOfFn, policy, p, ex, ex == nil)
+	return planDay(asOfFn, policy, p, ex, ex == nil, 0)
 }
 
 // planDay is plan, screening the invoices' day first (screenDay) when
-// screen is set; TestScreeningSkipsNothing compares the two.
-func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Explanation, screen bool) ([]Action, error) {
+// screen is set; TestScreeningSkipsNothing compares the two. force, when
+// not 0, is how many workers plan the customers of a screened day,
+// whatever the day's size and GOMAXPROCS (tests; see workers).
+func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *Explanation, screen bool, force int) ([]Action, error) {
 	if policy == nil {
 		return nil, &FieldError{Field: "policy", Value: "nil", Reason: "a policy is required"}
 	}
@@ -291,7 +294,7 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 			return nil, err
 		}
 	}
-	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex}
+	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex, force: force}
 	if policy.Segments != nil {
 		pl.segments = policy.Segments.Compile()
 	}
@@ -458,58 +461,10 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 	}
 	slices.SortFunc(custOrder, func(a, b int32) int { return strings.Compare(p.Customers[a].ID, p.Customers[b].ID) })
 
-	// Mostly one action per invoice with a step due: once the first action
-	// is in (the slice stays nil until then, as an empty plan returns nil),
-	// it is sized so, with the loop's slack of 8, and then not copied as it
-	// grows; past that the loop doubles it.
-	hint := runs + len(rejected) + 8
-	var actions []Action
-	var cs custState
-	for _, ci := range custOrder {
-		invs := order[start[ci]:start[ci+1]]
-		if len(invs) == 0 {
-			continue
-		}
-		c := &p.Customers[ci]
-		// One custState for the whole loop: customer takes its address, so a
-		// fresh one per customer would be a heap allocation per customer.
-		cs = custState{c: c, asOf: asOfFn(c), invs: invs}
-		if verdicts != nil {
-			cs.verdicts, cs.idle = verdicts[start[ci]:start[ci+1]], !busy[ci]
-		}
-		if namedC != nil {
-			cs.named = namedC[start[ci]:start[ci+1]]
-		}
-		if un := unByCust[c.ID]; len(un) > 0 {
-			cs.un = &unappliedState{recs: un}
-		}
-		cs.subj = subject{c: c, invs: invs, asOf: cs.asOf}
-		if actions != nil && cap(actions)-len(actions) < 8 {
-			// Double (or size to the hint): append grows a long slice by a
-			// quarter, which for tens of thousands of actions copies each
-			// about five times.
-			grown := make([]Action, len(actions), max(2*len(actions)+8, hint))
-			copy(grown, actions)
-			actions, hint = grown, 0
-		}
-		var err error
-		n0, saved := len(actions), pl.saveExplain()
-		actions, err = pl.customer(&cs, actions)
-		if err == nil && pl.changeLevels(actions[n0:]) {
-			pl.restoreExplain(saved)
-			cs.verdicts, cs.idle = nil, false             // screened before the levels changed
-			actions, err = pl.customer(&cs, actions[:n0]) // again, at the reviewed levels
-		}
-		if err != nil {
-			return nil, err
-		}
-		actions = pl.scheduledStatements(&cs, actions)
-		// Each customer's few actions sorted now, the customers coming in
-		// order, leave the plan sorted (checked below): no stable sort of
-		// the whole plan, which moves every action many times.
-		if !planSorted(actions[n0:]) {
-			slices.SortStableFunc(actions[n0:], actionOrder)
-		}
+	day := &dayPlan{asOfFn: asOfFn, order: order, start: start, verdicts: verdicts, busy: busy, named: namedC, unapplied: unByCust}
+	actions, err := pl.planCustomers(day, custOrder, runs, len(rejected))
+	if err != nil {
+		return nil, err
 	}
 	actions = applyReviews(&p, actions, ex)
 	actions = append(actions, rejected...)

@@ -100,6 +100,17 @@ type Policy struct {
 	// "{number}" standing for the notice number
 	// ("https://pay.example.com/n/{number}"); text messages point to it.
 	NoticeURL string `json:"notice_url,omitempty"`
+	// PlanWorkers is how many goroutines Plan, PlanAt and the Runner's
+	// planning plan a day's customers with: 0 (the default) is
+	// runtime.GOMAXPROCS, 1 plans them one after the other on the calling
+	// goroutine, and no more than GOMAXPROCS run. A day with fewer than
+	// 1,024 invoices with a step due, or per worker, is planned with
+	// fewer; the plan is the same either way, byte for byte. With more
+	// than one worker, the app's History, Calendar and FX functions
+	// are called from several goroutines at once, so they must be safe for
+	// concurrent use (those of this module are); set 1 when they are not.
+	// Negative is invalid.
+	PlanWorkers int `json:"plan_workers,omitempty"`
 
 	byName map[string]int
 }
@@ -154,6 +165,9 @@ func (p *Policy) Validate() error {
 			return &FieldError{Field: path + ".name", Value: p.Workflows[i].Name, Reason: "is used by an earlier workflow"}
 		}
 		byName[p.Workflows[i].Name] = i
+	}
+	if p.PlanWorkers < 0 {
+		return &FieldError{Field: "plan_workers", Value: fmt.Sprint(p.PlanWorkers), Reason: "must not be negative (0: GOMAXPROCS)"}
 	}
 	if p.Segments != nil {
 		if err := p.checkSegments(); err != nil {

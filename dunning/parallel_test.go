@@ -1,0 +1,205 @@
+package dunning_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/overduehq/overdue/dunning"
+	"github.com/overduehq/overdue/dunning/charge"
+	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+)
+
+// parallelWorld is wakeWorld's policy and portfolio copied up to 6 times
+// under other IDs (the copies' records shuffled), with unapplied money for
+// some customers, an open task for some, and now and then an invalid
+// invoice, which Plan rejects.
+func parallelWorld(t *rapid.T, base date.Date) (*dunning.Policy, dunning.Portfolio) {
+	pol, one := wakeWorld(t, base)
+	var pf dunning.Portfolio
+	for r := range rapid.IntRange(1, 6).Draw(t, "copies") {
+		id := func(s string) string { return fmt.Sprintf("%s-%d", s, r) }
+		for _, c := range one.Customers {
+			c.ID = id(c.ID)
+			pf.Customers = append(pf.Customers, c)
+			switch rapid.IntRange(0, 5).Draw(t, "extra") {
+			case 0:
+				pf.Unapplied = append(pf.Unapplied, dunning.Unapplied{ID: id("u-" + c.ID), CustomerID: c.ID, Kind: dunning.UnappliedPayment,
+					Currency: "EUR", Date: base + date.Date(rapid.IntRange(0, 150).Draw(t, "unappliedOn")),
+					Amount: dunningtest.Amount(rapid.SampledFrom([]string{"30.00", "100.00", "250.00"}).Draw(t, "unapplied"))})
+			case 1:
+				pf.Tasks = append(pf.Tasks, dunning.CollectorTask{ID: "task-" + c.ID, CustomerID: c.ID, Kind: dunning.Task,
+					Title: "call", Due: base, Status: dunning.TaskOpen, Currency: "EUR", Amount: dunningtest.Amount("100.00")})
+			}
+		}
+		for _, a := range one.Agreements {
+			a.ID, a.CustomerID = id(a.ID), id(a.CustomerID)
+			pf.Agreements = append(pf.Agreements, a)
+		}
+		for _, inv := range one.Invoices {
+			inv.ID, inv.Number, inv.CustomerID = id(inv.ID), id(inv.Number), id(inv.CustomerID)
+			if inv.AgreementID != "" {
+				inv.AgreementID = id(inv.AgreementID)
+			}
+			if rapid.IntRange(0, 30).Draw(t, "invalid") == 0 {
+				inv.Amount = dunningtest.Amount("-1.00")
+			}
+			pf.Invoices = append(pf.Invoices, inv)
+		}
+	}
+	for _, tk := range pf.Tasks {
+		for _, inv := range pf.Invoices {
+			if inv.CustomerID == tk.CustomerID {
+				tk.InvoiceIDs = append(tk.InvoiceIDs, inv.ID)
+			}
+		}
+	}
+	pf.Customers = rapid.Permutation(pf.Customers).Draw(t, "customerOrder")
+	pf.Invoices = rapid.Permutation(pf.Invoices).Draw(t, "invoiceOrder")
+	pf.History = dunning.HistoryMap{}
+	return pol, pf
+}
+
+// TestParallelPlanIsSequential: a day's customers planned by 2 to 6
+// workers, each planning a contiguous range of them, give the plan of
+// planning them one after the other (Policy.PlanWorkers = 1), byte for
+// byte: every action, its order, its reason, notice and key, and the
+// rejected records. Over generated portfolios (parallelWorld) and a
+// stretch of days, recording each day's actions, with some of each day's
+// actions reviewed (skipped, or moved to another step) and the day planned
+// again with the reviews, so that the reviewed levels, the unapplied money
+// that covers a notice, the tasks cancelled, the statements and the
+// per-customer notices all cross the workers' ranges.
+func TestParallelPlanIsSequential(t *testing.T) {
+	base := date.New(2026, 1, 5)
+	actions, reviewed := 0, 0
+	rapid.Check(t, func(t *rapid.T) {
+		pol, pf := parallelWorld(t, base)
+		pol.PlanWorkers = 1
+		workers := rapid.IntRange(2, 6).Draw(t, "workers")
+		h := pf.History.(dunning.HistoryMap)
+		same := func(d date.Date) []dunning.Action {
+			want, err := dunning.Plan(d, pol, pf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := dunning.PlanWorkers(d, pol, pf, workers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b1, _ := json.Marshal(got)
+			b2, _ := json.Marshal(want)
+			if string(b1) != string(b2) {
+				t.Fatalf("on %s, %d workers:\n%s\none after the other:\n%s", d, workers, b1, b2)
+			}
+			return want
+		}
+		for d := base; d < base+240; d += date.Date(rapid.IntRange(1, 4).Draw(t, "step")) {
+			acts := same(d)
+			actions += len(acts)
+			if len(acts) > 0 && rapid.IntRange(0, 3).Draw(t, "review") == 0 {
+				a := acts[rapid.IntRange(0, len(acts)-1).Draw(t, "reviewed")]
+				r := dunning.Review{CustomerID: a.CustomerID, Key: a.Key, Decision: dunning.Skip, By: "ops", At: d.MidnightUTC()}
+				if wf, ok := pol.Workflow(a.Workflow); ok && rapid.Bool().Draw(t, "changeLevel") {
+					r.Decision, r.Step = dunning.ChangeLevel, wf.Steps[rapid.IntRange(0, len(wf.Steps)-1).Draw(t, "level")].Name
+				}
+				pf.Reviews = append(pf.Reviews, r)
+				acts = same(d)
+				reviewed++
+			}
+			record(h, acts, d)
+		}
+	})
+	if actions < 1000 || reviewed < 50 {
+		t.Fatalf("only %d actions and %d reviews over all the days planned", actions, reviewed)
+	}
+	t.Logf("%d actions planned, %d reviews", actions, reviewed)
+}
+
+// TestParallelPlanPanics: a panic while planning a customer (here the
+// app's FX function, called for the compensation of a USD invoice under a
+// EUR regime) comes out of Plan on the calling goroutine, with its value,
+// as it does when the customers are planned one after the other: the panic
+// of the first customer in ID order that panics, whichever worker planned
+// it, and no goroutine of the plan is left running.
+func TestParallelPlanPanics(t *testing.T) {
+	// 99 actions on benchAsOf (checkBenchActions' days 75, 90 and 106 of
+	// 120), of the 30 customers c%06d with d%40 = 10, 26 or 35 (customer
+	// d's invoices are d, d+400, ..., each due on day d%120, d+40%120, ...).
+	pf := benchPortfolio(400, 4_000)
+	pol := stdPolicy()
+	pol.Charges = &dunning.Charges{Interest: &charge.Interest{Regime: charge.DEB2B},
+		Rates: charge.RateTable{{From: day("2026-01-01"), Percent: dunningtest.Amount("1.27")}}, Compensation: true}
+	pol.FX = func(amount decimal.Decimal, from, to dunning.Currency, on date.Date) (decimal.Decimal, error) {
+		panic(fmt.Sprintf("FX %s", amount.StringFixed(2)))
+	}
+	usd := func(custs ...string) dunning.Portfolio {
+		p := pf
+		p.Invoices = slices.Clone(pf.Invoices)
+		for i := range p.Invoices {
+			if slices.Contains(custs, p.Invoices[i].CustomerID) {
+				p.Invoices[i].Currency = "USD"
+				// Each customer's own amount, to tell the panics apart.
+				n := strings.TrimLeft(p.Invoices[i].CustomerID, "c0")
+				p.Invoices[i].Amount = dunningtest.Amount(n + ".00")
+				p.Invoices[i].Lines = []dunning.Line{{Description: "Subscription", Amount: p.Invoices[i].Amount}}
+			}
+		}
+		return p
+	}
+	caught := func(f func() ([]dunning.Action, error)) (v any) {
+		defer func() { v = recover() }()
+		if _, err := f(); err != nil {
+			t.Fatal(err)
+		}
+		return nil
+	}
+	plans, _ := dunning.Plan(benchAsOf, stdPolicy(), pf)
+	due := map[string]bool{}
+	for _, a := range plans {
+		due[a.CustomerID] = true
+	}
+	// Customers with an action on benchAsOf, early and late in ID order.
+	if len(due) != 30 || !due["c000075"] || !due["c000395"] || !due["c000090"] {
+		t.Fatalf("customers with an action: %v", due)
+	}
+	for _, tc := range []struct {
+		custs []string
+		want  string
+	}{
+		{[]string{"c000395"}, "FX 395.00"},           // the last range's
+		{[]string{"c000075"}, "FX 75.00"},            // the first range's
+		{[]string{"c000395", "c000090"}, "FX 90.00"}, // the earlier of two ranges'
+		{[]string{"c000090", "c000075"}, "FX 75.00"},
+		{[]string{"c000395", "c000226"}, "FX 226.00"}, // the earlier of two later ranges'
+		// two in one range
+	} {
+		p := usd(tc.custs...)
+		seq := *pol
+		seq.PlanWorkers = 1
+		if v := caught(func() ([]dunning.Action, error) { return dunning.Plan(benchAsOf, &seq, p) }); v != tc.want {
+			t.Fatalf("%v, one after the other: panic %v, want %q", tc.custs, v, tc.want)
+		}
+		before := runtime.NumGoroutine()
+		for _, w := range []int{2, 3, 4} {
+			if v := caught(func() ([]dunning.Action, error) { return dunning.PlanWorkers(benchAsOf, pol, p, w) }); v != tc.want {
+				t.Errorf("%v, %d workers: panic %v, want %q", tc.custs, w, v, tc.want)
+			}
+		}
+		// Plan waited for its workers: none is left (allowing the runtime a
+		// moment to retire the exited goroutines).
+		for i := 0; runtime.NumGoroutine() > before && i < 100; i++ {
+			time.Sleep(time.Millisecond)
+		}
+		if n := runtime.NumGoroutine(); n > before {
+			t.Errorf("%v: %d goroutines after the plans, %d before", tc.custs, n, before)
+		}
+	}
+}
