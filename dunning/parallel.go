@@ -28,22 +28,35 @@ type dayPlan struct {
 const parallelMin = 1024
 
 // workers returns how many workers plan a day with runs invoices that may
-// have a step due: Policy.PlanWorkers (0: GOMAXPROCS), at most GOMAXPROCS,
-// one per parallelMin of runs; 1 when explaining, which follows one
-// invoice's planning step by step.
+// have a step due: one per parallelMin of runs, at most maxWorkers.
 func (pl *planner) workers(runs int) int {
-	if pl.explain != nil {
-		return 1
-	}
 	if pl.force > 0 {
 		return pl.force
+	}
+	return max(1, min(pl.maxWorkers(), runs/parallelMin))
+}
+
+// screenParts returns in how many parts screenPortfolio checks n invoices:
+// one per screenMin of them, at most maxWorkers.
+func (pl *planner) screenParts(n int) int {
+	if pl.force > 0 {
+		return max(1, min(pl.force, n))
+	}
+	return max(1, min(pl.maxWorkers(), n/screenMin))
+}
+
+// maxWorkers is Policy.PlanWorkers (0: GOMAXPROCS), at most GOMAXPROCS;
+// 1 when explaining, which follows one invoice's planning step by step.
+func (pl *planner) maxWorkers() int {
+	if pl.explain != nil {
+		return 1
 	}
 	procs := runtime.GOMAXPROCS(0)
 	w := pl.policy.PlanWorkers
 	if w <= 0 || w > procs {
 		w = procs
 	}
-	return max(1, min(w, runs/parallelMin))
+	return w
 }
 
 // planCustomers plans the customers custs (sorted by ID) and returns their
@@ -78,36 +91,29 @@ func (pl *planner) planCustomers(d *dayPlan, custs []int32, runs, extra int) ([]
 	}
 	pl.share()
 	type part struct {
-		acts     []Action
-		err      error
-		panicked bool
-		value    any
+		acts []Action
+		err  error
 	}
 	parts := make([]part, len(ranges))
-	var wg sync.WaitGroup
+	forks := make([]*planner, len(ranges))
+	forks[0] = pl
 	for k := 1; k < len(ranges); k++ {
-		wp := pl.fork()
-		wg.Go(func() {
-			defer func() {
-				if v := recover(); v != nil {
-					parts[k].panicked, parts[k].value = true, v
-				}
-			}()
-			parts[k].acts, parts[k].err = wp.planRange(d, ranges[k], counts[k]+8)
-		})
+		forks[k] = pl.fork()
 	}
-	// The first range on this goroutine, into the slice sized for the
-	// whole day; its panic goes up from here once the others are done.
-	func() {
-		defer wg.Wait()
-		parts[0].acts, parts[0].err = pl.planRange(d, ranges[0], hint)
-	}()
+	// The first range into the slice sized for the whole day.
+	panics := fanOut(len(ranges), func(k int) {
+		h := counts[k] + 8
+		if k == 0 {
+			h = hint
+		}
+		parts[k].acts, parts[k].err = forks[k].planRange(d, ranges[k], h)
+	})
 	for k := range parts {
 		switch {
 		case parts[k].err != nil:
 			return nil, parts[k].err
-		case parts[k].panicked:
-			panic(parts[k].value)
+		case panics[k] != nil:
+			panic(panics[k])
 		}
 	}
 	// Nil only when no range had an action in (as in planRange, where an
@@ -246,4 +252,50 @@ func (pl *planner) planRange(d *dayPlan, custs []int32, hint int) ([]Action, err
 		}
 	}
 	return actions, nil
+}
+
+// fanOut runs f(0), ..., f(n-1) at once, f(0) on the calling goroutine and
+// each other on a goroutine of its own, and returns once every one has
+// returned: none outlives the call. A panic of f(0) goes on up from here
+// (after the wait); a panic of another is recovered, its value returned
+// in panics[k] (nil: none) for the caller to raise in the order it would
+// have met it.
+func fanOut(n int, f func(k int)) (panics []any) {
+	panics = make([]any, n)
+	var wg sync.WaitGroup
+	for k := 1; k < n; k++ {
+		wg.Go(func() {
+			defer func() { panics[k] = recover() }()
+			f(k)
+		})
+	}
+	if n > 0 {
+		defer wg.Wait()
+		f(0)
+	}
+	return panics
+}
+
+// raise panics with the first value of panics that is not nil, if any.
+func raise(panics []any) {
+	for _, v := range panics {
+		if v != nil {
+			panic(v)
+		}
+	}
+}
+
+// screenMin is how many invoices each worker checks at least when
+// screenPortfolio splits them (screenParts).
+const screenMin = 8192
+
+// partBounds cuts 0..n into parts (at least one) contiguous parts of about
+// equal size: part k is bounds[k]..bounds[k+1].
+func partBounds(n, parts int) []int {
+	parts = max(1, parts)
+	bounds := make([]int, parts+1)
+	for k := range bounds {
+		bounds[k] = k * n / parts
+	}
+	return bounds
 }

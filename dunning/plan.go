@@ -310,7 +310,7 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 	var pre []verdict
 	var busy []bool
 	runs := 0 // invoices screened with a step that may be due
-	var each func(i int, ci int32)
+	var each func(k, i int, ci int32)
 	// The agreements as validation leaves them when it rejects none (fast,
 	// the only case in which they are kept): every agreement by its ID.
 	pl.agreements = make(map[string]*Agreement, len(p.Agreements))
@@ -320,24 +320,28 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 		}
 	}
 	named := pl.progressWorkflows(p.Invoices)
+	// Screening splits the invoices into parts as big days do their
+	// customers (screenParts), each part screened by a planner of its own.
+	parts := 1
 	if screen {
-		pre, busy = make([]verdict, len(p.Invoices)), make([]bool, len(p.Customers))
+		parts = pl.screenParts(len(p.Invoices))
+		screens := make([]*planner, parts)
+		screens[0] = pl
+		for k := 1; k < parts; k++ {
+			screens[k] = pl.fork()
+		}
+		pre = make([]verdict, len(p.Invoices))
 		invs, custs := p.Invoices, p.Customers
-		each = func(i int, ci int32) {
+		each = func(k, i int, ci int32) {
 			var w *Workflow
 			if named != nil {
 				w = pl.ref(named[i])
 			}
-			v := pl.screenDay(asOfFn(&custs[ci]), &invs[i], w)
-			pre[i] = v
-			if v == verdictRun {
-				busy[ci] = true
-				runs++
-			}
+			pre[i] = screens[k].screenDay(asOfFn(&custs[ci]), &invs[i], w)
 		}
 	}
 	var parents map[string]*Invoice
-	p, rejected, idx := screenPortfolio(asOfFn, p, ex, each)
+	p, rejected, idx := screenPortfolio(asOfFn, p, ex, parts, each)
 	p.Customers = reviewHolds(asOfFn, p)
 	var clash []Action
 	p.Invoices, clash = screenInstalments(asOfFn, p.Invoices, p.Customers)
@@ -348,6 +352,16 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 	// same order (reviewHolds only replacing holds, which screening does
 	// not read), the same agreements and the same invoices.
 	fast := idx != nil && len(clash) == 0 && parents == nil
+	if screen && fast {
+		// Every invoice passed: each screened them all.
+		busy = make([]bool, len(p.Customers))
+		for i, v := range pre {
+			if v == verdictRun {
+				busy[idx.owner[i]] = true
+				runs++
+			}
+		}
+	}
 	if !fast {
 		named = pl.progressWorkflows(p.Invoices)
 		pl.agreements = make(map[string]*Agreement, len(p.Agreements))

@@ -463,7 +463,14 @@ type portfolioIndex struct {
 // checks, while its fields are still in the processor's cache: Plan
 // screens the invoice's day there (screenDay) instead of reading the
 // invoice again in a pass of its own.
-func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanation, each func(i int, ci int32)) (Portfolio, []Action, *portfolioIndex) {
+//
+// The invoices are checked in workers contiguous parts (workers <= 1: one,
+// on the calling goroutine; see fanOut): each is called with the part k,
+// in 0..workers-1, from that part's goroutine, for the part's invoices in
+// their order. What a failed invoice leaves (its rejection, the invoices
+// a rejected customer or agreement leaves unplanned) is done after, in the
+// invoices' order, so the result does not depend on workers.
+func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanation, workers int, each func(k, i int, ci int32)) (Portfolio, []Action, *portfolioIndex) {
 	s := &screen{asOf: asOf, ex: ex}
 	ck := &checked{langs: map[string]bool{}, zones: map[string]bool{}}
 	bad := false
@@ -531,72 +538,101 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 	owner := make([]int32, len(p.Invoices))
 	seed := maphash.MakeSeed()
 	hs := make([]uint64, len(p.Invoices))
-	var warmth byte
-	for lo := 0; lo < len(p.Invoices); lo += warmBlock {
-		hi := min(lo+warmBlock, len(p.Invoices))
-		for i := lo; i < hi; i++ {
-			warmth += head(p.Invoices[i].CustomerID) + head(p.Invoices[i].ID)
-		}
-		for i := lo; i < hi; i++ {
-			inv := &p.Invoices[i]
-			ci, ok := cust[inv.CustomerID]
-			if !ok {
-				ci = -1
+	bounds := partBounds(len(p.Invoices), workers)
+	parts := len(bounds) - 1
+	warmths := make([]byte, parts)
+	raise(fanOut(parts, func(k int) {
+		var warmth byte
+		for lo := bounds[k]; lo < bounds[k+1]; lo += warmBlock {
+			hi := min(lo+warmBlock, bounds[k+1])
+			for i := lo; i < hi; i++ {
+				warmth += head(p.Invoices[i].CustomerID) + head(p.Invoices[i].ID)
 			}
-			owner[i] = ci
-			hs[i] = maphash.String(seed, inv.ID)
+			for i := lo; i < hi; i++ {
+				inv := &p.Invoices[i]
+				ci, ok := cust[inv.CustomerID]
+				if !ok {
+					ci = -1
+				}
+				owner[i] = ci
+				hs[i] = maphash.String(seed, inv.ID)
+			}
 		}
+		warmths[k] = warmth
+	}))
+	for _, w := range warmths {
+		s.warmth += w
 	}
-	s.warmth = warmth
 	dups := duplicateIDs(p.Invoices, seed, hs)
-	for i := range p.Invoices {
-		inv := &p.Invoices[i]
-		ci := owner[i]
-		custOK := ci >= 0
-		err := inv.Validate()
-		switch {
-		case err != nil:
-		case dups[inv.ID] > 1:
-			err = loc{rec: "invoice", id: inv.ID, field: "id"}.err(inv.ID, fmt.Sprintf("is used by %d invoices", dups[inv.ID]))
-		case !custOK:
-			err = loc{rec: "invoice", id: inv.ID, field: "customer_id"}.err(inv.CustomerID, "names no customer of the portfolio")
-		case cs[ci].err != nil:
-			cs[ci].invs = append(cs[ci].invs, inv.ID)
-			dropInv(i)
-			continue
-		case inv.AgreementID != "":
-			ai, ok := agr[inv.AgreementID]
+	// The checks of each invoice, which change nothing: the failures of
+	// each part are kept, in order, for the loop after.
+	type failure struct {
+		i          int
+		err        error
+		cust, agrm int32 // the rejected customer or agreement it belongs to (-1: none)
+	}
+	failed := make([][]failure, parts)
+	raise(fanOut(parts, func(k int) {
+		for i := bounds[k]; i < bounds[k+1]; i++ {
+			inv := &p.Invoices[i]
+			ci := owner[i]
+			f := failure{i: i, err: inv.Validate(), cust: -1, agrm: -1}
 			switch {
-			case !ok:
-				err = loc{rec: "invoice", id: inv.ID, field: "agreement_id"}.err(inv.AgreementID, "names no agreement of the portfolio")
-			case as[ai].err != nil:
-				as[ai].invs = append(as[ai].invs, inv.ID)
+			case f.err != nil:
+			case dups[inv.ID] > 1:
+				f.err = loc{rec: "invoice", id: inv.ID, field: "id"}.err(inv.ID, fmt.Sprintf("is used by %d invoices", dups[inv.ID]))
+			case ci < 0:
+				f.err = loc{rec: "invoice", id: inv.ID, field: "customer_id"}.err(inv.CustomerID, "names no customer of the portfolio")
+			case cs[ci].err != nil:
+				f.cust = ci
+			case inv.AgreementID != "":
+				ai, ok := agr[inv.AgreementID]
+				switch {
+				case !ok:
+					f.err = loc{rec: "invoice", id: inv.ID, field: "agreement_id"}.err(inv.AgreementID, "names no agreement of the portfolio")
+				case as[ai].err != nil:
+					f.agrm = ai
+				case p.Agreements[ai].Currency != inv.Currency:
+					f.err = loc{rec: "invoice", id: inv.ID, field: "currency"}.err(string(inv.Currency), "differs from the currency "+string(p.Agreements[ai].Currency)+" of agreement "+inv.AgreementID)
+				}
+			}
+			if f.err == nil && f.cust < 0 && f.agrm < 0 {
+				if each != nil {
+					each(k, i, ci)
+				}
+				continue
+			}
+			failed[k] = append(failed[k], f)
+		}
+	}))
+	for _, fs := range failed {
+		for _, f := range fs {
+			i, inv, ci := f.i, &p.Invoices[f.i], owner[f.i]
+			switch {
+			case f.cust >= 0:
+				cs[f.cust].invs = append(cs[f.cust].invs, inv.ID)
 				dropInv(i)
 				continue
-			case p.Agreements[ai].Currency != inv.Currency:
-				err = loc{rec: "invoice", id: inv.ID, field: "currency"}.err(string(inv.Currency), "differs from the currency "+string(p.Agreements[ai].Currency)+" of agreement "+inv.AgreementID)
+			case f.agrm >= 0:
+				as[f.agrm].invs = append(as[f.agrm].invs, inv.ID)
+				dropInv(i)
+				continue
 			}
-		}
-		if err == nil {
-			if each != nil {
-				each(i, ci)
+			dropInv(i)
+			key := "rejected/invoice/" + esc(inv.CustomerID) + "/" + esc(inv.ID)
+			if dups[inv.ID] > 1 {
+				seen[inv.ID]++
+				key += "/" + strconv.Itoa(seen[inv.ID])
 			}
-			continue
+			if inv.ID == "" {
+				key += "#" + strconv.Itoa(i)
+			}
+			var c *Customer
+			if ci >= 0 {
+				c = &p.Customers[ci]
+			}
+			s.reject(key, c, inv.CustomerID, []string{inv.ID}, f.err)
 		}
-		dropInv(i)
-		key := "rejected/invoice/" + esc(inv.CustomerID) + "/" + esc(inv.ID)
-		if dups[inv.ID] > 1 {
-			seen[inv.ID]++
-			key += "/" + strconv.Itoa(seen[inv.ID])
-		}
-		if inv.ID == "" {
-			key += "#" + strconv.Itoa(i)
-		}
-		var c *Customer
-		if custOK {
-			c = &p.Customers[ci]
-		}
-		s.reject(key, c, inv.CustomerID, []string{inv.ID}, err)
 	}
 	if !bad {
 		return p, nil, &portfolioIndex{cust: cust, owner: owner}

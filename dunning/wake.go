@@ -38,7 +38,7 @@ func Wake(asOf date.Date, policy *Policy, p Portfolio) (map[string]date.Date, er
 	}
 	out := make(map[string]date.Date)
 	// Records Plan rejects give a Rejected action every day.
-	sp, rejected, _ := screenPortfolio(func(*Customer) date.Date { return asOf }, p, nil, nil)
+	sp, rejected, _ := screenPortfolio(func(*Customer) date.Date { return asOf }, p, nil, 1, nil)
 	rejCust := map[string]bool{}
 	for _, a := range rejected {
 		rejCust[a.CustomerID] = true
