@@ -83,11 +83,11 @@ func (pl *planner) planCustomers(d *dayPlan, custs []int32, runs, extra int) ([]
 	hint := runs + extra + 8
 	w := pl.workers(runs)
 	if w <= 1 || d.verdicts == nil {
-		return pl.planRange(d, custs, hint)
+		return pl.planRange(d, custs, hint, nil)
 	}
 	ranges, counts := d.split(custs, w)
 	if len(ranges) <= 1 {
-		return pl.planRange(d, custs, hint)
+		return pl.planRange(d, custs, hint, nil)
 	}
 	pl.share()
 	type part struct {
@@ -100,13 +100,18 @@ func (pl *planner) planCustomers(d *dayPlan, custs []int32, runs, extra int) ([]
 	for k := 1; k < len(ranges); k++ {
 		forks[k] = pl.fork()
 	}
-	// The first range into the slice sized for the whole day.
+	// One slice for the whole day, each range planning into a window of
+	// it sized for its invoices with a step due (planRange), the windows
+	// in the ranges' order: the merge only moves each range's actions
+	// down to follow the previous range's.
+	all := make([]Action, 0, hint+8*len(ranges))
+	offs := make([]int, len(ranges))
+	for k := 1; k < len(ranges); k++ {
+		offs[k] = offs[k-1] + counts[k-1] + 8
+	}
 	panics := fanOut(len(ranges), func(k int) {
 		h := counts[k] + 8
-		if k == 0 {
-			h = hint
-		}
-		parts[k].acts, parts[k].err = forks[k].planRange(d, ranges[k], h)
+		parts[k].acts, parts[k].err = forks[k].planRange(d, ranges[k], h, all[offs[k]:offs[k]:offs[k]+h])
 	})
 	for k := range parts {
 		switch {
@@ -118,15 +123,27 @@ func (pl *planner) planCustomers(d *dayPlan, custs []int32, runs, extra int) ([]
 	}
 	// Nil only when no range had an action in (as in planRange, where an
 	// action dropped again leaves an empty slice, not nil).
-	actions := parts[0].acts
-	for _, pt := range parts[1:] {
-		if actions == nil {
-			actions = pt.acts
-		} else {
-			actions = append(actions, pt.acts...)
-		}
+	total, touched, inPlace := 0, false, true
+	for k, pt := range parts {
+		total += len(pt.acts)
+		touched = touched || pt.acts != nil
+		// A range that outgrew its window has its actions elsewhere.
+		inPlace = inPlace && (len(pt.acts) == 0 || &pt.acts[0] == &all[offs[k] : offs[k]+1][0])
 	}
-	return actions, nil
+	if !touched {
+		return nil, nil
+	}
+	if !inPlace || total+extra > cap(all) {
+		// Moving the ranges down in place could overwrite a later range's
+		// window before it moves.
+		all = make([]Action, 0, total+extra)
+	}
+	out := all[:total]
+	n := 0
+	for _, pt := range parts {
+		n += copy(out[n:], pt.acts)
+	}
+	return out, nil
 }
 
 // split cuts custs into at most w contiguous ranges of about equal work,
@@ -196,8 +213,9 @@ func (pl *planner) fork() *planner {
 
 // planRange plans the customers custs in their order and returns their
 // actions, each customer's sorted (actionOrder); hint sizes the actions'
-// slice once the first is in.
-func (pl *planner) planRange(d *dayPlan, custs []int32, hint int) ([]Action, error) {
+// slice once the first is in, and window, when its capacity is that, is
+// the slice (planCustomers' window of the day's slice).
+func (pl *planner) planRange(d *dayPlan, custs []int32, hint int, window []Action) ([]Action, error) {
 	var actions []Action
 	var cs custState
 	for _, ci := range custs {
@@ -223,9 +241,14 @@ func (pl *planner) planRange(d *dayPlan, custs []int32, hint int) ([]Action, err
 			// Double (or size to the hint): append grows a long slice by a
 			// quarter, which for tens of thousands of actions copies each
 			// about five times.
-			grown := make([]Action, len(actions), max(2*len(actions)+8, hint))
+			var grown []Action
+			if n := max(2*len(actions)+8, hint); window != nil && cap(window) >= n {
+				grown = window[:len(actions)]
+			} else {
+				grown = make([]Action, len(actions), n)
+			}
 			copy(grown, actions)
-			actions, hint = grown, 0
+			actions, hint, window = grown, 0, nil
 		}
 		// What an earlier customer's planning left for its own keys and
 		// invoices is not this customer's (and would not be in another

@@ -203,3 +203,56 @@ func TestParallelPlanPanics(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelPlanMerge: the ranges' actions are merged in order whether
+// a range's actions stayed in its window of the day's slice or outgrew it.
+// benchPortfolio(400, 4,000) has 99 actions on benchAsOf, about as many as
+// invoices with a step due in each range; giving the first customers in ID
+// order an open task on a paid invoice adds a CancelTask action to each,
+// so the first range outgrows its window (by 4 actions with 12 tasks, the
+// day's slice still big enough for all: moving the first range's actions
+// into it would overwrite the second range's before they move) while the
+// later ones stay in theirs. Each plan must be the plan of one worker.
+func TestParallelPlanMerge(t *testing.T) {
+	pf := benchPortfolio(400, 4_000)
+	withTasks := func(n int) dunning.Portfolio {
+		p := pf
+		p.Invoices = slices.Clone(pf.Invoices)
+		for i := range p.Invoices[:n] { // invoice i is customer c%06d's, i < 400
+			inv := &p.Invoices[i]
+			inv.Payments = []dunning.Payment{{Date: benchAsOf - 1, Amount: inv.Amount}}
+			p.Tasks = append(p.Tasks, dunning.CollectorTask{ID: "task-" + inv.ID, CustomerID: inv.CustomerID,
+				InvoiceIDs: []string{inv.ID}, Kind: dunning.Task, Title: "call", Due: benchAsOf, Status: dunning.TaskOpen, Currency: "EUR", Amount: inv.Amount})
+		}
+		return p
+	}
+	pol := stdPolicy()
+	pol.PlanWorkers = 1
+	// Invoices 75, 90 and 106 have a step due: paid among the first 150.
+	for _, tc := range []struct{ tasks, notices int }{{0, 99}, {12, 99}, {150, 96}} {
+		p := withTasks(tc.tasks)
+		want, err := dunning.Plan(benchAsOf, pol, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cancels := 0
+		for _, a := range want {
+			if a.Kind == dunning.CancelTask {
+				cancels++
+			}
+		}
+		if len(want)-cancels != tc.notices || cancels != tc.tasks {
+			t.Fatalf("%d tasks: %d actions, %d cancellations", tc.tasks, len(want), cancels)
+		}
+		b2, _ := json.Marshal(want)
+		for w := 2; w <= 4; w++ {
+			got, err := dunning.PlanWorkers(benchAsOf, pol, p, w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b1, _ := json.Marshal(got); string(b1) != string(b2) {
+				t.Errorf("%d tasks, %d workers: the plan differs from one worker's (%d actions, want %d)", tc.tasks, w, len(got), len(want))
+			}
+		}
+	}
+}
