@@ -108,6 +108,36 @@ func TestTotalsMatchDecimalSums(t *testing.T) {
 	})
 }
 
+// TestTotalAddsUpOneLine: a notice of one line and nothing else, the
+// planner's usual notice, totals its open balance: the total must be that
+// balance to the cent, whatever the exponents (an exponent of -MinorUnits
+// on both compares them at once; 1234.5 against 1234.50 takes the sums).
+func TestTotalAddsUpOneLine(t *testing.T) {
+	for _, tc := range []struct {
+		open, total string
+		want        bool
+	}{
+		{"1234.50", "1234.50", true},
+		{"1234.50", "1234.51", false},
+		{"1234.50", "1234.49", false},
+		{"1234.50", "-1234.50", false},
+		{"1234.50", "0.00", false},
+		{"1234.5", "1234.50", true},
+		{"1234.50", "1234.5", true},
+		{"1234.50", "1234.500", true}, // a trailing zero
+		{"1234.50", "1234.505", false},
+	} {
+		n := &Notice{MinorUnits: 2, Lines: []Line{{Open: decimal.RequireFromString(tc.open)}}, Total: decimal.RequireFromString(tc.total)}
+		if got := n.totalAddsUp(); got != tc.want {
+			t.Errorf("open %s, total %s: %v, want %v", tc.open, tc.total, got, tc.want)
+		}
+		n.Fees = []Charge{{Amount: decimal.RequireFromString("0.00")}} // the sums' way
+		if got := n.totalAddsUp(); got != tc.want {
+			t.Errorf("open %s, total %s, a zero fee: %v, want %v", tc.open, tc.total, got, tc.want)
+		}
+	}
+}
+
 // TestValidateAllocations: a valid notice is checked without allocating
 // (no field paths built, totals compared in minor units, the number read
 // into a buffer on the stack): Validate is on the planner's path for every
