@@ -555,31 +555,36 @@ func (pl *planner) workflow(name string) (*Workflow, bool) {
 // for them one by one, twice for an invoice with a step due.
 //
 // The answers are indexes (wfRef), two bytes an invoice the garbage
-// collector need not scan, where pointers would take eight it must.
+// collector need not scan, where pointers would take eight it must. A big
+// portfolio's invoices are read in parts on the plan's workers.
 func (pl *planner) progressWorkflows(invs []Invoice) []wfRef {
 	wfs := pl.policy.Workflows
 	if pl.policy.SwitchMidCycle || len(wfs) >= math.MaxUint16 {
 		return nil
 	}
 	out := make([]wfRef, len(invs))
-	var last wfRef
-	for i := range invs {
-		pr := invs[i].Progress
-		switch {
-		case pr == nil:
-		case last != 0 && pr.Workflow == wfs[last-1].Name:
-			out[i] = last
-		default:
-			if w, ok := pl.policy.Workflow(pr.Workflow); ok {
-				for j := range wfs {
-					if &wfs[j] == w {
-						last, out[i] = wfRef(j+1), wfRef(j+1)
-						break
+	// In parts at once, as screening checks the invoices (screenParts).
+	bounds := partBounds(len(invs), pl.screenParts(len(invs)))
+	raise(fanOut(len(bounds)-1, func(k int) {
+		var last wfRef
+		for i := bounds[k]; i < bounds[k+1]; i++ {
+			pr := invs[i].Progress
+			switch {
+			case pr == nil:
+			case last != 0 && pr.Workflow == wfs[last-1].Name:
+				out[i] = last
+			default:
+				if w, ok := pl.policy.Workflow(pr.Workflow); ok {
+					for j := range wfs {
+						if &wfs[j] == w {
+							last, out[i] = wfRef(j+1), wfRef(j+1)
+							break
+						}
 					}
 				}
 			}
 		}
-	}
+	}))
 	return out
 }
 
