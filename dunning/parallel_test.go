@@ -2,6 +2,7 @@ package dunning_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -254,5 +255,23 @@ func TestParallelPlanMerge(t *testing.T) {
 				t.Errorf("%d tasks, %d workers: the plan differs from one worker's (%d actions, want %d)", tc.tasks, w, len(got), len(want))
 			}
 		}
+	}
+}
+
+// TestPlanWorkersSetting: Policy.PlanWorkers reads from JSON as
+// plan_workers, and a negative count is refused with its field named.
+func TestPlanWorkersSetting(t *testing.T) {
+	in := strings.Replace(policyJSON, "{", `{"plan_workers": 2, `, 1)
+	pol, err := dunning.ParsePolicy([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pol.PlanWorkers != 2 {
+		t.Errorf("plan_workers 2 read as %d", pol.PlanWorkers)
+	}
+	_, err = dunning.ParsePolicy([]byte(strings.Replace(policyJSON, "{", `{"plan_workers": -1, `, 1)))
+	var fe *dunning.FieldError
+	if !errors.As(err, &fe) || fe.Field != "plan_workers" || fe.Value != "-1" {
+		t.Errorf("plan_workers -1: %v, want a FieldError on plan_workers", err)
 	}
 }
