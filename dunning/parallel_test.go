@@ -180,6 +180,10 @@ func TestParallelPlanPanics(t *testing.T) {
 		{[]string{"c000395", "c000090"}, "FX 90.00"}, // the earlier of two ranges'
 		{[]string{"c000090", "c000075"}, "FX 75.00"},
 		{[]string{"c000395", "c000226"}, "FX 226.00"}, // the earlier of two later ranges'
+		// Every customer with an action from c000226 on: the ranges after
+		// the first that panics may be planned at the same time, and panic.
+		{[]string{"c000395", "c000386", "c000370", "c000355", "c000346", "c000330", "c000315", "c000306",
+			"c000290", "c000275", "c000266", "c000250", "c000235", "c000226"}, "FX 226.00"},
 		// two in one range
 	} {
 		p := usd(tc.custs...)
