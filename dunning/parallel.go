@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/rickb777/date/v2"
 )
@@ -60,11 +59,6 @@ func (pl *planner) maxWorkers() int {
 	return w
 }
 
-// rangesPerWorker is how many ranges planCustomers cuts a day into per
-// worker: a worker that falls behind (the garbage collector or another
-// process on its core) takes fewer of them.
-const rangesPerWorker = 4
-
 // planCustomers plans the customers custs (sorted by ID) and returns their
 // actions in that order; runs is how many invoices may have a step due and
 // extra how many actions the caller appends after (the rejected records).
@@ -75,13 +69,12 @@ const rangesPerWorker = 4
 // contiguous ranges of custs can be planned by workers of their own, each
 // with its own planner (fork), and their actions concatenated in order
 // are the actions of planning the customers one after the other, byte for
-// byte. The workers (the calling goroutine one of them) take the ranges in
-// order, each the next one not taken, until none is left; the call
-// returns only once every worker is done. An error or a panic is the one
-// the planning in order would have met first: that of the first range
-// that has one, every range before it planned (the ranges after it are
-// not taken); a panic is raised again, with its value, on the calling
-// goroutine.
+// byte. The calling goroutine plans the first range; the call returns only
+// once every worker is done. An error or a panic is the one the planning
+// in order would have met first: the first range's comes first, and a
+// later range's only when every earlier range ended without one (a panic
+// of another worker is raised again, with its value, on the calling
+// goroutine).
 func (pl *planner) planCustomers(d *dayPlan, custs []int32, runs, extra int) ([]Action, error) {
 	// Mostly one action per invoice with a step due: once the first action
 	// is in (the slice stays nil until then, as an empty plan returns nil),
@@ -92,21 +85,19 @@ func (pl *planner) planCustomers(d *dayPlan, custs []int32, runs, extra int) ([]
 	if w <= 1 || d.verdicts == nil {
 		return pl.planRange(d, custs, hint, nil)
 	}
-	ranges, counts := d.split(custs, w*rangesPerWorker)
+	ranges, counts := d.split(custs, w)
 	if len(ranges) <= 1 {
 		return pl.planRange(d, custs, hint, nil)
 	}
-	w = min(w, len(ranges))
 	pl.share()
 	type part struct {
-		acts   []Action
-		err    error
-		panics any
+		acts []Action
+		err  error
 	}
 	parts := make([]part, len(ranges))
-	forks := make([]*planner, w)
+	forks := make([]*planner, len(ranges))
 	forks[0] = pl
-	for k := 1; k < w; k++ {
+	for k := 1; k < len(ranges); k++ {
 		forks[k] = pl.fork()
 	}
 	// One slice for the whole day, each range planning into a window of
@@ -118,41 +109,16 @@ func (pl *planner) planCustomers(d *dayPlan, custs []int32, runs, extra int) ([]
 	for k := 1; k < len(ranges); k++ {
 		offs[k] = offs[k-1] + counts[k-1] + 8
 	}
-	// next is the next range to take; failed the first range that failed
-	// (len(ranges): none), past which no range is taken. The ranges are
-	// taken in order, so every range before failed is taken and planned.
-	var next, failed atomic.Int64
-	failed.Store(int64(len(ranges)))
-	plan := func(p *planner, k int) (ok bool) {
-		defer func() {
-			if v := recover(); v != nil {
-				parts[k].panics = v
-			}
-		}()
+	panics := fanOut(len(ranges), func(k int) {
 		h := counts[k] + 8
-		parts[k].acts, parts[k].err = p.planRange(d, ranges[k], h, all[offs[k]:offs[k]:offs[k]+h])
-		return parts[k].err == nil
-	}
-	raise(fanOut(w, func(j int) {
-		for {
-			k := next.Add(1) - 1
-			if k >= int64(len(ranges)) || k > failed.Load() {
-				return
-			}
-			if !plan(forks[j], int(k)) {
-				// This worker's planner may be left mid-customer: it stops.
-				for f := failed.Load(); k < f && !failed.CompareAndSwap(f, k); f = failed.Load() {
-				}
-				return
-			}
-		}
-	}))
+		parts[k].acts, parts[k].err = forks[k].planRange(d, ranges[k], h, all[offs[k]:offs[k]:offs[k]+h])
+	})
 	for k := range parts {
 		switch {
 		case parts[k].err != nil:
 			return nil, parts[k].err
-		case parts[k].panics != nil:
-			panic(parts[k].panics)
+		case panics[k] != nil:
+			panic(panics[k])
 		}
 	}
 	// Nil only when no range had an action in (as in planRange, where an
