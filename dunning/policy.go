@@ -101,15 +101,15 @@ type Policy struct {
 	// ("https://pay.example.com/n/{number}"); text messages point to it.
 	NoticeURL string `json:"notice_url,omitempty"`
 	// PlanWorkers is how many goroutines Plan, PlanAt and the Runner's
-	// planning plan a day's customers with: 0 (the default) is
-	// runtime.GOMAXPROCS, 1 plans them one after the other on the calling
-	// goroutine, and no more than GOMAXPROCS run. A day with fewer than
-	// 1,024 invoices with a step due, or per worker, is planned with
-	// fewer; the plan is the same either way, byte for byte. With more
-	// than one worker, the app's History, Calendar and FX functions
-	// are called from several goroutines at once, so they must be safe for
-	// concurrent use (those of this module are); set 1 when they are not.
-	// Negative is invalid.
+	// planning check a day's invoices and plan its customers with: 0 (the
+	// default) is runtime.GOMAXPROCS, 1 does it all on the calling
+	// goroutine, and no more than GOMAXPROCS run. Each worker gets at
+	// least 1,024 invoices with a step due to plan (and 8,192 invoices to
+	// check), so a small day runs on fewer; the plan is the same either
+	// way, byte for byte. With more than one worker, the app's History,
+	// Calendar and FX functions are called from several goroutines at
+	// once, so they must be safe for concurrent use (those of this module
+	// are); set 1 when they are not. Negative is invalid.
 	PlanWorkers int `json:"plan_workers,omitempty"`
 
 	byName map[string]int
