@@ -81,22 +81,39 @@ func BenchmarkPlan(b *testing.B) { benchPlan(b, benchPortfolio(100_000, 1_000_00
 // HistoryMap: one string-keyed lookup per invoice.
 func BenchmarkPlanHistoryMap(b *testing.B) { benchPlan(b, benchPortfolioMap(100_000, 1_000_000)) }
 
+// benchPlan plans pf's day on one goroutine (workers=1, the default) and
+// with Policy.PlanWorkers at GOMAXPROCS (workers=N), the same plan.
 func benchPlan(b *testing.B, pf dunning.Portfolio) {
-	pol := stdPolicy()
-	asOf := benchAsOf
-	b.ReportAllocs()
-	b.ResetTimer()
-	var n int
-	for b.Loop() {
-		acts, err := dunning.Plan(asOf, pol, pf)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n = len(acts)
+	for _, w := range benchWorkers() {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			pol := stdPolicy()
+			pol.PlanWorkers = w
+			asOf := benchAsOf
+			runtime.GC()
+			b.ReportAllocs()
+			b.ResetTimer()
+			var n int
+			for b.Loop() {
+				acts, err := dunning.Plan(asOf, pol, pf)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(acts)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ns/invoice")
+			b.ReportMetric(float64(n), "actions")
+			checkBenchActions(b, n)
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ns/invoice")
-	b.ReportMetric(float64(n), "actions")
-	checkBenchActions(b, n)
+}
+
+// benchWorkers is the PlanWorkers settings the plan benchmarks run: 1 and,
+// on a machine with more than one, GOMAXPROCS.
+func benchWorkers() []int {
+	if n := runtime.GOMAXPROCS(0); n > 1 {
+		return []int{1, n}
+	}
+	return []int{1}
 }
 
 // checkBenchActions: invoice i is due 2026-01-01 + i%120. Steps dated
@@ -181,20 +198,26 @@ func BenchmarkPlanWoken(b *testing.B) {
 	// The app holds only the day's customers: the whole portfolio and its
 	// wake dates are gone before the timing starts.
 	pf, w, keep = dunning.Portfolio{}, nil, nil
-	runtime.GC()
-	b.ReportAllocs()
-	b.ResetTimer()
-	var n int
-	for b.Loop() {
-		acts, err := dunning.Plan(asOf, pol, sub)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n = len(acts)
+	for _, w := range benchWorkers() {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			pol := *pol
+			pol.PlanWorkers = w
+			runtime.GC()
+			b.ReportAllocs()
+			b.ResetTimer()
+			var n int
+			for b.Loop() {
+				acts, err := dunning.Plan(asOf, &pol, sub)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(acts)
+			}
+			b.ReportMetric(float64(len(sub.Invoices)), "invoices")
+			b.ReportMetric(float64(n), "actions")
+			checkBenchActions(b, n)
+		})
 	}
-	b.ReportMetric(float64(len(sub.Invoices)), "invoices")
-	b.ReportMetric(float64(n), "actions")
-	checkBenchActions(b, n)
 }
 
 // loaded returns pf as a store that reads the day's rows gives it: each

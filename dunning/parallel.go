@@ -45,18 +45,14 @@ func (pl *planner) screenParts(n int) int {
 	return max(1, min(pl.maxWorkers(), n/screenMin))
 }
 
-// maxWorkers is Policy.PlanWorkers (0: GOMAXPROCS), at most GOMAXPROCS;
-// 1 when explaining, which follows one invoice's planning step by step.
+// maxWorkers is Policy.PlanWorkers (0 and 1: the calling goroutine
+// alone), at most GOMAXPROCS; 1 when explaining, which follows one
+// invoice's planning step by step.
 func (pl *planner) maxWorkers() int {
 	if pl.explain != nil {
 		return 1
 	}
-	procs := runtime.GOMAXPROCS(0)
-	w := pl.policy.PlanWorkers
-	if w <= 0 || w > procs {
-		w = procs
-	}
-	return w
+	return max(1, min(pl.policy.PlanWorkers, runtime.GOMAXPROCS(0)))
 }
 
 // planCustomers plans the customers custs (sorted by ID) and returns their

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -277,5 +278,69 @@ func TestPlanWorkersSetting(t *testing.T) {
 	var fe *dunning.FieldError
 	if !errors.As(err, &fe) || fe.Field != "plan_workers" || fe.Value != "-1" {
 		t.Errorf("plan_workers -1: %v, want a FieldError on plan_workers", err)
+	}
+}
+
+// inFlight is a History that counts how many of its calls run at once.
+// When wait is set, its first call waits (up to 10 s) for a second call
+// to be under way, so two goroutines calling it are seen overlapping.
+type inFlight struct {
+	h         dunning.History
+	wait      bool
+	now, most atomic.Int32
+	first     atomic.Bool
+}
+
+func (f *inFlight) Progress(id string) (dunning.Progress, bool) {
+	n := f.now.Add(1)
+	defer f.now.Add(-1)
+	for {
+		m := f.most.Load()
+		if n <= m || f.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	if f.wait && f.first.CompareAndSwap(false, true) {
+		for deadline := time.Now().Add(10 * time.Second); f.most.Load() < 2 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	return f.h.Progress(id)
+}
+
+// TestPlanWorkersDefaultIsOneGoroutine: an app's History need not be safe
+// for concurrent use unless the policy asks for workers. With PlanWorkers
+// unset (and 1), a day big enough for several workers calls it from one
+// goroutine only; with PlanWorkers 2 the calls overlap (the control that
+// shows the count sees concurrency when there is some).
+func TestPlanWorkersDefaultIsOneGoroutine(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("needs GOMAXPROCS ≥ 2 for the control")
+	}
+	pf := benchPortfolioMap(4_000, 120_000) // 1,000 invoices a due day, 3 steps dated asOf: 3,000 actions
+	for _, tc := range []struct {
+		workers int
+		wait    bool
+		want    func(most int32) bool
+	}{
+		{0, false, func(m int32) bool { return m == 1 }},
+		{1, false, func(m int32) bool { return m == 1 }},
+		{2, true, func(m int32) bool { return m >= 2 }},
+	} {
+		pol := stdPolicy()
+		pol.PlanWorkers = tc.workers
+		h := &inFlight{h: pf.History, wait: tc.wait}
+		p := pf
+		p.History = h
+		acts, err := dunning.Plan(benchAsOf, pol, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(acts) != 3_000 {
+			t.Fatalf("PlanWorkers %d: %d actions, want 3,000", tc.workers, len(acts))
+		}
+		if m := h.most.Load(); !tc.want(m) {
+			t.Errorf("PlanWorkers %d: History ran %d calls at once", tc.workers, m)
+		}
 	}
 }

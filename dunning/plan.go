@@ -166,11 +166,11 @@ func (a *Action) Record(out Outcome, at time.Time) Record {
 // carried out for one customer's data carries its Problem too, so one bad
 // record does not stop the run.
 //
-// A big day is planned on several goroutines (Policy.PlanWorkers): the
-// invoices are checked in parts and the customers planned in contiguous
-// ranges of their sorted order, each by a planner of its own, and the
-// results joined in order, so the plan is the one a single goroutine
-// gives, byte for byte. Plan returns only once every goroutine it started
+// A big day may be planned on several goroutines (Policy.PlanWorkers > 1;
+// off by default): the invoices are checked in parts and the customers
+// planned in contiguous ranges of their sorted order, each by a planner
+// of its own, and the results joined in order, so the plan is the one a
+// single goroutine gives, byte for byte. Plan returns only once every goroutine it started
 // is done; a panic in one (an app's FX function, say) comes out of Plan on
 // the caller's goroutine, the first one planning in order would meet.
 func Plan(asOf date.Date, policy *Policy, p Portfolio) ([]Action, error) {

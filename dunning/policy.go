@@ -101,15 +101,16 @@ type Policy struct {
 	// ("https://pay.example.com/n/{number}"); text messages point to it.
 	NoticeURL string `json:"notice_url,omitempty"`
 	// PlanWorkers is how many goroutines Plan, PlanAt and the Runner's
-	// planning check a day's invoices and plan its customers with: 0 (the
-	// default) is runtime.GOMAXPROCS, 1 does it all on the calling
-	// goroutine, and no more than GOMAXPROCS run. Each worker gets at
-	// least 1,024 invoices with a step due to plan (and 8,192 invoices to
+	// planning may check a day's invoices and plan its customers with: 0
+	// (the default) and 1 do it all on the calling goroutine; n > 1 uses
+	// up to n, never more than runtime.GOMAXPROCS (set
+	// runtime.GOMAXPROCS(0) to use every core). Each worker gets at least
+	// 1,024 invoices with a step due to plan (and 8,192 invoices to
 	// check), so a small day runs on fewer; the plan is the same either
 	// way, byte for byte. With more than one worker, the app's History,
-	// Calendar and FX functions are called from several goroutines at
-	// once, so they must be safe for concurrent use (those of this module
-	// are); set 1 when they are not. Negative is invalid.
+	// Calendar and FX are called from several goroutines at once, so they
+	// must then be safe for concurrent use (those of this module are).
+	// Negative is invalid.
 	PlanWorkers int `json:"plan_workers,omitempty"`
 
 	byName map[string]int
@@ -167,7 +168,7 @@ func (p *Policy) Validate() error {
 		byName[p.Workflows[i].Name] = i
 	}
 	if p.PlanWorkers < 0 {
-		return &FieldError{Field: "plan_workers", Value: fmt.Sprint(p.PlanWorkers), Reason: "must not be negative (0: GOMAXPROCS)"}
+		return &FieldError{Field: "plan_workers", Value: fmt.Sprint(p.PlanWorkers), Reason: "must not be negative (0 or 1: one goroutine)"}
 	}
 	if p.Segments != nil {
 		if err := p.checkSegments(); err != nil {
