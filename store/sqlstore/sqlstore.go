@@ -138,7 +138,7 @@ func (s *Store) Claim(ctx context.Context, p dunning.ClaimParams) (dunning.Claim
 
 // Done implements dunning.DoneChecker with one query.
 func (s *Store) Done(ctx context.Context, keys []string) (map[string]bool, error) {
-	return keysWhere[bool](ctx, s, "done", `SELECT key, true FROM {{S}}.overdue_actions WHERE done AND key IN (SELECT jsonb_array_elements_text($1::jsonb))`, keys)
+	return keysWhere[bool](ctx, s, "done", `SELECT key, true FROM {{S}}.overdue_actions WHERE done AND key = ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))`, keys)
 }
 
 // States implements dunning.StateChecker with one query that takes no
@@ -149,7 +149,7 @@ func (s *Store) States(ctx context.Context, keys []string) (map[string]dunning.K
 		CASE WHEN done THEN `+strconv.Itoa(int(dunning.KeyDone))+`
 			WHEN (owner IS NULL OR COALESCE(expires <= now(), false)) AND (not_before IS NULL OR not_before <= now()) THEN `+strconv.Itoa(int(dunning.KeyFree))+`
 			ELSE `+strconv.Itoa(int(dunning.KeyHeld))+` END
-		FROM {{S}}.overdue_actions WHERE key IN (SELECT jsonb_array_elements_text($1::jsonb))`, keys)
+		FROM {{S}}.overdue_actions WHERE key = ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))`, keys)
 }
 
 // keysWhere runs query, which selects (key, value) from the keys given as
