@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/dunningtest"
 	"github.com/overduehq/overdue/notice"
@@ -163,6 +164,74 @@ func TestRunnerRendersOnlyWhatItClaimed(t *testing.T) {
 		if rendered == held[a.Key] {
 			t.Errorf("%s (held by another: %v): rendered %v", a.Key, held[a.Key], rendered)
 		}
+	}
+}
+
+// claimCounter is a memory store that remembers every key ClaimMany was
+// asked for.
+type claimCounter struct {
+	*memory.Store
+	mu    sync.Mutex
+	asked map[string]int
+}
+
+// ClaimMany implements dunning.BatchStore.
+func (c *claimCounter) ClaimMany(ctx context.Context, p dunning.ClaimManyParams) ([]dunning.ClaimResult, error) {
+	c.mu.Lock()
+	for _, k := range p.Keys {
+		c.asked[k.Key]++
+	}
+	c.mu.Unlock()
+	return c.Store.ClaimMany(ctx, p)
+}
+
+// TestHeldAndDoneKeysAreNotClaimed: with a StateChecker store, the keys
+// another owner holds or completed are reported busy and already done
+// without a claim. Of 30 one-invoice customers, another owner holds 10
+// and completed 10; the runner sends the other 10 and its claims ask for
+// those 10 only, each once.
+func TestHeldAndDoneKeysAreNotClaimed(t *testing.T) {
+	clock := dunningtest.ClockAt(day("2026-04-14"))
+	st := &claimCounter{Store: memory.New(memory.WithClock(clock)), asked: map[string]int{}}
+	snd := &orderSender{}
+	r := &dunning.Runner{Policy: stdPolicy(), Store: st, Sender: snd, Clock: clock, Owner: "t", Concurrency: 4}
+	ctx := context.Background()
+	acts, err := r.Plan(ctx, manyPortfolio(30, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 30 {
+		t.Fatalf("%d actions planned, want 30", len(acts))
+	}
+	free := map[string]bool{}
+	for i, a := range acts {
+		if i%3 == 0 {
+			free[a.Key] = true
+			continue
+		}
+		c, err := st.Store.Claim(ctx, dunning.ClaimParams{Key: a.Key, Owner: "other", Lease: time.Hour, Planned: dunning.PendingOf(&acts[i])})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 1 {
+			if err := st.Complete(ctx, c, a.Record(dunning.Sent, clock.Now())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rep, err := r.Execute(ctx, acts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Counts[dunning.StatusBusy] != 10 || rep.Counts[dunning.StatusDone] != 10 || rep.Counts[dunning.StatusSent] != 10 || len(snd.order) != 10 {
+		t.Fatalf("counts %v, %d sends; want 10 busy, 10 done, 10 sent", rep.Counts, len(snd.order))
+	}
+	want := map[string]int{}
+	for k := range free {
+		want[k] = 1
+	}
+	if diff := cmp.Diff(want, st.asked); diff != "" {
+		t.Errorf("keys claimed (-want +got):\n%s", diff)
 	}
 }
 

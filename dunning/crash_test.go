@@ -146,8 +146,9 @@ func (s crashStore) Done(ctx context.Context, keys []string) (map[string]bool, e
 	return m, err
 }
 
-// crashBatchStore is crashStore with the batch methods (dunning.BatchStore),
-// a boundary before and after each ClaimMany and CompleteMany: the runner
+// crashBatchStore is crashStore with the batch methods (dunning.BatchStore)
+// and dunning.StateChecker in place of the DoneChecker, a boundary before
+// and after each ClaimMany, CompleteMany and States: the runner
 // claims a whole chunk at once, so a crash after a batch claim leaves every
 // key of the chunk claimed and unsent.
 type crashBatchStore struct{ crashStore }
@@ -157,6 +158,15 @@ func (s crashBatchStore) ClaimMany(ctx context.Context, p dunning.ClaimManyParam
 	res, err := s.Store.(dunning.BatchStore).ClaimMany(ctx, p)
 	s.f.boundary("after claim")
 	return res, err
+}
+
+// States is the batch path's done-check (dunning.StateChecker), with the
+// done-check's boundaries.
+func (s crashBatchStore) States(ctx context.Context, keys []string) (map[string]dunning.KeyState, error) {
+	s.f.boundary("before done")
+	m, err := s.Store.(dunning.StateChecker).States(ctx, keys)
+	s.f.boundary("after done")
+	return m, err
 }
 
 func (s crashBatchStore) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]error, error) {

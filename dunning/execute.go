@@ -114,6 +114,7 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 	}
 	blocked := map[string]string{}
 	dc, _ := r.Store.(DoneChecker)
+	sc, _ := r.Store.(StateChecker)
 	var st streak
 	c := r.newCarrier(ctx)
 	defer c.close()
@@ -123,27 +124,44 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 	// chunk is accounted for.
 	build := func(chunk []int) *batch {
 		b := &batch{jobs: make([]job, len(chunk))}
-		var done map[string]bool
-		if dc != nil {
-			keys := make([]string, len(chunk))
-			for k, i := range chunk {
-				keys[k] = acts[i].Key
-			}
-			var err error
-			if done, err = dc.Done(ctx, keys); err != nil {
-				// Only an optimisation: Claim still refuses done keys.
-				done = nil
-				if r.Logger != nil {
-					r.Logger.LogAttrs(ctx, slog.LevelWarn, "dunning: checking done keys", slog.String("error", err.Error()))
+		// The keys' states as a claim would find them now (lacking a
+		// StateChecker, which are done): only an optimisation, Claim
+		// still refuses done and held keys.
+		keys := make([]string, len(chunk))
+		for k, i := range chunk {
+			keys[k] = acts[i].Key
+		}
+		var states map[string]KeyState
+		var err error
+		switch {
+		case sc != nil:
+			states, err = sc.States(ctx, keys)
+		case dc != nil:
+			var done map[string]bool
+			done, err = dc.Done(ctx, keys)
+			states = make(map[string]KeyState, len(done))
+			for k, d := range done {
+				if d {
+					states[k] = KeyDone
 				}
+			}
+		}
+		if err != nil {
+			states = nil
+			if r.Logger != nil {
+				r.Logger.LogAttrs(ctx, slog.LevelWarn, "dunning: checking done keys", slog.String("error", err.Error()))
 			}
 		}
 		for k, i := range chunk {
 			j := &b.jobs[k]
 			j.a, j.res = &acts[i], resultOf(&acts[i], "", "")
-			if done[j.a.Key] {
+			switch states[j.a.Key] {
+			case KeyDone:
 				j.report(StatusDone, "", noFault, nil)
-			} else {
+			case KeyHeld:
+				// As the claim it is spared would be: ErrClaimed.
+				j.report(StatusBusy, "", noFault, nil)
+			default:
 				r.prepare(ctx, j)
 			}
 		}

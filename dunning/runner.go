@@ -190,7 +190,8 @@ type Runner struct {
 	// (the same owner, the same customer) and go on in plan order, wrapping
 	// around, so several runners working one plan on one store each work a
 	// stretch of their own before they reach keys another one finished
-	// (which a DoneChecker skips a chunk at a time). Each customer's
+	// or holds (which a StateChecker skips a chunk at a time, without a
+	// claim; a DoneChecker the finished ones). Each customer's
 	// actions stay in plan order. Off, actions run in plan order. Either
 	// way every action is tried once per Execute.
 	Stagger bool

@@ -252,8 +252,8 @@ func (s Snapshot) Pending() []Pending { return s.Unresolved }
 // Optional capabilities, each with a fallback the runner uses when a store
 // lacks it (batch.go): BatchStore (ClaimMany, CompleteMany: a chunk of
 // keys per round trip; Claim and Complete are then batches of one),
-// HistoryReader (HistoryFor), LedgerReader (filtered, iterated reads) and
-// DoneChecker.
+// HistoryReader (HistoryFor), LedgerReader (filtered, iterated reads),
+// DoneChecker and StateChecker.
 //
 // Time is the store's: leases and retry delays are durations that the
 // store adds to its own clock (the database's now() for the SQL store), so
@@ -352,9 +352,42 @@ type CollectorTask struct {
 }
 
 // DoneChecker is an optional Store method. Done reports which of keys are
-// completed; Execute asks it once per batch of actions and skips those,
-// which saves a claim round trip per action when several runners work one
-// plan. It is an optimisation only: Claim stays the authority.
+// completed; Execute asks it once per batch of actions (unless the store
+// is a StateChecker) and skips those, which saves a claim round trip per
+// action when several runners work one plan. It is an optimisation only:
+// Claim stays the authority.
 type DoneChecker interface {
 	Done(ctx context.Context, keys []string) (map[string]bool, error)
+}
+
+// KeyState is how a store finds a key, for a claim made at the moment it
+// is asked (StateChecker).
+type KeyState uint8
+
+const (
+	// KeyNew: the store does not know the key (never claimed); a claim
+	// takes it.
+	KeyNew KeyState = iota
+	// KeyFree: known and neither held nor done (released, or its lease ran
+	// out); a claim takes it.
+	KeyFree
+	// KeyHeld: a claim is refused ErrClaimed (a lease holds the key, or
+	// its retry time is not reached).
+	KeyHeld
+	// KeyDone: completed; a claim is refused ErrAlreadyDone.
+	KeyDone
+)
+
+// StateChecker is an optional Store method. States reports the state of
+// each of keys that the store knows (keys it does not know are left out),
+// as a claim made at that moment would find it, in one read that takes no
+// lock and writes nothing. Execute asks it, in place of a DoneChecker,
+// once per chunk: a done key is reported StatusDone and a held one
+// StatusBusy, as a claim would report them, without one, so a claim
+// statement carries only the keys it can take. A Stagger run that meets
+// keys other runners took also asks it once about the rest of its plan
+// and moves on to a stretch nobody took yet. Claim stays the authority for
+// every key it is asked.
+type StateChecker interface {
+	States(ctx context.Context, keys []string) (map[string]KeyState, error)
 }

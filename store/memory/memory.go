@@ -47,6 +47,7 @@ type lease struct {
 var (
 	_ dunning.Store         = (*Store)(nil)
 	_ dunning.DoneChecker   = (*Store)(nil)
+	_ dunning.StateChecker  = (*Store)(nil)
 	_ dunning.BatchStore    = (*Store)(nil)
 	_ dunning.HistoryReader = (*Store)(nil)
 	_ dunning.LedgerReader  = (*Store)(nil)
@@ -290,6 +291,29 @@ func (s *Store) Done(ctx context.Context, keys []string) (map[string]bool, error
 	for _, k := range keys {
 		if _, ok := s.done[k]; ok {
 			out[k] = true
+		}
+	}
+	return out, nil
+}
+
+// States implements dunning.StateChecker, as claim finds each key.
+func (s *Store) States(ctx context.Context, keys []string) (map[string]dunning.KeyState, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	out := map[string]dunning.KeyState{}
+	for _, k := range keys {
+		if _, ok := s.done[k]; ok {
+			out[k] = dunning.KeyDone
+		} else if l := s.leases[k]; l == nil {
+			continue
+		} else if l.owner != "" && now.Before(l.expires) || now.Before(l.notTill) {
+			out[k] = dunning.KeyHeld
+		} else {
+			out[k] = dunning.KeyFree
 		}
 	}
 	return out, nil

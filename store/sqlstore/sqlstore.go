@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,8 +21,9 @@ type Store struct {
 }
 
 var (
-	_ dunning.Store       = (*Store)(nil)
-	_ dunning.DoneChecker = (*Store)(nil)
+	_ dunning.Store        = (*Store)(nil)
+	_ dunning.DoneChecker  = (*Store)(nil)
+	_ dunning.StateChecker = (*Store)(nil)
 )
 
 // New returns a store keeping its tables in schema (empty: "public"). Call
@@ -136,7 +138,24 @@ func (s *Store) Claim(ctx context.Context, p dunning.ClaimParams) (dunning.Claim
 
 // Done implements dunning.DoneChecker with one query.
 func (s *Store) Done(ctx context.Context, keys []string) (map[string]bool, error) {
-	out := map[string]bool{}
+	return keysWhere[bool](ctx, s, "done", `SELECT key, true FROM {{S}}.overdue_actions WHERE done AND key = ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))`, keys)
+}
+
+// States implements dunning.StateChecker with one query that takes no
+// lock and writes nothing, judging each key as ClaimMany does, with the
+// database's now().
+func (s *Store) States(ctx context.Context, keys []string) (map[string]dunning.KeyState, error) {
+	return keysWhere[dunning.KeyState](ctx, s, "states", `SELECT key,
+		CASE WHEN done THEN `+strconv.Itoa(int(dunning.KeyDone))+`
+			WHEN (owner IS NULL OR COALESCE(expires <= now(), false)) AND (not_before IS NULL OR not_before <= now()) THEN `+strconv.Itoa(int(dunning.KeyFree))+`
+			ELSE `+strconv.Itoa(int(dunning.KeyHeld))+` END
+		FROM {{S}}.overdue_actions WHERE key = ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))`, keys)
+}
+
+// keysWhere runs query, which selects (key, value) from the keys given as
+// the JSON array $1, and returns the values by key.
+func keysWhere[V any](ctx context.Context, s *Store, what, query string, keys []string) (map[string]V, error) {
+	out := map[string]V{}
 	if len(keys) == 0 {
 		return out, nil
 	}
@@ -146,17 +165,18 @@ func (s *Store) Done(ctx context.Context, keys []string) (map[string]bool, error
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT key FROM {{S}}.overdue_actions WHERE done AND key IN (SELECT jsonb_array_elements_text($1::jsonb))`), string(arr))
+	rows, err := s.db.QueryContext(ctx, s.q(query), string(arr))
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: done: %w", err)
+		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var k string
-		if err := rows.Scan(&k); err != nil {
+		var v V
+		if err := rows.Scan(&k, &v); err != nil {
 			return nil, err
 		}
-		out[k] = true
+		out[k] = v
 	}
 	return out, rows.Err()
 }

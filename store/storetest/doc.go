@@ -16,6 +16,6 @@
 // invoice's progress atomically with the record; bounces mark progress for a
 // fallback; events are idempotent by ID; tasks upsert; and many goroutines
 // claiming one key get exactly one claim. Optional capabilities
-// (dunning.DoneChecker, dunning.PendingHistory, a clock the kit can
-// advance) are skipped, not failed, when absent.
+// (dunning.DoneChecker, dunning.StateChecker, dunning.PendingHistory, a
+// clock the kit can advance) are skipped, not failed, when absent.
 package storetest

@@ -612,6 +612,67 @@ func Run(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	// States reports each key as a claim made then would find it: not
+	// known, free (released without a retry time, or its lease ran out),
+	// held (a live lease, or a retry time not reached) or done.
+	t.Run("StateChecker", func(t *testing.T) {
+		t.Parallel()
+		k := newStore(t)
+		s := k.Store
+		sc, ok := s.(dunning.StateChecker)
+		if !ok {
+			t.Skip("store does not implement dunning.StateChecker (optional)")
+		}
+		claim := func(key string, lease time.Duration) dunning.Claim {
+			t.Helper()
+			c, err := s.Claim(ctx, claimP(key, "a", lease))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		if err := s.Complete(ctx, claim("done", time.Minute), rec("done", []string{"i1"}, 0, dunning.Email, dunning.Sent)); err != nil {
+			t.Fatal(err)
+		}
+		claim("held", time.Hour)
+		if err := s.Release(ctx, claim("released", time.Minute), dunning.ReleaseParams{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Release(ctx, claim("later", time.Minute), dunning.ReleaseParams{RetryIn: time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]dunning.KeyState{"done": dunning.KeyDone, "held": dunning.KeyHeld, "released": dunning.KeyFree, "later": dunning.KeyHeld}
+		if k.Advance != nil {
+			claim("expired", time.Minute)
+			k.Advance(2 * time.Minute)
+			want["expired"] = dunning.KeyFree
+		}
+		keys := []string{"new", "done", "held", "released", "later", "expired"}
+		got, err := sc.States(ctx, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("States (-want +got):\n%s", diff)
+		}
+		// A claim by another owner agrees with each state.
+		for _, key := range keys {
+			if _, ok := want[key]; !ok && key != "new" {
+				continue
+			}
+			_, err := s.Claim(ctx, claimP(key, "b", time.Minute))
+			switch st := want[key]; {
+			case st == dunning.KeyDone && !errors.Is(err, dunning.ErrAlreadyDone),
+				st == dunning.KeyHeld && !errors.Is(err, dunning.ErrClaimed),
+				(st == dunning.KeyNew || st == dunning.KeyFree) && err != nil:
+				t.Errorf("claim of %s (state %d): err = %v", key, st, err)
+			}
+		}
+		if got, err := sc.States(ctx, nil); err != nil || len(got) != 0 {
+			t.Errorf("States(nil) = %v, %v", got, err)
+		}
+	})
+
 	t.Run("ContextCancelled", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t).Store
