@@ -3,6 +3,7 @@ package money
 import (
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/shopspring/decimal"
 )
@@ -55,21 +56,32 @@ func CheckBounds(d decimal.Decimal) error {
 	if exp > MaxIntegerDigits {
 		return tooBig()
 	}
-	// NumDigits allocates nothing for coefficients that fit an int64 but
-	// goes through a float logarithm and may be off by one (it counts 10^15
-	// as 15 digits), so near the bound the digits are counted exactly.
-	switch est := int64(d.NumDigits()) + exp; {
-	case est < MaxIntegerDigits:
+	// |d| >= 10^MaxIntegerDigits, compared with the bound written with d's
+	// exponent: big.Int comparisons, exact for any coefficient, with no
+	// float logarithm, no rescaling and no allocation.
+	if d.IsZero() { // also the zero Decimal, whose coefficient is nil
 		return nil
-	case est > MaxIntegerDigits+1:
-		return tooBig()
 	}
-	coef := d.Coefficient()
-	if coef.Sign() != 0 && int64(len(coef.Abs(coef).String()))+exp > MaxIntegerDigits {
+	i := exp + MaxDecimals
+	if d.Cmp(integerLimit[0][i]) >= 0 || d.Cmp(integerLimit[1][i]) <= 0 {
 		return tooBig()
 	}
 	return nil
 }
+
+// integerLimit holds 10^MaxIntegerDigits ([0]) and its negation ([1])
+// written with each exponent CheckBounds lets through, at index
+// exponent+MaxDecimals, so that comparing with d needs no rescaling. It is
+// built once and only read.
+var integerLimit = func() (t [2][MaxIntegerDigits + MaxDecimals + 1]decimal.Decimal) {
+	for i := range t[0] {
+		exp := int32(i - MaxDecimals)
+		c := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(MaxIntegerDigits-exp)), nil)
+		t[0][i] = decimal.NewFromBigInt(c, exp)
+		t[1][i] = decimal.NewFromBigInt(new(big.Int).Neg(c), exp)
+	}
+	return t
+}()
 
 // Short returns d for an error message without ever expanding a huge
 // exponent: the decimal itself when within bounds, else "<coefficient>e<exponent>".

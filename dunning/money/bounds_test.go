@@ -2,11 +2,13 @@ package money
 
 import (
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
 )
 
 // TestParseBounds: the bounds stated in CheckBounds, at and past each edge.
@@ -116,5 +118,80 @@ func TestCheckBoundsEdgesAndAllocs(t *testing.T) {
 	v := decimal.RequireFromString("1234.56")
 	if n := testing.AllocsPerRun(100, func() { _ = CheckBounds(v) }); n != 0 {
 		t.Errorf("CheckBounds(1234.56) allocates %v times", n)
+	}
+}
+
+// TestCheckBoundsAgainstDigitCount: CheckBounds against the bounds' own
+// definition, worked out from the decimal's text: the coefficient's
+// digits plus the exponent are the digits before the point. Coefficients
+// are drawn at 10^k-3..10^k+3 for the k where the bound lies (and nearby),
+// and at random lengths up to 40 digits, of either sign, with exponents
+// on both sides of both limits.
+func TestCheckBoundsAgainstDigitCount(t *testing.T) {
+	want := func(d decimal.Decimal) string {
+		exp := int64(d.Exponent())
+		switch {
+		case exp < -MaxDecimals:
+			return "decimals"
+		case exp > MaxIntegerDigits:
+			return "big"
+		}
+		c := d.Coefficient()
+		if c.Sign() != 0 && int64(len(c.Abs(c).String()))+exp > MaxIntegerDigits {
+			return "big"
+		}
+		return ""
+	}
+	got := func(d decimal.Decimal) string {
+		err := CheckBounds(d)
+		switch {
+		case err == nil:
+			return ""
+		case strings.Contains(err.Error(), "after the decimal point"):
+			return "decimals"
+		case strings.Contains(err.Error(), "before the decimal point"):
+			return "big"
+		}
+		return err.Error()
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		exp := rapid.Int32Range(-MaxDecimals-2, MaxIntegerDigits+2).Draw(t, "exp")
+		var c *big.Int
+		if rapid.Bool().Draw(t, "near") {
+			k := int64(MaxIntegerDigits-exp) + rapid.Int64Range(-1, 1).Draw(t, "k")
+			c = new(big.Int).Exp(big.NewInt(10), big.NewInt(max(k, 0)), nil)
+			c.Add(c, big.NewInt(rapid.Int64Range(-3, 3).Draw(t, "delta")))
+		} else {
+			s := rapid.StringMatching(`[0-9]{1,40}`).Draw(t, "digits")
+			c, _ = new(big.Int).SetString(s, 10)
+		}
+		if rapid.Bool().Draw(t, "neg") {
+			c.Neg(c)
+		}
+		d := decimal.NewFromBigInt(c, exp)
+		if g, w := got(d), want(d); g != w {
+			t.Fatalf("CheckBounds(%se%d) = %q, want %q", c, exp, g, w)
+		}
+	})
+	// Every exponent, at each power of ten around the bound, +-3, both signs.
+	for exp := int32(-MaxDecimals - 2); exp <= MaxIntegerDigits+2; exp++ {
+		for k := int64(MaxIntegerDigits-exp) - 1; k <= int64(MaxIntegerDigits-exp)+1; k++ {
+			for delta := int64(-3); delta <= 3; delta++ {
+				for _, sign := range []int64{1, -1} {
+					c := new(big.Int).Exp(big.NewInt(10), big.NewInt(max(k, 0)), nil)
+					c.Add(c, big.NewInt(delta)).Mul(c, big.NewInt(sign))
+					d := decimal.NewFromBigInt(c, exp)
+					if g, w := got(d), want(d); g != w {
+						t.Fatalf("CheckBounds(%se%d) = %q, want %q", c, exp, g, w)
+					}
+				}
+			}
+		}
+	}
+	// The zero Decimal (nil coefficient) and zero at the largest exponent.
+	for _, d := range []decimal.Decimal{{}, decimal.New(0, MaxIntegerDigits), decimal.New(0, -MaxDecimals)} {
+		if err := CheckBounds(d); err != nil {
+			t.Errorf("CheckBounds(%s): %v", d, err)
+		}
 	}
 }
