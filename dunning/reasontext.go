@@ -6,6 +6,8 @@ import (
 
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
+
+	"github.com/overduehq/overdue/dunning/money"
 )
 
 // The planner writes a reason for every action it proposes. fmt, Date's
@@ -25,13 +27,18 @@ func appendDay(b []byte, d date.Date) []byte {
 	return append(b, byte('0'+m/10), byte('0'+m%10), '-', byte('0'+dd/10), byte('0'+dd%10))
 }
 
+// fastDecimals is the most decimals appendFixed formats from the int64
+// coefficient: MaxIntegerDigits plus these stay within 18 digits.
+const fastDecimals = 18 - money.MaxIntegerDigits
+
 // appendFixed appends d.StringFixed(places): without allocating when d has
-// at most places decimals, no positive exponent and a coefficient of at
-// most 15 digits (NumDigits allocates nothing there), as amounts in their
-// currency's minor unit have.
+// at most places decimals, at most fastDecimals of them, no positive
+// exponent and at most 15 digits before the point (money.CheckBounds, two
+// comparisons), as amounts in their currency's minor unit have: then the
+// coefficient is below 10^18 and an int64 holds it.
 func appendFixed(b []byte, d decimal.Decimal, places int32) []byte {
 	exp := d.Exponent()
-	if d.IsZero() || exp > 0 || exp < -places || places > 18 || d.NumDigits() > 15 {
+	if d.IsZero() || exp > 0 || exp < -places || exp < -fastDecimals || places > 18 || money.CheckBounds(d) != nil {
 		return append(b, d.StringFixed(places)...)
 	}
 	c := d.CoefficientInt64()

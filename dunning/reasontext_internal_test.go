@@ -2,6 +2,7 @@ package dunning
 
 import (
 	"fmt"
+	"math/big"
 	"testing"
 
 	"github.com/rickb777/date/v2"
@@ -50,4 +51,28 @@ func TestReasonTextMatchesFmt(t *testing.T) {
 			t.Fatalf("listedReason = %q, want %q", got, want)
 		}
 	})
+}
+
+// TestAppendFixedEdges: appendFixed against StringFixed at the edges of its
+// int64 path: coefficients around each power of ten from 10^13 to 10^20
+// (beyond an int64), of either sign, at exponents 0 to -5 and places 0 to
+// 5, so 15 digits before the point with 3 and 4 decimals both occur.
+func TestAppendFixedEdges(t *testing.T) {
+	ten := big.NewInt(10)
+	for k := int64(13); k <= 20; k++ {
+		for delta := int64(-1); delta <= 1; delta++ {
+			for _, sign := range []int64{1, -1} {
+				c := new(big.Int).Exp(ten, big.NewInt(k), nil)
+				c.Add(c, big.NewInt(delta)).Mul(c, big.NewInt(sign))
+				for exp := int32(0); exp >= -5; exp-- {
+					d := decimal.NewFromBigInt(c, exp)
+					for places := int32(0); places <= 5; places++ {
+						if got, want := string(appendFixed(nil, d, places)), d.StringFixed(places); got != want {
+							t.Fatalf("appendFixed(%se%d, %d) = %q, want %q", c, exp, places, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
 }
