@@ -43,12 +43,42 @@ func ParseCurrency(code string) (Currency, error) {
 // currency's minor unit (2 for EUR, 0 for JPY, 3 for BHD) and whether the code
 // is known.
 func (c Currency) MinorUnits() (int32, bool) {
+	i, ok := codeIndex(c)
+	if !ok {
+		return 0, false
+	}
+	if u := minorUnitsByCode[i]; u >= 0 {
+		return int32(u), true
+	}
+	return 0, false
+}
+
+// codeIndex numbers the codes of three upper-case letters A-Z 0 to
+// 26^3-1; any other string has none.
+func codeIndex(c Currency) (int, bool) {
 	if len(c) != 3 {
 		return 0, false
 	}
-	u, ok := minorUnits[c]
-	return u, ok
+	a, b, d := c[0]-'A', c[1]-'A', c[2]-'A' // bytes below 'A' wrap past 25
+	if a > 25 || b > 25 || d > 25 {
+		return 0, false
+	}
+	return (int(a)*26+int(b))*26 + int(d), true
 }
+
+// minorUnitsByCode is minorUnits by codeIndex, -1 for unknown codes: an
+// array lookup where the map would hash the code. It is built once from
+// minorUnits and only read.
+var minorUnitsByCode = func() (t [26 * 26 * 26]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for c, u := range minorUnits {
+		i, _ := codeIndex(c)
+		t[i] = int8(u)
+	}
+	return t
+}()
 
 // String returns the code.
 func (c Currency) String() string { return string(c) }

@@ -126,3 +126,37 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestMinorUnitsEveryCode: MinorUnits against the ISO list itself for every
+// string of three upper-case letters, and for codes one byte off the
+// alphabet ('@' and '[' border 'A' and 'Z'), lower case, short and long.
+func TestMinorUnitsEveryCode(t *testing.T) {
+	known := 0
+	for a := byte('@'); a <= '['; a++ {
+		for b := byte('@'); b <= '['; b++ {
+			for d := byte('@'); d <= '['; d++ {
+				c := Currency([]byte{a, b, d})
+				want, wantOK := minorUnits[c]
+				if got, ok := c.MinorUnits(); got != want || ok != wantOK {
+					t.Fatalf("%q.MinorUnits() = %d, %v; want %d, %v", c, got, ok, want, wantOK)
+				}
+				if wantOK {
+					known++
+				}
+			}
+		}
+	}
+	if known != len(minorUnits) || known != 156 {
+		t.Errorf("%d codes known, want the list's %d (156)", known, len(minorUnits))
+	}
+	for _, c := range []Currency{"eur", "Eur", "EU", "EURO", "", "\xc3\x89UR", "E\x00R"} {
+		if u, ok := c.MinorUnits(); ok || u != 0 {
+			t.Errorf("%q.MinorUnits() = %d, %v; want 0, false", c, u, ok)
+		}
+	}
+	for c, want := range map[Currency]int32{"EUR": 2, "JPY": 0, "BHD": 3, "KWD": 3, "XPF": 0, "AED": 2, "ZWG": 2} {
+		if got, ok := c.MinorUnits(); got != want || !ok {
+			t.Errorf("%q.MinorUnits() = %d, %v; want %d, true", c, got, ok, want)
+		}
+	}
+}
