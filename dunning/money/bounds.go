@@ -59,12 +59,17 @@ func CheckBounds(d decimal.Decimal) error {
 	// |d| >= 10^MaxIntegerDigits, compared with the bound written with d's
 	// exponent: big.Int comparisons, exact for any coefficient, with no
 	// float logarithm, no rescaling and no allocation.
-	if d.IsZero() { // also the zero Decimal, whose coefficient is nil
-		return nil
-	}
+	// One comparison, with the limit of d's sign.
 	i := exp + MaxDecimals
-	if d.Cmp(integerLimit[0][i]) >= 0 || d.Cmp(integerLimit[1][i]) <= 0 {
-		return tooBig()
+	switch d.Sign() { // 0 also for the zero Decimal, whose coefficient is nil
+	case 1:
+		if d.Cmp(integerLimit[0][i]) >= 0 {
+			return tooBig()
+		}
+	case -1:
+		if d.Cmp(integerLimit[1][i]) <= 0 {
+			return tooBig()
+		}
 	}
 	return nil
 }
