@@ -127,24 +127,14 @@ func (r *Runner) Execute(ctx context.Context, acts []Action) (Report, error) {
 		// The keys' states as a claim would find them now (lacking a
 		// StateChecker, which are done): only an optimisation, Claim
 		// still refuses done and held keys.
-		keys := make([]string, len(chunk))
-		for k, i := range chunk {
-			keys[k] = acts[i].Key
-		}
 		var states map[string]KeyState
 		var err error
-		switch {
-		case sc != nil:
-			states, err = sc.States(ctx, keys)
-		case dc != nil:
-			var done map[string]bool
-			done, err = dc.Done(ctx, keys)
-			states = make(map[string]KeyState, len(done))
-			for k, d := range done {
-				if d {
-					states[k] = KeyDone
-				}
+		if sc != nil || dc != nil {
+			keys := make([]string, len(chunk))
+			for k, i := range chunk {
+				keys[k] = acts[i].Key
 			}
+			states, err = keyStates(ctx, sc, dc, keys)
 		}
 		if err != nil {
 			states = nil
@@ -1025,3 +1015,23 @@ func (r *Runner) recorded(j *job, err error) {
 // doneBatch is how many keys a chunk holds by default (BatchSize), and so
 // how many Execute asks a DoneChecker about at once.
 const doneBatch = 128
+
+// keyStates asks the store how a claim would find keys: through its
+// StateChecker when it has one, else through its DoneChecker (done keys
+// only, the rest left out as a claim would take them).
+func keyStates(ctx context.Context, sc StateChecker, dc DoneChecker, keys []string) (map[string]KeyState, error) {
+	if sc != nil {
+		return sc.States(ctx, keys)
+	}
+	done, err := dc.Done(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	states := make(map[string]KeyState, len(done))
+	for k, d := range done {
+		if d {
+			states[k] = KeyDone
+		}
+	}
+	return states, nil
+}
