@@ -13,3 +13,9 @@ func PlanUnscreened(asOf date.Date, policy *Policy, p Portfolio) ([]Action, erro
 func PlanWorkers(asOf date.Date, policy *Policy, p Portfolio, workers int) ([]Action, error) {
 	return planDay(func(*Customer) date.Date { return asOf }, policy, p, nil, true, workers)
 }
+
+// MaxPlanWorkers is how many workers Plan may use for policy and p's
+// History, for TestPlanWorkersDefault.
+func MaxPlanWorkers(policy *Policy, p Portfolio) int {
+	return (&planner{policy: policy, p: &p}).maxWorkers()
+}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/overduehq/overdue/schedule"
 	"github.com/rickb777/date/v2"
 )
 
@@ -45,14 +46,46 @@ func (pl *planner) screenParts(n int) int {
 	return max(1, min(pl.maxWorkers(), n/screenMin))
 }
 
-// maxWorkers is Policy.PlanWorkers (0 and 1: the calling goroutine
-// alone), at most GOMAXPROCS; 1 when explaining, which follows one
+// maxWorkers is Policy.PlanWorkers, at most GOMAXPROCS: 1 (the calling
+// goroutine alone) for 1; for 0, GOMAXPROCS when the day calls no code of
+// the app (ownCode), else 1. It is 1 when explaining, which follows one
 // invoice's planning step by step.
 func (pl *planner) maxWorkers() int {
 	if pl.explain != nil {
 		return 1
 	}
-	return max(1, min(pl.policy.PlanWorkers, runtime.GOMAXPROCS(0)))
+	n := pl.policy.PlanWorkers
+	if n == 0 {
+		if !ownCode(pl.policy, pl.p.History) {
+			return 1
+		}
+		n = runtime.GOMAXPROCS(0)
+	}
+	return max(1, min(n, runtime.GOMAXPROCS(0)))
+}
+
+// ownCode reports whether planning with policy and history calls only
+// code of this module, which is safe for concurrent use: no FX, a calendar
+// that is nil, a BusinessCalendar or one of package schedule's, and a
+// history that is nil, a HistoryMap or a Snapshot (what the stores in
+// store/ return). Any other calls the app, whose code need not be safe
+// for concurrent use.
+func ownCode(policy *Policy, history History) bool {
+	if policy.FX != nil {
+		return false
+	}
+	switch c := policy.Calendar; c.(type) {
+	case nil, BusinessCalendar:
+	default:
+		if !schedule.Builtin(c) {
+			return false
+		}
+	}
+	switch history.(type) {
+	case nil, HistoryMap, Snapshot:
+		return true
+	}
+	return false
 }
 
 // planCustomers plans the customers custs (sorted by ID) and returns their

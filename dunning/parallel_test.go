@@ -14,6 +14,7 @@ import (
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/charge"
 	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/overduehq/overdue/schedule"
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
@@ -292,8 +293,15 @@ type inFlight struct {
 }
 
 func (f *inFlight) Progress(id string) (dunning.Progress, bool) {
-	n := f.now.Add(1)
+	f.enter()
 	defer f.now.Add(-1)
+	return f.h.Progress(id)
+}
+
+// enter counts a call under way (the caller leaves with f.now.Add(-1)),
+// keeping the most at once, and when wait is set holds the first call.
+func (f *inFlight) enter() {
+	n := f.now.Add(1)
 	for {
 		m := f.most.Load()
 		if n <= m || f.most.CompareAndSwap(m, n) {
@@ -305,14 +313,13 @@ func (f *inFlight) Progress(id string) (dunning.Progress, bool) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	return f.h.Progress(id)
 }
 
-// TestPlanWorkersDefaultIsOneGoroutine: an app's History need not be safe
-// for concurrent use unless the policy asks for workers. With PlanWorkers
-// unset (and 1), a day big enough for several workers calls it from one
-// goroutine only; with PlanWorkers 2 the calls overlap (the control that
-// shows the count sees concurrency when there is some).
+// TestPlanWorkersDefaultIsOneGoroutine: an app's History and Calendar need
+// not be safe for concurrent use unless the policy asks for workers. With
+// PlanWorkers unset (and 1), a day big enough for several workers calls
+// them from one goroutine only; with PlanWorkers 2 the calls overlap (the
+// control that shows the count sees concurrency when there is some).
 func TestPlanWorkersDefaultIsOneGoroutine(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("needs GOMAXPROCS ≥ 2 for the control")
@@ -320,18 +327,27 @@ func TestPlanWorkersDefaultIsOneGoroutine(t *testing.T) {
 	pf := benchPortfolioMap(4_000, 120_000) // 1,000 invoices a due day, 3 steps dated asOf: 3,000 actions
 	for _, tc := range []struct {
 		workers int
+		cal     bool // count the Calendar's calls, not the History's
 		wait    bool
 		want    func(most int32) bool
 	}{
-		{0, false, func(m int32) bool { return m == 1 }},
-		{1, false, func(m int32) bool { return m == 1 }},
-		{2, true, func(m int32) bool { return m >= 2 }},
+		{0, false, false, func(m int32) bool { return m == 1 }},
+		{1, false, false, func(m int32) bool { return m == 1 }},
+		{2, false, true, func(m int32) bool { return m >= 2 }},
+		{0, true, false, func(m int32) bool { return m == 1 }},
+		{2, true, true, func(m int32) bool { return m >= 2 }},
 	} {
 		pol := stdPolicy()
 		pol.PlanWorkers = tc.workers
-		h := &inFlight{h: pf.History, wait: tc.wait}
 		p := pf
-		p.History = h
+		var f *inFlight
+		if tc.cal {
+			f = &inFlight{wait: tc.wait}
+			pol.Calendar = f
+		} else {
+			f = &inFlight{h: pf.History, wait: tc.wait}
+			p.History = f
+		}
 		acts, err := dunning.Plan(benchAsOf, pol, p)
 		if err != nil {
 			t.Fatal(err)
@@ -339,8 +355,56 @@ func TestPlanWorkersDefaultIsOneGoroutine(t *testing.T) {
 		if len(acts) != 3_000 {
 			t.Fatalf("PlanWorkers %d: %d actions, want 3,000", tc.workers, len(acts))
 		}
-		if m := h.most.Load(); !tc.want(m) {
-			t.Errorf("PlanWorkers %d: History ran %d calls at once", tc.workers, m)
+		if m := f.most.Load(); !tc.want(m) {
+			t.Errorf("PlanWorkers %d (calendar %v): the app's code ran %d calls at once", tc.workers, tc.cal, m)
+		}
+	}
+}
+
+// IsBusinessDay makes inFlight an app's calendar (every day a business
+// day), counted as Progress counts.
+func (f *inFlight) IsBusinessDay(date.Date) bool {
+	f.enter()
+	defer f.now.Add(-1)
+	return true
+}
+
+// TestPlanWorkersDefault: by default Plan uses every core only when the day
+// calls no code of the app; PlanWorkers 1 never does, and n > 1 uses up to
+// n, at most GOMAXPROCS.
+func TestPlanWorkersDefault(t *testing.T) {
+	g := runtime.GOMAXPROCS(0)
+	own := dunning.BusinessCalendar{Weekend: []time.Weekday{time.Saturday, time.Sunday}}
+	app := &inFlight{}
+	fx := func(a decimal.Decimal, _, _ dunning.Currency, _ date.Date) (decimal.Decimal, error) { return a, nil }
+	for _, tc := range []struct {
+		name    string
+		workers int
+		cal     schedule.Calendar
+		fx      bool
+		h       dunning.History
+		want    int
+	}{
+		{"nothing of the app's", 0, nil, false, nil, g},
+		{"HistoryMap", 0, nil, false, dunning.HistoryMap{}, g},
+		{"Snapshot", 0, nil, false, dunning.Snapshot{}, g},
+		{"BusinessCalendar", 0, own, false, nil, g},
+		{"schedule's calendars", 0, schedule.Combine(schedule.MonToFri(), schedule.Holidays(day("2026-12-25"))), false, nil, g},
+		{"the app's History", 0, nil, false, app, 1},
+		{"the app's Calendar", 0, app, false, nil, 1},
+		{"the app's Calendar in Combine", 0, schedule.Combine(schedule.MonToFri(), app), false, nil, 1},
+		{"FX", 0, nil, true, nil, 1},
+		{"one", 1, nil, false, nil, 1},
+		{"two, the app's History", 2, nil, false, app, min(2, g)},
+		{"more than the cores", g + 3, nil, false, nil, g},
+	} {
+		pol := stdPolicy()
+		pol.PlanWorkers, pol.Calendar = tc.workers, tc.cal
+		if tc.fx {
+			pol.FX = fx
+		}
+		if got := dunning.MaxPlanWorkers(pol, dunning.Portfolio{History: tc.h}); got != tc.want {
+			t.Errorf("%s: PlanWorkers %d plans on %d goroutines, want %d", tc.name, tc.workers, got, tc.want)
 		}
 	}
 }

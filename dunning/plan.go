@@ -166,8 +166,8 @@ func (a *Action) Record(out Outcome, at time.Time) Record {
 // carried out for one customer's data carries its Problem too, so one bad
 // record does not stop the run.
 //
-// A big day may be planned on several goroutines (Policy.PlanWorkers > 1;
-// off by default): the invoices are checked in parts and the customers
+// A big day may be planned on several goroutines (Policy.PlanWorkers; by
+// default only when it calls no code of the app): the invoices are checked in parts and the customers
 // planned in contiguous ranges of their sorted order, each by a planner
 // of its own, and the results joined in order, so the plan is the one a
 // single goroutine gives, byte for byte. Plan returns only once every goroutine it started

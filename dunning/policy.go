@@ -101,16 +101,18 @@ type Policy struct {
 	// ("https://pay.example.com/n/{number}"); text messages point to it.
 	NoticeURL string `json:"notice_url,omitempty"`
 	// PlanWorkers is how many goroutines Plan, PlanAt and the Runner's
-	// planning may check a day's invoices and plan its customers with: 0
-	// (the default) and 1 do it all on the calling goroutine; n > 1 uses
-	// up to n, never more than runtime.GOMAXPROCS (set
-	// runtime.GOMAXPROCS(0) to use every core). Each worker gets at least
+	// planning may check a day's invoices and plan its customers with,
+	// never more than runtime.GOMAXPROCS. 0 (the default) uses up to
+	// GOMAXPROCS when the day calls no code of the app (no FX; a Calendar
+	// that is nil, a BusinessCalendar or one of package schedule's; a
+	// History that is nil, a HistoryMap or the Snapshot the stores in
+	// store/ return), else only the calling goroutine. 1 always plans on
+	// the calling goroutine; n > 1 uses up to n, and then the app's
+	// History, Calendar and FX are called from several goroutines at once,
+	// so they must be safe for concurrent use. Each worker gets at least
 	// 1,024 invoices with a step due to plan (and 8,192 invoices to
-	// check), so a small day runs on fewer; the plan is the same either
-	// way, byte for byte. With more than one worker, the app's History,
-	// Calendar and FX are called from several goroutines at once, so they
-	// must then be safe for concurrent use (those of this module are).
-	// Negative is invalid.
+	// check), so a small day runs on one; the plan is the same either way,
+	// byte for byte. Negative is invalid.
 	PlanWorkers int `json:"plan_workers,omitempty"`
 
 	byName map[string]int
@@ -168,7 +170,7 @@ func (p *Policy) Validate() error {
 		byName[p.Workflows[i].Name] = i
 	}
 	if p.PlanWorkers < 0 {
-		return &FieldError{Field: "plan_workers", Value: fmt.Sprint(p.PlanWorkers), Reason: "must not be negative (0 or 1: one goroutine)"}
+		return &FieldError{Field: "plan_workers", Value: fmt.Sprint(p.PlanWorkers), Reason: "must not be negative (0: automatic, 1: one goroutine)"}
 	}
 	if p.Segments != nil {
 		if err := p.checkSegments(); err != nil {

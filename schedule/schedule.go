@@ -344,6 +344,25 @@ func Combine(cals ...Calendar) Calendar {
 	return c
 }
 
+// Builtin reports whether c is one of this package's calendars (EveryDay,
+// Weekend, MonToFri, Holidays, or a Combine of such): their days are fixed
+// when they are made, so they are safe for concurrent use and call no code
+// of the app. A nil c is not a calendar and reports false.
+func Builtin(c Calendar) bool {
+	switch c := c.(type) {
+	case everyDay, weekend, holidays:
+		return true
+	case combined:
+		for _, cal := range c {
+			if !Builtin(cal) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // AddBusinessDays moves n business days from d (backwards for negative n);
 // n = 0 returns d. It gives up after 366 days without a business day and
 // returns the day reached.

@@ -351,3 +351,33 @@ func TestEndOfMonthAndPreviousOffsets(t *testing.T) {
 		t.Error("previous+10 as the first step got a date")
 	}
 }
+
+// appCalendar is a calendar of the app's: not one of the package's.
+type appCalendar struct{}
+
+func (appCalendar) IsBusinessDay(date.Date) bool { return true }
+
+func TestBuiltin(t *testing.T) {
+	xmas := date.New(2026, time.December, 25)
+	for _, tc := range []struct {
+		name string
+		cal  schedule.Calendar
+		want bool
+	}{
+		{"EveryDay", schedule.EveryDay(), true},
+		{"Weekend", schedule.Weekend(time.Friday), true},
+		{"MonToFri", schedule.MonToFri(), true},
+		{"Holidays", schedule.Holidays(xmas), true},
+		{"Combine of the package's", schedule.Combine(schedule.MonToFri(), schedule.Holidays(xmas), nil), true},
+		{"Combine of none", schedule.Combine(), true},
+		{"nested Combine", schedule.Combine(schedule.Combine(schedule.EveryDay()), schedule.MonToFri()), true},
+		{"nil", nil, false},
+		{"the app's", appCalendar{}, false},
+		{"Combine with the app's", schedule.Combine(schedule.MonToFri(), appCalendar{}), false},
+		{"nested Combine with the app's", schedule.Combine(schedule.Combine(appCalendar{}), schedule.MonToFri()), false},
+	} {
+		if got := schedule.Builtin(tc.cal); got != tc.want {
+			t.Errorf("Builtin(%s) = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
