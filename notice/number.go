@@ -36,13 +36,13 @@ func NumberFor(key string) string {
 	var buf [128]byte // keys are shorter: no copy of the key on the heap
 	sum := sha256.Sum256(append(buf[:0], key...))
 	v := binary.BigEndian.Uint64(sum[:8]) >> (64 - 5*(NumberLen-1))
-	var b [NumberLen]byte // on the stack: the string is the one allocation
+	b := make([]byte, NumberLen)
 	for i := NumberLen - 2; i >= 0; i-- {
 		b[i] = crockford[v&31]
 		v >>= 5
 	}
 	b[NumberLen-1] = crockford[luhn32(b[:NumberLen-1], 2)]
-	return string(b[:])
+	return string(b)
 }
 
 // luhn32 runs Luhn mod 32 over s from the right, the rightmost digit
