@@ -152,3 +152,21 @@ func TestPaymentReference(t *testing.T) {
 		t.Errorf("13 invoices: %d characters", len(got))
 	}
 }
+
+// BenchmarkParseNumber reads a number as NumberFor writes it (canonical:
+// every notice Plan validates) and as a customer may write it (loose: lower
+// case with a hyphen, the general path), the baseline in the same run.
+func BenchmarkParseNumber(b *testing.B) {
+	n := notice.NumberFor("inv/c1/i1/standard/due+14/c0")
+	loose := strings.ToLower(n[:5] + "-" + n[5:])
+	for _, tc := range []struct{ name, s string }{{"canonical", n}, {"loose", loose}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if p, err := notice.ParseNumber(tc.s); err != nil || p != n {
+					b.Fatal(p, err)
+				}
+			}
+		})
+	}
+}
