@@ -2,6 +2,7 @@ package dunning
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/overduehq/overdue/dunning/charge"
 	"github.com/overduehq/overdue/notice"
@@ -116,6 +117,27 @@ type Policy struct {
 	PlanWorkers int `json:"plan_workers,omitempty"`
 
 	byName map[string]int
+	// builtin is the built-in template set of a validated policy, parsed
+	// on first use and shared by the policy's copies (templates).
+	builtin *builtinSet
+}
+
+// builtinSet holds notice.Builtin(), parsed once, on first use: parsing
+// it takes milliseconds, which Render, Statement and a Plan that checks
+// notices paid on every call before.
+type builtinSet struct {
+	once sync.Once
+	set  *notice.Set
+}
+
+// get returns the built-in set, parsing it on the first call; a nil
+// builtinSet (a policy never validated) parses it on every call.
+func (b *builtinSet) get() *notice.Set {
+	if b == nil {
+		return notice.Builtin()
+	}
+	b.once.Do(func() { b.set = notice.Builtin() })
+	return b.set
 }
 
 // Workflow returns the named workflow.
@@ -232,6 +254,9 @@ func (p *Policy) Validate() error {
 		}
 	}
 	p.byName = byName
+	if p.builtin == nil {
+		p.builtin = &builtinSet{}
+	}
 	return nil
 }
 
@@ -302,14 +327,16 @@ func (p *Policy) payByDays(s notice.Stage, j notice.Jurisdiction, k notice.Party
 	return max(d, minDays)
 }
 
-// templates returns the policy's template set backed by the built-in one;
-// it parses the built-in templates, so callers keep the result.
-// The set renders under the policy's RenderLimits.
+// templates returns the policy's template set backed by the built-in one,
+// rendering under the policy's RenderLimits. The built-in set is parsed
+// once per validated policy (builtinSet); Templates and RenderLimits are
+// read on every call, so a change to either after Validate holds.
 func (p *Policy) templates() *notice.Set {
+	b := p.builtin.get()
 	if p.Templates == nil {
-		return notice.Builtin().WithLimits(p.RenderLimits)
+		return b.WithLimits(p.RenderLimits)
 	}
-	return p.Templates.With(notice.Builtin()).WithLimits(p.RenderLimits)
+	return p.Templates.With(b).WithLimits(p.RenderLimits)
 }
 
 // Render fills the Subject, Text and HTML of the notices of acts from the

@@ -688,3 +688,31 @@ func TestStatementStepTemplates(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkStatement: Policy.Statement on a validated policy, which
+// parses the built-in templates once, beside the same policy never
+// validated, which parses them on every call (what every call paid
+// before policies kept them): the baseline of the same run.
+func BenchmarkStatement(b *testing.B) {
+	pf := statementPortfolio("en")
+	req := dunning.StatementRequest{CustomerID: "c1", Currency: "EUR", From: day("2026-03-12"), To: day("2026-04-10")}
+	validated := dunningtest.Policy(statementWorkflow(30))
+	for _, bc := range []struct {
+		name string
+		pol  func() *dunning.Policy
+	}{
+		{"validated", func() *dunning.Policy { return validated }},
+		{"never-validated", func() *dunning.Policy {
+			return &dunning.Policy{Workflows: validated.Workflows, Creditor: validated.Creditor, Payment: validated.Payment}
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bc.pol().Statement(pf, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
