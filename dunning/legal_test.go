@@ -2,6 +2,7 @@ package dunning_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -223,11 +224,31 @@ func TestPolicyJSONPayByStageAndLaw(t *testing.T) {
 		pol.Creditor.Registration.Number != "01234567" {
 		t.Errorf("parsed %+v", pol)
 	}
-	for _, bad := range []string{`"pay_by_stage": {"final-notice": -1}`, `"law": "xx"`, `"pay_by_stage": {"finale": 3}`} {
-		js := `{"workflows": [{"name": "w", "steps": [{"name": "s", "at": "due+14", "action": "email"}]}], "creditor": {"name": "C"}, ` + bad + `}`
-		if _, err := dunning.ParsePolicy([]byte(js)); err == nil {
-			t.Errorf("%s: accepted", bad)
+	for _, bad := range []struct{ js, field string }{
+		{`"pay_by_stage": {"final-notice": -1}`, "pay_by_stage.final-notice"},
+		{`"law": "xx"`, "law"},
+		{`"pay_by_stage": {"finale": 3}`, ""},
+		// A year at most, as pay_by_days: a pay-by date ten million days
+		// on is no date a notice can state.
+		{`"pay_by_stage": {"final-notice": 366}`, "pay_by_stage.final-notice"},
+		{`"pay_by_stage": {"final-notice": 10000000}`, "pay_by_stage.final-notice"},
+		// A statement of account sets no deadline: the key would do nothing.
+		{`"pay_by_stage": {"statement-of-account": 10}`, "pay_by_stage.statement-of-account"},
+	} {
+		js := `{"workflows": [{"name": "w", "steps": [{"name": "s", "at": "due+14", "action": "email"}]}], "creditor": {"name": "C"}, ` + bad.js + `}`
+		_, err := dunning.ParsePolicy([]byte(js))
+		var fe *dunning.FieldError
+		switch {
+		case err == nil:
+			t.Errorf("%s: accepted", bad.js)
+		case bad.field != "" && (!errors.As(err, &fe) || fe.Field != bad.field):
+			t.Errorf("%s: %v, want an error naming %s", bad.js, err, bad.field)
 		}
+	}
+	// The longest allowed stands.
+	js = `{"workflows": [{"name": "w", "steps": [{"name": "s", "at": "due+14", "action": "email"}]}], "creditor": {"name": "C"}, "pay_by_stage": {"final-notice": 365}}`
+	if _, err := dunning.ParsePolicy([]byte(js)); err != nil {
+		t.Errorf("365 days: %v", err)
 	}
 }
 

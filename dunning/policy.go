@@ -2,6 +2,8 @@ package dunning
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/overduehq/overdue/dunning/charge"
@@ -84,8 +86,9 @@ type Policy struct {
 	// PayByDays is how many days after the notice date the notice's pay-by
 	// date falls (default 7).
 	PayByDays int `json:"pay_by_days,omitempty"`
-	// PayByStage sets PayByDays per stage ({"letter-before-action": 30});
-	// a stage it omits uses PayByDays. Either way a notice gets at least
+	// PayByStage sets PayByDays per stage ({"letter-before-action": 30},
+	// each 0 to MaxPayByDays; not "statement-of-account", which has no
+	// pay-by date); a stage it omits, or sets to 0, uses PayByDays. Either way a notice gets at least
 	// the days the law of its claim expects (notice.MinPayByDays: a UK
 	// letter before action 14 days to a company, 30 to an individual).
 	PayByStage map[notice.Stage]int `json:"pay_by_stage,omitempty"`
@@ -240,9 +243,15 @@ func (p *Policy) Validate() error {
 	if p.PayByDays < 0 || p.PayByDays > MaxPayByDays {
 		return &FieldError{Field: "pay_by_days", Value: fmt.Sprint(p.PayByDays), Reason: fmt.Sprintf("must be between 0 (the default, 7) and %d", MaxPayByDays)}
 	}
-	for st, d := range p.PayByStage {
-		if !st.Valid() || d < 0 {
-			return &FieldError{Field: "pay_by_stage." + st.String(), Value: fmt.Sprint(d), Reason: "must be a stage's name with days not negative"}
+	for _, st := range slices.Sorted(maps.Keys(p.PayByStage)) { // the same error for the same policy
+		d, field := p.PayByStage[st], "pay_by_stage."+st.String()
+		switch {
+		case !st.Valid():
+			return &FieldError{Field: field, Value: fmt.Sprint(d), Reason: "names no stage"}
+		case st == notice.StatementOfAccount:
+			return &FieldError{Field: field, Value: fmt.Sprint(d), Reason: "a statement of account has no pay-by date"}
+		case d < 0 || d > MaxPayByDays:
+			return &FieldError{Field: field, Value: fmt.Sprint(d), Reason: fmt.Sprintf("must be between 0 (pay_by_days) and %d", MaxPayByDays)}
 		}
 	}
 	if p.Law != "" && !p.Law.Valid() {
