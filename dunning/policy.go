@@ -88,9 +88,10 @@ type Policy struct {
 	PayByDays int `json:"pay_by_days,omitempty"`
 	// PayByStage sets PayByDays per stage ({"letter-before-action": 30},
 	// each 0 to MaxPayByDays; not "statement-of-account", which has no
-	// pay-by date); a stage it omits, or sets to 0, uses PayByDays. Either way a notice gets at least
-	// the days the law of its claim expects (notice.MinPayByDays: a UK
-	// letter before action 14 days to a company, 30 to an individual).
+	// pay-by date); a stage it omits, or sets to 0, uses PayByDays. Either
+	// way a notice gets at least the days the law of its claim expects
+	// (notice.MinPayByDays: a UK letter before action 14 days to a company,
+	// 30 to an individual).
 	PayByStage map[notice.Stage]int `json:"pay_by_stage,omitempty"`
 	// Law is the jurisdiction every claim is made under; empty: the
 	// statutory interest regime's (uk, de, fr, eu), else none.
@@ -120,27 +121,11 @@ type Policy struct {
 	PlanWorkers int `json:"plan_workers,omitempty"`
 
 	byName map[string]int
-	// builtin is the built-in template set of a validated policy, parsed
-	// on first use and shared by the policy's copies (templates).
-	builtin *builtinSet
-}
-
-// builtinSet holds notice.Builtin(), parsed once, on first use: parsing
-// it takes milliseconds, which Render, Statement and a Plan that checks
-// notices paid on every call before.
-type builtinSet struct {
-	once sync.Once
-	set  *notice.Set
-}
-
-// get returns the built-in set, parsing it on the first call; a nil
-// builtinSet (a policy never validated) parses it on every call.
-func (b *builtinSet) get() *notice.Set {
-	if b == nil {
-		return notice.Builtin()
-	}
-	b.once.Do(func() { b.set = notice.Builtin() })
-	return b.set
+	// builtin returns the built-in template set of a validated policy,
+	// parsed on the first call and shared by the policy's copies
+	// (templates): parsing it takes milliseconds, which Render, Statement
+	// and a Plan that checks notices paid on every call before.
+	builtin func() *notice.Set
 }
 
 // Workflow returns the named workflow.
@@ -264,7 +249,7 @@ func (p *Policy) Validate() error {
 	}
 	p.byName = byName
 	if p.builtin == nil {
-		p.builtin = &builtinSet{}
+		p.builtin = sync.OnceValue(notice.Builtin)
 	}
 	return nil
 }
@@ -338,10 +323,16 @@ func (p *Policy) payByDays(s notice.Stage, j notice.Jurisdiction, k notice.Party
 
 // templates returns the policy's template set backed by the built-in one,
 // rendering under the policy's RenderLimits. The built-in set is parsed
-// once per validated policy (builtinSet); Templates and RenderLimits are
-// read on every call, so a change to either after Validate holds.
+// once per validated policy (builtin), on every call for a policy never
+// validated; Templates and RenderLimits are read on every call, so a
+// change to either after Validate holds.
 func (p *Policy) templates() *notice.Set {
-	b := p.builtin.get()
+	var b *notice.Set
+	if p.builtin != nil {
+		b = p.builtin()
+	} else {
+		b = notice.Builtin()
+	}
 	if p.Templates == nil {
 		return b.WithLimits(p.RenderLimits)
 	}
