@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/overduehq/overdue/notice"
 	"pgregory.net/rapid"
@@ -132,6 +133,54 @@ func TestNumberCheckDigit(t *testing.T) {
 			t.Errorf("ParseNumber(%q) passes", bad)
 		}
 	}
+}
+
+// FuzzParseNumber reads what a customer may type as a notice number. It
+// never panics; a number it accepts is canonical (ten Crockford digits
+// that ParseNumber returns unchanged), has one digit for each character
+// typed other than a space or a hyphen, and maps each of them as the doc
+// says: the same digit upper-cased, O as 0, I or L as 1.
+func FuzzParseNumber(f *testing.F) {
+	n := notice.NumberFor("inv/c1/i1/standard/due+14/c0")
+	for _, s := range []string{n, strings.ToLower(n), n[:4] + " - " + n[4:], "oooooooooo", "", "ÄBCDEFGHJK", n + "0", "ıIlL0Oo--  "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := notice.ParseNumber(s)
+		if err != nil {
+			if got != "" {
+				t.Fatalf("ParseNumber(%q) = %q with error %v", s, got, err)
+			}
+			return
+		}
+		if len(got) != notice.NumberLen {
+			t.Fatalf("ParseNumber(%q) = %q: %d characters", s, got, len(got))
+		}
+		if again, err := notice.ParseNumber(got); err != nil || again != got {
+			t.Fatalf("ParseNumber(%q) = %q, %v: not canonical", got, again, err)
+		}
+		var typed []rune
+		for _, r := range s {
+			if r != ' ' && r != '-' {
+				typed = append(typed, r)
+			}
+		}
+		if len(typed) != len(got) {
+			t.Fatalf("ParseNumber(%q) = %q from %d characters", s, got, len(typed))
+		}
+		for i, r := range typed {
+			want := unicode.ToUpper(r)
+			switch want {
+			case 'O':
+				want = '0'
+			case 'I', 'L':
+				want = '1'
+			}
+			if rune(got[i]) != want || !strings.ContainsRune(alphabet, want) {
+				t.Fatalf("ParseNumber(%q) = %q: character %d %q read as %q", s, got, i, r, got[i])
+			}
+		}
+	})
 }
 
 func TestPaymentReference(t *testing.T) {
