@@ -79,28 +79,30 @@ func (r Registration) IsZero() bool {
 func (p Party) LegalLines(lang string) []string {
 	r := p.Registration
 	de := baseLang(lang) == "de"
+	// lbl is a label in the footer's language: the law asks for the
+	// particulars, not for English ones.
+	lbl := func(en, ger string) string {
+		if de {
+			return ger
+		}
+		return en
+	}
 	var out []string
 	if !r.IsZero() {
 		if p.Country == "GB" {
 			s := p.Name
 			if r.Register != "" {
-				s += ", registered in " + r.Register
+				s += lbl(", registered in ", ", eingetragen in ") + r.Register
 			}
 			if r.Number != "" {
-				s += ", company number " + r.Number
+				s += lbl(", company number ", ", Registernummer ") + r.Number
 			}
 			out = append(out, s)
 			if r.Office != "" {
-				out = append(out, "Registered office: "+r.Office)
+				out = append(out, lbl("Registered office: ", "Eingetragener Sitz: ")+r.Office)
 			}
 		} else {
 			var parts []string
-			lbl := func(en, ger string) string {
-				if de {
-					return ger
-				}
-				return en
-			}
 			if r.Office != "" {
 				parts = append(parts, lbl("Registered office: ", "Sitz: ")+r.Office)
 			}
@@ -125,11 +127,7 @@ func (p Party) LegalLines(lang string) []string {
 		}
 	}
 	if p.TaxID != "" {
-		if de {
-			out = append(out, "USt-IdNr.: "+p.TaxID)
-		} else {
-			out = append(out, "VAT number: "+p.TaxID)
-		}
+		out = append(out, lbl("VAT number: ", "USt-IdNr.: ")+p.TaxID)
 	}
 	return out
 }

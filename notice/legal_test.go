@@ -557,3 +557,18 @@ func TestKindAndLawFromJSON(t *testing.T) {
 		t.Errorf("law uk: %v %q", err, n.Law)
 	}
 }
+
+// A UK company's footer is in the notice's language: a German notice says
+// "eingetragen in", never "registered in" beside its German VAT label.
+func TestLegalLinesUKInGerman(t *testing.T) {
+	p := notice.Party{Name: "Thames Tooling Ltd", Country: "GB", TaxID: "GB123456789",
+		Registration: notice.Registration{Register: "England and Wales", Number: "01234567", Office: "10 River Road, London SE1 9AA"}}
+	for lang, want := range map[string][]string{
+		"en": {"Thames Tooling Ltd, registered in England and Wales, company number 01234567", "Registered office: 10 River Road, London SE1 9AA", "VAT number: GB123456789"},
+		"de": {"Thames Tooling Ltd, eingetragen in England and Wales, Registernummer 01234567", "Eingetragener Sitz: 10 River Road, London SE1 9AA", "USt-IdNr.: GB123456789"},
+	} {
+		if diff := cmp.Diff(want, p.LegalLines(lang)); diff != "" {
+			t.Errorf("LegalLines(%q) (-want +got):\n%s", lang, diff)
+		}
+	}
+}
