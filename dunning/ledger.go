@@ -2,6 +2,7 @@ package dunning
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -51,7 +52,7 @@ func Advance(p *Progress, rec Record, i int) {
 		if rec.Outcome == Failed && retraceDepth(rec.Key) > 0 {
 			p.Bounced = rec.Key // the next contact, or the step's OnBounce
 		}
-		if rec.Kind.IsNotice() && rec.Date > p.Last {
+		if rec.Kind.IsNotice() && rec.Outcome != Failed && rec.Date > p.Last {
 			p.Last = rec.Date
 		}
 		return
@@ -65,8 +66,8 @@ func Advance(p *Progress, rec Record, i int) {
 	} else if step > p.Step {
 		p.Step = step
 	}
-	if rec.Kind.IsNotice() && rec.Date > p.Last {
-		p.Last = rec.Date
+	if rec.Kind.IsNotice() && rec.Outcome != Failed && rec.Date > p.Last {
+		p.Last = rec.Date // a notice that failed for good never reached the customer
 	}
 	if rec.Kind == HoldAction {
 		p.Held = true
@@ -103,6 +104,20 @@ func MarkBounced(p *Progress, rec Record, i int) {
 		l := p.log()
 		if rec.Outcome != Failed && l.Count > 0 {
 			l.Count-- // nor does it count towards Workflow.MaxNotices
+		}
+		if rec.Outcome != Failed {
+			// Nor is it a notice the customer got: its day leaves the
+			// recent days (the customer limits) and, if it was the last,
+			// Last falls back to the latest day left (zero if none), so
+			// no later notice claims it. Another notice of the same day
+			// goes with it: a notice may claim too little, never too much.
+			l.Recent = slices.DeleteFunc(slices.Clone(l.Recent), func(d date.Date) bool { return d == rec.Date })
+			if p.Last == rec.Date {
+				p.Last = 0
+				if n := len(l.Recent); n > 0 {
+					p.Last = l.Recent[n-1]
+				}
+			}
 		}
 		l.Refunded = rec.Key
 		p.Notices = l

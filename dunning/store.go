@@ -19,7 +19,9 @@ type Progress struct {
 	Workflow string `json:"workflow"`
 	// Step is the index of the most advanced step done (-1: none yet).
 	Step int `json:"step"`
-	// Last is the day of the last notice (zero: none).
+	// Last is the day of the last notice that reached the customer (zero:
+	// none): a notice that failed for good or bounced is none, so no later
+	// notice says it was sent, and it starts no minimum gap.
 	Last date.Date `json:"last,omitzero"`
 	// Fees charged so far in this cycle, in the invoice's currency.
 	Fees decimal.Decimal `json:"fees"`
@@ -52,7 +54,8 @@ type NoticeLog struct {
 	// or bounced does not count), for Workflow.MaxNotices.
 	Count int `json:"count,omitempty"`
 	// Recent holds the days of the invoice's latest notices, oldest first,
-	// at most MaxRecent of them, for the customer limits (CustomerLimits).
+	// at most MaxRecent of them, for the customer limits (CustomerLimits);
+	// a notice that failed for good or bounced has no day here.
 	Recent []date.Date `json:"recent,omitempty"`
 	// Refunded is the key of the last bounced notice whose fees were taken
 	// back from Progress.Fees ("" if none), so a second bounce event takes

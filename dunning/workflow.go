@@ -235,7 +235,9 @@ type Workflow struct {
 	Grouping Grouping `json:"grouping,omitempty"` // default PerInvoice
 	CatchUp  CatchUp  `json:"catch_up,omitempty"` // default Progressive
 	// MinGapDays is the least number of days between two notices of one
-	// invoice (not applied between the steps SendAllMissed catches up on).
+	// invoice (not applied between the steps SendAllMissed catches up on);
+	// a notice that failed for good or bounced starts no gap
+	// (Progress.Last).
 	MinGapDays int `json:"min_gap_days,omitempty"`
 	// MaxNotices is the most notices one invoice receives in a cycle
 	// (listed on a customer's notice or at a step of its own); once reached,
