@@ -200,3 +200,23 @@ func TestREADMEPolicyParses(t *testing.T) {
 		t.Fatalf("README policy: %v", err)
 	}
 }
+
+// The same bad policy always gets the same error: the first bad entry of
+// each currency map in the currencies' order, not in Go's random map order.
+func TestPolicyErrorDeterministic(t *testing.T) {
+	for _, tc := range []struct{ doc, field string }{
+		{`{"workflows":[{"name":"std","steps":[{"name":"due","at":"due","action":"email"}]}],"creditor":{"name":"N"},
+		  "min_amount":{"USD":"0.001","GBP":"0.001","EUR":"0.001"}}`, "min_amount.EUR"},
+		{`{"workflows":[{"name":"std","steps":[{"name":"due","at":"due","action":"email",
+		  "fee":{"kind":"per-notice","amounts":{"USD":"1.005","JPY":"0.5","GBP":"1.005","EUR":"1.005"}}}]}],"creditor":{"name":"N"}}`, "workflows[0].steps[0].fee.amounts.EUR"},
+		{`{"workflows":[{"name":"std","steps":[{"name":"due","at":"due","action":"email","min_amount":{"USD":"-1","EUR":"-1"}}]}],"creditor":{"name":"N"}}`, "workflows[0].steps[0].min_amount.EUR"},
+	} {
+		for range 50 {
+			_, err := dunning.ParsePolicy([]byte(tc.doc))
+			var fe *dunning.FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Fatalf("got %v, want an error naming %s", err, tc.field)
+			}
+		}
+	}
+}

@@ -242,8 +242,8 @@ func (p *Policy) Validate() error {
 	if p.Law != "" && !p.Law.Valid() {
 		return &FieldError{Field: "law", Value: string(p.Law), Reason: `want "eu", "uk", "de" or "fr"`}
 	}
-	for c, v := range p.MinAmount {
-		if v.IsNegative() {
+	for _, c := range slices.Sorted(maps.Keys(p.MinAmount)) {
+		if v := p.MinAmount[c]; v.IsNegative() {
 			return &FieldError{Field: "min_amount." + string(c), Value: v.String(), Reason: "must not be negative"}
 		}
 	}

@@ -3,6 +3,7 @@ package dunning
 import (
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -298,8 +299,9 @@ func (c *Charges) checkStatutory(path string) error {
 // 1.005 EUR is refused, never rounded to 1.01). It runs before anything
 // else in Validate compares a number.
 func (p *Policy) checkPolicyNumbers() error {
-	for c, v := range p.MinAmount {
-		if err := checkCharged("min_amount."+string(c), v, c); err != nil {
+	// Every map in key order: the same policy always gets the same error.
+	for _, c := range slices.Sorted(maps.Keys(p.MinAmount)) {
+		if err := checkCharged("min_amount."+string(c), p.MinAmount[c], c); err != nil {
 			return err
 		}
 	}
@@ -308,8 +310,8 @@ func (p *Policy) checkPolicyNumbers() error {
 		for j := range w.Steps {
 			s := &w.Steps[j]
 			path := fmt.Sprintf("workflows[%d].steps[%d]", i, j)
-			for c, v := range s.MinAmount {
-				if err := checkCharged(path+".min_amount."+string(c), v, c); err != nil {
+			for _, c := range slices.Sorted(maps.Keys(s.MinAmount)) {
+				if err := checkCharged(path+".min_amount."+string(c), s.MinAmount[c], c); err != nil {
 					return err
 				}
 			}
@@ -324,8 +326,8 @@ func (p *Policy) checkPolicyNumbers() error {
 					name string
 					v    map[Currency]decimal.Decimal
 				}{{"amounts", f.Amounts}, {"min", f.Min}, {"max", f.Max}} {
-					for c, v := range m.v {
-						if err := checkCharged(path+".fee."+m.name+"."+string(c), v, c); err != nil {
+					for _, c := range slices.Sorted(maps.Keys(m.v)) {
+						if err := checkCharged(path+".fee."+m.name+"."+string(c), m.v[c], c); err != nil {
 							return err
 						}
 					}

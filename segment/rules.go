@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -172,8 +173,8 @@ func (rs *RuleSet) Validate() error {
 	if rs.Default.Workflow == "" {
 		add("default.workflow", "", "must name a workflow")
 	}
-	for name, k := range rs.Attributes {
-		if k < KindString || k > KindBool {
+	for _, name := range slices.Sorted(maps.Keys(rs.Attributes)) { // errors in one order
+		if k := rs.Attributes[name]; k < KindString || k > KindBool {
 			add("attributes."+name, fmt.Sprint(int(k)), "unknown kind")
 		}
 	}

@@ -514,3 +514,24 @@ func FuzzParse(f *testing.F) {
 		_ = fmt.Sprint(rs.Explain(s))
 	})
 }
+
+// A rule set's errors come in one order, the attributes' names sorted.
+func TestValidateErrorsInOrder(t *testing.T) {
+	rs := segment.RuleSet{Default: segment.Target{Workflow: "std"}, Attributes: map[string]segment.Kind{"zeta": 98, "alpha": 99, "mid": 97}}
+	want := ""
+	for range 30 {
+		err := rs.Validate()
+		if err == nil {
+			t.Fatal("unknown kinds accepted")
+		}
+		if want == "" {
+			want = err.Error()
+			if a, m, z := strings.Index(want, "attributes.alpha"), strings.Index(want, "attributes.mid"), strings.Index(want, "attributes.zeta"); !(a >= 0 && a < m && m < z) {
+				t.Fatalf("errors not in the attributes' order: %s", want)
+			}
+		}
+		if got := err.Error(); got != want {
+			t.Fatalf("one rule set, two errors:\n%s\n%s", want, got)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package charge
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/overduehq/overdue/dunning/money"
@@ -71,7 +73,8 @@ func (f Fee) Validate() error {
 		name string
 		v    map[money.Currency]decimal.Decimal
 	}{{"amounts", f.Amounts}, {"min", f.Min}, {"max", f.Max}} {
-		for c, v := range m.v {
+		for _, c := range slices.Sorted(maps.Keys(m.v)) { // the same fee, the same error
+			v := m.v[c]
 			if _, ok := c.MinorUnits(); !ok {
 				return &Error{Field: "fee." + m.name, Value: string(c), Reason: "is not an ISO 4217 code"}
 			}
@@ -80,7 +83,8 @@ func (f Fee) Validate() error {
 			}
 		}
 	}
-	for c, lo := range f.Min {
+	for _, c := range slices.Sorted(maps.Keys(f.Min)) {
+		lo := f.Min[c]
 		if hi, ok := f.Max[c]; ok && lo.GreaterThan(hi) {
 			return &Error{Field: "fee.min." + string(c), Value: lo.String(), Reason: "is above the maximum " + hi.String()}
 		}

@@ -444,3 +444,20 @@ func TestRegimeCoversItsCurrency(t *testing.T) {
 		t.Error("regime currencies")
 	}
 }
+
+// A fee with several bad currencies always names the first in order.
+func TestFeeValidateErrorInOrder(t *testing.T) {
+	f := charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[money.Currency]decimal.Decimal{"QQZ": dec("1"), "QQA": dec("1"), "QQM": dec("1")},
+		Min: map[money.Currency]decimal.Decimal{"USD": dec("5"), "EUR": dec("5")}, Max: map[money.Currency]decimal.Decimal{"USD": dec("1"), "EUR": dec("1")}}
+	for range 30 {
+		if err := f.Validate(); err == nil || !strings.Contains(err.Error(), "QQA") {
+			t.Fatalf("got %v, want the error on QQA", err)
+		}
+	}
+	f.Amounts = map[money.Currency]decimal.Decimal{"EUR": dec("1")}
+	for range 30 {
+		if err := f.Validate(); err == nil || !strings.Contains(err.Error(), "fee.min.EUR") {
+			t.Fatalf("got %v, want the error on fee.min.EUR", err)
+		}
+	}
+}
