@@ -203,6 +203,11 @@ func (c *calendarFile) calendar() (schedule.Calendar, error) {
 		if !ok {
 			return nil, &FieldError{Field: fmt.Sprintf("calendar.weekend[%d]", i), Value: s, Reason: "is not a weekday name (monday ... sunday)"}
 		}
+		if k := slices.Index(off, wd); k >= 0 {
+			// Each day once: a repeated day would also throw off the
+			// count below (seven entries of two days, or eight of seven).
+			return nil, &FieldError{Field: fmt.Sprintf("calendar.weekend[%d]", i), Value: s, Reason: fmt.Sprintf("repeats calendar.weekend[%d]", k)}
+		}
 		off = append(off, wd)
 	}
 	if len(off) == 7 {
