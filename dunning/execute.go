@@ -395,9 +395,9 @@ func (r *Runner) prepare(ctx context.Context, j *job) {
 		return
 	}
 	if w := r.Policy.SendWindow; w != nil && (a.Kind == Email || a.Kind == SMS || a.Kind == SendStatement) {
-		loc, err := time.LoadLocation(a.TimeZone)
-		if err != nil {
-			problem(fmt.Sprintf("customer %s: time zone %q: %v", a.CustomerID, a.TimeZone, err))
+		loc, why := loadZone(a.TimeZone)
+		if why != "" {
+			problem(fmt.Sprintf("customer %s: time zone %q: %s", a.CustomerID, a.TimeZone, why))
 			return
 		}
 		if now := r.clock().Now(); !w.Contains(now, loc) {

@@ -83,14 +83,28 @@ func (c *Customer) Today(now time.Time) (date.Date, error) {
 
 // Location loads the customer's time zone (UTC when empty).
 func (c *Customer) Location() (*time.Location, error) {
-	if c.TimeZone == "" {
-		return time.UTC, nil
-	}
-	loc, err := time.LoadLocation(c.TimeZone)
-	if err != nil {
-		return nil, &FieldError{Field: "customer[" + c.ID + "].time_zone", Value: c.TimeZone, Reason: "not an IANA time zone"}
+	loc, why := loadZone(c.TimeZone)
+	if why != "" {
+		return nil, &FieldError{Field: "customer[" + c.ID + "].time_zone", Value: c.TimeZone, Reason: why}
 	}
 	return loc, nil
+}
+
+// loadZone loads an IANA time zone, UTC for "", or says why it cannot. It
+// refuses "Local", which time.LoadLocation gives as the machine's own
+// zone: a plan would then depend on the host it runs on.
+func loadZone(name string) (*time.Location, string) {
+	switch name {
+	case "":
+		return time.UTC, ""
+	case "Local":
+		return nil, "is the machine's zone, not an IANA time zone"
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, "not an IANA time zone"
+	}
+	return loc, ""
 }
 
 // TermsKind says how an invoice's due date follows from its issue date.

@@ -3,6 +3,7 @@ package dunning_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -142,6 +143,33 @@ func TestPlanAtUnknownZone(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("PlanAt (-want +got):\n%s", diff)
+	}
+}
+
+// TestPlanAtLocalZone: "Local" is the machine's zone, not an IANA one, so
+// the same PlanAt call would plan different days on different hosts; the
+// customer is rejected like one with an unknown zone, and the others are
+// planned.
+func TestPlanAtLocalZone(t *testing.T) {
+	pf := hostilePortfolio()
+	pf.Customers[1].TimeZone = "Local"
+	var fe *dunning.FieldError
+	if err := pf.Customers[1].Validate(); !errors.As(err, &fe) || !strings.HasSuffix(fe.Field, "time_zone") || fe.Value != "Local" {
+		t.Fatalf("Validate: %v, want an error naming time_zone and \"Local\"", err)
+	}
+	if _, err := pf.Customers[1].Location(); err == nil {
+		t.Error("Location loads \"Local\"")
+	}
+	acts, err := dunning.PlanAt(day("2026-04-14").MidnightUTC().Add(11*time.Hour), hostilePolicy(), pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range acts {
+		got = append(got, a.Key)
+	}
+	if want := []string{"rejected/customer/bad", "inv/good/igood/std/overdue-1/c0"}; !slices.Equal(got, want) {
+		t.Errorf("PlanAt: %v, want %v", got, want)
 	}
 }
 
