@@ -223,3 +223,37 @@ func TestPolicyErrorDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// A rate the policy takes is one its notices can state: 9 % a month (108 %
+// a year) is refused when the policy is read, and 8 % a month gives a
+// notice with no Problem, its interest at 96 % a year.
+func TestPolicyMonthlyRateFitsNotices(t *testing.T) {
+	doc := func(rate string) []byte {
+		return []byte(`{"workflows":[{"name":"std","steps":[
+	 {"name":"due","at":"due","action":"email"},
+	 {"name":"o1","at":"due+14","action":"email"}]}],
+	 "creditor":{"name":"Northwind","address":["1 Road"]},"payment":{"text":"Please pay."},
+	 "charges":{"interest":{"rate":"` + rate + `","per":"month"}}}`)
+	}
+	var fe *dunning.FieldError
+	if _, err := dunning.ParsePolicy(doc("9")); !errors.As(err, &fe) || !strings.HasSuffix(fe.Field, "interest.rate") || fe.Value != "9" {
+		t.Errorf("9 %% a month: %v, want an error naming interest.rate", err)
+	}
+	pol, err := dunning.ParsePolicy(doc("8"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := day("2026-03-01")
+	inv := dunningtest.Invoice("i1", "c1", due-30, due, "1000.00", "EUR")
+	inv.Progress = &dunning.Progress{InvoiceID: "i1", Workflow: "std", Step: 0, Last: due}
+	acts, err := dunning.Plan(due+14, pol, dunning.Portfolio{Customers: []dunning.Customer{dunningtest.Customer("c1")}, Invoices: []dunning.Invoice{inv}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 1 || acts[0].Problem != "" || acts[0].Notice == nil || len(acts[0].Notice.Interest) != 1 {
+		t.Fatalf("8 %% a month: %+v", acts)
+	}
+	if r := acts[0].Notice.Interest[0].Rate; !r.Equal(dunningtest.Amount("96")) {
+		t.Errorf("the notice states %s %% a year, want 96", r)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/overduehq/overdue/dunning/charge"
 )
 
 // FieldError reports bad input: which field, what value, and why.
@@ -56,4 +58,16 @@ func sortStable[T any](s []T, less func(a, b T) bool) {
 		}
 		return 0
 	})
+}
+
+// chargeError is an error of package charge as a FieldError on the full
+// path: parent is the path the charge's own field hangs from ("charges",
+// "workflows[0].steps[2]"), whole the field it names when err carries no
+// field of its own.
+func chargeError(parent, whole string, err error) error {
+	var ce *charge.Error
+	if errors.As(err, &ce) {
+		return &FieldError{Field: parent + "." + ce.Field, Value: ce.Value, Reason: ce.Reason}
+	}
+	return &FieldError{Field: parent + "." + whole, Value: "", Reason: err.Error()}
 }

@@ -297,11 +297,11 @@ func (c *Charges) validate(path string) error {
 	}
 	if c.Interest != nil {
 		if err := c.Interest.Validate(); err != nil {
-			return &FieldError{Field: path + ".interest", Value: "", Reason: err.Error()}
+			return chargeError(path, "interest", err)
 		}
 	}
 	if err := c.Rates.Validate(); err != nil {
-		return &FieldError{Field: path + ".rates", Value: "", Reason: err.Error()}
+		return chargeError(path, "rates", err)
 	}
 	return c.checkStatutory(path)
 }

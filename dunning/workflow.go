@@ -392,7 +392,7 @@ func (w *Workflow) Validate(path string) error {
 		}
 		if s.Fee != nil {
 			if err := s.Fee.Validate(); err != nil {
-				return &FieldError{Field: p + ".fee", Value: "", Reason: err.Error()}
+				return chargeError(p, "fee", err)
 			}
 		}
 	}

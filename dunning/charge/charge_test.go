@@ -278,10 +278,19 @@ func TestInterestValidate(t *testing.T) {
 		{charge.Interest{Rate: dec("5"), Rounding: "weekly"}, "interest.rounding"},
 		{charge.Interest{Rate: dec("1.5"), Per: "week"}, "interest.per"},
 		{charge.Interest{Regime: charge.DEB2B, Rate: dec("101")}, "interest.rate"},
+		// 9 % a month is 108 % a year, more than a notice states.
+		{charge.Interest{Rate: dec("9"), Per: charge.PerMonth}, "interest.rate"},
+		{charge.Interest{Rate: dec("8.34"), Per: charge.PerMonth}, "interest.rate"},
+		{charge.Interest{Regime: charge.DEB2B, Rate: dec("9"), Per: charge.PerMonth}, "interest.rate"},
 	} {
 		var ce *charge.Error
 		if err := tc.in.Validate(); !errors.As(err, &ce) || ce.Field != tc.field {
 			t.Errorf("%+v: %v, want field %s", tc.in, err, tc.field)
+		}
+	}
+	for _, ok := range []charge.Interest{{Rate: dec("100")}, {Rate: dec("8.33"), Per: charge.PerMonth}, {Rate: dec("1.5"), Per: charge.PerMonth}} {
+		if err := ok.Validate(); err != nil {
+			t.Errorf("%+v: %v", ok, err)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package charge
 
 import (
-	"cmp"
 	"slices"
 	"time"
 
@@ -82,11 +81,11 @@ func (i Interest) Validate() error {
 		if _, err := i.Regime.rule(); err != nil {
 			return &Error{Field: "interest.regime", Value: string(i.Regime), Reason: `want "eu", "uk", "de-b2b", "de-b2c" or "fr"`}
 		}
-		if !i.Rate.IsZero() && (i.Rate.Sign() < 0 || i.Rate.GreaterThan(hundred())) {
-			return &Error{Field: "interest.rate", Value: i.Rate.String(), Reason: "must be above 0 and at most 100 (% a " + string(cmp.Or(i.Per, PerYear)) + ")"}
+		if !i.Rate.IsZero() && (i.Rate.Sign() < 0 || i.perYear().GreaterThan(hundred())) {
+			return &Error{Field: "interest.rate", Value: i.Rate.String(), Reason: "must be above 0 and at most " + i.maxRate()}
 		}
-	} else if i.Rate.Sign() <= 0 || i.Rate.GreaterThan(hundred()) {
-		return &Error{Field: "interest.rate", Value: i.Rate.String(), Reason: "must be above 0 and at most 100 (% a " + string(cmp.Or(i.Per, PerYear)) + "), or give a regime"}
+	} else if i.Rate.Sign() <= 0 || i.perYear().GreaterThan(hundred()) {
+		return &Error{Field: "interest.rate", Value: i.Rate.String(), Reason: "must be above 0 and at most " + i.maxRate() + ", or give a regime"}
 	}
 	switch i.DayCount {
 	case "", Actual365, Actual360, Thirty360:
@@ -286,10 +285,25 @@ func (i Interest) AnnualRate() decimal.Decimal {
 	if i.Regime != "" {
 		return decimal.Zero
 	}
+	return i.perYear()
+}
+
+// perYear is Rate as an annual percentage, the rate a notice states (with
+// a regime, the contractual rate for other currencies).
+func (i Interest) perYear() decimal.Decimal {
 	if i.Per == PerMonth {
 		return i.Rate.Mul(decimal.NewFromInt(12))
 	}
 	return i.Rate
+}
+
+// maxRate says the highest Rate Validate takes: 100 % a year, the most a
+// notice states (notice.Charge.Rate), so a twelfth of it a month.
+func (i Interest) maxRate() string {
+	if i.Per == PerMonth {
+		return "100 % a year (12 x the rate a month)"
+	}
+	return "100 (% a year)"
 }
 
 // changeDays returns, in order, the days in (start, asOf] on which the
