@@ -55,8 +55,9 @@ type Unapplied struct {
 }
 
 // Validate checks the record: ID and customer set, kind payment or credit,
-// date set and in range, an ISO 4217 currency and a positive amount within
-// its bounds. The error is a *FieldError.
+// date set and in range, an ISO 4217 currency, a positive amount within
+// its bounds, and a Ref a notice can show on one line (checkLine). The
+// error is a *FieldError.
 func (u *Unapplied) Validate() error {
 	l := func(f string) loc { return loc{rec: "unapplied", id: u.ID, field: f} }
 	switch {
@@ -81,7 +82,7 @@ func (u *Unapplied) Validate() error {
 	if u.Amount.Sign() <= 0 {
 		return l("amount").err(u.Amount.String(), "must be positive")
 	}
-	return nil
+	return checkLine(l("ref"), u.Ref)
 }
 
 // Balance is a customer's position in one currency on a day.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/overduehq/overdue/notice"
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
 )
@@ -127,6 +128,11 @@ func (inv *Invoice) apply(e Event, bad func(field, value, reason string) error) 
 	case PaymentReceived, CreditApplied:
 		if e.Amount.Sign() <= 0 {
 			return bad("amount", e.Amount.String(), "must be positive")
+		}
+		if why := notice.LineProblem(e.ID); why != "" {
+			// The ID becomes the payment's or credit's Ref, which notices
+			// and statements show (checkLine).
+			return &FieldError{Field: "event.id", Value: quoteBad(e.ID), Reason: why}
 		}
 		if e.Kind == PaymentReceived {
 			inv.Payments = append(inv.Payments, Payment{Date: e.Date, Amount: e.Amount, Ref: e.ID, Instalment: e.Instalment})

@@ -152,7 +152,10 @@ func (p *Policy) Workflow(name string) (*Workflow, bool) {
 // surely earlier than one listed before it, like due+7 after due+14 or
 // issue+10 after due+10, would never fire); step offsets and gaps beyond MaxOffsetDays; pay-by
 // days beyond MaxPayByDays; statutory interest without its rate table; and
-// segment languages that are no BCP 47 tag or numbers beyond the bounds. Call it once
+// segment languages that are no BCP 47 tag or numbers beyond the bounds;
+// and creditor texts, payment instructions and a notice URL a notice
+// cannot show (a line break or another control character in a one-line
+// text; see notice.LineProblem and notice.TextProblem). Call it once
 // after building a policy and before sharing it between goroutines; Plan
 // calls it on a policy that was not validated.
 func (p *Policy) Validate() error {
@@ -214,6 +217,16 @@ func (p *Policy) Validate() error {
 	}
 	if p.Creditor.Name == "" {
 		return &FieldError{Field: "creditor.name", Value: "", Reason: "must not be empty: every notice names the creditor"}
+	}
+	if bad := p.Creditor.TextProblems(); len(bad) > 0 {
+		// Every text of the creditor is one line of a notice (checkLine).
+		return &FieldError{Field: "creditor." + bad[0].Field, Value: quoteBad(bad[0].Value), Reason: bad[0].Reason}
+	}
+	if err := p.Payment.check(loc{field: "payment"}); err != nil {
+		return err
+	}
+	if err := checkLine(loc{field: "notice_url"}, p.NoticeURL); err != nil {
+		return err
 	}
 	if p.Charges != nil {
 		if err := p.Charges.validate("charges"); err != nil {

@@ -37,7 +37,10 @@ func (h *Hold) ActiveOn(d date.Date) bool {
 	return h.Until == 0 || d < h.Until
 }
 
-// Contact is a person or mailbox dunning notices go to.
+// Contact is a person or mailbox dunning notices go to. Each of its texts,
+// each address line too, is one line: a control character (a line break,
+// a tab, NUL, ESC), U+2028/U+2029, a bidirectional override or invalid
+// UTF-8 in one makes Plan reject the customer (see notice.LineProblem).
 type Contact struct {
 	Name    string   `json:"name,omitempty"`
 	Role    string   `json:"role,omitempty"` // e.g. "billing", "ceo"
@@ -48,6 +51,8 @@ type Contact struct {
 
 // Customer is the debtor. The billing app owns it; dunning reads it.
 type Customer struct {
+	// ID is shown on notices as the customer number; it and Name are one
+	// line each (see Contact).
 	ID       string    `json:"id"`
 	Name     string    `json:"name"`
 	Contacts []Contact `json:"contacts,omitempty"` // the first contact is the primary one
@@ -140,7 +145,9 @@ func (t Terms) DueDate(issued date.Date) (date.Date, error) {
 }
 
 // PaymentInstructions tell the debtor how to pay; they are printed on every
-// notice.
+// notice. Text and the ByLanguage texts may run over several lines (line
+// feeds, no other control character, no carriage return); the other
+// fields are one line each (see Contact).
 type PaymentInstructions struct {
 	Text    string   `json:"text,omitempty"`
 	Options []string `json:"options,omitempty"` // "bank transfer", "card", "direct debit"
@@ -165,7 +172,7 @@ type Agreement struct {
 	Effective  date.Date `json:"effective"`
 	// Reference is how the customer knows the agreement ("SA-2025-17");
 	// a letter before action states it with Effective as the basis of the
-	// claim. Empty: the notice names no agreement.
+	// claim. Empty: the notice names no agreement. One line (see Contact).
 	Reference string   `json:"reference,omitempty"`
 	Terms     Terms    `json:"terms"`
 	Currency  Currency `json:"currency"`
@@ -198,6 +205,11 @@ type Credit struct {
 }
 
 // Line is one item of goods or services an invoice bills for.
+// Description is one line of text (see Contact): a notice shows the
+// invoice's descriptions joined with "; " on one line, where a line break
+// would let the description write lines of its own (a forged "Total due");
+// a description from a billing system that runs over several lines must
+// be joined by the app, in its own words, before it reaches Plan.
 type Line struct {
 	Description string          `json:"description"`
 	Quantity    decimal.Decimal `json:"quantity,omitzero"`
@@ -253,7 +265,10 @@ func (s PromiseState) String() string {
 
 // Invoice is a receivable. The billing app owns it and passes it to Plan.
 type Invoice struct {
-	ID          string          `json:"id"`
+	ID string `json:"id"`
+	// Number is the invoice number the customer knows, one line of text
+	// (see Contact), as are the lines' descriptions and the payments' and
+	// credits' refs.
 	Number      string          `json:"number"`
 	CustomerID  string          `json:"customer_id"`
 	AgreementID string          `json:"agreement_id,omitempty"`
@@ -359,6 +374,11 @@ func (inv *Invoice) PromiseOn(d date.Date) PromiseState {
 // schedule of instalments (validateSchedule) and a payment plan's parts
 // (validatePlan) that add up and are in order. Each error is a *FieldError
 // naming the field and the value.
+//
+// The texts a notice shows, the number, the lines' descriptions and the
+// payments' and credits' refs, must each be one line: no control
+// character (a line break, a tab, NUL, ESC), no U+2028/U+2029, no
+// bidirectional override, valid UTF-8 (see notice.LineProblem).
 func (inv *Invoice) Validate() error {
 	l := func(field string) loc { return loc{rec: "invoice", id: inv.ID, field: field} }
 	li := func(field string, i int) loc {
@@ -405,6 +425,9 @@ func (inv *Invoice) Validate() error {
 	}
 	if inv.Amount.IsNegative() {
 		return l("amount").err(inv.Amount.String(), "must not be negative (book a credit note as a Credit)")
+	}
+	if err := inv.checkLines(); err != nil {
+		return err
 	}
 	for i := range inv.Lines {
 		if money.CheckBounds(inv.Lines[i].Amount) != nil {

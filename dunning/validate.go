@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/overduehq/overdue/dunning/money"
+	"github.com/overduehq/overdue/notice"
 	"github.com/overduehq/overdue/schedule"
 	"github.com/overduehq/overdue/segment"
 	"github.com/rickb777/date/v2"
@@ -152,7 +153,11 @@ func checkHold(l loc, h *Hold) error {
 }
 
 // Validate checks the customer: an ID, a BCP 47 language, an IANA time
-// zone and a well-formed hold.
+// zone, a well-formed hold, and an ID (shown as the customer number), a
+// name, a country and contacts (name, role, email, phone, each address
+// line) that are each one line of text: no control character (a line
+// break, a tab, NUL, ESC, DEL, C1), no U+2028/U+2029, no bidirectional
+// override, valid UTF-8 (see notice.LineProblem).
 func (c *Customer) Validate() error { return c.validate(nil) }
 
 // checked remembers, for one plan, which languages and time zones were
@@ -166,7 +171,14 @@ func (c *Customer) validate(ck *checked) error {
 	if c.ID == "" {
 		return &FieldError{Field: "customer.id", Value: "", Reason: "must not be empty"}
 	}
+	if why := notice.LineProblem(c.ID); why != "" {
+		// Not customer[<id>].id: the ID is what is wrong with it.
+		return &FieldError{Field: "customer.id", Value: quoteBad(c.ID), Reason: why}
+	}
 	l := loc{rec: "customer", id: c.ID}
+	if err := c.checkLines(l); err != nil {
+		return err
+	}
 	if ck == nil || !ck.langs[c.Language] {
 		if err := checkLanguage(l.with("language"), c.Language); err != nil {
 			return err
@@ -188,6 +200,117 @@ func (c *Customer) validate(ck *checked) error {
 		return err
 	}
 	return checkHold(l.with("hold"), c.Hold)
+}
+
+// checkLine refuses text a notice shows on one line that
+// notice.LineProblem refuses: a line break (the data would start lines of
+// its own, a forged "Total due: EUR 0.00" among them), another control
+// character (NUL, which PostgreSQL cannot keep; ESC, which drives a
+// terminal; a tab), U+2028/U+2029, a bidirectional override, invalid
+// UTF-8. Such text is refused, never cleaned: a name or number changed by
+// the library would no longer be the one the app and the customer know.
+func checkLine(l loc, s string) error {
+	if why := notice.LineProblem(s); why != "" {
+		return l.err(quoteBad(s), why)
+	}
+	return nil
+}
+
+// checkLineAt is checkLine for element j of a list l names.
+func checkLineAt(l loc, j int, s string) error {
+	if notice.LineProblem(s) == "" { // the name only for an error
+		return nil
+	}
+	return checkLine(l.with("["+strconv.Itoa(j)+"]"), s)
+}
+
+// checkLines checks the customer's texts a notice shows (checkLine).
+func (c *Customer) checkLines(l loc) error {
+	if err := checkLine(l.with("name"), c.Name); err != nil {
+		return err
+	}
+	if err := checkLine(l.with("country"), c.Country); err != nil {
+		return err
+	}
+	for i := range c.Contacts {
+		k := &c.Contacts[i]
+		at := func(f string) loc {
+			return loc{rec: "customer", id: c.ID, field: "contacts[%d]." + f, i: i, indexed: true}
+		}
+		for _, f := range [...]struct{ name, v string }{{"name", k.Name}, {"role", k.Role}, {"email", k.Email}, {"phone", k.Phone}} {
+			if err := checkLine(at(f.name), f.v); err != nil {
+				return err
+			}
+		}
+		for j, a := range k.Address {
+			if err := checkLineAt(at("address"), j, a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkLines checks the invoice's texts a notice or a statement shows:
+// its number, each line's description (joined with "; " on the notice's
+// one line for the invoice, so a line break in it forges lines as in a
+// name) and the references of its payments and credits (checkLine).
+func (inv *Invoice) checkLines() error {
+	li := func(field string, i int) loc {
+		return loc{rec: "invoice", id: inv.ID, field: field, i: i, indexed: true}
+	}
+	if err := checkLine(loc{rec: "invoice", id: inv.ID, field: "number"}, inv.Number); err != nil {
+		return err
+	}
+	for i := range inv.Lines {
+		if err := checkLine(li("lines[%d].description", i), inv.Lines[i].Description); err != nil {
+			return err
+		}
+	}
+	for i := range inv.Payments {
+		if err := checkLine(li("payments[%d].ref", i), inv.Payments[i].Ref); err != nil {
+			return err
+		}
+	}
+	for i := range inv.Credits {
+		if err := checkLine(li("credits[%d].ref", i), inv.Credits[i].Ref); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// check refuses payment instructions whose texts a notice cannot show:
+// Text and the ByLanguage texts may run over several lines (a line feed;
+// see notice.TextProblem), the language tags, options, IBAN, BIC and URL
+// are one line each (checkLine). l names the instructions ("payment").
+func (pi *PaymentInstructions) check(l loc) error {
+	if why := notice.TextProblem(pi.Text); why != "" {
+		return l.with(".text").err(quoteBad(pi.Text), why)
+	}
+	bad, found := "", false // of several, the first by tag, so the error is the same on every run
+	for lang, t := range pi.ByLanguage {
+		if (notice.LineProblem(lang) != "" || notice.TextProblem(t) != "") && (!found || lang < bad) {
+			bad, found = lang, true
+		}
+	}
+	if found {
+		if why := notice.LineProblem(bad); why != "" {
+			return l.with(".by_language").err(quoteBad(bad), why)
+		}
+		return l.with(".by_language."+bad).err(quoteBad(pi.ByLanguage[bad]), notice.TextProblem(pi.ByLanguage[bad]))
+	}
+	for i, o := range pi.Options {
+		if err := checkLineAt(l.with(".options"), i, o); err != nil {
+			return err
+		}
+	}
+	for _, f := range [...]struct{ name, v string }{{".iban", pi.IBAN}, {".bic", pi.BIC}, {".url", pi.URL}} {
+		if err := checkLine(l.with(f.name), f.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkAttrNumbers refuses number attributes beyond money's bounds (the
@@ -238,7 +361,10 @@ func checkRuleNumbers(path string, c *segment.Cond) error {
 }
 
 // Validate checks the agreement: an ID, an ISO 4217 currency, terms, an
-// effective date, grace between 0 and MaxGraceDays, and its charges.
+// effective date, grace between 0 and MaxGraceDays, its charges, and a
+// reference and payment instructions a notice can show (one line each;
+// the instructions' texts may hold line feeds, no other control
+// character; see notice.LineProblem and notice.TextProblem).
 func (a *Agreement) Validate() error {
 	if a.ID == "" {
 		return &FieldError{Field: "agreement.id", Value: "", Reason: "must not be empty"}
@@ -254,6 +380,12 @@ func (a *Agreement) Validate() error {
 		return l.with("currency").err(string(a.Currency), "is not an ISO 4217 code")
 	}
 	if err := checkDay(l.with("effective"), a.Effective); err != nil {
+		return err
+	}
+	if err := checkLine(l.with("reference"), a.Reference); err != nil {
+		return err
+	}
+	if err := a.Payment.check(l.with("payment")); err != nil {
 		return err
 	}
 	if _, err := a.Terms.DueDate(a.Effective); err != nil {

@@ -404,11 +404,24 @@ var ErrInvalid = errors.New("notice: invalid")
 // ValidationError lists the fields a notice lacks or gets wrong.
 type ValidationError struct {
 	Fields []string // sorted, e.g. "creditor.address", "lines[0].description"
+	// Text are the fields among Fields whose text a notice cannot show (a
+	// line break in a name, a control character; see LineProblem), with
+	// their values and why, sorted by field.
+	Text []BadText
 }
 
-// Error implements error.
+// Error implements error: the fields, then each refused text's field,
+// value (quoted, at most 64 bytes of it) and reason.
 func (e *ValidationError) Error() string {
-	return "notice: missing or invalid: " + strings.Join(e.Fields, ", ")
+	s := "notice: missing or invalid: " + strings.Join(e.Fields, ", ")
+	for _, t := range e.Text {
+		v := t.Value
+		if len(v) > 64 {
+			v = strings.ToValidUTF8(v[:64], "") + "..."
+		}
+		s += fmt.Sprintf("; %s: %q %s", t.Field, v, t.Reason)
+	}
+	return s
 }
 
 // Unwrap lets errors.Is match ErrInvalid.
@@ -484,7 +497,11 @@ func hasWord(ref, w string) bool {
 // is owed and by whom, each invoice with its number, dates, the goods or
 // services rendered, amount and open balance, a consistent total, how to pay,
 // the notice date and stage (and, for a final notice or a letter before
-// action, a pay-by date after it), and an address for its channel; a
+// action, a pay-by date after it), and an address for its channel; text
+// a notice cannot show (LineProblem: a line break or another control
+// character in a name, an address line, an invoice number or description, a
+// reference; invalid UTF-8; TextProblem for the payment instructions), each
+// such field also in ValidationError.Text with its value and why; a
 // friendly reminder with fees or interest is refused, so are a party kind
 // or a law it does not know, and so is a netted
 // compensation line whose amount is not its statutory sum less the fees it
@@ -594,9 +611,12 @@ func (n *Notice) Validate() error {
 	default:
 		bad = append(bad, "channel")
 	}
+	var tc textCheck
+	tc.notice(n)
+	bad, text := tc.merge(bad)
 	if len(bad) == 0 {
 		return nil
 	}
 	slices.Sort(bad)
-	return &ValidationError{Fields: bad}
+	return &ValidationError{Fields: bad, Text: text}
 }

@@ -66,8 +66,10 @@ type AgingBucket struct {
 	Amount decimal.Decimal `json:"amount"`
 }
 
-// Validate checks that the statement's figures reconcile (see Statement)
-// and that it names both parties and its period.
+// Validate checks that the statement's figures reconcile (see Statement),
+// that it names both parties and its period, and that its texts (the
+// parties', the entries' references, the items' numbers and descriptions)
+// are fit to show (LineProblem).
 func (s *Statement) Validate() error {
 	var bad []string
 	miss := func(ok bool, f string) {
@@ -94,8 +96,11 @@ func (s *Statement) Validate() error {
 	}
 	miss(items.Sub(s.Unapplied).Equal(s.Closing), "items")
 	miss(aged.Equal(items), "aging")
+	var tc textCheck
+	tc.statement(s)
+	bad, text := tc.merge(bad)
 	if len(bad) > 0 {
-		return &ValidationError{Fields: bad}
+		return &ValidationError{Fields: bad, Text: text}
 	}
 	return nil
 }
@@ -365,21 +370,31 @@ func (n *Notice) validateStatement() error {
 	default:
 		bad = append(bad, "channel")
 	}
+	var tc textCheck
+	tc.party(&n.Creditor, "creditor.")
+	tc.party(&n.Debtor, "debtor.")
+	tc.line(n.Language, "language", -1, "")
+	tc.line(n.Link, "link", -1, "")
 	if err := s.Validate(); err != nil {
 		var ve *ValidationError
 		if errors.As(err, &ve) {
 			for _, f := range ve.Fields {
 				bad = append(bad, "statement."+f)
 			}
+			for _, t := range ve.Text {
+				t.Field = "statement." + t.Field
+				tc.bad = append(tc.bad, t)
+			}
 		} else {
 			bad = append(bad, "statement")
 		}
 	}
+	bad, text := tc.merge(bad)
 	if len(bad) == 0 {
 		return nil
 	}
 	slices.Sort(bad)
-	return &ValidationError{Fields: bad}
+	return &ValidationError{Fields: bad, Text: text}
 }
 
 // renderNoticeStatement renders the notice's statement with the set's
