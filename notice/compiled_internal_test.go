@@ -195,17 +195,20 @@ func TestCompiledRendersAsTemplates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// As renderStatement makes it: in the template's language.
+			st.Language = renderedLanguage(st.Language, key)
 			v := NewStatementView(st)
 			v.Lang = baseLang(key.Language)
 			renderBoth(t, b, p, v, false)
 			return
 		}
 		n := drawNotice(t)
-		p, _, err := b.resolve(Key{Language: n.Language, Stage: n.Stage})
+		p, key, err := b.resolve(Key{Language: n.Language, Stage: n.Stage})
 		if err != nil {
 			t.Fatal(err)
 		}
-		renderBoth(t, b, p, NewView(n), n.Channel == SMS)
+		// As Render makes it: in the template's language.
+		renderBoth(t, b, p, viewIn(n, renderedLanguage(n.Language, key)), n.Channel == SMS)
 	})
 }
 

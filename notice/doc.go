@@ -42,7 +42,10 @@
 // the currency's minor-unit digits; Plural picks "1 day" or "14 days". A Set resolves templates by template set, workflow,
 // step, language and stage, falling back step, workflow, template set, then
 // from "de-AT" to "de" to "en"; Builtin has English and German for every
-// stage, and Render falls back to it.
+// stage, and Render falls back to it. A notice is in one language: that
+// of the template it resolves to. One whose language has no template
+// ("fr") renders from the English one in English throughout (its View,
+// payment text and HTML lang), and Render sets its Language to "en".
 //
 // A Statement of account is a document of its own (opening balance,
 // entries, closing balance, open items, unapplied money, aging), rendered

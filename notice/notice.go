@@ -230,6 +230,9 @@ func (c Charge) Expected(minorUnits int32) (decimal.Decimal, bool) {
 // notice's language; ByLanguage, when it has an entry for the notice's
 // language tag ("de-AT") or its base ("de"), is shown instead, so a policy
 // written for several languages never puts English text in a German notice.
+// The notice's language is the one it renders in (Set.Render): a French
+// notice rendered from the English templates shows ByLanguage's "en" entry,
+// else Instructions, never its "fr" one.
 // Options name the ways to pay; the built-in templates translate "bank
 // transfer", "card", "direct debit", "cheque" and "payment link".
 type Payment struct {

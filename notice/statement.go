@@ -297,51 +297,62 @@ var builtinStatements = sync.OnceValue(Builtin)
 // subject or text). A template that leaves one out gets a *TemplateError
 // naming the key and the part, and the statement is left as it was, as it
 // is on every error.
+//
+// One language per document, as with Render: a statement whose language
+// has no template reads the language of the template it falls back to
+// throughout, and RenderStatement sets st.Language to it.
 func (s *Set) RenderStatement(st *Statement) error {
-	subject, text, html, err := s.renderStatement(st, Key{Language: st.Language, Stage: StatementOfAccount})
+	subject, text, html, lang, err := s.renderStatement(st, Key{Language: st.Language, Stage: StatementOfAccount})
 	if err != nil {
 		return err
 	}
-	st.Subject, st.Text, st.HTML = subject, text, html
+	st.Subject, st.Text, st.HTML, st.Language = subject, text, html, lang
 	return nil
 }
 
 // renderStatement validates st and renders it with the template k
-// resolves to (Builtin's where s has none).
-func (s *Set) renderStatement(st *Statement, k Key) (subject, text, html string, err error) {
+// resolves to (Builtin's where s has none), in the language it returns
+// (renderedLanguage).
+func (s *Set) renderStatement(st *Statement, k Key) (subject, text, html, lang string, err error) {
 	if err := st.Validate(); err != nil {
-		return "", "", "", err
+		return "", "", "", "", err
 	}
 	k.Stage = StatementOfAccount
 	p, key, err := s.resolve(k)
 	if err != nil {
 		if p, key, err = s.builtin.get().resolve(k); err != nil {
-			return "", "", "", err
+			return "", "", "", "", err
 		}
 	}
-	v := NewStatementView(st)
 	// One language per document: a statement in a language without
-	// templates of its own reads the fallback's (English) throughout.
+	// templates of its own reads the fallback's (English) throughout, its
+	// words, dates and amounts too.
+	if lang = renderedLanguage(st.Language, key); lang != st.Language {
+		c := *st
+		c.Language = lang
+		st = &c
+	}
+	v := NewStatementView(st)
 	v.Lang = baseLang(key.Language)
 	subject, text, html, err = s.execute(p, v, false)
 	if err != nil {
-		return "", "", "", err
+		return "", "", "", "", err
 	}
 	money := func(d decimal.Decimal) string { return FormatMoney(st.Language, d, st.Currency, st.MinorUnits) }
 	shown := subject + "\n" + text
 	closing := money(st.Closing)
 	switch {
 	case !strings.Contains(shown, closing):
-		return "", "", "", &TemplateError{Key: key, Part: "text", Err: fmt.Errorf("the statement does not show its closing balance %s", closing)}
+		return "", "", "", "", &TemplateError{Key: key, Part: "text", Err: fmt.Errorf("the statement does not show its closing balance %s", closing)}
 	case p.html != nil && !strings.Contains(html, closing):
-		return "", "", "", &TemplateError{Key: key, Part: "html", Err: fmt.Errorf("the statement does not show its closing balance %s", closing)}
+		return "", "", "", "", &TemplateError{Key: key, Part: "html", Err: fmt.Errorf("the statement does not show its closing balance %s", closing)}
 	}
 	for _, l := range st.Items {
 		if !strings.Contains(shown, l.Number) || !strings.Contains(shown, money(l.Open)) {
-			return "", "", "", &TemplateError{Key: key, Part: "text", Err: fmt.Errorf("the statement does not show open item %s with its open amount %s", l.Number, money(l.Open))}
+			return "", "", "", "", &TemplateError{Key: key, Part: "text", Err: fmt.Errorf("the statement does not show open item %s with its open amount %s", l.Number, money(l.Open))}
 		}
 	}
-	return subject, text, html, nil
+	return subject, text, html, lang, nil
 }
 
 // validateStatement checks a notice that carries a statement of account:
@@ -402,11 +413,13 @@ func (n *Notice) validateStatement() error {
 // step and language, and takes its subject, text and HTML (the statement's
 // too).
 func (s *Set) renderNoticeStatement(n *Notice) error {
-	subject, text, html, err := s.renderStatement(n.Statement, Key{Templates: n.Templates, Workflow: n.Workflow, Step: n.Step, Language: n.Language})
+	subject, text, html, lang, err := s.renderStatement(n.Statement, Key{Templates: n.Templates, Workflow: n.Workflow, Step: n.Step, Language: n.Language})
 	if err != nil {
 		return err
 	}
-	n.Subject, n.Text, n.HTML = subject, text, html
-	n.Statement.Subject, n.Statement.Text, n.Statement.HTML = subject, text, html
+	// The notice's language is its statement's (validateStatement): both
+	// say the language the statement was rendered in.
+	n.Subject, n.Text, n.HTML, n.Language = subject, text, html, lang
+	n.Statement.Subject, n.Statement.Text, n.Statement.HTML, n.Statement.Language = subject, text, html, lang
 	return nil
 }

@@ -88,6 +88,34 @@ func TestStatementFrenchIsEnglish(t *testing.T) {
 	}
 }
 
+// A set whose only statement template is English renders a German
+// statement in English throughout (entry kinds, dates, amounts, aging,
+// .Lang), and the statement's language, and its notice's, say so.
+func TestStatementInTheTemplatesLanguage(t *testing.T) {
+	set := statementSet(t, notice.Key{Language: "en"}, notice.Template{
+		Subject: `{{.Lang}} statement to {{.To}}`,
+		Text:    "{{range .Entries}}{{.Kind}} {{.Date}};{{end}} closing {{.Closing}}{{range .Open}}, {{.Number}} open {{.Open}}{{end}}{{range .Aging}}; {{.Label}}{{end}}\n",
+		HTML:    `<html lang="{{.Lang}}">{{.Closing}}</html>`,
+	})
+	s := statement("de")
+	if err := set.RenderStatement(s); err != nil {
+		t.Fatal(err)
+	}
+	want := "Invoice 10 May 2026;Payment 20 May 2026;Payment, not yet allocated 25 May 2026; closing EUR 220.00, INV-2 open EUR 250.00; not yet due; 1-30 days overdue"
+	if s.Subject != "en statement to 31 May 2026" || !strings.HasPrefix(s.Text, want) || s.HTML != `<html lang="en">EUR 220.00</html>` || s.Language != "en" {
+		t.Errorf("language %q: %q\n%s\n%s", s.Language, s.Subject, s.Text, s.HTML)
+	}
+	n := &notice.Notice{Language: "de", Stage: notice.StatementOfAccount, Statement: statement("de")}
+	if err := set.Render(n); err != nil || n.Text != s.Text || n.Language != "en" || n.Statement.Language != "en" {
+		t.Errorf("on a notice: %v, languages %q and %q\n%s", err, n.Language, n.Statement.Language, n.Text)
+	}
+	// The built-in German texts keep a German statement German.
+	de := statement("de-AT")
+	if err := notice.RenderStatement(de); err != nil || de.Language != "de-AT" || !strings.Contains(de.HTML, `<html lang="de">`) {
+		t.Errorf("German: %v, language %q", err, de.Language)
+	}
+}
+
 // A template that leaves out what a statement must show does not render:
 // the error names the key and the part, and the statement is unchanged.
 func TestStatementTemplateOmits(t *testing.T) {

@@ -272,6 +272,16 @@ func (s *Set) resolve(k Key) (*parsed, Key, error) {
 // from its StatementOfAccount template (whatever its Stage), resolved the
 // same way from the notice's template set, workflow, step and language,
 // and is held to what a statement must show (see RenderStatement).
+//
+// One language per notice: everything the notice says is in the language
+// of the template it resolves to. Where that is the notice's language (or
+// its base: a "de" template for "de-AT"), the notice keeps its tag and
+// region. Where the language has no template and Resolve falls back to
+// another ("fr" to "en"), the View is made for that language instead (its
+// Lang, dates, amounts, words, and the payment text from
+// Payment.ByLanguage, else Payment.Instructions), and Render sets
+// n.Language to it ("en"; a statement's Language too), so a sender's
+// Content-Language and a later render agree with what the customer reads.
 func (s *Set) Render(n *Notice) error {
 	if n.Statement != nil {
 		return s.renderNoticeStatement(n)
@@ -280,18 +290,42 @@ func (s *Set) Render(n *Notice) error {
 		return fmt.Errorf("notice: a %s notice without its Statement", n.Stage)
 	}
 	k := Key{Templates: n.Templates, Workflow: n.Workflow, Step: n.Step, Language: n.Language, Stage: n.Stage}
-	p, _, err := s.resolve(k)
+	p, key, err := s.resolve(k)
 	if err != nil {
-		if p, _, err = s.builtin.get().resolve(k); err != nil {
+		if p, key, err = s.builtin.get().resolve(k); err != nil {
 			return err
 		}
 	}
-	subject, text, html, err := s.execute(p, NewView(n), n.Channel == SMS)
+	lang := renderedLanguage(n.Language, key)
+	subject, text, html, err := s.execute(p, viewIn(n, lang), n.Channel == SMS)
 	if err != nil {
 		return err
 	}
-	n.Subject, n.Text, n.HTML = subject, text, html
+	n.Subject, n.Text, n.HTML, n.Language = subject, text, html, lang
 	return nil
+}
+
+// renderedLanguage is the language a document asking for language tag
+// lang is in when it renders from the template of key: lang itself where
+// the template is in its language (the exact tag or its base), else the
+// template's language (Resolve's fallback, "en").
+func renderedLanguage(lang string, key Key) string {
+	if baseLang(key.Language) == baseLang(lang) {
+		return lang
+	}
+	return key.Language
+}
+
+// viewIn is the View of n in language lang (renderedLanguage): NewView(n)
+// where lang is n's, else the view of a copy of n in lang, so that what
+// the templates see, N.Language included, is in one language.
+func viewIn(n *Notice, lang string) *View {
+	if lang == n.Language {
+		return NewView(n)
+	}
+	c := *n
+	c.Language = lang
+	return NewView(&c)
 }
 
 // execute runs template p on view v under the set's Limits: the SMS part

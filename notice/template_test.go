@@ -56,6 +56,76 @@ func TestResolveFallbackOrder(t *testing.T) {
 	}
 }
 
+// One language per notice, whatever set renders it: a notice whose
+// language has no template reads the language of the template it falls
+// back to throughout (dates, amounts, invoice list, charges, payment text
+// and ways to pay, .Lang) and says so in Notice.Language; one whose
+// language has a template keeps its tag and region. A render that fails
+// leaves the language as it was.
+func TestRenderInTheTemplatesLanguage(t *testing.T) {
+	tpl := notice.Template{
+		Subject: "{{.Lang}} {{.Total}}",
+		Text:    "{{.Lang}}|{{.Locale}}|{{.N.Language}}|{{.Date}}|{{.LinesText}}|{{range .Fees}}{{.Label}};{{end}}|{{.Payment.Instructions}}|{{.Options}}|{{range .Lines}}{{.Due}};{{end}}\n",
+		HTML:    `<html lang="{{.Lang}}">{{.Total}}</html>`,
+	}
+	set := notice.NewSet()
+	for _, l := range []string{"en", "de"} {
+		if err := set.Add(notice.Key{Language: l, Stage: notice.OverdueNotice}, tpl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enOnly := notice.NewSet()
+	if err := enOnly.Add(notice.Key{Language: "en", Stage: notice.OverdueNotice}, tpl); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		set      *notice.Set
+		lang     string
+		want     string   // Notice.Language after the render
+		has, not []string // in subject, text and HTML
+	}{
+		{"German without German templates", enOnly, "de-AT", "en",
+			[]string{"en EUR 1,378.86", "en|en|en|14 April 2026|- Invoice INV-1 of 1 March 2026", "Late fee;", "|We do not accept cheques.|bank transfer, card|", `<html lang="en">`},
+			[]string{"Rechnung", "Mahngebühr", "Schecks", "Banküberweisung", "April 2026,", "1.378,86", "de|", "de-AT"}},
+		{"French falls back to English", set, "fr", "en",
+			[]string{"en EUR 1,378.86", "en|en|en|", `<html lang="en">`}, []string{"fr|", `"fr"`}},
+		{"German with German templates", set, "de-AT", "de-AT",
+			[]string{"de 1.378,86 EUR", "de|de-AT|de-AT|14. April 2026|- Rechnung INV-1 vom 1. März 2026", "Mahngebühr;", "|Schecks nehmen wir nicht an.|Banküberweisung, Kartenzahlung|", `<html lang="de">`},
+			[]string{"Invoice", "Late fee", "cheques", "EUR 1"}},
+		{"English region kept", enOnly, "en-US", "en-US", []string{"en|en-US|en-US|April 14, 2026|"}, nil},
+	} {
+		n := sample(tc.lang, notice.OverdueNotice)
+		if err := tc.set.Render(n); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		all := n.Subject + "\n" + n.Text + n.HTML
+		for _, w := range tc.has {
+			if !strings.Contains(all, w) {
+				t.Errorf("%s: %q missing:\n%s", tc.name, w, all)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(all, w) {
+				t.Errorf("%s: %q in:\n%s", tc.name, w, all)
+			}
+		}
+		if n.Language != tc.want {
+			t.Errorf("%s: Notice.Language %q, want %q", tc.name, n.Language, tc.want)
+		}
+		// Rendered again, the notice reads the same.
+		before := *n
+		if err := tc.set.Render(n); err != nil || n.Subject != before.Subject || n.Text != before.Text || n.HTML != before.HTML || n.Language != before.Language {
+			t.Errorf("%s: rendered again: %v, language %q\n%s", tc.name, err, n.Language, n.Text)
+		}
+	}
+	// A render that fails (here, past the size limit) changes nothing.
+	n := sample("de", notice.OverdueNotice)
+	if err := enOnly.WithLimits(notice.Limits{MaxBytes: 10}).Render(n); !errors.Is(err, notice.ErrLimit) || n.Language != "de" || n.Text != "" {
+		t.Errorf("failed render: %v, language %q, text %q", err, n.Language, n.Text)
+	}
+}
+
 func TestParseSetErrors(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{`{"templates": [{"language": "en", "stage": "overdue-notice", "subject": "{{.Total}", "text": "x"}]}`, `templates[0]`},

@@ -224,7 +224,9 @@ func linesText(lang string, lines []LineView) string {
 	return b.String()
 }
 
-// NewView formats a notice for its templates.
+// NewView formats a notice for its templates, in n.Language. Set.Render
+// formats it in the language of the template it resolves to, where that
+// is another (see Render).
 func NewView(n *Notice) *View {
 	l := n.Language
 	loc := localeOf(l) // once: every figure is in the notice's locale

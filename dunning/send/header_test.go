@@ -76,6 +76,33 @@ func TestSMTPContentLanguageCanonical(t *testing.T) {
 	}
 }
 
+// TestSMTPContentLanguageIsRendered: Content-Language is the language the
+// notice was rendered in: a French notice without French templates reads
+// English, and says "en"; a German one says "de-AT".
+func TestSMTPContentLanguageIsRendered(t *testing.T) {
+	s := &send.SMTP{From: "ar@example.com", Now: fixedNow}
+	for in, want := range map[string]string{"fr": "en", "fr-CA": "en", "de-AT": "de-AT"} {
+		n := &notice.Notice{Key: "k", Number: notice.NumberFor("k"), Stage: notice.OverdueNotice, Channel: notice.Email, Language: in,
+			Creditor: notice.Party{Name: "Northwind"}, Debtor: notice.Party{Name: "Acme", Email: "ap@example.com"}, Currency: "EUR", MinorUnits: 2,
+			Lines:   []notice.Line{{Number: "INV-1", Description: "Consulting"}},
+			Payment: notice.Payment{ByLanguage: map[string]string{"fr": "Veuillez virer le montant dû."}}}
+		if err := notice.Builtin().Render(n); err != nil {
+			t.Fatal(err)
+		}
+		msg, err := s.Message("k", "<k@example.com>", &mail.Address{Address: "ar@example.com"}, &mail.Address{Address: "ap@example.com"}, n)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		m, err := mail.ReadMessage(strings.NewReader(string(msg)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Header.Get("Content-Language"); got != want || strings.Contains(string(msg), "Veuillez") {
+			t.Errorf("Content-Language for %q = %q, want %q (French text: %v)", in, got, want, strings.Contains(string(msg), "Veuillez"))
+		}
+	}
+}
+
 // FuzzSMTPMessage: whatever the notice, key and names hold, the message
 // parses with net/mail and has exactly the headers the builder writes, each
 // carrying the data it was given; or Message refuses it because the language
