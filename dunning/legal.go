@@ -89,12 +89,18 @@ func settleCharges(n *notice.Notice, a *Action, feeInvoiceCompensated bool) {
 
 // checkNotice holds a notice, rendered with the policy's templates on a
 // copy, against its law's checklist and returns the Problem it earns ("":
-// none).
+// none). The copy has a statement of its own: rendering one fills its
+// texts and may set its language (notice.Set.Render), which the planned
+// notice's statement must not get.
 func (pl *planner) checkNotice(n *notice.Notice) string {
 	if pl.set == nil {
 		pl.set = pl.policy.templates()
 	}
 	cp := *n
+	if n.Statement != nil {
+		st := *n.Statement
+		cp.Statement = &st
+	}
 	if err := pl.set.Render(&cp); err != nil {
 		return "render: " + err.Error()
 	}

@@ -665,6 +665,38 @@ func TestStatementStepTemplates(t *testing.T) {
 			t.Errorf("built-in fallback: %q\n%s", n.Subject, n.Text)
 		}
 	})
+	t.Run("check-notices-copy", func(t *testing.T) {
+		// A German customer, a policy with an English statement template
+		// only: the built-in German statement stands in (the policy's
+		// templates fall back to the built-in ones in every language before
+		// English), and stays German. CheckNotices renders a copy, the
+		// statement too: the planned notice and its statement stay as
+		// planned.
+		pol := dunningtest.Policy(statementWorkflow(30))
+		pol.Templates = statementTemplates(t, "statement", short)
+		pol.CheckNotices = true
+		pf := statementPortfolio("de")
+		pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "standard", Step: 0, Last: day("2026-03-31")}}
+		acts, err := dunning.Plan(day("2026-04-10"), pol, pf)
+		i := slices.IndexFunc(acts, func(a dunning.Action) bool { return a.Kind == dunning.SendStatement })
+		if err != nil || i < 0 {
+			t.Fatalf("plan: %+v %v", acts, err)
+		}
+		n := acts[i].Notice
+		if acts[i].Problem != "" || n.Language != "de" || n.Statement.Language != "de" || n.Statement.Text != "" || n.Text != "" {
+			t.Fatalf("planned: problem %q, languages %q %q, texts %q %q", acts[i].Problem, n.Language, n.Statement.Language, n.Text, n.Statement.Text)
+		}
+		snd := &dunningtest.Sender{}
+		r := &dunning.Runner{Policy: pol, Store: memory.New(), Sender: snd, Clock: dunningtest.ClockAt(day("2026-04-10")), Owner: "t"}
+		if _, err := r.Execute(context.Background(), acts[i:i+1]); err != nil {
+			t.Fatal(err)
+		}
+		sent := snd.Sent()
+		if len(sent) != 1 || !strings.Contains(sent[0].Notice.Text, "Endsaldo am 10. April 2026: 550,00 EUR") || !strings.Contains(sent[0].Notice.HTML, `<html lang="de">`) ||
+			sent[0].Notice.Language != "de" || sent[0].Notice.Statement.Language != "de" {
+			t.Errorf("sent %+v", sent)
+		}
+	})
 	t.Run("omits-closing", func(t *testing.T) {
 		bad := notice.Template{Subject: `Your account`, Text: "{{range .Open}}{{.Number}}: {{.Open}}\n{{end}}"}
 		pol := dunningtest.Policy(statementWorkflow(30))
