@@ -785,6 +785,10 @@ func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set, reco
 				return
 			}
 			j.render = false
+			// A language without templates renders in the fallback's, which
+			// the notice now names: the record names it too, as it does
+			// for a notice rendered before Execute (Policy.Render).
+			j.rec.Template = recordTemplate(a.Notice)
 		}
 		if sendIt {
 			if recorded != nil {

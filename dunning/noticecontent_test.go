@@ -218,6 +218,90 @@ func TestNoticeLocaleFromCustomer(t *testing.T) {
 	}
 }
 
+// One language per notice: a customer whose language has no templates
+// ("fr") gets the English fallback throughout (payment text, HTML lang,
+// Notice.Language, which a sender sends as Content-Language), on every
+// channel; a customer whose language has templates ("de") keeps it.
+func TestNoticeFallbackLanguageIsOneLanguage(t *testing.T) {
+	const en, fr, de = "Please transfer the amount due, quoting the payment reference.",
+		"Veuillez virer le montant dû en indiquant la référence de paiement.",
+		"Bitte überweisen Sie den fälligen Betrag unter Angabe der Zahlungsreferenz."
+	for _, tc := range []struct {
+		lang, want, pay, html, greeting string
+	}{
+		{"fr", "en", en, `<html lang="en">`, "Dear "},
+		{"fr-CA", "en", en, `<html lang="en">`, "Dear "},
+		{"de", "de", de, `<html lang="de">`, "Sehr geehrte"},
+		{"de-AT", "de-AT", de, `<html lang="de">`, "Sehr geehrte"},
+	} {
+		pol := stdPolicy()
+		pol.Payment.ByLanguage = map[string]string{"en": en, "fr": fr, "de": de}
+		pf := onePortfolio()
+		pf.Agreements[0].Payment = dunning.PaymentInstructions{} // the policy's payment applies
+		pf.Customers[0].Language = tc.lang
+		acts, err := dunning.Plan(day("2026-04-14"), pol, pf)
+		if err != nil || len(acts) != 1 || acts[0].Problem != "" {
+			t.Fatalf("%s: plan: %v %+v", tc.lang, err, acts)
+		}
+		n := acts[0].Notice
+		text := render(t, pol, &acts[0])
+		if !strings.Contains(n.Text, tc.greeting) || !strings.Contains(n.Text, tc.pay) {
+			t.Errorf("%s: want %q and the payment text %q:\n%s", tc.lang, tc.greeting, tc.pay, n.Text)
+		}
+		for _, other := range []string{en, fr, de} {
+			if other != tc.pay && strings.Contains(text, other) {
+				t.Errorf("%s: the notice carries the payment text %q:\n%s", tc.lang, other, n.Text)
+			}
+		}
+		if !strings.Contains(n.HTML, tc.html) {
+			t.Errorf("%s: HTML does not declare %s", tc.lang, tc.html)
+		}
+		if n.Language != tc.want {
+			t.Errorf("%s: rendered Notice.Language %q, want %q", tc.lang, n.Language, tc.want)
+		}
+		// Rendered again, by the same set or the policy's, it stays as it is.
+		subject, body := n.Subject, n.Text
+		pol.Render(acts)
+		if acts[0].Problem != "" || n.Subject != subject || n.Text != body || n.Language != tc.want {
+			t.Errorf("%s: rendered again: problem %q, language %q, changed %v", tc.lang, acts[0].Problem, n.Language, n.Text != body)
+		}
+		// The Runner renders what it sends the same way, and its record
+		// names the language rendered, as it does for a notice rendered
+		// before (Policy.Render).
+		for _, pre := range []bool{false, true} {
+			acts, err := dunning.Plan(day("2026-04-14"), pol, pf)
+			if err != nil || len(acts) != 1 {
+				t.Fatalf("plan: %v %+v", err, acts)
+			}
+			if pre {
+				pol.Render(acts)
+			}
+			st, snd := memory.New(), &dunningtest.Sender{}
+			r := &dunning.Runner{Policy: pol, Store: st, Sender: snd, Clock: dunningtest.ClockAt(day("2026-04-14")), Owner: "t"}
+			if _, err := r.Execute(context.Background(), acts); err != nil {
+				t.Fatal(err)
+			}
+			recs, err := st.Records(context.Background())
+			sent := snd.Sent()
+			if err != nil || len(recs) != 1 || len(sent) != 1 || sent[0].Notice.Language != tc.want || sent[0].Notice.Text != body ||
+				!strings.HasSuffix(recs[0].Template, "/"+tc.want) {
+				t.Errorf("%s: runner (rendered before: %v): %v, sent %+v, records %+v", tc.lang, pre, err, sent, recs)
+			}
+		}
+		// The SMS and the letter are in the same language.
+		for _, ch := range []notice.Channel{notice.SMS, notice.Letter} {
+			m := *acts[0].Notice
+			m.Channel, m.Language, m.Subject, m.Text, m.HTML = ch, tc.lang, "", "", ""
+			if err := notice.Builtin().Render(&m); err != nil {
+				t.Fatal(err)
+			}
+			if m.Language != tc.want || strings.Contains(m.Text, fr) && tc.want != "fr" {
+				t.Errorf("%s %s: language %q:\n%s", tc.lang, ch, m.Language, m.Text)
+			}
+		}
+	}
+}
+
 // History of an earlier dunning cycle is not this notice's history: a new
 // cycle's first notice claims no earlier notice and no earlier fees; the
 // same history in the current cycle is named.

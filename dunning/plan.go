@@ -121,6 +121,13 @@ type Action struct {
 	Problem string `json:"problem,omitempty"`
 }
 
+// recordTemplate is Record.Template of notice n: its template set,
+// workflow, step and language ("/standard/overdue-1/en"), the language the
+// notice is rendered in once rendered (notice.Set.Render).
+func recordTemplate(n *notice.Notice) string {
+	return n.Templates + "/" + n.Workflow + "/" + n.Step + "/" + n.Language
+}
+
 // Record returns the ledger record of the action with the given outcome. A
 // Failed record charges no fees: what a notice that never reached the
 // customer asked for is not owed.
@@ -133,7 +140,7 @@ func (a *Action) Record(out Outcome, at time.Time) Record {
 	}
 	if a.Notice != nil {
 		r.Amount = a.Notice.Total
-		r.Template = a.Notice.Templates + "/" + a.Notice.Workflow + "/" + a.Notice.Step + "/" + a.Notice.Language
+		r.Template = recordTemplate(a.Notice)
 	}
 	if out == Failed {
 		// The notice never reached the customer: it charges nothing, so the

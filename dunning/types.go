@@ -57,6 +57,9 @@ type Customer struct {
 	Name     string    `json:"name"`
 	Contacts []Contact `json:"contacts,omitempty"` // the first contact is the primary one
 	// Language is a BCP 47 tag ("en", "de-AT") choosing the notice templates.
+	// A language without templates (neither the policy's nor the built-in
+	// English and German ones) gets the English notice, in English
+	// throughout, and the rendered notice's Language is "en".
 	Language string `json:"language,omitempty"`
 	// TimeZone is an IANA zone name ("Europe/Berlin"); the customer's "today"
 	// is taken in it. Empty means UTC.
@@ -157,6 +160,9 @@ type PaymentInstructions struct {
 
 	// ByLanguage is Text per language tag ("de", "en-US"): a notice in
 	// that language (or with that base language) shows it instead of Text.
+	// A notice's language is the one it is rendered in: an entry for a
+	// language without templates ("fr") is never shown, as that notice is
+	// in English.
 	ByLanguage map[string]string `json:"by_language,omitempty"`
 }
 
