@@ -148,7 +148,9 @@ type RecordFilter struct {
 	CustomerID string
 	InvoiceID  string // records that name the invoice
 	Key        string
-	// From and To bound Record.At: From <= At < To (zero: unbounded).
+	// From and To bound Record.At: From <= At < To (zero: unbounded),
+	// each of the three to the microsecond, truncated (StoredTime), in
+	// every store.
 	From, To time.Time
 	Outcome  Outcome
 	// Limit caps the records returned (0: no cap).
@@ -162,7 +164,12 @@ type EventFilter struct {
 	InvoiceID  string
 	Key        string
 	Kind       EventKind
-	// From and To bound Event.At: From <= At < To (zero: unbounded).
+	// From and To bound Event.At: From <= At < To (zero: unbounded),
+	// each of the three to the microsecond, truncated (StoredTime), in
+	// every store. An event without At counts as earlier than any time:
+	// a filter with To selects it (it was appended before the read, at no
+	// time the event says) and one with From does not, so the events up to
+	// T and those from T together are all the events.
 	From, To time.Time
 	Limit    int
 }
@@ -191,8 +198,8 @@ func (f RecordFilter) Match(rec Record) bool {
 	return (f.CustomerID == "" || rec.CustomerID == f.CustomerID) &&
 		(f.InvoiceID == "" || slices.Contains(rec.InvoiceIDs, f.InvoiceID)) &&
 		(f.Key == "" || rec.Key == f.Key) &&
-		(f.From.IsZero() || !rec.At.Before(f.From)) &&
-		(f.To.IsZero() || rec.At.Before(f.To)) &&
+		(f.From.IsZero() || !StoredTime(rec.At).Before(StoredTime(f.From))) &&
+		(f.To.IsZero() || StoredTime(rec.At).Before(StoredTime(f.To))) &&
 		(f.Outcome == "" || rec.Outcome == f.Outcome)
 }
 
@@ -202,8 +209,8 @@ func (f EventFilter) Match(e Event) bool {
 		(f.InvoiceID == "" || e.InvoiceID == f.InvoiceID) &&
 		(f.Key == "" || e.Key == f.Key) &&
 		(f.Kind == "" || e.Kind == f.Kind) &&
-		(f.From.IsZero() || !e.At.Before(f.From)) &&
-		(f.To.IsZero() || e.At.Before(f.To))
+		(f.From.IsZero() || !e.At.IsZero() && !StoredTime(e.At).Before(StoredTime(f.From))) &&
+		(f.To.IsZero() || e.At.IsZero() || StoredTime(e.At).Before(StoredTime(f.To)))
 }
 
 // Match reports whether t passes f (Limit aside).

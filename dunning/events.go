@@ -54,7 +54,11 @@ type Event struct {
 	Until      date.Date       `json:"until,omitzero"` // promise pay-by, hold end
 	Amount     decimal.Decimal `json:"amount,omitzero"`
 	Reason     string          `json:"reason,omitempty"`
-	At         time.Time       `json:"at,omitzero"`
+	// At is when it happened (zero: not said). The stores keep it as
+	// given; EventFilter compares it to the microsecond, truncated
+	// (StoredTime), and counts an event without it as earlier than any
+	// time.
+	At time.Time `json:"at,omitzero"`
 }
 
 // Apply changes the invoice as the event says: a payment or credit is added,

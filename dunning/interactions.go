@@ -136,6 +136,11 @@ func CheckInteraction(i Interaction) error {
 	if err := checkIDs("interaction.", i.InvoiceIDs); err != nil {
 		return err
 	}
+	for _, err := range []error{checkDay(loc{field: "interaction.date"}, i.Date), checkTime("interaction.at", i.At)} {
+		if err != nil {
+			return err
+		}
+	}
 	return checkText("interaction.", textField{"id", i.ID, MaxKeyLen}, textField{"customer_id", i.CustomerID, MaxIDLen},
 		textField{"by", i.By, MaxIDLen}, textField{"text", i.Text, MaxTextLen})
 }

@@ -155,6 +155,9 @@ func CheckEvent(e Event) error {
 	if e.Instalment < 0 {
 		return bad("instalment", fmt.Sprint(e.Instalment), "must not be negative")
 	}
+	if err := checkTime("event.at", e.At); err != nil {
+		return err
+	}
 	return checkText("event.", textField{"id", e.ID, MaxKeyLen}, textField{"customer_id", e.CustomerID, MaxIDLen}, textField{"invoice_id", e.InvoiceID, MaxIDLen},
 		textField{"key", e.Key, MaxKeyLen}, textField{"reason", e.Reason, MaxTextLen})
 }
@@ -174,7 +177,8 @@ func CheckTask(t CollectorTask) error {
 	}
 	p := "task[" + quoteBad(strings.ToValidUTF8(strings.ReplaceAll(t.ID, "\x00", ""), "?")) + "]."
 	if err := checkText(p, textField{"id", t.ID, MaxKeyLen}, textField{"customer_id", t.CustomerID, MaxIDLen}, textField{"kind", string(t.Kind), MaxIDLen},
-		textField{"title", t.Title, MaxTextLen}, textField{"assignee", t.Assignee, MaxIDLen}, textField{"currency", string(t.Currency), MaxIDLen}); err != nil {
+		textField{"title", t.Title, MaxTextLen}, textField{"assignee", t.Assignee, MaxIDLen}, textField{"currency", string(t.Currency), MaxIDLen},
+		textField{"cancel_reason", t.CancelReason, MaxTextLen}); err != nil {
 		return err
 	}
 	if err := checkIDs(p, t.InvoiceIDs); err != nil {
@@ -183,6 +187,9 @@ func CheckTask(t CollectorTask) error {
 	for i, n := range t.Notes {
 		if err := checkText(p, textField{fmt.Sprintf("notes[%d].author", i), n.Author, MaxIDLen}, textField{fmt.Sprintf("notes[%d].text", i), n.Text, MaxTextLen}); err != nil {
 			return err
+		}
+		if !timeOK(n.At) { // the field's name is made only for an error
+			return checkTime(fmt.Sprintf("%snotes[%d].at", p, i), n.At)
 		}
 	}
 	return nil
@@ -260,8 +267,10 @@ func checkIDs(prefix string, ids []string) error {
 // CheckRecord reports, as a *FieldError naming the field, why a store
 // could not keep rec as it is: an empty key or invoice list, a text that
 // is not valid UTF-8, holds a NUL byte or is too long (MaxKeyLen,
-// MaxIDLen, MaxTextLen), or per-invoice lists that do not match
-// InvoiceIDs. Both stores call it in Complete; the Runner calls it before
+// MaxIDLen, MaxTextLen), per-invoice lists that do not match InvoiceIDs,
+// a cycle, step or attempt outside 32 bits (the SQL store's integer
+// columns), fees by invoice beyond money.CheckBounds, a Date outside the
+// years 1900 to 9999 or an At outside the years 1 to 9999. Both stores call it in Complete; the Runner calls it before
 // it claims an action, so a notice whose record could not be kept is never
 // sent.
 func CheckRecord(rec Record) error {
@@ -272,7 +281,8 @@ func CheckRecord(rec Record) error {
 	if err := checkText(p, textField{"key", rec.Key, MaxKeyLen}, textField{"customer_id", rec.CustomerID, MaxIDLen},
 		textField{"workflow", rec.Workflow, MaxIDLen}, textField{"step", rec.Step, MaxIDLen}, textField{"kind", string(rec.Kind), MaxIDLen},
 		textField{"outcome", string(rec.Outcome), MaxIDLen}, textField{"message_id", rec.MessageID, MaxIDLen},
-		textField{"error", rec.Error, MaxTextLen}, textField{"template", rec.Template, MaxTextLen}, textField{"currency", string(rec.Currency), MaxIDLen}); err != nil {
+		textField{"error", rec.Error, MaxTextLen}, textField{"template", rec.Template, MaxTextLen}, textField{"variant", rec.Variant, MaxIDLen},
+		textField{"currency", string(rec.Currency), MaxIDLen}); err != nil {
 		return err
 	}
 	if len(rec.InvoiceIDs) == 0 && rec.Kind != CancelTask && rec.Kind != DataFix && (rec.Kind != SendStatement || rec.Workflow != "") {
@@ -292,14 +302,28 @@ func CheckRecord(rec Record) error {
 			return &FieldError{Field: p + l.name, Value: fmt.Sprint(l.len), Reason: fmt.Sprintf("entries, want one per invoice (%d)", n)}
 		}
 	}
-	return nil
+	// The SQL store keeps cycles and steps in integer columns of the
+	// progress, and the attempt in the claim's.
+	for _, err := range []error{checkInts(p, "cycles", true, rec.Cycles...), checkInts(p, "step_index", false, rec.StepIndex),
+		checkInts(p, "steps", true, rec.Steps...), checkInts(p, "attempts", false, rec.Attempts)} {
+		if err != nil {
+			return err
+		}
+	}
+	if err := checkNumbers(p, "fees_by_invoice", rec.FeesByInvoice); err != nil { // added up in a numeric column
+		return err
+	}
+	if rec.Date != 0 && !dayOK(rec.Date) { // the progress keeps it in a date column
+		return checkDay(loc{field: p + "date"}, rec.Date)
+	}
+	return checkTime(p+"at", rec.At)
 }
 
 // CheckPending reports why a store could not keep the planned action of a
 // claim, as CheckRecord does for a record.
 func CheckPending(pe Pending) error {
 	rec := Record{Key: pe.Key, CustomerID: pe.CustomerID, InvoiceIDs: pe.InvoiceIDs, Cycles: pe.Cycles, Workflow: pe.Workflow,
-		Step: pe.Step, Steps: pe.Steps, Kind: pe.Kind, Currency: pe.Currency}
+		Step: pe.Step, StepIndex: pe.StepIndex, Steps: pe.Steps, Kind: pe.Kind, Currency: pe.Currency}
 	return CheckRecord(rec)
 }
 

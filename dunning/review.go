@@ -106,6 +106,9 @@ func CheckReview(r Review) error {
 	default:
 		return bad("decision", string(r.Decision), `want "approve", "skip", "change-level" or "hold"`)
 	}
+	if err := checkTime("review.at", r.At); err != nil {
+		return err
+	}
 	return checkText("review.", textField{"customer_id", r.CustomerID, MaxIDLen}, textField{"key", r.Key, MaxKeyLen},
 		textField{"step", r.Step, MaxIDLen}, textField{"reason", r.Reason, MaxTextLen}, textField{"by", r.By, MaxIDLen})
 }

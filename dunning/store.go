@@ -145,7 +145,10 @@ type Record struct {
 	Interest      decimal.Decimal   `json:"interest"`
 	Compensation  bool              `json:"compensation,omitempty"`
 	Attempts      int               `json:"attempts"`
-	At            time.Time         `json:"at"`
+	// At is when the action was carried out. The stores keep it as given;
+	// RecordFilter compares it to the microsecond, truncated (StoredTime),
+	// which is all PostgreSQL keeps.
+	At time.Time `json:"at"`
 	// Unknown marks a record made by a claim after an earlier one whose
 	// outcome was unknown (Claim.Unknown): unless Recovered, the notice was
 	// sent again, and the customer may have it twice under this key.

@@ -376,7 +376,7 @@ func (inv *Invoice) PromiseOn(d date.Date) PromiseState {
 // amount that is not negative, at most 15 integer digits and no finer than
 // the currency's minor unit; payments, credits and a promise with positive
 // amounts in the same bounds and dates set; a dispute, hold or write-off
-// that does not end before it starts; a cycle that is not negative; a
+// that does not end before it starts; a cycle from 0 to math.MaxInt32; a
 // schedule of instalments (validateSchedule) and a payment plan's parts
 // (validatePlan) that add up and are in order. Each error is a *FieldError
 // naming the field and the value.
@@ -401,6 +401,10 @@ func (inv *Invoice) Validate() error {
 		return l("due").err("", "must be set")
 	case inv.Cycle < 0:
 		return l("cycle").err(strconv.Itoa(inv.Cycle), "must not be negative")
+	case !int32OK(inv.Cycle):
+		// The SQL store keeps the cycle in an integer column: a record of
+		// a larger one could not be kept, after its notice was sent.
+		return l("cycle").err(strconv.Itoa(inv.Cycle), "must be at most 2147483647")
 	}
 	// Each check below is made first without the field's name, which is
 	// built only for an error: Plan validates every invoice every day.

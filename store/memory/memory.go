@@ -233,7 +233,7 @@ func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]er
 
 // complete records one outcome; s.mu is held.
 func (s *Store) complete(c dunning.Claim, rec dunning.Record) error {
-	rec.Key = c.Key
+	rec.Key, rec.Attempts = c.Key, c.Attempt // checked as the SQL store checks them
 	if err := dunning.CheckRecord(rec); err != nil {
 		return err
 	}
@@ -246,7 +246,6 @@ func (s *Store) complete(c dunning.Claim, rec dunning.Record) error {
 	if !s.holds(c) {
 		return dunning.ErrLeaseLost
 	}
-	rec.Attempts = c.Attempt
 	rec.InvoiceIDs = slices.Clone(rec.InvoiceIDs)
 	rec.Cycles = slices.Clone(rec.Cycles)
 	rec.Steps = slices.Clone(rec.Steps)

@@ -234,9 +234,14 @@ func (s *Store) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]er
 		fb = appendString(append(fb, `,"owner":`...), c.Claim.Owner)
 		fb = strconv.AppendInt(append(fb, `,"attempt":`...), int64(c.Claim.Attempt), 10)
 		fb = appendString(append(fb, `,"customer_id":`...), rec.CustomerID)
+		// The at column, which RecordsWhere filters on, holds At
+		// truncated to the microsecond (dunning.StoredTime): PostgreSQL
+		// would round the nanoseconds of the text. In UTC, since a zone
+		// whose offset has seconds is written without them.
+		at := dunning.StoredTime(rec.At).UTC()
 		var ok bool
-		if fb, ok = appendTime(append(fb, `,"at":`...), rec.At); !ok {
-			js, err := rec.At.MarshalJSON()
+		if fb, ok = appendTime(append(fb, `,"at":`...), at); !ok {
+			js, err := at.MarshalJSON()
 			if err != nil {
 				return nil, err
 			}

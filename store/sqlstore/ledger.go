@@ -43,7 +43,8 @@ func limitSQL(limit int) string {
 
 // RecordsWhere implements dunning.LedgerReader: customer through the
 // customer index, invoice through the GIN index on the record's invoice
-// ids, time through the index on at; rows stream as the caller iterates.
+// ids, time through the index on at (to the microsecond, truncated, as
+// dunning.RecordFilter says); rows stream as the caller iterates.
 func (s *Store) RecordsWhere(ctx context.Context, f dunning.RecordFilter) iter.Seq2[dunning.Record, error] {
 	var w where
 	if f.CustomerID != "" {
@@ -57,10 +58,10 @@ func (s *Store) RecordsWhere(ctx context.Context, f dunning.RecordFilter) iter.S
 		w.add("key = $n", f.Key)
 	}
 	if !f.From.IsZero() {
-		w.add("at >= $n", f.From)
+		w.add("at >= $n", dunning.StoredTime(f.From))
 	}
 	if !f.To.IsZero() {
-		w.add("at < $n", f.To)
+		w.add("at < $n", dunning.StoredTime(f.To))
 	}
 	if f.Outcome != "" {
 		w.add("outcome = $n", string(f.Outcome))
@@ -83,11 +84,13 @@ func (s *Store) EventsWhere(ctx context.Context, f dunning.EventFilter) iter.Seq
 	if f.Kind != "" {
 		w.add("kind = $n", string(f.Kind))
 	}
+	// An event without At (at NULL) counts as earlier than any time: To
+	// selects it, From does not (see dunning.EventFilter).
 	if !f.From.IsZero() {
-		w.add("at >= $n", f.From)
+		w.add("at >= $n", dunning.StoredTime(f.From))
 	}
 	if !f.To.IsZero() {
-		w.add("at < $n", f.To)
+		w.add("(at < $n OR at IS NULL)", dunning.StoredTime(f.To))
 	}
 	return scan[dunning.Event](ctx, s, s.q(`SELECT event FROM {{S}}.overdue_events`+w.sql()+` ORDER BY seq`+limitSQL(f.Limit)), w.args)
 }

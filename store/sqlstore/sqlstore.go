@@ -227,7 +227,7 @@ func (s *Store) AppendEvent(ctx context.Context, e dunning.Event) error {
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO {{S}}.overdue_events (id, kind, key, customer_id, invoice_id, at, event) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`),
-			e.ID, string(e.Kind), e.Key, e.CustomerID, e.InvoiceID, sql.NullTime{Time: e.At, Valid: !e.At.IsZero()}, body)
+			e.ID, string(e.Kind), e.Key, e.CustomerID, e.InvoiceID, sql.NullTime{Time: dunning.StoredTime(e.At), Valid: !e.At.IsZero()}, body)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/overduehq/overdue/dunning"
+	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
 )
 
@@ -230,6 +231,83 @@ func runBatch(t *testing.T, newStore NewStore) {
 		for range dunning.RecordsWhere(ctx, s, dunning.RecordFilter{}) {
 			if n++; n == 2 {
 				break
+			}
+		}
+	})
+
+	// Promise: the time filters of RecordsWhere and EventsWhere compare
+	// times to the microsecond, truncated (dunning.StoredTime), in every
+	// store, and an event without At counts as earlier than any time.
+	t.Run("LedgerTimeFilters", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t).Store
+		if _, ok := s.(dunning.LedgerReader); !ok {
+			t.Skip("store does not implement dunning.LedgerReader (optional)")
+		}
+		midnight := time.Date(2026, 4, 15, 0, 0, 0, 0, time.UTC)
+		for _, r := range []struct {
+			key string
+			at  time.Time
+		}{{"late", midnight.Add(-400 * time.Nanosecond)}, {"early", midnight.Add(-time.Hour)}} {
+			rc := rec(r.key, []string{"i-" + r.key}, 1, dunning.Email, dunning.Sent)
+			rc.At = r.at
+			cl, err := s.Claim(ctx, claimP(r.key, "a", time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Complete(ctx, cl, rc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []struct {
+			f    dunning.RecordFilter
+			want string
+		}{
+			{dunning.RecordFilter{From: midnight.Add(-24 * time.Hour), To: midnight}, "[late early]"},
+			{dunning.RecordFilter{From: midnight}, "[]"},
+			// Both late's At and the bound are taken to the microsecond
+			// before midnight.
+			{dunning.RecordFilter{To: midnight.Add(-300 * time.Nanosecond)}, "[early]"},
+			{dunning.RecordFilter{From: midnight.Add(-300 * time.Nanosecond)}, "[late]"},
+		} {
+			var got []string
+			for r, err := range dunning.RecordsWhere(ctx, s, c.f) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, r.Key)
+			}
+			if fmt.Sprint(got) != c.want {
+				t.Errorf("RecordsWhere(%+v) = %v, want %s", c.f, got, c.want)
+			}
+		}
+		for _, e := range []dunning.Event{
+			{ID: "no-at", Kind: dunning.PaymentReceived, InvoiceID: "i1", Date: date.New(2026, 4, 14), Amount: decimal.NewFromInt(10)},
+			{ID: "late", Kind: dunning.PaymentReceived, InvoiceID: "i1", Date: date.New(2026, 4, 14), Amount: decimal.NewFromInt(10), At: midnight.Add(-400 * time.Nanosecond)},
+		} {
+			if err := s.AppendEvent(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []struct {
+			f    dunning.EventFilter
+			want string
+		}{
+			{dunning.EventFilter{To: midnight}, "[no-at late]"},
+			{dunning.EventFilter{From: midnight.Add(-time.Hour)}, "[late]"},
+			{dunning.EventFilter{From: midnight.Add(-time.Hour), To: midnight}, "[late]"},
+			{dunning.EventFilter{To: midnight.Add(-300 * time.Nanosecond)}, "[no-at]"},
+			{dunning.EventFilter{From: midnight.Add(-300 * time.Nanosecond)}, "[late]"},
+		} {
+			var got []string
+			for e, err := range dunning.EventsWhere(ctx, s, c.f) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, e.ID)
+			}
+			if fmt.Sprint(got) != c.want {
+				t.Errorf("EventsWhere(%+v) = %v, want %s", c.f, got, c.want)
 			}
 		}
 	})

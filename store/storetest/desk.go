@@ -66,6 +66,8 @@ func runDesk(t *testing.T, newStore NewStore) {
 			{ID: "b2", CustomerID: "c1", Kind: dunning.Call, Date: day("2026-04-14"), FollowUp: day("2026-04-13")},
 			{ID: "b3", Kind: dunning.Call, Date: day("2026-04-14")},
 			{ID: "b4", CustomerID: "c1", Kind: dunning.Note, Date: day("2026-04-14"), Text: "nul\x00byte"},
+			{ID: "b5", CustomerID: "c1", Kind: dunning.Note, Date: day("2026-04-14"), At: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+			{ID: "b6", CustomerID: "c1", Kind: dunning.Note, Date: date.New(10000, 1, 1)},
 		} {
 			if err := l.LogInteraction(ctx, bad); !errors.As(err, &fe) || !errors.Is(err, dunning.ErrInvalid) {
 				t.Errorf("LogInteraction(%+v) = %v, want a *FieldError", bad, err)
@@ -123,6 +125,7 @@ func runDesk(t *testing.T, newStore NewStore) {
 			{CustomerID: "c1", Key: "k3", Decision: "reject", By: "anna", At: t0},                                                   // unknown
 			{CustomerID: "c1", Key: "k3", Decision: dunning.Approve, By: "anna"},                                                    // no time
 			{CustomerID: "c1", Key: "k3\x00", Decision: dunning.Approve, By: "anna", At: t0},                                        // unstorable
+			{CustomerID: "c1", Key: "k3", Decision: dunning.Approve, By: "anna", At: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},  // unstorable time
 			{CustomerID: "c1", Decision: dunning.HoldCustomer, By: "a", At: t0, Since: day("2026-04-14"), Until: day("2026-04-14")}, // empty span
 		} {
 			if err := l.SaveReview(ctx, bad); !errors.As(err, &fe) || !errors.Is(err, dunning.ErrInvalid) {

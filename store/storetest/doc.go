@@ -12,7 +12,9 @@
 // whose reply was lost succeeds without recording twice; Release holds the
 // key for its RetryIn; the claim remembers the planned action and History
 // lists it while the outcome is unknown; what the store cannot keep (NUL
-// bytes, invalid UTF-8) is refused with ErrInvalid; Complete advances each
+// bytes, invalid UTF-8, numbers beyond 32 bits, times beyond the year
+// 9999) is refused with ErrInvalid; ledger time filters compare to the
+// microsecond; Complete advances each
 // invoice's progress atomically with the record; bounces mark progress for a
 // fallback; events are idempotent by ID; tasks upsert; and many goroutines
 // claiming one key get exactly one claim. Optional capabilities

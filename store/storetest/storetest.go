@@ -371,6 +371,80 @@ func Run(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	// Numbers beyond the SQL store's integer columns (a cycle, a step),
+	// times beyond what JSON and PostgreSQL keep, and every text field
+	// (a record's variant, a task's cancel reason) are refused with a
+	// *FieldError naming the field, before anything is stored or claimed,
+	// in every store alike.
+	t.Run("UnstorableFieldsRefused", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t).Store
+		year10000 := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+		refused := func(what string, err error, field string) {
+			t.Helper()
+			var fe *dunning.FieldError
+			if !errors.As(err, &fe) || !errors.Is(err, dunning.ErrInvalid) || !strings.HasSuffix(fe.Field, field) {
+				t.Errorf("%s: err = %v, want a *FieldError for %s", what, err, field)
+			}
+		}
+		for _, c := range []struct {
+			field string
+			pe    dunning.Pending
+		}{
+			{"cycles[0]", dunning.Pending{Key: "p1", CustomerID: "c1", InvoiceIDs: []string{"i1"}, Cycles: []int{1 << 31}}},
+			{"step_index", dunning.Pending{Key: "p2", CustomerID: "c1", InvoiceIDs: []string{"i1"}, StepIndex: 1 << 31}},
+			{"steps[1]", dunning.Pending{Key: "p3", CustomerID: "c1", InvoiceIDs: []string{"i1", "i2"}, Steps: []int{1, -1 << 32}}},
+		} {
+			p := claimP(c.pe.Key, "a", time.Minute)
+			p.Planned = &c.pe
+			_, err := s.Claim(ctx, p)
+			refused(fmt.Sprintf("claim planning %+v", c.pe), err, c.field)
+		}
+		if h, err := s.History(ctx); err != nil {
+			t.Fatal(err)
+		} else if ph, ok := h.(dunning.PendingHistory); ok && len(ph.Pending()) != 0 {
+			t.Errorf("refused claims left pending actions: %+v", ph.Pending())
+		}
+		c, err := s.Claim(ctx, claimP("k", "a", time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []struct {
+			field string
+			f     func(*dunning.Record)
+		}{
+			{"variant", func(r *dunning.Record) { r.Variant = "reminder-b\x00" }},
+			{"cycles[0]", func(r *dunning.Record) { r.Cycles = []int{1 << 31} }},
+			{"step_index", func(r *dunning.Record) { r.StepIndex = 1 << 31 }},
+			{"at", func(r *dunning.Record) { r.At = year10000 }},
+			{"at", func(r *dunning.Record) { r.At = time.Date(0, 12, 31, 0, 0, 0, 0, time.UTC) }},
+		} {
+			r := rec("k", []string{"i1"}, 0, dunning.Email, dunning.Sent)
+			bad.f(&r)
+			refused("complete with a bad "+bad.field, s.Complete(ctx, c, r), bad.field)
+		}
+		if rs, _ := s.Records(ctx); len(rs) != 0 {
+			t.Errorf("refused records stored: %+v", rs)
+		}
+		if err := s.Complete(ctx, c, rec("k", []string{"i1"}, 0, dunning.Email, dunning.Sent)); err != nil {
+			t.Errorf("the claim survives refused records: %v", err)
+		}
+		ev := dunning.Event{ID: "e", Kind: dunning.PaymentReceived, InvoiceID: "i1", Date: date.New(2026, 4, 1), Amount: decimal.NewFromInt(10), At: year10000}
+		refused("event at year 10000", s.AppendEvent(ctx, ev), "event.at")
+		task := dunning.CollectorTask{ID: "t", CustomerID: "c1", InvoiceIDs: []string{"i1"}, Title: "call", Status: dunning.TaskOpen,
+			Notes: []dunning.TaskNote{{At: t0, Author: "anna", Text: "ok"}, {At: year10000, Author: "anna", Text: "later"}}}
+		refused("task note at year 10000", s.SaveTask(ctx, task), "notes[1].at")
+		task.Notes = nil
+		task.Status, task.CancelReason = dunning.TaskCancelled, "paid\x00"
+		refused("task with a NUL in its cancel reason", s.SaveTask(ctx, task), "cancel_reason")
+		if evs, _ := s.Events(ctx); len(evs) != 0 {
+			t.Errorf("refused events stored: %+v", evs)
+		}
+		if ts, _ := s.Tasks(ctx, ""); len(ts) != 0 {
+			t.Errorf("refused tasks stored: %+v", ts)
+		}
+	})
+
 	t.Run("ProgressAdvances", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t).Store
