@@ -217,3 +217,38 @@ func FuzzRenderLimits(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkRenderCustom renders the built-in templates added as a set of
+// one's own (ParseSet of the built-in set's JSON), so through text/template
+// and html/template as every custom template runs, and a short template
+// calling printf, upper, join and plural in a loop.
+func BenchmarkRenderCustom(b *testing.B) {
+	js, err := json.Marshal(notice.Builtin())
+	if err != nil {
+		b.Fatal(err)
+	}
+	custom, err := notice.ParseSet(js)
+	if err != nil {
+		b.Fatal(err)
+	}
+	funcs := notice.NewSet()
+	if err := funcs.Add(notice.Key{Language: "en", Stage: notice.OverdueNotice}, notice.Template{Subject: `{{upper .Debtor.Name}}`,
+		Text: `{{range .Lines}}{{printf "%-10s %s" .Number .Open}} {{upper .Description}} {{plural .DaysOverdue "day" "days"}}
+{{end}}{{join .Creditor.Address ", "}} {{print .Total}} {{html .Debtor.Name}}`}); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		s    *notice.Set
+	}{{"builtin-as-custom", custom}, {"funcs", funcs}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				n := bigNotice(3, 20)
+				if err := c.s.Render(n); err != nil || !strings.Contains(n.Text, "INV-2") {
+					b.Fatalf("%v %q", err, n.Text)
+				}
+			}
+		})
+	}
+}
