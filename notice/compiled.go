@@ -63,7 +63,7 @@ func (st *cstate) write(s string) error {
 func (st *cstate) wrote(n int) error {
 	st.b.n += n
 	if st.b.n > st.b.max {
-		return &LimitError{What: "size", Limit: strconv.Itoa(st.b.max) + " bytes"}
+		return st.b.sizeError()
 	}
 	return st.b.timeUp()
 }
@@ -902,7 +902,8 @@ func (c *compiler) function(name string, args []evalFn, ts []reflect.Type, cmd *
 					return v[i], err
 				}
 			}
-			return reflect.ValueOf(Plural(int(v[0].Int()), v[1].String(), v[2].String())), nil
+			s := Plural(int(v[0].Int()), v[1].String(), v[2].String())
+			return reflect.ValueOf(s), st.b.charge(len(s))
 		}, reflect.TypeFor[string](), nil
 	case "join":
 		if len(args) != 2 || ts[0] != reflect.TypeFor[[]string]() || ts[1] != reflect.TypeFor[string]() {
@@ -917,14 +918,24 @@ func (c *compiler) function(name string, args []evalFn, ts []reflect.Type, cmd *
 			if err != nil {
 				return sep, err
 			}
+			n := 0 // joined as budget.join joins: its length checked first
+			for i := 0; i < l.Len(); i++ {
+				if i > 0 {
+					n += sep.Len()
+				}
+				if n += l.Index(i).Len(); n > st.b.max-st.b.made {
+					return reflect.Value{}, st.b.charge(n)
+				}
+			}
 			var b strings.Builder
+			b.Grow(n)
 			for i := 0; i < l.Len(); i++ {
 				if i > 0 {
 					b.WriteString(sep.String())
 				}
 				b.WriteString(l.Index(i).String())
 			}
-			return reflect.ValueOf(b.String()), nil
+			return reflect.ValueOf(b.String()), st.b.charge(n)
 		}, reflect.TypeFor[string](), nil
 	}
 	return nil, nil, notCompiled("function %s", name)

@@ -98,7 +98,7 @@ func TestLinesTextAsTheRangeWrote(t *testing.T) {
 		b := &budget{}
 		b.start(Limits{})
 		var want strings.Builder
-		if err := tm.Funcs(map[string]any{tickFunc: b.tick}).Execute(&want, View{Lines: lines}); err != nil {
+		if err := tm.Funcs(b.funcs()).Execute(&want, View{Lines: lines}); err != nil {
 			t.Fatal(err)
 		}
 		if got := linesText(lang, lines); got != want.String() {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	htemplate "html/template"
 	"io"
-	"strconv"
 	ttemplate "text/template"
 	"text/template/parse"
 	"time"
@@ -137,6 +136,7 @@ type budget struct {
 	timeout  time.Duration
 	deadline time.Time
 	calls    int // timeUp calls since the render started
+	made     int // bytes of the strings template functions returned (see charge)
 }
 
 // clockEvery is how many timeUp calls (writes and ticks) share one
@@ -148,13 +148,18 @@ const clockEvery = 16
 
 func (b *budget) start(l Limits) {
 	l = l.withDefaults()
-	b.max, b.n, b.timeout, b.deadline, b.calls = l.MaxBytes, 0, l.Timeout, time.Now().Add(l.Timeout), 0
+	b.max, b.n, b.timeout, b.deadline, b.calls, b.made = l.MaxBytes, 0, l.Timeout, time.Now().Add(l.Timeout), 0, 0
 }
 
 func (b *budget) timeUp() error {
 	if b.calls++; b.calls%clockEvery != 0 {
 		return nil
 	}
+	return b.clock()
+}
+
+// clock reads the clock: an error past the deadline.
+func (b *budget) clock() error {
 	if time.Now().After(b.deadline) {
 		return &LimitError{What: "time", Limit: b.timeout.String()}
 	}
@@ -175,7 +180,7 @@ type limitedWriter struct {
 func (w *limitedWriter) Write(p []byte) (int, error) {
 	w.b.n += len(p)
 	if w.b.n > w.b.max {
-		return 0, &LimitError{What: "size", Limit: strconv.Itoa(w.b.max) + " bytes"}
+		return 0, w.b.sizeError()
 	}
 	if err := w.b.timeUp(); err != nil {
 		return 0, err
@@ -188,7 +193,7 @@ const tickFunc = "overdue_tick_"
 
 // noBudget stands for the tick in the parsed master templates, which are
 // only ever cloned, never executed.
-func noBudget() (bool, error) { return false, errors.New("notice: template executed without a budget") }
+func noBudget() (bool, error) { return false, errNoBudget }
 
 // instance is an executable copy of a parsed template, its tick bound to
 // its own budget.
@@ -217,7 +222,7 @@ func (p *parsed) get() (*instance, error) {
 		return in, nil
 	}
 	in := &instance{b: &budget{}}
-	fm := map[string]any{tickFunc: in.b.tick}
+	fm := in.b.funcs()
 	clone := func(t *ttemplate.Template) (*ttemplate.Template, error) {
 		if t == nil {
 			return nil, nil
@@ -459,34 +464,4 @@ func isFieldCall(n parse.Node) bool {
 		return len(n.Ident) > 1
 	}
 	return false
-}
-
-// safePrintf is fmt.Sprintf refusing a width or precision above 1000 or
-// taken from an argument (%*d), which would let one call allocate
-// gigabytes before any writer sees a byte.
-func safePrintf(format string, args ...any) (string, error) {
-	for i := 0; i < len(format); i++ {
-		if format[i] != '%' {
-			continue
-		}
-		num := 0
-		for i++; i < len(format); i++ {
-			c := format[i]
-			switch {
-			case c == '*':
-				return "", fmt.Errorf("printf %q: a width or precision from an argument (*) is not allowed", format)
-			case c >= '0' && c <= '9':
-				num = num*10 + int(c-'0')
-				if num > maxPrintfWidth {
-					return "", fmt.Errorf("printf %q: widths and precisions above %d are not allowed", format, maxPrintfWidth)
-				}
-				continue
-			case c == '.' || c == '+' || c == '-' || c == '#' || c == ' ' || c == '[' || c == ']':
-				num = 0
-				continue
-			}
-			break
-		}
-	}
-	return fmt.Sprintf(format, args...), nil
 }

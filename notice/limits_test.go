@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/overduehq/overdue/notice"
+	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
 )
 
 // bigNotice has lines lines, each with a description of desc bytes.
@@ -250,5 +253,90 @@ func BenchmarkRenderCustom(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// limitNotice is a notice that passes Validate.
+func limitNotice() *notice.Notice {
+	return &notice.Notice{Key: "k", Number: notice.NumberFor("k"), Date: date.Date(20000), Stage: notice.OverdueNotice, Channel: notice.Email,
+		Language: "en", Currency: "EUR", MinorUnits: 2,
+		Creditor: notice.Party{Name: "C", Address: []string{"a"}}, Debtor: notice.Party{Name: "D", Email: "d@example.com"},
+		Lines: []notice.Line{{Number: "1", IssueDate: 19990, DueDate: 19995, Description: "x", Amount: decimal.NewFromInt(1), Open: decimal.NewFromInt(1)}},
+		Total: decimal.NewFromInt(1), Payment: notice.Payment{IBAN: "X"}}
+}
+
+// wantSizeLimit fails t unless err is the size limit of max bytes.
+func wantSizeLimit(t *testing.T, what string, err error, max int) {
+	t.Helper()
+	var le *notice.LimitError
+	if !errors.Is(err, notice.ErrLimit) || !errors.As(err, &le) || le.What != "size" {
+		t.Errorf("%s: Render = %v, want the size limit", what, err)
+		return
+	}
+	if want := fmt.Sprintf("size limit of %d bytes", max); !strings.Contains(err.Error(), want) {
+		t.Errorf("%s: error %q does not say %q", what, err, want)
+	}
+}
+
+// TestRenderComputedStrings: the strings template functions build count
+// against MaxBytes though the template never writes them; doubling a
+// variable in printf, join, upper, print or html stops at the limit, soon
+// and without allocating the gigabyte it asks for.
+func TestRenderComputedStrings(t *testing.T) {
+	const max = 1 << 10
+	doubling := func(step string, n int) string { return `{{$a := "xxxxxxxx"}}` + strings.Repeat(step, n) }
+	for _, c := range []struct{ name, src string }{
+		{"printf", doubling(`{{$a = printf "%s%s" $a $a}}`, 24) + strings.Repeat(`{{$b := upper $a}}`, 3) + `ok`},
+		// .Creditor.Address is three empty lines: join with $a between them doubles it.
+		{"join", doubling(`{{$a = join .Creditor.Address $a}}`, 24) + `ok`},
+		{"upper", doubling(`{{$a = upper (printf "%s%s" $a $a)}}`, 24) + `ok`},
+		{"print", doubling(`{{$a = print $a $a}}`, 24) + `ok`},
+		{"println", doubling(`{{$a = println $a $a}}`, 24) + `ok`},
+		{"html", doubling(`{{$a = html $a $a}}`, 24) + `ok`},
+		{"js", doubling(`{{$a = js $a $a}}`, 24) + `ok`},
+		{"urlquery", doubling(`{{$a = urlquery $a $a}}`, 24) + `ok`},
+		{"plural", doubling(`{{$a = plural 1 $a $a}}`, 200) + `ok`},
+		// Each value is small, but they add up.
+		{"many", `{{$a := printf "%500s" ""}}{{$b := upper $a}}{{$c := upper $a}}ok`},
+		// One call printing one value many times stops at the limit too.
+		{"verbs", `{{$a := printf "%1000s" ""}}{{$b := printf "` + strings.Repeat("%[1]s", 30000) + `" $a}}ok`},
+		{"args", `{{$a := printf "%1000s" ""}}{{$b := print` + strings.Repeat(" $a", 30000) + `}}ok`},
+	} {
+		for _, part := range []string{"text", "html"} {
+			tm := notice.Template{Subject: "s", Text: c.src}
+			if part == "html" {
+				tm.Text, tm.HTML = "t", c.src
+			}
+			s := notice.NewSet()
+			if err := s.Add(notice.Key{Language: "en", Stage: notice.OverdueNotice}, tm); err != nil {
+				t.Fatalf("%s %s: %v", c.name, part, err)
+			}
+			s = s.WithLimits(notice.Limits{MaxBytes: max, Timeout: 50 * time.Millisecond})
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			n := limitNotice()
+			n.Creditor.Address = []string{"", "", ""}
+			err := s.Render(n)
+			took := time.Since(start)
+			runtime.ReadMemStats(&after)
+			wantSizeLimit(t, c.name+" "+part, err, max)
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 || took > time.Second {
+				t.Errorf("%s %s: took %s, allocating %d KiB", c.name, part, took, alloc>>10)
+			}
+			if n.Text != "" {
+				t.Errorf("%s %s: a refused render left text %q", c.name, part, n.Text)
+			}
+		}
+	}
+	// Under the limit the same functions render as before.
+	s := setOf(t, `{{$a := "ab"}}{{$a = printf "%s%s" $a $a}}{{$a = upper $a}}{{print $a 1 2 "c"}}|{{println $a}}|{{html "<" $a}}|{{js "'"}}|{{urlquery "a b"}}|{{join .Creditor.Address "+"}}|{{plural 2 "day" "days"}}`)
+	n := limitNotice()
+	n.Creditor.Address = []string{"x", "y"}
+	if err := s.WithLimits(notice.Limits{MaxBytes: max}).Render(n); err != nil {
+		t.Fatal(err)
+	}
+	if want := "ABAB1 2c|ABAB\n|&lt;ABAB|\\'|a+b|x+y|2 days"; n.Text != want {
+		t.Errorf("text = %q, want %q", n.Text, want)
 	}
 }

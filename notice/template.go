@@ -111,12 +111,11 @@ func (e *TemplateError) Error() string {
 // Unwrap returns the parse error.
 func (e *TemplateError) Unwrap() error { return e.Err }
 
-// funcs are the functions templates may call. printf replaces the
-// built-in one to refuse widths and precisions that would make one call
-// write gigabytes; the tick function is bound per render (see instance).
-func funcs() map[string]any {
-	return map[string]any{"upper": strings.ToUpper, "plural": Plural, "join": strings.Join, "printf": safePrintf, tickFunc: noBudget}
-}
+// funcs are the functions templates may call, as the parsed masters hold
+// them: every one building a string (printf, print, println, html, js and
+// urlquery replace text/template's) and the tick are bound to each
+// instance's budget when it is cloned (see instance and budget.funcs).
+func funcs() map[string]any { return (*budget)(nil).funcs() }
 
 // Add parses t and stores it under k. The key's language is lower-cased.
 func (s *Set) Add(k Key, t Template) error { return s.add(k, t, false) }
