@@ -311,8 +311,10 @@ func guardAll[T any](ts []T, tree func(T) *parse.Tree) error {
 // an integer literal above 1000, and method calls with arguments
 // ({{.N.Total.Shift 2000000000}}, {{2000000000 | .N.Total.Shift}}), whose
 // cost no limit can interrupt. It then inserts a tick (a call that checks
-// the deadline) at the start of every range body and of the template's own
-// body, so loops and recursion over data meet the time budget too.
+// the deadline) at the start of the template's own body, of every range
+// body, and before every action, if, with and range that calls a function
+// which does not check the deadline itself (see insertTicks), so loops,
+// recursion and straight runs of actions meet the time budget too.
 func guard(t *parse.Tree) error {
 	if err := check(t.Root); err != nil {
 		return fmt.Errorf("template %s: %w", t.Name, err)
@@ -333,23 +335,62 @@ func tickNode() (parse.Node, error) {
 	return tr.Root.Nodes[0], nil
 }
 
+// insertTicks inserts a tick at the start of every range body in l and the
+// lists within, and before every action declaring a variable, if, with and
+// range whose pipeline calls a function that does not check the deadline
+// itself (eq, lt, index...: every function building a string does, see
+// budget.funcs), so a straight run of actions that write nothing
+// ({{if eq $a $b}} on long strings, ten thousand times) meets the deadline
+// too. An action that writes checks it as it writes, a template call at
+// the start of its body.
 func insertTicks(l *parse.ListNode) error {
 	if l == nil {
 		return nil
 	}
-	for _, n := range l.Nodes {
+	var nodes []parse.Node // l's nodes with ticks, once one is inserted
+	for i, n := range l.Nodes {
+		var pipe *parse.PipeNode
 		switch n := n.(type) {
+		case *parse.ActionNode:
+			if len(n.Pipe.Decl) > 0 {
+				pipe = n.Pipe
+			}
+		case *parse.IfNode:
+			if !isTick(n) {
+				pipe = n.Pipe
+			}
+		case *parse.WithNode:
+			pipe = n.Pipe
 		case *parse.RangeNode:
+			pipe = n.Pipe
+		}
+		if pipe != nil && callsUnchecked(pipe) {
+			if nodes == nil {
+				nodes = append(make([]parse.Node, 0, len(l.Nodes)+4), l.Nodes[:i]...)
+			}
 			tk, err := tickNode()
 			if err != nil {
 				return err
 			}
+			nodes = append(nodes, tk)
+		}
+		if nodes != nil {
+			nodes = append(nodes, n)
+		}
+		switch n := n.(type) {
+		case *parse.RangeNode:
 			if n.List == nil {
 				n.List = &parse.ListNode{NodeType: parse.NodeList}
 			}
-			n.List.Nodes = append([]parse.Node{tk}, n.List.Nodes...)
 			if err := insertTicks(n.List); err != nil {
 				return err
+			}
+			if len(n.List.Nodes) == 0 || !isTickNode(n.List.Nodes[0]) {
+				tk, err := tickNode()
+				if err != nil {
+					return err
+				}
+				n.List.Nodes = append([]parse.Node{tk}, n.List.Nodes...)
 			}
 			if err := insertTicks(n.ElseList); err != nil {
 				return err
@@ -374,7 +415,50 @@ func insertTicks(l *parse.ListNode) error {
 			}
 		}
 	}
+	if nodes != nil {
+		l.Nodes = nodes
+	}
 	return nil
+}
+
+// checkedFuncs are the template functions that check the deadline
+// themselves (see budget.funcs).
+var checkedFuncs = func() map[string]bool {
+	m := map[string]bool{}
+	for name := range (*budget)(nil).funcs() {
+		m[name] = true
+	}
+	return m
+}()
+
+// callsUnchecked reports whether p, or a pipeline within, calls a function
+// not in checkedFuncs.
+func callsUnchecked(p *parse.PipeNode) bool {
+	for _, c := range p.Cmds {
+		for _, a := range c.Args {
+			switch a := a.(type) {
+			case *parse.IdentifierNode:
+				if !checkedFuncs[a.Ident] {
+					return true
+				}
+			case *parse.PipeNode:
+				if callsUnchecked(a) {
+					return true
+				}
+			case *parse.ChainNode:
+				if pn, ok := a.Node.(*parse.PipeNode); ok && callsUnchecked(pn) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// isTickNode reports whether n is an inserted tick.
+func isTickNode(n parse.Node) bool {
+	i, ok := n.(*parse.IfNode)
+	return ok && isTick(i)
 }
 
 // check walks a tree for what guard refuses.

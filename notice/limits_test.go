@@ -340,3 +340,31 @@ func TestRenderComputedStrings(t *testing.T) {
 		t.Errorf("text = %q, want %q", n.Text, want)
 	}
 }
+
+// TestRenderTimeLimitStraight: a straight run of actions that write
+// nothing and call no function of the package (eq on two long strings, ten
+// thousand times) stops at the deadline too.
+func TestRenderTimeLimitStraight(t *testing.T) {
+	src := `{{$a := (index .Lines 0).Description}}{{$b := (index .Lines 1).Description}}` + strings.Repeat(`{{if eq $a $b}}{{end}}`, 10000) + `ok`
+	for _, part := range []string{"text", "html"} {
+		tm := notice.Template{Subject: "s", Text: src}
+		if part == "html" {
+			tm.Text, tm.HTML = "t", src
+		}
+		s := notice.NewSet()
+		if err := s.Add(notice.Key{Language: "en", Stage: notice.OverdueNotice}, tm); err != nil {
+			t.Fatal(err)
+		}
+		n := bigNotice(2, 1<<20)
+		start := time.Now()
+		err := s.WithLimits(notice.Limits{Timeout: 20 * time.Millisecond}).Render(n)
+		took := time.Since(start)
+		var le *notice.LimitError
+		if !errors.Is(err, notice.ErrLimit) || !errors.As(err, &le) || le.What != "time" || !strings.Contains(err.Error(), "time limit of 20ms") {
+			t.Errorf("%s: Render = %v after %s, want the time limit of 20ms", part, err, took)
+		}
+		if took > time.Second {
+			t.Errorf("%s: stopped after %s, want about 20ms", part, took)
+		}
+	}
+}
