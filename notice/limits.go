@@ -13,16 +13,28 @@ import (
 )
 
 // Limits bound the rendering of one notice. A template is data too: a
-// careless or hostile one ({{range 30000000}}, a printf of width 10^9)
-// could otherwise write gigabytes or spin for hours while the runner holds
-// the action's lease.
+// careless or hostile one ({{range 30000000}}, a printf of width 10^9, a
+// variable doubled by printf again and again and never written) could
+// otherwise write or build gigabytes or spin for hours while the runner
+// holds the action's lease.
 //
 // The zero Limits means the defaults: DefaultMaxBytes and DefaultTimeout.
 type Limits struct {
 	// MaxBytes is the most bytes subject, text and HTML may render to
-	// together.
+	// together, and, counted apart, the most bytes the strings returned
+	// by the template functions that build them (upper, join, plural,
+	// printf, print, println, html, js, urlquery) may take together,
+	// written or not. A call that would take them past it is refused;
+	// printf also refuses %T, %p, %w and arguments its format has no
+	// verb for.
 	MaxBytes int
-	// Timeout is the most time one notice's rendering may take.
+	// Timeout is the most time one notice's rendering may take. It is
+	// checked as output is written, at the start of every template and
+	// range body, at every call of the functions above, and before every
+	// if, with, range and variable declaration whose pipeline calls
+	// another function (eq, index, ...): the clock is read at every 16th
+	// check, and at once after a call that built 4 KiB or more. A method of the data, called without
+	// arguments, runs to its end.
 	Timeout time.Duration
 }
 
@@ -139,11 +151,12 @@ type budget struct {
 	made     int // bytes of the strings template functions returned (see charge)
 }
 
-// clockEvery is how many timeUp calls (writes and ticks) share one
-// reading of the clock. Each call stands for a bounded piece of work (a
-// write within MaxBytes, a printf of bounded width, a loop iteration or a
-// template body), so a render passes its deadline by at most that many
-// pieces; reading the clock on every write cost a tenth of a render.
+// clockEvery is how many timeUp calls (writes, ticks and the string
+// functions' charges) share one reading of the clock. Each call stands for
+// a bounded piece of work (a write within MaxBytes, a string built within
+// it, a loop iteration, a template body, an action calling eq or index), so
+// a render passes its deadline by at most that many pieces; reading the
+// clock on every write cost a tenth of a render.
 const clockEvery = 16
 
 func (b *budget) start(l Limits) {
@@ -338,8 +351,8 @@ func tickNode() (parse.Node, error) {
 // insertTicks inserts a tick at the start of every range body in l and the
 // lists within, and before every action declaring a variable, if, with and
 // range whose pipeline calls a function that does not check the deadline
-// itself (eq, lt, index...: every function building a string does, see
-// budget.funcs), so a straight run of actions that write nothing
+// itself and may take long (eq, lt, index, call: every function building a
+// string checks it, see checkedFuncs), so a straight run of actions that write nothing
 // ({{if eq $a $b}} on long strings, ten thousand times) meets the deadline
 // too. An action that writes checks it as it writes, a template call at
 // the start of its body.
@@ -422,9 +435,11 @@ func insertTicks(l *parse.ListNode) error {
 }
 
 // checkedFuncs are the template functions that check the deadline
-// themselves (see budget.funcs).
+// themselves (see budget.funcs), and text/template's that take a bounded
+// time whatever their arguments (and, or and not on values already
+// computed, len, slice).
 var checkedFuncs = func() map[string]bool {
-	m := map[string]bool{}
+	m := map[string]bool{"and": true, "or": true, "not": true, "len": true, "slice": true}
 	for name := range (*budget)(nil).funcs() {
 		m[name] = true
 	}
