@@ -44,10 +44,11 @@ type Policy struct {
 	// notice.StatementOfAccount); nil uses notice.Builtin(), and so does
 	// a notice the set has no template for.
 	Templates *notice.Set `json:"-"`
-	// RenderLimits bound each notice's rendering (output size, default 1
-	// MiB; time, default 1 s): a notice past them is a render error, the
-	// action's Problem, and is never sent. JSON: {"max_bytes": 1048576,
-	// "timeout": "1s"}.
+	// RenderLimits bound each notice's rendering (output size and, apart,
+	// the strings its template functions build, written or not, each
+	// default 1 MiB; time, default 1 s; see notice.Limits): a notice past
+	// them is a render error, the action's Problem, and is never sent.
+	// JSON: {"max_bytes": 1048576, "timeout": "1s"}.
 	RenderLimits notice.Limits `json:"render_limits,omitzero"`
 	// Calendar holds the business days steps roll onto; nil: every day.
 	Calendar schedule.Calendar `json:"-"`

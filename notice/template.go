@@ -266,8 +266,9 @@ func (s *Set) resolve(k Key) (*parsed, Key, error) {
 // once per set, on first use, and shared with the sets With and WithLimits
 // make from it). Rendering
 // runs under the set's Limits: output past MaxBytes (subject, text and HTML
-// together) or work past Timeout stops it with an error wrapping ErrLimit,
-// and the notice is left as it was. A notice carrying a Statement renders
+// together), strings built by template functions past MaxBytes (together,
+// written or not) or work past Timeout stops it with an error wrapping
+// ErrLimit, and the notice is left as it was. A notice carrying a Statement renders
 // from its StatementOfAccount template (whatever its Stage), resolved the
 // same way from the notice's template set, workflow, step and language,
 // and is held to what a statement must show (see RenderStatement).
