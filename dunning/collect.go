@@ -18,7 +18,9 @@ import (
 // payment provider's idempotency key, under the same claim and record
 // guarantees as a notice: the charge is claimed, carried out and recorded
 // once per key; the one window for a second charge under one key is a
-// runner dying between the provider's answer and the record, and a
+// runner dying between the provider's answer and the record (or a charge
+// whose answer never came: ErrOutcomeUnknown, or a try cut at the lease's
+// end, StatusOutcomeUnknown), and a
 // Collector that is a ChargeLooker closes it (the runner asks before it
 // charges again), as does a provider that deduplicates by idempotency key.
 //
@@ -195,12 +197,13 @@ func paymentEvent(a *Action, cr ChargeResult) Event {
 
 // carryOut does the action's work through the plug-in its kind needs: the
 // Sender for notices (with the run's attempts), the Collector for retries,
-// the AccountHook for account actions. cr is the charge result of a retry.
-func (r *Runner) carryOut(ctx context.Context, a *Action) (id string, cr *ChargeResult, err error) {
+// the AccountHook for account actions, each try within the lease ending at
+// leaseEnd (attempt). cr is the charge result of a retry.
+func (r *Runner) carryOut(ctx context.Context, a *Action, leaseEnd time.Time) (id string, cr *ChargeResult, err error) {
 	switch {
 	case a.Kind == Retry:
 		var res ChargeResult
-		id, err = r.attempt(ctx, func() (string, error) {
+		id, err = r.attempt(ctx, leaseEnd, func(ctx context.Context) (string, error) {
 			var err error
 			res, err = r.Collector.Charge(ctx, a.Key, *a.Charge)
 			return res.TransactionID, err
@@ -214,10 +217,10 @@ func (r *Runner) carryOut(ctx context.Context, a *Action) (id string, cr *Charge
 		}
 		return id, &res, nil
 	case a.Kind.IsAccount():
-		_, err = r.attempt(ctx, func() (string, error) { return "", r.Hook.Apply(ctx, a.Key, *a.Account) })
+		_, err = r.attempt(ctx, leaseEnd, func(ctx context.Context) (string, error) { return "", r.Hook.Apply(ctx, a.Key, *a.Account) })
 		return "", nil, err
 	}
-	id, err = r.send(ctx, a)
+	id, err = r.send(ctx, a, leaseEnd)
 	return id, nil, err
 }
 

@@ -46,6 +46,17 @@ var (
 	// (neither failed nor sent, no fallback), stops the run and returns the
 	// error. Senders wrap it.
 	ErrSenderSetup = errors.New("dunning: sender setup failure")
+	// ErrOutcomeUnknown marks a sender (or collector, or hook) error after
+	// which the provider may have accepted the notice: the connection
+	// failed, timed out or was cancelled after the notice was handed over
+	// and before the provider answered (for SMTP, a missing reply to the
+	// end of DATA). Senders wrap it. The runner neither records the notice
+	// nor releases the claim as if nothing were sent: it reports
+	// StatusOutcomeUnknown and leaves the claim to run out at its lease's
+	// end, so the next claim of the key is Unknown (Claim.Unknown) and asks
+	// the sender's Looker before it sends again. A try the runner itself
+	// cuts at the lease's end counts as such an error too.
+	ErrOutcomeUnknown = errors.New("dunning: delivery outcome unknown")
 )
 
 func sortStable[T any](s []T, less func(a, b T) bool) {

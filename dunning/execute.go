@@ -807,16 +807,27 @@ func (r *Runner) carry(ctx context.Context, j *job, set func() *notice.Set, reco
 					return
 				}
 			}
-			if time.Until(j.leaseEnd) < r.lease()/2 {
+			if r.leaseShort(j.leaseEnd, 0) {
 				// No send starts that the lease may not cover: the claim (or
 				// the look-up, or the rate limit) took half of it already.
 				giveBack(StatusRetry, "the lease ran short before the send", 0, noFault, nil)
 				return
 			}
-			id, cr, err := r.carryOut(ctx, a)
+			id, cr, err := r.carryOut(ctx, a, j.leaseEnd)
 			switch {
 			case err == nil:
 				j.res.MessageID, j.cr = Storable(id, MaxIDLen), cr
+			case errors.Is(err, ErrOutcomeUnknown):
+				// The provider may have accepted it: neither recorded nor
+				// released (a release says nothing went out). The claim
+				// runs out at its lease's end, and the next claim is
+				// Unknown: it asks the look-up before it sends again.
+				f, ferr := senderFault, err
+				if ctx.Err() != nil {
+					f, ferr = fatalFault, ctx.Err()
+				}
+				j.report(StatusOutcomeUnknown, Storable(err.Error(), MaxTextLen), f, ferr)
+				return
 			case errors.Is(err, ErrSenderSetup):
 				giveBack(StatusRetry, Storable(err.Error(), MaxTextLen), 0, fatalFault, fmt.Errorf("dunning: stopping: %s setup failure at %s: %w", plugName(a.Kind), a.Key, err))
 				return

@@ -29,10 +29,18 @@ import (
 //   - wrapping ErrSenderSetup: the sender itself cannot work (credentials
 //     refused, a sender address or TLS setting the relay refuses, a bad
 //     configuration). The runner releases the action and stops the run.
+//   - wrapping ErrOutcomeUnknown: the provider may have accepted the notice
+//     (the connection failed or the context ended after the notice was
+//     handed over, before the provider's answer). The runner does not try
+//     again in this run and does not release the claim: the next claim,
+//     after the lease, asks the Looker before it sends again.
 //   - any other error: transient. The runner retries, and at last releases
 //     the action for a later run. Return such an error only when the
 //     provider surely did not accept the notice, or deduplicates by key:
 //     an error after an acceptance leads to a second delivery.
+//
+// Each try runs on a context that ends shortly before the claim's lease
+// (see Runner.Lease); a Sender should honour it.
 type Sender interface {
 	Send(ctx context.Context, key string, n *notice.Notice) (messageID string, err error)
 }
@@ -41,7 +49,8 @@ type Sender interface {
 // Lookup reports whether the provider accepted a message with the key, and
 // its message id. The runner asks before it sends a notice whose earlier
 // claim ended with its outcome unknown (Claim.Unknown: a runner died or
-// lost its store between send and record): if found, the notice is
+// lost its store between send and record, or its send ended in
+// ErrOutcomeUnknown): if found, the notice is
 // recorded as sent (Status StatusRecovered, Record.Recovered) and not sent
 // again. With such a sender a crash between send and record causes no
 // duplicate. Lookup returns an error wrapping errors.ErrUnsupported when
@@ -108,7 +117,17 @@ func (SystemClock) Now() time.Time { return time.Now() }
 //     claimed again under the same key (Claim.Unknown) and sent again
 //     (StatusResent, Record.Unknown), unless the sender is a Looker that
 //     confirms the first send (StatusRecovered), or the provider
-//     deduplicates by key. Then there is no duplicate.
+//     deduplicates by key. Then there is no duplicate. A send whose
+//     outcome the sender cannot tell (ErrOutcomeUnknown: the connection
+//     lost or the context ended after the provider was handed the
+//     notice), or that the runner cut at the lease's end, leaves its
+//     outcome unknown the same way (StatusOutcomeUnknown), with no process
+//     dying: the same look-up, or the same resend, follows after the lease.
+//   - A slow provider does not stretch a claim: no try of a send, the
+//     first or a retry, starts with less than half the lease left, and
+//     each try's context ends before the lease does, so no try is under
+//     way (with a Sender that honours its context) when another runner
+//     may take the key over.
 //   - Batches and sends in flight change none of this: a chunk is claimed in
 //     one ClaimMany (the next one while the last sends of the chunk before
 //     are in flight, unless the two share an invoice or a customer) and its
@@ -141,14 +160,19 @@ type Runner struct {
 	// share a store need distinct owners.
 	Owner string
 	// Lease is how long a claim lasts on the store's clock (default 5
-	// minutes). It must exceed the longest send including retries. A send
-	// does not start once half of it has passed since the claim was asked
-	// for (a slow store); the action is released for the next run.
+	// minutes), measured by the runner from before the claim on this
+	// machine's monotonic clock. No try of a send (the first or a retry)
+	// starts once half of it has passed (a slow store, a slow provider
+	// failing transiently): the action is released for the next run. Each
+	// try runs on a context that ends RecordTimeout (at most a quarter of
+	// the lease) before the lease does; a try cut by it may have been
+	// accepted, so it ends StatusOutcomeUnknown, like ErrOutcomeUnknown.
 	Lease time.Duration
 	// Attempts is how many times a transient send failure is tried within
 	// one run (default 3), with Backoff doubling between tries (default
-	// 200ms). After the last one the lease is released and the action is
-	// retried on a later run, no sooner than RetryAfter (default 10 minutes).
+	// 200ms), while the lease allows (see Lease). After the last one the
+	// lease is released and the action is retried on a later run, no
+	// sooner than RetryAfter (default 10 minutes).
 	Attempts   int
 	Backoff    time.Duration
 	RetryAfter time.Duration
@@ -170,8 +194,8 @@ type Runner struct {
 	// with the Result's fields (key, status, customer, invoices, workflow,
 	// step, attempt, not_before, message_id, error; empty ones left out),
 	// at a level by status: Debug for sent, already done and busy; Info for
-	// recovered; Warn for retry, deferred, lease lost and resent; Error for
-	// failed, problem and store errors.
+	// recovered; Warn for retry, deferred, lease lost, resent and outcome
+	// unknown; Error for failed, problem and store errors.
 	Logger *slog.Logger
 	// Concurrency is how many sends (or charges, hook calls, task saves)
 	// are in flight at once (default 1). Each customer's actions go out one after another in plan
@@ -264,6 +288,12 @@ const (
 	// look-up (Looker) confirmed the send, and it was recorded without
 	// sending again.
 	StatusRecovered Status = "recovered"
+	// StatusOutcomeUnknown: the send may have been accepted and the sender
+	// cannot tell (ErrOutcomeUnknown), or the runner cut it at the lease's
+	// end. Nothing is recorded and the claim is not released: once its
+	// lease ran out, the next claim is Unknown and asks the sender's
+	// look-up (StatusRecovered) before it sends again (StatusResent).
+	StatusOutcomeUnknown Status = "outcome-unknown"
 	// StatusError: the store failed for this action (claim, task or
 	// record). The action stays pending; if it was sent, its outcome is
 	// unknown until a later claim resolves it.
@@ -499,7 +529,7 @@ func (r *Runner) log(ctx context.Context, res Result) {
 	switch res.Status {
 	case StatusRecovered:
 		level = slog.LevelInfo
-	case StatusRetry, StatusDeferred, StatusLeaseLost, StatusResent:
+	case StatusRetry, StatusDeferred, StatusLeaseLost, StatusResent, StatusOutcomeUnknown:
 		level = slog.LevelWarn
 	case StatusFailed, StatusProblem, StatusError:
 		level = slog.LevelError
@@ -553,32 +583,74 @@ func (r *Runner) retryStore(ctx context.Context, leaseEnd time.Time, write func(
 	}
 }
 
-func (r *Runner) send(ctx context.Context, a *Action) (string, error) {
-	return r.attempt(ctx, func() (string, error) { return r.Sender.Send(ctx, a.Key, a.Notice) })
+func (r *Runner) send(ctx context.Context, a *Action, leaseEnd time.Time) (string, error) {
+	return r.attempt(ctx, leaseEnd, func(ctx context.Context) (string, error) { return r.Sender.Send(ctx, a.Key, a.Notice) })
+}
+
+// leaseShort reports whether less than half the lease ending at leaseEnd
+// (on this machine's monotonic clock) is left once passed more time has
+// gone by: no send, charge or hook call starts then, neither a first try
+// (carry) nor a retry (attempt).
+func (r *Runner) leaseShort(leaseEnd time.Time, passed time.Duration) bool {
+	return time.Until(leaseEnd)-passed < r.lease()/2
+}
+
+// tryEnd is when a try of a send under the lease ending at leaseEnd is cut
+// off: RecordTimeout, at most a quarter of the lease, before its end, so
+// the outcome can be recorded before another runner may take the key
+// over.
+func (r *Runner) tryEnd(leaseEnd time.Time) time.Time {
+	return leaseEnd.Add(-min(r.recordTimeout(), r.lease()/4))
 }
 
 // attempt calls do up to Attempts times while it fails transiently, with
-// Backoff doubling between tries.
-func (r *Runner) attempt(ctx context.Context, do func() (string, error)) (string, error) {
+// Backoff doubling between tries, and no retry once the lease is short
+// (leaseShort). Each try runs on a context that ends at tryEnd; a try
+// that fails once that context ended (ctx still live) may have been
+// accepted just as it was cut, so its error is made to wrap
+// ErrOutcomeUnknown. An error wrapping ErrOutcomeUnknown is not tried
+// again.
+func (r *Runner) attempt(ctx context.Context, leaseEnd time.Time, do func(context.Context) (string, error)) (string, error) {
 	attempts := r.Attempts
 	if attempts <= 0 {
 		attempts = 3
 	}
 	backoff := r.backoff()
-	var err error
-	for i := 0; i < attempts; i++ {
-		var id string
-		id, err = do()
-		if err == nil || errors.Is(err, ErrPermanent) || errors.Is(err, ErrSenderSetup) {
+	var unslept time.Duration // waits Sleep did not really take (a test's Sleep), counted as passed
+	for i := 0; ; i++ {
+		tctx, cancel := context.WithDeadline(ctx, r.tryEnd(leaseEnd).Add(-unslept))
+		id, err := do(tctx)
+		cut := err != nil && tctx.Err() != nil && ctx.Err() == nil
+		cancel()
+		switch {
+		case err == nil || errors.Is(err, ErrPermanent) || errors.Is(err, ErrSenderSetup) || errors.Is(err, ErrOutcomeUnknown):
 			return id, err
+		case cut:
+			return "", fmt.Errorf("%w: cut at the lease's end: %w", ErrOutcomeUnknown, err)
+		case i+1 >= attempts:
+			return "", err
 		}
-		if i+1 < attempts {
-			if serr := r.sleep(ctx, backoff<<i); serr != nil {
-				return "", serr
+		// Asked before the wait (would the lease be short after it?) and
+		// after it (a wait may take longer than asked).
+		wait := backoff << i
+		short := func(passed time.Duration) error {
+			if r.leaseShort(leaseEnd, passed) {
+				return fmt.Errorf("%w (not tried again: the lease ran short)", err)
 			}
+			return nil
+		}
+		if serr := short(unslept + wait); serr != nil {
+			return "", serr
+		}
+		t0 := time.Now()
+		if serr := r.sleep(ctx, wait); serr != nil {
+			return "", serr
+		}
+		unslept += max(wait-time.Since(t0), 0)
+		if serr := short(unslept); serr != nil {
+			return "", serr
 		}
 	}
-	return "", err
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

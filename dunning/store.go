@@ -172,8 +172,9 @@ type Claim struct {
 	Attempt int `json:"attempt"`
 	// Unknown is true when an earlier claim of this key ended neither in a
 	// record nor in a release: its runner vanished (a crash, a lost
-	// connection) and may have sent the notice. The runner asks a Looker
-	// sender before sending again and marks the record Unknown.
+	// connection) or its send's outcome was unknown (StatusOutcomeUnknown),
+	// and the notice may have gone out. The runner asks a Looker sender
+	// before sending again and marks the record Unknown.
 	Unknown bool `json:"unknown,omitempty"`
 }
 

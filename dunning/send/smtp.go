@@ -57,9 +57,14 @@ import (
 //     From. They wrap dunning.ErrSenderSetup: the runner releases the
 //     action (neither sent nor failed), stops the run and returns the error.
 //   - Transient: connection failures, timeouts and 4xx replies, retried by
-//     the runner. SMTP returns them only before the server accepted the
-//     message (the reply to the end of DATA): after it, a lost QUIT changes
-//     nothing and Send succeeds.
+//     the runner. SMTP returns them only before the end of DATA, or for a
+//     4xx reply to it: the server surely did not accept the message.
+//   - Unknown: no reply to the end of DATA (a timeout, a lost connection,
+//     the context's end). The server may have queued the message before
+//     its reply was lost, so the error wraps dunning.ErrOutcomeUnknown: the
+//     runner neither tries again nor releases the action as unsent, and
+//     the next claim asks Lookup (Check) before it sends again. After a
+//     250 reply, a lost QUIT changes nothing and Send succeeds.
 //
 // Look-ups: a plain SMTP relay cannot answer "did this Message-ID go
 // out?", so SMTP implements dunning.Looker only through Check, which the app
@@ -88,8 +93,15 @@ type SMTP struct {
 	// archive mailbox, say) without a header naming them.
 	ReplyTo string
 	BCC     []string
-	// Timeout bounds one message's whole SMTP conversation; default 30s.
+	// Timeout bounds one message's SMTP conversation up to the end of its
+	// data; default 30s.
 	Timeout time.Duration
+	// DataTimeout bounds the wait for the reply to the end of DATA, which a
+	// server may take long to give while it queues the message; default 10
+	// minutes, as RFC 5321 (4.5.3.2.6) recommends. The context passed to
+	// Send bounds it too (the runner's ends before its lease does). Without
+	// that reply the outcome is unknown (dunning.ErrOutcomeUnknown).
+	DataTimeout time.Duration
 	// Now stamps the Date header; default time.Now.
 	Now func() time.Time
 	// Check, when set, reports whether a message with the given Message-ID
@@ -364,12 +376,12 @@ func crlf(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
 }
 
-func (s *SMTP) deliver(ctx context.Context, from, debtor string, cc []string, msg []byte) error {
+func (s *SMTP) deliver(parent context.Context, from, debtor string, cc []string, msg []byte) error {
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	host, _, err := net.SplitHostPort(s.Addr)
 	if err != nil {
@@ -432,12 +444,41 @@ func (s *SMTP) deliver(ctx context.Context, from, debtor string, cc []string, ms
 	if _, err := w.Write(msg); err != nil {
 		return classify("DATA", err, dunning.ErrPermanent)
 	}
+	// The end of DATA: the reply may come late (the server queues the
+	// message first), so it gets DataTimeout, bounded by parent alone.
+	if !stop() {
+		// Timeout ran out before the final dot: the connection is closed
+		// and the message never ended.
+		return fmt.Errorf("send: SMTP DATA: %w", ctx.Err())
+	}
+	dataTimeout := s.DataTimeout
+	if dataTimeout <= 0 {
+		dataTimeout = 10 * time.Minute
+	}
+	dctx, dcancel := context.WithTimeout(parent, dataTimeout)
+	defer dcancel()
+	if dl, ok := dctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	defer context.AfterFunc(dctx, func() { _ = conn.Close() })()
 	if err := w.Close(); err != nil {
-		return classify("end of DATA", err, dunning.ErrPermanent)
+		return endOfData(err)
 	}
 	// The server has accepted the message; a failed QUIT changes nothing.
 	_ = c.Quit()
 	return nil
+}
+
+// endOfData classifies a failure of the end of DATA: a 5xx reply refuses
+// the message for good and a 4xx for now (classify); anything else (no
+// reply: a timeout, a closed connection, the context's end, or a reply
+// that is no refusal) leaves unknown whether the server queued it.
+func endOfData(err error) error {
+	var te *textproto.Error
+	if errors.As(err, &te) && te.Code >= 400 {
+		return classify("end of DATA", err, dunning.ErrPermanent)
+	}
+	return fmt.Errorf("send: SMTP end of DATA, no reply (the server may have queued the message): %w: %w", err, dunning.ErrOutcomeUnknown)
 }
 
 // errDropCopy marks a copy's recipient refused for good.

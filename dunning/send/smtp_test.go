@@ -31,6 +31,10 @@ type smtpServer struct {
 	// mailCode and authCode, when set, are the replies to every MAIL FROM
 	// and AUTH (AUTH is offered only when authCode is set).
 	mailCode, authCode int
+	// queued, when set, is called once a message is kept (queued) at the
+	// end of DATA, before the reply; dataDelay delays that reply.
+	queued    func()
+	dataDelay time.Duration
 
 	ln   net.Listener
 	mu   sync.Mutex
@@ -50,11 +54,17 @@ func startSMTP(t *testing.T) *smtpServer { t.Helper(); return startSMTPWith(t, 0
 // with authCode (0: normally).
 func startSMTPWith(t *testing.T, mailCode, authCode int) *smtpServer {
 	t.Helper()
+	return startServer(t, &smtpServer{mailCode: mailCode, authCode: authCode})
+}
+
+// startServer starts s, its settings filled in, on a port of its own.
+func startServer(t *testing.T, s *smtpServer) *smtpServer {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &smtpServer{ln: ln, mailCode: mailCode, authCode: authCode}
+	s.ln = ln
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -135,6 +145,10 @@ func (s *smtpServer) serve(c net.Conn) {
 			s.mu.Lock()
 			s.msgs = append(s.msgs, cur)
 			s.mu.Unlock()
+			if s.queued != nil {
+				s.queued()
+			}
+			time.Sleep(s.dataDelay)
 			reply(250, "queued")
 		case "RSET":
 			cur = received{}
