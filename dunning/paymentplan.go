@@ -42,8 +42,9 @@ type PartState struct {
 }
 
 // promiseOn returns the state of promise p on day d for the invoice's
-// payments, and the day the state is judged from: the PayBy of the
-// promise, or of a plan's first missed part (broken) or next part (pending).
+// payments, and a day: for a broken promise the first day of the break
+// (brokenFrom), else the PayBy of the promise or of a plan's next part
+// (pending).
 func (inv *Invoice) promiseOn(d date.Date) (PromiseState, date.Date) {
 	p := inv.Promise
 	if p == nil || d < p.Made {
@@ -53,7 +54,7 @@ func (inv *Invoice) promiseOn(d date.Date) (PromiseState, date.Date) {
 		return PromiseKept, p.PayBy
 	}
 	if p.Broken != 0 && d >= p.Broken {
-		return PromiseBroken, p.Broken
+		return PromiseBroken, inv.brokenFrom()
 	}
 	if len(p.Parts) == 0 {
 		if d <= p.PayBy {
@@ -62,17 +63,63 @@ func (inv *Invoice) promiseOn(d date.Date) (PromiseState, date.Date) {
 		if inv.paidBetween(p.Made, p.PayBy).Cmp(p.Amount) >= 0 {
 			return PromiseKept, p.PayBy
 		}
-		return PromiseBroken, p.PayBy
+		return PromiseBroken, p.PayBy + 1
 	}
 	for _, s := range inv.PlanOn(d) {
 		switch s.State {
 		case "missed":
-			return PromiseBroken, s.PayBy
+			return PromiseBroken, s.PayBy + 1
 		case "ahead":
 			return PromisePending, s.PayBy
 		}
 	}
 	return PromiseKept, p.PayBy
+}
+
+// brokenFrom returns the first day of a broken promise's break: the day
+// after the PayBy it was not kept by (a plan's first missed part), or the
+// day of its Broken event if that comes first (a promise broken by its
+// date and then by the event is broken once, from the earlier day).
+func (inv *Invoice) brokenFrom() date.Date {
+	p := inv.Promise
+	from := p.Broken
+	byDate := date.Date(0)
+	if len(p.Parts) == 0 {
+		if inv.paidBetween(p.Made, p.PayBy).Cmp(p.Amount) < 0 {
+			byDate = p.PayBy + 1
+		}
+	} else {
+		for _, s := range inv.PlanOn(p.PayBy + 1) {
+			if s.State == "missed" {
+				byDate = s.PayBy + 1
+				break
+			}
+		}
+	}
+	if byDate != 0 && (from == 0 || byDate < from) {
+		from = byDate
+	}
+	return max(from, p.Made)
+}
+
+// escalates reports whether workflow wf escalates at once (EscalateOnBroken)
+// for the invoice's promise in state ps, broken from day from (promiseOn),
+// its step done being the last one done: once per break. The break has had
+// its step once a notice from that day on reached the customer
+// (Progress.Last) or the step done is dated on or after it: an escalation
+// sends a step before its date, so this holds too when the escalated step
+// was no notice (a task, a statement) or failed for good, which leave Last
+// alone. Plan and Wake both ask it.
+func (pl *planner) escalates(wf *Workflow, inv *Invoice, agr *Agreement, ps PromiseState, from date.Date, prog Progress, done int) bool {
+	if ps != PromiseBroken || wf.OnBrokenPromise != EscalateOnBroken || prog.Last >= from {
+		return false
+	}
+	if done >= 0 {
+		if d, _, ok := pl.stepDate(wf, done, inv, agr); ok && d >= from {
+			return false
+		}
+	}
+	return true
 }
 
 // paidBetween sums the invoice's payments dated from..to.

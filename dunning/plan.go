@@ -1225,7 +1225,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice, named *Workflow) (decisi
 	// A reminder (a step dated on or before the due date) whose date passed
 	// and whose next step is also due is passed over, never sent late; the
 	// dunning levels after the due date are never passed over by Progressive.
-	escalate := ps == PromiseBroken && wf.OnBrokenPromise == EscalateOnBroken && prog.Last <= promiseDay
+	escalate := pl.escalates(wf, inv, agr, ps, promiseDay, prog, done)
 	nextDate, nextStep := date.Date(0), -1
 	var dueIdx [8]int
 	dueSteps := dueIdx[:0]

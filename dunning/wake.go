@@ -17,10 +17,17 @@ import (
 // Plan over everything. TestWakeSkipsNothing checks this day by day over a
 // year of generated portfolios: workflows with every grouping and catch-up,
 // gaps, notice maxima, rolling, broken promises, policy minimums, customer
-// limits, agreements with grace, payments, credits, holds, disputes and
-// promises, statement steps and monthly statements (Policy.Statements: a
-// customer wakes on each day of a statement's window) (not segments, tasks
-// or interest charges).
+// limits, agreements with grace, payments, credits, holds, disputes,
+// promises (broken by their date or by an event) and payment plans,
+// instalment schedules (an invoice wakes by its own ID on its earliest
+// instalment's day), statement steps and monthly statements
+// (Policy.Statements: a customer wakes on each day of a statement's window)
+// (not segments, tasks or interest charges).
+//
+// A record Plan rejects (Rejected, every day, whichever check finds it:
+// validation, an instalment ID another invoice uses, an invalid unapplied
+// record) wakes every invoice of its customer on asOf; a customer without
+// invoices has none to wake.
 //
 // A date is never later than the invoice's next possible action; it may be
 // earlier (planning early costs time, never an action): an invoice with a
@@ -37,8 +44,24 @@ func Wake(asOf date.Date, policy *Policy, p Portfolio) (map[string]date.Date, er
 		}
 	}
 	out := make(map[string]date.Date)
-	// Records Plan rejects give a Rejected action every day.
-	sp, rejected, _ := screenPortfolio(func(*Customer) date.Date { return asOf }, p, nil, 1, nil)
+	// Records Plan rejects give a Rejected action every day: those of the
+	// first pass, scheduled invoices whose instalment IDs clash, and
+	// unapplied records (planDay's checks, in its order).
+	asOfFn := func(*Customer) date.Date { return asOf }
+	sp, rejected, _ := screenPortfolio(asOfFn, p, nil, 1, nil)
+	var clash []Action
+	sp.Invoices, clash = screenInstalments(asOfFn, sp.Invoices, sp.Customers)
+	rejected = append(rejected, clash...)
+	if len(sp.Unapplied) > 0 {
+		idx := make(map[string]int32, len(sp.Customers))
+		for i := range sp.Customers {
+			if _, dup := idx[sp.Customers[i].ID]; !dup {
+				idx[sp.Customers[i].ID] = int32(i)
+			}
+		}
+		_, bad := groupUnapplied(asOfFn, sp.Unapplied, sp.Customers, idx)
+		rejected = append(rejected, bad...)
+	}
 	rejCust := map[string]bool{}
 	for _, a := range rejected {
 		rejCust[a.CustomerID] = true
@@ -52,6 +75,9 @@ func Wake(asOf date.Date, policy *Policy, p Portfolio) (map[string]date.Date, er
 		}
 	}
 	pl := &planner{policy: policy, p: &sp, cal: policy.Calendar, agreements: make(map[string]*Agreement, len(sp.Agreements))}
+	// Plan plans each instalment on its own; an invoice wakes on the
+	// earliest day of its instalments.
+	sp.Invoices, pl.parents = expandInstalments(sp.Invoices)
 	if pl.cal == nil {
 		pl.cal = schedule.EveryDay()
 	}
@@ -78,8 +104,15 @@ func Wake(asOf date.Date, policy *Policy, p Portfolio) (map[string]date.Date, er
 		if !pending[c.ID] {
 			d = pl.wake(asOf, c, inv)
 		}
-		if d != 0 {
-			out[inv.ID] = d
+		if d == 0 {
+			continue
+		}
+		id := inv.ID
+		if pl.parents != nil {
+			id = pl.owner(inv).ID
+		}
+		if e, ok := out[id]; !ok || d < e {
+			out[id] = d
 		}
 	}
 	return out, nil
@@ -99,6 +132,12 @@ func (pl *planner) wake(asOf date.Date, c *Customer, inv *Invoice) date.Date {
 	at(inv.WrittenOff)
 	for _, py := range inv.Payments {
 		at(py.Date)
+	}
+	if o := pl.owner(inv); o != inv {
+		// An instalment's promise is judged on its invoice's payments.
+		for _, py := range o.Payments {
+			at(py.Date)
+		}
 	}
 	for _, cr := range inv.Credits {
 		at(cr.Date)
@@ -121,12 +160,15 @@ func (pl *planner) wake(asOf date.Date, c *Customer, inv *Invoice) date.Date {
 		}
 		at(d)
 	}
-	ps := inv.PromiseOn(asOf)
+	ps, brokenFrom := pl.promiseOn(inv, asOf)
 	if pr := inv.Promise; pr != nil {
 		at(pr.Made)
 		at(pr.Kept)
 		at(pr.Broken)
 		at(pr.PayBy + 1)
+		for _, part := range pr.Parts {
+			at(part.PayBy + 1) // a part unpaid by its day breaks the plan
+		}
 	}
 	// Blocked today: nothing before the state changes.
 	switch {
@@ -164,7 +206,7 @@ func (pl *planner) wake(asOf date.Date, c *Customer, inv *Invoice) date.Date {
 			continue
 		}
 		done := pl.doneStep(wf, inv, agr, prog, has)
-		if ps == PromiseBroken && wf.OnBrokenPromise == EscalateOnBroken && prog.Last <= inv.Promise.PayBy && done+1 < len(wf.Steps) {
+		if pl.escalates(wf, inv, agr, ps, brokenFrom, prog, done) && done+1 < len(wf.Steps) {
 			return asOf // escalates at once, whatever the next step's date
 		}
 		for i := done + 1; i < len(wf.Steps); i++ {

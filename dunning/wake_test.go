@@ -17,7 +17,9 @@ import (
 // wakeWorld draws a policy of one or two workflows (grouping, catch-up,
 // minimum gap, notice maximum, broken-promise handling, rolling on
 // weekends, a statement step) and a portfolio of up to 4 customers and 8 invoices with dated
-// payments, credits, holds, disputes and promises, starting on base.
+// payments, credits, holds, disputes, promises (some broken by an event) and
+// payment plans, instalment schedules, unapplied money (some of it invalid)
+// and instalment IDs that clash with another invoice's, starting on base.
 func wakeWorld(t *rapid.T, base date.Date) (*dunning.Policy, dunning.Portfolio) {
 	var wfs []dunning.Workflow
 	for w := range rapid.IntRange(1, 2).Draw(t, "workflows") {
@@ -91,12 +93,64 @@ func wakeWorld(t *rapid.T, base date.Date) (*dunning.Policy, dunning.Portfolio) 
 			}
 		case 3:
 			made := at("made")
-			inv.Promise = &dunning.Promise{Made: made, PayBy: made + date.Date(rapid.IntRange(0, 20).Draw(t, "promiseLen")), Amount: dunningtest.Amount("100.00")}
+			inv.Promise = &dunning.Promise{Made: made, PayBy: made + date.Date(rapid.IntRange(0, 20).Draw(t, "promiseLen")),
+				Amount: dunningtest.Amount(rapid.SampledFrom([]string{"100.00", "60.00"}).Draw(t, "promised"))}
+			if inv.Promise.Amount.LessThan(inv.Amount) && rapid.Bool().Draw(t, "promisePaid") {
+				// Kept by its date, dunning goes on for the rest.
+				inv.Payments = []dunning.Payment{{Date: made, Amount: inv.Promise.Amount}}
+			}
+			if rapid.Bool().Draw(t, "brokenEvent") {
+				inv.Promise.Broken = made + date.Date(rapid.IntRange(0, 30).Draw(t, "brokenAfter"))
+			}
 		case 4:
 			since := at("invHold")
 			inv.Hold = &dunning.Hold{Since: since, Until: since + date.Date(rapid.IntRange(1, 30).Draw(t, "invHoldLen"))}
+		case 5:
+			// A payment plan: two or three parts, maybe paid in part or
+			// broken by an event.
+			made := at("planMade")
+			first := made + date.Date(rapid.IntRange(0, 20).Draw(t, "firstPart"))
+			gap := date.Date(rapid.IntRange(1, 40).Draw(t, "partGap"))
+			parts := []dunning.PromisePart{{PayBy: first, Amount: dunningtest.Amount("50.00")}, {PayBy: first + gap, Amount: dunningtest.Amount("50.00")}}
+			if rapid.Bool().Draw(t, "threeParts") {
+				parts = []dunning.PromisePart{{PayBy: first, Amount: dunningtest.Amount("30.00")}, {PayBy: first + gap, Amount: dunningtest.Amount("30.00")}, {PayBy: first + 2*gap, Amount: dunningtest.Amount("40.00")}}
+			}
+			inv.Promise = &dunning.Promise{Made: made, PayBy: parts[len(parts)-1].PayBy, Amount: dunningtest.Amount("100.00"), Parts: parts}
+			switch rapid.IntRange(0, 2).Draw(t, "planEvent") {
+			case 1:
+				inv.Payments = []dunning.Payment{{Date: made + date.Date(rapid.IntRange(0, 30).Draw(t, "planPaid")), Amount: dunningtest.Amount(rapid.SampledFrom([]string{"30.00", "50.00", "60.00"}).Draw(t, "planPayment"))}}
+			case 2:
+				inv.Promise.Broken = made + date.Date(rapid.IntRange(0, 60).Draw(t, "planBroken"))
+			}
+		}
+		if inv.Due > inv.Issued && rapid.IntRange(0, 3).Draw(t, "scheduled") == 0 {
+			// Two instalments, the last on the due date.
+			first := inv.Issued + date.Date(rapid.IntRange(0, int(inv.Due-inv.Issued)-1).Draw(t, "firstInstalment"))
+			inv.Schedule = []dunning.Instalment{{Due: first, Amount: dunningtest.Amount("40.00")}, {Due: inv.Due, Amount: dunningtest.Amount("60.00")}}
+		}
+		if i > 0 && len(pf.Invoices[i-1].Schedule) > 0 && rapid.IntRange(0, 2).Draw(t, "clash") == 0 {
+			// The ID of the previous invoice's first instalment, at the same
+			// customer: that invoice is rejected.
+			prev := pf.Invoices[i-1]
+			inv.ID, inv.CustomerID, inv.AgreementID = dunning.InstalmentID(prev.ID, 1), prev.CustomerID, prev.AgreementID
 		}
 		pf.Invoices = append(pf.Invoices, inv)
+	}
+	billed := map[string]bool{}
+	for _, inv := range pf.Invoices {
+		billed[inv.CustomerID] = true
+	}
+	for c := range nc {
+		// Not for a customer without invoices: Wake has no invoice to wake
+		// for its rejected record (see Wake).
+		// One customer's at most: a rejected record's key carries its index
+		// in Portfolio.Unapplied, which another customer's records before
+		// it shift when an app loads only the woken customers.
+		if billed[fmt.Sprint("c", c)] && len(pf.Unapplied) == 0 && rapid.IntRange(0, 3).Draw(t, "unapplied") == 0 {
+			// Unapplied money dated in the year; -5 is rejected every day.
+			pf.Unapplied = append(pf.Unapplied, dunning.Unapplied{ID: fmt.Sprint("u", c), CustomerID: fmt.Sprint("c", c), Kind: dunning.UnappliedPayment, Currency: "EUR",
+				Date: base + date.Date(rapid.IntRange(0, 300).Draw(t, "unappliedDate")), Amount: dunningtest.Amount(rapid.SampledFrom([]string{"-5.00", "30.00", "500.00"}).Draw(t, "unappliedAmount"))})
+		}
 	}
 	pf.History = dunning.HistoryMap{}
 	return pol, pf
@@ -107,6 +161,7 @@ func only(pf dunning.Portfolio, keep map[string]bool) dunning.Portfolio {
 	sub := pf
 	sub.Customers = slices.DeleteFunc(slices.Clone(pf.Customers), func(c dunning.Customer) bool { return !keep[c.ID] })
 	sub.Invoices = slices.DeleteFunc(slices.Clone(pf.Invoices), func(inv dunning.Invoice) bool { return !keep[inv.CustomerID] })
+	sub.Unapplied = slices.DeleteFunc(slices.Clone(pf.Unapplied), func(u dunning.Unapplied) bool { return !keep[u.CustomerID] })
 	return sub
 }
 
