@@ -247,15 +247,20 @@ func cmpDate(a, b date.Date) int {
 }
 
 // groupUnapplied returns the valid unapplied records by customer, and a
-// Rejected action for each invalid one or one naming no customer of the
-// portfolio.
-func groupUnapplied(asOf func(*Customer) date.Date, recs []Unapplied, cs []Customer, idx map[string]int32) (map[string][]Unapplied, []Action) {
+// Rejected action for each invalid one, one naming no customer of the
+// portfolio and one of a customer rejected today (rejected: the actions
+// rejecting records so far). The key counts the record's earlier
+// occurrences of its customer and ID ("#0" for the first), not its place
+// in recs, so it is the same in a portfolio cut to fewer customers.
+func groupUnapplied(asOf func(*Customer) date.Date, recs []Unapplied, cs []Customer, idx map[string]int32, rejected []Action) (map[string][]Unapplied, []Action) {
 	if len(recs) == 0 {
 		return nil, nil
 	}
 	by := map[string][]Unapplied{}
 	var bad []Action
 	seen := map[string]bool{}
+	occurrences := map[[2]string]int{}
+	var rejCust map[string]bool
 	for i := range recs {
 		u := &recs[i]
 		err := u.Validate()
@@ -265,11 +270,25 @@ func groupUnapplied(asOf func(*Customer) date.Date, recs []Unapplied, cs []Custo
 		case seen[u.ID]:
 			err = loc{rec: "unapplied", id: u.ID, field: "id"}.err(u.ID, "is used by an earlier unapplied record")
 		case !ok:
-			err = loc{rec: "unapplied", id: u.ID, field: "customer_id"}.err(u.CustomerID, "names no customer of the portfolio")
+			if rejCust == nil {
+				rejCust = map[string]bool{}
+				for _, a := range rejected {
+					if strings.HasPrefix(a.Key, "rejected/customer/") {
+						rejCust[a.CustomerID] = true
+					}
+				}
+			}
+			why := "names no customer of the portfolio"
+			if rejCust[u.CustomerID] {
+				why = "is a customer rejected today (its rejected/customer action says why): the record waits for it"
+			}
+			err = loc{rec: "unapplied", id: u.ID, field: "customer_id"}.err(u.CustomerID, why)
 		}
 		if err != nil {
-			a := Action{Key: fmt.Sprintf("rejected/unapplied/%s/%s#%d", esc(u.CustomerID), esc(u.ID), i), Kind: Rejected,
+			k := [2]string{u.CustomerID, u.ID}
+			a := Action{Key: fmt.Sprintf("rejected/unapplied/%s/%s#%d", esc(u.CustomerID), esc(u.ID), occurrences[k]), Kind: Rejected,
 				CustomerID: u.CustomerID, Problem: err.Error(), Reason: "not planned: the record is invalid"}
+			occurrences[k]++
 			if ok {
 				a.TimeZone, a.Date = cs[ci].TimeZone, asOf(&cs[ci])
 			}

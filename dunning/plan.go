@@ -470,7 +470,7 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 		fill[ci]++
 	}
 
-	unByCust, badUn := groupUnapplied(asOfFn, p.Unapplied, p.Customers, custIdx)
+	unByCust, badUn := groupUnapplied(asOfFn, p.Unapplied, p.Customers, custIdx, rejected)
 	rejected = append(rejected, badUn...)
 	pl.rejected = rejectedRecords(rejected)
 

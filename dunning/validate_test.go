@@ -188,3 +188,49 @@ func TestFieldNamesKeepData(t *testing.T) {
 		t.Errorf("Validate: %v", err)
 	}
 }
+
+// TestUnappliedOfRejectedCustomer: the unapplied money of a customer
+// rejected for its own data is rejected saying so, not as naming no
+// customer; and the key of a rejected record is the same when the
+// portfolio holds only its customer (as when the app plans the woken
+// customers alone), since it counts the record's own occurrences, not its
+// place among every customer's records.
+func TestUnappliedOfRejectedCustomer(t *testing.T) {
+	asOf := day("2026-03-01")
+	c := dunningtest.Customer("c1")
+	c.Language = "not a language!"
+	un := func(id, cust, amount string) dunning.Unapplied {
+		return dunning.Unapplied{ID: id, CustomerID: cust, Kind: dunning.UnappliedPayment, Currency: "EUR", Date: asOf, Amount: dunningtest.Amount(amount)}
+	}
+	pf := dunning.Portfolio{
+		Customers: []dunning.Customer{c, dunningtest.Customer("c2")},
+		Unapplied: []dunning.Unapplied{un("u0", "c2", "5.00"), un("u1", "c1", "5.00"), un("u2", "c2", "-5.00")},
+	}
+	problems := func(pf dunning.Portfolio) map[string]string {
+		acts, err := dunning.Plan(asOf, stdPolicy(), pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, a := range acts {
+			out[a.Key] = a.Problem
+		}
+		return out
+	}
+	got := problems(pf)
+	if p := got["rejected/unapplied/c1/u1#0"]; !strings.Contains(p, `"c1" is a customer rejected today`) {
+		t.Errorf("the unapplied record of the rejected customer: %q", p)
+	}
+	if _, ok := got["rejected/customer/c1"]; !ok {
+		t.Errorf("customer c1 not rejected: %v", got)
+	}
+	bad := got["rejected/unapplied/c2/u2#0"]
+	if !strings.Contains(bad, "u2") {
+		t.Fatalf("the negative record of c2: %v", got)
+	}
+	cut := pf
+	cut.Customers, cut.Unapplied = pf.Customers[1:], pf.Unapplied[2:]
+	if p, ok := problems(cut)["rejected/unapplied/c2/u2#0"]; !ok || p != bad {
+		t.Errorf("c2's rejected record alone: %q (found %v), want the same key and problem as in the whole portfolio", p, ok)
+	}
+}

@@ -59,7 +59,7 @@ func Wake(asOf date.Date, policy *Policy, p Portfolio) (map[string]date.Date, er
 				idx[sp.Customers[i].ID] = int32(i)
 			}
 		}
-		_, bad := groupUnapplied(asOfFn, sp.Unapplied, sp.Customers, idx)
+		_, bad := groupUnapplied(asOfFn, sp.Unapplied, sp.Customers, idx, rejected)
 		rejected = append(rejected, bad...)
 	}
 	rejCust := map[string]bool{}
