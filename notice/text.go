@@ -37,6 +37,23 @@ func TextProblem(s string) string { return textProblem(s, true) }
 
 func textProblem(s string, multiline bool) string {
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while all are printable ASCII (0x20 to
+		// 0x7e), as nearly all are: a byte below 0x20 borrows into its
+		// high bit in w-0x20.., one above 0x7e has it set in w+0x01.. or
+		// in w (the bit tricks hasless and hasmore, exact as a test of
+		// the word); the first word that fails goes byte by byte below.
+		for i+8 <= len(s) {
+			_ = s[i+7]
+			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			if ((w-0x2020202020202020)&^w|(w+0x0101010101010101)|w)&0x8080808080808080 != 0 {
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c >= 0x20 && c < 0x7f { // printable ASCII: nearly every byte
 			i++
