@@ -330,10 +330,9 @@ func AccountStates(asOf date.Date, policy *Policy, p Portfolio) ([]AccountState,
 	if policy == nil {
 		return nil, &FieldError{Field: "policy", Value: "nil", Reason: "a policy is required"}
 	}
-	if policy.byName == nil {
-		if err := policy.Validate(); err != nil {
-			return nil, err
-		}
+	policy, err := policy.ready()
+	if err != nil {
+		return nil, err
 	}
 	byCust := map[string][]*Invoice{}
 	for i := range p.Invoices {

@@ -304,10 +304,9 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 	if policy == nil {
 		return nil, &FieldError{Field: "policy", Value: "nil", Reason: "a policy is required"}
 	}
-	if policy.byName == nil {
-		if err := policy.Validate(); err != nil {
-			return nil, err
-		}
+	policy, err := policy.ready()
+	if err != nil {
+		return nil, err
 	}
 	pl := &planner{policy: policy, p: &p, cal: policy.Calendar, explain: ex, force: force}
 	if policy.Segments != nil {

@@ -121,7 +121,15 @@ type Policy struct {
 	// byte for byte. Negative is invalid.
 	PlanWorkers int `json:"plan_workers,omitempty"`
 
-	byName map[string]int
+	// byName indexes Workflows by name, built by Validate from the slice
+	// indexed (its first element and length): a copy of the policy whose
+	// Workflows was changed since (pol := *base; pol.Workflows = ...)
+	// carries the old index, which indexed tells apart (validated).
+	byName  map[string]int
+	indexed struct {
+		first *Workflow
+		n     int
+	}
 	// builtin returns the built-in template set of a validated policy,
 	// parsed on the first call and shared by the policy's copies
 	// (templates): parsing it takes milliseconds, which Render, Statement
@@ -129,13 +137,13 @@ type Policy struct {
 	builtin func() *notice.Set
 }
 
-// Workflow returns the named workflow.
+// Workflow returns the named workflow. It finds it in the policy's
+// Workflows as they are, even when they changed since the policy was
+// validated.
 func (p *Policy) Workflow(name string) (*Workflow, bool) {
-	if p.byName != nil {
-		i, ok := p.byName[name]
-		if !ok {
-			return nil, false
-		}
+	// The index answers only where it still holds: a changed copy's may
+	// point past the end or at another workflow.
+	if i, ok := p.byName[name]; ok && i < len(p.Workflows) && p.Workflows[i].Name == name {
 		return &p.Workflows[i], true
 	}
 	for i := range p.Workflows {
@@ -158,7 +166,9 @@ func (p *Policy) Workflow(name string) (*Workflow, bool) {
 // cannot show (a line break or another control character in a one-line
 // text; see notice.LineProblem and notice.TextProblem). Call it once
 // after building a policy and before sharing it between goroutines; Plan
-// calls it on a policy that was not validated.
+// calls it on a policy that was not validated. Call it again after giving
+// a policy (or a copy of one) other Workflows: until then Plan, Wake and
+// AccountStates validate a copy of it on every call.
 func (p *Policy) Validate() error {
 	if len(p.Workflows) == 0 {
 		return &FieldError{Field: "workflows", Value: "[]", Reason: "a policy needs at least one workflow"}
@@ -262,10 +272,41 @@ func (p *Policy) Validate() error {
 		}
 	}
 	p.byName = byName
+	p.indexed.first, p.indexed.n = &p.Workflows[0], len(p.Workflows)
 	if p.builtin == nil {
 		p.builtin = sync.OnceValue(notice.Builtin)
 	}
 	return nil
+}
+
+// validated reports whether Validate prepared the policy with its
+// Workflows as they are now: not one never validated, nor a copy of a
+// validated policy given other workflows since (a slice of its own, or a
+// shorter or longer one).
+func (p *Policy) validated() bool {
+	return p.byName != nil && len(p.Workflows) == p.indexed.n && len(p.Workflows) > 0 && &p.Workflows[0] == p.indexed.first
+}
+
+// ready returns the policy to plan with, validated: policy itself when it
+// is (validated), or was never validated and passes Validate now (which
+// prepares it, as Plan's doc says); for a copy whose workflows changed
+// since it was validated, a validated copy of it, so that Plan never
+// writes to a policy the app may share between goroutines.
+func (p *Policy) ready() (*Policy, error) {
+	if p.validated() {
+		return p, nil
+	}
+	if p.byName == nil {
+		if err := p.Validate(); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+	cp := *p
+	if err := cp.Validate(); err != nil {
+		return nil, err
+	}
+	return &cp, nil
 }
 
 // CustomerLimits bound the notices one customer receives. Plan holds back a

@@ -38,10 +38,9 @@ func Wake(asOf date.Date, policy *Policy, p Portfolio) (map[string]date.Date, er
 	if policy == nil {
 		return nil, &FieldError{Field: "policy", Value: "nil", Reason: "a policy is required"}
 	}
-	if policy.byName == nil {
-		if err := policy.Validate(); err != nil {
-			return nil, err
-		}
+	policy, err := policy.ready()
+	if err != nil {
+		return nil, err
 	}
 	out := make(map[string]date.Date)
 	// Records Plan rejects give a Rejected action every day: those of the
