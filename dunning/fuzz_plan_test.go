@@ -3,6 +3,7 @@ package dunning_test
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -104,7 +105,32 @@ func fuzzWorld(data []byte) (*dunning.Policy, dunning.Portfolio, date.Date) {
 		}
 		pf.Invoices = append(pf.Invoices, inv)
 	}
-	return pol, pf, base + date.Date(p.n(120))
+	asOf := base + date.Date(p.n(120))
+	// Stored progress, some of it written by another policy (a step past
+	// the workflow's end, a workflow or step it no longer has) or corrupt
+	// (a step below -1), in the History or delivered with the invoice.
+	for i := range pf.Invoices {
+		if p.n(3) == 0 {
+			continue
+		}
+		inv := &pf.Invoices[i]
+		wf := pick(p, "std", "alt", "gone")
+		pr := dunning.Progress{InvoiceID: inv.ID, Cycle: inv.Cycle, Workflow: wf,
+			Step: pick(p, -1, 0, 1, 2, 4, 5, 9, -2, math.MaxInt, math.MinInt), Last: pick(p, date.Date(0), asOf-40, asOf-3, asOf)}
+		if p.n(3) == 0 {
+			pr.Bounced = "inv/" + inv.CustomerID + "/" + inv.ID + "/" + wf + "/" + pick(p, "s0", "s2x", "s4", "gone") + "/c" + fmt.Sprint(inv.Cycle)
+			pr.BouncedListed = p.n(4) == 0
+		}
+		if p.n(2) == 0 {
+			inv.Progress = &pr
+			continue
+		}
+		if pf.History == nil {
+			pf.History = dunning.HistoryMap{}
+		}
+		pf.History.(dunning.HistoryMap)[inv.ID] = pr
+	}
+	return pol, pf, asOf
 }
 
 // FuzzPlan: random portfolios and policies, valid or not: Plan never
@@ -126,6 +152,9 @@ func FuzzPlan(f *testing.F) {
 				t.Fatalf("Plan failed on a valid policy: %v", err)
 			}
 			return
+		}
+		if _, err := dunning.Wake(asOf, pol, pf); err != nil {
+			t.Fatalf("Wake failed where Plan did not: %v", err)
 		}
 		pol2, pf2, _ := fuzzWorld(data)
 		acts2, err2 := dunning.Plan(asOf, pol2, pf2)

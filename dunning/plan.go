@@ -700,7 +700,13 @@ type decision struct {
 	// its customer's per-customer notice of the day (it reaches no new
 	// step and adds no step fee).
 	listOnly bool
-	key      string // the pending key these invoices are re-issued under (pending.go)
+	// bad: the invoice's progress is corrupt (progressError); it is
+	// rejected, not planned.
+	bad bool
+	// gone: the fallback's bounced step is no longer in wf; steps holds
+	// its last step, and a collector task replaces the notice.
+	gone bool
+	key  string // the pending key these invoices are re-issued under (pending.go)
 }
 
 func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
@@ -711,6 +717,10 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	actions = pl.resumes(cs, actions)
 	due, listed := pl.due[:0], pl.listed[:0]
 	pl.stepBuf, pl.dateBuf = pl.stepBuf[:0], pl.dateBuf[:0] // the last customer's decisions are gone
+	// Invoices rejected for their progress (progressError), after the
+	// customer's other actions: no DataFix task, as for a record screening
+	// rejects.
+	var bad []Action
 	for k, inv := range cs.invs {
 		if cs.verdicts != nil && (cs.idle || cs.verdicts[k] == verdictSkip) {
 			// Screened: no decision, or only a listing, which matters
@@ -724,6 +734,9 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		d, ok := pl.invoice(cs, inv, named)
 		switch {
 		case !ok:
+		case d.bad:
+			bad = append(bad, Action{Key: "rejected/invoice/" + esc(cs.c.ID) + "/" + esc(inv.ID), Kind: Rejected, Date: cs.asOf, CustomerID: cs.c.ID,
+				TimeZone: cs.c.TimeZone, InvoiceIDs: []string{inv.ID}, Problem: progressError(inv, d.prog).Error(), Reason: "not planned: the invoice's stored progress is invalid"})
 		case d.listOnly:
 			listed = append(listed, d)
 		default:
@@ -732,7 +745,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	}
 	pl.due, pl.listed = due[:0], listed[:0]
 	if len(due) == 0 {
-		return pl.tidyTasks(cs, actions, first), nil
+		return append(pl.tidyTasks(cs, actions, first), bad...), nil
 	}
 	// The policy's floor per customer and currency.
 	if len(pl.policy.MinAmount) > 0 {
@@ -829,7 +842,15 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	if l := pl.policy.Customer; l != nil {
 		actions = pl.limit(cs, l, actions, first)
 	}
-	return pl.tidyTasks(cs, actions, first), nil
+	return append(pl.tidyTasks(cs, actions, first), bad...), nil
+}
+
+// progressError is why Plan rejects an invoice whose progress (History's
+// or Invoice.Progress) is of its cycle but corrupt: a step below -1 (none
+// done). A step past the workflow's end is no error: the workflow lost
+// steps since, and every step counts as done.
+func progressError(inv *Invoice, prog Progress) error {
+	return loc{rec: "invoice", id: inv.ID, field: "progress.step"}.err(strconv.Itoa(prog.Step), "must be -1 (no step done) or more: the stored progress is corrupt")
 }
 
 // warm reads one byte of each record and string that planning the
@@ -1138,6 +1159,12 @@ func (pl *planner) invoice(cs *custState, inv *Invoice, named *Workflow) (decisi
 	if has && prog.Cycle != inv.Cycle {
 		has = false
 	}
+	if has && prog.Step < -1 {
+		if ex != nil {
+			ex.Progress, ex.Reason = prog, "not planned: "+progressError(inv, prog).Error()
+		}
+		return decision{inv: inv, prog: prog, bad: true}, true
+	}
 	// The segments route only an invoice without a workflow of its cycle
 	// (route is cached per customer, so asking later changes nothing).
 	var wf *Workflow
@@ -1162,7 +1189,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice, named *Workflow) (decisi
 	}
 	// A workflow found by the progress's name runs the progress's steps:
 	// no second reading of the name.
-	done := prog.Step
+	done := min(prog.Step, len(wf.Steps)-1) // past the end: the workflow lost steps since
 	if !has || wf != named || inv.Progress == nil {
 		done = pl.doneStep(wf, inv, agr, prog, has)
 	}
@@ -1204,14 +1231,20 @@ func (pl *planner) invoice(cs *custState, inv *Invoice, named *Workflow) (decisi
 	}
 	if has && prog.Bounced != "" {
 		s := wf.StepIndex(stepOfKey(prog.Bounced, wf))
-		if s < 0 {
+		if s < 0 && prog.Step < len(wf.Steps) {
 			s = max(prog.Step, 0)
+		}
+		dec.reason = "the notice " + prog.Bounced + " bounced or failed for good: sending its fallback"
+		if s < 0 {
+			// Its step is no longer in the workflow, nor its OnBounce: a
+			// collector decides (action), on the workflow's last step.
+			s, dec.gone = len(wf.Steps)-1, true
+			dec.reason = "the notice " + prog.Bounced + " bounced or failed for good, and its step is no longer in workflow " + wf.Name + ": a collector task replaces it"
 		}
 		dec.steps, dec.dates, dec.fallback = []int{s}, []date.Date{asOf}, prog.Bounced
 		// An invoice the bounced notice only listed is listed on its
 		// fallback too: no step reached, no fee booked on it.
-		dec.listOnly, dec.done = prog.BouncedListed, prog.Step
-		dec.reason = "the notice " + prog.Bounced + " bounced or failed for good: sending its fallback"
+		dec.listOnly, dec.done = prog.BouncedListed, done
 		return dec, true
 	}
 	if lc, ok := pl.levels[inv.ID]; ok && lc.wf == wf.Name {
@@ -1476,6 +1509,12 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 		}
 	}
 	step := &wf.Steps[si]
+	if d0.gone {
+		// The bounced notice's step is no longer in the workflow: only its
+		// name is known (from the key), not its OnBounce, so a collector
+		// task (the default OnBounce) replaces the notice.
+		step, si = &Step{Name: stepOfKey(d0.fallback, &Workflow{Name: d0.prog.Workflow}), Action: Task}, -1
+	}
 	// Most overdue first.
 	slices.SortStableFunc(ds, func(a, b decision) int {
 		if a.inv.Due != b.inv.Due {
@@ -1934,7 +1973,9 @@ func (pl *planner) doneStep(wf *Workflow, inv *Invoice, agr *Agreement, prog Pro
 		return done
 	}
 	if prog.Workflow == wf.Name {
-		return prog.Step
+		// Past the end: the workflow lost steps since, every one is done.
+		// Below -1 (corrupt, rejected by invoice): none.
+		return max(min(prog.Step, len(wf.Steps)-1), -1)
 	}
 	for i := range wf.Steps {
 		if d, _, ok := pl.stepDate(wf, i, inv, agr); ok && d <= prog.Last {

@@ -18,6 +18,8 @@ type Progress struct {
 	// Workflow is the workflow the cycle runs under.
 	Workflow string `json:"workflow"`
 	// Step is the index of the most advanced step done (-1: none yet).
+	// Past the workflow's last step (it lost steps since) every step
+	// counts as done; below -1, Plan rejects the invoice.
 	Step int `json:"step"`
 	// Last is the day of the last notice that reached the customer (zero:
 	// none): a notice that failed for good or bounced is none, so no later

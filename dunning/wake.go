@@ -180,6 +180,9 @@ func (pl *planner) wake(asOf date.Date, c *Customer, inv *Invoice) date.Date {
 	if has && prog.Cycle != inv.Cycle {
 		has = false
 	}
+	if has && prog.Step < -1 {
+		return asOf // Plan rejects the invoice for its progress (progressError)
+	}
 	if has && (prog.Held || inv.Litigation) {
 		return next
 	}
