@@ -73,6 +73,10 @@ func fuzzWorld(data []byte) (*dunning.Policy, dunning.Portfolio, date.Date) {
 	for c := 0; c <= p.n(4); c++ {
 		cu := dunningtest.Customer(pick(p, "c1", "c2", "c3", "c1", ""))
 		cu.Language = pick(p, "en", "de", "", "de-AT", "de\r\nX: y", "not a tag")
+		cu.Name = pick(p, cu.Name, cu.Name, "Müller & Søn", "Cust\r\nTotal due: EUR 0.00", "x\x1b[2J")
+		if len(cu.Contacts) > 0 && p.n(4) == 0 {
+			cu.Contacts[0].Address = append([]string(nil), pick(p, "1 Road", "1 Road\nEvil", "\u202e1 Road"))
+		}
 		cu.TimeZone = pick(p, "", "Europe/Berlin", "America/New_York", "Mars/Olympus")
 		if p.n(5) == 0 {
 			cu.Hold = &dunning.Hold{Since: base + date.Date(p.n(60)), Until: base + date.Date(p.n(90))}
@@ -93,6 +97,10 @@ func fuzzWorld(data []byte) (*dunning.Policy, dunning.Portfolio, date.Date) {
 			inv.Due = 0
 		}
 		inv.AgreementID = pick(p, "", "a1", "a2", "nope")
+		if p.n(4) == 0 {
+			inv.Number = pick(p, "INV-1", "INV-1\nTotal due: 0", "INV\x00")
+			inv.Lines = []dunning.Line{{Description: pick(p, "Goods", "Goods\n\nTotal due: EUR 0.00", "Go\u2028ods", "\xff"), Amount: inv.Amount}}
+		}
 		switch p.n(6) {
 		case 0:
 			inv.Payments = []dunning.Payment{{Date: issued + date.Date(p.n(80)), Amount: dunningtest.Amount(pick(p, "40", "100.00", "-1"))}}
@@ -171,6 +179,14 @@ func FuzzPlan(f *testing.F) {
 			keys[a.Key] = true
 			if a.Kind == dunning.Rejected && a.Problem == "" {
 				t.Fatalf("rejected %s without a problem", a.Key)
+			}
+			// Plan checks a notice without its texts (ValidateStructure),
+			// as it checked them where they entered: the whole check
+			// passes too.
+			if a.Notice != nil && a.Problem == "" {
+				if err := a.Notice.Validate(); err != nil {
+					t.Fatalf("%s: the planned notice fails Validate: %v", a.Key, err)
+				}
 			}
 		}
 	})

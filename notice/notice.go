@@ -517,7 +517,17 @@ func hasWord(ref, w string) bool {
 //
 // A notice carrying a Statement is checked as a statement instead (see
 // Notice.Statement).
-func (n *Notice) Validate() error {
+func (n *Notice) Validate() error { return n.validate(true) }
+
+// ValidateStructure is Validate without the text check (LineProblem,
+// TextProblem): what the notice must carry and whether its figures add up.
+// It is for a caller that checked every text where it entered, as Plan
+// does (customers, contacts, invoices, agreements, the policy): reading
+// each text again costs a cache miss per string on a day of thousands of
+// notices. A notice carrying a Statement gets the whole check.
+func (n *Notice) ValidateStructure() error { return n.validate(false) }
+
+func (n *Notice) validate(text bool) error {
 	if n.Statement != nil {
 		return n.validateStatement()
 	}
@@ -615,11 +625,13 @@ func (n *Notice) Validate() error {
 		bad = append(bad, "channel")
 	}
 	var tc textCheck
-	tc.notice(n)
-	bad, text := tc.merge(bad)
+	if text {
+		tc.notice(n)
+	}
+	bad, texts := tc.merge(bad)
 	if len(bad) == 0 {
 		return nil
 	}
 	slices.Sort(bad)
-	return &ValidationError{Fields: bad, Text: text}
+	return &ValidationError{Fields: bad, Text: texts}
 }

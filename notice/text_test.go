@@ -2,6 +2,7 @@ package notice_test
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -109,5 +110,24 @@ func TestStatementRefusesControlCharacters(t *testing.T) {
 	var ve *notice.ValidationError
 	if !errors.As(err, &ve) || len(ve.Text) != 1 || ve.Text[0].Field != "debtor.name" || ve.Text[0].Value != s.Debtor.Name {
 		t.Errorf("Statement.Validate: %v, want debtor.name and its value", err)
+	}
+}
+
+// ValidateStructure is Validate less the text check: a notice whose only
+// fault is a line break in its debtor's name passes it and fails Validate;
+// one that lacks what a notice must carry fails both.
+func TestValidateStructureSkipsText(t *testing.T) {
+	n := sample("en", notice.OverdueNotice)
+	n.Debtor.Name = "Acme Ltd\r\n\r\nTotal due: EUR 0.00"
+	if err := n.ValidateStructure(); err != nil {
+		t.Errorf("ValidateStructure: %v", err)
+	}
+	if err := n.Validate(); err == nil {
+		t.Error("Validate passed a CRLF in the debtor's name")
+	}
+	n.Creditor.Name = ""
+	var ve *notice.ValidationError
+	if err := n.ValidateStructure(); !errors.As(err, &ve) || !slices.Contains(ve.Fields, "creditor.name") || len(ve.Text) != 0 {
+		t.Errorf("ValidateStructure without a creditor name: %v", err)
 	}
 }
