@@ -1959,10 +1959,16 @@ func balanceHistory(inv *Invoice, asOf date.Date) []charge.Balance {
 
 // Route returns the segment match that routes customer c, whose invoices are
 // invs, on day asOf: the workflow, template set and language Plan will use
-// for invoices that start a cycle that day.
+// for invoices that start a cycle that day. A policy with no segments and
+// no workflows (which Validate refuses) routes to the default with no
+// workflow named.
 func (p *Policy) Route(asOf date.Date, c *Customer, invs []*Invoice) segment.Match {
 	if p.Segments == nil {
-		return segment.Match{Target: segment.Target{Workflow: p.Workflows[0].Name}, Index: -1, Default: true}
+		m := segment.Match{Index: -1, Default: true}
+		if len(p.Workflows) > 0 {
+			m.Workflow = p.Workflows[0].Name
+		}
+		return m
 	}
 	return p.Segments.Match(&subject{c: c, invs: invs, asOf: asOf})
 }

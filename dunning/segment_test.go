@@ -121,3 +121,16 @@ func TestSegmentSwitchMidCycle(t *testing.T) {
 		}
 	}
 }
+
+// Route on a policy without segments routes to its first workflow; one
+// with no workflows either (Validate refuses it) names none, never panics.
+func TestRouteWithoutSegments(t *testing.T) {
+	c := dunningtest.Customer("c1")
+	if m := stdPolicy().Route(day("2026-04-14"), &c, nil); m.Workflow != "standard" || !m.Default {
+		t.Errorf("Route: %+v, want the default to workflow standard", m)
+	}
+	var empty dunning.Policy
+	if m := empty.Route(day("2026-04-14"), &c, nil); m.Workflow != "" || !m.Default {
+		t.Errorf("Route on an empty policy: %+v", m)
+	}
+}
