@@ -2,6 +2,7 @@ package segment
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -257,6 +258,12 @@ func (rs *RuleSet) validateCond(c *Cond, p string, depth int, add func(path, val
 			add(path, "", "missing value")
 			return
 		}
+		if v.kind == KindNumber {
+			if why := exponentProblem(v.n); why != "" {
+				add(path, v.n.Coefficient().String()+"e"+fmt.Sprint(v.n.Exponent()), why)
+				return
+			}
+		}
 		if isDeclared && v.kind != declared {
 			add(path, v.String(), fmt.Sprintf("attribute %q is a %s, not a %s:", c.Attr, declared, v.kind))
 		}
@@ -302,6 +309,9 @@ func (rs *RuleSet) validateCond(c *Cond, p string, depth int, add func(path, val
 			if v.kind != 0 && !ordered(v) {
 				add(fmt.Sprintf("%s.values[%d]", p, i), v.String(), `operator "between" compares numbers or dates, not`)
 			}
+		}
+		if c.Values[0].kind == KindNumber && exponentProblem(c.Values[0].n) != "" || c.Values[1].kind == KindNumber && exponentProblem(c.Values[1].n) != "" {
+			return // refused above; comparing would expand the exponent
 		}
 		if o, ok := c.Values[0].cmp(c.Values[1]); ok && o > 0 {
 			add(p+".values", c.Values[0].String()+" > "+c.Values[1].String(), "between needs lo <= hi:")
@@ -394,7 +404,7 @@ func (rs *RuleSet) order() []int {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return rs.Rules[b].Priority - rs.Rules[a].Priority })
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(rs.Rules[b].Priority, rs.Rules[a].Priority) })
 	return idx
 }
 

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/overduehq/overdue/segment"
@@ -533,5 +535,57 @@ func TestValidateErrorsInOrder(t *testing.T) {
 		if got := err.Error(); got != want {
 			t.Fatalf("one rule set, two errors:\n%s\n%s", want, got)
 		}
+	}
+}
+
+// A number with a huge exponent parses in a microsecond but would take
+// minutes to compare: Parse refuses it naming the number, and Validate
+// refuses one built in Go, between's bounds included, without comparing.
+func TestHugeExponentRefused(t *testing.T) {
+	_, err := segment.Parse([]byte(`{"rules":[{"name":"r","when":{"attr":"n","op":"lt","value":1e999999999},"workflow":"w"}],"default":{"workflow":"d"}}`))
+	if err == nil || !strings.Contains(err.Error(), "1e999999999") || !strings.Contains(err.Error(), "exponent") {
+		t.Errorf("Parse: %v", err)
+	}
+	huge := segment.Number(decimal.New(1, 999999999))
+	for _, c := range []segment.Cond{
+		{Attr: "n", Op: segment.Lt, Value: &huge},
+		{Attr: "n", Op: segment.Between, Values: []segment.Value{segment.Int(1), huge}},
+	} {
+		rs := segment.RuleSet{Rules: []segment.Rule{{Name: "r", When: c, Target: segment.Target{Workflow: "w"}}}, Default: segment.Target{Workflow: "d"}}
+		start := time.Now()
+		err := rs.Validate()
+		if err == nil || !strings.Contains(err.Error(), "exponent") {
+			t.Errorf("Validate %s: %v", c.Op, err)
+		}
+		if el := time.Since(start); el > time.Second {
+			t.Errorf("Validate %s took %v", c.Op, el)
+		}
+	}
+	ok := segment.Number(decimal.New(15, 60))
+	rs := segment.RuleSet{Rules: []segment.Rule{{Name: "r", When: segment.Cond{Attr: "n", Op: segment.Lt, Value: &ok}, Target: segment.Target{Workflow: "w"}}}, Default: segment.Target{Workflow: "d"}}
+	if err := rs.Validate(); err != nil {
+		t.Errorf("1.5e61: %v", err)
+	}
+}
+
+// Priorities order rules at the extremes of int too (the comparison
+// once subtracted them and overflowed).
+func TestPriorityExtremes(t *testing.T) {
+	rs := &segment.RuleSet{
+		Rules: []segment.Rule{
+			{Name: "low", Priority: math.MinInt64 + 1, When: segment.Cond{Attr: "x", Op: segment.Exists}, Target: segment.Target{Workflow: "low"}},
+			{Name: "high", Priority: math.MaxInt64, When: segment.Cond{Attr: "x", Op: segment.Exists}, Target: segment.Target{Workflow: "high"}},
+		},
+		Default: segment.Target{Workflow: "d"},
+	}
+	if err := rs.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s := segment.Attrs{"x": segment.Int(1)}
+	if m := rs.Match(s); m.Rule != "high" {
+		t.Errorf("Match = %q, want high", m.Rule)
+	}
+	if e := rs.Explain(s); e.Match.Rule != "high" {
+		t.Errorf("Explain = %q, want high", e.Match.Rule)
 	}
 }

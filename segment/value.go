@@ -206,6 +206,9 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 		if err != nil {
 			return fmt.Errorf("%s is not a number", b)
 		}
+		if why := exponentProblem(n); why != "" {
+			return fmt.Errorf("number %s %s", b, why)
+		}
 		*v = Number(n)
 	}
 	return nil
@@ -223,4 +226,18 @@ type Attrs map[string]Value
 func (a Attrs) Attr(name string) (Value, bool) {
 	v, ok := a[name]
 	return v, ok
+}
+
+// MaxExponent bounds a number's decimal exponent in a rule: no more than
+// the 64 characters a number may be written with can reach plainly.
+// Comparing 1e999999999, which parses at once, with 5 would build a
+// billion-digit integer.
+const MaxExponent = 64
+
+// exponentProblem says why n's exponent is out of bounds, or "".
+func exponentProblem(n decimal.Decimal) string {
+	if e := n.Exponent(); e > MaxExponent || e < -MaxExponent {
+		return fmt.Sprintf("has the exponent %d, beyond ±%d", e, MaxExponent)
+	}
+	return ""
 }
