@@ -186,7 +186,7 @@ func ParseOffset(s string) (Offset, error) {
 			return bad(fmt.Sprintf("more than %d days", MaxDays))
 		}
 		v, err := strconv.Atoi(rest)
-		if err != nil || v < 0 {
+		if err != nil || v < 0 || rest[0] == '+' || rest[0] == '-' { // one sign: "due-+3" is no offset
 			return bad(`"` + rest + `" is not a number of days`)
 		}
 		n = v

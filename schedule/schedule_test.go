@@ -71,6 +71,9 @@ func TestParseOffsetRefuses(t *testing.T) {
 		{"eom(eom(due))", "nested"},
 		{"eom(due+P1M)", "month"},
 		{"previous*2", `unknown anchor "previous*2"`},
+		{"due-+3", `"+3" is not a number of days`},
+		{"due++3", `"+3" is not a number of days`},
+		{"issue+-0", `"-0" is not a number of days`},
 	} {
 		_, err := schedule.ParseOffset(tc.in)
 		var oe *schedule.OffsetError

@@ -56,16 +56,28 @@ func (w SendWindow) Next(t time.Time, loc *time.Location) time.Time {
 	lt := t.In(loc)
 	for i := 0; i < 15; i++ {
 		y, m, d := lt.AddDate(0, 0, i).Date()
-		h, min := int(w.Start/time.Hour), int(w.Start%time.Hour/time.Minute)
-		open := time.Date(y, m, d, h, min, 0, 0, loc)
+		start := w.Start
+		if w.always() {
+			start = 0
+		}
+		// The opening's wall-clock time, seconds included (the nanosecond
+		// argument is normalised into the hours, minutes and seconds).
+		open := time.Date(y, m, d, 0, 0, 0, int(start), loc)
 		if !w.dayOK(open.Weekday()) {
 			continue
 		}
-		if w.always() {
-			open = time.Date(y, m, d, 0, 0, 0, 0, loc)
-		}
-		if !open.Before(t) {
-			return open
+		// A wall time in a DST gap does not exist: time.Date moves it
+		// either way. Stepping a quarter of an hour at a time (every
+		// zone's gaps are whole quarters) reaches the gap's end, the
+		// first instant of the window that day if it is before End.
+		for k := 0; k <= 12; k++ {
+			c := open.Add(time.Duration(k) * 15 * time.Minute)
+			if cy, cm, cd := c.In(loc).Date(); cy != y || cm != m || cd != d {
+				break
+			}
+			if !c.Before(t) && w.Contains(c, loc) {
+				return c
+			}
 		}
 	}
 	return t

@@ -98,3 +98,28 @@ func TestSendWindowJSON(t *testing.T) {
 		}
 	}
 }
+
+// Next lands inside the window when the opening's wall time does not
+// exist that day (New York springs from 02:00 to 03:00 on 2026-03-08): a
+// window of 02:00-03:00 opens next on the 9th, one of 02:00-04:00 at
+// 03:00 EDT on the 8th; and a start with seconds opens on the second.
+func TestNextAcrossDSTGapAndSeconds(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no tzdata:", err)
+	}
+	from := time.Date(2026, 3, 8, 0, 0, 0, 0, ny)
+	for _, tc := range []struct {
+		w    schedule.SendWindow
+		want time.Time
+	}{
+		{schedule.SendWindow{Start: 2 * time.Hour, End: 3 * time.Hour}, time.Date(2026, 3, 9, 2, 0, 0, 0, ny)},
+		{schedule.SendWindow{Start: 2 * time.Hour, End: 4 * time.Hour}, time.Date(2026, 3, 8, 7, 0, 0, 0, time.UTC)}, // 03:00 EDT
+		{schedule.SendWindow{Start: 9*time.Hour + 30*time.Second, End: 17 * time.Hour}, time.Date(2026, 3, 8, 9, 0, 30, 0, ny)},
+	} {
+		got := tc.w.Next(from, ny)
+		if !got.Equal(tc.want) || !tc.w.Contains(got, ny) {
+			t.Errorf("%v-%v: Next(%s) = %s, want %s", tc.w.Start, tc.w.End, from, got.In(ny), tc.want.In(ny))
+		}
+	}
+}
