@@ -236,14 +236,13 @@ func (t *Totals) BestPossibleDSO() (decimal.Decimal, error) {
 	return ratio(t.EndCurrent.Mul(days(t.Period.Days())), t.Sales, DayPlaces), nil
 }
 
-// AverageDaysDelinquent is DSO - BestPossibleDSO.
+// AverageDaysDelinquent is DSO - BestPossibleDSO, computed as one ratio,
+// (EndAR - EndCurrent) / Sales x days, so that it is rounded once.
 func (t *Totals) AverageDaysDelinquent() (decimal.Decimal, error) {
-	d, err := t.DSO()
-	if err != nil {
-		return d, err
+	if t.Sales.Sign() <= 0 {
+		return decimal.Zero, ErrNoSales
 	}
-	b, _ := t.BestPossibleDSO()
-	return d.Sub(b), nil
+	return ratio(t.EndAR.Sub(t.EndCurrent).Mul(days(t.Period.Days())), t.Sales, DayPlaces), nil
 }
 
 // MonthLength chooses actual month lengths or 30-day months for countback.
@@ -257,16 +256,25 @@ const (
 )
 
 // DSOCountback is the countback (exhaustion) method over the period's
-// calendar months, the last month first. exhausted is false when AR is larger
-// than all the period's sales: the result is then the period's total days,
-// a lower bound, and a longer period is needed to measure it.
+// calendar months, the last month first. A month the period covers whole
+// counts its days (actual length, or 30 with ThirtyDayMonths); a first or
+// last month the period covers only in part counts the days it covers,
+// under either convention, since its sales are only those days' sales.
+// exhausted is false when AR is larger than all the period's sales: the
+// result is then the period's total days, a lower bound, and a longer
+// period is needed to measure it.
 func (t *Totals) DSOCountback(ml MonthLength) (dso decimal.Decimal, exhausted bool) {
 	rest := t.EndAR
 	total := decimal.Zero
 	for i := len(t.MonthlySales) - 1; i >= 0; i-- {
 		m := t.MonthlySales[i]
-		n := m.Days
-		if ml == ThirtyDayMonths {
+		first := date.New(m.Year, time.Month(m.Month), 1)
+		whole := first.LastDayOfMonth()
+		n := whole
+		if t.Period.check() == nil {
+			n = int(min(first+date.Date(whole)-1, t.Period.To)-max(first, t.Period.From)) + 1
+		}
+		if ml == ThirtyDayMonths && n == whole {
 			n = 30
 		}
 		if rest.Sign() <= 0 {
@@ -279,7 +287,10 @@ func (t *Totals) DSOCountback(ml MonthLength) (dso decimal.Decimal, exhausted bo
 		}
 		return total.Add(ratio(rest.Mul(days(n)), m.Sales, DayPlaces)), true
 	}
-	return total, rest.Sign() <= 0
+	if rest.Sign() > 0 {
+		return days(t.Period.Days()), false
+	}
+	return total, true
 }
 
 // CEIConvention chooses the sales term of CEI.

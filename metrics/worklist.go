@@ -27,9 +27,12 @@ func DefaultWeights() Weights {
 
 // WorkItem is one customer (in one currency) on the collector's worklist.
 type WorkItem struct {
-	Rank           int             `json:"rank"`
-	CustomerID     string          `json:"customer_id"`
-	Currency       Currency        `json:"currency"`
+	Rank       int      `json:"rank"`
+	CustomerID string   `json:"customer_id"`
+	Currency   Currency `json:"currency"`
+	// Overdue and OverdueCount are the open balance and the number of the
+	// customer's items past due on the day, an invoice with a schedule
+	// counting each instalment as an item (as in AgingReport).
 	Overdue        decimal.Decimal `json:"overdue"`
 	OverdueCount   int             `json:"overdue_count"`
 	MaxDaysLate    int             `json:"max_days_late"`
@@ -39,7 +42,9 @@ type WorkItem struct {
 	// history term + wP x promises term) / (wA+wD+wH+wP), where the amount
 	// term is Overdue / the largest Overdue in the currency, the days term
 	// min(MaxDaysLate, 120)/120, the history term min(AvgDaysLate, 60)/60 and
-	// the promises term min(BrokenPromises, 3)/3.
+	// the promises term min(BrokenPromises, 3)/3, rounded once to 2
+	// decimals, half away from zero (the points in Why are each rounded
+	// for reading, and need not add up to it).
 	Score decimal.Decimal `json:"score"`
 	// Why lists each term's contribution in words.
 	Why []string `json:"why"`
@@ -66,9 +71,16 @@ func Worklist(asOf date.Date, invs iter.Seq[dunning.Invoice], tasks []dunning.Co
 	if w == (Weights{}) {
 		w = DefaultWeights()
 	}
+	// byCust holds whole invoices, for the payment history
+	// (dunning.HistoryAttributes, as the planner reads it); parts holds the
+	// items that fall due, one per instalment (items, as in AgingReport).
 	byCust := map[string][]*dunning.Invoice{}
+	parts := map[string][]dunning.Invoice{}
 	for inv := range invs {
 		byCust[inv.CustomerID] = append(byCust[inv.CustomerID], &inv)
+		for p := range items(slices.Values([]dunning.Invoice{inv})) {
+			parts[inv.CustomerID] = append(parts[inv.CustomerID], p)
+		}
 	}
 	type ck struct {
 		c   string
@@ -82,7 +94,8 @@ func Worklist(asOf date.Date, invs iter.Seq[dunning.Invoice], tasks []dunning.Co
 			avg = v.Num()
 		}
 		broken := int(h[dunning.AttrBrokenPromises].Num().IntPart())
-		for _, inv := range list {
+		for i := range parts[cid] {
+			inv := &parts[cid][i]
 			if inv.Due >= asOf || inv.Dispute.OpenOn(asOf) {
 				continue
 			}
@@ -111,20 +124,33 @@ func Worklist(asOf date.Date, invs iter.Seq[dunning.Invoice], tasks []dunning.Co
 	hundred := decimal.NewFromInt(100)
 	out := make([]WorkItem, 0, len(items))
 	for _, it := range items {
-		amtT := ratio(it.Overdue, maxAmt[it.Currency], SharePlaces)
-		daysT := ratio(decimal.NewFromInt(int64(min(it.MaxDaysLate, 120))), decimal.NewFromInt(120), SharePlaces)
-		histT := ratio(decimal.Min(it.AvgDaysLate, decimal.NewFromInt(60)), decimal.NewFromInt(60), SharePlaces)
-		promT := ratio(decimal.NewFromInt(int64(min(it.BrokenPromises, 3))), decimal.NewFromInt(3), SharePlaces)
-		part := func(wt, term decimal.Decimal) decimal.Decimal {
+		// The terms are exact fractions; the score is one ratio over their
+		// common denominator 360 (120, 60 and 3 divide it), rounded once.
+		// Why shows each term and part rounded, for reading only.
+		d360 := decimal.NewFromInt(360)
+		maxA := maxAmt[it.Currency]
+		amtN := it.Overdue.Mul(d360) // amount term x 360 x maxA
+		daysN := decimal.NewFromInt(int64(min(it.MaxDaysLate, 120)) * 3)
+		histN := decimal.Min(it.AvgDaysLate, decimal.NewFromInt(60)).Mul(decimal.NewFromInt(6))
+		promN := decimal.NewFromInt(int64(min(it.BrokenPromises, 3)) * 120)
+		amtT := ratio(it.Overdue, maxA, SharePlaces)
+		part := func(wt, num, den decimal.Decimal) decimal.Decimal {
 			if sumW.Sign() == 0 {
 				return decimal.Zero
 			}
-			return ratio(hundred.Mul(wt).Mul(term), sumW, 2)
+			return ratio(hundred.Mul(wt).Mul(num), sumW.Mul(den), 2)
 		}
-		pa, pd, ph, pp := part(w.Amount, amtT), part(w.DaysLate, daysT), part(w.History, histT), part(w.Promises, promT)
-		it.Score = pa.Add(pd).Add(ph).Add(pp)
+		pa, pd, ph, pp := part(w.Amount, amtN, d360.Mul(maxA)), part(w.DaysLate, daysN, d360), part(w.History, histN, d360), part(w.Promises, promN, d360)
+		it.Score = decimal.Zero
+		if sumW.Sign() != 0 {
+			// 100 x sum(w x term) / sumW = 100 x (wA x amtN + maxA x (wD x
+			// daysN + wH x histN + wP x promN)) / (360 x maxA x sumW).
+			rest := w.DaysLate.Mul(daysN).Add(w.History.Mul(histN)).Add(w.Promises.Mul(promN))
+			num := hundred.Mul(w.Amount.Mul(amtN).Add(maxA.Mul(rest)))
+			it.Score = ratio(num, d360.Mul(maxA).Mul(sumW), 2)
+		}
 		it.Why = []string{
-			fmt.Sprintf("amount: %s %s overdue in %d invoice(s) = %s of the largest -> %s points", it.Currency, it.Overdue.String(), it.OverdueCount, amtT.String(), pa.String()),
+			fmt.Sprintf("amount: %s %s overdue in %d item(s) = %s of the largest -> %s points", it.Currency, it.Overdue.String(), it.OverdueCount, amtT.String(), pa.String()),
 			fmt.Sprintf("days late: oldest %d days -> %s points", it.MaxDaysLate, pd.String()),
 			fmt.Sprintf("history: pays %s days late on average -> %s points", it.AvgDaysLate.String(), ph.String()),
 			fmt.Sprintf("promises: %d broken -> %s points", it.BrokenPromises, pp.String()),
