@@ -119,25 +119,37 @@ func pipeUsesVariables(p *parse.PipeNode) bool {
 	if p == nil {
 		return false
 	}
-	if len(p.Decl) > 0 {
-		return true
-	}
+	return len(p.Decl) > 0 || anyArg(p, pipeUsesVariables, func(n parse.Node) bool {
+		switch n := n.(type) {
+		case *parse.VariableNode:
+			return true
+		case *parse.ChainNode:
+			_, ok := n.Node.(*parse.VariableNode)
+			return ok
+		}
+		return false
+	})
+}
+
+// anyArg reports whether an argument of p's commands holds: pipe is asked
+// of a pipeline argument and of a chain's pipeline head, leaf of every
+// other argument (a chain included).
+func anyArg(p *parse.PipeNode, pipe func(*parse.PipeNode) bool, leaf func(parse.Node) bool) bool {
 	for _, c := range p.Cmds {
 		for _, a := range c.Args {
 			switch a := a.(type) {
-			case *parse.VariableNode:
-				return true
 			case *parse.PipeNode:
-				if pipeUsesVariables(a) {
+				if pipe(a) {
 					return true
 				}
+				continue
 			case *parse.ChainNode:
-				if pn, ok := a.Node.(*parse.PipeNode); ok && pipeUsesVariables(pn) {
+				if pn, ok := a.Node.(*parse.PipeNode); ok && pipe(pn) {
 					return true
 				}
-				if _, ok := a.Node.(*parse.VariableNode); ok {
-					return true
-				}
+			}
+			if leaf(a) {
+				return true
 			}
 		}
 	}

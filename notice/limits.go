@@ -449,25 +449,10 @@ var checkedFuncs = func() map[string]bool {
 // callsUnchecked reports whether p, or a pipeline within, calls a function
 // not in checkedFuncs.
 func callsUnchecked(p *parse.PipeNode) bool {
-	for _, c := range p.Cmds {
-		for _, a := range c.Args {
-			switch a := a.(type) {
-			case *parse.IdentifierNode:
-				if !checkedFuncs[a.Ident] {
-					return true
-				}
-			case *parse.PipeNode:
-				if callsUnchecked(a) {
-					return true
-				}
-			case *parse.ChainNode:
-				if pn, ok := a.Node.(*parse.PipeNode); ok && callsUnchecked(pn) {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	return anyArg(p, callsUnchecked, func(n parse.Node) bool {
+		id, ok := n.(*parse.IdentifierNode)
+		return ok && !checkedFuncs[id.Ident]
+	})
 }
 
 // isTickNode reports whether n is an inserted tick.
