@@ -165,10 +165,11 @@ func (p *Policy) Workflow(name string) (*Workflow, bool) {
 // and creditor texts, payment instructions and a notice URL a notice
 // cannot show (a line break or another control character in a one-line
 // text; see notice.LineProblem and notice.TextProblem). Call it once
-// after building a policy and before sharing it between goroutines; Plan
-// calls it on a policy that was not validated. Call it again after giving
-// a policy (or a copy of one) other Workflows: until then Plan, Wake and
-// AccountStates validate a copy of it on every call.
+// after building a policy, and again after giving a policy (or a copy of
+// one) other Workflows. Plan, Wake and AccountStates never write to the
+// policy they are given: on one not validated (or changed since) they
+// validate a copy of it, on every call, so a policy may be shared between
+// goroutines before it was validated, at that cost.
 func (p *Policy) Validate() error {
 	if len(p.Workflows) == 0 {
 		return &FieldError{Field: "workflows", Value: "[]", Reason: "a policy needs at least one workflow"}
@@ -288,18 +289,12 @@ func (p *Policy) validated() bool {
 }
 
 // ready returns the policy to plan with, validated: policy itself when it
-// is (validated), or was never validated and passes Validate now (which
-// prepares it, as Plan's doc says); for a copy whose workflows changed
-// since it was validated, a validated copy of it, so that Plan never
-// writes to a policy the app may share between goroutines.
+// is (validated); else a validated copy of it (never validated, or a copy
+// whose workflows changed since it was validated), so that Plan never
+// writes to a policy the app may share between goroutines
+// (TestPlanSharesUnvalidatedPolicy).
 func (p *Policy) ready() (*Policy, error) {
 	if p.validated() {
-		return p, nil
-	}
-	if p.byName == nil {
-		if err := p.Validate(); err != nil {
-			return nil, err
-		}
 		return p, nil
 	}
 	cp := *p

@@ -1,6 +1,7 @@
 package dunning_test
 
 import (
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -115,4 +116,46 @@ func TestStalePolicyShared(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestUnvalidatedPolicyShared: a policy never validated, shared by
+// goroutines that plan, wake and ask for account states with it, is left
+// as it was (each call validates a copy), so sharing it is no race (go
+// test -race), and a second look at it finds it unchanged.
+func TestUnvalidatedPolicyShared(t *testing.T) {
+	wf := dunning.Workflow{Name: "gentle", Steps: []dunning.Step{{Name: "g-due", At: dueAt(0), Action: dunning.Email}}}
+	pol := dunning.Policy{Workflows: []dunning.Workflow{wf}, Creditor: dunningtest.Creditor(), Payment: dunning.PaymentInstructions{Text: "Please transfer the amount due."}}
+	before := pol
+	due := dunningtest.Day("2026-03-01")
+	inv := dunningtest.Invoice("i1", "c1", due-30, due, "100.00", "EUR")
+	pf := dunning.Portfolio{Customers: []dunning.Customer{dunningtest.Customer("c1")}, Invoices: []dunning.Invoice{inv}}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			acts, err := dunning.Plan(due, &pol, pf)
+			if err != nil || len(acts) != 1 || acts[0].Step != "g-due" {
+				t.Errorf("Plan: %v, %v", dunningtest.Steps(acts), err)
+			}
+			if _, err := dunning.Wake(due, &pol, pf); err != nil {
+				t.Error(err)
+			}
+			if _, err := dunning.AccountStates(due, &pol, pf); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	// reflect.DeepEqual: the unexported index Validate builds is nil in
+	// before, and a func field set since would never be deeply equal.
+	if !reflect.DeepEqual(before, pol) {
+		t.Error("planning wrote to the caller's unvalidated policy")
+	}
+	// An invalid one is refused every time, and stays invalid.
+	bad := pol
+	bad.Creditor.Name = ""
+	for range 2 {
+		if _, err := dunning.Plan(due, &bad, pf); err == nil || !strings.Contains(err.Error(), "creditor.name") {
+			t.Errorf("Plan with no creditor name: %v, want an error naming creditor.name", err)
+		}
+	}
 }
