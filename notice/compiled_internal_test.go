@@ -264,6 +264,8 @@ func TestCompiledEscapesURLsAndAttributes(t *testing.T) {
 		{"https://x/?a=1&b=<2> é%41%4", `<a href="https://x/?a=1&amp;b=%3c2%3e%20%c3%a9%41%254">https://x/?a=1&amp;b=&lt;2&gt; é%41%4</a>`},
 		{`/pay?"x"+'y'`, `<a href="/pay?%22x%22&#43;%27y%27">/pay?&#34;x&#34;&#43;&#39;y&#39;</a>`},
 		{"MAILTO:a@b.c", `<a href="MAILTO:a@b.c">MAILTO:a@b.c</a>`},
+		// No escape: % then two bytes that are no hex digits.
+		{"https://x/%zz%4g%Fa", `<a href="https://x/%25zz%254g%Fa">https://x/%zz%4g%Fa</a>`},
 	} {
 		n := &Notice{Key: "k", Stage: OverdueNotice, Channel: Email, Language: "en", Currency: "EUR", MinorUnits: 2,
 			Creditor: Party{Name: "N"}, Debtor: Party{Name: "A"}, Lines: []Line{{Number: "INV-1"}}, Payment: Payment{URL: c.url}}
