@@ -192,10 +192,18 @@ func Worklist(asOf date.Date, invs iter.Seq[dunning.Invoice], tasks []dunning.Co
 
 // TaskQueue returns the open collector tasks of a worklist in the order a
 // collector should take them: by the customer's rank, then by due date.
+// Each task comes once: one naming no currency, which every work item of
+// its customer lists, comes under the first of them.
 func TaskQueue(items []WorkItem) []dunning.CollectorTask {
 	var out []dunning.CollectorTask
+	seen := map[string]bool{}
 	for _, it := range items {
-		out = append(out, it.Tasks...)
+		for _, t := range it.Tasks {
+			if !seen[t.ID] {
+				seen[t.ID] = true
+				out = append(out, t)
+			}
+		}
 	}
 	return out
 }

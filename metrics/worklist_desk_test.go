@@ -65,3 +65,32 @@ func TestWorklistContactedCustomerNotFirst(t *testing.T) {
 		t.Errorf("called two days ago: %s, want cD first", got)
 	}
 }
+
+// A task naming no currency belongs on each of its customer's work items
+// (one per currency), but it is one task: the queue lists it once, under
+// the customer's first item. Customer c owes EUR 500.00 (60 days late)
+// and USD 100.00 (10 days late); its tasks: "any" (no currency) and "usd".
+// The EUR item ranks first (the larger share, the older debt), so the
+// queue is any (EUR item), then usd (USD item).
+func TestTaskQueueTaskOfNoCurrencyOnce(t *testing.T) {
+	asOf := day("2026-04-30")
+	invs := []dunning.Invoice{
+		{ID: "e", CustomerID: "c", Currency: "EUR", Issued: asOf - 90, Due: asOf - 60, Amount: amt("500.00")},
+		{ID: "u", CustomerID: "c", Currency: "USD", Issued: asOf - 40, Due: asOf - 10, Amount: amt("100.00")},
+	}
+	tasks := []dunning.CollectorTask{
+		{ID: "any", CustomerID: "c", Status: dunning.TaskOpen, Due: asOf - 1},
+		{ID: "usd", CustomerID: "c", Status: dunning.TaskOpen, Due: asOf, Currency: "USD"},
+	}
+	items := metrics.Worklist(asOf, slices.Values(invs), tasks, metrics.Weights{})
+	if len(items) != 2 || items[0].Currency != "EUR" || items[1].Currency != "USD" {
+		t.Fatalf("items %+v, want the EUR item then the USD one", items)
+	}
+	var ids []string
+	for _, tk := range metrics.TaskQueue(items) {
+		ids = append(ids, tk.ID)
+	}
+	if !slices.Equal(ids, []string{"any", "usd"}) {
+		t.Errorf("task queue %v, want [any usd]: each task once", ids)
+	}
+}
