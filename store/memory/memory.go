@@ -399,6 +399,8 @@ func (s *Store) Tasks(ctx context.Context, status dunning.TaskStatus) ([]dunning
 	var out []dunning.CollectorTask
 	for _, t := range s.tasks {
 		if status == "" || t.Status == status {
+			// The caller's copy: changing it leaves the store's as saved.
+			t.InvoiceIDs, t.Notes = slices.Clone(t.InvoiceIDs), slices.Clone(t.Notes)
 			out = append(out, t)
 		}
 	}

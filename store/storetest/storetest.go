@@ -614,6 +614,20 @@ func Run(t *testing.T, newStore NewStore) {
 		if diff := cmp.Diff([]dunning.CollectorTask{t1, task}, all, decEq); diff != "" {
 			t.Errorf("tasks (-want +got):\n%s", diff)
 		}
+		// What Tasks and TasksWhere return is the caller's: changing it
+		// changes nothing in the store.
+		all[0].InvoiceIDs[0], all[0].Notes[0].Text = "changed", "changed"
+		for tk, err := range dunning.TasksWhere(ctx, s, dunning.TaskFilter{CustomerID: "c1"}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tk.ID == "t1" {
+				tk.InvoiceIDs[0], tk.Notes[0].Text = "changed too", "changed too"
+			}
+		}
+		if again, _ := s.Tasks(ctx, ""); len(again) != 2 || again[0].InvoiceIDs[0] != "i1" || again[0].Notes[0].Text != "paid by phone" {
+			t.Errorf("after changing the tasks read, the store holds %+v, want t1 on i1 with its note \"paid by phone\"", again)
+		}
 		open, _ := s.Tasks(ctx, dunning.TaskOpen)
 		if len(open) != 1 || open[0].ID != "t2" {
 			t.Errorf("open tasks = %+v", open)
