@@ -53,6 +53,9 @@ type policyShape struct {
 //	"calendar":  {"weekend": ["saturday", "sunday"], "holidays": ["2026-12-25"]}
 //	"templates": [{"language": "de", "stage": "final-notice", "subject": ..., "text": ..., "html": ...}]
 //
+// Each template's key (templates, workflow, step, language in any case,
+// stage) comes once.
+//
 // Every error it returns is a *FieldError (so errors.Is(err, ErrInvalid))
 // naming the path of the bad value from the document's top, such as
 // workflows[0].steps[2].at or calendar.holidays[1], with the value and the
@@ -112,7 +115,16 @@ func ParsePolicy(data []byte) (*Policy, error) {
 			return nil, &FieldError{Field: "templates", Value: clip(string(f.Templates)), Reason: plainReason(err)}
 		}
 		set := notice.NewSet()
+		at := map[notice.Key]int{} // the entry that added each key
 		for i, t := range ts {
+			k := t.Key
+			k.Language = strings.ToLower(k.Language) // as the set keys it
+			if j, ok := at[k]; ok {
+				// The set keeps one template per key: the later entry
+				// would replace the earlier one unsaid.
+				return nil, &FieldError{Field: fmt.Sprintf("templates[%d]", i), Value: k.String(), Reason: fmt.Sprintf("has the key of templates[%d] (templates/workflow/step/language/stage): one template per key", j)}
+			}
+			at[k] = i
 			if err := set.Add(t.Key, t.Template); err != nil {
 				part, reason := "", err.Error()
 				var te *notice.TemplateError

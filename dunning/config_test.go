@@ -257,3 +257,25 @@ func TestPolicyMonthlyRateFitsNotices(t *testing.T) {
 		t.Errorf("the notice states %s %% a year, want 96", r)
 	}
 }
+
+// Two entries of "templates" with one key (templates set, workflow, step,
+// language, stage; the language in any case) are refused: the set keeps
+// one template per key, so one of the two would be dropped unsaid.
+// policyJSON's templates[0] is en/overdue-notice for workflow standard.
+func TestParsePolicyTemplateKeyTwice(t *testing.T) {
+	second := `, {"language": "EN", "stage": "overdue-notice", "workflow": "standard", "subject": "Second {{.Total}}", "text": "Pay {{.Total}}."}]`
+	in := strings.Replace(policyJSON, `{{.PayBy}}."}]`, `{{.PayBy}}."}`+second, 1)
+	if in == policyJSON {
+		t.Fatal("edit did not apply")
+	}
+	_, err := dunning.ParsePolicy([]byte(in))
+	var fe *dunning.FieldError
+	if !errors.As(err, &fe) || !errors.Is(err, dunning.ErrInvalid) || fe.Field != "templates[1]" || fe.Value != "/standard//en/overdue-notice" || !strings.Contains(fe.Reason, "templates[0]") {
+		t.Errorf("got %v, want a *FieldError at templates[1], value /standard//en/overdue-notice, naming templates[0]", err)
+	}
+	// Another step or workflow is another key.
+	other := strings.Replace(in, `"workflow": "standard", "subject": "Second`, `"workflow": "gentle", "subject": "Second`, 1)
+	if _, err := dunning.ParsePolicy([]byte(other)); err != nil {
+		t.Errorf("templates of two workflows: %v", err)
+	}
+}
