@@ -60,8 +60,9 @@ type policyShape struct {
 // naming the path of the bad value from the document's top, such as
 // workflows[0].steps[2].at or calendar.holidays[1], with the value and the
 // reason in words: JSON that does not parse, an unknown field, a value of
-// the wrong type ("want an integer"), a value its field refuses, a rule
-// the policy breaks. Policy.MarshalJSON writes what ParsePolicy reads.
+// the wrong type ("want an integer"), a key an object holds twice (of a
+// field, in any case: "weekend" and "Weekend"), a value its field refuses,
+// a rule the policy breaks. Policy.MarshalJSON writes what ParsePolicy reads.
 func ParsePolicy(data []byte) (*Policy, error) {
 	var f policyFile
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -78,6 +79,9 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	}
 	if dec.More() {
 		return nil, &FieldError{Field: "(top level)", Value: clip(string(data[dec.InputOffset():])), Reason: "is more data after the policy: want one JSON object"}
+	}
+	if fe := repeatedKey(data, reflect.TypeFor[policyShape](), ""); fe != nil {
+		return nil, fe
 	}
 	if err := checkDatesAt(data, ""); err != nil {
 		return nil, err

@@ -119,6 +119,14 @@ func TestParsePolicyErrors(t *testing.T) {
 		{`"creditor":`, `"customer_limits": {"max_notices": -1}, "creditor":`, "customer_limits.max_notices", "-1", "between 0"},
 		{`"creditor":`, `"min_amount": {"EUR": "-5"}, "creditor":`, "min_amount.EUR", "-5", "negative"},
 		{`"creditor":`, `"render_limits": {"max_bytes": "big"}, "creditor":`, "render_limits", `{"max_bytes": "big"}`, "is a string: want an integer"},
+		// A key twice in one object: encoding/json would keep the last.
+		{`"min_gap_days": 5`, `"min_gap_days": 5, "min_gap_days": 9`, "workflows[0].min_gap_days", "min_gap_days", "repeats a key"},
+		{`"creditor":`, `"pay_by_days": 7, "pay_by_days": 9, "creditor":`, "pay_by_days", "pay_by_days", "repeats a key"},
+		{`"weekend": ["saturday", "sunday"]`, `"weekend": ["saturday", "sunday"], "Weekend": ["friday"]`, "calendar.Weekend", "Weekend", "repeats calendar.weekend"},
+		{`"creditor":`, `"render_limits": {"timeout": "1s", "timeout": "2s"}, "creditor":`, "render_limits.timeout", "timeout", "repeats a key"},
+		{`"op": "eq"`, `"op": "eq", "op": "in"`, "segments.rules[0].when.op", "op", "repeats a key"},
+		{`"subject": "Reminder {{.Total}}"`, `"subject": "Reminder {{.Total}}", "subject": "Other"`, "templates[0].subject", "subject", "repeats a key"},
+		{`"amounts": {"EUR": "5.00"}`, `"amounts": {"EUR": "5.00", "EUR": "7.00"}`, "workflows[0].steps[2].fee.amounts.EUR", "EUR", "repeats a key"},
 		// JSON that does not parse: the path is where the parse broke.
 		{`"roll": "following", "min_gap_days"`, `"roll": "following" "min_gap_days"`, "workflows[0]", `"min_gap_days": 5, "steps": [`, "is not valid JSON"},
 		{`"text": "Please pay {{.Total}} by {{.PayBy}}."}]`, `"text": "Please pay {{.Total}} by {{.PayBy}}."}`, "templates", "}", "is not valid JSON: invalid character '}' after array element"},
@@ -277,5 +285,14 @@ func TestParsePolicyTemplateKeyTwice(t *testing.T) {
 	other := strings.Replace(in, `"workflow": "standard", "subject": "Second`, `"workflow": "gentle", "subject": "Second`, 1)
 	if _, err := dunning.ParsePolicy([]byte(other)); err != nil {
 		t.Errorf("templates of two workflows: %v", err)
+	}
+}
+
+// The keys of a map repeat only as written: attributes "size" and "Size"
+// are two attributes, not one key twice.
+func TestParsePolicyMapKeysCaseSensitive(t *testing.T) {
+	in := strings.Replace(policyJSON, `"size": "string"`, `"size": "string", "Size": "string"`, 1)
+	if _, err := dunning.ParsePolicy([]byte(in)); err != nil {
+		t.Errorf("attributes size and Size: %v", err)
 	}
 }

@@ -380,3 +380,68 @@ func walkJSON(raw []byte, t reflect.Type, path string) *FieldError {
 	}
 	return nil
 }
+
+// repeatedKey returns a *FieldError for the first object in data that
+// holds one key twice, or nil. encoding/json keeps the last of the two
+// unsaid, and matches a struct's field names in any case, so at a struct
+// "weekend" and "Weekend" are one key too; the keys of a map (currency
+// codes, attribute names) and of an object whose shape is not walked
+// (what a type decodes itself) repeat only as written. t is the type data
+// decodes into (nil: unknown); paths start at root.
+func repeatedKey(data []byte, t reflect.Type, root string) *FieldError {
+	return walkKeys(bytes.TrimSpace(data), t, root)
+}
+
+func walkKeys(raw []byte, t reflect.Type, path string) *FieldError {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && (t.Kind() == reflect.Interface || t == reflect.TypeFor[json.RawMessage]() || leafDecoder(t)) {
+		t = nil
+	}
+	if len(raw) == 0 || raw[0] != '{' && raw[0] != '[' {
+		return nil
+	}
+	elem := func() reflect.Type {
+		if t != nil && (t.Kind() == reflect.Map || t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			return t.Elem()
+		}
+		return nil
+	}
+	if raw[0] == '[' {
+		et := elem()
+		return members(raw, path, false, func(_ string, i int, v []byte) *FieldError {
+			return walkKeys(v, et, fmt.Sprintf("%s[%d]", path, i))
+		})
+	}
+	var fields map[string]reflect.Type
+	if t != nil && t.Kind() == reflect.Struct {
+		fields = fieldsOf(t)
+	}
+	seen := map[string]string{} // the key as matched -> as written first
+	return members(raw, path, true, func(key string, _ int, v []byte) *FieldError {
+		name, ft := key, elem()
+		if fields != nil {
+			ft = nil
+			if exact, ok := fields[key]; ok {
+				ft = exact
+			} else {
+				for n, f := range fields {
+					if strings.EqualFold(n, key) {
+						name, ft = n, f
+						break
+					}
+				}
+			}
+		}
+		if first, ok := seen[name]; ok {
+			reason := "repeats a key of its object: one of the two would be dropped unsaid"
+			if first != key {
+				reason = fmt.Sprintf("repeats %s (a field's name matches in any case): one of the two would be dropped unsaid", joinPath(path, first))
+			}
+			return &FieldError{Field: joinPath(path, key), Value: key, Reason: reason}
+		}
+		seen[name] = key
+		return walkKeys(v, ft, joinPath(path, key))
+	})
+}
