@@ -8,6 +8,7 @@ import (
 
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/rickb777/date/v2"
 )
 
 // TestStalePolicyIndex: a copy of a validated policy whose workflows were
@@ -103,14 +104,23 @@ func TestStalePolicyShared(t *testing.T) {
 	due := dunningtest.Day("2026-03-01")
 	inv := dunningtest.Invoice("i1", "c1", due-30, due, "100.00", "EUR")
 	pf := dunning.Portfolio{Customers: []dunning.Customer{dunningtest.Customer("c1")}, Invoices: []dunning.Invoice{inv}}
+	planShared(t, &pol, due, pf, "s-due")
+}
+
+// planShared plans, wakes and asks for account states on four goroutines
+// sharing pol, each plan's one action at step want.
+func planShared(t *testing.T, pol *dunning.Policy, due date.Date, pf dunning.Portfolio, want string) {
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
-			acts, err := dunning.Plan(due, &pol, pf)
-			if err != nil || len(acts) != 1 || acts[0].Step != "s-due" {
+			acts, err := dunning.Plan(due, pol, pf)
+			if err != nil || len(acts) != 1 || acts[0].Step != want {
 				t.Errorf("Plan: %v, %v", dunningtest.Steps(acts), err)
 			}
-			if _, err := dunning.Wake(due, &pol, pf); err != nil {
+			if _, err := dunning.Wake(due, pol, pf); err != nil {
+				t.Error(err)
+			}
+			if _, err := dunning.AccountStates(due, pol, pf); err != nil {
 				t.Error(err)
 			}
 		})
@@ -129,22 +139,7 @@ func TestUnvalidatedPolicyShared(t *testing.T) {
 	due := dunningtest.Day("2026-03-01")
 	inv := dunningtest.Invoice("i1", "c1", due-30, due, "100.00", "EUR")
 	pf := dunning.Portfolio{Customers: []dunning.Customer{dunningtest.Customer("c1")}, Invoices: []dunning.Invoice{inv}}
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			acts, err := dunning.Plan(due, &pol, pf)
-			if err != nil || len(acts) != 1 || acts[0].Step != "g-due" {
-				t.Errorf("Plan: %v, %v", dunningtest.Steps(acts), err)
-			}
-			if _, err := dunning.Wake(due, &pol, pf); err != nil {
-				t.Error(err)
-			}
-			if _, err := dunning.AccountStates(due, &pol, pf); err != nil {
-				t.Error(err)
-			}
-		})
-	}
-	wg.Wait()
+	planShared(t, &pol, due, pf, "g-due")
 	// reflect.DeepEqual: the unexported index Validate builds is nil in
 	// before, and a func field set since would never be deeply equal.
 	if !reflect.DeepEqual(before, pol) {
