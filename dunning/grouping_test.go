@@ -58,13 +58,19 @@ func TestPerCustomerNoticeListsEveryOverdueInvoice(t *testing.T) {
 	if got := []int{a.Notice.Lines[0].DaysOverdue, a.Notice.Lines[1].DaysOverdue}; !cmp.Equal(got, []int{25, 14}) {
 		t.Errorf("days overdue %v, want [25 14]", got)
 	}
-	// Recorded, the listed invoice keeps its step and fees; its last
-	// notice date moves to today (it was on a notice).
+	// Recorded, the listed invoice keeps its step and fees and did no step
+	// (StepOn); its last notice date moves to today (it was on a notice).
+	// The invoice of the step did it today.
 	rec := a.Record(dunning.Sent, day("2026-04-14").MidnightUTC())
 	p := pf.History.(dunning.HistoryMap)["i2"]
 	dunning.Advance(&p, rec, 0)
-	if p.Step != 3 || !p.Fees.IsZero() || p.Last != day("2026-04-14") {
-		t.Errorf("listed invoice progress %+v, want step 3, fees 0, last 2026-04-14", p)
+	if p.Step != 3 || !p.Fees.IsZero() || p.Last != day("2026-04-14") || p.StepOn != 0 {
+		t.Errorf("listed invoice progress %+v, want step 3, fees 0, last 2026-04-14, no step_on", p)
+	}
+	var own dunning.Progress
+	dunning.Advance(&own, rec, 1)
+	if own.Step != 3 || own.StepOn != day("2026-04-14") {
+		t.Errorf("the step's invoice progress %+v, want step 3, step_on 2026-04-14", own)
 	}
 	// On 04-19 i2's own overdue-2 is due and i1 is listed: another key.
 	pf.History.(dunning.HistoryMap)["i1"] = dunning.Progress{InvoiceID: "i1", Workflow: "standard", Step: 3, Last: day("2026-04-14")}

@@ -69,6 +69,9 @@ func Advance(p *Progress, rec Record, i int) {
 	if rec.Kind.IsNotice() && rec.Outcome != Failed && rec.Date > p.Last {
 		p.Last = rec.Date // a notice that failed for good never reached the customer
 	}
+	if (i >= len(rec.Listed) || !rec.Listed[i]) && rec.Date > p.StepOn {
+		p.StepOn = rec.Date
+	}
 	if rec.Kind == HoldAction {
 		p.Held = true
 	}

@@ -105,13 +105,14 @@ func (inv *Invoice) brokenFrom() date.Date {
 // escalates reports whether workflow wf escalates at once (EscalateOnBroken)
 // for the invoice's promise in state ps, broken from day from (promiseOn),
 // its step done being the last one done: once per break. The break has had
-// its step once a notice from that day on reached the customer
-// (Progress.Last) or the step done is dated on or after it: an escalation
-// sends a step before its date, so this holds too when the escalated step
-// was no notice (a task, a statement) or failed for good, which leave Last
-// alone. Plan and Wake both ask it.
+// its step once a step of the invoice was done from that day on
+// (Progress.StepOn), whatever it was (a notice, a task, a statement, a
+// notice that failed for good), or a notice from that day on reached the
+// customer (Progress.Last). Progress kept before StepOn existed has it
+// zero: then the step done dated on or after the break's day tells, as an
+// escalation sends a step before its date. Plan and Wake both ask it.
 func (pl *planner) escalates(wf *Workflow, inv *Invoice, agr *Agreement, ps PromiseState, from date.Date, prog Progress, done int) bool {
-	if ps != PromiseBroken || wf.OnBrokenPromise != EscalateOnBroken || prog.Last >= from {
+	if ps != PromiseBroken || wf.OnBrokenPromise != EscalateOnBroken || prog.Last >= from || prog.StepOn >= from {
 		return false
 	}
 	if done >= 0 {

@@ -25,6 +25,12 @@ type Progress struct {
 	// none): a notice that failed for good or bounced is none, so no later
 	// notice says it was sent, and it starts no minimum gap.
 	Last date.Date `json:"last,omitzero"`
+	// StepOn is the day of the latest record that did a step of the
+	// invoice's own (not a fallback, not only listing it; a step that
+	// failed for good counts, as it counts as done). Zero: none, or
+	// progress kept before this field existed. A broken promise escalates
+	// once: a step done on or after the break's first day is its step.
+	StepOn date.Date `json:"step_on,omitzero"`
 	// Fees charged so far in this cycle, in the invoice's currency.
 	Fees decimal.Decimal `json:"fees"`
 	// Compensated is true once the statutory fixed compensation was charged.

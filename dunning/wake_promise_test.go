@@ -124,7 +124,8 @@ func TestWakeLaterRejections(t *testing.T) {
 // (by its date, by a Broken event, by its date and then by the event) and
 // whether the escalated step was a notice that reached the customer, a
 // task, or a notice that failed for good (none of which moves
-// Progress.Last); Wake never wakes the invoice after its action.
+// Progress.Last), and whether that step was dated after the break or
+// before it (caught up); Wake never wakes the invoice after its action.
 func TestBrokenPromiseEscalatesOnce(t *testing.T) {
 	due := dunningtest.Day("2026-03-02")
 	single := func(payBy, broken date.Date) *dunning.Promise {
@@ -138,15 +139,25 @@ func TestBrokenPromiseEscalatesOnce(t *testing.T) {
 		o14     dunning.ActionKind // the escalated step
 		outcome dunning.Outcome    // of the notices after the due step
 		want    []string
+		legacy  bool // progress kept before Progress.StepOn: none
 	}{
-		{"by its date", single(due+10, 0), dunning.Email, dunning.Sent, []string{"2026-03-02 due", "2026-03-13 o14"}},
-		{"by an event before pay-by", single(due+10, due+5), dunning.Email, dunning.Sent, []string{"2026-03-02 due", "2026-03-07 o14"}},
+		{"by its date", single(due+10, 0), dunning.Email, dunning.Sent, []string{"2026-03-02 due", "2026-03-13 o14"}, false},
+		{"by an event before pay-by", single(due+10, due+5), dunning.Email, dunning.Sent, []string{"2026-03-02 due", "2026-03-07 o14"}, false},
 		// Broken on due+4 by its date; the event on due+8 records the same
 		// break, which has had its escalation.
-		{"by its date, then an event", single(due+3, due+8), dunning.Email, dunning.Sent, []string{"2026-03-02 due", "2026-03-06 o14"}},
-		{"plan, both parts missed", plan, dunning.Email, dunning.Sent, []string{"2026-03-02 due", "2026-03-06 o14"}},
-		{"escalated to a task", single(due+3, 0), dunning.Task, dunning.Sent, []string{"2026-03-02 due", "2026-03-06 o14"}},
-		{"escalated notice failed for good", single(due+3, 0), dunning.Email, dunning.Failed, []string{"2026-03-02 due", "2026-03-06 o14", "2026-03-07 o14 (fallback)"}},
+		{"by its date, then an event", single(due+3, due+8), dunning.Email, dunning.Sent, []string{"2026-03-02 due", "2026-03-06 o14"}, false},
+		{"plan, both parts missed", plan, dunning.Email, dunning.Sent, []string{"2026-03-02 due", "2026-03-06 o14"}, false},
+		{"escalated to a task", single(due+3, 0), dunning.Task, dunning.Sent, []string{"2026-03-02 due", "2026-03-06 o14"}, false},
+		{"escalated notice failed for good", single(due+3, 0), dunning.Email, dunning.Failed, []string{"2026-03-02 due", "2026-03-06 o14", "2026-03-07 o14 (fallback)"}, false},
+		// Broken on due+21, after o14's day (dunning waited while the
+		// promise was pending): o14 is the break's step, a task, which
+		// leaves Last on the due notice and is dated before the break.
+		// o30 keeps its own day (due+30, after this test's days).
+		{"caught-up step a task", single(due+20, 0), dunning.Task, dunning.Sent, []string{"2026-03-02 due", "2026-03-23 o14"}, false},
+		{"caught-up notice failed for good", single(due+20, 0), dunning.Email, dunning.Failed, []string{"2026-03-02 due", "2026-03-23 o14", "2026-03-24 o14 (fallback)"}, false},
+		// Without StepOn the escalated step's own day (after the break)
+		// still tells that the break had its step.
+		{"escalated to a task, progress without StepOn", single(due+3, 0), dunning.Task, dunning.Sent, []string{"2026-03-02 due", "2026-03-06 o14"}, true},
 	} {
 		wf := dunning.Workflow{Name: "std", OnBrokenPromise: dunning.EscalateOnBroken, Steps: []dunning.Step{
 			{Name: "due", At: dueAt(0), Action: dunning.Email}, {Name: "o14", At: dueAt(14), Action: tc.o14},
@@ -181,6 +192,9 @@ func TestBrokenPromiseEscalatesOnce(t *testing.T) {
 				for k, id := range rec.InvoiceIDs {
 					p := h[id]
 					dunning.Advance(&p, rec, k)
+					if tc.legacy {
+						p.StepOn = 0
+					}
 					h[id] = p
 				}
 			}

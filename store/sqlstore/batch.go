@@ -380,7 +380,7 @@ func (s *Store) ownAfterWait(ctx context.Context, tx *sql.Tx, cs []dunning.Compl
 // progressJSON is a progress row as a JSON object in dunning.Progress's
 // own encoding (NULL columns left out).
 const progressJSON = `jsonb_strip_nulls(jsonb_build_object('invoice_id', invoice_id, 'cycle', cycle, 'workflow', workflow,
-	'step', step, 'last', last, 'fees', fees::text, 'compensated', compensated, 'held', held,
+	'step', step, 'last', last, 'step_on', step_on, 'fees', fees::text, 'compensated', compensated, 'held', held,
 	'bounced_listed', bounced_listed, 'bounced', bounced, 'block', block,
 	'notices', CASE WHEN has_notices THEN jsonb_strip_nulls(jsonb_build_object('count', notice_count, 'recent', recent, 'refunded', refunded)) END))`
 
@@ -392,6 +392,7 @@ type progressRow struct {
 	Workflow      string      `json:"workflow"`
 	Step          int         `json:"step"`
 	Last          *date.Date  `json:"last,omitempty"`
+	StepOn        *date.Date  `json:"step_on,omitempty"`
 	Fees          string      `json:"fees"`
 	Compensated   bool        `json:"compensated"`
 	Held          bool        `json:"held"`
@@ -467,11 +468,11 @@ func (s *Store) writeProgress(ctx context.Context, tx *sql.Tx, recs []dunning.Re
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, s.q(`INSERT INTO {{S}}.overdue_progress (invoice_id, customer_id, cycle, workflow, step,
-			last, fees, compensated, held, bounced_listed, bounced, has_notices, notice_count, recent, refunded, block)
-			SELECT x.invoice_id, NULLIF(x.customer_id, ''), x.cycle, x.workflow, x.step, x.last, x.fees, x.compensated, x.held,
+			last, step_on, fees, compensated, held, bounced_listed, bounced, has_notices, notice_count, recent, refunded, block)
+			SELECT x.invoice_id, NULLIF(x.customer_id, ''), x.cycle, x.workflow, x.step, x.last, x.step_on, x.fees, x.compensated, x.held,
 				x.bounced_listed, x.bounced, x.has_notices, x.notice_count, x.recent, x.refunded, x.block
 			FROM jsonb_to_recordset($1::jsonb) AS x(invoice_id text, customer_id text, cycle integer, workflow text, step integer,
-				last date, fees numeric, compensated boolean, held boolean, bounced_listed boolean, bounced text,
+				last date, step_on date, fees numeric, compensated boolean, held boolean, bounced_listed boolean, bounced text,
 				has_notices boolean, notice_count integer, recent jsonb, refunded text, block jsonb)
 			ORDER BY x.invoice_id COLLATE "C"
 			ON CONFLICT (invoice_id) DO NOTHING
@@ -553,11 +554,11 @@ func (s *Store) writeProgress(ctx context.Context, tx *sql.Tx, recs []dunning.Re
 	}
 	_, err = tx.ExecContext(ctx, s.q(`UPDATE {{S}}.overdue_progress AS p SET
 		customer_id = COALESCE(NULLIF(x.customer_id, ''), p.customer_id), cycle = x.cycle, workflow = x.workflow, step = x.step,
-		last = x.last, fees = x.fees, compensated = x.compensated, held = x.held, bounced_listed = x.bounced_listed,
+		last = x.last, step_on = x.step_on, fees = x.fees, compensated = x.compensated, held = x.held, bounced_listed = x.bounced_listed,
 		bounced = x.bounced, has_notices = x.has_notices, notice_count = x.notice_count, recent = x.recent, refunded = x.refunded,
 		block = x.block
 		FROM jsonb_to_recordset($1::jsonb) AS x(invoice_id text, customer_id text, cycle integer, workflow text, step integer,
-			last date, fees numeric, compensated boolean, held boolean, bounced_listed boolean, bounced text,
+			last date, step_on date, fees numeric, compensated boolean, held boolean, bounced_listed boolean, bounced text,
 			has_notices boolean, notice_count integer, recent jsonb, refunded text, block jsonb)
 		WHERE p.invoice_id = x.invoice_id`), string(ub))
 	return err
@@ -570,6 +571,10 @@ func rowOf(id, customerID string, p *dunning.Progress) progressRow {
 	if p.Last != 0 {
 		l := p.Last
 		r.Last = &l
+	}
+	if p.StepOn != 0 {
+		d := p.StepOn
+		r.StepOn = &d
 	}
 	if n := p.Notices; n != nil {
 		r.HasNotices, r.NoticeCount, r.Recent, r.Refunded = true, n.Count, n.Recent, n.Refunded

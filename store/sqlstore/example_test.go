@@ -24,4 +24,5 @@ func ExampleMigrations() {
 	// 2 0002_delivery.sql ALTER TABLE "billing".overdue_actions ADD COLUMN IF NOT EXISTS unknown boolean NOT NULL DEFAULT false;
 	// 3 0003_batch.sql -- Throughput: progress in columns PostgreSQL updates in place (one
 	// 4 0004_desk.sql -- The collector's desk: the interaction log (calls, emails received, notes
+	// 5 0005_step_on.sql -- The day of the latest step each invoice did (dunning.Progress.StepOn), so
 }

@@ -235,6 +235,9 @@ func appendProgressRows(b []byte, rows []progressRow) ([]byte, error) {
 		if r.Last != nil {
 			b = appendDay(append(b, `,"last":`...), *r.Last)
 		}
+		if r.StepOn != nil {
+			b = appendDay(append(b, `,"step_on":`...), *r.StepOn)
+		}
 		b = appendString(append(b, `,"fees":`...), r.Fees)
 		b = strconv.AppendBool(append(b, `,"compensated":`...), r.Compensated)
 		b = strconv.AppendBool(append(b, `,"held":`...), r.Held)

@@ -63,7 +63,7 @@ func newSchemaStore(t testing.TB, db *sql.DB) (*sqlstore.Store, string) {
 }
 
 // schemaVersion is the number of embedded migrations.
-const schemaVersion = 4
+const schemaVersion = 5
 
 // advancer lets d pass on the schema's clock by moving every stored lease
 // and retry time back by d: each comparison the store makes is with the

@@ -463,13 +463,13 @@ func Run(t *testing.T, newStore NewStore) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := dunning.Progress{InvoiceID: "i1", Workflow: "standard", Step: 3, Last: date.New(2026, 4, 14), Fees: decimal.RequireFromString("5"),
+		want := dunning.Progress{InvoiceID: "i1", Workflow: "standard", Step: 3, Last: date.New(2026, 4, 14), StepOn: date.New(2026, 4, 14), Fees: decimal.RequireFromString("5"),
 			Notices: &dunning.NoticeLog{Count: 1, Recent: []date.Date{date.New(2026, 4, 14)}}}
 		got, _ := h.Progress("i1")
 		if diff := cmp.Diff(want, got, decEq); diff != "" {
 			t.Errorf("i1 progress (-want +got):\n%s", diff)
 		}
-		want2 := dunning.Progress{InvoiceID: "i2", Workflow: "standard", Step: 3, Last: date.New(2026, 4, 14), Fees: decimal.Zero,
+		want2 := dunning.Progress{InvoiceID: "i2", Workflow: "standard", Step: 3, Last: date.New(2026, 4, 14), StepOn: date.New(2026, 4, 14), Fees: decimal.Zero,
 			Notices: &dunning.NoticeLog{Count: 1, Recent: []date.Date{date.New(2026, 4, 14)}}}
 		got2, _ := h.Progress("i2")
 		if diff := cmp.Diff(want2, got2, decEq); diff != "" {
@@ -558,7 +558,7 @@ func Run(t *testing.T, newStore NewStore) {
 		h, _ := s.History(ctx)
 		for _, id := range r.InvoiceIDs {
 			p, _ := h.Progress(id)
-			if diff := cmp.Diff(dunning.Progress{InvoiceID: id, Workflow: "standard", Step: 1, Fees: decimal.Zero}, p, decEq); diff != "" {
+			if diff := cmp.Diff(dunning.Progress{InvoiceID: id, Workflow: "standard", Step: 1, StepOn: date.New(2026, 4, 10), Fees: decimal.Zero}, p, decEq); diff != "" {
 				t.Errorf("%s progress (-want +got):\n%s", id, diff)
 			}
 		}
