@@ -1,6 +1,7 @@
 package dunning_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -9,7 +10,9 @@ import (
 
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/overduehq/overdue/notice"
 	"github.com/overduehq/overdue/schedule"
+	"github.com/overduehq/overdue/store/memory"
 )
 
 // IsEnd is true for exactly the kinds its godoc names as ending dunning:
@@ -115,4 +118,73 @@ func TestMutantAccountStateLatestOfEqualFlags(t *testing.T) {
 			t.Errorf("invoices %v: %+v, want frozen since 2026-04-05 (the later block)", ids, s)
 		}
 	}
+}
+
+// A re-sent email to the customer's next contact that fails for good is a
+// bounce like any other: with no contact left, the step's OnBounce (a
+// letter) follows; a letter fallback that fails for good is not replaced
+// again.
+func TestMutantRetraceFailureLeadsToOnBounce(t *testing.T) {
+	wf := dunning.DefaultWorkflow("standard")
+	for i := range wf.Steps {
+		wf.Steps[i].OnBounce = dunning.Letter
+	}
+	pol := dunningtest.Policy(wf)
+	addr := []string{"1 Example Street", "London EC1A 1AA"}
+	t.Run("next contact fails", func(t *testing.T) {
+		pf := onePortfolio()
+		pf.Customers[0].Contacts = []dunning.Contact{
+			{Name: "Billing", Role: dunning.RoleBilling, Email: "billing@example.com", Address: addr},
+			{Name: "AP", Role: dunning.RoleAccountsPayable, Email: "ap@example.com", Address: addr},
+		}
+		st := memory.New()
+		var to []string
+		s := dunning.SenderFunc(func(_ context.Context, key string, n *notice.Notice) (string, error) {
+			if n.Channel == notice.Email {
+				to = append(to, n.Debtor.Email)
+				return "", fmt.Errorf("550 no such user: %w", dunning.ErrPermanent)
+			}
+			return key, nil
+		})
+		r := &dunning.Runner{Policy: pol, Store: st, Sender: s, Clock: dunningtest.ClockAt(day("2026-04-14")), Owner: "t"}
+		rep, err := r.Run(context.Background(), pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Counts[dunning.StatusFailed] != 2 || !slices.Equal(to, []string{"billing@example.com", "ap@example.com"}) {
+			t.Fatalf("counts %v, emails to %v; want both contacts tried, both failed", rep.Counts, to)
+		}
+		k := rep.Results[0].Key
+		if rep.Results[1].Key != k+"/next" {
+			t.Fatalf("results %+v", rep.Results)
+		}
+		acts, err := r.Plan(context.Background(), pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(acts) != 1 || acts[0].Key != k+"/next/fallback" || acts[0].Kind != dunning.Letter || !acts[0].Fallback {
+			t.Fatalf("after both contacts failed: %+v, want the letter %s/next/fallback", acts, k)
+		}
+	})
+	t.Run("letter fallback fails", func(t *testing.T) {
+		st := memory.New()
+		s := dunning.SenderFunc(func(context.Context, string, *notice.Notice) (string, error) {
+			return "", fmt.Errorf("undeliverable: %w", dunning.ErrPermanent)
+		})
+		r := &dunning.Runner{Policy: pol, Store: st, Sender: s, Clock: dunningtest.ClockAt(day("2026-04-14")), Owner: "t"}
+		rep, err := r.Run(context.Background(), onePortfolio())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Counts[dunning.StatusFailed] != 2 || len(rep.Results) != 2 || rep.Results[1].Key != rep.Results[0].Key+"/fallback" {
+			t.Fatalf("results %+v, want the email and its letter, both failed", rep.Results)
+		}
+		acts, err := r.Plan(context.Background(), onePortfolio())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(acts) != 0 {
+			t.Errorf("after the letter fallback failed: %+v, want nothing (a fallback is not replaced again)", acts)
+		}
+	})
 }
