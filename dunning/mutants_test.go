@@ -1,9 +1,11 @@
 package dunning_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -120,6 +122,39 @@ func TestMutantAccountStateLatestOfEqualFlags(t *testing.T) {
 	}
 }
 
+// failingClaims is a BatchStore whose ClaimMany fails as a whole.
+type failingClaims struct {
+	*memory.Store
+	err error
+}
+
+func (s failingClaims) ClaimMany(context.Context, dunning.ClaimManyParams) ([]dunning.ClaimResult, error) {
+	return nil, s.err
+}
+
+// When a chunk's claim fails for more than StopAfter actions, Execute stops
+// with the first stopping error: the one after StopAfter failures in a row,
+// naming the StopAfter-th action, not a later count.
+func TestMutantStopReportsFirstStoppingError(t *testing.T) {
+	clock := dunningtest.ClockAt(day("2026-04-14"))
+	down := errors.New("connection refused")
+	st := failingClaims{Store: memory.New(memory.WithClock(clock)), err: down}
+	pf := threePortfolio()
+	for _, c := range []string{"c4", "c5"} {
+		pf.Customers = append(pf.Customers, dunningtest.Customer(c))
+		pf.Invoices = append(pf.Invoices, dunningtest.Invoice("i-"+c, c, day("2026-03-02"), day("2026-03-31"), "100.00", "EUR"))
+	}
+	r := &dunning.Runner{Policy: stdPolicy(), Store: st, Sender: &counting{}, Clock: clock, Owner: "t", StopAfter: 2}
+	acts, err := r.Plan(context.Background(), pf)
+	if err != nil || len(acts) != 5 {
+		t.Fatalf("plan: %d actions, %v; want 5", len(acts), err)
+	}
+	_, err = r.Execute(context.Background(), acts)
+	if !errors.Is(err, down) || !strings.Contains(err.Error(), "store failed for 2 actions in a row, last "+acts[1].Key+":") {
+		t.Fatalf("Execute: %v; want the stop after 2 failures, at %s", err, acts[1].Key)
+	}
+}
+
 // A re-sent email to the customer's next contact that fails for good is a
 // bounce like any other: with no contact left, the step's OnBounce (a
 // letter) follows; a letter fallback that fails for good is not replaced
@@ -187,4 +222,50 @@ func TestMutantRetraceFailureLeadsToOnBounce(t *testing.T) {
 			t.Errorf("after the letter fallback failed: %+v, want nothing (a fallback is not replaced again)", acts)
 		}
 	})
+}
+
+// goid is the id of the calling goroutine.
+func goid() string {
+	b := make([]byte, 64)
+	b = b[:runtime.Stack(b, false)]
+	f := bytes.Fields(b)
+	if len(f) < 2 {
+		return ""
+	}
+	return string(f[1])
+}
+
+// goroutineRecords is a BatchStore noting which goroutine each CompleteMany
+// runs on.
+type goroutineRecords struct {
+	*memory.Store
+	on *[]string
+}
+
+func (s goroutineRecords) CompleteMany(ctx context.Context, cs []dunning.Completion) ([]error, error) {
+	*s.on = append(*s.on, goid())
+	return s.Store.CompleteMany(ctx, cs)
+}
+
+// With Concurrency 1 (the default) nothing runs on goroutines of the
+// runner's own: each record is made on the caller's goroutine, before the
+// next send.
+func TestMutantSingleWorkerRecordsOnCallersGoroutine(t *testing.T) {
+	var on []string
+	st := goroutineRecords{Store: memory.New(), on: &on}
+	snd := &counting{}
+	r := &dunning.Runner{Policy: stdPolicy(), Store: st, Sender: snd, Clock: dunningtest.ClockAt(day("2026-04-14")), Owner: "t"}
+	rep, err := r.Run(context.Background(), threePortfolio())
+	if err != nil || rep.Counts[dunning.StatusSent] != 3 {
+		t.Fatalf("counts %v, %v; want 3 sent", rep.Counts, err)
+	}
+	me := goid()
+	if len(on) != 3 {
+		t.Fatalf("%d CompleteMany calls, want one per send (3)", len(on))
+	}
+	for i, g := range on {
+		if g != me {
+			t.Errorf("record %d made on goroutine %s, want the caller's (%s)", i, g, me)
+		}
+	}
 }
