@@ -63,34 +63,49 @@ func TestMutantPayByDaysBounds(t *testing.T) {
 	}
 }
 
-// An agreement whose payment instructions only list Options does say how to
-// pay (Policy.Payment applies only "when an invoice's agreement does not
-// say"): its notice carries the agreement's options, not the policy's text
-// and IBAN. Options alone are no way to pay (a notice needs instructions, an
-// IBAN or a URL), so the action is a Problem naming the payment, to be fixed
-// in the agreement, rather than a notice quietly showing other instructions.
+// Payment instructions that name a way to pay (Options, a BIC) but not
+// where (no text, IBAN or URL) are refused where they enter, naming the
+// field and the value: in an agreement, Plan rejects the agreement (its
+// invoice is not planned with other instructions); in a policy, Validate
+// fails. With a URL the agreement says how to pay (Policy.Payment applies
+// only "when an invoice's agreement does not say"): its notice carries the
+// agreement's options and link, not the policy's text and IBAN.
 func TestMutantAgreementPaymentOptionsOnly(t *testing.T) {
+	for _, tc := range []struct {
+		pay          dunning.PaymentInstructions
+		field, value string
+	}{
+		{dunning.PaymentInstructions{Options: []string{"card", "direct debit"}}, "agreement[a1].payment.options", "card, direct debit"},
+		{dunning.PaymentInstructions{BIC: "DEUTDEFF"}, "agreement[a1].payment.bic", "DEUTDEFF"},
+	} {
+		pf := onePortfolio()
+		pf.Agreements[0].Payment = tc.pay
+		acts, err := dunning.Plan(day("2026-04-14"), stdPolicy(), pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(acts) != 1 || acts[0].Kind != dunning.Rejected || !strings.Contains(acts[0].Problem, tc.field) || !strings.Contains(acts[0].Problem, tc.value) {
+			t.Errorf("payment %+v: actions %+v, want one rejection naming %s and %q", tc.pay, acts, tc.field, tc.value)
+		}
+		pol := stdPolicy()
+		pol.Payment = tc.pay
+		var fe *dunning.FieldError
+		if err := pol.Validate(); !errors.As(err, &fe) || fe.Field != strings.TrimPrefix(tc.field, "agreement[a1].") || fe.Value != tc.value {
+			t.Errorf("policy payment %+v: Validate = %v, want a FieldError on %s", tc.pay, err, strings.TrimPrefix(tc.field, "agreement[a1]."))
+		}
+	}
 	pf := onePortfolio()
-	pf.Agreements[0].Payment = dunning.PaymentInstructions{Options: []string{"card", "direct debit"}}
+	pf.Agreements[0].Payment = dunning.PaymentInstructions{Options: []string{"card"}, URL: "https://pay.example/a1"}
 	acts, err := dunning.Plan(day("2026-04-14"), stdPolicy(), pf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var email *dunning.Action
-	for i := range acts {
-		if acts[i].Kind == dunning.Email {
-			email = &acts[i]
-		}
-	}
-	if email == nil || email.Notice == nil {
+	if len(acts) != 1 || acts[0].Notice == nil || acts[0].Problem != "" {
 		t.Fatalf("actions %+v, want the overdue email", acts)
 	}
-	p := email.Notice.Payment
-	if !slices.Equal(p.Options, []string{"card", "direct debit"}) || p.Instructions != "" || p.IBAN != "" {
-		t.Errorf("payment %+v, want the agreement's options only (no policy text or IBAN)", p)
-	}
-	if !strings.Contains(email.Problem, "payment") {
-		t.Errorf("problem %q, want the missing payment instructions named", email.Problem)
+	p := acts[0].Notice.Payment
+	if !slices.Equal(p.Options, []string{"card"}) || p.URL != "https://pay.example/a1" || p.Instructions != "" || p.IBAN != "" {
+		t.Errorf("payment %+v, want the agreement's option and link only (no policy text or IBAN)", p)
 	}
 }
 

@@ -150,7 +150,9 @@ func (t Terms) DueDate(issued date.Date) (date.Date, error) {
 // PaymentInstructions tell the debtor how to pay; they are printed on every
 // notice. Text and the ByLanguage texts may run over several lines (line
 // feeds, no other control character, no carriage return); the other
-// fields are one line each (see Contact).
+// fields are one line each (see Contact). Options and BIC name a way to pay,
+// not where: Validate refuses them without a Text (or ByLanguage), an IBAN
+// or a URL beside them.
 type PaymentInstructions struct {
 	Text    string   `json:"text,omitempty"`
 	Options []string `json:"options,omitempty"` // "bank transfer", "card", "direct debit"
@@ -166,8 +168,16 @@ type PaymentInstructions struct {
 	ByLanguage map[string]string `json:"by_language,omitempty"`
 }
 
+// empty reports whether the instructions say nothing: no text, no IBAN, no
+// URL (Options and BIC alone are refused: check).
 func (p PaymentInstructions) empty() bool {
-	return p.Text == "" && len(p.ByLanguage) == 0 && p.IBAN == "" && p.URL == "" && len(p.Options) == 0
+	return !p.saysWhere() && len(p.Options) == 0 && p.BIC == ""
+}
+
+// saysWhere reports whether the instructions say where to pay: a text, an
+// IBAN or a payment link.
+func (p PaymentInstructions) saysWhere() bool {
+	return p.Text != "" || len(p.ByLanguage) > 0 || p.IBAN != "" || p.URL != ""
 }
 
 // Agreement is the payment agreement an invoice falls under: terms,

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/overduehq/overdue/dunning/money"
@@ -283,8 +284,18 @@ func (inv *Invoice) checkLines() error {
 // check refuses payment instructions whose texts a notice cannot show:
 // Text and the ByLanguage texts may run over several lines (a line feed;
 // see notice.TextProblem), the language tags, options, IBAN, BIC and URL
-// are one line each (checkLine). l names the instructions ("payment").
+// are one line each (checkLine). Options or a BIC with no text, IBAN or URL
+// are refused too: they name a way to pay, not where, so every notice
+// would lack the instructions (and a BIC alone would be dropped for the
+// policy's). l names the instructions ("payment").
 func (pi *PaymentInstructions) check(l loc) error {
+	if !pi.saysWhere() && (len(pi.Options) > 0 || pi.BIC != "") {
+		f, v := ".options", strings.Join(pi.Options, ", ")
+		if len(pi.Options) == 0 {
+			f, v = ".bic", pi.BIC
+		}
+		return l.with(f).err(quoteBad(v), "says how to pay but not where: give a text, an IBAN or a URL too")
+	}
 	if why := notice.TextProblem(pi.Text); why != "" {
 		return l.with(".text").err(quoteBad(pi.Text), why)
 	}
