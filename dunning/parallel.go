@@ -46,6 +46,15 @@ func (pl *planner) screenParts(n int) int {
 	return max(1, min(pl.maxWorkers(), n/screenMin))
 }
 
+// customerParts is how many parts screenPortfolio checks n customers in:
+// as screenParts, at least screenMinCustomers a part.
+func (pl *planner) customerParts(n int) int {
+	if pl.force > 0 {
+		return max(1, min(pl.force, n))
+	}
+	return max(1, min(pl.maxWorkers(), n/screenMinCustomers))
+}
+
 // maxWorkers is Policy.PlanWorkers, at most GOMAXPROCS: 1 (the calling
 // goroutine alone) for 1; for 0, GOMAXPROCS when the day calls no code of
 // the app (ownCode), else 1. It is 1 when explaining, which follows one
@@ -340,6 +349,10 @@ func raise(panics []any) {
 // screenMin is how many invoices each worker checks at least when
 // screenPortfolio splits them (screenParts).
 const screenMin = 8192
+
+// screenMinCustomers is how many customers each worker checks at least
+// when screenPortfolio splits them.
+const screenMinCustomers = 1024
 
 // partBounds cuts 0..n into parts (at least one) contiguous parts of about
 // equal size: part k is bounds[k]..bounds[k+1].

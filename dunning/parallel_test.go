@@ -31,6 +31,12 @@ func parallelWorld(t *rapid.T, base date.Date) (*dunning.Policy, dunning.Portfol
 		id := func(s string) string { return fmt.Sprintf("%s-%d", s, r) }
 		for _, c := range one.Customers {
 			c.ID = id(c.ID)
+			switch rapid.IntRange(0, 40).Draw(t, "invalidCustomer") {
+			case 0:
+				c.TimeZone = "Mars/Olympus_Mons" // rejected with its invoices
+			case 1:
+				c.Name = "Acme\nTotal due: EUR 0.00"
+			}
 			pf.Customers = append(pf.Customers, c)
 			switch rapid.IntRange(0, 5).Draw(t, "extra") {
 			case 0:

@@ -355,7 +355,7 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 		}
 	}
 	var parents map[string]*Invoice
-	p, rejected, idx := screenPortfolio(asOfFn, p, ex, parts, each)
+	p, rejected, idx := screenPortfolio(asOfFn, p, ex, pl.customerParts(len(p.Customers)), parts, each)
 	p.Customers = reviewHolds(asOfFn, p)
 	var clash []Action
 	p.Invoices, clash = screenInstalments(asOfFn, p.Invoices, p.Customers)

@@ -609,15 +609,15 @@ type portfolioIndex struct {
 // screens the invoice's day there (screenDay) instead of reading the
 // invoice again in a pass of its own.
 //
-// The invoices are checked in workers contiguous parts (workers <= 1: one,
-// on the calling goroutine; see fanOut): each is called with the part k,
-// in 0..workers-1, from that part's goroutine, for the part's invoices in
+// The customers are checked in custParts contiguous parts, then the
+// invoices in workers parts (<= 1: one, on the calling goroutine; see
+// fanOut). each is called with the part k, in
+// 0..workers-1, from that part's goroutine, for the part's invoices in
 // their order. What a failed invoice leaves (its rejection, the invoices
 // a rejected customer or agreement leaves unplanned) is done after, in the
 // invoices' order, so the result does not depend on workers.
-func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanation, workers int, each func(k, i int, ci int32)) (Portfolio, []Action, *portfolioIndex) {
+func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanation, custParts, workers int, each func(k, i int, ci int32)) (Portfolio, []Action, *portfolioIndex) {
 	s := &screen{asOf: asOf, ex: ex}
-	ck := &checked{langs: map[string]bool{}, zones: map[string]bool{}}
 	bad := false
 
 	cust := make(map[string]int32, len(p.Customers)) // ID -> first index
@@ -631,15 +631,24 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 		cust[p.Customers[i].ID] = int32(i)
 		cs[i].n = 1
 	}
-	for i := range p.Customers {
-		c := &p.Customers[i]
-		switch {
-		case cs[i].err != nil:
-		case cs[i].n > 1:
-			cs[i].err = loc{rec: "customer", id: c.ID, field: "id"}.err(c.ID, fmt.Sprintf("is used by %d customers", cs[i].n))
-		default:
-			cs[i].err = c.validate(ck)
+	// The customers' checks change nothing and depend on nothing but the
+	// customer: in parts as the invoices' below, each with its own cache
+	// of the languages and zones it has seen.
+	cbounds := partBounds(len(p.Customers), custParts)
+	raise(fanOut(len(cbounds)-1, func(k int) {
+		ck := &checked{langs: map[string]bool{}, zones: map[string]bool{}}
+		for i := cbounds[k]; i < cbounds[k+1]; i++ {
+			c := &p.Customers[i]
+			switch {
+			case cs[i].err != nil:
+			case cs[i].n > 1:
+				cs[i].err = loc{rec: "customer", id: c.ID, field: "id"}.err(c.ID, fmt.Sprintf("is used by %d customers", cs[i].n))
+			default:
+				cs[i].err = c.validate(ck)
+			}
 		}
+	}))
+	for i := range cs {
 		bad = bad || cs[i].err != nil
 	}
 

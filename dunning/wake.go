@@ -47,7 +47,7 @@ func Wake(asOf date.Date, policy *Policy, p Portfolio) (map[string]date.Date, er
 	// first pass, scheduled invoices whose instalment IDs clash, and
 	// unapplied records (planDay's checks, in its order).
 	asOfFn := func(*Customer) date.Date { return asOf }
-	sp, rejected, _ := screenPortfolio(asOfFn, p, nil, 1, nil)
+	sp, rejected, _ := screenPortfolio(asOfFn, p, nil, 1, 1, nil)
 	var clash []Action
 	sp.Invoices, clash = screenInstalments(asOfFn, sp.Invoices, sp.Customers)
 	rejected = append(rejected, clash...)
