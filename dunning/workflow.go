@@ -160,7 +160,11 @@ const (
 	// ResumeOnBroken resumes the workflow where it stood.
 	ResumeOnBroken BrokenPromise = "resume"
 	// EscalateOnBroken sends the next step at once, without waiting for its
-	// date or the minimum gap.
+	// date or the minimum gap: once per break (a promise broken by its date
+	// and then by a Broken event breaks once). The first step the invoice
+	// does from the break's first day on is the escalation, whatever it is
+	// (a notice, a task, a notice that fails for good, Progress.StepOn);
+	// the steps after it keep their dates.
 	EscalateOnBroken BrokenPromise = "escalate"
 )
 
