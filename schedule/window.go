@@ -48,36 +48,59 @@ func (w SendWindow) Contains(t time.Time, loc *time.Location) bool {
 
 // Next returns the earliest instant at or after t inside the window (t
 // itself if inside), looking up to two weeks ahead; the window's times are
-// wall-clock times in loc, so a DST change moves them with the clock.
+// wall-clock times in loc, so a DST change moves them with the clock. On
+// the day of a change the window opens at the first instant its start
+// time is reached: the first of two in an hour that repeats, the end of
+// the gap when the clock skips over it (midnight included).
 func (w SendWindow) Next(t time.Time, loc *time.Location) time.Time {
 	if w.Contains(t, loc) {
 		return t
 	}
-	lt := t.In(loc)
+	start := w.Start
+	if w.always() {
+		start = 0
+	}
+	ly, lm, ld := t.In(loc).Date()
 	for i := 0; i < 15; i++ {
-		y, m, d := lt.AddDate(0, 0, i).Date()
-		start := w.Start
-		if w.always() {
-			start = 0
-		}
-		// The opening's wall-clock time, seconds included (the nanosecond
-		// argument is normalised into the hours, minutes and seconds).
-		open := time.Date(y, m, d, 0, 0, 0, int(start), loc)
-		if !w.dayOK(open.Weekday()) {
+		// Civil days counted in UTC: a local midnight that does not exist
+		// would put AddDate on the day before.
+		day := time.Date(ly, lm, ld+i, 0, 0, 0, 0, time.UTC)
+		if !w.dayOK(day.Weekday()) {
 			continue
 		}
-		// A wall time in a DST gap does not exist: time.Date moves it
-		// either way. Stepping a quarter of an hour at a time (every
-		// zone's gaps are whole quarters) reaches the gap's end, the
-		// first instant of the window that day if it is before End.
-		for k := 0; k <= 12; k++ {
-			c := open.Add(time.Duration(k) * 15 * time.Minute)
+		y, m, d := day.Date()
+		// The window enters that day either where the wall clock reaches
+		// its start (at an instant start - offset for one of the day's UTC
+		// offsets; two of them in an hour that repeats) or where the
+		// offset changes (a skipped or repeated stretch). Each is tried;
+		// the earliest inside the window, on the day and not before t,
+		// wins. time.Date alone would pick one side of a change at will.
+		var best time.Time
+		try := func(c time.Time) {
+			if c.IsZero() || c.Before(t) || !w.Contains(c, loc) {
+				return
+			}
 			if cy, cm, cd := c.In(loc).Date(); cy != y || cm != m || cd != d {
+				return
+			}
+			if best.IsZero() || c.Before(best) {
+				best = c
+			}
+		}
+		wall := day.Add(start) // the start's wall time, read as UTC
+		from, to := wall.Add(-start-26*time.Hour), wall.Add(-start+50*time.Hour)
+		for seg, k := from.In(loc), 0; k < 8 && seg.Before(to); k++ {
+			_, off := seg.Zone()
+			try(wall.Add(-time.Duration(off) * time.Second))
+			_, end := seg.ZoneBounds()
+			if end.IsZero() {
 				break
 			}
-			if !c.Before(t) && w.Contains(c, loc) {
-				return c
-			}
+			try(end)
+			seg = end.In(loc)
+		}
+		if !best.IsZero() {
+			return best
 		}
 	}
 	return t
