@@ -17,8 +17,14 @@ type SendWindow struct {
 	Start, End time.Duration
 }
 
-// Validate checks 0 <= Start < End <= 24h (unless both are zero).
+// Validate checks that every day is a weekday (Sunday to Saturday) and
+// 0 <= Start < End <= 24h (unless both are zero).
 func (w SendWindow) Validate() error {
+	for _, d := range w.Days {
+		if d < time.Sunday || d > time.Saturday {
+			return fmt.Errorf("schedule: send window: day %d is not a weekday (0 Sunday to 6 Saturday)", int(d))
+		}
+	}
 	if w.Start == 0 && w.End == 0 {
 		return nil
 	}

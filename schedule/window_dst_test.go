@@ -130,3 +130,22 @@ func TestNextIsFirstOpening(t *testing.T) {
 		}
 	})
 }
+
+// TestSendWindowValidateDays: a window whose only day is no weekday
+// (time.Weekday(7), or -1) is never open: Validate took it, every email
+// of the policy was deferred for ever, Next returned its t (outside the
+// window, so a deferred notice's NotBefore was the run itself), and
+// MarshalJSON wrote "%!weekday(7)", which UnmarshalJSON refuses. Validate
+// refuses it now; the seven weekdays pass.
+func TestSendWindowValidateDays(t *testing.T) {
+	for _, d := range []time.Weekday{-1, 7, 100} {
+		w := schedule.SendWindow{Days: []time.Weekday{time.Monday, d}, Start: 9 * time.Hour, End: 17 * time.Hour}
+		if err := w.Validate(); err == nil {
+			t.Errorf("day %d accepted", d)
+		}
+	}
+	all := schedule.SendWindow{Days: []time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday}}
+	if err := all.Validate(); err != nil {
+		t.Errorf("the seven weekdays: %v", err)
+	}
+}
