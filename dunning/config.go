@@ -95,7 +95,7 @@ func ParsePolicy(data []byte) (*Policy, error) {
 			}
 			var se *segment.Error
 			if errors.As(err, &se) {
-				return nil, &FieldError{Field: joinPath("segments", strings.TrimPrefix(strings.TrimPrefix(se.Path, "$"), ".")), Value: shown([]byte(se.Value)), Reason: se.Reason}
+				return nil, segmentFieldError(se)
 			}
 			return nil, &FieldError{Field: "segments", Value: "", Reason: err.Error()}
 		}
@@ -145,6 +145,12 @@ func ParsePolicy(data []byte) (*Policy, error) {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// segmentFieldError is a rule set's error as a *FieldError under
+// "segments".
+func segmentFieldError(se *segment.Error) *FieldError {
+	return &FieldError{Field: joinPath("segments", strings.TrimPrefix(strings.TrimPrefix(se.Path, "$"), ".")), Value: shown([]byte(se.Value)), Reason: se.Reason}
 }
 
 // BusinessCalendar is a business calendar with a JSON form: the weekdays

@@ -1,6 +1,7 @@
 package dunning
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -202,6 +203,10 @@ func (p *Policy) Validate() error {
 			return err
 		}
 		if err := p.Segments.Validate(); err != nil {
+			var se *segment.Error
+			if errors.As(err, &se) {
+				return segmentFieldError(se)
+			}
 			return fmt.Errorf("dunning: policy.segments: %w", err)
 		}
 		check := func(path, wf string) error {
@@ -224,6 +229,10 @@ func (p *Policy) Validate() error {
 	}
 	if p.SendWindow != nil {
 		if err := p.SendWindow.Validate(); err != nil {
+			var we *schedule.WindowError
+			if errors.As(err, &we) {
+				return &FieldError{Field: "send_window." + we.Field, Value: we.Value, Reason: we.Reason}
+			}
 			return fmt.Errorf("dunning: policy.send_window: %w", err)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/overduehq/overdue/schedule"
+	"github.com/overduehq/overdue/segment"
 	"github.com/overduehq/overdue/store/memory"
 )
 
@@ -232,5 +234,37 @@ func TestUnappliedOfRejectedCustomer(t *testing.T) {
 	cut.Customers, cut.Unapplied = pf.Customers[1:], pf.Unapplied[2:]
 	if p, ok := problems(cut)["rejected/unapplied/c2/u2#0"]; !ok || p != bad {
 		t.Errorf("c2's rejected record alone: %q (found %v), want the same key and problem as in the whole portfolio", p, ok)
+	}
+}
+
+// Policy.Validate names the field and the value of a bad send window or
+// rule set, as a *FieldError (errors.Is ErrInvalid), as it does for the
+// rest of the policy: a day that is no weekday (only Go code can set one),
+// a start not before the end, an unknown operator in a rule.
+func TestPolicyValidateWindowAndSegmentsFieldErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		set          func(*dunning.Policy)
+		field, value string
+	}{
+		{"day 7", func(p *dunning.Policy) {
+			p.SendWindow = &schedule.SendWindow{Days: []time.Weekday{time.Monday, 7}}
+		}, "send_window.days[1]", "7"},
+		{"start after end", func(p *dunning.Policy) {
+			p.SendWindow = &schedule.SendWindow{Start: 17 * time.Hour, End: 9 * time.Hour}
+		}, "send_window.start", "17:00-09:00"},
+		{"unknown op", func(p *dunning.Policy) {
+			v := segment.Value{}
+			p.Segments = &segment.RuleSet{Rules: []segment.Rule{{Name: "r", When: segment.Cond{Attr: "size", Op: "about", Value: &v}, Target: segment.Target{Workflow: "standard"}}},
+				Default: segment.Target{Workflow: "standard"}}
+		}, "segments.rules[0].when.op", "about"},
+	} {
+		pol := stdPolicy()
+		tc.set(pol)
+		err := pol.Validate()
+		var fe *dunning.FieldError
+		if !errors.As(err, &fe) || fe.Field != tc.field || fe.Value != tc.value || !errors.Is(err, dunning.ErrInvalid) {
+			t.Errorf("%s: Validate = %v, want a FieldError on %s with value %q", tc.name, err, tc.field, tc.value)
+		}
 	}
 }

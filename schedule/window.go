@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -18,20 +19,32 @@ type SendWindow struct {
 }
 
 // Validate checks that every day is a weekday (Sunday to Saturday) and
-// 0 <= Start < End <= 24h (unless both are zero).
+// 0 <= Start < End <= 24h (unless both are zero). Its error is a
+// *WindowError.
 func (w SendWindow) Validate() error {
-	for _, d := range w.Days {
+	for i, d := range w.Days {
 		if d < time.Sunday || d > time.Saturday {
-			return fmt.Errorf("schedule: send window: day %d is not a weekday (0 Sunday to 6 Saturday)", int(d))
+			return &WindowError{Field: fmt.Sprintf("days[%d]", i), Value: strconv.Itoa(int(d)), Reason: "is not a weekday (0 Sunday to 6 Saturday)"}
 		}
 	}
 	if w.Start == 0 && w.End == 0 {
 		return nil
 	}
 	if w.Start < 0 || w.End > 24*time.Hour || w.Start >= w.End {
-		return fmt.Errorf("schedule: send window %s-%s: want 00:00 <= start < end <= 24:00", clock(w.Start), clock(w.End))
+		return &WindowError{Field: "start", Value: clock(w.Start) + "-" + clock(w.End), Reason: "want 00:00 <= start < end <= 24:00"}
 	}
 	return nil
+}
+
+// WindowError is a send window's problem: the field ("days[1]", "start"),
+// the value, and why.
+type WindowError struct {
+	Field, Value, Reason string
+}
+
+// Error implements error.
+func (e *WindowError) Error() string {
+	return fmt.Sprintf("schedule: send window %s %s: %s", e.Field, e.Value, e.Reason)
 }
 
 func (w SendWindow) dayOK(d time.Weekday) bool { return len(w.Days) == 0 || slices.Contains(w.Days, d) }
