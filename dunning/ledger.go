@@ -69,6 +69,11 @@ func Advance(p *Progress, rec Record, i int) {
 	if rec.Kind.IsNotice() && rec.Outcome != Failed && rec.Date > p.Last {
 		p.Last = rec.Date // a notice that failed for good never reached the customer
 	}
+	if p.BouncedListed && rec.Kind.IsNotice() && rec.Outcome != Failed {
+		// A notice about the invoice reached the customer since the one
+		// that only listed it bounced: that one's fallback need not list it.
+		p.Bounced, p.BouncedListed = "", false
+	}
 	if (i >= len(rec.Listed) || !rec.Listed[i]) && rec.Date > p.StepOn {
 		p.StepOn = rec.Date
 	}
@@ -77,7 +82,7 @@ func Advance(p *Progress, rec Record, i int) {
 	}
 	applyBlock(p, rec)
 	if rec.Outcome == Failed {
-		p.Bounced = rec.Key
+		p.Bounced, p.BouncedListed = rec.Key, i < len(rec.Listed) && rec.Listed[i]
 	}
 }
 

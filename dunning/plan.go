@@ -707,6 +707,9 @@ type decision struct {
 	// its last step, and a collector task replaces the notice.
 	gone bool
 	key  string // the pending key these invoices are re-issued under (pending.go)
+	// listedIn is the bounced per-customer notice that only listed the
+	// invoice (Progress.BouncedListed): its fallback lists it too.
+	listedIn string
 }
 
 func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
@@ -782,6 +785,24 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 			}
 			fallbacks[d.fallback] = append(fallbacks[d.fallback], d)
 		}
+	}
+	if fallbacks != nil {
+		// An invoice a bounced notice only listed goes on its fallback
+		// (one with a step invoice of its own going out today), listed:
+		// no step reached, no fee booked on it.
+		pull := func(ds []decision) []decision {
+			kept := ds[:0]
+			for _, d := range ds {
+				if g, ok := fallbacks[d.listedIn]; ok && d.listedIn != "" && d.fallback == "" && d.key == "" {
+					d.listOnly, d.fallback, d.steps, d.dates, d.skipped = true, d.listedIn, nil, nil, nil
+					fallbacks[d.listedIn] = append(g, d)
+					continue
+				}
+				kept = append(kept, d)
+			}
+			return kept
+		}
+		due, listed = pull(due), pull(listed)
 	}
 	for _, k := range fbKeys {
 		a, err := pl.action(cs, fallbacks[k], -1)
@@ -1229,7 +1250,13 @@ func (pl *planner) invoice(cs *custState, inv *Invoice, named *Workflow) (decisi
 	if has && prog.Held {
 		return stop(func() string { return "held by a hold step of workflow " + wf.Name })
 	}
-	if has && prog.Bounced != "" {
+	if has && prog.Bounced != "" && prog.BouncedListed {
+		// The bounced notice only listed the invoice: it goes on with its
+		// own steps, and on that notice's fallback, listed, if the
+		// fallback goes out today (customer). Advance clears the mark
+		// once a notice listing it reaches the customer.
+		dec.listedIn = prog.Bounced
+	} else if has && prog.Bounced != "" {
 		s := wf.StepIndex(stepOfKey(prog.Bounced, wf))
 		if s < 0 && prog.Step < len(wf.Steps) {
 			s = max(prog.Step, 0)
@@ -1242,9 +1269,6 @@ func (pl *planner) invoice(cs *custState, inv *Invoice, named *Workflow) (decisi
 			dec.reason = "the notice " + prog.Bounced + " bounced or failed for good, and its step is no longer in workflow " + wf.Name + ": a collector task replaces it"
 		}
 		dec.steps, dec.dates, dec.fallback = []int{s}, []date.Date{asOf}, prog.Bounced
-		// An invoice the bounced notice only listed is listed on its
-		// fallback too: no step reached, no fee booked on it.
-		dec.listOnly, dec.done = prog.BouncedListed, done
 		return dec, true
 	}
 	if lc, ok := pl.levels[inv.ID]; ok && lc.wf == wf.Name {
