@@ -7,6 +7,7 @@ import (
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/charge"
 	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/overduehq/overdue/notice"
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
 )
@@ -123,6 +124,65 @@ func TestBouncedGroupedNoticeListedInvoiceGoesOn(t *testing.T) {
 	huntRecord(hist, &acts[0], false)
 	if p := hist["i2"]; p.Bounced != "" || p.Step != 4 || !p.Fees.IsZero() {
 		t.Errorf("i2 after overdue-2: %+v, want step 4, no fees, not bounced", p)
+	}
+}
+
+// feesOf returns a notice's fee lines as "label invoice amount".
+func feesOf(n *notice.Notice) []string {
+	var out []string
+	for _, c := range n.Fees {
+		out = append(out, c.Label+" "+c.Invoice+" "+c.Amount.StringFixed(2))
+	}
+	return out
+}
+
+// The statutory compensation a per-customer notice claims on a listed
+// invoice is booked on that invoice, not on the invoice of the step. c1
+// under German law (EUR 40 per invoice, no step fees): on 14 April i1
+// (100.00, due 31 March) reaches overdue-1 and i2 (200.00, due 5 April) is
+// listed; each is claimed its EUR 40. On 19 April i2 reaches overdue-1
+// (5 April + 14) with i1 listed: earlier fees 40.00 on each invoice (before
+// the fix: 80.00 on INV-i1, none on INV-i2). i1 is paid on 20 April; on
+// 5 May (5 April + 30) i2's overdue-2 still claims its EUR 40 (before the
+// fix: nothing, the 40 had left with i1).
+func TestGroupedCompensationBookedOnItsInvoice(t *testing.T) {
+	wf := dunning.DefaultWorkflow("standard")
+	wf.Grouping = dunning.PerCustomer
+	pol := dunningtest.Policy(wf)
+	pol.Charges = dePolicy().Charges
+	pf := onePortfolioAt(2)
+	pf.Invoices = append(pf.Invoices, dunningtest.Invoice("i2", "c1", day("2026-03-06"), day("2026-04-05"), "200.00", "EUR"))
+	hist := pf.History.(dunning.HistoryMap)
+	hist["i2"] = dunning.Progress{InvoiceID: "i2", Workflow: "standard", Step: 2, Last: day("2026-04-05")}
+
+	acts := huntPlan(t, pol, pf, day("2026-04-14"))
+	if len(acts) != 1 || !cmp.Equal(acts[0].InvoiceIDs, []string{"i1", "i2"}) || !cmp.Equal(acts[0].Listed, []bool{false, true}) {
+		t.Fatalf("14 April: %+v", acts)
+	}
+	if got, want := feesOf(acts[0].Notice), []string{"compensation INV-i1 40.00", "compensation INV-i2 40.00"}; !cmp.Equal(got, want) {
+		t.Fatalf("14 April fees %v, want %v", got, want)
+	}
+	huntRecord(hist, &acts[0], false)
+	if !hist["i1"].Fees.Equal(amt("40")) || !hist["i2"].Fees.Equal(amt("40")) {
+		t.Errorf("fees booked: i1 %s, i2 %s; want 40 each", hist["i1"].Fees, hist["i2"].Fees)
+	}
+
+	acts = huntPlan(t, pol, pf, day("2026-04-19"))
+	if len(acts) != 1 || acts[0].Step != "overdue-1" || !cmp.Equal(acts[0].Listed, []bool{true, false}) {
+		t.Fatalf("19 April: %+v", acts)
+	}
+	if got, want := feesOf(acts[0].Notice), []string{"fees-earlier INV-i1 40.00", "fees-earlier INV-i2 40.00"}; !cmp.Equal(got, want) {
+		t.Fatalf("19 April fees %v, want %v", got, want)
+	}
+	huntRecord(hist, &acts[0], false)
+
+	pf.Invoices[0].Payments = []dunning.Payment{{Date: day("2026-04-20"), Amount: amt("100.00")}}
+	acts = huntPlan(t, pol, pf, day("2026-05-05"))
+	if len(acts) != 1 || acts[0].Step != "overdue-2" || !cmp.Equal(acts[0].InvoiceIDs, []string{"i2"}) {
+		t.Fatalf("5 May: %+v", acts)
+	}
+	if got, want := feesOf(acts[0].Notice), []string{"fees-earlier INV-i2 40.00"}; !cmp.Equal(got, want) {
+		t.Errorf("5 May fees %v, want %v", got, want)
 	}
 }
 

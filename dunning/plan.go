@@ -88,7 +88,9 @@ type Action struct {
 	// Open is the open balance of the invoices the step acts on.
 	Open decimal.Decimal `json:"open"`
 	// Fees is what this action charges anew (step fee and statutory
-	// compensation), booked against the first of InvoiceIDs not Listed;
+	// compensation): the step fee booked against the first of InvoiceIDs
+	// not Listed, each compensation against the invoice it is claimed on
+	// (Record.FeesByInvoice);
 	// Interest is the interest accrued on the notice's invoices up to Date:
 	// the sum of the notice's interest lines (one per period), each rounded
 	// to the minor unit.
@@ -150,14 +152,33 @@ func (a *Action) Record(out Outcome, at time.Time) Record {
 		return r
 	}
 	if a.Fees.Sign() != 0 && len(a.InvoiceIDs) > 0 {
-		// Booked against the first invoice with a step of its own, never
+		// Each compensation line is booked against the invoice it names
+		// (a listed one too: it is that invoice's), the rest (the step
+		// fee) against the first invoice with a step of its own, never
 		// against one the notice only lists.
 		r.FeesByInvoice = make([]decimal.Decimal, len(a.InvoiceIDs))
+		rest := a.Fees
+		if n := a.Notice; n != nil && len(n.Lines) == len(a.InvoiceIDs) {
+			for _, c := range n.Fees {
+				if c.Label != "compensation" {
+					continue
+				}
+				// The first line of its invoice not booked one yet (the
+				// lines are in InvoiceIDs' order).
+				for j := range n.Lines {
+					if n.Lines[j].Number == c.Invoice && r.FeesByInvoice[j].IsZero() {
+						r.FeesByInvoice[j] = c.Amount
+						rest = rest.Sub(c.Amount)
+						break
+					}
+				}
+			}
+		}
 		i := 0
 		for i < len(a.Listed)-1 && a.Listed[i] {
 			i++
 		}
-		r.FeesByInvoice[i] = a.Fees
+		r.FeesByInvoice[i] = r.FeesByInvoice[i].Add(rest)
 	}
 	return r
 }
