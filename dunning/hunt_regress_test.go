@@ -1,6 +1,7 @@
 package dunning_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -8,6 +9,7 @@ import (
 	"github.com/overduehq/overdue/dunning/charge"
 	"github.com/overduehq/overdue/dunning/dunningtest"
 	"github.com/overduehq/overdue/notice"
+	"github.com/overduehq/overdue/schedule"
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
 )
@@ -219,5 +221,50 @@ func TestFailedGroupedNoticeFallbackKeepsListedInvoices(t *testing.T) {
 	huntRecord(hist, &acts[0], false)
 	if !hist["i1"].Fees.Equal(amt("5.00")) || !hist["i2"].Fees.IsZero() || hist["i2"].Step != 3 || hist["i1"].Bounced != "" || hist["i2"].Bounced != "" {
 		t.Errorf("after the fallback: i1 %+v, i2 %+v; want the fee on i1, i2 at step 3, neither bounced", hist["i1"], hist["i2"])
+	}
+}
+
+// A notice that is the last its invoice may get (Workflow.MaxNotices)
+// announces what the workflow does next without the notices it holds back.
+// i1 (100.00, due 31 March), at most one notice: the final notice of 14
+// April is that one, so the letter before action of 30 April never goes
+// out and the agency hand-over of 15 May does. The notice says the claim
+// goes to a collection agency (before the fix it announced the letter
+// before action).
+func TestLastNoticeBeforeMaxAnnouncesWhatFollows(t *testing.T) {
+	at := func(d int) schedule.Offset { return schedule.Offset{Anchor: schedule.Due, Days: d} }
+	wf := dunning.Workflow{Name: "w", CatchUp: dunning.Progressive, MaxNotices: 1, Steps: []dunning.Step{
+		{Name: "final", At: at(14), Action: dunning.Email, Stage: notice.FinalNotice},
+		{Name: "lba", At: at(30), Action: dunning.Letter, Stage: notice.LetterBeforeAction},
+		{Name: "agency", At: at(45), Action: dunning.EscalateExternal},
+	}}
+	pol := dunningtest.Policy(wf)
+	pf := onePortfolio()
+	hist := dunning.HistoryMap{}
+	pf.History = hist
+	acts := huntPlan(t, pol, pf, day("2026-04-14"))
+	if len(acts) != 1 || acts[0].Step != "final" {
+		t.Fatalf("14 April: %+v", acts)
+	}
+	if want := (notice.Next{Kind: notice.NextCollection}); acts[0].Notice.Next != want {
+		t.Errorf("14 April: next %+v, want %+v", acts[0].Notice.Next, want)
+	}
+	if text := render(t, pol, &acts[0]); !strings.Contains(text, "collection agency") || strings.Contains(text, "letter before action") {
+		t.Errorf("14 April: the text does not announce the hand-over alone:\n%s", text)
+	}
+	huntRecord(hist, &acts[0], false)
+	if acts := huntPlan(t, pol, pf, day("2026-04-30")); len(acts) != 0 {
+		t.Errorf("30 April: the letter before action is held back, got %+v", acts)
+	}
+	if acts := huntPlan(t, pol, pf, day("2026-05-15")); len(acts) != 1 || acts[0].Kind != dunning.EscalateExternal {
+		t.Errorf("15 May: want the agency hand-over, got %+v", acts)
+	}
+	// With room for the letter, the final notice announces it.
+	wf.MaxNotices = 2
+	pol = dunningtest.Policy(wf)
+	pf.History = dunning.HistoryMap{}
+	acts = huntPlan(t, pol, pf, day("2026-04-14"))
+	if want := (notice.Next{Kind: notice.NextNotice, Stage: notice.LetterBeforeAction}); len(acts) != 1 || acts[0].Notice.Next != want {
+		t.Errorf("MaxNotices 2: %+v, want next %+v", acts, want)
 	}
 }

@@ -1723,16 +1723,30 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			n.Cc = append(n.Cc, notice.Party{Name: k.Name, Email: k.Email})
 		}
 	}
-	// What the workflow does next if this notice goes unanswered.
-	if si+1 < len(wf.Steps) {
-		switch k := wf.Steps[si+1].Action; {
+	// What the workflow does next if this notice goes unanswered: its next
+	// step, past the notice steps it holds back where this notice is the
+	// last one every invoice of it may get (Workflow.MaxNotices).
+	last := wf.MaxNotices > 0 && !slices.ContainsFunc(ds, func(d decision) bool {
+		c := 0
+		if d.prog.Cycle == d.inv.Cycle {
+			c = d.prog.count()
+		}
+		return c+1 < wf.MaxNotices
+	})
+	for j := si + 1; j < len(wf.Steps); j++ {
+		k := wf.Steps[j].Action
+		if last && k.IsNotice() {
+			continue
+		}
+		switch {
 		case k.IsNotice():
-			n.Next = notice.Next{Kind: notice.NextNotice, Stage: wf.stage(si + 1)}
+			n.Next = notice.Next{Kind: notice.NextNotice, Stage: wf.stage(j)}
 		case k == Task:
 			n.Next = notice.Next{Kind: notice.NextContact}
 		case k == EscalateExternal:
 			n.Next = notice.Next{Kind: notice.NextCollection}
 		}
+		break
 	}
 	var agr *Agreement
 	// The opens of the step fee and the invoice numbers of the payment
