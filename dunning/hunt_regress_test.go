@@ -268,3 +268,23 @@ func TestLastNoticeBeforeMaxAnnouncesWhatFollows(t *testing.T) {
 		t.Errorf("MaxNotices 2: %+v, want next %+v", acts, want)
 	}
 }
+
+// A notice listing several instalments of one invoice names the invoice
+// once in its payment reference. i1 (900.00 in three instalments of
+// 300.00 due 1 April, 1 May and 1 June) unpaid on 15 June, per-customer
+// grouping: the notice lists the three instalments and its reference is
+// "<number> INV-i1" (before the fix "<number> INV-i1 INV-i1 INV-i1").
+func TestInstalmentsNameTheirInvoiceOnceInTheReference(t *testing.T) {
+	wf := dunning.DefaultWorkflow("standard")
+	wf.Grouping = dunning.PerCustomer
+	pol := dunningtest.Policy(wf)
+	pf := dunning.Portfolio{Customers: []dunning.Customer{dunningtest.Customer("c1")}, Invoices: []dunning.Invoice{threeParts()}}
+	acts := huntPlan(t, pol, pf, day("2026-06-15"))
+	if len(acts) != 1 || len(acts[0].Notice.Lines) != 3 {
+		t.Fatalf("15 June: want one notice of three instalments, got %+v", acts)
+	}
+	n := acts[0].Notice
+	if want := n.Number + " INV-i1"; n.Payment.Reference != want {
+		t.Errorf("reference %q, want %q", n.Payment.Reference, want)
+	}
+}

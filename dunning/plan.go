@@ -1794,7 +1794,9 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		if !d.listOnly {
 			opens = append(opens, d.open) // a listed invoice adds no step fee
 		}
-		numbers = append(numbers, inv.Number)
+		if !slices.Contains(numbers, inv.Number) { // instalments share their invoice's number
+			numbers = append(numbers, inv.Number)
+		}
 		if prog.Fees.Sign() > 0 {
 			n.Fees = append(n.Fees, notice.Charge{Label: "fees-earlier", Invoice: inv.Number, Amount: prog.Fees})
 		}
