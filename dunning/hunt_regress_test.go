@@ -30,6 +30,25 @@ func huntPlan(t *testing.T, pol *dunning.Policy, pf dunning.Portfolio, d date.Da
 	return acts
 }
 
+// groupedBounceWorld is c1 of the grouped-bounce tests: a per-customer
+// workflow whose overdue-1 (a fee of 5.00 with fee) falls back to a letter;
+// i1 (100.00, due 31 March) and i2 (200.00, due 20 March, overdue-1 done
+// on 3 April).
+func groupedBounceWorld(fee bool) (*dunning.Policy, dunning.Portfolio, dunning.HistoryMap) {
+	wf := dunning.DefaultWorkflow("standard")
+	wf.Grouping, wf.MinGapDays = dunning.PerCustomer, 0
+	wf.Steps[3].OnBounce = dunning.Letter
+	if fee {
+		wf.Steps[3].Fee = &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]decimal.Decimal{"EUR": amt("5.00")}}
+	}
+	pol := dunningtest.Policy(wf)
+	pf := onePortfolioAt(2)
+	pf.Invoices = append(pf.Invoices, dunningtest.Invoice("i2", "c1", day("2026-02-18"), day("2026-03-20"), "200.00", "EUR"))
+	hist := pf.History.(dunning.HistoryMap)
+	hist["i2"] = dunning.Progress{InvoiceID: "i2", Workflow: "standard", Step: 3, Last: day("2026-04-03")}
+	return pol, pf, hist
+}
+
 // huntRecord records a as sent on its day into the history, each invoice's
 // progress advanced, and bounced when bounce is set.
 func huntRecord(hist dunning.HistoryMap, a *dunning.Action, bounce bool) {
@@ -52,14 +71,7 @@ func huntRecord(hist dunning.HistoryMap, a *dunning.Action, bounce bool) {
 // carried i1 alone, 100.00, and i2 stayed marked bounced: no notice ever
 // again). On 19 April (20 March + 30) i2 reaches overdue-2.
 func TestBouncedGroupedNoticeFallbackKeepsListedInvoices(t *testing.T) {
-	wf := dunning.DefaultWorkflow("standard")
-	wf.Grouping, wf.MinGapDays = dunning.PerCustomer, 0
-	wf.Steps[3].OnBounce = dunning.Letter
-	pol := dunningtest.Policy(wf)
-	pf := onePortfolioAt(2)
-	pf.Invoices = append(pf.Invoices, dunningtest.Invoice("i2", "c1", day("2026-02-18"), day("2026-03-20"), "200.00", "EUR"))
-	hist := pf.History.(dunning.HistoryMap)
-	hist["i2"] = dunning.Progress{InvoiceID: "i2", Workflow: "standard", Step: 3, Last: day("2026-04-03")}
+	pol, pf, hist := groupedBounceWorld(false)
 
 	acts := huntPlan(t, pol, pf, day("2026-04-14"))
 	if len(acts) != 1 || !cmp.Equal(acts[0].InvoiceIDs, []string{"i2", "i1"}) || !cmp.Equal(acts[0].Listed, []bool{true, false}) {
@@ -98,15 +110,7 @@ func TestBouncedGroupedNoticeFallbackKeepsListedInvoices(t *testing.T) {
 // reaches overdue-2 (before the fix it stayed marked bounced and got no
 // notice ever again).
 func TestBouncedGroupedNoticeListedInvoiceGoesOn(t *testing.T) {
-	wf := dunning.DefaultWorkflow("standard")
-	wf.Grouping, wf.MinGapDays = dunning.PerCustomer, 0
-	wf.Steps[3].OnBounce = dunning.Letter
-	wf.Steps[3].Fee = &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]decimal.Decimal{"EUR": amt("5.00")}}
-	pol := dunningtest.Policy(wf)
-	pf := onePortfolioAt(2)
-	pf.Invoices = append(pf.Invoices, dunningtest.Invoice("i2", "c1", day("2026-02-18"), day("2026-03-20"), "200.00", "EUR"))
-	hist := pf.History.(dunning.HistoryMap)
-	hist["i2"] = dunning.Progress{InvoiceID: "i2", Workflow: "standard", Step: 3, Last: day("2026-04-03")}
+	pol, pf, hist := groupedBounceWorld(true)
 	acts := huntPlan(t, pol, pf, day("2026-04-14"))
 	if len(acts) != 1 || !acts[0].Fees.Equal(amt("5.00")) {
 		t.Fatalf("14 April: %+v", acts)
@@ -195,15 +199,7 @@ func TestGroupedCompensationBookedOnItsInvoice(t *testing.T) {
 // (before the fix i2 counted as an invoice of the step: no longer listed,
 // and the fee booked on it).
 func TestFailedGroupedNoticeFallbackKeepsListedInvoices(t *testing.T) {
-	wf := dunning.DefaultWorkflow("standard")
-	wf.Grouping, wf.MinGapDays = dunning.PerCustomer, 0
-	wf.Steps[3].OnBounce = dunning.Letter
-	wf.Steps[3].Fee = &charge.Fee{Kind: charge.FixedPerNotice, Amounts: map[dunning.Currency]decimal.Decimal{"EUR": amt("5.00")}}
-	pol := dunningtest.Policy(wf)
-	pf := onePortfolioAt(2)
-	pf.Invoices = append(pf.Invoices, dunningtest.Invoice("i2", "c1", day("2026-02-18"), day("2026-03-20"), "200.00", "EUR"))
-	hist := pf.History.(dunning.HistoryMap)
-	hist["i2"] = dunning.Progress{InvoiceID: "i2", Workflow: "standard", Step: 3, Last: day("2026-04-03")}
+	pol, pf, hist := groupedBounceWorld(true)
 	acts := huntPlan(t, pol, pf, day("2026-04-14"))
 	if len(acts) != 1 {
 		t.Fatalf("14 April: %+v", acts)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,21 +77,11 @@ func tzSteps(recs []dunning.Record) []tzStep {
 	}
 	slices.SortFunc(out, func(a, b tzStep) int {
 		if a.Invoice != b.Invoice {
-			return compareStr(a.Invoice, b.Invoice)
+			return strings.Compare(a.Invoice, b.Invoice)
 		}
 		return int(a.Date - b.Date)
 	})
 	return out
-}
-
-func compareStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // tzSimulate runs one Runner over pf every step from from to to (the
