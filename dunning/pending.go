@@ -41,10 +41,13 @@ func (pl *planner) pendingOf(customerID string) []Pending {
 // of due and of listed. An invoice the pending notice only listed (no step
 // of its own, see decision.listOnly) is listed on the re-issued notice again
 // and on no other notice, so the re-issue covers the invoice set it was
-// planned with wherever those invoices are still overdue. A decision that Plan would carry out step by step (per-invoice
-// grouping, a first step that is not a notice, SendAllMissed) gives up
-// only the pending step; one that Plan would group gives up its last step,
-// the one a group acts on, and with it the whole decision.
+// planned with wherever those invoices are still overdue. A decision that
+// Plan carries out step by step (steps of a per-invoice workflow, tasks,
+// escalations, holds) gives up only the pending step; one that Plan groups
+// (notice steps of a per-customer workflow, statement steps) gives up its
+// last step, the one a group acts on, and with it the whole decision. An
+// invoice SendAllMissed gives steps of both kinds comes as one decision per
+// kind (split, parts.go): the pending step is looked for in each.
 func (pl *planner) reissue(cs *custState, due, listed []decision, actions []Action) ([]decision, []decision, []Action, error) {
 	pend := pl.pendingOf(cs.c.ID)
 	if len(pend) == 0 || len(due) == 0 {
@@ -71,7 +74,7 @@ func (pl *planner) reissue(cs *custState, due, listed []decision, actions []Acti
 				if !d.grouped() {
 					k := slices.Index(d.steps, step)
 					if k < 0 {
-						break
+						continue // another part of the invoice may have it
 					}
 					one := *d
 					one.steps, one.dates, one.key = []int{step}, []date.Date{d.dates[k]}, pe.Key
@@ -88,7 +91,7 @@ func (pl *planner) reissue(cs *custState, due, listed []decision, actions []Acti
 					break
 				}
 				if d.steps[len(d.steps)-1] != step {
-					break
+					continue
 				}
 				one := *d
 				one.key = pe.Key

@@ -728,6 +728,9 @@ type decision struct {
 	// its last step, and a collector task replaces the notice.
 	gone bool
 	key  string // the pending key these invoices are re-issued under (pending.go)
+	// part: the decision is one part of the invoice's decision, which
+	// acted on steps Plan carries out in different ways (parts.go).
+	part bool
 	// listedIn is the bounced per-customer notice that only listed the
 	// invoice (Progress.BouncedListed): its fallback lists it too.
 	listedIn string
@@ -788,7 +791,8 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 		due = kept
 	}
-	due = pl.holdBlocks(cs, due)
+	due = pl.split(pl.holdBlocks(cs, due))
+	planned := len(actions)
 	due, listed, actions, err := pl.reissue(cs, due, listed, actions)
 	if err != nil {
 		return nil, err
@@ -810,13 +814,18 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	if fallbacks != nil {
 		// An invoice a bounced notice only listed goes on its fallback
 		// (one with a step invoice of its own going out today), listed:
-		// no step reached, no fee booked on it.
+		// no step reached, no fee booked on it. The other parts of a split
+		// invoice (split) wait with it.
+		var pulled []*Invoice
 		pull := func(ds []decision) []decision {
 			kept := ds[:0]
 			for _, d := range ds {
 				if g, ok := fallbacks[d.listedIn]; ok && d.listedIn != "" && d.fallback == "" && d.key == "" {
-					d.listOnly, d.fallback, d.steps, d.dates, d.skipped = true, d.listedIn, nil, nil, nil
-					fallbacks[d.listedIn] = append(g, d)
+					if !slices.Contains(pulled, d.inv) {
+						pulled = append(pulled, d.inv)
+						d.listOnly, d.fallback, d.steps, d.dates, d.skipped, d.part = true, d.listedIn, nil, nil, nil, false
+						fallbacks[d.listedIn] = append(g, d)
+					}
 					continue
 				}
 				kept = append(kept, d)
@@ -832,6 +841,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 		actions = append(actions, a)
 	}
+	due = pl.inOrder(due, actions[planned:])
 	for _, d := range due {
 		if d.fallback == "" && !d.grouped() {
 			for k := range d.steps {
@@ -847,16 +857,11 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	// the invoices with a step due and every other overdue invoice of that
 	// workflow and currency (listOnly); one statement of account per
 	// workflow and currency (statement.go).
-	type gk struct {
-		wf        string
-		cur       Currency
-		statement bool
-	}
-	groups := map[gk][]decision{}
-	var keys []gk
+	groups := map[groupKey][]decision{}
+	var keys []groupKey
 	for _, d := range due {
 		if d.fallback == "" && d.grouped() {
-			k := gk{d.wf.Name, d.inv.Currency, d.statementStep()}
+			k := d.group()
 			if _, ok := groups[k]; !ok {
 				keys = append(keys, k)
 			}
@@ -864,7 +869,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 	}
 	for _, d := range listed {
-		k := gk{d.wf.Name, d.inv.Currency, false}
+		k := groupKey{d.wf.Name, d.inv.Currency, false}
 		if g, ok := groups[k]; ok {
 			d.reason = listedReason(d.inv, pl.places(d.inv.Currency), d.open)
 			if ex := pl.explaining(d.inv); ex != nil {

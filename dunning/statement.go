@@ -252,16 +252,17 @@ func checkStatementStep(p string, s *Step) error {
 const maxLookback = 3660
 
 // statementStep reports whether the decision's invoice stands at a
-// statement step alone (not one of several steps SendAllMissed sends).
+// statement step. Its steps are all carried out one way (customer splits a
+// decision whose steps are not, see parts.go), so its first step tells.
 func (d *decision) statementStep() bool {
-	return len(d.steps) == 1 && d.wf.Steps[d.steps[0]].Action == SendStatement
+	return d.wf.way(d.steps[0]) == wayStatement
 }
 
 // grouped reports whether Plan puts the decision's invoice on one action
-// with the customer's other invoices: at a notice step of a per-customer
-// workflow, or at a statement step.
+// with the customer's other invoices: at notice steps of a per-customer
+// workflow, or at statement steps (the action takes the last of them).
 func (d *decision) grouped() bool {
-	return d.statementStep() || d.wf.grouping() == PerCustomer && d.wf.Steps[d.steps[0]].Action.IsNotice()
+	return d.wf.way(d.steps[0]) != wayOwn
 }
 
 // language returns the language of the customer's documents and its

@@ -149,7 +149,13 @@ const (
 	// HighestOnly jumps to the most severe step that is due and passes over
 	// the ones before it (Kill Bill).
 	HighestOnly CatchUp = "highest-only"
-	// SendAllMissed sends every missed step, each as its own action.
+	// SendAllMissed sends every missed step, each as its own action. In a
+	// per-customer workflow an invoice's missed notice steps go on the
+	// customer's notice of the day (at the last of them) and its statement
+	// steps on the customer's statement, beside its other steps' actions;
+	// a step that would come before the notice or statement carrying an
+	// earlier step of the invoice waits for the next run, so an invoice's
+	// steps are always carried out in their order.
 	SendAllMissed CatchUp = "send-all-missed"
 )
 

@@ -1,0 +1,208 @@
+package dunning
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/rickb777/date/v2"
+)
+
+// Parts of a decision. SendAllMissed may give one invoice steps that Plan
+// carries out in different ways on one day: a task, an escalation or a
+// hold step on its own action, a notice step of a per-customer workflow on
+// the customer's one notice of the day, a statement step on the customer's
+// one statement. customer splits such a decision into one part per way
+// (split), each planned as a decision of its own, so a task caught up
+// beside a notice does not take the notice out of the customer's grouped
+// notice, nor a notice make the task a notice. Several notice steps of one
+// invoice go on one grouped notice, at the last of them, as always.
+//
+// The Runner carries out a plan in its order and records each invoice's
+// progress at the most advanced step of it recorded: the actions of an
+// invoice must come in the order of its steps, or a crash between two of
+// them leaves an earlier step marked done that was never acted on. A plan
+// is ordered by step index (actionOrder), and a grouped action takes the
+// most advanced step of its invoices: the grouped notice of an invoice
+// still at overdue-1 may come after that invoice's task at overdue-2 when
+// another invoice of the customer is at final. inOrder finds such steps and
+// leaves them, and the invoice's steps after them, to a later run.
+
+// Ways Plan carries out a step (Workflow.way).
+const (
+	wayOwn       = iota // on an action of its own
+	wayNotice           // on the customer's grouped notice
+	wayStatement        // on the customer's statement of account
+)
+
+// way says how Plan carries out step i of the workflow: a statement step
+// on the customer's statement, a notice step of a per-customer workflow on
+// the customer's notice, any other step on an action of its own.
+func (w *Workflow) way(i int) int {
+	switch k := w.Steps[i].Action; {
+	case k == SendStatement:
+		return wayStatement
+	case k.IsNotice() && w.grouping() == PerCustomer:
+		return wayNotice
+	}
+	return wayOwn
+}
+
+// mixed reports whether the decision acts on steps Plan carries out in
+// different ways (a fallback acts on one step).
+func (d *decision) mixed() bool {
+	if d.fallback != "" || len(d.steps) < 2 {
+		return false
+	}
+	w := d.wf.way(d.steps[0])
+	for _, s := range d.steps[1:] {
+		if d.wf.way(s) != w {
+			return true
+		}
+	}
+	return false
+}
+
+// split returns due with each mixed decision replaced by its parts, one per
+// way, in the order of their first steps. The first part keeps the steps
+// passed over (skipped); each part's reason names its own last step.
+func (pl *planner) split(due []decision) []decision {
+	if !slices.ContainsFunc(due, func(d decision) bool { return d.mixed() }) {
+		return due
+	}
+	out := make([]decision, 0, len(due)+2)
+	for _, d := range due {
+		if !d.mixed() {
+			out = append(out, d)
+			continue
+		}
+		places := pl.places(d.inv.Currency)
+		last := len(d.steps) - 1
+		whole := stepReason(d.inv, places, d.open, d.wf.Steps[d.steps[last]].Name, d.wf.Name, d.dates[last])
+		var done [3]bool
+		for _, s := range d.steps {
+			w := d.wf.way(s)
+			if done[w] {
+				continue
+			}
+			done[w] = true
+			var stepsBuf [8]int
+			var datesBuf [8]date.Date
+			steps, dates := stepsBuf[:0], datesBuf[:0]
+			for k, t := range d.steps {
+				if d.wf.way(t) == w {
+					steps, dates = append(steps, t), append(dates, d.dates[k])
+				}
+			}
+			p := d
+			p.steps, p.dates = pl.keepSteps(steps, dates)
+			p.part = true
+			if len(out) > 0 && out[len(out)-1].inv == d.inv {
+				p.skipped = nil // named by the first part
+			}
+			if rest, ok := strings.CutPrefix(d.reason, whole); ok {
+				n := len(p.steps) - 1
+				p.reason = stepReason(d.inv, places, d.open, d.wf.Steps[p.steps[n]].Name, d.wf.Name, p.dates[n]) + rest
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// groupKey is the action a grouped decision goes on: one per workflow,
+// currency and kind (a notice or a statement of account).
+type groupKey struct {
+	wf        string
+	cur       Currency
+	statement bool
+}
+
+// group returns the key of the grouped action a grouped decision goes on.
+func (d *decision) group() groupKey {
+	return groupKey{d.wf.Name, d.inv.Currency, d.statementStep()}
+}
+
+// inOrder returns due with the steps of split invoices that today's plan
+// would carry out out of their order left to a later run: an invoice's
+// step, and its steps after it, whose action would come in the plan on or
+// before the action of an earlier step of the invoice. The step index of a
+// grouped action is the most advanced step among its decisions (action);
+// fixed are the actions planned already (re-issued pending ones,
+// fallbacks), which keep their place. Steps on the same step index count as
+// out of order: their order would rest on their keys.
+func (pl *planner) inOrder(due []decision, fixed []Action) []decision {
+	if !slices.ContainsFunc(due, func(d decision) bool { return d.part && len(d.steps) > 0 }) {
+		return due
+	}
+	type item struct{ step, pos int }
+	var items []item
+	for changed := true; changed; {
+		changed = false
+		top := map[groupKey]int{}
+		for i := range due {
+			if d := &due[i]; d.fallback == "" && len(d.steps) > 0 && d.grouped() {
+				top[d.group()] = max(top[d.group()], d.steps[len(d.steps)-1])
+			}
+		}
+		for i := range due {
+			inv := due[i].inv
+			if !due[i].part || len(due[i].steps) == 0 || slices.IndexFunc(due[:i], func(d decision) bool { return d.inv == inv }) >= 0 {
+				continue // not split, or met already
+			}
+			items = items[:0]
+			for j := i; j < len(due); j++ {
+				d := &due[j]
+				switch {
+				case d.inv != inv || len(d.steps) == 0:
+				case d.grouped():
+					items = append(items, item{d.steps[len(d.steps)-1], top[d.group()]})
+				default:
+					for _, s := range d.steps {
+						items = append(items, item{s, s})
+					}
+				}
+			}
+			for _, a := range fixed {
+				for k, id := range a.InvoiceIDs {
+					if id == inv.ID && k < len(a.Cycles) && a.Cycles[k] == inv.Cycle && (a.Listed == nil || !a.Listed[k]) && k < len(a.Steps) {
+						items = append(items, item{a.Steps[k], a.StepIndex})
+					}
+				}
+			}
+			slices.SortFunc(items, func(a, b item) int { return a.step - b.step })
+			cut := -1
+			for k := 1; k < len(items); k++ {
+				if items[k].pos <= items[k-1].pos {
+					cut = items[k].step
+					break
+				}
+			}
+			if cut < 0 {
+				continue
+			}
+			for j := i; j < len(due); j++ {
+				d := &due[j]
+				if d.inv != inv {
+					continue
+				}
+				n := len(d.steps)
+				for n > 0 && d.steps[n-1] >= cut {
+					n--
+				}
+				if n < len(d.steps) {
+					pl.note(inv, "step "+strconv.Quote(d.wf.Steps[cut].Name)+" is due but waits for a later run: the grouped notice or statement that carries an earlier step of the invoice comes after it in today's plan")
+					d.steps, d.dates = d.steps[:n], d.dates[:n]
+					changed = true
+				}
+			}
+		}
+	}
+	kept := due[:0]
+	for _, d := range due {
+		if len(d.steps) > 0 {
+			kept = append(kept, d)
+		}
+	}
+	return kept
+}
