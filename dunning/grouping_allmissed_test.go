@@ -2,12 +2,15 @@ package dunning_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/rickb777/date/v2"
+	"pgregory.net/rapid"
 )
 
 // allMissedWorkflow is a per-customer workflow that sends every missed step
@@ -119,4 +122,136 @@ func TestSendAllMissedGroupsCatchUpNotice(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSendAllMissedGroupedProperty runs random small portfolios through a
+// per-customer workflow with SendAllMissed (random step kinds: emails,
+// letters, tasks, escalations, a statement step, a hold at the end; no
+// minimum gap) day by day for 70 days from the day dunning starts, when
+// many invoices are late already. Each day's actions are recorded in plan
+// order; on some days the run stops after a random number of them (a
+// crash), and the rest is planned again the next day. It holds that:
+//   - each day, a customer gets at most one notice per currency (the
+//     grouped notice of the day) and at most one statement per currency;
+//   - no step of an invoice is acted on twice, and an invoice's steps are
+//     acted on in their order;
+//   - no step is lost: every step of every invoice is acted on, except a
+//     reminder (a step on or before the due date) whose next step was due
+//     too when a plan gave the invoice a later step, and a notice step a
+//     plan passed over for a later notice step of the invoice on the same
+//     grouped notice (the notice takes the most advanced step due).
+func TestSendAllMissedGroupedProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		kinds := []dunning.ActionKind{dunning.Email, dunning.Email, dunning.Letter, dunning.Task, dunning.EscalateInternal}
+		wf := dunning.Workflow{Name: "wf", Grouping: dunning.PerCustomer, CatchUp: dunning.SendAllMissed}
+		at := 0
+		if rapid.Bool().Draw(t, "pre-due") {
+			wf.Steps = append(wf.Steps, dunning.Step{Name: "pre-due", At: dueAt(-7), Action: dunning.Email})
+		}
+		wf.Steps = append(wf.Steps, dunning.Step{Name: "due", At: dueAt(0), Action: dunning.Email})
+		statement := false
+		for i := range rapid.IntRange(1, 4).Draw(t, "late steps") {
+			at += rapid.IntRange(1, 12).Draw(t, "gap")
+			kind := rapid.SampledFrom(kinds).Draw(t, "kind")
+			if !statement && rapid.IntRange(0, 3).Draw(t, "statement") == 0 {
+				kind, statement = dunning.SendStatement, true
+			}
+			wf.Steps = append(wf.Steps, dunning.Step{Name: fmt.Sprintf("late-%d", i), At: dueAt(at), Action: kind})
+		}
+		if rapid.Bool().Draw(t, "hold") {
+			wf.Steps = append(wf.Steps, dunning.Step{Name: "stop", At: dueAt(at + 1), Action: dunning.HoldAction})
+		}
+		pol := dunningtest.Policy(wf)
+		start := day("2026-05-01")
+		hist := dunning.HistoryMap{}
+		pf := dunning.Portfolio{History: hist}
+		nc := rapid.IntRange(1, 3).Draw(t, "customers")
+		for c := range nc {
+			pf.Customers = append(pf.Customers, dunningtest.Customer(fmt.Sprint("c", c)))
+		}
+		for i := range rapid.IntRange(2, 7).Draw(t, "invoices") {
+			due := start + date.Date(rapid.IntRange(-40, 10).Draw(t, "due"))
+			cur := rapid.SampledFrom([]dunning.Currency{"EUR", "EUR", "USD"}).Draw(t, "currency")
+			pf.Invoices = append(pf.Invoices, dunningtest.Invoice(fmt.Sprint("i", i), fmt.Sprint("c", rapid.IntRange(0, nc-1).Draw(t, "owner")),
+				due-30, due, "100.00", cur))
+		}
+		stepDate := func(inv *dunning.Invoice, i int) date.Date { return inv.Due + date.Date(wf.Steps[i].At.Days) }
+		progress := func(id string) int {
+			if p, ok := hist[id]; ok {
+				return p.Step
+			}
+			return -1
+		}
+		type invStep struct {
+			inv  string
+			step int
+		}
+		acted := map[invStep]int{}
+		last := map[string]int{}     // the last step acted on, by invoice
+		passed := map[invStep]bool{} // passed over by a plan (see above)
+		for d := start; d < start+70; d++ {
+			acts, err := dunning.Plan(d, pol, pf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type custCur struct {
+				c      string
+				cur    dunning.Currency
+				notice bool
+			}
+			sent := map[custCur]string{}
+			for _, a := range acts {
+				if a.Problem != "" {
+					t.Fatalf("%s: %s: %s", d, a.Key, a.Problem)
+				}
+				if a.Kind.IsNotice() || a.Kind == dunning.SendStatement {
+					k := custCur{a.CustomerID, a.Currency, a.Kind.IsNotice()}
+					if other, ok := sent[k]; ok {
+						t.Fatalf("%s: customer %s gets two %s actions in %s: %s and %s", d, a.CustomerID, a.Kind, a.Currency, other, allMissedLine(&a))
+					}
+					sent[k] = allMissedLine(&a)
+				}
+				for i, id := range a.InvoiceIDs {
+					if a.Listed != nil && a.Listed[i] {
+						continue
+					}
+					inv := &pf.Invoices[slices.IndexFunc(pf.Invoices, func(v dunning.Invoice) bool { return v.ID == id })]
+					for s := progress(id) + 1; s < a.Steps[i]; s++ {
+						stale := wf.Steps[s].At.Days <= 0 && stepDate(inv, s+1) <= d
+						superseded := a.Kind.IsNotice() && wf.Steps[s].Action.IsNotice() && stepDate(inv, s) <= d
+						if stale || superseded {
+							passed[invStep{id, s}] = true
+						}
+					}
+				}
+			}
+			n := len(acts)
+			if rapid.IntRange(0, 5).Draw(t, "crash") == 0 {
+				n = rapid.IntRange(0, len(acts)).Draw(t, "done")
+			}
+			for _, a := range acts[:n] {
+				for i, id := range a.InvoiceIDs {
+					if a.Listed != nil && a.Listed[i] {
+						continue
+					}
+					s := a.Steps[i]
+					if acted[invStep{id, s}]++; acted[invStep{id, s}] > 1 {
+						t.Fatalf("%s: invoice %s acted on at step %s twice (%s)", d, id, wf.Steps[s].Name, allMissedLine(&a))
+					}
+					if l, ok := last[id]; ok && s < l {
+						t.Fatalf("%s: invoice %s acted on at step %s after step %s", d, id, wf.Steps[s].Name, wf.Steps[l].Name)
+					}
+					last[id] = s
+				}
+				huntRecord(hist, &a, false)
+			}
+		}
+		for _, inv := range pf.Invoices {
+			for s := range wf.Steps {
+				if acted[invStep{inv.ID, s}] == 0 && !passed[invStep{inv.ID, s}] {
+					t.Fatalf("invoice %s (due %s) never acted on at step %s (%s, due+%d); progress %+v", inv.ID, inv.Due, wf.Steps[s].Name, wf.Steps[s].Action, wf.Steps[s].At.Days, hist[inv.ID])
+				}
+			}
+		}
+	})
 }
