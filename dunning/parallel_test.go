@@ -23,7 +23,7 @@ import (
 // parallelWorld is wakeWorld's policy and portfolio copied up to 6 times
 // under other IDs (the copies' records shuffled), with unapplied money for
 // some customers, an open task for some, and now and then an invalid
-// invoice, which Plan rejects.
+// invoice or two invoices of one ID, which Plan rejects.
 func parallelWorld(t *rapid.T, base date.Date) (*dunning.Policy, dunning.Portfolio) {
 	pol, one := wakeWorld(t, base)
 	var pf dunning.Portfolio
@@ -57,8 +57,15 @@ func parallelWorld(t *rapid.T, base date.Date) (*dunning.Policy, dunning.Portfol
 			if inv.AgreementID != "" {
 				inv.AgreementID = id(inv.AgreementID)
 			}
-			if rapid.IntRange(0, 30).Draw(t, "invalid") == 0 {
+			switch rapid.IntRange(0, 30).Draw(t, "invalid") {
+			case 0:
 				inv.Amount = dunningtest.Amount("-1.00")
+			case 1:
+				// Another invoice's ID: both are rejected, wherever the
+				// shuffle puts them among the workers' parts.
+				if len(pf.Invoices) > 0 {
+					inv.ID = pf.Invoices[rapid.IntRange(0, len(pf.Invoices)-1).Draw(t, "duplicateOf")].ID
+				}
 			}
 			pf.Invoices = append(pf.Invoices, inv)
 		}

@@ -379,9 +379,13 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 	p, rejected, idx := screenPortfolio(asOfFn, p, ex, pl.customerParts(len(p.Customers)), parts, each)
 	p.Customers = reviewHolds(asOfFn, p)
 	var clash []Action
-	p.Invoices, clash = screenInstalments(asOfFn, p.Invoices, p.Customers)
-	rejected = append(rejected, clash...)
-	p.Invoices, parents = expandInstalments(p.Invoices)
+	if idx == nil || idx.schedules {
+		// Two passes over the invoices, which screening saw have no
+		// schedule when every one passed.
+		p.Invoices, clash = screenInstalments(asOfFn, p.Invoices, p.Customers)
+		rejected = append(rejected, clash...)
+		p.Invoices, parents = expandInstalments(p.Invoices)
+	}
 	pl.parents = parents
 	// Nothing rejected, no instalments expanded: the same customers in the
 	// same order (reviewHolds only replacing holds, which screening does

@@ -25,6 +25,29 @@ func TestRadixSort(t *testing.T) {
 	})
 }
 
+// TestMergeRuns: runs sorted on their own (as each part of screening sorts
+// its hashes) and merged by mergeRuns come out as slices.Sort orders the
+// whole, for any number and length of runs, empty ones included.
+func TestMergeRuns(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		hs := rapid.SliceOfN(rapid.Uint64Range(0, 50), 0, 300).Draw(t, "hs")
+		parts := rapid.IntRange(1, 9).Draw(t, "parts")
+		bounds := []int{0}
+		for k := 1; k < parts; k++ {
+			bounds = append(bounds, rapid.IntRange(bounds[k-1], len(hs)).Draw(t, "bound"))
+		}
+		bounds = append(bounds, len(hs))
+		want := slices.Clone(hs)
+		slices.Sort(want)
+		for k := 0; k+1 < len(bounds); k++ {
+			radixSort(hs[bounds[k]:bounds[k+1]])
+		}
+		if got := mergeRuns(hs, make([]uint64, len(hs)), bounds); !slices.Equal(got, want) {
+			t.Fatalf("mergeRuns(%v) gave %v, want %v", bounds, got, want)
+		}
+	})
+}
+
 // BenchmarkRadixSort sorts 1,000,000 random hashes (the screening of
 // BenchmarkPlan's portfolio); BenchmarkSlicesSort is the comparison sort
 // it replaced, in the same run.

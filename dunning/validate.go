@@ -595,6 +595,10 @@ type recState struct {
 type portfolioIndex struct {
 	cust  map[string]int32
 	owner []int32
+	// schedules: some invoice has a Schedule (else instalments need no
+	// pass of their own over the invoices: screenInstalments,
+	// expandInstalments).
+	schedules bool
 }
 
 // screenPortfolio validates every customer, agreement and invoice of p. It
@@ -692,6 +696,7 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 	owner := make([]int32, len(p.Invoices))
 	seed := maphash.MakeSeed()
 	hs := make([]uint64, len(p.Invoices))
+	scratch := make([]uint64, len(p.Invoices)) // the sorts' and merges'
 	bounds := partBounds(len(p.Invoices), workers)
 	parts := len(bounds) - 1
 	warmths := make([]byte, parts)
@@ -713,11 +718,13 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 			}
 		}
 		warmths[k] = warmth
+		// Each part sorts its own hashes: duplicateIDs merges the runs.
+		radixSortWith(hs[bounds[k]:bounds[k+1]], scratch[bounds[k]:bounds[k+1]])
 	}))
 	for _, w := range warmths {
 		s.warmth += w
 	}
-	dups := duplicateIDs(p.Invoices, seed, hs)
+	dups := duplicateIDs(p.Invoices, seed, hs, scratch, bounds)
 	// The checks of each invoice, which change nothing: the failures of
 	// each part are kept, in order, for the loop after.
 	type failure struct {
@@ -726,10 +733,12 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 		cust, agrm int32 // the rejected customer or agreement it belongs to (-1: none)
 	}
 	failed := make([][]failure, parts)
+	scheduled := make([]bool, parts)
 	raise(fanOut(parts, func(k int) {
 		for i := bounds[k]; i < bounds[k+1]; i++ {
 			inv := &p.Invoices[i]
 			ci := owner[i]
+			scheduled[k] = scheduled[k] || len(inv.Schedule) > 0
 			f := failure{i: i, err: inv.Validate(), cust: -1, agrm: -1}
 			switch {
 			case f.err != nil:
@@ -789,7 +798,7 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 		}
 	}
 	if !bad {
-		return p, nil, &portfolioIndex{cust: cust, owner: owner}
+		return p, nil, &portfolioIndex{cust: cust, owner: owner, schedules: slices.Contains(scheduled, true)}
 	}
 	for i := range p.Customers {
 		c := &p.Customers[i]
@@ -841,12 +850,14 @@ func screenPortfolio(asOf func(*Customer) date.Date, p Portfolio, ex *Explanatio
 
 // duplicateIDs returns, for each invoice ID that more than one invoice
 // carries, how many do (nil when none: the common case). Progress and
-// events are kept per invoice ID, so IDs must be unique. It sorts hs, the
-// 64-bit hashes of the IDs with seed (a few megabytes and milliseconds for
-// a million invoices, far less than a map of the strings), and counts the
-// strings only for hashes that repeat.
-func duplicateIDs(invs []Invoice, seed maphash.Seed, hs []uint64) map[string]int {
-	radixSort(hs)
+// events are kept per invoice ID, so IDs must be unique. hs holds the
+// 64-bit hashes of the IDs with seed (a few megabytes for a million
+// invoices, far less than a map of the strings), sorted within each run
+// hs[bounds[k]:bounds[k+1]] (each part of screening sorts its own, at once);
+// duplicateIDs merges the runs and counts the strings only for hashes that
+// repeat. scratch, as long as hs, is the merges' (mergeRuns).
+func duplicateIDs(invs []Invoice, seed maphash.Seed, hs, scratch []uint64, bounds []int) map[string]int {
+	hs = mergeRuns(hs, scratch, bounds)
 	var repeated map[uint64]bool
 	for i := 1; i < len(hs); i++ {
 		if hs[i] == hs[i-1] {
@@ -876,16 +887,61 @@ func duplicateIDs(invs []Invoice, seed maphash.Seed, hs []uint64) map[string]int
 	return count
 }
 
+// mergeRuns returns the values of hs in order, hs being sorted within each
+// run hs[bounds[k]:bounds[k+1]]: pairs of neighbouring runs merged at once
+// (fanOut) into scratch (as long as hs) and back, round by round, until one
+// run is left. It returns hs or scratch, and may leave either reordered.
+func mergeRuns(hs, scratch []uint64, bounds []int) []uint64 {
+	if len(bounds) <= 2 {
+		return hs
+	}
+	src, dst := hs, scratch
+	for len(bounds) > 2 {
+		runs := len(bounds) - 1
+		raise(fanOut((runs+1)/2, func(k int) {
+			lo, mid, hi := bounds[2*k], bounds[min(2*k+1, runs)], bounds[min(2*k+2, runs)]
+			mergeTwo(dst[lo:hi], src[lo:mid], src[mid:hi])
+		}))
+		next := make([]int, 0, runs/2+2)
+		for k := 0; k < runs; k += 2 {
+			next = append(next, bounds[k])
+		}
+		bounds = append(next, bounds[runs])
+		src, dst = dst, src
+	}
+	return src
+}
+
+// mergeTwo merges the sorted a and b into out (len(a)+len(b) long).
+func mergeTwo(out, a, b []uint64) {
+	i, j, k := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		if b[j] < a[i] {
+			out[k] = b[j]
+			j++
+		} else {
+			out[k] = a[i]
+			i++
+		}
+		k++
+	}
+	k += copy(out[k:], a[i:])
+	copy(out[k:], b[j:])
+}
+
 // radixSort sorts hs in eight passes of one byte each (least significant
 // first) through one scratch slice: linear in len(hs), where a comparison
 // sort of a million hashes is the largest single cost of screening a
 // portfolio. A pass whose byte is the same for every hash is skipped.
-func radixSort(hs []uint64) {
+func radixSort(hs []uint64) { radixSortWith(hs, make([]uint64, len(hs))) }
+
+// radixSortWith is radixSort through scratch, as long as hs.
+func radixSortWith(hs, scratch []uint64) {
 	if len(hs) < 256 {
 		slices.Sort(hs)
 		return
 	}
-	src, dst := hs, make([]uint64, len(hs))
+	src, dst := hs, scratch
 	for shift := uint(0); shift < 64; shift += 8 {
 		var count [257]int
 		for _, h := range src {
