@@ -41,7 +41,7 @@ func Advance(p *Progress, rec Record, i int) {
 		if i < len(rec.FeesByInvoice) {
 			p.Fees = p.Fees.Add(rec.FeesByInvoice[i])
 		}
-		if rec.Compensation {
+		if rec.compensates(i) {
 			p.Compensated = true
 		}
 	}
@@ -86,9 +86,22 @@ func Advance(p *Progress, rec Record, i int) {
 	}
 }
 
+// compensates reports whether the record claimed the statutory
+// compensation of its i-th invoice (Record.CompensationOn).
+func (rec *Record) compensates(i int) bool {
+	if !rec.Compensation {
+		return false
+	}
+	if rec.CompensationOn == nil {
+		return true // a record from before CompensationOn was kept
+	}
+	return i < len(rec.CompensationOn) && rec.CompensationOn[i]
+}
+
 // MarkBounced records on the progress of the record's i-th invoice that the
 // record's notice bounced, so the next plan sends its fallback, and takes
-// back the fees the notice charged. A bounced
+// back the fees the notice charged and the compensation it claimed
+// (Record.CompensationOn: the fallback claims it). A bounced
 // fallback is not replaced again (a collector task follows it anyway). A
 // bounced statement of account (SendStatement) is replaced by its step's
 // OnBounce (a task, or the statement by letter); it charged nothing and
@@ -103,11 +116,15 @@ func MarkBounced(p *Progress, rec Record, i int) {
 	if rec.Kind.IsNotice() && (p.Notices == nil || p.Notices.Refunded != rec.Key) {
 		// The notice never reached the customer: its fees are not owed
 		// (taken back once per key, however many bounce events arrive).
-		// Compensation stays marked: the record does not say which invoice
-		// of a grouped notice it was for, and leaving it off is the safe
-		// side.
+		// Nor was its compensation claimed: the invoice it was claimed on
+		// is owed it on its next notice (the fallback's). A record that
+		// does not say which invoice of a grouped notice it was for
+		// (no CompensationOn) leaves it marked, the safe side.
 		if i < len(rec.FeesByInvoice) {
 			p.Fees = p.Fees.Sub(rec.FeesByInvoice[i])
+		}
+		if rec.Compensation && i < len(rec.CompensationOn) && rec.CompensationOn[i] {
+			p.Compensated = false
 		}
 		l := p.log()
 		if rec.Outcome != Failed && l.Count > 0 {

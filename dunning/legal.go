@@ -67,7 +67,7 @@ func (c *Customer) consumer() bool { return c.Consumer || c.Kind == notice.Consu
 func settleCharges(n *notice.Notice, a *Action, feeInvoiceCompensated bool) {
 	if n.Stage == notice.FriendlyReminder {
 		n.Fees, n.Interest = nil, nil
-		a.Fees, a.Interest, a.Compensation = decimal.Zero, decimal.Zero, false
+		a.Fees, a.Interest, a.Compensation, a.CompensationOn = decimal.Zero, decimal.Zero, false, nil
 		return
 	}
 	if feeInvoiceCompensated {

@@ -97,6 +97,10 @@ type Action struct {
 	Fees         decimal.Decimal `json:"fees"`
 	Interest     decimal.Decimal `json:"interest"`
 	Compensation bool            `json:"compensation,omitempty"`
+	// CompensationOn marks, same order as InvoiceIDs, the invoices whose
+	// statutory compensation the notice claims (nil: none); Compensation
+	// is set when any is.
+	CompensationOn []bool `json:"compensation_on,omitempty"`
 	// TimeZone is the customer's IANA zone ("" = UTC): the runner holds
 	// emails and texts outside the policy's send window in it.
 	TimeZone string `json:"time_zone,omitempty"`
@@ -138,7 +142,7 @@ func (a *Action) Record(out Outcome, at time.Time) Record {
 		Key: a.Key, CustomerID: a.CustomerID, InvoiceIDs: a.InvoiceIDs, Cycles: a.Cycles,
 		Workflow: a.Workflow, Step: a.Step, StepIndex: a.StepIndex, Steps: a.Steps, Listed: a.Listed, Kind: a.Kind, Fallback: a.Fallback,
 		Date: a.Date, Outcome: out, Currency: a.Currency, Fees: a.Fees, Interest: a.Interest,
-		Compensation: a.Compensation, At: at, Amount: a.Open, Variant: a.Variant,
+		Compensation: a.Compensation, CompensationOn: a.CompensationOn, At: at, Amount: a.Open, Variant: a.Variant,
 	}
 	if a.Notice != nil {
 		r.Amount = a.Notice.Total
@@ -148,7 +152,7 @@ func (a *Action) Record(out Outcome, at time.Time) Record {
 		// The notice never reached the customer: it charges nothing, so the
 		// fallback that replaces it charges its step's fee (and any
 		// compensation) once.
-		r.Fees, r.Compensation = decimal.Zero, false
+		r.Fees, r.Compensation, r.CompensationOn = decimal.Zero, false, nil
 		return r
 	}
 	if a.Fees.Sign() != 0 && len(a.InvoiceIDs) > 0 {
@@ -1858,6 +1862,10 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 					Statutory: comp.Amount, Basis: ch.Interest.Regime.CompensationBasis()})
 				a.Fees = addExact(a.Fees, comp.Amount)
 				a.Compensation = true
+				if a.CompensationOn == nil {
+					a.CompensationOn = make([]bool, len(ds))
+				}
+				a.CompensationOn[len(n.Lines)-1] = true // this invoice's alone
 			}
 		}
 	}

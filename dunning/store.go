@@ -152,7 +152,13 @@ type Record struct {
 	FeesByInvoice []decimal.Decimal `json:"fees_by_invoice,omitempty"`
 	Interest      decimal.Decimal   `json:"interest"`
 	Compensation  bool              `json:"compensation,omitempty"`
-	Attempts      int               `json:"attempts"`
+	// CompensationOn marks, same order as InvoiceIDs, the invoices whose
+	// statutory compensation the notice claimed (Action.CompensationOn);
+	// Advance marks those alone Compensated. A record with Compensation
+	// and no CompensationOn (one made before it was kept) counts as
+	// claiming it on every invoice.
+	CompensationOn []bool `json:"compensation_on,omitempty"`
+	Attempts       int    `json:"attempts"`
 	// At is when the action was carried out. The stores keep it as given;
 	// RecordFilter compares it to the microsecond, truncated (StoredTime),
 	// which is all PostgreSQL keeps.

@@ -250,6 +250,7 @@ func (s *Store) complete(c dunning.Claim, rec dunning.Record) error {
 	rec.Cycles = slices.Clone(rec.Cycles)
 	rec.Steps = slices.Clone(rec.Steps)
 	rec.FeesByInvoice = slices.Clone(rec.FeesByInvoice)
+	rec.CompensationOn = slices.Clone(rec.CompensationOn)
 	s.done[c.Key] = claimID{c.Owner, c.Attempt}
 	delete(s.leases, c.Key)
 	s.byKey[c.Key] = s.records.add(rec)

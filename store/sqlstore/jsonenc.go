@@ -189,6 +189,9 @@ func appendRecord(b []byte, rec *dunning.Record) ([]byte, error) {
 	if rec.Compensation {
 		b = append(field(b, "compensation"), "true"...)
 	}
+	if len(rec.CompensationOn) > 0 {
+		b = appendList(field(b, "compensation_on"), rec.CompensationOn, strconv.AppendBool)
+	}
 	b = strconv.AppendInt(field(b, "attempts"), int64(rec.Attempts), 10)
 	var ok bool
 	if b, ok = appendTime(field(b, "at"), rec.At); !ok {

@@ -95,7 +95,8 @@ func TestAppendRecordAsMarshal(t *testing.T) {
 			Amount:    decimals().Draw(t, "amount"), Fees: decimals().Draw(t, "fees"),
 			FeesByInvoice: maybe(rapid.SliceOf(decimals())).Draw(t, "feesBy"),
 			Interest:      decimals().Draw(t, "interest"), Compensation: rapid.Bool().Draw(t, "compensation"),
-			Attempts: rapid.Int().Draw(t, "attempts"), At: times().Draw(t, "at"),
+			CompensationOn: maybe(rapid.SliceOf(rapid.Bool())).Draw(t, "compensationOn"),
+			Attempts:       rapid.Int().Draw(t, "attempts"), At: times().Draw(t, "at"),
 			Unknown: rapid.Bool().Draw(t, "unknown"), Recovered: rapid.Bool().Draw(t, "recovered"),
 		}
 		want, werr := json.Marshal(rec)
