@@ -1738,7 +1738,10 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	}
 	// What the workflow does next if this notice goes unanswered: its next
 	// step, past the notice steps it holds back where this notice is the
-	// last one every invoice of it may get (Workflow.MaxNotices).
+	// last one every invoice of it may get (Workflow.MaxNotices), and past
+	// statements of account: a statement demands nothing and sets no day to
+	// pay by, so it is no consequence to announce (notice.Next has no kind
+	// for one), and the step after it is what follows the unanswered notice.
 	last := wf.MaxNotices > 0 && !slices.ContainsFunc(ds, func(d decision) bool {
 		c := 0
 		if d.prog.Cycle == d.inv.Cycle {
@@ -1748,7 +1751,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	})
 	for j := si + 1; j < len(wf.Steps); j++ {
 		k := wf.Steps[j].Action
-		if last && k.IsNotice() {
+		if (last && k.IsNotice()) || k == SendStatement {
 			continue
 		}
 		switch {
