@@ -133,7 +133,10 @@ type windowJSON struct {
 	End   string   `json:"end,omitempty"`
 }
 
-// MarshalJSON writes the window as {"days": [...], "start": "HH:MM", "end": "HH:MM"}.
+// MarshalJSON writes the window as {"days": [...], "start": "HH:MM",
+// "end": "HH:MM"}, a time with seconds as HH:MM:SS and one with a fraction
+// of a second as HH:MM:SS.fffffffff (trailing zeros dropped), so that
+// UnmarshalJSON reads back the very window.
 func (w SendWindow) MarshalJSON() ([]byte, error) {
 	var j windowJSON
 	for _, d := range w.Days {
@@ -145,13 +148,22 @@ func (w SendWindow) MarshalJSON() ([]byte, error) {
 	return json.Marshal(j)
 }
 
+// clock writes d after midnight as HH:MM, with :SS when it has seconds and
+// a fraction when it has less.
 func clock(d time.Duration) string {
-	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	s := fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	if rest := d % time.Minute; rest != 0 {
+		s += fmt.Sprintf(":%02d", int(rest/time.Second))
+		if ns := rest % time.Second; ns != 0 {
+			s += strings.TrimRight(fmt.Sprintf(".%09d", int(ns)), "0")
+		}
+	}
+	return s
 }
 
 // UnmarshalJSON reads what MarshalJSON writes (weekdays in full or as
-// three letters, any case; times as HH:MM, "24:00" for the end of the day)
-// and validates the window.
+// three letters, any case; times as HH:MM, HH:MM:SS or HH:MM:SS.fffffffff,
+// "24:00" for the end of the day) and validates the window.
 func (w *SendWindow) UnmarshalJSON(b []byte) error {
 	var j windowJSON
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -192,13 +204,57 @@ func ParseWeekday(s string) (time.Weekday, bool) {
 	return 0, false
 }
 
+// parseClock reads a time of day as clock writes it: HH:MM, HH:MM:SS or
+// HH:MM:SS with a fraction of one to nine digits, 24:00 at most; "" is 0.
 func parseClock(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, nil
 	}
-	var h, m int
-	if n, err := fmt.Sscanf(s, "%d:%d", &h, &m); err != nil || n != 2 || len(s) != 5 || h < 0 || h > 24 || m < 0 || m > 59 || h == 24 && m != 0 {
-		return 0, fmt.Errorf("want HH:MM")
+	bad := fmt.Errorf("want HH:MM, HH:MM:SS or HH:MM:SS.fffffffff")
+	num := func(t string) (int, bool) {
+		if len(t) != 2 || t[0] < '0' || t[0] > '9' || t[1] < '0' || t[1] > '9' {
+			return 0, false
+		}
+		return int(t[0]-'0')*10 + int(t[1]-'0'), true
 	}
-	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, nil
+	if len(s) < 5 || s[2] != ':' {
+		return 0, bad
+	}
+	h, okh := num(s[:2])
+	m, okm := num(s[3:5])
+	if !okh || !okm || h > 24 || m > 59 {
+		return 0, bad
+	}
+	d := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute
+	if rest := s[5:]; rest != "" {
+		if rest[0] != ':' || len(rest) < 3 {
+			return 0, bad
+		}
+		sec, ok := num(rest[1:3])
+		if !ok || sec > 59 {
+			return 0, bad
+		}
+		d += time.Duration(sec) * time.Second
+		if frac := rest[3:]; frac != "" {
+			if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
+				return 0, bad
+			}
+			ns := 0
+			for i := 1; i < 10; i++ {
+				ns *= 10
+				if i < len(frac) {
+					c := frac[i]
+					if c < '0' || c > '9' {
+						return 0, bad
+					}
+					ns += int(c - '0')
+				}
+			}
+			d += time.Duration(ns)
+		}
+	}
+	if d > 24*time.Hour {
+		return 0, bad
+	}
+	return d, nil
 }

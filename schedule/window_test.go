@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/overduehq/overdue/schedule"
+	"pgregory.net/rapid"
 )
 
 func TestSendWindowValidate(t *testing.T) {
@@ -122,4 +123,64 @@ func TestNextAcrossDSTGapAndSeconds(t *testing.T) {
 			t.Errorf("%v-%v: Next(%s) = %s, want %s", tc.w.Start, tc.w.End, from, got.In(ny), tc.want.In(ny))
 		}
 	}
+}
+
+// A window's times keep their seconds, and fractions of one, through JSON:
+// 08:30:15 to 17:00:00.5 is written "08:30:15" and "17:00:00.5" (before the
+// fix "08:30" and "17:00", read back as another window) and read back
+// equal; times without them stay HH:MM. Malformed seconds are refused.
+func TestSendWindowJSONKeepsSeconds(t *testing.T) {
+	w := schedule.SendWindow{Days: []time.Weekday{time.Friday}, Start: 8*time.Hour + 30*time.Minute + 15*time.Second, End: 17*time.Hour + 500*time.Millisecond}
+	b, err := json.Marshal(w)
+	if err != nil || string(b) != `{"days":["friday"],"start":"08:30:15","end":"17:00:00.5"}` {
+		t.Fatalf("marshal: %s, %v", b, err)
+	}
+	var got schedule.SendWindow
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(w, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if err := json.Unmarshal([]byte(`{"start": "00:00:00.000000001", "end": "24:00:00"}`), &got); err != nil || got.Start != 1 || got.End != 24*time.Hour {
+		t.Errorf("nanosecond start, 24:00:00 end: %+v, %v", got, err)
+	}
+	for _, in := range []string{`{"start": "09:00:60", "end": "17:00"}`, `{"start": "09:00:5", "end": "17:00"}`, `{"start": "09:00:05.", "end": "17:00"}`,
+		`{"start": "09:00:05.1234567890", "end": "17:00"}`, `{"start": "09:00:05,5", "end": "17:00"}`, `{"start": "09:00", "end": "24:00:01"}`, `{"start": "+9:00", "end": "17:00"}`} {
+		if err := json.Unmarshal([]byte(in), &got); err == nil {
+			t.Errorf("accepted %s", in)
+		}
+	}
+}
+
+// Any valid window reads back from its JSON as itself.
+func TestSendWindowJSONRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var w schedule.SendWindow
+		if rapid.IntRange(0, 9).Draw(t, "kind") > 0 { // mostly not the always-open window
+			unit := rapid.SampledFrom([]time.Duration{time.Minute, time.Second, time.Nanosecond}).Draw(t, "unit")
+			n := int64(24 * time.Hour / unit)
+			a, b := rapid.Int64Range(0, n-1).Draw(t, "start"), rapid.Int64Range(1, n).Draw(t, "end")
+			if a >= b {
+				a, b = b-1, a+1
+			}
+			w.Start, w.End = time.Duration(a)*unit, time.Duration(b)*unit
+		}
+		for d := time.Sunday; d <= time.Saturday; d++ {
+			if rapid.Bool().Draw(t, d.String()) {
+				w.Days = append(w.Days, d)
+			}
+		}
+		b, err := json.Marshal(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got schedule.SendWindow
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if !cmp.Equal(w, got) {
+			t.Fatalf("%s read back as %+v, want %+v", b, got, w)
+		}
+	})
 }
