@@ -1307,7 +1307,7 @@ func (pl *planner) invoice(cs *custState, inv *Invoice, named *Workflow) (decisi
 	}
 	if lc, ok := pl.levels[inv.ID]; ok && lc.wf == wf.Name {
 		dec.steps, dec.dates = []int{lc.step}, []date.Date{asOf}
-		dec.reason = "level changed on review: " + lc.r.describe()
+		dec.reason = "level changed on review: " + lc.r.describe(cs.c.TimeZone)
 		return dec, true
 	}
 

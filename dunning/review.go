@@ -60,9 +60,16 @@ func (r *Review) activeOn(d date.Date) bool {
 	return (r.Since == 0 || r.Since <= d) && (r.Until == 0 || d < r.Until)
 }
 
-// describe says who decided what, for reasons and Explain.
-func (r *Review) describe() string {
-	s := string(r.Decision) + " by " + r.By + " on " + r.At.UTC().Format("2006-01-02")
+// describe says who decided what, for reasons and Explain. The day of the
+// decision is the one At falls on in zone, the customer's IANA time zone
+// ("" UTC), the zone the plan's days and the review's Since and Until are
+// counted in.
+func (r *Review) describe(zone string) string {
+	loc, why := loadZone(zone)
+	if why != "" {
+		loc = time.UTC // not planned: the customer's zone was checked
+	}
+	s := string(r.Decision) + " by " + r.By + " on " + r.At.In(loc).Format("2006-01-02")
 	if r.Until != 0 {
 		s += " until " + r.Until.String()
 	}
@@ -156,7 +163,7 @@ func reviewHolds(asOf func(*Customer) date.Date, p Portfolio) []Customer {
 		if r == nil || !r.activeOn(asOf(c)) || c.Hold.ActiveOn(asOf(c)) {
 			continue
 		}
-		c.Hold = &Hold{Since: r.Since, Until: r.Until, Reason: "on review: " + r.describe()}
+		c.Hold = &Hold{Since: r.Since, Until: r.Until, Reason: "on review: " + r.describe(c.TimeZone)}
 	}
 	return out
 }
@@ -183,11 +190,11 @@ func applyReviews(p *Portfolio, acts []Action, ex *Explanation) []Action {
 			case r.Decision == ChangeLevel:
 				a.Approval = true
 				if explain {
-					ex.Notes = append(ex.Notes, "action "+a.Key+" held back on review: "+r.describe())
+					ex.Notes = append(ex.Notes, "action "+a.Key+" held back on review: "+r.describe(a.TimeZone))
 				}
 			case r.Decision == Skip && r.activeOn(a.Date):
 				if explain {
-					ex.Notes = append(ex.Notes, "action "+a.Key+" skipped on review: "+r.describe())
+					ex.Notes = append(ex.Notes, "action "+a.Key+" skipped on review: "+r.describe(a.TimeZone))
 				}
 				continue
 			}
@@ -218,7 +225,7 @@ func (r *Runner) awaitsApproval(ctx context.Context, a *Action) (string, error) 
 			case Approve:
 				return "", nil
 			case ChangeLevel:
-				return "awaiting approval: " + rv.describe(), nil
+				return "awaiting approval: " + rv.describe(a.TimeZone), nil
 			}
 		}
 	}
