@@ -34,6 +34,15 @@ import (
 // step date passed and not done wakes every day until its progress moves,
 // since a minimum gap, a notice maximum, customer limits or a minimum amount
 // interest may cross can hold it back any number of days.
+//
+// Wake takes every customer's day to be asOf, as Plan does. An app whose
+// customers live in several time zones (and plans them with PlanAt) calls
+// it with the earliest local day across those zones (Customer.Today at the
+// instant of the run; after a run, the earliest of the planned customers'
+// next local days): conservative, since a date found from an earlier day is
+// never later than one found from the customer's own. It then compares
+// each wake date with each customer's own local day, planning a customer
+// once one of its invoices woke on or before that day.
 func Wake(asOf date.Date, policy *Policy, p Portfolio) (map[string]date.Date, error) {
 	if policy == nil {
 		return nil, &FieldError{Field: "policy", Value: "nil", Reason: "a policy is required"}
