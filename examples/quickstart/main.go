@@ -53,7 +53,13 @@ func run(w io.Writer, now time.Time) error {
 				invs = append(invs, &pf.Invoices[j])
 			}
 		}
-		m := pol.Route(dunningDay(now), c, invs)
+		// Each customer is routed on its own local day, as the runner
+		// plans it (Customer.Today in its time zone).
+		day, err := c.Today(now)
+		if err != nil {
+			return err
+		}
+		m := pol.Route(day, c, invs)
 		rule := m.Rule
 		if m.Default {
 			rule = "(default)"
@@ -75,8 +81,13 @@ func run(w io.Writer, now time.Time) error {
 			fmt.Fprintf(w, "  problem: %s\n", a.Problem)
 		}
 	}
-	for _, id := range []string{"inv-2002", "inv-3001"} {
-		ex, err := dunning.Explain(dunningDay(now), pol, withHistory(ctx, st, pf), id)
+	for _, x := range []struct{ id, customer string }{{"inv-2002", "c-bistro"}, {"inv-3001", "c-corner"}} {
+		id := x.id
+		day, err := customerDay(pf, x.customer, now) // the invoice's customer's day
+		if err != nil {
+			return err
+		}
+		ex, err := dunning.Explain(day, pol, withHistory(ctx, st, pf), id)
 		if err != nil {
 			return err
 		}
@@ -103,7 +114,11 @@ func run(w io.Writer, now time.Time) error {
 	fmt.Fprintf(w, "run 3 (plans afresh): %d planned: the ledger knows what was done\n", rep3.Planned)
 
 	// A statement of account, for any customer and period.
-	stm, err := pol.Statement(pf, dunning.StatementRequest{CustomerID: "c-acme", Currency: "EUR", From: d("2026-09-01"), To: dunningDay(now)})
+	to, err := customerDay(pf, "c-acme", now)
+	if err != nil {
+		return err
+	}
+	stm, err := pol.Statement(pf, dunning.StatementRequest{CustomerID: "c-acme", Currency: "EUR", From: d("2026-09-01"), To: to})
 	if err != nil {
 		return err
 	}

@@ -75,3 +75,17 @@ func TestQuickstart(t *testing.T) {
 		t.Errorf("%d notices written, want 6", n)
 	}
 }
+
+// The quickstart asks about each customer on its own local day, as the
+// runner plans it: at 23:30 UTC on 24 November it is already 25 November
+// in Berlin, so Acme's statement closes on 25 November (before the fix on
+// the UTC day, 24 November).
+func TestQuickstartUsesTheCustomersDay(t *testing.T) {
+	var out strings.Builder
+	if err := run(&out, time.Date(2026, 11, 24, 23, 30, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "Endsaldo am 25. November 2026") {
+		t.Errorf("Acme's statement does not close on its local day, 25 November:\n%s", s[strings.Index(s, "== Statement of account"):])
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/overduehq/overdue/dunning"
@@ -81,7 +82,16 @@ func at(s string) schedule.Offset {
 
 func d(s string) date.Date { return date.MustParseISO(s) }
 
-func dunningDay(t time.Time) date.Date { return date.NewAt(t.UTC()) }
+// customerDay is the local day at now of customer id, in its time zone
+// (Customer.Today): the day the runner plans that customer on.
+func customerDay(pf dunning.Portfolio, id string, now time.Time) (date.Date, error) {
+	for i := range pf.Customers {
+		if c := &pf.Customers[i]; c.ID == id {
+			return c.Today(now)
+		}
+	}
+	return 0, fmt.Errorf("no customer %s", id)
+}
 
 func money(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
