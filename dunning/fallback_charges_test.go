@@ -1,6 +1,7 @@
 package dunning_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -54,6 +55,18 @@ func TestGroupedNoticeMarksCompensatedOnlyWhereClaimed(t *testing.T) {
 	}
 	if got, want := feesOf(acts[0].Notice), []string{"compensation INV-i1 40.00"}; !cmp.Equal(got, want) {
 		t.Fatalf("14 April fees %v, want %v", got, want)
+	}
+	rec := acts[0].Record(dunning.Sent, day("2026-04-14").MidnightUTC())
+	if !cmp.Equal(rec.CompensationOn, []bool{true, false}) {
+		t.Errorf("14 April record: compensation on %v, want [true false]", rec.CompensationOn)
+	}
+	if err := dunning.CheckRecord(rec); err != nil {
+		t.Errorf("CheckRecord: %v", err)
+	}
+	bad := rec
+	bad.CompensationOn = []bool{true}
+	if err := dunning.CheckRecord(bad); err == nil || !strings.Contains(err.Error(), "compensation_on") {
+		t.Errorf("CheckRecord of one compensation_on entry for two invoices: %v", err)
 	}
 	huntRecord(hist, &acts[0], false)
 	if !hist["i1"].Compensated || hist["i2"].Compensated {

@@ -322,7 +322,7 @@ func CheckRecord(rec Record) error {
 	for _, l := range []struct {
 		name string
 		len  int
-	}{{"cycles", len(rec.Cycles)}, {"steps", len(rec.Steps)}, {"fees_by_invoice", len(rec.FeesByInvoice)}, {"listed", len(rec.Listed)}} {
+	}{{"cycles", len(rec.Cycles)}, {"steps", len(rec.Steps)}, {"fees_by_invoice", len(rec.FeesByInvoice)}, {"listed", len(rec.Listed)}, {"compensation_on", len(rec.CompensationOn)}} {
 		if l.len != 0 && l.len != n {
 			return &FieldError{Field: p + l.name, Value: fmt.Sprint(l.len), Reason: fmt.Sprintf("entries, want one per invoice (%d)", n)}
 		}
