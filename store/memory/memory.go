@@ -246,11 +246,7 @@ func (s *Store) complete(c dunning.Claim, rec dunning.Record) error {
 	if !s.holds(c) {
 		return dunning.ErrLeaseLost
 	}
-	rec.InvoiceIDs = slices.Clone(rec.InvoiceIDs)
-	rec.Cycles = slices.Clone(rec.Cycles)
-	rec.Steps = slices.Clone(rec.Steps)
-	rec.FeesByInvoice = slices.Clone(rec.FeesByInvoice)
-	rec.CompensationOn = slices.Clone(rec.CompensationOn)
+	rec = ownRecord(rec)
 	s.done[c.Key] = claimID{c.Owner, c.Attempt}
 	delete(s.leases, c.Key)
 	s.byKey[c.Key] = s.records.add(rec)
@@ -328,9 +324,22 @@ func (s *Store) Records(ctx context.Context) ([]dunning.Record, error) {
 	defer s.mu.Unlock()
 	out := make([]dunning.Record, 0, s.records.n)
 	for rec := range s.records.all {
-		out = append(out, rec)
+		out = append(out, ownRecord(rec))
 	}
 	return out, nil
+}
+
+// ownRecord returns rec with slices of its own: the store keeps its copy
+// of what a caller completed with, and hands each caller a copy of it, as a
+// store on a database does.
+func ownRecord(rec dunning.Record) dunning.Record {
+	rec.InvoiceIDs = slices.Clone(rec.InvoiceIDs)
+	rec.Cycles = slices.Clone(rec.Cycles)
+	rec.Steps = slices.Clone(rec.Steps)
+	rec.Listed = slices.Clone(rec.Listed)
+	rec.FeesByInvoice = slices.Clone(rec.FeesByInvoice)
+	rec.CompensationOn = slices.Clone(rec.CompensationOn)
+	return rec
 }
 
 // AppendEvent implements dunning.Store.
@@ -420,7 +429,14 @@ func (s *Store) Tasks(ctx context.Context, status dunning.TaskStatus) ([]dunning
 // RecordsWhere implements dunning.LedgerReader over a copy of the matching
 // records.
 func (s *Store) RecordsWhere(ctx context.Context, f dunning.RecordFilter) iter.Seq2[dunning.Record, error] {
-	return snapshotWhere(ctx, s, s.records.all, f.Match, f.Limit)
+	return func(yield func(dunning.Record, error) bool) {
+		// Stored records never change: they are copied outside the lock.
+		for rec, err := range snapshotWhere(ctx, s, s.records.all, f.Match, f.Limit) {
+			if !yield(ownRecord(rec), err) {
+				return
+			}
+		}
+	}
 }
 
 // EventsWhere implements dunning.LedgerReader.

@@ -493,6 +493,51 @@ func Run(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	t.Run("RecordsAreTheCallers", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t).Store
+		r := rec("k1", []string{"i1", "i2"}, 3, dunning.Email, dunning.Sent)
+		r.Steps, r.Listed = []int{3, 1}, []bool{false, true}
+		r.Compensation, r.CompensationOn = true, []bool{true, false}
+		c, err := s.Claim(ctx, claimP("k1", "a", time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Complete(ctx, c, r); err != nil {
+			t.Fatal(err)
+		}
+		// What a caller completed with, and what Records and RecordsWhere
+		// return, are the caller's: changing them changes nothing stored.
+		scribble := func(r *dunning.Record) {
+			r.InvoiceIDs[0], r.Cycles[0], r.Steps[0], r.Listed[1] = "changed", 9, 9, false
+			r.FeesByInvoice[0], r.CompensationOn[0] = decimal.RequireFromString("99"), false
+		}
+		want := r
+		want.InvoiceIDs, want.Cycles, want.Steps = []string{"i1", "i2"}, []int{0, 0}, []int{3, 1}
+		want.Listed, want.CompensationOn = []bool{false, true}, []bool{true, false}
+		want.FeesByInvoice = []decimal.Decimal{decimal.RequireFromString("5.00"), {}}
+		want.Attempts = c.Attempt
+		scribble(&r)
+		all, err := s.Records(ctx)
+		if err != nil || len(all) != 1 {
+			t.Fatalf("Records = %+v, %v", all, err)
+		}
+		scribble(&all[0])
+		for got, err := range dunning.RecordsWhere(ctx, s, dunning.RecordFilter{CustomerID: "c1"}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			scribble(&got)
+		}
+		again, _ := s.Records(ctx)
+		if len(again) != 1 {
+			t.Fatalf("Records = %+v", again)
+		}
+		if diff := cmp.Diff(want, again[0], decEq, cmpopts.EquateApproxTime(time.Millisecond)); diff != "" {
+			t.Errorf("the record stored (-want +got):\n%s", diff)
+		}
+	})
+
 	t.Run("BounceEventMarksProgress", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t).Store
