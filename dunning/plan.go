@@ -1855,7 +1855,9 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 				}
 			}
 		}
-		if ch.Compensation && !d.prog.Compensated && ch.Interest.Regime != "" && d.inv.Due < cs.asOf {
+		// Once per cycle, read from this cycle's progress as the fees
+		// are (a reopened invoice claims it afresh, on its first notice).
+		if ch.Compensation && !prog.Compensated && ch.Interest.Regime != "" && d.inv.Due < cs.asOf {
 			comp, why := pl.compensation(cs, ch.Interest.Regime, cur, d.open)
 			if why != "" {
 				pl.chargeNote(a, inv, "compensation omitted on invoice "+inv.Number+": "+why)

@@ -309,7 +309,9 @@ type Invoice struct {
 	Litigation bool `json:"litigation,omitempty"`
 	// Cycle starts a new dunning cycle when the app increments it (after a
 	// reversed payment reopens a settled invoice, say): steps already done in
-	// an earlier cycle are done again.
+	// an earlier cycle are done again, and the cycle's notices claim their
+	// fees and the statutory compensation afresh (the earlier cycle's are
+	// not carried over).
 	Cycle int `json:"cycle,omitempty"`
 	// Applied lists the IDs of the events Apply changed the invoice with,
 	// so an event applied again (a webhook retried) changes nothing.
