@@ -179,7 +179,7 @@ func (i Interest) Accrue(cur money.Currency, due, asOf date.Date, original decim
 		return Accrual{}, &Error{Field: "original", Value: original.String(), Reason: "must not be negative"}
 	}
 	if i.Regime != "" {
-		if _, _, err := i.Regime.compensationRule(); err != nil {
+		if _, err := i.Regime.rule(); err != nil {
 			return Accrual{}, err
 		}
 	}

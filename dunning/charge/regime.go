@@ -58,11 +58,6 @@ func (r Regime) rule() (regimeRule, error) {
 	return regimeRule{}, &Error{Field: "regime", Value: string(r), Reason: `want "eu", "uk", "de-b2b", "de-b2c" or "fr"`}
 }
 
-func (r Regime) compensationRule() (regimeRule, bool, error) {
-	rr, err := r.rule()
-	return rr, err == nil, err
-}
-
 // Currency returns the currency of the invoices the regime covers and of its
 // fixed compensation ("" for an unknown regime).
 func (r Regime) Currency() money.Currency {
