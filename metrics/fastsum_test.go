@@ -92,3 +92,43 @@ func TestSumFastPathMatchesDecimal(t *testing.T) {
 		}
 	})
 }
+
+// TestSumOverflowsInt64Exactly: sums whose minor units pass the int64
+// range come out exact, value and exponent, whatever the order of the small
+// and the huge amounts. Three invoices of EUR 4·10^16 (4·10^18 cents each,
+// 1.2·10^19 together, past 9.22·10^18) with EUR 0.01 and EUR 0.50: Sales
+// and EndAR are 120,000,000,000,000,000.51, exponent -2, as decimal
+// addition gives them; with a payment of 0.5 on the last invoice, EndAR is
+// 0.50 less.
+func TestSumOverflowsInt64Exactly(t *testing.T) {
+	huge, cent, half := decimal.New(4, 16), decimal.New(1, -2), decimal.New(5, -1)
+	want := decimal.RequireFromString("120000000000000000.51")
+	iss := date.New(2026, 1, 10)
+	p := metrics.Period{From: date.New(2026, 1, 1), To: date.New(2026, 1, 31)}
+	for _, order := range [][]decimal.Decimal{
+		{huge, huge, huge, cent, half},
+		{cent, huge, huge, half, huge},
+		{half, cent, huge, huge, huge},
+	} {
+		for _, pay := range []bool{false, true} {
+			invs := make([]dunning.Invoice, len(order))
+			for i, a := range order {
+				invs[i] = dunning.Invoice{ID: "i", CustomerID: "c", Currency: "EUR", Issued: iss, Due: iss + 30, Amount: a}
+			}
+			end := want
+			if pay {
+				last := &invs[len(invs)-1]
+				last.Payments = []dunning.Payment{{Date: iss + 5, Amount: decimal.New(5, -1)}}
+				end = want.Sub(decimal.New(5, -1))
+			}
+			got, err := metrics.Sum(slices.Values(invs), metrics.SumOptions{Period: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tot := got["EUR"]
+			if !tot.Sales.Equal(want) || tot.Sales.Exponent() != -2 || !tot.EndAR.Equal(end) || tot.EndAR.Exponent() != -2 {
+				t.Errorf("%v, paid %v: sales %s (exp %d), end AR %s (exp %d); want %s, %s (exp -2)", order, pay, tot.Sales, tot.Sales.Exponent(), tot.EndAR, tot.EndAR.Exponent(), want, end)
+			}
+		}
+	}
+}
