@@ -392,21 +392,35 @@ func (pl *planner) resumes(cs *custState, actions []Action) []Action {
 // promise to pay was kept: a kept promise lifts a block, so none is set
 // while it stands (the step stays pending until the invoice is paid or the
 // app starts a new cycle). Paid and held invoices have no step due anyway.
+// The steps after a held one (SendAllMissed) wait behind it, as they do
+// when it is the decision's first step: the Runner would record the
+// invoice past the held step.
 func (pl *planner) holdBlocks(cs *custState, due []decision) []decision {
-	held := func(d *decision) bool {
-		k := d.wf.Steps[d.steps[0]].Action
-		return (k == Suspend || k == CancelSubscription) && d.fallback == "" && d.inv.PromiseOn(cs.asOf) == PromiseKept
+	held := func(d *decision) int {
+		if d.fallback != "" || d.inv.Promise == nil || d.inv.PromiseOn(cs.asOf) != PromiseKept {
+			return -1
+		}
+		return slices.IndexFunc(d.steps, func(s int) bool {
+			k := d.wf.Steps[s].Action
+			return k == Suspend || k == CancelSubscription
+		})
 	}
-	if !slices.ContainsFunc(due, func(d decision) bool { return held(&d) }) {
+	if !slices.ContainsFunc(due, func(d decision) bool { return held(&d) >= 0 }) {
 		return due
 	}
 	var kept []decision
 	for i := range due {
-		if d := &due[i]; held(d) {
-			pl.note(d.inv, fmt.Sprintf("step %q is due but the promise to pay was kept: no block is set while it stands", d.wf.Steps[d.steps[0]].Name))
+		d := &due[i]
+		n := held(d)
+		if n < 0 {
+			kept = append(kept, *d)
 			continue
 		}
-		kept = append(kept, due[i])
+		pl.note(d.inv, fmt.Sprintf("step %q is due but the promise to pay was kept: no block is set while it stands", d.wf.Steps[d.steps[n]].Name))
+		if n > 0 {
+			pl.cut(d, n)
+			kept = append(kept, *d)
+		}
 	}
 	return kept
 }

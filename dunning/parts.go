@@ -100,14 +100,32 @@ func (pl *planner) split(due []decision) []decision {
 			if len(out) > 0 && out[len(out)-1].inv == d.inv {
 				p.skipped = nil // named by the first part
 			}
-			if rest, ok := strings.CutPrefix(d.reason, whole); ok {
-				n := len(p.steps) - 1
-				p.reason = stepReason(d.inv, places, d.open, d.wf.Steps[p.steps[n]].Name, d.wf.Name, p.dates[n]) + rest
-			}
+			p.reason = pl.retold(&p, d.reason, whole)
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// retold returns reason, a decision's reason whose head is whole (the
+// step reason of the decision's last step), with its head naming d's last
+// step instead; a reason with another head (an escalation's, say) stays.
+func (pl *planner) retold(d *decision, reason, whole string) string {
+	rest, ok := strings.CutPrefix(reason, whole)
+	if !ok {
+		return reason
+	}
+	n := len(d.steps) - 1
+	return stepReason(d.inv, pl.places(d.inv.Currency), d.open, d.wf.Steps[d.steps[n]].Name, d.wf.Name, d.dates[n]) + rest
+}
+
+// cut leaves the decision its first n steps (n > 0), the later ones
+// waiting for a later run, its reason naming its new last step.
+func (pl *planner) cut(d *decision, n int) {
+	last := len(d.steps) - 1
+	whole := stepReason(d.inv, pl.places(d.inv.Currency), d.open, d.wf.Steps[d.steps[last]].Name, d.wf.Name, d.dates[last])
+	d.steps, d.dates = d.steps[:n], d.dates[:n]
+	d.reason = pl.retold(d, d.reason, whole)
 }
 
 // groupKey is the action a grouped decision goes on: one per workflow,
