@@ -303,11 +303,15 @@ func groupUnapplied(asOf func(*Customer) date.Date, recs []Unapplied, cs []Custo
 
 // dropCovered removes from the customer's actions, actions[first:], the
 // notices the unapplied money covers (pl.covered) and the tasks and
-// escalations whose open balance it covers, saying why to Explain.
-func (pl *planner) dropCovered(cs *custState, actions []Action, first int) []Action {
+// escalations whose open balance it covers, saying why to Explain. It
+// returns the rest and the notices removed (holdLater holds the steps
+// after them; a task removed holds none: no later step waits on a task
+// the money makes needless).
+func (pl *planner) dropCovered(cs *custState, actions []Action, first int) ([]Action, []Action) {
 	if cs.un == nil {
-		return actions
+		return actions, nil
 	}
+	var dropped []Action
 	kept := actions[:first]
 	for _, a := range actions[first:] {
 		why, drop := pl.covered[a.Key]
@@ -321,9 +325,12 @@ func (pl *planner) dropCovered(cs *custState, actions []Action, first int) []Act
 			kept = append(kept, a)
 			continue
 		}
+		if a.Kind.IsNotice() {
+			dropped = append(dropped, a)
+		}
 		if ex := pl.explain; ex != nil && slices.Contains(a.InvoiceIDs, ex.InvoiceID) {
 			ex.Reason = fmt.Sprintf("step %q is due but %s", a.Step, why)
 		}
 	}
-	return kept
+	return kept, dropped
 }

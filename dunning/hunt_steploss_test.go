@@ -86,8 +86,9 @@ func allMissedBoth(name7 string, kind7 dunning.ActionKind, name14 string, kind14
 // earlier reminder was held back. On 19 April both go out, the notice
 // first (per customer it lists i2, at its last step 3, first as the
 // most overdue); on 1 May (due+30,
-// 12 days after the last notice) "final". Before the fix the task went
-// out on 15 April, moving i1 past "overdue", which was never sent.
+// 12 days after the last notice) "final". Explain on 15 April says so.
+// Before the fix the task went out on 15 April, moving i1 past "overdue",
+// which was never sent.
 func TestCustomerLimitHoldsLaterSteps(t *testing.T) {
 	want := map[dunning.Grouping]map[string][]string{
 		dunning.PerInvoice: {
@@ -102,6 +103,14 @@ func TestCustomerLimitHoldsLaterSteps(t *testing.T) {
 	for g, wf := range allMissedBoth("overdue", dunning.Email, "call", dunning.Task) {
 		t.Run(string(g), func(t *testing.T) {
 			pol, pf := stepLossWorld(wf, &dunning.CustomerLimits{MinGapDays: 5}, true)
+			ex, err := dunning.Explain(day("2026-04-15"), pol, pf, "i1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			why := `step "overdue" is due but the customer's last notice went out on 2026-04-14: the customer gap of 5 days holds notices until 2026-04-19; step "call" waits for a later run with it`
+			if ex.Reason != why || ex.Next != day("2026-04-19") || len(ex.Actions) != 0 {
+				t.Errorf("explain on 15 April:\n%s\nwant reason %q, next 2026-04-19, no action", ex, why)
+			}
 			got, acted := stepLossRun(t, pol, pf, day("2026-04-15"), day("2026-05-05"), nil)
 			if diff := cmp.Diff(want[g], got); diff != "" {
 				t.Errorf("actions by day (-want +got):\n%s", diff)

@@ -1,6 +1,7 @@
 package dunning
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -223,4 +224,86 @@ func (pl *planner) inOrder(due []decision, fixed []Action) []decision {
 		}
 	}
 	return kept
+}
+
+// holdLater returns the customer's actions, actions[first:], without those
+// that would carry an invoice past a step held back today. dropped are the
+// actions held back (the notices the customer limits or unapplied money
+// hold back, limit and dropCovered): the Runner records an invoice at the
+// most advanced step recorded, so an action of a later step of the
+// invoice, recorded while the held one waits, would mark the held step
+// done though it was never acted on (a task opened while the reminder
+// before it was held back). Such an action waits for a later run too, as
+// inOrder leaves steps that would come out of order, and what it carries
+// with it: an action over several invoices (a grouped notice or statement)
+// waits whole, and the later steps of each of its invoices. The step an
+// invoice is held at on a grouped action is the first step of it the
+// action carried (due: the day's decisions). Fallbacks reach no step: they
+// neither hold nor wait.
+func (pl *planner) holdLater(due []decision, actions []Action, first int, dropped []Action) []Action {
+	if len(dropped) == 0 {
+		return actions
+	}
+	held := map[string]int{} // by invoice, the first step held back
+	hold := func(a *Action) {
+		if a.Fallback || len(a.Steps) != len(a.InvoiceIDs) {
+			return
+		}
+		for k, id := range a.InvoiceIDs {
+			if a.Listed != nil && a.Listed[k] {
+				continue
+			}
+			s := a.Steps[k]
+			if len(a.InvoiceIDs) > 1 || a.Kind.IsNotice() || a.Kind == SendStatement {
+				// A grouped action takes an invoice's last step of its
+				// decision (part): the invoice is held at the part's first.
+				for i := range due {
+					if d := &due[i]; d.inv.ID == id && d.fallback == "" && len(d.steps) > 0 && d.grouped() && d.steps[len(d.steps)-1] == s {
+						s = min(s, d.steps[0])
+					}
+				}
+			}
+			if h, ok := held[id]; !ok || s < h {
+				held[id] = s
+			}
+		}
+	}
+	for i := range dropped {
+		hold(&dropped[i])
+	}
+	// waits returns the index in a of an invoice a would carry past its held
+	// step (-1: none).
+	waits := func(a *Action) int {
+		if a.Fallback || len(a.Steps) != len(a.InvoiceIDs) {
+			return -1
+		}
+		for k, id := range a.InvoiceIDs {
+			if h, ok := held[id]; ok && (a.Listed == nil || !a.Listed[k]) && a.Steps[k] > h {
+				return k
+			}
+		}
+		return -1
+	}
+	for changed := true; changed; {
+		changed = false
+		kept := actions[:first]
+		for _, a := range actions[first:] {
+			k := waits(&a)
+			if k < 0 {
+				kept = append(kept, a)
+				continue
+			}
+			if ex := pl.explain; ex != nil && slices.Contains(a.InvoiceIDs, ex.InvoiceID) {
+				if ex.InvoiceID == a.InvoiceIDs[k] {
+					ex.Reason += fmt.Sprintf("; step %q waits for a later run with it", a.Step)
+				} else {
+					ex.Reason = fmt.Sprintf("step %q is due but waits for a later run: its %s carries invoice %s past a step held back today", a.Step, a.Kind, a.InvoiceIDs[k])
+				}
+			}
+			hold(&a)
+			changed = true
+		}
+		actions = kept
+	}
+	return actions
 }

@@ -893,10 +893,13 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 		actions = append(actions, a)
 	}
-	actions = pl.dropCovered(cs, actions, first)
+	actions, dropped := pl.dropCovered(cs, actions, first)
 	if l := pl.policy.Customer; l != nil {
-		actions = pl.limit(cs, l, actions, first)
+		var more []Action
+		actions, more = pl.limit(cs, l, actions, first, dropped)
+		dropped = append(dropped, more...)
 	}
+	actions = pl.holdLater(due, actions, first, dropped)
 	return append(pl.tidyTasks(cs, actions, first), bad...), nil
 }
 
@@ -1032,14 +1035,15 @@ func (pl *planner) settled(cs *custState, t *CollectorTask, byID map[string]*Inv
 }
 
 // limit drops the customer's notices, actions[first:], that the customer
-// limits hold back today (fallbacks excepted), saying why to Explain.
-func (pl *planner) limit(cs *custState, l *CustomerLimits, actions []Action, first int) []Action {
+// limits hold back today (fallbacks excepted), saying why to Explain, and
+// returns the rest and dropped with the notices dropped appended.
+func (pl *planner) limit(cs *custState, l *CustomerLimits, actions []Action, first int, dropped []Action) ([]Action, []Action) {
 	notices := false
 	for i := first; i < len(actions); i++ {
 		notices = notices || actions[i].Kind.IsNotice() && !actions[i].Fallback
 	}
 	if !notices {
-		return actions
+		return actions, dropped
 	}
 	// The customer's notice days before today, from its invoices' progress.
 	var last date.Date
@@ -1072,7 +1076,7 @@ func (pl *planner) limit(cs *custState, l *CustomerLimits, actions []Action, fir
 		until = days[len(days)-l.MaxNotices] + date.Date(l.period())
 		why = fmt.Sprintf("the customer received notices on %d days in the %d days up to %s, the maximum of %d: notices wait until %s", len(days), l.period(), cs.asOf, l.MaxNotices, until)
 	default:
-		return actions
+		return actions, dropped
 	}
 	kept := actions[:first]
 	for _, a := range actions[first:] {
@@ -1080,12 +1084,13 @@ func (pl *planner) limit(cs *custState, l *CustomerLimits, actions []Action, fir
 			kept = append(kept, a)
 			continue
 		}
+		dropped = append(dropped, a)
 		if ex := pl.explain; ex != nil && slices.Contains(a.InvoiceIDs, ex.InvoiceID) {
 			ex.Reason = fmt.Sprintf("step %q is due but %s", a.Step, why)
 			ex.Next, ex.NextStep = until, a.Step
 		}
 	}
-	return kept
+	return kept, dropped
 }
 
 func (pl *planner) overdueTotal(cs *custState, cur Currency) decimal.Decimal {
