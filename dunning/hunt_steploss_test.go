@@ -2,6 +2,7 @@ package dunning_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -163,8 +164,9 @@ func TestUnappliedCoverHoldsLaterSteps(t *testing.T) {
 // April, kept (50.00 paid on 5 April; 50.00 still open). On 15 April i1
 // catches up "overdue" and the block: the notice goes out, the block does
 // not while the kept promise stands, and "final" waits behind it (as it
-// does when the block is the first step due). Before the fix the block was
-// set on 15 April beside the notice.
+// does when the block is the first step due); the notice's reason names
+// its own step. Before the fix the block was set on 15 April beside the
+// notice.
 func TestKeptPromiseHoldsLaterBlock(t *testing.T) {
 	for _, kind := range []dunning.ActionKind{dunning.Suspend, dunning.CancelSubscription} {
 		for g, wf := range allMissedBoth("overdue", dunning.Email, "block", kind) {
@@ -173,6 +175,10 @@ func TestKeptPromiseHoldsLaterBlock(t *testing.T) {
 				inv := &pf.Invoices[0]
 				inv.Payments = []dunning.Payment{{Date: day("2026-04-05"), Amount: amt("50.00")}}
 				inv.Promise = &dunning.Promise{Made: day("2026-04-02"), PayBy: day("2026-04-10"), Amount: amt("50.00")}
+				acts := huntPlan(t, pol, pf, day("2026-04-15"))
+				if want := `): step "overdue" of workflow "wf" fell due on 2026-04-08`; len(acts) != 1 || !strings.HasSuffix(acts[0].Reason, want) {
+					t.Errorf("15 April: want one action whose reason ends %q, got %d: %+v", want, len(acts), acts)
+				}
 				got, acted := stepLossRun(t, pol, pf, day("2026-04-15"), day("2026-05-05"), nil)
 				if diff := cmp.Diff(map[string][]string{"2026-04-15": {"email overdue [i1:1]"}}, got); diff != "" {
 					t.Errorf("actions by day (-want +got):\n%s", diff)
