@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/overduehq/overdue/dunning"
-	"github.com/overduehq/overdue/dunning/dunningtest"
 	"github.com/overduehq/overdue/notice"
 )
 
@@ -21,14 +20,7 @@ import (
 func TestReopenedInvoiceClaimsCompensationOnFirstNotice(t *testing.T) {
 	wf := dunning.DefaultWorkflow("standard")
 	wf.Steps[3].Fee, wf.Steps[4].Fee = eurFee("5.00"), eurFee("10.00")
-	pol := dunningtest.Policy(wf)
-	pol.Charges = dePolicy().Charges
-	pf := onePortfolio()
-	pf.Invoices[0].Amount = amt("1000.00")
-	pf.Invoices[0].Lines[0].Amount = pf.Invoices[0].Amount
-	pf.Customers[0].Kind = notice.Company
-	hist := dunning.HistoryMap{}
-	pf.History = hist
+	pol, pf, hist := germanInvoiceWorld(wf)
 
 	acts := huntLife(t, pol, pf, hist, day("2026-03-01"), day("2026-04-14"))
 	if len(acts) != 1 || acts[0].Step != "overdue-1" || !acts[0].Compensation || !acts[0].Fees.Equal(amt("40.00")) {

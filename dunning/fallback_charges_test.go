@@ -147,14 +147,7 @@ func TestBouncedNoticeCompensationClaimedByItsFallback(t *testing.T) {
 	wf := dunning.DefaultWorkflow("standard")
 	wf.Steps[2].Fee, wf.Steps[3].Fee, wf.Steps[4].Fee = eurFee("3.00"), eurFee("5.00"), eurFee("10.00")
 	wf.Steps[3].OnBounce = dunning.Letter
-	pol := dunningtest.Policy(wf)
-	pol.Charges = dePolicy().Charges
-	pf := onePortfolio()
-	pf.Invoices[0].Amount = amt("1000.00")
-	pf.Invoices[0].Lines[0].Amount = pf.Invoices[0].Amount
-	pf.Customers[0].Kind = notice.Company
-	hist := dunning.HistoryMap{}
-	pf.History = hist
+	pol, pf, hist := germanInvoiceWorld(wf)
 
 	acts := huntLife(t, pol, pf, hist, day("2026-03-01"), day("2026-04-14"))
 	if len(acts) != 1 || acts[0].Step != "overdue-1" || !acts[0].Fees.Equal(amt("40.00")) || !acts[0].Compensation {
@@ -186,6 +179,21 @@ func TestBouncedNoticeCompensationClaimedByItsFallback(t *testing.T) {
 	if got, want := feesOf(acts[0].Notice), []string{"fees-earlier INV-i1 40.00"}; !cmp.Equal(got, want) || !acts[0].Notice.Total.Equal(amt("1048.44")) {
 		t.Errorf("30 April: fees %v, total %s; want %v, 1048.44", got, acts[0].Notice.Total, want)
 	}
+}
+
+// germanInvoiceWorld is workflow wf under § 288 BGB (dePolicy's charges)
+// for onePortfolio's c1, a company, whose invoice i1 is of 1,000.00 (due
+// 31 March), with an empty history the portfolio reads.
+func germanInvoiceWorld(wf dunning.Workflow) (*dunning.Policy, dunning.Portfolio, dunning.HistoryMap) {
+	pol := dunningtest.Policy(wf)
+	pol.Charges = dePolicy().Charges
+	pf := onePortfolio()
+	pf.Invoices[0].Amount = amt("1000.00")
+	pf.Invoices[0].Lines[0].Amount = pf.Invoices[0].Amount
+	pf.Customers[0].Kind = notice.Company
+	hist := dunning.HistoryMap{}
+	pf.History = hist
+	return pol, pf, hist
 }
 
 // A record from before CompensationOn was kept marks every invoice of its
