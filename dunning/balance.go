@@ -302,11 +302,13 @@ func groupUnapplied(asOf func(*Customer) date.Date, recs []Unapplied, cs []Custo
 }
 
 // dropCovered removes from the customer's actions, actions[first:], the
-// notices the unapplied money covers (pl.covered) and the tasks and
-// escalations whose open balance it covers, saying why to Explain. It
-// returns the rest and the notices removed (holdLater holds the steps
-// after them; a task removed holds none: no later step waits on a task
-// the money makes needless).
+// notices the unapplied money covers (pl.covered) and the tasks,
+// escalations, payment retries and account actions other than a Resume
+// whose open balance it covers (no card charged again, no account blocked,
+// with the money in hand), saying why to Explain. It returns the rest and
+// the notices removed (holdLater holds the steps after them; a task, retry
+// or account action removed holds none: the money that makes it needless
+// covers the invoice's later steps of the day too).
 func (pl *planner) dropCovered(cs *custState, actions []Action, first int) ([]Action, []Action) {
 	if cs.un == nil {
 		return actions, nil
@@ -315,7 +317,7 @@ func (pl *planner) dropCovered(cs *custState, actions []Action, first int) ([]Ac
 	kept := actions[:first]
 	for _, a := range actions[first:] {
 		why, drop := pl.covered[a.Key]
-		if !drop && !a.Kind.IsNotice() && a.Task != nil && a.Open.Sign() > 0 {
+		if !drop && !a.Kind.IsNotice() && (a.Task != nil || a.Charge != nil || a.Account != nil && a.Kind != Resume) && a.Open.Sign() > 0 {
 			if t := cs.un.total(a.Currency, cs.asOf); t.Cmp(a.Open) >= 0 {
 				drop = true
 				why = fmt.Sprintf("the customer's unapplied payments and credits in %s (%s) cover the open balance %s: no %s", a.Currency, t.StringFixed(pl.places(a.Currency)), a.Open.StringFixed(pl.places(a.Currency)), a.Kind)
