@@ -306,9 +306,11 @@ func groupUnapplied(asOf func(*Customer) date.Date, recs []Unapplied, cs []Custo
 // escalations, payment retries and account actions other than a Resume
 // whose open balance it covers (no card charged again, no account blocked,
 // with the money in hand), saying why to Explain. It returns the rest and
-// the notices removed (holdLater holds the steps after them; a task, retry
-// or account action removed holds none: the money that makes it needless
-// covers the invoice's later steps of the day too).
+// the notices, retries and account actions removed: holdLater holds the
+// invoice's steps after them, which recording would mark done. A task
+// removed holds none: no later step waits on a task the money makes
+// needless, and holding a grouped notice behind it would stall the
+// customer's other invoices.
 func (pl *planner) dropCovered(cs *custState, actions []Action, first int) ([]Action, []Action) {
 	if cs.un == nil {
 		return actions, nil
@@ -327,7 +329,7 @@ func (pl *planner) dropCovered(cs *custState, actions []Action, first int) ([]Ac
 			kept = append(kept, a)
 			continue
 		}
-		if a.Kind.IsNotice() {
+		if a.Kind.IsNotice() || a.Charge != nil || a.Account != nil {
 			dropped = append(dropped, a)
 		}
 		if ex := pl.explain; ex != nil && slices.Contains(a.InvoiceIDs, ex.InvoiceID) {
