@@ -561,6 +561,36 @@ func planSorted(acts []Action) bool {
 	return true
 }
 
+// notYetDue reports whether n is a reminder (a friendly reminder or an
+// overdue notice) of invoices none of which is overdue on its date, and
+// returns the day to pay them by: their due date, which the invoice's
+// terms set (a period from the notice's date would ask a customer told on
+// 24 November of an invoice due on the 30th to pay by 1 December, or one
+// told two weeks ahead to pay a week early); 0 (no one day) when they fall
+// due on different days, each line giving its own.
+func notYetDue(n *notice.Notice) (date.Date, bool) {
+	if n.Stage != notice.FriendlyReminder && n.Stage != notice.OverdueNotice {
+		return 0, false
+	}
+	var due date.Date
+	same := true
+	for i := range n.Lines {
+		d := n.Lines[i].DueDate
+		if d < n.Date {
+			return 0, false
+		}
+		if i == 0 {
+			due = d
+		} else if d != due {
+			same = false
+		}
+	}
+	if !same {
+		due = 0
+	}
+	return due, len(n.Lines) > 0
+}
+
 // progress returns the invoice's progress: Invoice.Progress when the store
 // delivered it with the invoice (no string-keyed lookup on the hot path),
 // else History's by ID.
@@ -1913,6 +1943,9 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		n.Contract = notice.Contract{Reference: agr.Reference, Date: agr.Effective}
 	}
 	slices.Sort(n.Earlier)
+	if d, ok := notYetDue(n); ok {
+		n.PayBy = d
+	}
 	n.Payment = notice.Payment{Instructions: pi.Text, ByLanguage: pi.ByLanguage, Options: pi.Options, IBAN: pi.IBAN, BIC: pi.BIC, URL: pi.URL, Reference: notice.PaymentReference(n.Number, numbers)}
 	a.Number = n.Number
 	if len(n.Lines) == 1 && len(n.Fees) == 0 && len(n.Interest) == 0 && len(n.Unapplied) == 0 && n.Lines[0].Open.Exponent() == -places {

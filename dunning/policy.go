@@ -86,7 +86,9 @@ type Policy struct {
 	// cycle began with until the cycle ends.
 	SwitchMidCycle bool `json:"switch_mid_cycle,omitempty"`
 	// PayByDays is how many days after the notice date the notice's pay-by
-	// date falls (default 7).
+	// date falls (default 7). A friendly reminder or overdue notice of
+	// invoices none of which is overdue asks instead for payment by their
+	// due date (none when they fall due on different days).
 	PayByDays int `json:"pay_by_days,omitempty"`
 	// PayByStage sets PayByDays per stage ({"letter-before-action": 30},
 	// each 0 to MaxPayByDays; not "statement-of-account", which has no

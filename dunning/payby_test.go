@@ -1,0 +1,103 @@
+package dunning_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/rickb777/date/v2"
+
+	"github.com/overduehq/overdue/dunning"
+	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/overduehq/overdue/notice"
+	"github.com/overduehq/overdue/schedule"
+	"github.com/overduehq/overdue/store/memory"
+)
+
+// A reminder of an invoice that is not due yet asks for payment by the
+// invoice's due date, which its terms set, not by a period from the
+// reminder's date. i1 is due on 31 March; the policy gives 7 days to pay.
+// Worked out by hand:
+//   - 17 March (due-14): pay by 31 March, where 17 + 7 = 24 March would ask
+//     for payment a week before the invoice is due;
+//   - 28 March (due-3): pay by 31 March, where 28 March + 7 = 4 April told
+//     the customer they had four days past the due date;
+//   - 31 March (on the due day): pay by 31 March, the same day;
+//   - 14 April (due+14, overdue): the 7 days, 21 April, as before.
+func TestReminderBeforeDuePaysByTheDueDate(t *testing.T) {
+	at := func(d int) schedule.Offset { return schedule.Offset{Anchor: schedule.Due, Days: d} }
+	wf := dunning.Workflow{Name: "w", CatchUp: dunning.Progressive, Steps: []dunning.Step{
+		{Name: "early", At: at(-14), Action: dunning.Email, Stage: notice.FriendlyReminder},
+		{Name: "soon", At: at(-3), Action: dunning.Email, Stage: notice.FriendlyReminder},
+		{Name: "today", At: at(0), Action: dunning.Email, Stage: notice.OverdueNotice},
+		{Name: "late", At: at(14), Action: dunning.Email, Stage: notice.OverdueNotice},
+	}}
+	pol := dunningtest.Policy(wf)
+	want := map[string]date.Date{
+		"early": day("2026-03-31"),
+		"soon":  day("2026-03-31"),
+		"today": day("2026-03-31"),
+		"late":  day("2026-04-21"),
+	}
+	st, pf := memory.New(), onePortfolio()
+	got := map[string]*notice.Notice{}
+	for d := day("2026-03-01"); d <= day("2026-04-20"); d++ {
+		for _, a := range runDay(t, pol, st, pf, d) {
+			if a.Problem != "" {
+				t.Fatalf("%s: %s", a.Key, a.Problem)
+			}
+			got[a.Step] = a.Notice
+			if a.Step == "early" {
+				_ = render(t, pol, &a)
+			}
+		}
+	}
+	for step, by := range want {
+		n := got[step]
+		if n == nil {
+			t.Errorf("step %s: no notice", step)
+			continue
+		}
+		if n.PayBy != by {
+			t.Errorf("step %s on %s: pay by %s, want %s", step, n.Date, n.PayBy, by)
+		}
+	}
+	if n := got["early"]; n != nil && !strings.Contains(n.Text, "How to pay (by 31 March 2026):") {
+		t.Errorf("the reminder of 17 March does not ask for payment by 31 March:\n%s", n.Text)
+	}
+}
+
+// A per-customer reminder of two invoices not yet due asks for payment by
+// their due date when they share one, and names no single day when they
+// do not (each line gives its own due date): paying both by the earlier
+// one is not what the later invoice's terms say, and 5 March + 7 days
+// (the policy's period) is before either.
+func TestGroupedReminderBeforeDueNamesNoSingleDay(t *testing.T) {
+	wf := dunning.Workflow{Name: "w", CatchUp: dunning.Progressive, Grouping: dunning.PerCustomer, Steps: []dunning.Step{
+		{Name: "welcome", At: schedule.Offset{Anchor: schedule.Issue, Days: 3}, Action: dunning.Email, Stage: notice.FriendlyReminder},
+	}}
+	pol := dunningtest.Policy(wf)
+	for _, tc := range []struct {
+		due2 string
+		want date.Date
+	}{
+		{"2026-03-31", day("2026-03-31")},
+		{"2026-04-03", 0},
+	} {
+		pf := onePortfolio()
+		i2 := dunningtest.Invoice("i2", "c1", day("2026-03-02"), day(tc.due2), "50.00", "EUR")
+		i2.AgreementID = "a1"
+		pf.Invoices = append(pf.Invoices, i2)
+		acts := huntPlan(t, pol, pf, day("2026-03-05"))
+		if len(acts) != 1 || len(acts[0].InvoiceIDs) != 2 {
+			t.Fatalf("i2 due %s: %+v, want one notice of both", tc.due2, acts)
+		}
+		n := acts[0].Notice
+		if n.PayBy != tc.want {
+			t.Errorf("i2 due %s: pay by %s, want %s", tc.due2, n.PayBy, tc.want)
+		}
+		text := render(t, pol, &acts[0])
+		if by := strings.Contains(text, "How to pay (by "); by != (tc.want != 0) {
+			t.Errorf("i2 due %s: the text names a day to pay by: %v, want %v\n%s", tc.due2, by, tc.want != 0, text)
+		}
+	}
+}
