@@ -101,3 +101,36 @@ func TestGroupedReminderBeforeDueNamesNoSingleDay(t *testing.T) {
 		}
 	}
 }
+
+// A per-customer notice that carries an invoice not due yet with an
+// overdue one never asks for payment before the later invoice's due date.
+// i1 (due 31 March) reaches due+14 on 14 April, i2 (due 17 April) its
+// due-3 reminder the same day; with one day to pay the notice asked for
+// both by 15 April, two days before i2 falls due. It now asks by 17 April.
+// With the default 7 days, 21 April is after both and stays.
+func TestGroupedNoticeNeverAsksBeforeADueDate(t *testing.T) {
+	at := func(d int) schedule.Offset { return schedule.Offset{Anchor: schedule.Due, Days: d} }
+	wf := dunning.Workflow{Name: "w", CatchUp: dunning.Progressive, Grouping: dunning.PerCustomer, Steps: []dunning.Step{
+		{Name: "soon", At: at(-3), Action: dunning.Email, Stage: notice.FriendlyReminder},
+		{Name: "late", At: at(14), Action: dunning.Email, Stage: notice.OverdueNotice},
+	}}
+	for _, tc := range []struct {
+		days int
+		want date.Date
+	}{{1, day("2026-04-17")}, {0, day("2026-04-21")}} {
+		pol := dunningtest.Policy(wf)
+		pol.PayByDays = tc.days
+		pf := onePortfolio()
+		i2 := dunningtest.Invoice("i2", "c1", day("2026-03-20"), day("2026-04-17"), "50.00", "EUR")
+		i2.AgreementID = "a1"
+		pf.Invoices = append(pf.Invoices, i2)
+		pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "w", Step: 0, Last: day("2026-03-28")}}
+		acts := huntPlan(t, pol, pf, day("2026-04-14"))
+		if len(acts) != 1 || len(acts[0].InvoiceIDs) != 2 {
+			t.Fatalf("pay_by_days %d: %+v, want one notice of both", tc.days, acts)
+		}
+		if got := acts[0].Notice.PayBy; got != tc.want {
+			t.Errorf("pay_by_days %d: pay by %s, want %s", tc.days, got, tc.want)
+		}
+	}
+}

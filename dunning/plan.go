@@ -561,34 +561,38 @@ func planSorted(acts []Action) bool {
 	return true
 }
 
-// notYetDue reports whether n is a reminder (a friendly reminder or an
-// overdue notice) of invoices none of which is overdue on its date, and
-// returns the day to pay them by: their due date, which the invoice's
-// terms set (a period from the notice's date would ask a customer told on
-// 24 November of an invoice due on the 30th to pay by 1 December, or one
-// told two weeks ahead to pay a week early); 0 (no one day) when they fall
-// due on different days, each line giving its own.
-func notYetDue(n *notice.Notice) (date.Date, bool) {
-	if n.Stage != notice.FriendlyReminder && n.Stage != notice.OverdueNotice {
-		return 0, false
-	}
-	var due date.Date
+// payBy returns the day notice n asks for payment by, days after its
+// date unless its invoices' terms say otherwise: a reminder (a friendly
+// reminder or an overdue notice) of invoices none of which is overdue asks
+// for payment by their due date (0, no one day, when they fall due on
+// different days, each line giving its own), so a customer told on 24
+// November of an invoice due on the 30th is not asked to pay by 1
+// December, nor one told two weeks ahead to pay a week early; and no
+// notice asks for payment before the due date of an invoice on it (one
+// not yet due that a per-customer notice carries with overdue ones).
+func payBy(n *notice.Notice, days int) date.Date {
+	var first, last date.Date
 	same := true
 	for i := range n.Lines {
 		d := n.Lines[i].DueDate
-		if d < n.Date {
-			return 0, false
-		}
 		if i == 0 {
-			due = d
-		} else if d != due {
-			same = false
+			first, last = d, d
+			continue
 		}
+		same = same && d == first
+		first, last = min(first, d), max(last, d)
 	}
-	if !same {
-		due = 0
+	by := n.Date + date.Date(days)
+	switch {
+	case len(n.Lines) == 0:
+		return by
+	case first >= n.Date && (n.Stage == notice.FriendlyReminder || n.Stage == notice.OverdueNotice):
+		if same {
+			return first
+		}
+		return 0
 	}
-	return due, len(n.Lines) > 0
+	return max(by, last)
 }
 
 // progress returns the invoice's progress: Invoice.Progress when the store
@@ -1757,7 +1761,6 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	n.Creditor = pl.policy.Creditor
 	n.Debtor = notice.Party{Name: c.Name, Reference: c.ID, Kind: c.kind(), Country: c.Country}
 	n.Currency, n.MinorUnits, n.Law = string(cur), places, pl.lawOf(ds[0].inv)
-	n.PayBy = cs.asOf + date.Date(pl.policy.payByDays(n.Stage, n.Law, n.Debtor.Kind))
 	n.Link = strings.ReplaceAll(pl.policy.NoticeURL, "{number}", n.Number)
 	if step.Template != "" {
 		n.Step = step.Template
@@ -1943,9 +1946,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		n.Contract = notice.Contract{Reference: agr.Reference, Date: agr.Effective}
 	}
 	slices.Sort(n.Earlier)
-	if d, ok := notYetDue(n); ok {
-		n.PayBy = d
-	}
+	n.PayBy = payBy(n, pl.policy.payByDays(n.Stage, n.Law, n.Debtor.Kind))
 	n.Payment = notice.Payment{Instructions: pi.Text, ByLanguage: pi.ByLanguage, Options: pi.Options, IBAN: pi.IBAN, BIC: pi.BIC, URL: pi.URL, Reference: notice.PaymentReference(n.Number, numbers)}
 	a.Number = n.Number
 	if len(n.Lines) == 1 && len(n.Fees) == 0 && len(n.Interest) == 0 && len(n.Unapplied) == 0 && n.Lines[0].Open.Exponent() == -places {

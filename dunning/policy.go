@@ -88,7 +88,8 @@ type Policy struct {
 	// PayByDays is how many days after the notice date the notice's pay-by
 	// date falls (default 7). A friendly reminder or overdue notice of
 	// invoices none of which is overdue asks instead for payment by their
-	// due date (none when they fall due on different days).
+	// due date (none when they fall due on different days), and no notice
+	// asks for payment before the due date of an invoice it carries.
 	PayByDays int `json:"pay_by_days,omitempty"`
 	// PayByStage sets PayByDays per stage ({"letter-before-action": 30},
 	// each 0 to MaxPayByDays; not "statement-of-account", which has no
