@@ -71,7 +71,10 @@ const (
 	// statutory interest from a consumer: Directive 2011/7/EU Art. 1(1),
 	// 2(1); Late Payment of Commercial Debts (Interest) Act 1998 s.2(1);
 	// § 288 Abs. 1 (5 points), Abs. 2 and 5 BGB (business debtors only);
-	// Art. L441-10 Code de commerce.
+	// Art. L441-10 Code de commerce. Under German law the one statutory
+	// interest a consumer owes is § 288 Abs. 1 BGB's (a line citing
+	// another basis is reported), and a fee line citing § 288 Abs. 5 BGB
+	// is a fixed compensation whatever its label.
 	ItemBusinessOnly Item = "business-only"
 	// ItemFeesNetted: reminder fees on an invoice that carries the fixed
 	// compensation are covered by it; only costs above it may be claimed,
@@ -293,6 +296,16 @@ func companyForm(form string) bool {
 	return false
 }
 
+// consumerInterestDE reports whether a statutory interest line's basis is
+// the one German law gives against a consumer: § 288 Abs. 1 BGB (five
+// points above the base rate), not Abs. 2 (nine points, "bei
+// Rechtsgeschäften, an denen ein Verbraucher nicht beteiligt ist"), nor
+// another law's business-to-business rate (Directive 2011/7/EU, the UK
+// Act, the Code de commerce).
+func consumerInterestDE(basis string) bool {
+	return strings.Contains(basis, "288 Abs. 1") && !strings.Contains(basis, "Abs. 2") && !strings.Contains(basis, "Abs. 1, 2")
+}
+
 // lawCountry is the country whose companies the law's footer rules bind.
 func lawCountry(j Jurisdiction) string {
 	switch j {
@@ -436,12 +449,12 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 			break
 		}
 		for _, c := range n.Fees {
-			if c.Label == "compensation" {
+			if c.Label == "compensation" || (j == DE && strings.Contains(c.Basis, "288 Abs. 5")) {
 				fail("a fixed compensation claimed from a consumer")
 			}
 		}
 		for _, c := range n.Interest {
-			if b := c.Basis; b != "" && (j != DE || strings.Contains(b, "Abs. 2")) {
+			if b := c.Basis; b != "" && (j != DE || !consumerInterestDE(b)) {
 				fail("business-to-business statutory interest (%s) claimed from a consumer", b)
 			}
 		}

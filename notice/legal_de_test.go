@@ -1,0 +1,88 @@
+package notice_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/overduehq/overdue/notice"
+)
+
+// deLaw is the German fixture of laws(): Northwind Supplies GmbH of
+// Hamburg, Müller Maschinenbau GmbH and the consumer Erika Mustermann.
+func deLaw(t *testing.T) law {
+	t.Helper()
+	for _, l := range laws() {
+		if l.j == notice.DE {
+			return l
+		}
+	}
+	t.Fatal("no German fixture")
+	return law{}
+}
+
+// hasItem reports whether fs holds a finding of item it.
+func hasItem(fs []notice.Finding, it notice.Item) bool {
+	return slices.ContainsFunc(fs, func(f notice.Finding) bool { return f.Item == it })
+}
+
+// renderDE renders n with the built-in texts and holds it against the
+// German checklist.
+func renderDE(t *testing.T, n *notice.Notice) []notice.Finding {
+	t.Helper()
+	n.Total = n.ComputeTotal()
+	if err := notice.Builtin().Render(n); err != nil {
+		t.Fatal(err)
+	}
+	return notice.Check(n, notice.DE)
+}
+
+// § 288 Abs. 1 S. 2 BGB: a consumer owes default interest of five points
+// above the base rate; the nine points of Abs. 2 hold only "bei
+// Rechtsgeschäften, an denen ein Verbraucher nicht beteiligt ist", and
+// Directive 2011/7/EU (Art. 1(1), 2(1)) covers commercial transactions
+// only. Under German law the one statutory interest a consumer owes is §
+// 288 Abs. 1 BGB: a line claiming the Directive's rate (ECB rate + 8),
+// the UK Act's or the French Code's from Erika Mustermann is reported
+// under business-only; the same line to a company or a sole trader (§ 14
+// BGB: a business) is not.
+func TestDEConsumerOwesOnlyParagraph288Abs1(t *testing.T) {
+	de := deLaw(t)
+	for _, basis := range []string{"Art. 3 and 4 Directive 2011/7/EU", "Late Payment of Commercial Debts (Interest) Act 1998 s.1", "Art. L441-10 Code de commerce", "§ 288 Abs. 1, 2 BGB"} {
+		// 1,234.56 x 10.15 % x 30/365 = 10.2993 -> 10.30 (the Directive's
+		// rate with an ECB rate of 2.15).
+		line := interest("INV-100", "1234.56", "10.15", "2026-03-04", "2026-04-02")
+		line.Basis = basis
+		n := legalNotice(de, "final", true)
+		n.Interest = []notice.Charge{line}
+		if fs := renderDE(t, n); !hasItem(fs, notice.ItemBusinessOnly) {
+			t.Errorf("%s claimed from a consumer under German law passes: %v", basis, fs)
+		}
+		if !n.Total.Equal(dec("1247.36")) { // 1,234.56 + 2.50 fee + 10.30
+			t.Errorf("%s: total %s, by hand 1,247.36", basis, n.Total)
+		}
+		for _, kind := range []notice.PartyKind{notice.Company, notice.SoleTrader} {
+			n := legalNotice(de, "final", false)
+			n.Debtor.Kind = kind
+			n.Interest = []notice.Charge{line}
+			if fs := renderDE(t, n); hasItem(fs, notice.ItemBusinessOnly) {
+				t.Errorf("%s from a %s reported: %v", basis, kind, fs)
+			}
+		}
+	}
+	// § 288 Abs. 1 BGB itself, the fixture's consumer line, passes.
+	if fs := renderDE(t, legalNotice(de, "final", true)); len(fs) != 0 {
+		t.Errorf("§ 288 Abs. 1 BGB from a consumer: %v", fs)
+	}
+}
+
+// § 288 Abs. 5 S. 1 BGB: the EUR 40 lump sum is owed only "wenn dieser
+// [der Schuldner] kein Verbraucher ist". A line citing it is reported
+// under business-only whatever the app labels it ("Pauschale" here, not
+// "compensation").
+func TestDEConsumerOwesNoLumpSumWhateverItsLabel(t *testing.T) {
+	n := legalNotice(deLaw(t), "final", true)
+	n.Fees = append(n.Fees, notice.Charge{Label: "Pauschale", Invoice: "INV-100", Amount: dec("37.50"), Basis: "§ 288 Abs. 5 BGB"})
+	if fs := renderDE(t, n); !hasItem(fs, notice.ItemBusinessOnly) {
+		t.Errorf("a § 288 Abs. 5 BGB lump sum from a consumer passes: %v", fs)
+	}
+}
