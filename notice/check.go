@@ -287,13 +287,7 @@ func containsAny(s string, words []string) bool {
 // directors or board on business letters (§ 35a GmbHG, § 80 AktG): GmbH, UG,
 // AG, KGaA, SE.
 func companyForm(form string) bool {
-	for _, f := range strings.Fields(strings.NewReplacer("(", " ", ")", " ", "&", " ").Replace(form)) {
-		switch f {
-		case "GmbH", "gGmbH", "UG", "AG", "KGaA", "SE":
-			return true
-		}
-	}
-	return false
+	return formHas(form, "GmbH", "gGmbH", "UG", "AG", "KGaA", "SE")
 }
 
 // consumerInterestDE reports whether a statutory interest line's basis is

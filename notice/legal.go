@@ -2,7 +2,10 @@ package notice
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rickb777/date/v2"
 	"github.com/shopspring/decimal"
@@ -69,8 +72,9 @@ func (r Registration) IsZero() bool {
 }
 
 // LegalLines returns the creditor's legal footer in a language: for a
-// German company its seat, register court and number and managing
-// directors (§ 35a GmbHG, § 80 AktG, § 37a HGB); for a UK company the
+// German company its legal form (where its name does not carry it), seat,
+// register court and number and managing directors, an AG's as its
+// Vorstand (§ 35a GmbHG, § 80 AktG, § 37a HGB); for a UK company the
 // registered name, the part of the UK it is registered in, its number and
 // its registered office (Companies Act 2006 s.82 and the Company, Limited
 // Liability Partnership and Business (Names and Trading Disclosures)
@@ -103,6 +107,11 @@ func (p Party) LegalLines(lang string) []string {
 			}
 		} else {
 			var parts []string
+			// The legal form is stated (§ 35a GmbHG, § 80 AktG, § 37a,
+			// 125a HGB): by the name that carries it, else here.
+			if r.Form != "" && !namesForm(p.Name, r.Form) {
+				parts = append(parts, lbl("Legal form: ", "Rechtsform: ")+r.Form)
+			}
 			if r.Office != "" {
 				parts = append(parts, lbl("Registered office: ", "Sitz: ")+r.Office)
 			}
@@ -116,9 +125,14 @@ func (p Party) LegalLines(lang string) []string {
 				parts = append(parts, lbl("Register: ", "Registergericht: ")+reg)
 			}
 			if len(r.Directors) > 0 {
-				if p.Country == "FR" {
+				switch {
+				case p.Country == "FR":
 					parts = append(parts, lbl("President: ", "Präsident: ")+strings.Join(r.Directors, ", "))
-				} else {
+				case formHas(r.Form, "AG"):
+					// An AG is run by its Vorstand (§§ 76, 80 AktG), not by
+					// Geschäftsführer.
+					parts = append(parts, lbl("Management board: ", "Vorstand: ")+strings.Join(r.Directors, ", "))
+				default:
 					parts = append(parts, lbl("Managing directors: ", "Geschäftsführer: ")+strings.Join(r.Directors, ", "))
 				}
 			}
@@ -130,6 +144,45 @@ func (p Party) LegalLines(lang string) []string {
 		out = append(out, lbl("VAT number: ", "USt-IdNr.: ")+p.TaxID)
 	}
 	return out
+}
+
+// formHas reports whether a legal form ("GmbH & Co. KG", "UG
+// (haftungsbeschränkt)") holds one of the designations as a word.
+func formHas(form string, names ...string) bool {
+	for _, f := range strings.Fields(strings.NewReplacer("(", " ", ")", " ", "&", " ").Replace(form)) {
+		if slices.Contains(names, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesForm reports whether s holds w where neither the rune before it nor
+// the one after it is a letter or digit: "Rhein AG" holds "AG", "MAGNA
+// Handel" does not.
+func namesForm(s, w string) bool {
+	if w == "" {
+		return false
+	}
+	for i := 0; ; {
+		k := strings.Index(s[i:], w)
+		if k < 0 {
+			return false
+		}
+		start, end := i+k, i+k+len(w)
+		before, _ := utf8.DecodeLastRuneInString(s[:start])
+		after, _ := utf8.DecodeRuneInString(s[end:])
+		if !wordRune(before) && !wordRune(after) {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(s[start:])
+		i = start + size
+	}
+}
+
+// wordRune reports whether r continues a word (utf8.RuneError: no rune).
+func wordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }
 
 // Jurisdiction is the law a claim is made under. It chooses the checklist

@@ -2,6 +2,7 @@ package notice_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/overduehq/overdue/notice"
@@ -84,5 +85,62 @@ func TestDEConsumerOwesNoLumpSumWhateverItsLabel(t *testing.T) {
 	n.Fees = append(n.Fees, notice.Charge{Label: "Pauschale", Invoice: "INV-100", Amount: dec("37.50"), Basis: "§ 288 Abs. 5 BGB"})
 	if fs := renderDE(t, n); !hasItem(fs, notice.ItemBusinessOnly) {
 		t.Errorf("a § 288 Abs. 5 BGB lump sum from a consumer passes: %v", fs)
+	}
+}
+
+// § 35a Abs. 1 S. 1 GmbHG: a GmbH's business letters state "die
+// Rechtsform und der Sitz der Gesellschaft, das Registergericht ... und
+// die Nummer ... sowie alle Geschäftsführer". A creditor whose name does
+// not carry its form ("Northwind Supplies", form GmbH) gets the form in
+// its footer; a letter with it struck out is reported.
+func TestDEFooterStatesTheLegalForm(t *testing.T) {
+	for _, lang := range []string{"de", "en"} {
+		de := deLaw(t)
+		de.lang = lang
+		de.creditor.Name = "Northwind Supplies"
+		n := legalNotice(de, "final", false)
+		if fs := renderDE(t, n); len(fs) != 0 {
+			t.Fatalf("%s: %v", lang, fs)
+		}
+		want := map[string]string{"de": "Rechtsform: GmbH", "en": "Legal form: GmbH"}[lang]
+		if !strings.Contains(n.Text, want) || !strings.Contains(n.HTML, want) {
+			t.Errorf("%s: the letter does not state the legal form (%q):\n%s", lang, want, n.Text)
+		}
+		n.Text = strings.ReplaceAll(n.Text, want, "")
+		if fs := notice.Check(n, notice.DE); !hasItem(fs, notice.ItemCreditorFooter) {
+			t.Errorf("%s: a GmbH letter without its legal form passes: %v", lang, fs)
+		}
+	}
+	// A name that carries the form states it: no second mention.
+	n := legalNotice(deLaw(t), "final", false)
+	if renderDE(t, n); strings.Contains(n.Text, "Rechtsform") {
+		t.Errorf("the form stated twice for Northwind Supplies GmbH:\n%s", n.Text)
+	}
+	// "AG" inside a word is no legal form: "MAGNA Handel" with form AG
+	// states it.
+	de := deLaw(t)
+	de.creditor.Name = "MAGNA Handel"
+	de.creditor.Registration = notice.Registration{Form: "AG", Office: "Köln", Register: "Amtsgericht Köln", Number: "HRB 4711", Directors: []string{"Eva Roth", "Paul Weber"}}
+	n = legalNotice(de, "final", false)
+	if renderDE(t, n); !strings.Contains(n.Text, "Rechtsform: AG") {
+		t.Errorf("MAGNA Handel, an AG, does not state its form:\n%s", n.Text)
+	}
+}
+
+// § 80 Abs. 1 S. 1 AktG: an AG's letters name "alle
+// Vorstandsmitglieder"; an AG has a Vorstand (§ 76 AktG), no
+// Geschäftsführer, so its footer calls them so ("Management board" in
+// English).
+func TestDEFooterNamesAnAGsVorstand(t *testing.T) {
+	for lang, want := range map[string]string{"de": "Vorstand: Eva Roth, Paul Weber", "en": "Management board: Eva Roth, Paul Weber"} {
+		de := deLaw(t)
+		de.lang = lang
+		de.creditor.Name = "Rhein Metall Handel AG"
+		de.creditor.Registration = notice.Registration{Form: "AG", Office: "Köln", Register: "Amtsgericht Köln", Number: "HRB 4711", Directors: []string{"Eva Roth", "Paul Weber"}}
+		n := legalNotice(de, "final", false)
+		renderDE(t, n)
+		if !strings.Contains(n.Text, want) || strings.Contains(n.Text, "Geschäftsführer") || strings.Contains(n.Text, "Managing directors") {
+			t.Errorf("%s: the AG's footer does not name its Vorstand as such (%q):\n%s", lang, want, n.Text)
+		}
 	}
 }
