@@ -98,7 +98,8 @@ const (
 	// ItemCreditorFooter: a letter or email from a company states its
 	// register entry: a German GmbH or AG its legal form, seat, register
 	// court and number and its managing directors (§ 35a GmbHG, § 80 AktG,
-	// § 37a HGB); a UK company its registered name, the part of the UK it
+	// § 37a HGB), a registered sole trader (e.K.) all but the directors
+	// (§ 37a HGB), an unregistered one nothing; a UK company its registered name, the part of the UK it
 	// is registered in, its number and its registered office (Companies
 	// Act 2006 s.82; Company, Limited Liability Partnership and Business
 	// (Names and Trading Disclosures) Regulations 2015 reg. 25); a French
@@ -288,6 +289,19 @@ func containsAny(s string, words []string) bool {
 // AG, KGaA, SE.
 func companyForm(form string) bool {
 	return formHas(form, "GmbH", "gGmbH", "UG", "AG", "KGaA", "SE")
+}
+
+// registeredMerchant reports whether a name carries the designation only
+// a registered Kaufmann may carry (§ 19 Abs. 1 Nr. 1 HGB: "eingetragener
+// Kaufmann", "eingetragene Kauffrau" or a common abbreviation, "e.K.",
+// "e.Kfm.", "e.Kfr."): its letters then owe the § 37a HGB particulars.
+func registeredMerchant(name string) bool {
+	for _, d := range []string{"e.K.", "e. K.", "e.Kfm.", "e. Kfm.", "e.Kfr.", "e. Kfr.", "eingetragener Kaufmann", "eingetragene Kauffrau"} {
+		if namesForm(name, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // consumerInterestDE reports whether a statutory interest line's basis is
@@ -489,7 +503,10 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 			country = lawCountry(j)
 		}
 		r := cr.Registration
-		if cr.Kind == SoleTrader && r.IsZero() {
+		if cr.Kind == Consumer && r.IsZero() {
+			return nil // a consumer has no business letters to disclose on
+		}
+		if cr.Kind == SoleTrader && r.IsZero() && !(country == "DE" && registeredMerchant(cr.Name)) {
 			return nil // an unregistered sole trader has no register entry to state
 		}
 		var need []string

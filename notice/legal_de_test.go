@@ -144,3 +144,36 @@ func TestDEFooterNamesAnAGsVorstand(t *testing.T) {
 		}
 	}
 }
+
+// § 37a Abs. 1 HGB: a Kaufmann's letters state "seine Firma, die
+// Bezeichnung nach § 19 Abs. 1 Nr. 1 [eingetragener Kaufmann, e.K.], der
+// Ort seiner Handelsniederlassung, das Registergericht und die Nummer";
+// only a registered Kaufmann may carry "e.K." (§ 19 Abs. 1 Nr. 1 HGB). A
+// sole trader whose name says e.K. but who gave no register entry is
+// reported; one without the designation (a Kleingewerbetreibender: § 15b
+// GewO, which asked for the full name, was repealed in 2009) owes none,
+// nor does a consumer creditor.
+func TestDEFooterOfASoleTrader(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		kind notice.PartyKind
+		reg  notice.Registration
+		ok   bool
+	}{
+		{"Hafenkontor Jan Meyer e.K.", notice.SoleTrader, notice.Registration{}, false},
+		{"Jan Meyer e. K.", notice.SoleTrader, notice.Registration{}, false},
+		{"Blumen Anna Schmidt e.Kfr.", notice.SoleTrader, notice.Registration{}, false},
+		{"Jan Meyer, eingetragener Kaufmann", notice.SoleTrader, notice.Registration{}, false},
+		{"Hafenkontor Jan Meyer e.K.", notice.SoleTrader, notice.Registration{Form: "e.K.", Office: "Hamburg", Register: "Amtsgericht Hamburg", Number: "HRA 2"}, true},
+		{"Jan Meyer Hausmeisterservice", notice.SoleTrader, notice.Registration{}, true},
+		{"Jan Meyer", notice.Consumer, notice.Registration{}, true},
+	} {
+		de := deLaw(t)
+		de.creditor.Name, de.creditor.Kind, de.creditor.Registration, de.creditor.TaxID = tc.name, tc.kind, tc.reg, ""
+		n := legalNotice(de, "final", false)
+		fs := renderDE(t, n)
+		if hasItem(fs, notice.ItemCreditorFooter) == tc.ok {
+			t.Errorf("%s (%s, %+v): findings %v, want footer ok=%v", tc.name, tc.kind, tc.reg, fs, tc.ok)
+		}
+	}
+}
