@@ -132,6 +132,8 @@ func (p Party) LegalLines(lang string) []string {
 					// An AG is run by its Vorstand (§§ 76, 80 AktG), not by
 					// Geschäftsführer.
 					parts = append(parts, lbl("Management board: ", "Vorstand: ")+strings.Join(r.Directors, ", "))
+				case len(r.Directors) == 1:
+					parts = append(parts, lbl("Managing director: ", "Geschäftsführer: ")+r.Directors[0])
 				default:
 					parts = append(parts, lbl("Managing directors: ", "Geschäftsführer: ")+strings.Join(r.Directors, ", "))
 				}

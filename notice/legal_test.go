@@ -572,3 +572,27 @@ func TestLegalLinesUKInGerman(t *testing.T) {
 		}
 	}
 }
+
+// A German company with one managing director names "Managing director"
+// in English (Geschäftsführer is both in German), with two the plural.
+func TestLegalLinesOneDirector(t *testing.T) {
+	reg := notice.Registration{Form: "GmbH", Office: "Hamburg", Register: "Amtsgericht Hamburg", Number: "HRB 123456", Directors: []string{"Anna Schmidt"}}
+	p := notice.Party{Name: "Northwind Supplies GmbH", Country: "DE", Kind: notice.Company, Registration: reg}
+	for _, tc := range []struct {
+		lang, want string
+		two        bool
+	}{
+		{"en", "Registered office: Hamburg · Register: Amtsgericht Hamburg, HRB 123456 · Managing director: Anna Schmidt", false},
+		{"de", "Sitz: Hamburg · Registergericht: Amtsgericht Hamburg, HRB 123456 · Geschäftsführer: Anna Schmidt", false},
+		{"en", "Registered office: Hamburg · Register: Amtsgericht Hamburg, HRB 123456 · Managing directors: Anna Schmidt, Jan Meyer", true},
+	} {
+		q := p
+		if tc.two {
+			q.Registration.Directors = []string{"Anna Schmidt", "Jan Meyer"}
+		}
+		got := q.LegalLines(tc.lang)
+		if len(got) < 2 || got[1] != tc.want {
+			t.Errorf("LegalLines(%q), two directors %v: %q, want second line %q", tc.lang, tc.two, got, tc.want)
+		}
+	}
+}
