@@ -65,7 +65,11 @@ func Policy() (*dunning.Policy, error) {
 		Calendar:  schedule.MonToFri(),
 		Creditor: notice.Party{
 			Name: "Northwind Supplies GmbH", Address: []string{"Hafenstraße 12", "20457 Hamburg", "Germany"},
-			Email: "receivables@northwind.example", TaxID: "DE123456789",
+			Email: "receivables@northwind.example", TaxID: "DE123456789", Kind: notice.Company, Country: "DE",
+			// A German GmbH's business letters, emails included, name its
+			// seat, register court and number and managing directors
+			// (§ 35a GmbHG); the built-in texts print them as its footer.
+			Registration: notice.Registration{Form: "GmbH", Office: "Hamburg", Register: "Amtsgericht Hamburg", Number: "HRB 123456", Directors: []string{"Anna Schmidt"}},
 		},
 		Charges: &dunning.Charges{Interest: &charge.Interest{Rate: decimal.NewFromInt(8), DayCount: charge.Actual365, Basis: charge.OnOpen, Rounding: charge.RoundTotal}},
 	}
