@@ -15,16 +15,22 @@ type words struct {
 // ({{if .Single}}), for a first notice and a follow-up ({{if .First}}: a
 // follow-up names the days of the earlier notices, a first notice claims
 // none), and states a consequence only where the notice's Next says the
-// workflow has that step.
+// workflow has that step: a collection agency, a collector's call or a
+// letter before action on a final notice, and what happens to the
+// customer's account (Next "suspend", "restrict", "cancel": the shared
+// "account" clause) on a friendly reminder, an overdue notice and a final
+// notice alike, as a subscriber needs to hear it before the service stops.
 
 // commonEN and commonDE are shared by the text and the HTML layouts.
 const commonEN = `{{define "about"}}{{if .Single}}this invoice{{else if .AllEarlier}}these invoices{{else}}some of these invoices{{end}}{{end}}` +
 	`{{define "wrote"}}We wrote to you about {{template "about" .}} on {{.EarlierList}}{{end}}` +
-	`{{define "paytext"}}{{if .Payment.IBAN}}Please transfer the total due to the account below{{if .Payment.Reference}}, quoting the payment reference{{end}}.{{else if .Payment.URL}}Please pay the total due online{{if .Payment.Reference}}, quoting the payment reference{{end}}.{{end}}{{end}}`
+	`{{define "paytext"}}{{if .Payment.IBAN}}Please transfer the total due to the account below{{if .Payment.Reference}}, quoting the payment reference{{end}}.{{else if .Payment.URL}}Please pay the total due online{{if .Payment.Reference}}, quoting the payment reference{{end}}.{{end}}{{end}}` +
+	`{{define "account"}}{{if eq .Next "suspend"}}we will suspend your access to our service{{else if eq .Next "restrict"}}we will restrict your account, though your current service will continue{{else if eq .Next "cancel"}}we will cancel your subscription, and your access to our service will end{{end}}{{end}}`
 
 const commonDE = `{{define "about"}}{{if .Single}}dieser Rechnung{{else if .AllEarlier}}dieser Rechnungen{{else}}einiger dieser Rechnungen{{end}}{{end}}` +
 	`{{define "wrote"}}wir haben Ihnen am {{.EarlierList}} wegen {{template "about" .}} geschrieben{{end}}` +
-	`{{define "paytext"}}{{if .Payment.IBAN}}Bitte überweisen Sie den Gesamtbetrag auf das folgende Konto{{if .Payment.Reference}} und geben Sie dabei den Verwendungszweck an{{end}}.{{else if .Payment.URL}}Bitte zahlen Sie den Gesamtbetrag online{{if .Payment.Reference}} unter Angabe des Verwendungszwecks{{end}}.{{end}}{{end}}`
+	`{{define "paytext"}}{{if .Payment.IBAN}}Bitte überweisen Sie den Gesamtbetrag auf das folgende Konto{{if .Payment.Reference}} und geben Sie dabei den Verwendungszweck an{{end}}.{{else if .Payment.URL}}Bitte zahlen Sie den Gesamtbetrag online{{if .Payment.Reference}} unter Angabe des Verwendungszwecks{{end}}.{{end}}{{end}}` +
+	`{{define "account"}}{{if eq .Next "suspend"}}sperren wir Ihren Zugang zu unserem Dienst{{else if eq .Next "restrict"}}schränken wir Ihr Kundenkonto ein; Ihr laufender Dienst bleibt bestehen{{else if eq .Next "cancel"}}kündigen wir Ihr Abonnement; damit endet Ihr Zugang zu unserem Dienst{{end}}{{end}}`
 
 // smsEN and smsDE are the parts every text message shares: the invoices,
 // the charges apart from the principal, a pointer to the full notice
@@ -165,15 +171,17 @@ var builtinEN = map[Stage]words{
 		opening: `This is a friendly reminder that {{if .Single}}the following invoice {{if .MaxDaysOverdue}}is now due{{else}}falls due soon{{end}}{{else}}the following invoices {{if .MaxDaysOverdue}}are now due{{else}}fall due soon{{end}}{{end}}.` +
 			`{{if not .First}} We last wrote to you about {{template "about" .}} on {{.LastEarlier}}.{{end}}` +
 			` If you have already paid, thank you, and please disregard this message: our letters may have crossed.`,
-		closing: `If anything on {{if .Single}}this invoice{{else}}these invoices{{end}} is unclear or you believe an amount is wrong, just reply to this message and we will sort it out.`,
-		sms:     `{{.Creditor.Name}}: friendly reminder. {{template "inv" .}} {{.Principal}} {{if .MaxDaysOverdue}}is now due{{else}}falls due soon{{end}}{{template "charges" .}}{{if .PayBy}}, please pay by {{.PayBy}}{{end}}. Ref {{.Number}}.{{template "tail" .}}`,
+		closing: `If anything on {{if .Single}}this invoice{{else}}these invoices{{end}} is unclear or you believe an amount is wrong, just reply to this message and we will sort it out.` +
+			`{{if or (eq .Next "suspend") (eq .Next "restrict") (eq .Next "cancel")}} If the total due remains unpaid, {{template "account" .}}.{{end}}`,
+		sms: `{{.Creditor.Name}}: friendly reminder. {{template "inv" .}} {{.Principal}} {{if .MaxDaysOverdue}}is now due{{else}}falls due soon{{end}}{{template "charges" .}}{{if .PayBy}}, please pay by {{.PayBy}}{{end}}. Ref {{.Number}}.{{template "tail" .}}`,
 	},
 	OverdueNotice: {
 		subject: `Overdue: {{.Total}} owed to {{.Creditor.Name}}`,
 		opening: `{{if .First}}According to our records {{if .Single}}the following invoice is overdue by {{plural .MaxDaysOverdue "day" "days"}}{{else}}the following invoices are overdue, the oldest by {{plural .MaxDaysOverdue "day" "days"}}{{end}}.` +
 			`{{else}}{{template "wrote" .}}, but according to our records {{if .Single}}the following invoice is still unpaid, now {{plural .MaxDaysOverdue "day" "days"}} overdue{{else}}the following invoices are still unpaid, the oldest now {{plural .MaxDaysOverdue "day" "days"}} overdue{{end}}.{{end}}`,
-		closing: `Please pay the total due by {{.PayBy}}. If you cannot pay in full, contact us before then so we can agree a payment plan; if you dispute {{if .Single}}the invoice{{else}}an invoice{{end}}, tell us why and we will pause the reminders while we look into it.`,
-		sms:     `{{.Creditor.Name}}: {{template "inv" .}} {{.Principal}} overdue ({{plural .MaxDaysOverdue "day" "days"}}){{template "charges" .}}. Please pay by {{.PayBy}}. Ref {{.Number}}.{{template "tail" .}}`,
+		closing: `Please pay the total due by {{.PayBy}}. If you cannot pay in full, contact us before then so we can agree a payment plan; if you dispute {{if .Single}}the invoice{{else}}an invoice{{end}}, tell us why and we will pause the reminders while we look into it.` +
+			`{{if or (eq .Next "suspend") (eq .Next "restrict") (eq .Next "cancel")}} If the total due remains unpaid, {{template "account" .}}.{{end}}`,
+		sms: `{{.Creditor.Name}}: {{template "inv" .}} {{.Principal}} overdue ({{plural .MaxDaysOverdue "day" "days"}}){{template "charges" .}}. Please pay by {{.PayBy}}. Ref {{.Number}}.{{template "tail" .}}`,
 	},
 	FinalNotice: {
 		subject: `Final notice: please pay {{.Total}} by {{.PayBy}}`,
@@ -182,7 +190,8 @@ var builtinEN = map[Stage]words{
 		closing: `Please make sure the total due reaches us by {{.PayBy}}.` +
 			`{{if eq .Next "collection"}} If it does not, we will pass the claim to a collection agency or a lawyer to recover it.` +
 			`{{else if eq .NextStage "letter-before-action"}} If it does not, our next step will be {{if or (eq .Law "uk") (eq .Law "")}}a letter before action announcing court proceedings{{else}}to announce court proceedings{{end}}.` +
-			`{{else if eq .Next "contact"}} If it does not, we will contact you to discuss how the debt will be settled.{{end}}` +
+			`{{else if eq .Next "contact"}} If it does not, we will contact you to discuss how the debt will be settled.` +
+			`{{else if or (eq .Next "suspend") (eq .Next "restrict") (eq .Next "cancel")}} If it does not, {{template "account" .}}.{{end}}` +
 			`{{if .Interest}} Interest continues to accrue until payment.{{end}} If you have paid in the meantime, please let us know.`,
 		sms: `{{.Creditor.Name}}: FINAL NOTICE. {{template "inv" .}} {{.Principal}} overdue{{template "charges" .}}. Please pay by {{.PayBy}}. Ref {{.Number}}.{{template "tail" .}}`,
 	},
@@ -213,15 +222,17 @@ var builtinDE = map[Stage]words{
 		opening: `sicher ist es Ihrer Aufmerksamkeit entgangen: {{if .Single}}Die folgende Rechnung {{if .MaxDaysOverdue}}ist fällig{{else}}wird in Kürze fällig{{end}}{{else}}Die folgenden Rechnungen {{if .MaxDaysOverdue}}sind fällig{{else}}werden in Kürze fällig{{end}}{{end}}.` +
 			`{{if not .First}} Zuletzt haben wir Ihnen am {{.LastEarlier}} wegen {{template "about" .}} geschrieben.{{end}}` +
 			` Sollten Sie bereits gezahlt haben, danken wir Ihnen und bitten Sie, dieses Schreiben als gegenstandslos zu betrachten.`,
-		closing: `Haben Sie Fragen {{if .Single}}zur Rechnung{{else}}zu den Rechnungen{{end}}, antworten Sie uns einfach; wir klären das gern.`,
-		sms:     `{{.Creditor.Name}}: Zahlungserinnerung. {{template "inv" .}} {{.Principal}} {{if .MaxDaysOverdue}}fällig{{else}}bald fällig{{end}}{{template "charges" .}}{{if .PayBy}}, bitte zahlen Sie bis {{.PayBy}}{{end}}. Zeichen {{.Number}}.{{template "tail" .}}`,
+		closing: `Haben Sie Fragen {{if .Single}}zur Rechnung{{else}}zu den Rechnungen{{end}}, antworten Sie uns einfach; wir klären das gern.` +
+			`{{if or (eq .Next "suspend") (eq .Next "restrict") (eq .Next "cancel")}} Bleibt der Gesamtbetrag offen, {{template "account" .}}.{{end}}`,
+		sms: `{{.Creditor.Name}}: Zahlungserinnerung. {{template "inv" .}} {{.Principal}} {{if .MaxDaysOverdue}}fällig{{else}}bald fällig{{end}}{{template "charges" .}}{{if .PayBy}}, bitte zahlen Sie bis {{.PayBy}}{{end}}. Zeichen {{.Number}}.{{template "tail" .}}`,
 	},
 	OverdueNotice: {
 		subject: `Mahnung: {{.Total}} überfällig`,
 		opening: `{{if .First}}nach unseren Unterlagen {{if .Single}}ist die folgende Rechnung seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig{{else}}sind die folgenden Rechnungen überfällig, die älteste seit {{plural .MaxDaysOverdue "Tag" "Tagen"}}{{end}}.` +
 			`{{else}}{{template "wrote" .}}; nach unseren Unterlagen {{if .Single}}ist die folgende Rechnung weiterhin unbezahlt, inzwischen seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig{{else}}sind die folgenden Rechnungen weiterhin unbezahlt, die älteste inzwischen seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig{{end}}.{{end}}`,
-		closing: `Bitte überweisen Sie den Gesamtbetrag bis zum {{.PayBy}}. Können Sie nicht in voller Höhe zahlen, sprechen Sie uns bitte vorher an, damit wir eine Ratenzahlung vereinbaren können. Sind Sie mit {{if .Single}}der Rechnung{{else}}einer Rechnung{{end}} nicht einverstanden, teilen Sie uns bitte den Grund mit; wir setzen die Mahnungen aus, solange wir das prüfen.`,
-		sms:     `{{.Creditor.Name}}: {{template "inv" .}} {{.Principal}} seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig{{template "charges" .}}. Bitte zahlen Sie bis {{.PayBy}}. Zeichen {{.Number}}.{{template "tail" .}}`,
+		closing: `Bitte überweisen Sie den Gesamtbetrag bis zum {{.PayBy}}. Können Sie nicht in voller Höhe zahlen, sprechen Sie uns bitte vorher an, damit wir eine Ratenzahlung vereinbaren können. Sind Sie mit {{if .Single}}der Rechnung{{else}}einer Rechnung{{end}} nicht einverstanden, teilen Sie uns bitte den Grund mit; wir setzen die Mahnungen aus, solange wir das prüfen.` +
+			`{{if or (eq .Next "suspend") (eq .Next "restrict") (eq .Next "cancel")}} Bleibt der Gesamtbetrag offen, {{template "account" .}}.{{end}}`,
+		sms: `{{.Creditor.Name}}: {{template "inv" .}} {{.Principal}} seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig{{template "charges" .}}. Bitte zahlen Sie bis {{.PayBy}}. Zeichen {{.Number}}.{{template "tail" .}}`,
 	},
 	FinalNotice: {
 		subject: `Letzte Mahnung: Bitte zahlen Sie {{.Total}} bis {{.PayBy}}`,
@@ -230,7 +241,8 @@ var builtinDE = map[Stage]words{
 		closing: `Bitte sorgen Sie dafür, dass der Gesamtbetrag bis zum {{.PayBy}} bei uns eingeht.` +
 			`{{if eq .Next "collection"}} Andernfalls übergeben wir die Forderung einem Inkassounternehmen oder einem Rechtsanwalt.` +
 			`{{else if eq .NextStage "letter-before-action"}} Andernfalls kündigen wir Ihnen als nächsten Schritt gerichtliche Schritte an.` +
-			`{{else if eq .Next "contact"}} Andernfalls setzen wir uns mit Ihnen in Verbindung, um zu besprechen, wie die Forderung beglichen wird.{{end}}` +
+			`{{else if eq .Next "contact"}} Andernfalls setzen wir uns mit Ihnen in Verbindung, um zu besprechen, wie die Forderung beglichen wird.` +
+			`{{else if or (eq .Next "suspend") (eq .Next "restrict") (eq .Next "cancel")}} Andernfalls {{template "account" .}}.{{end}}` +
 			`{{if .Interest}} Bis zur Zahlung fallen weiter Zinsen an.{{end}} Haben Sie inzwischen gezahlt, geben Sie uns bitte kurz Bescheid.`,
 		sms: `{{.Creditor.Name}}: LETZTE MAHNUNG. {{template "inv" .}} {{.Principal}} überfällig{{template "charges" .}}. Bitte zahlen Sie bis {{.PayBy}}. Zeichen {{.Number}}.{{template "tail" .}}`,
 	},

@@ -63,7 +63,7 @@ func drawNotice(t *rapid.T) *Notice {
 			n.Contract.Date = day("contract.date")
 		}
 	}
-	n.Next.Kind = rapid.SampledFrom([]NextKind{NextNothing, NextNotice, NextContact, NextCollection}).Draw(t, "next")
+	n.Next.Kind = rapid.SampledFrom([]NextKind{NextNothing, NextNotice, NextContact, NextCollection, NextSuspend, NextRestrict, NextCancel}).Draw(t, "next")
 	if n.Next.Kind == NextNotice {
 		n.Next.Stage = rapid.SampledFrom([]Stage{0, OverdueNotice, FinalNotice, LetterBeforeAction}).Draw(t, "next.stage")
 	}

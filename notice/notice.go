@@ -107,7 +107,43 @@ const (
 	NextContact NextKind = "contact"
 	// NextCollection: the claim goes to a collection agency or a lawyer.
 	NextCollection NextKind = "collection"
+	// NextSuspend: the creditor suspends the debtor's service (switches
+	// it off) until the account is settled or the block lifted.
+	NextSuspend NextKind = "suspend"
+	// NextRestrict: the creditor restricts the debtor's account (no new
+	// orders or no changes to it) while the service itself goes on.
+	NextRestrict NextKind = "restrict"
+	// NextCancel: the creditor cancels the debtor's subscription, which
+	// ends the service.
+	NextCancel NextKind = "cancel"
 )
+
+// nextKinds are the kinds other than NextNothing (read-only).
+var nextKinds = [...]NextKind{NextNotice, NextContact, NextCollection, NextSuspend, NextRestrict, NextCancel}
+
+// Valid reports whether k is one of the kinds (NextNothing included).
+func (k NextKind) Valid() bool { return k == NextNothing || slices.Contains(nextKinds[:], k) }
+
+// UnmarshalText reads a kind's name ("" is NextNothing) and refuses any
+// other word.
+func (k *NextKind) UnmarshalText(b []byte) error {
+	v := NextKind(b)
+	if !v.Valid() {
+		return fmt.Errorf("notice: next kind %q: want notice, contact, collection, suspend, restrict, cancel or empty", string(b))
+	}
+	*k = v
+	return nil
+}
+
+// Valid reports whether the next step is well formed: a known kind, and a
+// Stage only where the kind is NextNotice, there a dunning notice's stage
+// (not StatementOfAccount) or none (the stage unknown).
+func (x Next) Valid() bool {
+	if x.Kind == NextNotice {
+		return x.Stage == 0 || x.Stage.Valid() && x.Stage != StatementOfAccount
+	}
+	return x.Kind.Valid() && x.Stage == 0
+}
 
 // Next is the workflow's next step after a notice, as the customer may be
 // told of it.
@@ -545,6 +581,7 @@ func (n *Notice) validate(text bool) error {
 	miss(n.Law == "" || n.Law.Valid(), "law")
 	miss(n.Date != 0, "date")
 	miss(n.Stage.Valid() && n.Stage != StatementOfAccount, "stage")
+	miss(n.Next.Valid(), "next")
 	// A final notice or a letter before action sets a deadline.
 	if n.Stage == FinalNotice || n.Stage == LetterBeforeAction {
 		miss(n.PayBy != 0 && n.PayBy > n.Date, "pay_by")

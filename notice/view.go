@@ -148,8 +148,9 @@ type View struct {
 	Earlier                  []string
 	EarlierList, LastEarlier string
 	// Next is what the workflow does if the notice goes unanswered: "",
-	// "notice", "contact" or "collection" (see NextKind); NextStage names
-	// the next notice's stage ("letter-before-action").
+	// "notice", "contact", "collection", "suspend", "restrict" or "cancel"
+	// (see NextKind); NextStage names the next notice's stage
+	// ("letter-before-action").
 	Next, NextStage string
 
 	// Law is the notice's jurisdiction ("uk", "de", "eu", "fr", "");
