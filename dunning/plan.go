@@ -1774,12 +1774,22 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			n.Cc = append(n.Cc, notice.Party{Name: k.Name, Email: k.Email})
 		}
 	}
-	// What the workflow does next if this notice goes unanswered: its next
-	// step, past the notice steps it holds back where this notice is the
-	// last one every invoice of it may get (Workflow.MaxNotices), and past
-	// statements of account: a statement demands nothing and sets no day to
-	// pay by, so it is no consequence to announce (notice.Next has no kind
-	// for one), and the step after it is what follows the unanswered notice.
+	// What the workflow does next if this notice goes unanswered: the
+	// first step after this one that the customer meets, past the steps
+	// they do not: the notice steps held back where this notice is the
+	// last one every invoice of it may get (Workflow.MaxNotices),
+	// statements of account (a statement demands nothing and sets no day
+	// to pay by, so it is no consequence to announce), internal
+	// escalations (someone inside the creditor takes the case over) and
+	// payment retries (an attempt to collect, not a consequence: if it
+	// fails, the steps after it follow). A hard decline passes an invoice
+	// over the rest of its workflow's retry steps to the last one
+	// (settleCharge), so on a retry's fallback (the payment-update notice)
+	// the look starts after the last retry, and a step found before a
+	// retry still to come is announced to no one: a hard decline there
+	// would pass over it. Where the step found is no consequence the
+	// customer can be told of (a hold, a write-off, marking the invoice
+	// uncollectible: each ends dunning quietly), Next says nothing.
 	last := wf.MaxNotices > 0 && !slices.ContainsFunc(ds, func(d decision) bool {
 		c := 0
 		if d.prog.Cycle == d.inv.Cycle {
@@ -1787,18 +1797,37 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 		}
 		return c+1 < wf.MaxNotices
 	})
-	for j := si + 1; j < len(wf.Steps); j++ {
-		k := wf.Steps[j].Action
-		if (last && k.IsNotice()) || k == SendStatement {
+	from, retryTo := si+1, -1
+	if wf.Steps[si].Action == Retry {
+		from = max(si, lastRetry(wf)) + 1
+	}
+	for j := from; j < len(wf.Steps); j++ {
+		st := &wf.Steps[j]
+		k := st.Action
+		if k == Retry {
+			retryTo = lastRetry(wf)
+		}
+		if (last && k.IsNotice()) || k == SendStatement || k == EscalateInternal || k == Retry {
 			continue
+		}
+		if j < retryTo {
+			break // a hard decline of a retry before it would pass it over
 		}
 		switch {
 		case k.IsNotice():
 			n.Next = notice.Next{Kind: notice.NextNotice, Stage: wf.stage(j)}
 		case k == Task:
 			n.Next = notice.Next{Kind: notice.NextContact}
-		case k == EscalateExternal:
+		case k == EscalateExternal || k == HandOver:
 			n.Next = notice.Next{Kind: notice.NextCollection}
+		case k == Suspend:
+			if bs, ok := wf.State(st.State); ok && bs.DisableEntitlements {
+				n.Next = notice.Next{Kind: notice.NextSuspend}
+			} else if ok && bs.Blocked() {
+				n.Next = notice.Next{Kind: notice.NextRestrict}
+			}
+		case k == CancelSubscription:
+			n.Next = notice.Next{Kind: notice.NextCancel}
 		}
 		break
 	}
