@@ -44,7 +44,8 @@ func nextNotice(lang string, stage notice.Stage, k notice.NextKind) *notice.Noti
 // TestNextAccountRendered: a friendly reminder, an overdue notice and a
 // final notice whose Next is a suspension, a restriction or a
 // cancellation state it, in English and German, in the text and the HTML,
-// once, and no other kind's sentence; the notice validates.
+// once, and no other kind's sentence; the notice validates, and Check
+// finds no consequence the workflow does not back up.
 func TestNextAccountRendered(t *testing.T) {
 	lead := map[notice.Stage]map[string]string{
 		notice.FriendlyReminder: {"en": "If the total due remains unpaid, ", "de": "Bleibt der Gesamtbetrag offen, "},
@@ -73,6 +74,11 @@ func TestNextAccountRendered(t *testing.T) {
 				}
 				if err := n.Validate(); err != nil {
 					t.Errorf("%s %s %s: %v", k, stage, lang, err)
+				}
+				for _, f := range notice.Check(n, "") {
+					if f.Item == notice.ItemConsequence {
+						t.Errorf("%s %s %s: %s", k, stage, lang, f)
+					}
 				}
 			}
 		}
