@@ -18,8 +18,9 @@ type words struct {
 // workflow has that step: a collection agency, a collector's call or a
 // letter before action on a final notice, and what happens to the
 // customer's account (Next "suspend", "restrict", "cancel": the shared
-// "account" clause) on a friendly reminder, an overdue notice and a final
-// notice alike, as a subscriber needs to hear it before the service stops.
+// "account" clause) on a friendly reminder, an overdue notice, a
+// payment-update notice and a final notice alike, as a subscriber needs
+// to hear it before the service stops.
 
 // commonEN and commonDE are shared by the text and the HTML layouts.
 const commonEN = `{{define "about"}}{{if .Single}}this invoice{{else if .AllEarlier}}these invoices{{else}}some of these invoices{{end}}{{end}}` +

@@ -41,8 +41,8 @@ func nextNotice(lang string, stage notice.Stage, k notice.NextKind) *notice.Noti
 	return n
 }
 
-// TestNextAccountRendered: a friendly reminder, an overdue notice and a
-// final notice whose Next is a suspension, a restriction or a
+// TestNextAccountRendered: a friendly reminder, an overdue notice, a
+// payment-update notice and a final notice whose Next is a suspension, a restriction or a
 // cancellation state it, in English and German, in the text and the HTML,
 // once, and no other kind's sentence; the notice validates, and Check
 // finds no consequence the workflow does not back up.
@@ -50,6 +50,8 @@ func TestNextAccountRendered(t *testing.T) {
 	lead := map[notice.Stage]map[string]string{
 		notice.FriendlyReminder: {"en": "If the total due remains unpaid, ", "de": "Bleibt der Gesamtbetrag offen, "},
 		notice.OverdueNotice:    {"en": "If the total due remains unpaid, ", "de": "Bleibt der Gesamtbetrag offen, "},
+		// After the update request, before "If you have paid".
+		notice.PaymentUpdate: {"en": "in one of the ways shown. If the total due remains unpaid, ", "de": "auf einem der genannten Wege. Bleibt der Gesamtbetrag offen, "},
 		// After the deadline sentence, the sample's pay-by day 21 April 2026.
 		notice.FinalNotice: {"en": "reaches us by 21 April 2026. If it does not, ", "de": "bis zum 21. April 2026 bei uns eingeht. Andernfalls "},
 	}
@@ -104,8 +106,8 @@ func TestNextAccountFinalFullClosing(t *testing.T) {
 
 // TestNextAccountNotWhereOtherNext: without an account consequence in
 // Next (none, another notice, a collector's call, a collection agency)
-// no stage states one; a letter before action, a payment-update notice
-// and a text message never do.
+// no stage states one; a letter before action and a text message never
+// do.
 func TestNextAccountNotWhereOtherNext(t *testing.T) {
 	b := notice.Builtin()
 	says := func(s, lang string) notice.NextKind {
@@ -130,7 +132,7 @@ func TestNextAccountNotWhereOtherNext(t *testing.T) {
 			}
 		}
 		for k := range accountSentences {
-			for _, stage := range []notice.Stage{notice.LetterBeforeAction, notice.PaymentUpdate} {
+			for _, stage := range []notice.Stage{notice.LetterBeforeAction} {
 				n := nextNotice(lang, stage, k)
 				if err := b.Render(n); err != nil {
 					t.Fatal(err)
