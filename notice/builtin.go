@@ -20,7 +20,8 @@ type words struct {
 // customer's account (Next "suspend", "restrict", "cancel": the shared
 // "account" clause) on a friendly reminder, an overdue notice, a
 // payment-update notice and a final notice alike, as a subscriber needs
-// to hear it before the service stops.
+// to hear it before the service stops (a text message in one short
+// sentence, "smsaccount").
 
 // commonEN and commonDE are shared by the text and the HTML layouts.
 const commonEN = `{{define "about"}}{{if .Single}}this invoice{{else if .AllEarlier}}these invoices{{else}}some of these invoices{{end}}{{end}}` +
@@ -36,11 +37,13 @@ const commonDE = `{{define "about"}}{{if .Single}}dieser Rechnung{{else if .AllE
 // smsEN and smsDE are the parts every text message shares: the invoices,
 // the charges apart from the principal, a pointer to the full notice
 // (never a claim that a letter went out) and a contact.
-const smsEN = `{{define "inv"}}{{if .Single}}Invoice{{else}}Invoices{{end}} {{.Invoices}}:{{end}}` +
+const smsEN = `{{define "smsaccount"}}{{if eq .Next "suspend"}} If unpaid, we will suspend your service.{{else if eq .Next "restrict"}} If unpaid, we will restrict your account.{{else if eq .Next "cancel"}} If unpaid, we will cancel your subscription.{{end}}{{end}}` +
+	`{{define "inv"}}{{if .Single}}Invoice{{else}}Invoices{{end}} {{.Invoices}}:{{end}}` +
 	`{{define "charges"}}{{with .Charges}}, plus {{.}} fees and interest{{end}}{{with .UnappliedTotal}}, less {{.}} received and not yet allocated{{end}}{{if or .Charges .UnappliedTotal}}, total {{$.Total}}{{end}}{{end}}` +
 	`{{define "tail"}}{{with .Payment.URL}} Pay: {{.}}{{end}}{{if .Link}} Full notice: {{.Link}}{{else}} Full notice on request{{end}}{{with .Contact}}: {{.}}{{end}}.{{end}}`
 
-const smsDE = `{{define "inv"}}{{if .Single}}Rechnung{{else}}Rechnungen{{end}} {{.Invoices}}:{{end}}` +
+const smsDE = `{{define "smsaccount"}}{{if eq .Next "suspend"}} Bleibt der Betrag offen, sperren wir Ihren Zugang.{{else if eq .Next "restrict"}} Bleibt der Betrag offen, schränken wir Ihr Kundenkonto ein.{{else if eq .Next "cancel"}} Bleibt der Betrag offen, kündigen wir Ihr Abonnement.{{end}}{{end}}` +
+	`{{define "inv"}}{{if .Single}}Rechnung{{else}}Rechnungen{{end}} {{.Invoices}}:{{end}}` +
 	`{{define "charges"}}{{with .Charges}}, zzgl. {{.}} Gebühren und Zinsen{{end}}{{with .UnappliedTotal}}, abzgl. {{.}} erhalten und noch nicht zugeordnet{{end}}{{if or .Charges .UnappliedTotal}}, gesamt {{$.Total}}{{end}}{{end}}` +
 	`{{define "tail"}}{{with .Payment.URL}} Zahlen: {{.}}{{end}}{{if .Link}} Vollständige Mahnung: {{.Link}}{{else}} Vollständige Mahnung auf Anfrage{{end}}{{with .Contact}}: {{.}}{{end}}.{{end}}`
 
@@ -174,7 +177,7 @@ var builtinEN = map[Stage]words{
 			` If you have already paid, thank you, and please disregard this message: our letters may have crossed.`,
 		closing: `If anything on {{if .Single}}this invoice{{else}}these invoices{{end}} is unclear or you believe an amount is wrong, just reply to this message and we will sort it out.` +
 			`{{if or (eq .Next "suspend") (eq .Next "restrict") (eq .Next "cancel")}} If the total due remains unpaid, {{template "account" .}}.{{end}}`,
-		sms: `{{.Creditor.Name}}: friendly reminder. {{template "inv" .}} {{.Principal}} {{if .MaxDaysOverdue}}is now due{{else}}falls due soon{{end}}{{template "charges" .}}{{if .PayBy}}, please pay by {{.PayBy}}{{end}}. Ref {{.Number}}.{{template "tail" .}}`,
+		sms: `{{.Creditor.Name}}: friendly reminder. {{template "inv" .}} {{.Principal}} {{if .MaxDaysOverdue}}is now due{{else}}falls due soon{{end}}{{template "charges" .}}{{if .PayBy}}, please pay by {{.PayBy}}{{end}}.{{template "smsaccount" .}} Ref {{.Number}}.{{template "tail" .}}`,
 	},
 	OverdueNotice: {
 		subject: `Overdue: {{.Total}} owed to {{.Creditor.Name}}`,
@@ -182,7 +185,7 @@ var builtinEN = map[Stage]words{
 			`{{else}}{{template "wrote" .}}, but according to our records {{if .Single}}the following invoice is still unpaid, now {{plural .MaxDaysOverdue "day" "days"}} overdue{{else}}the following invoices are still unpaid, the oldest now {{plural .MaxDaysOverdue "day" "days"}} overdue{{end}}.{{end}}`,
 		closing: `Please pay the total due by {{.PayBy}}. If you cannot pay in full, contact us before then so we can agree a payment plan; if you dispute {{if .Single}}the invoice{{else}}an invoice{{end}}, tell us why and we will pause the reminders while we look into it.` +
 			`{{if or (eq .Next "suspend") (eq .Next "restrict") (eq .Next "cancel")}} If the total due remains unpaid, {{template "account" .}}.{{end}}`,
-		sms: `{{.Creditor.Name}}: {{template "inv" .}} {{.Principal}} overdue ({{plural .MaxDaysOverdue "day" "days"}}){{template "charges" .}}. Please pay by {{.PayBy}}. Ref {{.Number}}.{{template "tail" .}}`,
+		sms: `{{.Creditor.Name}}: {{template "inv" .}} {{.Principal}} overdue ({{plural .MaxDaysOverdue "day" "days"}}){{template "charges" .}}. Please pay by {{.PayBy}}.{{template "smsaccount" .}} Ref {{.Number}}.{{template "tail" .}}`,
 	},
 	FinalNotice: {
 		subject: `Final notice: please pay {{.Total}} by {{.PayBy}}`,
@@ -194,7 +197,7 @@ var builtinEN = map[Stage]words{
 			`{{else if eq .Next "contact"}} If it does not, we will contact you to discuss how the debt will be settled.` +
 			`{{else if or (eq .Next "suspend") (eq .Next "restrict") (eq .Next "cancel")}} If it does not, {{template "account" .}}.{{end}}` +
 			`{{if .Interest}} Interest continues to accrue until payment.{{end}} If you have paid in the meantime, please let us know.`,
-		sms: `{{.Creditor.Name}}: FINAL NOTICE. {{template "inv" .}} {{.Principal}} overdue{{template "charges" .}}. Please pay by {{.PayBy}}. Ref {{.Number}}.{{template "tail" .}}`,
+		sms: `{{.Creditor.Name}}: FINAL NOTICE. {{template "inv" .}} {{.Principal}} overdue{{template "charges" .}}. Please pay by {{.PayBy}}.{{template "smsaccount" .}} Ref {{.Number}}.{{template "tail" .}}`,
 	},
 	LetterBeforeAction: {
 		subject: `{{if or (eq .Law "uk") (eq .Law "")}}Letter before action{{else}}Notice of court proceedings{{end}}: {{.Total}} owed to {{.Creditor.Name}}`,
@@ -225,7 +228,7 @@ var builtinDE = map[Stage]words{
 			` Sollten Sie bereits gezahlt haben, danken wir Ihnen und bitten Sie, dieses Schreiben als gegenstandslos zu betrachten.`,
 		closing: `Haben Sie Fragen {{if .Single}}zur Rechnung{{else}}zu den Rechnungen{{end}}, antworten Sie uns einfach; wir klären das gern.` +
 			`{{if or (eq .Next "suspend") (eq .Next "restrict") (eq .Next "cancel")}} Bleibt der Gesamtbetrag offen, {{template "account" .}}.{{end}}`,
-		sms: `{{.Creditor.Name}}: Zahlungserinnerung. {{template "inv" .}} {{.Principal}} {{if .MaxDaysOverdue}}fällig{{else}}bald fällig{{end}}{{template "charges" .}}{{if .PayBy}}, bitte zahlen Sie bis {{.PayBy}}{{end}}. Zeichen {{.Number}}.{{template "tail" .}}`,
+		sms: `{{.Creditor.Name}}: Zahlungserinnerung. {{template "inv" .}} {{.Principal}} {{if .MaxDaysOverdue}}fällig{{else}}bald fällig{{end}}{{template "charges" .}}{{if .PayBy}}, bitte zahlen Sie bis {{.PayBy}}{{end}}.{{template "smsaccount" .}} Zeichen {{.Number}}.{{template "tail" .}}`,
 	},
 	OverdueNotice: {
 		subject: `Mahnung: {{.Total}} überfällig`,
@@ -233,7 +236,7 @@ var builtinDE = map[Stage]words{
 			`{{else}}{{template "wrote" .}}; nach unseren Unterlagen {{if .Single}}ist die folgende Rechnung weiterhin unbezahlt, inzwischen seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig{{else}}sind die folgenden Rechnungen weiterhin unbezahlt, die älteste inzwischen seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig{{end}}.{{end}}`,
 		closing: `Bitte überweisen Sie den Gesamtbetrag bis zum {{.PayBy}}. Können Sie nicht in voller Höhe zahlen, sprechen Sie uns bitte vorher an, damit wir eine Ratenzahlung vereinbaren können. Sind Sie mit {{if .Single}}der Rechnung{{else}}einer Rechnung{{end}} nicht einverstanden, teilen Sie uns bitte den Grund mit; wir setzen die Mahnungen aus, solange wir das prüfen.` +
 			`{{if or (eq .Next "suspend") (eq .Next "restrict") (eq .Next "cancel")}} Bleibt der Gesamtbetrag offen, {{template "account" .}}.{{end}}`,
-		sms: `{{.Creditor.Name}}: {{template "inv" .}} {{.Principal}} seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig{{template "charges" .}}. Bitte zahlen Sie bis {{.PayBy}}. Zeichen {{.Number}}.{{template "tail" .}}`,
+		sms: `{{.Creditor.Name}}: {{template "inv" .}} {{.Principal}} seit {{plural .MaxDaysOverdue "Tag" "Tagen"}} überfällig{{template "charges" .}}. Bitte zahlen Sie bis {{.PayBy}}.{{template "smsaccount" .}} Zeichen {{.Number}}.{{template "tail" .}}`,
 	},
 	FinalNotice: {
 		subject: `Letzte Mahnung: Bitte zahlen Sie {{.Total}} bis {{.PayBy}}`,
@@ -245,7 +248,7 @@ var builtinDE = map[Stage]words{
 			`{{else if eq .Next "contact"}} Andernfalls setzen wir uns mit Ihnen in Verbindung, um zu besprechen, wie die Forderung beglichen wird.` +
 			`{{else if or (eq .Next "suspend") (eq .Next "restrict") (eq .Next "cancel")}} Andernfalls {{template "account" .}}.{{end}}` +
 			`{{if .Interest}} Bis zur Zahlung fallen weiter Zinsen an.{{end}} Haben Sie inzwischen gezahlt, geben Sie uns bitte kurz Bescheid.`,
-		sms: `{{.Creditor.Name}}: LETZTE MAHNUNG. {{template "inv" .}} {{.Principal}} überfällig{{template "charges" .}}. Bitte zahlen Sie bis {{.PayBy}}. Zeichen {{.Number}}.{{template "tail" .}}`,
+		sms: `{{.Creditor.Name}}: LETZTE MAHNUNG. {{template "inv" .}} {{.Principal}} überfällig{{template "charges" .}}. Bitte zahlen Sie bis {{.PayBy}}.{{template "smsaccount" .}} Zeichen {{.Number}}.{{template "tail" .}}`,
 	},
 	LetterBeforeAction: {
 		subject: `Ankündigung gerichtlicher Schritte: {{.Total}}`,

@@ -106,8 +106,9 @@ func TestNextAccountFinalFullClosing(t *testing.T) {
 
 // TestNextAccountNotWhereOtherNext: without an account consequence in
 // Next (none, another notice, a collector's call, a collection agency)
-// no stage states one; a letter before action and a text message never
-// do.
+// no stage states one; a letter before action never does, and a text
+// message never the letter's sentence (its own short one:
+// TestNextAccountSMS).
 func TestNextAccountNotWhereOtherNext(t *testing.T) {
 	b := notice.Builtin()
 	says := func(s, lang string) notice.NextKind {
@@ -192,5 +193,38 @@ func TestNextKindValidation(t *testing.T) {
 	err := json.Unmarshal([]byte(`{"kind":"suspended"}`), &got)
 	if err == nil || !strings.Contains(err.Error(), `"suspended"`) {
 		t.Errorf("unmarshal an unknown kind: %v, want an error naming it", err)
+	}
+}
+
+// TestNextAccountSMS: a text message of a friendly reminder, an overdue
+// notice, a final notice and a payment-update notice states the account
+// consequence in one short sentence after the day to pay by, in English
+// and German; with another Next, none.
+func TestNextAccountSMS(t *testing.T) {
+	short := map[notice.NextKind]map[string]string{
+		notice.NextSuspend:  {"en": " If unpaid, we will suspend your service. Ref ", "de": " Bleibt der Betrag offen, sperren wir Ihren Zugang. Zeichen "},
+		notice.NextRestrict: {"en": " If unpaid, we will restrict your account. Ref ", "de": " Bleibt der Betrag offen, schränken wir Ihr Kundenkonto ein. Zeichen "},
+		notice.NextCancel:   {"en": " If unpaid, we will cancel your subscription. Ref ", "de": " Bleibt der Betrag offen, kündigen wir Ihr Abonnement. Zeichen "},
+	}
+	b := notice.Builtin()
+	for _, lang := range []string{"en", "de"} {
+		for _, stage := range []notice.Stage{notice.FriendlyReminder, notice.OverdueNotice, notice.FinalNotice, notice.PaymentUpdate} {
+			for _, k := range []notice.NextKind{notice.NextNothing, notice.NextContact, notice.NextSuspend, notice.NextRestrict, notice.NextCancel} {
+				n := nextNotice(lang, stage, k)
+				n.Channel, n.Debtor.Phone = notice.SMS, "+44 7700 900123"
+				if err := b.Render(n); err != nil {
+					t.Fatal(err)
+				}
+				for other, o := range short {
+					want := 0
+					if other == k {
+						want = 1
+					}
+					if c := strings.Count(n.Text, o[lang]); c != want {
+						t.Errorf("%s %s next %q: %q %d times, want %d:\n%s", lang, stage, k, o[lang], c, want, n.Text)
+					}
+				}
+			}
+		}
 	}
 }
