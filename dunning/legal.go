@@ -77,7 +77,7 @@ func settleCharges(n *notice.Notice, a *Action, feeInvoiceCompensated bool) {
 	for i := range n.Fees {
 		c := &n.Fees[i]
 		if c.Label == "compensation" && c.Statutory.IsPositive() {
-			c.Covered = n.FeesOn(c.Invoice)
+			c.Covered = n.FeesOnPart(c.Invoice, c.Instalment)
 			c.Amount = decimal.Max(decimal.Zero, c.Statutory.Sub(c.Covered))
 		}
 		if c.Label == "fee" || c.Label == "compensation" {

@@ -167,10 +167,10 @@ func (a *Action) Record(out Outcome, at time.Time) Record {
 				if c.Label != "compensation" {
 					continue
 				}
-				// The first line of its invoice not booked one yet (the
+				// The line of its invoice and part not booked one yet (the
 				// lines are in InvoiceIDs' order).
 				for j := range n.Lines {
-					if n.Lines[j].Number == c.Invoice && r.FeesByInvoice[j].IsZero() {
+					if n.Lines[j].Number == c.Invoice && n.Lines[j].Instalment == c.Instalment && r.FeesByInvoice[j].IsZero() {
 						r.FeesByInvoice[j] = c.Amount
 						rest = rest.Sub(c.Amount)
 						break
@@ -1881,7 +1881,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 			numbers = append(numbers, inv.Number)
 		}
 		if prog.Fees.Sign() > 0 {
-			n.Fees = append(n.Fees, notice.Charge{Label: "fees-earlier", Invoice: inv.Number, Amount: prog.Fees})
+			n.Fees = append(n.Fees, notice.Charge{Label: "fees-earlier", Invoice: inv.Number, Instalment: ln.Instalment, Amount: prog.Fees})
 		}
 		ch := pl.charges(inv)
 		if ch == nil || ch.Interest == nil {
@@ -1909,7 +1909,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 					dc = charge.Actual365
 				}
 				for _, p := range acc.Periods {
-					l := notice.Charge{Label: "interest", Invoice: inv.Number, Principal: p.Principal, Rate: p.RatePercent,
+					l := notice.Charge{Label: "interest", Invoice: inv.Number, Instalment: ln.Instalment, Principal: p.Principal, Rate: p.RatePercent,
 						From: p.From, To: p.To, Days: p.Days, DayCount: string(dc), Rounding: string(ch.Interest.Rounding),
 						Basis: ch.Interest.Regime.InterestBasis()}
 					amt, ok := l.Expected(places)
@@ -1930,7 +1930,7 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 				pl.chargeNote(a, inv, "compensation omitted on invoice "+inv.Number+": "+why)
 			} else if comp.IsPositive() {
 				// settleCharges nets it against the reminder fees it covers.
-				n.Fees = append(n.Fees, notice.Charge{Label: "compensation", Invoice: inv.Number, Amount: comp.Amount,
+				n.Fees = append(n.Fees, notice.Charge{Label: "compensation", Invoice: inv.Number, Instalment: ln.Instalment, Amount: comp.Amount,
 					Statutory: comp.Amount, Basis: ch.Interest.Regime.CompensationBasis()})
 				a.Fees = addExact(a.Fees, comp.Amount)
 				a.Compensation = true
@@ -1950,16 +1950,16 @@ func (pl *planner) notice(cs *custState, ds []decision, a *Action, step *Step, s
 	// The step fee is booked on the first invoice not only listed; the
 	// notice names it when that is not its first line.
 	bi := max(0, slices.IndexFunc(ds, func(d decision) bool { return !d.listOnly }))
-	feeInv := ""
+	feeInv, feePart := "", 0
 	if bi > 0 {
-		feeInv = ds[bi].inv.Number
+		feeInv, feePart = ds[bi].inv.Number, n.Lines[bi].Instalment
 	}
 	if step.Fee != nil {
 		fee, err := step.Fee.Compute(cur, opens)
 		if err != nil {
 			a.Problem = "fee of step " + step.Name + ": " + err.Error()
 		} else if fee.IsPositive() {
-			n.Fees = append(n.Fees, notice.Charge{Label: "fee", Invoice: feeInv, Amount: fee.Amount})
+			n.Fees = append(n.Fees, notice.Charge{Label: "fee", Invoice: feeInv, Instalment: feePart, Amount: fee.Amount})
 			a.Fees = addExact(a.Fees, fee.Amount)
 		}
 	}

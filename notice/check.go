@@ -331,13 +331,27 @@ func lawCountry(j Jurisdiction) string {
 // lines labelled "fee" or "fees-earlier" naming it, and those naming no
 // invoice when it is the notice's first (a step fee is booked on the first
 // invoice). A compensation line on the invoice covers them (Charge.Covered).
-func (n *Notice) FeesOn(inv string) decimal.Decimal {
+func (n *Notice) FeesOn(inv string) decimal.Decimal { return n.feesOn(inv, -1) }
+
+// FeesOnPart is FeesOn for one part of an invoice payable in parts (part,
+// as Line.Instalment and Charge.Instalment count it; 0 the invoice as a
+// whole): the fee lines naming that part, and those naming no invoice when
+// that part is the notice's first line. A compensation line on the part
+// covers them.
+func (n *Notice) FeesOnPart(inv string, part int) decimal.Decimal { return n.feesOn(inv, part) }
+
+// feesOn is FeesOn (part -1: every part) and FeesOnPart.
+func (n *Notice) feesOn(inv string, part int) decimal.Decimal {
 	s := decimal.Zero
 	for _, c := range n.Fees {
 		if c.Label != "fee" && c.Label != "fees-earlier" {
 			continue
 		}
-		if c.Invoice == inv || (c.Invoice == "" && len(n.Lines) > 0 && n.Lines[0].Number == inv) {
+		num, k := c.Invoice, c.Instalment
+		if num == "" && len(n.Lines) > 0 {
+			num, k = n.Lines[0].Number, n.Lines[0].Instalment
+		}
+		if num == inv && (part < 0 || k == part) {
 			s = s.Add(c.Amount)
 		}
 	}
@@ -436,15 +450,22 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 			fail("contractual interest is labelled as statutory interest")
 		}
 	case ItemCompensation:
-		seen := map[string]bool{}
+		// Once per invoice, or per part of one payable in parts: the law
+		// grants it on each part paid late (§ 288 Abs. 5 S. 2 BGB,
+		// Directive 2011/7/EU Art. 5).
+		type part struct {
+			inv string
+			k   int
+		}
+		seen := map[part]bool{}
 		for _, c := range n.Fees {
 			if c.Label != "compensation" {
 				continue
 			}
-			if seen[c.Invoice] {
-				fail("a second compensation on invoice %s", c.Invoice)
+			if seen[part{c.Invoice, c.Instalment}] {
+				fail("a second compensation on invoice %s%s", c.Invoice, partText(c.Instalment))
 			}
-			seen[c.Invoice] = true
+			seen[part{c.Invoice, c.Instalment}] = true
 			max, ok := n.compensationDue(j, c)
 			if !ok {
 				fail("the law grants no fixed compensation in %s", n.Currency)
@@ -475,7 +496,7 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 			if !ok {
 				continue // ItemCompensation reports it
 			}
-			fees := n.FeesOn(c.Invoice)
+			fees := n.FeesOnPart(c.Invoice, c.Instalment)
 			if allowed := decimal.Max(decimal.Zero, max.Sub(fees)); c.Amount.GreaterThan(allowed) {
 				fail("invoice %s: reminder fees %s beside compensation %s; the fixed sum covers them, at most %s may be added", c.Invoice, money(fees), money(c.Amount), money(allowed))
 			}
@@ -604,14 +625,22 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 	return bad
 }
 
+// partText names part k of an invoice in a finding ("" for the whole).
+func partText(k int) string {
+	if k == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (instalment %d)", k)
+}
+
 // compensationDue is the fixed compensation the law of j grants on the
 // invoice of compensation line c (from that invoice's open balance), or the
 // statutory sum the app converted for an invoice in another currency.
 func (n *Notice) compensationDue(j Jurisdiction, c Charge) (decimal.Decimal, bool) {
-	open := decimal.Zero
+	open, exact := decimal.Zero, false
 	for _, ln := range n.Lines {
-		if ln.Number == c.Invoice {
-			open = ln.Open
+		if ln.Number == c.Invoice && (!exact || ln.Instalment == c.Instalment) {
+			open, exact = ln.Open, ln.Instalment == c.Instalment
 		}
 	}
 	max, ok := StatutoryCompensation(j, n.Currency, open)

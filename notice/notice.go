@@ -204,12 +204,18 @@ type Line struct {
 // rate; a change of either starts a new line. Validate recomputes it.
 type Charge struct {
 	// Label: "fee", "fees-earlier", "compensation", "interest", or free text.
-	Label   string          `json:"label"`
-	Invoice string          `json:"invoice,omitempty"` // invoice number, "" = the whole notice
-	Amount  decimal.Decimal `json:"amount"`
-	Rate    decimal.Decimal `json:"rate,omitzero"` // annual %, for interest
-	From    date.Date       `json:"from,omitzero"` // interest period, both days counted
-	To      date.Date       `json:"to,omitzero"`
+	Label   string `json:"label"`
+	Invoice string `json:"invoice,omitempty"` // invoice number, "" = the whole notice
+	// Instalment is the part of the invoice the charge is on (the
+	// Line.Instalment of its line), 0 the invoice as a whole: an invoice
+	// payable in parts owes interest and, under the late-payment laws,
+	// the fixed compensation on each part paid late (Directive 2011/7/EU
+	// Art. 5, § 288 Abs. 5 S. 2 BGB).
+	Instalment int             `json:"instalment,omitempty"`
+	Amount     decimal.Decimal `json:"amount"`
+	Rate       decimal.Decimal `json:"rate,omitzero"` // annual %, for interest
+	From       date.Date       `json:"from,omitzero"` // interest period, both days counted
+	To         date.Date       `json:"to,omitzero"`
 	// Principal is the amount interest runs on during the period.
 	Principal decimal.Decimal `json:"principal,omitzero"`
 	// Days counted in the period (30/360 days under "30/360").
@@ -230,6 +236,25 @@ type Charge struct {
 	// C-287/17, § 288 Abs. 5 S. 3 BGB). Zero Statutory: nothing netted.
 	Statutory decimal.Decimal `json:"statutory,omitzero"`
 	Covered   decimal.Decimal `json:"covered,omitzero"`
+}
+
+// partOnLine reports whether charge c's Instalment is 0 (the invoice as a
+// whole) or a part a line of the notice is: the invoice c names, or the
+// first line's for a charge naming none.
+func (n *Notice) partOnLine(c *Charge) bool {
+	if c.Instalment == 0 {
+		return true
+	}
+	num := c.Invoice
+	if num == "" && len(n.Lines) > 0 {
+		num = n.Lines[0].Number
+	}
+	for i := range n.Lines {
+		if n.Lines[i].Number == num && n.Lines[i].Instalment == c.Instalment {
+			return true
+		}
+	}
+	return false
 }
 
 // yearDays is the denominator of a day-count convention, 0 if unknown.
@@ -630,10 +655,12 @@ func (n *Notice) validate(text bool) error {
 				bad = append(bad, at("fees", i, f))
 			}
 		}
+		missAt(n.partOnLine(c), "fees", i, "instalment")
 	}
 	for i := range n.Interest {
 		c := &n.Interest[i]
 		missAt(c.Amount.Sign() >= 0 && fits(c.Amount, n.MinorUnits), "interest", i, "amount")
+		missAt(n.partOnLine(c), "interest", i, "instalment")
 		for _, f := range n.checkRate(c) {
 			bad = append(bad, at("interest", i, f))
 		}

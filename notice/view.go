@@ -100,7 +100,9 @@ type UnappliedView struct {
 
 // ChargeView is a fee or interest amount formatted for a language. For an
 // interest line, Principal, Days and Year show how Amount follows:
-// Principal x Rate x Days/Year.
+// Principal x Rate x Days/Year. Invoice is the invoice number, with the
+// part for a charge on one part of an invoice payable in parts
+// ("INV-7, instalment 2 of 3").
 //
 // Basis is the legal basis of a statutory charge ("" for a contractual
 // one); Netting, on a compensation line that covers reminder fees, says so
@@ -322,7 +324,18 @@ func NewView(n *Notice) *View {
 				netting = m(c.Statutory) + " less reminder fees of " + m(c.Covered) + " it covers"
 			}
 		}
-		return ChargeView{Label: chargeLabel(lang, c.Label, c.Basis != "", n.Law), Invoice: c.Invoice, Amount: m(c.Amount), Rate: r, From: dt(c.From), To: dt(c.To),
+		inv := c.Invoice
+		if c.Instalment > 0 {
+			// The part it is on, as its line names it: an invoice paid in
+			// parts may have a line and a charge per part on one notice.
+			for i := range n.Lines {
+				if ln := &n.Lines[i]; ln.Number == c.Invoice && ln.Instalment == c.Instalment {
+					inv += ", " + instalmentWords(lang, ln.Instalment, ln.Instalments)
+					break
+				}
+			}
+		}
+		return ChargeView{Label: chargeLabel(lang, c.Label, c.Basis != "", n.Law), Invoice: inv, Amount: m(c.Amount), Rate: r, From: dt(c.From), To: dt(c.To),
 			Principal: p, DayCount: dc, Days: c.Days, Year: int(yearDays(c.DayCount)), Basis: c.Basis, Netting: netting}
 	}
 	if len(n.Fees) > 0 {
