@@ -36,9 +36,27 @@ import (
 // That ID is what the History's Progress, the action keys
 // ("inv/<customer>/ID%23k/<workflow>/<step>/c<cycle>"), Action.InvoiceIDs,
 // the ledger's records and Explain use, so each instalment moves through its
-// workflow on its own and a key never covers two instalments of one step.
-// Renumbering the schedule (inserting an instalment before others) renames
-// the later parts: change a schedule only by appending, or start a new cycle.
+// workflow on its own. Renumbering the schedule (inserting an instalment
+// before others) renames the later parts: change a schedule only by
+// appending, or start a new cycle.
+//
+// One notice per invoice and day: the customer never gets two notices about
+// one invoice on one day because it is paid in parts. On a day when two or
+// more instalments of an invoice have a notice step due under a per-invoice
+// workflow (a step anchored on the issue date or the agreement falls on one
+// day for all of them; instalments caught up together may stand at one
+// step), those notice steps go on one notice, as a per-customer workflow's
+// notice steps go on the customer's (joinInstalments): the most advanced
+// step among them, one line per instalment with its own due date, amount,
+// open balance and days overdue, interest and compensation per instalment,
+// the step fee once, the invoice named once in the payment reference. Its
+// key is that of a notice over several invoices
+// ("cust/<customer>/<workflow>/<step>/<currency>/<hash>" over the
+// instalments and cycles), Action.Steps the step each instalment reaches,
+// and the record advances each instalment on it. A step of one instalment
+// alone on its day (a step anchored on its own due date) keeps its own
+// notice and key, and non-notice steps (tasks, escalations, retries, holds)
+// stay per instalment.
 
 // Instalment is one dated part of an invoice payable in parts.
 type Instalment struct {
@@ -297,4 +315,50 @@ func screenInstalments(asOf func(*Customer) date.Date, invs []Invoice, custs []C
 		}
 	}
 	return kept, bad
+}
+
+// joinInstalments marks the decisions of the customer's day (due) that go
+// on their invoice's one notice (decision.joint): those of instalments of
+// one invoice under one per-invoice workflow with a notice step among their
+// steps, when two or more of that invoice's instalments have one. A lone
+// instalment's decision is left as it is, so its notices and keys stay
+// what they were.
+func (pl *planner) joinInstalments(due []decision) {
+	if pl.parents == nil {
+		return
+	}
+	type of struct {
+		inv *Invoice
+		wf  *Workflow
+	}
+	var count map[of]int
+	for i := range due {
+		if p := pl.joinable(&due[i]); p != nil {
+			if count == nil {
+				count = map[of]int{}
+			}
+			count[of{p, due[i].wf}]++
+		}
+	}
+	for i := range due {
+		if p := pl.joinable(&due[i]); p != nil && count[of{p, due[i].wf}] > 1 {
+			due[i].joint = p
+		}
+	}
+}
+
+// joinable returns the invoice of a decision of an instalment with a
+// notice step of a per-invoice workflow among its steps, nil for any other
+// decision, a fallback's or a listed one's.
+func (pl *planner) joinable(d *decision) *Invoice {
+	p := pl.parents[d.inv.ID]
+	if p == nil || d.fallback != "" || d.listOnly || d.bad || d.key != "" {
+		return nil
+	}
+	for _, s := range d.steps {
+		if d.wf.way(s) == wayOwn && d.wf.Steps[s].Action.IsNotice() {
+			return p
+		}
+	}
+	return nil
 }

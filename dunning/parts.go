@@ -17,7 +17,10 @@ import (
 // (split), each planned as a decision of its own, so a task caught up
 // beside a notice does not take the notice out of the customer's grouped
 // notice, nor a notice make the task a notice. Several notice steps of one
-// invoice go on one grouped notice, at the last of them, as always.
+// invoice go on one grouped notice, at the last of them, as always. The
+// notice steps of an instalment that shares its invoice's notice of the day
+// (decision.joint, instalments.go) go on that notice the same way, under a
+// per-invoice workflow too (decision.way).
 //
 // The Runner carries out a plan in its order and records each invoice's
 // progress at the most advanced step of it recorded: the actions of an
@@ -49,25 +52,40 @@ func (w *Workflow) way(i int) int {
 	return wayOwn
 }
 
+// way says how Plan carries out step s of the decision: as its workflow
+// does (Workflow.way), except that a notice step of a joint instalment
+// (decision.joint, see joinInstalments) goes on its invoice's one notice
+// of the day, with the invoice's other instalments, as a per-customer
+// workflow's notice step goes on the customer's.
+func (d *decision) way(s int) int {
+	w := d.wf.way(s)
+	if w == wayOwn && d.joint != nil && d.wf.Steps[s].Action.IsNotice() {
+		return wayNotice
+	}
+	return w
+}
+
 // mixed reports whether the decision acts on steps Plan carries out in
 // different ways (a fallback acts on one step).
 func (d *decision) mixed() bool {
 	if d.fallback != "" || len(d.steps) < 2 {
 		return false
 	}
-	w := d.wf.way(d.steps[0])
+	w := d.way(d.steps[0])
 	for _, s := range d.steps[1:] {
-		if d.wf.way(s) != w {
+		if d.way(s) != w {
 			return true
 		}
 	}
 	return false
 }
 
-// split returns due with each mixed decision replaced by its parts, one per
-// way, in the order of their first steps. The first part keeps the steps
-// passed over (skipped); each part's reason names its own last step.
+// split returns due with the instalments that share their invoice's notice
+// marked (joinInstalments) and each mixed decision replaced by its parts,
+// one per way, in the order of their first steps. The first part keeps the
+// steps passed over (skipped); each part's reason names its own last step.
 func (pl *planner) split(due []decision) []decision {
+	pl.joinInstalments(due)
 	if !slices.ContainsFunc(due, func(d decision) bool { return d.mixed() }) {
 		return due
 	}
@@ -82,7 +100,7 @@ func (pl *planner) split(due []decision) []decision {
 		whole := stepReason(d.inv, places, d.open, d.wf.Steps[d.steps[last]].Name, d.wf.Name, d.dates[last])
 		var done [3]bool
 		for _, s := range d.steps {
-			w := d.wf.way(s)
+			w := d.way(s)
 			if done[w] {
 				continue
 			}
@@ -91,7 +109,7 @@ func (pl *planner) split(due []decision) []decision {
 			var datesBuf [8]date.Date
 			steps, dates := stepsBuf[:0], datesBuf[:0]
 			for k, t := range d.steps {
-				if d.wf.way(t) == w {
+				if d.way(t) == w {
 					steps, dates = append(steps, t), append(dates, d.dates[k])
 				}
 			}
@@ -130,16 +148,22 @@ func (pl *planner) cut(d *decision, n int) {
 }
 
 // groupKey is the action a grouped decision goes on: one per workflow,
-// currency and kind (a notice or a statement of account).
+// currency and kind (a notice or a statement of account), and for the
+// notice of a per-invoice workflow's instalments, one per invoice (of).
 type groupKey struct {
 	wf        string
 	cur       Currency
 	statement bool
+	of        *Invoice
 }
 
 // group returns the key of the grouped action a grouped decision goes on.
 func (d *decision) group() groupKey {
-	return groupKey{d.wf.Name, d.inv.Currency, d.statementStep()}
+	k := groupKey{wf: d.wf.Name, cur: d.inv.Currency, statement: d.statementStep()}
+	if !k.statement {
+		k.of = d.joint // nil but for a joint instalment's notice
+	}
+	return k
 }
 
 // inOrder returns due with the steps of split invoices that today's plan

@@ -776,6 +776,9 @@ type decision struct {
 	// listedIn is the bounced per-customer notice that only listed the
 	// invoice (Progress.BouncedListed): its fallback lists it too.
 	listedIn string
+	// joint: the invoice whose instalment the decision is, when its notice
+	// steps go on that invoice's one notice of the day (joinInstalments).
+	joint *Invoice
 }
 
 func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
@@ -911,7 +914,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 		}
 	}
 	for _, d := range listed {
-		k := groupKey{d.wf.Name, d.inv.Currency, false}
+		k := groupKey{wf: d.wf.Name, cur: d.inv.Currency}
 		if g, ok := groups[k]; ok {
 			d.reason = listedReason(d.inv, pl.places(d.inv.Currency), d.open)
 			if ex := pl.explaining(d.inv); ex != nil {

@@ -260,9 +260,11 @@ func (d *decision) statementStep() bool {
 
 // grouped reports whether Plan puts the decision's invoice on one action
 // with the customer's other invoices: at notice steps of a per-customer
-// workflow, or at statement steps (the action takes the last of them).
+// workflow, or at statement steps (the action takes the last of them); or
+// an instalment on one notice with the other instalments of its invoice
+// (decision.way).
 func (d *decision) grouped() bool {
-	return d.wf.way(d.steps[0]) != wayOwn
+	return d.way(d.steps[0]) != wayOwn
 }
 
 // language returns the language of the customer's documents and its
