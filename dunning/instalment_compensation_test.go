@@ -11,9 +11,10 @@ import (
 
 // An invoice paid in two instalments, both late, owes the fixed
 // compensation on each (§ 288 Abs. 5 S. 2 BGB: also where the claim is an
-// instalment; Directive 2011/7/EU Art. 5). One per-customer notice carries
+// instalment; Directive 2011/7/EU Art. 5). One notice carries
 // both instalments of INV-i1 (1,000.00 in two of 500.00, due 17 and 31
-// March; overdue-1 at due+14 with a step fee of 5.00), checked against
+// March; overdue-1 at due+14 with a step fee of 5.00), per customer and
+// per invoice alike (instalments due on one day share one), checked against
 // the German checklist:
 //   - before, Check refused it ("a second compensation on invoice INV-i1")
 //     and it was never sent; and the 5.00 fee, booked on the first
@@ -23,11 +24,19 @@ import (
 //     35.00) and the second claims the whole 40.00: fees 5.00 + 35.00 +
 //     40.00 = 80.00, each instalment booked its own compensation.
 func TestInstalmentsEachOweCompensation(t *testing.T) {
+	// Per invoice too: instalments of one invoice due on one day share a
+	// notice.
+	for _, g := range []dunning.Grouping{dunning.PerCustomer, dunning.PerInvoice} {
+		t.Run(string(g), func(t *testing.T) { instalmentsEachOweCompensation(t, g) })
+	}
+}
+
+func instalmentsEachOweCompensation(t *testing.T, g dunning.Grouping) {
 	pol := dePolicy()
 	pol.CheckNotices = true
 	pol.Creditor.Country = "DE"
 	pol.Creditor.Registration = notice.Registration{Form: "GmbH", Office: "Hamburg", Register: "Amtsgericht Hamburg", Number: "HRB 1", Directors: []string{"Anna Schmidt"}}
-	pol.Workflows[0].Grouping = dunning.PerCustomer
+	pol.Workflows[0].Grouping = g
 	if err := pol.Validate(); err != nil {
 		t.Fatal(err)
 	}
