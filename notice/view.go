@@ -139,7 +139,8 @@ type View struct {
 	Payment        Payment
 	Options        string
 	MaxDaysOverdue int
-	// Single is true on a notice about one invoice (singular wording).
+	// Single is true on a notice about one invoice (singular wording),
+	// lines of several of its instalments included.
 	Single bool
 	// First is true on the first notice about these invoices; Earlier are
 	// the days of earlier notices, oldest first (AllEarlier: every invoice
@@ -270,6 +271,7 @@ func NewView(n *Notice) *View {
 		}
 	}
 	v.Invoices = strings.Join(nums, ", ")
+	v.Single = len(nums) == 1 // its instalments are one invoice
 	v.Payment.Instructions = instructionsFor(n.Payment, l)
 	opts := make([]string, len(n.Payment.Options))
 	for i, o := range n.Payment.Options {
