@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/overduehq/overdue/dunning"
@@ -34,10 +35,14 @@ func run(w io.Writer, now time.Time) error {
 	}
 	pf := Portfolio()
 	st := memory.New()
-	// The app attaches each invoice's PDF (here a stand-in document).
+	// The app attaches each invoice's PDF (here a stand-in document), once
+	// per invoice: the lines of an invoice's instalments share its number.
 	pdfs := send.AttacherFunc(func(_ context.Context, _ string, n *notice.Notice) ([]send.Attachment, error) {
 		var atts []send.Attachment
-		for _, l := range n.Lines {
+		for i, l := range n.Lines {
+			if slices.ContainsFunc(n.Lines[:i], func(e notice.Line) bool { return e.Number == l.Number }) {
+				continue
+			}
 			atts = append(atts, send.Attachment{Name: l.Number + ".pdf", Data: []byte("%PDF-1.4 invoice " + l.Number + "\n%%EOF\n")})
 		}
 		return atts, nil

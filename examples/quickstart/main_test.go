@@ -21,18 +21,21 @@ func TestQuickstart(t *testing.T) {
 		"Acme Maschinenbau AG   -> enterprise by rule enterprise",
 		"Bistro Lumière Ltd     -> high-risk  by rule risky",
 		"Corner Hardware Inc    -> standard   by rule (default)",
-		"== Plan for 2026-11-24 (6 actions, nothing sent yet)",
+		"== Plan for 2026-11-24 (5 actions, nothing sent yet)",
 		"disputed since 2026-11-05",
 		"paid: the open balance is 0",
 		"--- email to ap@acme.example",
 		"Subject: Letzte Mahnung",
 		"Cc: Jana Vogel <j.vogel@acme.example>\nAttached: inv-1001.pdf (",
-		"run 1: 6 planned, 6 sent",
-		"run 2: 6 planned, 0 sent, 6 already done",
-		// Instalments: inv-3003's second part is dunned, its third reminded.
-		"inv/c-corner/inv-3003%232/standard/overdue-1/c0",
+		"run 1: 5 planned, 5 sent",
+		"run 2: 5 planned, 0 sent, 5 already done",
+		// Instalments: inv-3003's second part is dunned and its third
+		// reminded on one notice, its PDF attached once; the interest
+		// (8 % on 1,000.00 for 24 days: 5.26) names its instalment.
 		"(instalment 2 of 3)",
 		"(instalment 3 of 3)",
+		"Attached: inv-3003.pdf (32 bytes)\nSubject: Overdue: USD 2,005.26",
+		"Contractual interest on invoice inv-3003, instalment 2 of 3: 8 % a year on USD 1,000.00 for 24 days",
 		// Acme's unapplied EUR 2,000 is deducted on its notice:
 		// 12,400.00 + 3,150.50 + interest 122.30 + 9.67 - 2,000.00.
 		"- Zahlung vom 20. November 2026 (Referenz SEPA 55120), noch keiner Rechnung zugeordnet: -2.000,00 EUR",
@@ -71,8 +74,11 @@ func TestQuickstart(t *testing.T) {
 			}
 		}
 	}
-	if n := strings.Count(s, "\n--- email to "); n != 6 {
-		t.Errorf("%d notices written, want 6", n)
+	if n := strings.Count(s, "Attached: inv-3003.pdf"); n != 1 {
+		t.Errorf("inv-3003.pdf attached %d times, want once", n)
+	}
+	if n := strings.Count(s, "\n--- email to "); n != 5 {
+		t.Errorf("%d notices written, want 5", n)
 	}
 }
 
