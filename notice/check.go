@@ -98,7 +98,9 @@ const (
 	// ItemCreditorFooter: a letter or email from a company states its
 	// register entry: a German GmbH or AG its legal form, seat, register
 	// court and number and its managing directors (§ 35a GmbHG, § 80 AktG,
-	// § 37a HGB), a registered sole trader (e.K.) all but the directors
+	// § 37a HGB), an AG and a KGaA also the chair of its supervisory
+	// board (§§ 80 Abs. 1, 278 Abs. 3 AktG), a registered sole trader
+	// (e.K.) all but the directors
 	// (§ 37a HGB), an unregistered one nothing; a UK company its registered name, the part of the UK it
 	// is registered in, its number and its registered office (Companies
 	// Act 2006 s.82; Company, Limited Liability Partnership and Business
@@ -302,6 +304,18 @@ func registeredMerchant(name string) bool {
 		}
 	}
 	return false
+}
+
+// supervisedForm reports whether a German legal form must have a
+// supervisory board whose chair its letters name: an AG (§§ 95, 107 Abs. 1,
+// 80 Abs. 1 S. 1 AktG) and a KGaA (§§ 278 Abs. 3, 287 AktG). Not a
+// partnership with an AG as partner ("AG & Co. KG": § 125a Abs. 1 S. 2 HGB
+// asks for the AG's particulars only where no partner is a natural
+// person, which the form does not tell), nor a GmbH: it names its chair
+// only where it has formed an Aufsichtsrat with one (§ 35a Abs. 1 GmbHG),
+// which the registration cannot tell either.
+func supervisedForm(form string) bool {
+	return formHas(form, "AG", "KGaA") && !formHas(form, "KG", "OHG")
 }
 
 // consumerInterestDE reports whether a statutory interest line's basis is
@@ -537,6 +551,9 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 			if companyForm(r.Form) {
 				need = append(need, "directors")
 			}
+			if supervisedForm(r.Form) {
+				need = append(need, "supervisory board chair")
+			}
 		case "GB":
 			need = []string{"register", "number", "office"}
 		case "FR":
@@ -544,7 +561,8 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 		default:
 			return nil
 		}
-		have := map[string]bool{"form": r.Form != "", "office": r.Office != "", "register": r.Register != "", "number": r.Number != "", "directors": len(r.Directors) > 0}
+		have := map[string]bool{"form": r.Form != "", "office": r.Office != "", "register": r.Register != "", "number": r.Number != "", "directors": len(r.Directors) > 0,
+			"supervisory board chair": r.SupervisoryChair != ""}
 		var lacks []string
 		for _, f := range need {
 			if !have[f] {

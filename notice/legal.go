@@ -62,19 +62,40 @@ type Registration struct {
 	// Number is the registered number: "HRB 123456", "01234567", a SIREN.
 	Number string `json:"number,omitempty"`
 	// Directors are the managing directors (Geschäftsführer, Vorstand,
-	// président), as the law of the form requires them named.
+	// a KGaA's persönlich haftende Gesellschafter, président), as the law
+	// of the form requires them named: in a German company's footer a
+	// person with the family name and at least one given name written out
+	// ("Eva Roth", not "E. Roth": § 35a Abs. 1 GmbHG, § 80 Abs. 1 AktG).
 	Directors []string `json:"directors,omitempty"`
+	// BoardChair is the chair of the management board (Vorsitzender des
+	// Vorstands, § 84 Abs. 2 AktG), one of Directors: an AG's letters mark
+	// the chair as such (§ 80 Abs. 1 S. 2 AktG). The footer marks that
+	// entry of Directors "(chair)", "(Vorsitz)"; a chair not among them is
+	// named first. "" where there is none (the Aufsichtsrat may appoint
+	// one, it need not).
+	BoardChair string `json:"board_chair,omitempty"`
+	// SupervisoryChair is the chair of the supervisory board (Vorsitzender
+	// des Aufsichtsrats), with the family name and at least one given name
+	// written out: an AG's and a KGaA's letters name the chair (§ 80 Abs.
+	// 1 S. 1, § 278 Abs. 3 AktG; both must have an Aufsichtsrat), a GmbH's
+	// where it has formed an Aufsichtsrat with a chair (§ 35a Abs. 1
+	// GmbHG), a cooperative's where its Aufsichtsrat has one (§ 25a Abs. 1
+	// GenG).
+	SupervisoryChair string `json:"supervisory_chair,omitempty"`
 }
 
 // IsZero reports whether r holds nothing.
 func (r Registration) IsZero() bool {
-	return r.Form == "" && r.Office == "" && r.Register == "" && r.Number == "" && len(r.Directors) == 0
+	return r.Form == "" && r.Office == "" && r.Register == "" && r.Number == "" && len(r.Directors) == 0 &&
+		r.BoardChair == "" && r.SupervisoryChair == ""
 }
 
 // LegalLines returns the creditor's legal footer in a language: for a
 // German company its legal form (where its name does not carry it), seat,
 // register court and number and managing directors, an AG's as its
-// Vorstand (§ 35a GmbHG, § 80 AktG, § 37a HGB); for a UK company the
+// Vorstand with its chair marked, a KGaA's as its persönlich haftende
+// Gesellschafter, and the chair of the supervisory board where one is
+// given (§ 35a GmbHG, §§ 80, 278 Abs. 3 AktG, § 37a HGB); for a UK company the
 // registered name, the part of the UK it is registered in, its number and
 // its registered office (Companies Act 2006 s.82 and the Company, Limited
 // Liability Partnership and Business (Names and Trading Disclosures)
@@ -124,19 +145,33 @@ func (p Party) LegalLines(lang string) []string {
 				}
 				parts = append(parts, lbl("Register: ", "Registergericht: ")+reg)
 			}
-			if len(r.Directors) > 0 {
-				switch {
-				case p.Country == "FR":
+			if p.Country == "FR" {
+				if len(r.Directors) > 0 {
 					parts = append(parts, lbl("President: ", "Präsident: ")+strings.Join(r.Directors, ", "))
+				}
+			} else if dirs := r.board(lbl(" (chair)", " (Vorsitz)")); len(dirs) > 0 {
+				switch {
+				case formHas(r.Form, "KGaA"):
+					// A KGaA has no Vorstand: its persönlich haftende
+					// Gesellschafter run it (§§ 278, 282 AktG) and take the
+					// Vorstand's place in § 80 AktG (§ 278 Abs. 3 AktG).
+					if len(dirs) == 1 {
+						parts = append(parts, lbl("General partner: ", "Persönlich haftender Gesellschafter: ")+dirs[0])
+					} else {
+						parts = append(parts, lbl("General partners: ", "Persönlich haftende Gesellschafter: ")+strings.Join(dirs, ", "))
+					}
 				case formHas(r.Form, "AG"):
 					// An AG is run by its Vorstand (§§ 76, 80 AktG), not by
 					// Geschäftsführer.
-					parts = append(parts, lbl("Management board: ", "Vorstand: ")+strings.Join(r.Directors, ", "))
-				case len(r.Directors) == 1:
-					parts = append(parts, lbl("Managing director: ", "Geschäftsführer: ")+r.Directors[0])
+					parts = append(parts, lbl("Management board: ", "Vorstand: ")+strings.Join(dirs, ", "))
+				case len(dirs) == 1:
+					parts = append(parts, lbl("Managing director: ", "Geschäftsführer: ")+dirs[0])
 				default:
-					parts = append(parts, lbl("Managing directors: ", "Geschäftsführer: ")+strings.Join(r.Directors, ", "))
+					parts = append(parts, lbl("Managing directors: ", "Geschäftsführer: ")+strings.Join(dirs, ", "))
 				}
+			}
+			if r.SupervisoryChair != "" {
+				parts = append(parts, lbl("Chair of the supervisory board: ", "Vorsitzender des Aufsichtsrats: ")+r.SupervisoryChair)
 			}
 			out = append(out, p.Name)
 			out = append(out, strings.Join(parts, " · "))
@@ -146,6 +181,21 @@ func (p Party) LegalLines(lang string) []string {
 		out = append(out, lbl("VAT number: ", "USt-IdNr.: ")+p.TaxID)
 	}
 	return out
+}
+
+// board returns Directors with the board's chair marked by mark (" (chair)"):
+// the entry equal to BoardChair, or, where BoardChair is none of them, the
+// chair first. Directors itself when there is no chair.
+func (r Registration) board(mark string) []string {
+	if r.BoardChair == "" {
+		return r.Directors
+	}
+	out := slices.Clone(r.Directors)
+	if i := slices.Index(out, r.BoardChair); i >= 0 {
+		out[i] += mark
+		return out
+	}
+	return append([]string{r.BoardChair + mark}, out...)
 }
 
 // formHas reports whether a legal form ("GmbH & Co. KG", "UG

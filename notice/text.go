@@ -151,6 +151,8 @@ func (c *textCheck) party(p *Party, prefix string) {
 	for i, d := range r.Directors {
 		c.line(d, prefix+"registration.directors", i, "")
 	}
+	c.line(r.BoardChair, prefix, -1, "registration.board_chair")
+	c.line(r.SupervisoryChair, prefix, -1, "registration.supervisory_chair")
 }
 
 // payment checks the payment's texts: Instructions and ByLanguage may run

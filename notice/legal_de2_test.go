@@ -1,0 +1,184 @@
+package notice_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/overduehq/overdue/notice"
+)
+
+// footerFindings returns the details of fs under the creditor-footer item.
+func footerFindings(fs []notice.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		if f.Item == notice.ItemCreditorFooter {
+			out = append(out, f.Detail)
+		}
+	}
+	return out
+}
+
+// rheinAG is a German AG creditor: Vorstand Eva Roth (its chair) and Paul
+// Weber, Aufsichtsrat chaired by Hans Berg.
+func rheinAG() notice.Registration {
+	return notice.Registration{Form: "AG", Office: "Köln", Register: "Amtsgericht Köln", Number: "HRB 4711",
+		Directors: []string{"Eva Roth", "Paul Weber"}, BoardChair: "Eva Roth", SupervisoryChair: "Hans Berg"}
+}
+
+// § 80 Abs. 1 AktG: an AG's letters name "alle Vorstandsmitglieder und
+// der Vorsitzende des Aufsichtsrats"; "Der Vorsitzende des Vorstands ist
+// als solcher zu bezeichnen". The footer marks the Vorstand's chair and
+// names the Aufsichtsrat's, in German and in English; a letter without
+// either mark is reported, and an AG whose registration names no
+// supervisory-board chair is reported (an AG must have an Aufsichtsrat,
+// §§ 95, 107 Abs. 1 AktG).
+func TestDE2AGNamesItsChairs(t *testing.T) {
+	for _, tc := range []struct{ lang, want string }{
+		{"de", "Sitz: Köln · Registergericht: Amtsgericht Köln, HRB 4711 · Vorstand: Eva Roth (Vorsitz), Paul Weber · Vorsitzender des Aufsichtsrats: Hans Berg"},
+		{"en", "Registered office: Köln · Register: Amtsgericht Köln, HRB 4711 · Management board: Eva Roth (chair), Paul Weber · Chair of the supervisory board: Hans Berg"},
+	} {
+		de := deLaw(t)
+		de.lang = tc.lang
+		de.creditor.Name, de.creditor.Registration = "Rhein Metall Handel AG", rheinAG()
+		vat := map[string]string{"de": "USt-IdNr.: DE123456789", "en": "VAT number: DE123456789"}[tc.lang]
+		if diff := cmp.Diff([]string{"Rhein Metall Handel AG", tc.want, vat}, de.creditor.LegalLines(tc.lang)); diff != "" {
+			t.Errorf("%s: LegalLines (-want +got):\n%s", tc.lang, diff)
+		}
+		n := legalNotice(de, "final", false)
+		if fs := renderDE(t, n); len(fs) != 0 {
+			t.Fatalf("%s: the AG's letter with both chairs: %v", tc.lang, fs)
+		}
+		if !strings.Contains(n.Text, tc.want) || !strings.Contains(n.HTML, tc.want) {
+			t.Errorf("%s: the letter lacks %q:\n%s", tc.lang, tc.want, n.Text)
+		}
+		mark := map[string]string{"de": " (Vorsitz)", "en": " (chair)"}[tc.lang]
+		n.Text = strings.ReplaceAll(n.Text, mark, "")
+		if fs := notice.Check(n, notice.DE); !hasItem(fs, notice.ItemCreditorFooter) {
+			t.Errorf("%s: a letter that does not mark the Vorstand's chair passes: %v", tc.lang, fs)
+		}
+
+		de.creditor.Registration.SupervisoryChair = ""
+		n = legalNotice(de, "final", false)
+		got := footerFindings(renderDE(t, n))
+		if want := []string{"the creditor's registration lacks its supervisory board chair"}; !cmp.Equal(got, want) {
+			t.Errorf("%s: an AG without its supervisory-board chair: %q, want %q", tc.lang, got, want)
+		}
+	}
+	// A chair not among Directors is a board member all the same: named
+	// first, marked.
+	p := notice.Party{Name: "Rhein Metall Handel AG", Country: "DE", Kind: notice.Company, Registration: rheinAG()}
+	p.Registration.BoardChair = "Klara Vogt"
+	want := "Sitz: Köln · Registergericht: Amtsgericht Köln, HRB 4711 · Vorstand: Klara Vogt (Vorsitz), Eva Roth, Paul Weber · Vorsitzender des Aufsichtsrats: Hans Berg"
+	if got := p.LegalLines("de"); len(got) != 2 || got[1] != want {
+		t.Errorf("a chair outside Directors: %q, want second line %q", got, want)
+	}
+}
+
+// § 278 Abs. 3 AktG: a KGaA follows the AG's rules "soweit sich ... aus
+// dem Fehlen eines Vorstands nichts anderes ergibt": its letters name its
+// persönlich haftende Gesellschafter (it has no Vorstand, no
+// Geschäftsführer) and the chair of its Aufsichtsrat (§ 287 AktG: it has
+// one). A KGaA without the chair is reported; a general partner that is a
+// company (BGHZ 134, 392: a GmbH may be one) has no given name to write
+// out.
+func TestDE2KGaANamesItsGeneralPartnersAndChair(t *testing.T) {
+	reg := notice.Registration{Form: "KGaA", Office: "Hamburg", Register: "Amtsgericht Hamburg", Number: "HRB 9876",
+		Directors: []string{"Jan Meyer"}, SupervisoryChair: "Hans Berg"}
+	for _, tc := range []struct {
+		lang  string
+		dirs  []string
+		want  string
+		chair bool
+	}{
+		{"de", []string{"Jan Meyer"}, "Sitz: Hamburg · Registergericht: Amtsgericht Hamburg, HRB 9876 · Persönlich haftender Gesellschafter: Jan Meyer · Vorsitzender des Aufsichtsrats: Hans Berg", true},
+		{"en", []string{"Jan Meyer"}, "Registered office: Hamburg · Register: Amtsgericht Hamburg, HRB 9876 · General partner: Jan Meyer · Chair of the supervisory board: Hans Berg", true},
+		{"de", []string{"Jan Meyer", "Hanse Verwaltungs GmbH"}, "Sitz: Hamburg · Registergericht: Amtsgericht Hamburg, HRB 9876 · Persönlich haftende Gesellschafter: Jan Meyer, Hanse Verwaltungs GmbH · Vorsitzender des Aufsichtsrats: Hans Berg", true},
+		{"en", []string{"Jan Meyer", "Hanse Verwaltungs GmbH"}, "Registered office: Hamburg · Register: Amtsgericht Hamburg, HRB 9876 · General partners: Jan Meyer, Hanse Verwaltungs GmbH · Chair of the supervisory board: Hans Berg", true},
+		{"de", []string{"Jan Meyer"}, "Sitz: Hamburg · Registergericht: Amtsgericht Hamburg, HRB 9876 · Persönlich haftender Gesellschafter: Jan Meyer", false},
+	} {
+		de := deLaw(t)
+		de.lang = tc.lang
+		de.creditor.Name, de.creditor.Registration = "Hanse Beteiligungen KGaA", reg
+		de.creditor.Registration.Directors = tc.dirs
+		if !tc.chair {
+			de.creditor.Registration.SupervisoryChair = ""
+		}
+		if got := de.creditor.LegalLines(tc.lang); len(got) < 2 || got[1] != tc.want {
+			t.Errorf("%s %v: LegalLines %q, want second line %q", tc.lang, tc.dirs, got, tc.want)
+		}
+		n := legalNotice(de, "final", false)
+		fs := renderDE(t, n)
+		if strings.Contains(n.Text, "Geschäftsführer") || strings.Contains(n.Text, "Vorstand") || strings.Contains(n.Text, "Managing director") {
+			t.Errorf("%s: a KGaA's footer speaks of Geschäftsführer or a Vorstand:\n%s", tc.lang, n.Text)
+		}
+		got := footerFindings(fs)
+		var want []string
+		if !tc.chair {
+			want = []string{"the creditor's registration lacks its supervisory board chair"}
+		}
+		if !cmp.Equal(got, want) {
+			t.Errorf("%s %v chair=%v: footer findings %q, want %q", tc.lang, tc.dirs, tc.chair, got, want)
+		}
+	}
+}
+
+// § 35a Abs. 1 GmbHG names the Aufsichtsrat's chair only "sofern die
+// Gesellschaft einen Aufsichtsrat gebildet und dieser einen Vorsitzenden
+// hat": a GmbH without one passes (the fixture's Northwind Supplies GmbH),
+// one that gives its chair states it.
+func TestDE2GmbHStatesAChairWhereItHasOne(t *testing.T) {
+	de := deLaw(t)
+	if fs := renderDE(t, legalNotice(de, "final", false)); len(fs) != 0 {
+		t.Fatalf("a GmbH without a supervisory board: %v", fs)
+	}
+	de.creditor.Registration.SupervisoryChair = "Hans Berg"
+	n := legalNotice(de, "final", false)
+	if fs := renderDE(t, n); len(fs) != 0 {
+		t.Errorf("a GmbH with its chair: %v", fs)
+	}
+	want := "Sitz: Hamburg · Registergericht: Amtsgericht Hamburg, HRB 123456 · Geschäftsführer: Anna Schmidt, Jan Meyer · Vorsitzender des Aufsichtsrats: Hans Berg"
+	if !strings.Contains(n.Text, want) {
+		t.Errorf("the GmbH's footer lacks %q:\n%s", want, n.Text)
+	}
+}
+
+// The chairs are text a notice shows: refused, naming the field, where
+// the other registration texts are, and read from and written to JSON
+// under their names.
+func TestDE2ChairsAreCheckedText(t *testing.T) {
+	p := notice.Party{Name: "Rhein Metall Handel AG", Registration: rheinAG()}
+	p.Registration.BoardChair, p.Registration.SupervisoryChair = "Eva\nRoth", "Hans\u2028Berg"
+	var fields []string
+	for _, b := range p.TextProblems() {
+		fields = append(fields, b.Field)
+	}
+	if want := []string{"registration.board_chair", "registration.supervisory_chair"}; !cmp.Equal(fields, want) {
+		t.Errorf("TextProblems fields %q, want %q", fields, want)
+	}
+	n := legalNotice(deLaw(t), "final", false)
+	n.Creditor.Registration.SupervisoryChair = "Hans\x1b[2JBerg"
+	if err := n.Validate(); err == nil || !strings.Contains(err.Error(), "creditor.registration.supervisory_chair") {
+		t.Errorf("Validate: %v", err)
+	}
+
+	var q notice.Party
+	if err := json.Unmarshal([]byte(`{"name": "R AG", "registration": {"form": "AG", "board_chair": "Eva Roth", "supervisory_chair": "Hans Berg"}}`), &q); err != nil {
+		t.Fatal(err)
+	}
+	if q.Registration.BoardChair != "Eva Roth" || q.Registration.SupervisoryChair != "Hans Berg" {
+		t.Errorf("from JSON: %+v", q.Registration)
+	}
+	b, err := json.Marshal(notice.Registration{SupervisoryChair: "Hans Berg"})
+	if err != nil || string(b) != `{"supervisory_chair":"Hans Berg"}` {
+		t.Errorf("to JSON: %s %v", b, err)
+	}
+	if (notice.Registration{SupervisoryChair: "Hans Berg"}).IsZero() || (notice.Registration{BoardChair: "Eva Roth"}).IsZero() {
+		t.Error("a registration naming only a chair is zero")
+	}
+	if slices.Contains(fields, "") {
+		t.Error("an empty field name")
+	}
+}
