@@ -274,7 +274,7 @@ func TestPlanChecksNotices(t *testing.T) {
 		t.Error("Plan rendered the notice it returns")
 	}
 	pol.Creditor.Country = "DE"
-	pol.Creditor.Registration = notice.Registration{Form: "GmbH", Office: "Leeds", Register: "Amtsgericht Hamburg", Number: "HRB 1", Directors: []string{"A. Director"}}
+	pol.Creditor.Registration = notice.Registration{Form: "GmbH", Office: "Leeds", Register: "Amtsgericht Hamburg", Number: "HRB 1", Directors: []string{"Anna Director"}}
 	pf.Customers[0].Kind, pf.Customers[0].Country = notice.Company, "GB"
 	acts, _ = dunning.Plan(day("2026-04-14"), pol, pf)
 	acts = noticeActions(acts)

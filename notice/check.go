@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 )
@@ -98,9 +100,9 @@ const (
 	// ItemCreditorFooter: a letter or email from a company states its
 	// register entry: a German GmbH or AG its legal form, seat, register
 	// court and number and its managing directors (§ 35a GmbHG, § 80 AktG,
-	// § 37a HGB), an AG and a KGaA also the chair of its supervisory
-	// board (§§ 80 Abs. 1, 278 Abs. 3 AktG), a registered sole trader
-	// (e.K.) all but the directors
+	// § 37a HGB), each with a given name written out, an AG and a KGaA
+	// also the chair of its supervisory board (§§ 80 Abs. 1, 278 Abs. 3
+	// AktG), a registered sole trader (e.K.) all but the directors
 	// (§ 37a HGB), an unregistered one nothing; a UK company its registered name, the part of the UK it
 	// is registered in, its number and its registered office (Companies
 	// Act 2006 s.82; Company, Limited Liability Partnership and Business
@@ -316,6 +318,53 @@ func registeredMerchant(name string) bool {
 // which the registration cannot tell either.
 func supervisedForm(form string) bool {
 	return formHas(form, "AG", "KGaA") && !formHas(form, "KG", "OHG")
+}
+
+// companyName reports whether a name is a company's (it carries a legal
+// form): a KGaA's persönlich haftender Gesellschafter may be one, and has
+// no given name.
+func companyName(name string) bool {
+	return formHas(name, "GmbH", "gGmbH", "mbH", "UG", "AG", "KGaA", "SE", "KG", "OHG", "eG", "Ltd", "plc", "B.V.", "N.V.", "SA", "SAS", "SARL")
+}
+
+// givenNameWritten reports whether a person's name holds at least one
+// given name written out beside the family name (the last word, or the
+// part before a comma: "Roth, Eva"): a word with two letters or more (or
+// one of a script without case), not ending in a full stop ("E.", "Dr."),
+// and not lower-case ("von", "zu"); a hyphenated name counts if one part
+// does ("Hans-P."). "Eva Roth", "Dr. Eva von Roth" and "J. Eva Roth" hold
+// one; "E. Roth", "Dr. E. Roth", "J.-P. Martin" and "Roth" do not.
+func givenNameWritten(name string) bool {
+	var given []string
+	if family, rest, ok := strings.Cut(name, ","); ok && strings.TrimSpace(family) != "" {
+		given = strings.Fields(rest)
+	} else if f := strings.Fields(name); len(f) > 1 {
+		given = f[:len(f)-1]
+	}
+	for _, w := range given {
+		for _, part := range strings.Split(w, "-") {
+			if writtenOut(part) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// writtenOut reports whether w is a name written out, not an initial or
+// an abbreviation.
+func writtenOut(w string) bool {
+	first, _ := utf8.DecodeRuneInString(w)
+	if w == "" || strings.HasSuffix(w, ".") || unicode.IsLower(first) {
+		return false
+	}
+	letters := 0
+	for _, r := range w {
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	return letters > 1 || (letters == 1 && unicode.IsLetter(first) && !unicode.IsUpper(first))
 }
 
 // consumerInterestDE reports whether a statutory interest line's basis is
@@ -553,6 +602,20 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 			}
 			if supervisedForm(r.Form) {
 				need = append(need, "supervisory board chair")
+			}
+			if companyForm(r.Form) {
+				// Every person named: family name and at least one given
+				// name written out (§ 35a Abs. 1 GmbHG, § 80 Abs. 1 AktG).
+				for _, d := range r.Directors {
+					if !companyName(d) && !givenNameWritten(d) {
+						fail("the director %q is named without a given name written out", d)
+					}
+				}
+				for _, c := range []struct{ what, name string }{{"board chair", r.BoardChair}, {"supervisory board chair", r.SupervisoryChair}} {
+					if c.name != "" && !slices.Contains(r.Directors, c.name) && !givenNameWritten(c.name) {
+						fail("the %s %q is named without a given name written out", c.what, c.name)
+					}
+				}
 			}
 		case "GB":
 			need = []string{"register", "number", "office"}

@@ -145,6 +145,52 @@ func TestDE2GmbHStatesAChairWhereItHasOne(t *testing.T) {
 	}
 }
 
+// § 35a Abs. 1 GmbHG and § 80 Abs. 1 AktG name every Geschäftsführer,
+// Vorstand member and the Aufsichtsrat's chair "mit dem Familiennamen und
+// mindestens einem ausgeschriebenen Vornamen": a director named by
+// initials only ("A. Schmidt", "Dr. A. Schmidt", "A.-M. Schmidt",
+// "Schmidt, A.") or by the family name alone is reported; one given name
+// written out, beside initials, titles or a particle, suffices.
+func TestDE2DirectorsWithAGivenNameWrittenOut(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"A. Schmidt", false},
+		{"A Schmidt", false},
+		{"Dr. A. Schmidt", false},
+		{"A.-M. Schmidt", false},
+		{"A. von Schmidt", false},
+		{"Schmidt, A.", false},
+		{"Schmidt", false},
+		{"Anna Schmidt", true},
+		{"Dr. Anna Schmidt", true},
+		{"A. Maria Schmidt", true},
+		{"Anna-M. Schmidt", true},
+		{"Anna von Schmidt", true},
+		{"Schmidt, Anna", true},
+	} {
+		de := deLaw(t)
+		de.creditor.Registration.Directors = []string{tc.name, "Jan Meyer"}
+		got := footerFindings(renderDE(t, legalNotice(de, "final", false)))
+		var want []string
+		if !tc.ok {
+			want = []string{`the director "` + tc.name + `" is named without a given name written out`}
+		}
+		if !cmp.Equal(got, want) {
+			t.Errorf("GmbH director %q: footer findings %q, want %q", tc.name, got, want)
+		}
+	}
+	// The AG's Aufsichtsrat chair too (§ 80 Abs. 1 S. 1 AktG).
+	de := deLaw(t)
+	de.creditor.Name, de.creditor.Registration = "Rhein Metall Handel AG", rheinAG()
+	de.creditor.Registration.SupervisoryChair = "H. Berg"
+	got := footerFindings(renderDE(t, legalNotice(de, "final", false)))
+	if want := []string{`the supervisory board chair "H. Berg" is named without a given name written out`}; !cmp.Equal(got, want) {
+		t.Errorf("AG chair H. Berg: %q, want %q", got, want)
+	}
+}
+
 // The chairs are text a notice shows: refused, naming the field, where
 // the other registration texts are, and read from and written to JSON
 // under their names.
