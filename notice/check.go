@@ -103,7 +103,8 @@ const (
 	// § 37a HGB), each with a given name written out, an AG and a KGaA
 	// also the chair of its supervisory board (§§ 80 Abs. 1, 278 Abs. 3
 	// AktG), a registered sole trader (e.K.) all but the directors
-	// (§ 37a HGB), an unregistered one nothing; a UK company its registered name, the part of the UK it
+	// (§ 37a HGB), an unregistered one nothing, nor a GbR or an e.V.
+	// (no law asks them for a register entry); a UK company its registered name, the part of the UK it
 	// is registered in, its number and its registered office (Companies
 	// Act 2006 s.82; Company, Limited Liability Partnership and Business
 	// (Names and Trading Disclosures) Regulations 2015 reg. 25); a French
@@ -318,6 +319,29 @@ func registeredMerchant(name string) bool {
 // which the registration cannot tell either.
 func supervisedForm(form string) bool {
 	return formHas(form, "AG", "KGaA") && !formHas(form, "KG", "OHG")
+}
+
+// noRegisterDutyDE reports whether a German creditor's form (or, where
+// none is given, its name) is one no law asks to state a register entry
+// on its letters: a Gesellschaft bürgerlichen Rechts, which need not register
+// (§ 707 Abs. 1 BGB: its partners "können" register it) and is no
+// Kaufmann, OHG, KG, GmbH or AG (§§ 37a, 125a HGB, § 35a GmbHG, § 80 AktG
+// bind those), and an eingetragener Verein, for which no such rule exists.
+// A registered GbR ("eGbR", § 707a Abs. 2 BGB) is not exempted here.
+func noRegisterDutyDE(form, name string) bool {
+	s := form
+	if s == "" {
+		s = name
+	}
+	if formHas(s, "GbR") || (strings.Contains(s, "Gesellschaft bürgerlichen Rechts") && !strings.Contains(s, "eingetragene Gesellschaft")) {
+		return true
+	}
+	for _, d := range []string{"e.V.", "e. V.", "eV", "eingetragener Verein"} {
+		if namesForm(s, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // companyName reports whether a name is a company's (it carries a legal
@@ -596,6 +620,9 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 		var need []string
 		switch country {
 		case "DE":
+			if noRegisterDutyDE(r.Form, cr.Name) {
+				break // no law asks its letters for a register entry; what it gives is shown
+			}
 			need = []string{"form", "office", "register", "number"}
 			if companyForm(r.Form) {
 				need = append(need, "directors")

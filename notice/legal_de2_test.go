@@ -191,6 +191,41 @@ func TestDE2DirectorsWithAGivenNameWrittenOut(t *testing.T) {
 	}
 }
 
+// § 707 Abs. 1 BGB: a GbR's partners "können" register it; §§ 37a, 125a
+// HGB, § 35a GmbHG and § 80 AktG, which ask letters for a register entry,
+// bind a Kaufmann, an OHG or KG, a GmbH and an AG, not a GbR; no law asks
+// an eingetragener Verein for its. Neither is reported for a register
+// entry it did not give; what it gives is stated. A registered GbR
+// (eGbR, § 707a Abs. 2 BGB) and a GmbH still are reported.
+func TestDE2NoRegisterEntryOwedByAGbROrAnEV(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		reg  notice.Registration
+		ok   bool
+		line string // a footer line the letter must show
+	}{
+		{"Müller & Schmidt GbR", notice.Registration{}, true, ""},
+		{"Müller & Schmidt", notice.Registration{Form: "GbR", Office: "Hamburg"}, true, "Rechtsform: GbR · Sitz: Hamburg"},
+		{"Müller & Schmidt", notice.Registration{Form: "Gesellschaft bürgerlichen Rechts"}, true, "Rechtsform: Gesellschaft bürgerlichen Rechts"},
+		{"Hamburger Segelverein e.V.", notice.Registration{Office: "Hamburg", Register: "Amtsgericht Hamburg"}, true, "Sitz: Hamburg · Registergericht: Amtsgericht Hamburg"},
+		{"Hamburger Segelverein", notice.Registration{Form: "e. V."}, true, "Rechtsform: e. V."},
+		{"Müller & Schmidt eGbR", notice.Registration{}, false, ""},
+		{"Müller & Schmidt", notice.Registration{Form: "eingetragene Gesellschaft bürgerlichen Rechts"}, false, ""},
+		{"Northwind Supplies GmbH", notice.Registration{}, false, ""},
+	} {
+		de := deLaw(t)
+		de.creditor.Name, de.creditor.Registration, de.creditor.TaxID = tc.name, tc.reg, ""
+		n := legalNotice(de, "final", false)
+		fs := renderDE(t, n)
+		if hasItem(fs, notice.ItemCreditorFooter) == tc.ok {
+			t.Errorf("%s %+v: findings %v, want footer ok=%v", tc.name, tc.reg, fs, tc.ok)
+		}
+		if tc.line != "" && !strings.Contains(n.Text, tc.line) {
+			t.Errorf("%s: the letter does not state %q:\n%s", tc.name, tc.line, n.Text)
+		}
+	}
+}
+
 // The chairs are text a notice shows: refused, naming the field, where
 // the other registration texts are, and read from and written to JSON
 // under their names.
