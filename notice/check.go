@@ -70,13 +70,16 @@ const (
 	// Act 1998 s.5A(2)).
 	ItemCompensation Item = "compensation"
 	// ItemBusinessOnly: no fixed compensation and no business-to-business
-	// statutory interest from a consumer: Directive 2011/7/EU Art. 1(1),
-	// 2(1); Late Payment of Commercial Debts (Interest) Act 1998 s.2(1);
-	// § 288 Abs. 1 (5 points), Abs. 2 and 5 BGB (business debtors only);
-	// Art. L441-10 Code de commerce. Under German law the one statutory
-	// interest a consumer owes is § 288 Abs. 1 BGB's (a line citing
+	// statutory interest where a consumer is party, debtor or creditor:
+	// Directive 2011/7/EU Art. 1(1), 2(1); Late Payment of Commercial
+	// Debts (Interest) Act 1998 s.2(1); § 288 Abs. 1 (5 points), Abs. 2
+	// (9 points only where no consumer is party) and 5 BGB (the lump sum
+	// only from a debtor who is no consumer); Art. L441-10 Code de
+	// commerce. Under German law the one statutory interest a claim with
+	// a consumer on either side bears is § 288 Abs. 1 BGB's (a line citing
 	// another basis is reported), and a fee line citing § 288 Abs. 5 BGB
-	// is a fixed compensation whatever its label.
+	// is a fixed compensation whatever its label; a consumer creditor may
+	// claim it from a business.
 	ItemBusinessOnly Item = "business-only"
 	// ItemFeesNetted: reminder fees on an invoice that carries the fixed
 	// compensation are covered by it; only costs above it may be claimed,
@@ -391,8 +394,27 @@ func writtenOut(w string) bool {
 	return letters > 1 || (letters == 1 && unicode.IsLetter(first) && !unicode.IsUpper(first))
 }
 
+// consumerParty says which party of a claim is a consumer, as a finding
+// puts it ("from a consumer", "by a consumer creditor"), or "" where
+// neither is. The business-to-business regime binds claims between
+// businesses only: § 288 Abs. 2 BGB's nine points hold "bei
+// Rechtsgeschäften, an denen ein Verbraucher nicht beteiligt ist", the
+// creditor included; Directive 2011/7/EU covers transactions between
+// undertakings (Art. 2(1)), the UK Act contracts where "the purchaser and
+// the supplier are each acting in the course of a business" (s.2(1)).
+func consumerParty(n *Notice) string {
+	switch {
+	case n.Debtor.Kind == Consumer:
+		return "from a consumer"
+	case n.Creditor.Kind == Consumer:
+		return "by a consumer creditor"
+	}
+	return ""
+}
+
 // consumerInterestDE reports whether a statutory interest line's basis is
-// the one German law gives against a consumer: § 288 Abs. 1 BGB (five
+// the one German law gives where a consumer is party (consumerParty),
+// debtor or creditor: § 288 Abs. 1 BGB (five
 // points above the base rate), not Abs. 2 (nine points, "bei
 // Rechtsgeschäften, an denen ein Verbraucher nicht beteiligt ist"), nor
 // another law's business-to-business rate (Directive 2011/7/EU, the UK
@@ -561,17 +583,23 @@ func checkItem(n *Notice, j Jurisdiction, it Item) []string {
 			}
 		}
 	case ItemBusinessOnly:
-		if n.Debtor.Kind != Consumer {
+		// A consumer on either side takes the claim out of the
+		// business-to-business regime (consumerParty); only German law's
+		// lump sum asks about the debtor alone (§ 288 Abs. 5 S. 1 BGB).
+		who := consumerParty(n)
+		if who == "" {
 			break
 		}
-		for _, c := range n.Fees {
-			if c.Label == "compensation" || (j == DE && strings.Contains(c.Basis, "288 Abs. 5")) {
-				fail("a fixed compensation claimed from a consumer")
+		if n.Debtor.Kind == Consumer || j != DE {
+			for _, c := range n.Fees {
+				if c.Label == "compensation" || (j == DE && strings.Contains(c.Basis, "288 Abs. 5")) {
+					fail("a fixed compensation claimed %s", who)
+				}
 			}
 		}
 		for _, c := range n.Interest {
 			if b := c.Basis; b != "" && (j != DE || !consumerInterestDE(b)) {
-				fail("business-to-business statutory interest (%s) claimed from a consumer", b)
+				fail("business-to-business statutory interest (%s) claimed %s", b, who)
 			}
 		}
 	case ItemFeesNetted:

@@ -191,6 +191,73 @@ func TestDE2DirectorsWithAGivenNameWrittenOut(t *testing.T) {
 	}
 }
 
+// § 288 Abs. 2 BGB: nine points above the base rate "bei
+// Rechtsgeschäften, an denen ein Verbraucher nicht beteiligt ist": a
+// consumer creditor (a private person selling to Müller Maschinenbau
+// GmbH) is party, so the claim bears § 288 Abs. 1 BGB's five points. Nine
+// points claimed by the consumer are reported under business-only; five
+// are not. The EUR 40 of § 288 Abs. 5 BGB asks only that the debtor be no
+// consumer ("wenn dieser kein Verbraucher ist"), so the consumer creditor
+// may claim it from the company.
+func TestDE2ConsumerCreditorOwesNoNinePoints(t *testing.T) {
+	consumerCreditor := func() law {
+		de := deLaw(t)
+		de.creditor.Name, de.creditor.Kind, de.creditor.Registration, de.creditor.TaxID = "Jan Meyer", notice.Consumer, notice.Registration{}, ""
+		return de
+	}
+	// The fixture's final notice: 1,234.56 at 10.27 % (base rate 1.27 + 9)
+	// for the 30 days 4 March to 2 April, act/365: 1,234.56 x 0.1027 x 30
+	// / 365 = 10.4210... -> 10.42; fee 10.00 and compensation 30.00.
+	n := legalNotice(consumerCreditor(), "final", false)
+	fs := renderDE(t, n)
+	if !n.Total.Equal(dec("1284.98")) { // 1,234.56 + 10.00 + 30.00 + 10.42
+		t.Errorf("total %s, by hand 1,284.98", n.Total)
+	}
+	var got []string
+	for _, f := range fs {
+		if f.Item == notice.ItemBusinessOnly {
+			got = append(got, f.Detail)
+		}
+	}
+	if want := []string{"business-to-business statutory interest (§ 288 Abs. 2 BGB) claimed by a consumer creditor"}; !cmp.Equal(got, want) {
+		t.Errorf("nine points claimed by a consumer creditor: business-only findings %q, want %q (all: %v)", got, want, fs)
+	}
+	// Five points: 1,234.56 x 0.0627 x 30 / 365 = 6.3622... -> 6.36.
+	n = legalNotice(consumerCreditor(), "final", false)
+	line := interest("INV-100", "1234.56", "6.27", "2026-03-04", "2026-04-02")
+	line.Basis = "§ 288 Abs. 1 BGB"
+	n.Interest = []notice.Charge{line}
+	if fs := renderDE(t, n); len(fs) != 0 {
+		t.Errorf("five points and the lump sum claimed by a consumer creditor from a company: %v", fs)
+	}
+	if !n.Total.Equal(dec("1280.92")) { // 1,234.56 + 10.00 + 30.00 + 6.36
+		t.Errorf("total %s, by hand 1,280.92", n.Total)
+	}
+}
+
+// Directive 2011/7/EU covers "transactions between undertakings" (Art.
+// 2(1)): a consumer creditor's claim under it bears neither the
+// Directive's interest nor its EUR 40 (Art. 6(1)); both are reported.
+func TestDE2ConsumerCreditorUnderTheDirective(t *testing.T) {
+	eu := laws()[0]
+	eu.creditor.Kind = notice.Consumer
+	n := legalNotice(eu, "final", false)
+	n.Total = n.ComputeTotal()
+	if err := notice.Builtin().Render(n); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range notice.Check(n, notice.EU) {
+		if f.Item == notice.ItemBusinessOnly {
+			got = append(got, f.Detail)
+		}
+	}
+	want := []string{"a fixed compensation claimed by a consumer creditor", "business-to-business statutory interest (Art. 3 and 4 Directive 2011/7/EU) claimed by a consumer creditor"}
+	if !cmp.Equal(got, want) {
+		t.Errorf("business-only findings %q, want %q", got, want)
+	}
+}
+
 // § 707 Abs. 1 BGB: a GbR's partners "können" register it; §§ 37a, 125a
 // HGB, § 35a GmbHG and § 80 AktG, which ask letters for a register entry,
 // bind a Kaufmann, an OHG or KG, a GmbH and an AG, not a GbR; no law asks
