@@ -293,10 +293,11 @@ func containsAny(s string, words []string) bool {
 }
 
 // companyForm reports whether a German legal form must name its managing
-// directors or board on business letters (§ 35a GmbHG, § 80 AktG): GmbH, UG,
-// AG, KGaA, SE.
+// directors or board on business letters (§ 35a GmbHG, § 80 AktG, § 25a
+// GenG): GmbH, UG, AG, KGaA, SE, and a registered cooperative (eG, which
+// names its Vorstand, and its supervisory board's chair where it has one).
 func companyForm(form string) bool {
-	return formHas(form, "GmbH", "gGmbH", "UG", "AG", "KGaA", "SE")
+	return formHas(form, "GmbH", "gGmbH", "UG", "AG", "KGaA", "SE", "eG")
 }
 
 // registeredMerchant reports whether a name carries the designation only

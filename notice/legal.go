@@ -160,9 +160,9 @@ func (p Party) LegalLines(lang string) []string {
 					} else {
 						parts = append(parts, lbl("General partners: ", "Persönlich haftende Gesellschafter: ")+strings.Join(dirs, ", "))
 					}
-				case formHas(r.Form, "AG"):
-					// An AG is run by its Vorstand (§§ 76, 80 AktG), not by
-					// Geschäftsführer.
+				case formHas(r.Form, "AG", "eG"):
+					// An AG is run by its Vorstand (§§ 76, 80 AktG), and so is
+					// a cooperative (§§ 24, 25a GenG), not by Geschäftsführer.
 					parts = append(parts, lbl("Management board: ", "Vorstand: ")+strings.Join(dirs, ", "))
 				case len(dirs) == 1:
 					parts = append(parts, lbl("Managing director: ", "Geschäftsführer: ")+dirs[0])

@@ -330,3 +330,30 @@ func TestDE2ChairsAreCheckedText(t *testing.T) {
 		t.Error("an empty field name")
 	}
 }
+
+// § 25a Abs. 1 GenG: a registered cooperative's letters name its legal
+// form, seat, register court and number, "alle Vorstandsmitglieder und,
+// sofern der Aufsichtsrat einen Vorsitzenden hat, dieser", each with a
+// given name written out. Its board is a Vorstand (§ 24 GenG), so the
+// footer says so; a letter of an eG that names no board member is
+// reported, one that names no supervisory-board chair is not (the
+// registration cannot tell whether it has one).
+func TestDE2CooperativeNamesItsVorstand(t *testing.T) {
+	reg := notice.Registration{Form: "eG", Office: "Bremen", Register: "Amtsgericht Bremen", Number: "GnR 321", Directors: []string{"Jonas Krüger", "Lea Wolf"}}
+	de := deLaw(t)
+	de.creditor.Name, de.creditor.Registration = "Weser Einkauf eG", reg
+	want := "Sitz: Bremen · Registergericht: Amtsgericht Bremen, GnR 321 · Vorstand: Jonas Krüger, Lea Wolf"
+	if got := de.creditor.LegalLines("de"); len(got) < 2 || got[1] != want {
+		t.Errorf("LegalLines: %q, want second line %q", got, want)
+	}
+	n := legalNotice(de, "final", false)
+	if fs := renderDE(t, n); len(fs) != 0 {
+		t.Fatalf("the eG's letter with its Vorstand: %v", fs)
+	}
+	de.creditor.Registration.Directors = nil
+	n = legalNotice(de, "final", false)
+	fs := footerFindings(renderDE(t, n))
+	if !slices.ContainsFunc(fs, func(d string) bool { return strings.Contains(d, "directors") }) {
+		t.Errorf("an eG letter naming no Vorstand passes: %v", fs)
+	}
+}
