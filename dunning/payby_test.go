@@ -134,3 +134,21 @@ func TestGroupedNoticeNeverAsksBeforeADueDate(t *testing.T) {
 		}
 	}
 }
+
+// A final notice keeps its deadline from its own date, the days the law
+// and the policy give it (a final notice or a letter before action sets a
+// deadline, notice.MinPayByDays), even for an invoice not due yet: a final
+// notice at due-3 (28 March, i1 due 31 March) asks by 4 April, 28 March +
+// 7, not by the due date.
+func TestFinalNoticeBeforeDueKeepsItsDeadline(t *testing.T) {
+	wf := dunning.Workflow{Name: "w", CatchUp: dunning.Progressive, Steps: []dunning.Step{
+		{Name: "final", At: schedule.Offset{Anchor: schedule.Due, Days: -3}, Action: dunning.Email, Stage: notice.FinalNotice},
+	}}
+	acts := huntPlan(t, dunningtest.Policy(wf), onePortfolio(), day("2026-03-28"))
+	if len(acts) != 1 {
+		t.Fatalf("%+v, want the final notice", acts)
+	}
+	if got, want := acts[0].Notice.PayBy, day("2026-04-04"); got != want {
+		t.Errorf("pay by %s, want %s", got, want)
+	}
+}
