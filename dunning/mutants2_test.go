@@ -336,7 +336,8 @@ func TestMutant2UnappliedZeroAmount(t *testing.T) {
 // written off on d is not overdue any more. Day 2026-03-10; EUR 100.00 due
 // 03-09 counts, EUR 40.00 due 03-10 does not, EUR 25.00 due 03-01 and
 // written off 03-10 does not: overdue EUR 100.00; with EUR 30.00
-// unapplied dated 03-10, net EUR 70.00.
+// unapplied dated 03-10, net EUR 70.00. A USD invoice paid in full has no
+// open balance, so USD does not appear.
 func TestMutant2NetOverdueDueAndWrittenOffOnTheDay(t *testing.T) {
 	d := dunningtest.Day("2026-03-10")
 	iss := dunningtest.Day("2026-02-01")
@@ -344,8 +345,10 @@ func TestMutant2NetOverdueDueAndWrittenOffOnTheDay(t *testing.T) {
 	b := dunningtest.Invoice("b", "c1", iss, d, "40.00", "EUR")
 	c := dunningtest.Invoice("c", "c1", iss, dunningtest.Day("2026-03-01"), "25.00", "EUR")
 	c.WrittenOff = d
+	e := dunningtest.Invoice("e", "c1", iss, dunningtest.Day("2026-03-01"), "10.00", "USD")
+	e.Payments = []dunning.Payment{{Date: dunningtest.Day("2026-03-05"), Amount: dunningtest.Amount("10.00")}}
 	un := []dunning.Unapplied{{ID: "u1", CustomerID: "c1", Kind: dunning.UnappliedCredit, Currency: "EUR", Date: d, Amount: dunningtest.Amount("30.00")}}
-	got := dunning.NetOverdue(d, []*dunning.Invoice{&a, &b, &c}, un)
+	got := dunning.NetOverdue(d, []*dunning.Invoice{&a, &b, &c, &e}, un)
 	if len(got) != 1 || got[0].Currency != "EUR" || !got[0].Overdue.Equal(dunningtest.Amount("100.00")) ||
 		!got[0].Unapplied.Equal(dunningtest.Amount("30.00")) || !got[0].Net.Equal(dunningtest.Amount("70.00")) {
 		t.Errorf("NetOverdue(%s) = %+v, want EUR overdue 100.00, unapplied 30.00, net 70.00", d, got)
