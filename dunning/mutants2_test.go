@@ -15,6 +15,7 @@ import (
 	"github.com/overduehq/overdue/dunning/dunningtest"
 	"github.com/overduehq/overdue/schedule"
 	"github.com/rickb777/date/v2"
+	"github.com/shopspring/decimal"
 )
 
 // mutantWakeWorkflow is a two-step workflow: a notice on the due date and
@@ -375,5 +376,31 @@ func TestMutant2DateErrorReasonAndClip(t *testing.T) {
 		if !errors.As(err, &fe) || fe.Field != "hold.since" || fe.Value != tc.value || fe.Reason != tc.reason {
 			t.Errorf("Unmarshal(%s) = %#v, want hold.since, value %q, reason %q", tc.json, fe, tc.value, tc.reason)
 		}
+	}
+}
+
+// Unapplied money counts from its date on, the planning day included. On
+// 2026-04-14 (overdue-1 of i1, open EUR 100.00): EUR 150.00 received that
+// day covers the notice, so nothing is planned; EUR 40.00 received that
+// day is the notice's own line, total 100.00 - 40.00 = 60.00; under a EUR
+// 80.00 minimum, EUR 30.00 received that day leaves a net 70.00 below it:
+// nothing is planned.
+func TestMutant2UnappliedDatedOnThePlanDay(t *testing.T) {
+	d := day("2026-04-14")
+	pol := stdPolicy()
+	if acts, err := dunning.Plan(d, pol, unappliedPortfolio(payment("u1", "EUR", "150.00", "2026-04-14"))); err != nil || len(acts) != 0 {
+		t.Errorf("covered by money of the day: %+v %v, want nothing", acts, err)
+	}
+	acts, err := dunning.Plan(d, pol, unappliedPortfolio(payment("u1", "EUR", "40.00", "2026-04-14")))
+	if err != nil || len(acts) != 1 || acts[0].Notice == nil {
+		t.Fatalf("partly covered by money of the day: %+v %v, want one notice", acts, err)
+	}
+	if n := acts[0].Notice; len(n.Unapplied) != 1 || !n.Unapplied[0].Amount.Equal(amt("40.00")) || n.Unapplied[0].Date != d || !n.Total.Equal(amt("60.00")) {
+		t.Errorf("notice unapplied %+v total %s, want one EUR 40.00 line dated %s and total 60.00", n.Unapplied, n.Total, d)
+	}
+	minPol := stdPolicy()
+	minPol.MinAmount = map[dunning.Currency]decimal.Decimal{"EUR": amt("80")}
+	if acts, err := dunning.Plan(d, minPol, unappliedPortfolio(payment("u1", "EUR", "30.00", "2026-04-14"))); err != nil || len(acts) != 0 {
+		t.Errorf("net 70.00 below the minimum 80.00: %+v %v, want nothing", acts, err)
 	}
 }
