@@ -398,6 +398,20 @@ func TestMutant2UnappliedDatedOnThePlanDay(t *testing.T) {
 	if n := acts[0].Notice; len(n.Unapplied) != 1 || !n.Unapplied[0].Amount.Equal(amt("40.00")) || n.Unapplied[0].Date != d || !n.Total.Equal(amt("60.00")) {
 		t.Errorf("notice unapplied %+v total %s, want one EUR 40.00 line dated %s and total 60.00", n.Unapplied, n.Total, d)
 	}
+	// Two records of one day go on in the order the app gave them
+	// (oldest first, a stable order): u2 (EUR 10.00) then u1 (EUR 20.00),
+	// from 04-12, after u3 of 04-11.
+	acts, err = dunning.Plan(d, pol, unappliedPortfolio(payment("u2", "EUR", "10.00", "2026-04-12"), payment("u1", "EUR", "20.00", "2026-04-12"), payment("u3", "EUR", "5.00", "2026-04-11")))
+	if err != nil || len(acts) != 1 || acts[0].Notice == nil {
+		t.Fatalf("three records: %+v %v, want one notice", acts, err)
+	}
+	var refs []string
+	for _, u := range acts[0].Notice.Unapplied {
+		refs = append(refs, u.Reference)
+	}
+	if got := strings.Join(refs, ","); got != "BANK-u3,BANK-u2,BANK-u1" {
+		t.Errorf("unapplied lines in the order %s, want BANK-u3,BANK-u2,BANK-u1", got)
+	}
 	minPol := stdPolicy()
 	minPol.MinAmount = map[dunning.Currency]decimal.Decimal{"EUR": amt("80")}
 	if acts, err := dunning.Plan(d, minPol, unappliedPortfolio(payment("u1", "EUR", "30.00", "2026-04-14"))); err != nil || len(acts) != 0 {
