@@ -422,8 +422,8 @@ func TestMutant2UnappliedDatedOnThePlanDay(t *testing.T) {
 // A Suspend step whose open balance the customer's unapplied money covers
 // is not planned: no account is blocked with the money in hand. i1 (EUR
 // 100.00, due 2026-04-01) reaches "suspend" (due + 7) on 04-08; with EUR
-// 150.00 received on 04-01 and not applied, nothing is planned; without
-// it, the suspension is.
+// 150.00 (or exactly 100.00) received on 04-01 and not applied, nothing
+// is planned; without it, the suspension is.
 func TestMutant2UnappliedCoversSuspend(t *testing.T) {
 	wf := dunning.Workflow{Name: "w", CatchUp: dunning.Progressive, Steps: []dunning.Step{
 		{Name: "suspend", At: schedule.Offset{Anchor: schedule.Due, Days: 7}, Action: dunning.Suspend, State: "suspended"},
@@ -435,5 +435,8 @@ func TestMutant2UnappliedCoversSuspend(t *testing.T) {
 		Invoices: []dunning.Invoice{dunningtest.Invoice("i1", "c1", day("2026-03-01"), day("2026-04-01"), "100.00", "EUR")}, History: dunning.HistoryMap{}}
 	dunningtest.ExpectStep(t, pol, pf, "i1", d, "suspend")
 	pf.Unapplied = []dunning.Unapplied{payment("u1", "EUR", "150.00", "2026-04-01")}
+	dunningtest.ExpectNothing(t, pol, pf, d)
+	// Exactly the open balance covers it too.
+	pf.Unapplied = []dunning.Unapplied{payment("u1", "EUR", "100.00", "2026-04-01")}
 	dunningtest.ExpectNothing(t, pol, pf, d)
 }
