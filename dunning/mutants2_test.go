@@ -440,3 +440,29 @@ func TestMutant2UnappliedCoversSuspend(t *testing.T) {
 	pf.Unapplied = []dunning.Unapplied{payment("u1", "EUR", "100.00", "2026-04-01")}
 	dunningtest.ExpectNothing(t, pol, pf, d)
 }
+
+// Unapplied money one notice of the day used is not shown again on the
+// next: i1 and i2 (EUR 100.00 each, due 2026-03-31) get a notice each on
+// 03-31; EUR 30.00 (03-20) and EUR 20.00 (03-25) go on the first (total
+// 100.00 - 50.00 = 50.00); the second has no unapplied line and its total
+// is 100.00 (no line of EUR 0.00).
+func TestMutant2UsedUnappliedNotShownAgain(t *testing.T) {
+	pol := dunningtest.Policy(mutantWakeWorkflow())
+	d := day("2026-03-31")
+	pf := dunning.Portfolio{Customers: []dunning.Customer{dunningtest.Customer("c1")}, Invoices: []dunning.Invoice{
+		dunningtest.Invoice("i1", "c1", day("2026-03-01"), d, "100.00", "EUR"),
+		dunningtest.Invoice("i2", "c1", day("2026-03-01"), d, "100.00", "EUR"),
+	}, History: dunning.HistoryMap{},
+		Unapplied: []dunning.Unapplied{payment("u1", "EUR", "30.00", "2026-03-20"), payment("u2", "EUR", "20.00", "2026-03-25")}}
+	acts, err := dunning.Plan(d, pol, pf)
+	if err != nil || len(acts) != 2 || acts[0].Notice == nil || acts[1].Notice == nil {
+		t.Fatalf("Plan(%s) = %+v, %v; want two notices", d, acts, err)
+	}
+	first, second := acts[0].Notice, acts[1].Notice
+	if len(first.Unapplied) != 2 || !first.Total.Equal(amt("50.00")) {
+		t.Errorf("first notice: unapplied %+v total %s, want the two lines and 50.00", first.Unapplied, first.Total)
+	}
+	if len(second.Unapplied) != 0 || !second.Total.Equal(amt("100.00")) {
+		t.Errorf("second notice: unapplied %+v total %s, want no line and 100.00", second.Unapplied, second.Total)
+	}
+}
