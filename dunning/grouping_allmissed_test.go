@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/dunningtest"
+	"github.com/overduehq/overdue/notice"
 	"github.com/rickb777/date/v2"
 	"pgregory.net/rapid"
 )
@@ -214,6 +215,7 @@ func allMissedProperty(t *rapid.T, held bool) {
 		c      string
 		cur    dunning.Currency
 		notice bool
+		early  bool // a notice of invoices not yet overdue beside a final one
 	}
 	var cover custCur
 	var coverFrom, coverTo date.Date
@@ -276,7 +278,18 @@ func allMissedProperty(t *rapid.T, held bool) {
 				continue // a Resume: no step reached
 			}
 			if (a.Kind.IsNotice() && perCustomer) || a.Kind == dunning.SendStatement {
-				k := custCur{a.CustomerID, a.Currency, a.Kind.IsNotice()}
+				k := custCur{a.CustomerID, a.Currency, a.Kind.IsNotice(), false}
+				if n := a.Notice; n != nil && a.Kind.IsNotice() {
+					final := n.Stage == notice.FinalNotice || n.Stage == notice.LetterBeforeAction
+					notDue := slices.ContainsFunc(n.Lines, func(l notice.Line) bool { return l.DueDate >= d })
+					overdue := slices.ContainsFunc(n.Lines, func(l notice.Line) bool { return l.DueDate < d })
+					if final && notDue && overdue {
+						t.Fatalf("%s: a %s carries an invoice not yet overdue: %s", d, n.Stage, allMissedLine(&a))
+					}
+					// A reminder of invoices not yet overdue goes apart from
+					// the customer's final notice (apartEarly).
+					k.early = !final && !overdue
+				}
 				if other, ok := sent[k]; ok {
 					t.Fatalf("%s: customer %s gets two %s actions in %s: %s and %s", d, a.CustomerID, a.Kind, a.Currency, other, allMissedLine(&a))
 				}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/rickb777/date/v2"
+
+	"github.com/overduehq/overdue/notice"
 )
 
 // Parts of a decision. SendAllMissed may give one invoice steps that Plan
@@ -155,6 +157,60 @@ type groupKey struct {
 	cur       Currency
 	statement bool
 	of        *Invoice
+	// early: the invoices not yet overdue of a group whose notice is a
+	// final notice or a letter before action (apartEarly).
+	early bool
+}
+
+// apartEarly moves, in each group (keys, in order) whose notice would be a
+// final notice or a letter before action, the decisions of invoices not
+// yet overdue on day asOf into a group of their own, placed after it: such
+// a notice sets a deadline and names what follows if it is missed (a
+// letter before action: court proceedings), and an invoice not yet due
+// owes neither, so a reminder before its due date that falls on the same
+// day goes out as its own notice instead of being claimed as part of the
+// debt. A group of such invoices alone stays as it is.
+func apartEarly(asOf date.Date, groups map[groupKey][]decision, keys []groupKey) []groupKey {
+	for i := 0; i < len(keys); i++ {
+		k := keys[i]
+		g := groups[k]
+		if k.statement || k.early || !demands(g) {
+			continue
+		}
+		var kept, early []decision
+		for _, d := range g {
+			if !d.listOnly && d.inv.Due >= asOf {
+				early = append(early, d)
+			} else {
+				kept = append(kept, d)
+			}
+		}
+		if len(early) == 0 || !slices.ContainsFunc(kept, func(d decision) bool { return !d.listOnly }) {
+			continue
+		}
+		e := k
+		e.early = true
+		groups[k], groups[e] = kept, early
+		keys = slices.Insert(keys, i+1, e)
+		i++
+	}
+	return keys
+}
+
+// demands reports whether the notice of group g (its most advanced step,
+// as action chooses it) is a final notice or a letter before action.
+func demands(g []decision) bool {
+	si := -1
+	for _, d := range g {
+		if !d.listOnly && len(d.steps) > 0 {
+			si = max(si, d.steps[len(d.steps)-1])
+		}
+	}
+	if si < 0 {
+		return false
+	}
+	st := g[0].wf.stage(si)
+	return st == notice.FinalNotice || st == notice.LetterBeforeAction
 }
 
 // group returns the key of the grouped action a grouped decision goes on.

@@ -900,8 +900,9 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 	}
 	// Per-customer grouping: one notice per workflow and currency, listing
 	// the invoices with a step due and every other overdue invoice of that
-	// workflow and currency (listOnly); one statement of account per
-	// workflow and currency (statement.go).
+	// workflow and currency (listOnly), the invoices not yet overdue of a
+	// final notice or letter before action apart (apartEarly); one
+	// statement of account per workflow and currency (statement.go).
 	groups := map[groupKey][]decision{}
 	var keys []groupKey
 	for _, d := range due {
@@ -923,6 +924,7 @@ func (pl *planner) customer(cs *custState, actions []Action) ([]Action, error) {
 			groups[k] = append(g, d)
 		}
 	}
+	keys = apartEarly(cs.asOf, groups, keys)
 	for _, k := range keys {
 		a, err := pl.action(cs, groups[k], -1)
 		if err != nil {

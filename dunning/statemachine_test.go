@@ -184,7 +184,8 @@ func (p planned) String() string {
 // advanced due step, and every other overdue (due before today), unpaused
 // invoice of the customer at the step it stands at (listed), most overdue
 // (earliest due date) first, taking the most advanced due step and that
-// step's date.
+// step's date; when that is the final notice, the invoices not yet overdue
+// with a step due go on a notice of their own.
 func (m *model) expect() (want []planned, reached map[*modelInv]int, listed []*modelInv) {
 	reached = map[*modelInv]int{}
 	byCust := map[string][]*modelInv{}
@@ -223,19 +224,39 @@ func (m *model) expect() (want []planned, reached map[*modelInv]int, listed []*m
 			}
 			return strings.Compare(a.id, b.id)
 		})
-		p := planned{cust: c, step: -1}
-		for _, inv := range invs {
-			s, due := reached[inv]
-			if !due {
-				p.invs = append(p.invs, fmt.Sprintf("%s@%d", inv.id, inv.done))
-				continue
+		build := func(invs []*modelInv) planned {
+			p := planned{cust: c, step: -1}
+			for _, inv := range invs {
+				s, due := reached[inv]
+				if !due {
+					p.invs = append(p.invs, fmt.Sprintf("%s@%d", inv.id, inv.done))
+					continue
+				}
+				p.invs = append(p.invs, fmt.Sprintf("%s@%d", inv.id, s))
+				p.step = max(p.step, s)
 			}
-			p.invs = append(p.invs, fmt.Sprintf("%s@%d", inv.id, s))
-			p.step = max(p.step, s)
+			for _, inv := range invs {
+				if s, due := reached[inv]; due && s == p.step {
+					p.sched = append(p.sched, dates[inv][len(dates[inv])-1])
+				}
+			}
+			return p
 		}
-		for _, inv := range invs {
-			if s, due := reached[inv]; due && s == p.step {
-				p.sched = append(p.sched, dates[inv][len(dates[inv])-1])
+		p := build(invs)
+		// The cadence's last step is its final notice: the invoices not yet
+		// overdue with a step of their own go on a notice apart.
+		if p.step == len(modelCadence)-1 {
+			var early, rest []*modelInv
+			for _, inv := range invs {
+				if _, due := reached[inv]; due && inv.due >= m.today {
+					early = append(early, inv)
+				} else {
+					rest = append(rest, inv)
+				}
+			}
+			if len(early) > 0 && slices.ContainsFunc(rest, func(inv *modelInv) bool { _, due := reached[inv]; return due }) {
+				want = append(want, build(rest), build(early))
+				continue
 			}
 		}
 		want = append(want, p)

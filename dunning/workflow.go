@@ -133,7 +133,9 @@ const (
 	// maxima, and enters the key's hash with its step, so a later notice
 	// over the same invoices has another key. Paused invoices (disputed,
 	// held, promised, written off, in litigation) and those at their
-	// Workflow.MaxNotices are not listed.
+	// Workflow.MaxNotices are not listed. A final notice or a letter before
+	// action claims only what is overdue: an invoice not yet overdue whose
+	// step falls on the same day gets a notice of its own beside it.
 	PerCustomer Grouping = "customer"
 )
 
