@@ -7,7 +7,6 @@ import (
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/dunningtest"
 	"github.com/overduehq/overdue/notice"
-	"github.com/overduehq/overdue/schedule"
 )
 
 // A letter before action names the debt the creditor means to sue for; an
@@ -21,18 +20,14 @@ import (
 // The same holds for a final notice, whose deadline an invoice not due
 // owes no more than a lawsuit.
 func TestFinalLettersCarryNoInvoiceNotYetDue(t *testing.T) {
-	at := func(d int) schedule.Offset { return schedule.Offset{Anchor: schedule.Due, Days: d} }
 	for _, stage := range []notice.Stage{notice.LetterBeforeAction, notice.FinalNotice} {
 		wf := dunning.Workflow{Name: "w", CatchUp: dunning.Progressive, Grouping: dunning.PerCustomer, Steps: []dunning.Step{
-			{Name: "soon", At: at(-3), Action: dunning.Email, Stage: notice.FriendlyReminder},
-			{Name: "last", At: at(30), Action: dunning.Email, Stage: stage},
+			{Name: "soon", At: dueAt(-3), Action: dunning.Email, Stage: notice.FriendlyReminder},
+			{Name: "last", At: dueAt(30), Action: dunning.Email, Stage: stage},
 		}}
 		pol := dunningtest.Policy(wf)
-		pf := onePortfolio()
+		pf := withI2(onePortfolio(), "2026-03-20", "2026-04-03")
 		pf.Invoices[0].Issued, pf.Invoices[0].Due = day("2026-02-01"), day("2026-03-01")
-		i2 := dunningtest.Invoice("i2", "c1", day("2026-03-20"), day("2026-04-03"), "50.00", "EUR")
-		i2.AgreementID = "a1"
-		pf.Invoices = append(pf.Invoices, i2)
 		pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "w", Step: 0, Last: day("2026-02-26")}}
 		acts := huntPlan(t, pol, pf, day("2026-03-31"))
 		got := map[string]*dunning.Action{}

@@ -7,7 +7,6 @@ import (
 	"github.com/overduehq/overdue/dunning"
 	"github.com/overduehq/overdue/dunning/dunningtest"
 	"github.com/overduehq/overdue/notice"
-	"github.com/overduehq/overdue/schedule"
 )
 
 // A notice announces what follows a statement of account, not the
@@ -17,11 +16,10 @@ import (
 // collection agency (before the fix it announced nothing). With the
 // statement the last step, it announces nothing.
 func TestNoticeAnnouncesWhatFollowsAStatement(t *testing.T) {
-	at := func(d int) schedule.Offset { return schedule.Offset{Anchor: schedule.Due, Days: d} }
 	wf := dunning.Workflow{Name: "w", CatchUp: dunning.Progressive, Steps: []dunning.Step{
-		{Name: "final", At: at(14), Action: dunning.Email, Stage: notice.FinalNotice},
-		{Name: "statement", At: at(30), Action: dunning.SendStatement},
-		{Name: "agency", At: at(45), Action: dunning.EscalateExternal},
+		{Name: "final", At: dueAt(14), Action: dunning.Email, Stage: notice.FinalNotice},
+		{Name: "statement", At: dueAt(30), Action: dunning.SendStatement},
+		{Name: "agency", At: dueAt(45), Action: dunning.EscalateExternal},
 	}}
 	pol := dunningtest.Policy(wf)
 	pf := onePortfolio()

@@ -197,15 +197,10 @@ func apartEarly(asOf date.Date, groups map[groupKey][]decision, keys []groupKey)
 	return keys
 }
 
-// demands reports whether the notice of group g (its most advanced step,
-// as action chooses it) is a final notice or a letter before action.
+// demands reports whether the notice of group g (its step, groupStep, as
+// action chooses it) is a final notice or a letter before action.
 func demands(g []decision) bool {
-	si := -1
-	for _, d := range g {
-		if !d.listOnly && len(d.steps) > 0 {
-			si = max(si, d.steps[len(d.steps)-1])
-		}
-	}
+	si, _ := groupStep(g)
 	if si < 0 {
 		return false
 	}

@@ -24,12 +24,11 @@ import (
 //   - 31 March (on the due day): pay by 31 March, the same day;
 //   - 14 April (due+14, overdue): the 7 days, 21 April, as before.
 func TestReminderBeforeDuePaysByTheDueDate(t *testing.T) {
-	at := func(d int) schedule.Offset { return schedule.Offset{Anchor: schedule.Due, Days: d} }
 	wf := dunning.Workflow{Name: "w", CatchUp: dunning.Progressive, Steps: []dunning.Step{
-		{Name: "early", At: at(-14), Action: dunning.Email, Stage: notice.FriendlyReminder},
-		{Name: "soon", At: at(-3), Action: dunning.Email, Stage: notice.FriendlyReminder},
-		{Name: "today", At: at(0), Action: dunning.Email, Stage: notice.OverdueNotice},
-		{Name: "late", At: at(14), Action: dunning.Email, Stage: notice.OverdueNotice},
+		{Name: "early", At: dueAt(-14), Action: dunning.Email, Stage: notice.FriendlyReminder},
+		{Name: "soon", At: dueAt(-3), Action: dunning.Email, Stage: notice.FriendlyReminder},
+		{Name: "today", At: dueAt(0), Action: dunning.Email, Stage: notice.OverdueNotice},
+		{Name: "late", At: dueAt(14), Action: dunning.Email, Stage: notice.OverdueNotice},
 	}}
 	pol := dunningtest.Policy(wf)
 	want := map[string]date.Date{
@@ -83,10 +82,7 @@ func TestGroupedReminderBeforeDueNamesNoSingleDay(t *testing.T) {
 		{"2026-03-31", day("2026-03-31")},
 		{"2026-04-03", 0},
 	} {
-		pf := onePortfolio()
-		i2 := dunningtest.Invoice("i2", "c1", day("2026-03-02"), day(tc.due2), "50.00", "EUR")
-		i2.AgreementID = "a1"
-		pf.Invoices = append(pf.Invoices, i2)
+		pf := withI2(onePortfolio(), "2026-03-02", tc.due2)
 		acts := huntPlan(t, pol, pf, day("2026-03-05"))
 		if len(acts) != 1 || len(acts[0].InvoiceIDs) != 2 {
 			t.Fatalf("i2 due %s: %+v, want one notice of both", tc.due2, acts)
@@ -109,10 +105,9 @@ func TestGroupedReminderBeforeDueNamesNoSingleDay(t *testing.T) {
 // both by 15 April, two days before i2 falls due. It now asks by 17 April.
 // With the default 7 days, 21 April is after both and stays.
 func TestGroupedNoticeNeverAsksBeforeADueDate(t *testing.T) {
-	at := func(d int) schedule.Offset { return schedule.Offset{Anchor: schedule.Due, Days: d} }
 	wf := dunning.Workflow{Name: "w", CatchUp: dunning.Progressive, Grouping: dunning.PerCustomer, Steps: []dunning.Step{
-		{Name: "soon", At: at(-3), Action: dunning.Email, Stage: notice.FriendlyReminder},
-		{Name: "late", At: at(14), Action: dunning.Email, Stage: notice.OverdueNotice},
+		{Name: "soon", At: dueAt(-3), Action: dunning.Email, Stage: notice.FriendlyReminder},
+		{Name: "late", At: dueAt(14), Action: dunning.Email, Stage: notice.OverdueNotice},
 	}}
 	for _, tc := range []struct {
 		days int
@@ -120,10 +115,7 @@ func TestGroupedNoticeNeverAsksBeforeADueDate(t *testing.T) {
 	}{{1, day("2026-04-17")}, {0, day("2026-04-21")}} {
 		pol := dunningtest.Policy(wf)
 		pol.PayByDays = tc.days
-		pf := onePortfolio()
-		i2 := dunningtest.Invoice("i2", "c1", day("2026-03-20"), day("2026-04-17"), "50.00", "EUR")
-		i2.AgreementID = "a1"
-		pf.Invoices = append(pf.Invoices, i2)
+		pf := withI2(onePortfolio(), "2026-03-20", "2026-04-17")
 		pf.History = dunning.HistoryMap{"i1": {InvoiceID: "i1", Workflow: "w", Step: 0, Last: day("2026-03-28")}}
 		acts := huntPlan(t, pol, pf, day("2026-04-14"))
 		if len(acts) != 1 || len(acts[0].InvoiceIDs) != 2 {
@@ -151,4 +143,13 @@ func TestFinalNoticeBeforeDueKeepsItsDeadline(t *testing.T) {
 	if got, want := acts[0].Notice.PayBy, day("2026-04-04"); got != want {
 		t.Errorf("pay by %s, want %s", got, want)
 	}
+}
+
+// withI2 is pf with c1's second invoice i2 of 50.00 under agreement a1,
+// issued and due on the days given.
+func withI2(pf dunning.Portfolio, issued, due string) dunning.Portfolio {
+	i2 := dunningtest.Invoice("i2", "c1", day(issued), day(due), "50.00", "EUR")
+	i2.AgreementID = "a1"
+	pf.Invoices = append(pf.Invoices, i2)
+	return pf
 }

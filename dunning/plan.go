@@ -534,6 +534,22 @@ func planDay(asOfFn func(*Customer) date.Date, policy *Policy, p Portfolio, ex *
 	return actions, nil
 }
 
+// groupStep returns the step of a grouped action over ds and its date: the
+// most advanced last step among the decisions not only listed (-1 when
+// every one is).
+func groupStep(ds []decision) (int, date.Date) {
+	si, sched := -1, date.Date(0)
+	for _, d := range ds {
+		if d.listOnly || len(d.steps) == 0 {
+			continue
+		}
+		if s := d.steps[len(d.steps)-1]; s > si {
+			si, sched = s, d.dates[len(d.dates)-1]
+		}
+	}
+	return si, sched
+}
+
 // actionOrder orders a plan: by customer, then in workflow order (so
 // SendAllMissed sends an invoice's steps in their order), then by key.
 func actionOrder(a, b Action) int { return compareActions(&a, &b) }
@@ -1600,15 +1616,7 @@ func (pl *planner) action(cs *custState, ds []decision, k int) (Action, error) {
 	if k >= 0 {
 		si, sched = d0.steps[k], d0.dates[k]
 	} else {
-		for _, d := range ds {
-			if d.listOnly {
-				continue
-			}
-			s := d.steps[len(d.steps)-1]
-			if s > si {
-				si, sched = s, d.dates[len(d.dates)-1]
-			}
-		}
+		si, sched = groupStep(ds)
 	}
 	step := &wf.Steps[si]
 	if d0.gone {
